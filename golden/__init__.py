@@ -1,0 +1,4 @@
+"""NumPy golden models: float spectral CNN, bit-true fixed-point pipeline, networks, op counts.
+
+Installed as ``fdagen.golden``.
+"""

@@ -1,0 +1,378 @@
+"""Bit-true fixed-point model of one accelerator conv layer (DESIGN.md sections 2 and 3).
+
+Each step is its own function so the RTL blocks can be checked one at a time; :func:`conv2d_fixed`
+chains them and keeps every intermediate in a :class:`ConvTrace`.
+
+    quantize_input      float pixels -> data_width codes, input_frac fraction bits (saturating)
+    Tiling.tiles        T x T tiles, zero-padded to N x N
+    fft2d_real_fixed    row FFT -> keep n/2+1 bins -> column FFT          (see golden.fft)
+    quantize_spectral_weights   offline float FFT of the flipped kernel, power-of-two scaled
+    spectral_mac        exact complex MAC over input channels (FDA two-cycle PE arithmetic)
+    requantize_spectrum accumulator -> spectrum_width, >> spectrum_shift (rounded, saturating)
+    ifft2d_half_fixed   column IFFT -> Hermitian row rebuild -> row IFFT, real part
+    Tiling.overlap_add  exact integer sum over K-1 wide seams (width sized for the worst case)
+    Tiling.crop         cross-correlation positions, stride decimation
+    bias_requantize     + bias codes, >> output_shift (rounded, saturating), optional ReLU
+
+Scale bookkeeping (all powers of two). With input codes ``x * 2**f_in``, spectral weights
+``W^ * 2**e``, forward and inverse 2-D FFT total shifts ``S_f`` and ``S_i`` and ``d = dims*log2(N)``,
+the IFFT output tile holds the convolution times ``2**tile_frac`` with
+
+    tile_frac = f_in + e - S_f - spectrum_shift + d - S_i
+
+and the layer output has ``output_frac = tile_frac - output_shift`` fraction bits.
+"""
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .fft import (FFT2DFormat, calibrate_fft2d, calibrate_ifft2d, fft2d_real_fixed,
+                  ifft2d_half_fixed)
+from .fixedpoint import (check_rounding, check_width, fits, int_range, quantize, round_shift,
+                         saturate, shift_round_saturate)
+from .spectral import spectral_weights
+from .tiling import Tiling
+
+__all__ = [
+    "FixedFormat", "LayerQuant", "ConvTrace", "quantize_input", "quantize_spectral_weights",
+    "weight_exponent", "spectral_mac", "accumulator_width", "requantize_spectrum",
+    "overlap_add_width", "bias_requantize", "conv2d_fixed", "calibrate_layer", "sqnr_db",
+]
+
+
+FFT_SCALING_MODES = ("calibrated", "per_stage", "growth")
+
+
+@dataclass(frozen=True)
+class FixedFormat:
+    """Word widths and rounding of the accelerator datapath.
+
+    Defaults: 16-bit words everywhere, convergent rounding (``half_up`` costs a few dB through
+    its DC bias), calibrated FFT schedules (the static 1/2-per-stage schedule loses up to 20 dB
+    on ReLU feature maps, whose crest factor is high). Measured by ``bench/sqnr.py``.
+
+    Members
+    -------
+    data_width : int
+        Pixel words in and out of a layer.
+    twiddle_width : int
+        FFT/IFFT twiddle factors.
+    weight_width : int
+        Spectral weight real and imaginary parts (the PE cells).
+    spectrum_width : int
+        Accumulated output spectrum after requantization, the IFFT input.
+    bias_width : int
+        Bias codes, aligned to the IFFT output scale.
+    fft_scaling : str
+        ``"calibrated"``: every FFT/IFFT pass runs a per-layer schedule of 0/1 stage shifts at
+        constant width, chosen by :func:`calibrate_layer` and carried in :class:`LayerQuant`;
+        ``"per_stage"``: the static scaled FFT (1/2 every stage, never overflows but for the
+        sqrt(2) corner); ``"growth"``: unscaled, one bit of growth per stage.
+    rounding : str
+        Rounding rule at every place that drops bits.
+    """
+
+    data_width: int = 16
+    twiddle_width: int = 16
+    weight_width: int = 16
+    spectrum_width: int = 16
+    bias_width: int = 32
+    fft_scaling: str = "calibrated"
+    rounding: str = "convergent"
+
+    def __post_init__(self):
+        check_width("data width", self.data_width, 4, 32)
+        check_width("twiddle width", self.twiddle_width, 4, 24)
+        check_width("weight width", self.weight_width, 4, 24)
+        check_width("spectrum width", self.spectrum_width, 4, 32)
+        check_width("bias width", self.bias_width, 4, 48)
+        check_rounding("rounding", self.rounding)
+        if self.fft_scaling not in FFT_SCALING_MODES:
+            raise ValueError(f"FFT scaling must be one of {', '.join(FFT_SCALING_MODES)}, "
+                             f"not {self.fft_scaling!r}")
+
+    def _scalings(self, quant, first, second):
+        if self.fft_scaling != "calibrated":
+            return self.fft_scaling, self.fft_scaling
+        if quant is None or quant.schedules is None:
+            raise ValueError("calibrated FFT scaling needs the layer's schedules "
+                             "(see calibrate_layer)")
+        return quant.schedules[first], quant.schedules[second]
+
+    def fft2d(self, n, quant=None):
+        """Forward 2-D format for FFT size ``n`` (schedules from ``quant`` when calibrated)."""
+        rows, columns = self._scalings(quant, 0, 1)
+        return FFT2DFormat(n, self.data_width, self.twiddle_width, rows, columns, self.rounding)
+
+    def ifft2d(self, n, quant=None):
+        """Inverse 2-D format for FFT size ``n`` (schedules from ``quant`` when calibrated)."""
+        columns, rows = self._scalings(quant, 2, 3)
+        return FFT2DFormat(n, self.spectrum_width, self.twiddle_width, rows, columns,
+                           self.rounding, inverse=True)
+
+
+@dataclass(frozen=True)
+class LayerQuant:
+    """Per-layer numbers the controller's descriptor carries.
+
+    Members
+    -------
+    input_frac : int
+        Fraction bits of the input pixel codes.
+    weight_exp : int
+        Spectral weights are ``round(W^ * 2**weight_exp)``.
+    spectrum_shift : int
+        Right shift from the MAC accumulator to the IFFT input (>= 0).
+    output_frac : int
+        Fraction bits of the output pixel codes.
+    relu : bool
+        Apply ReLU after requantization.
+    schedules : tuple or None
+        FFT stage-shift schedules ``(forward rows, forward columns, inverse columns, inverse
+        rows)``, each a tuple of 0/1 per stage, when the format's scaling is ``"calibrated"``.
+    """
+
+    input_frac: int
+    weight_exp: int
+    spectrum_shift: int
+    output_frac: int
+    relu: bool = False
+    schedules: tuple = None
+
+
+@dataclass
+class ConvTrace:
+    """Every intermediate of :func:`conv2d_fixed`, for block-by-block RTL checks."""
+
+    tiling: Tiling
+    fmt: FixedFormat
+    quant: LayerQuant
+    input_codes: np.ndarray = None
+    tiles: np.ndarray = None
+    spectrum: tuple = None
+    weights: tuple = None
+    accumulator: tuple = None
+    output_spectrum: tuple = None
+    tile_outputs: np.ndarray = None
+    overlap_added: np.ndarray = None
+    cropped: np.ndarray = None
+    bias_codes: np.ndarray = None
+    output_codes: np.ndarray = None
+    saturated: dict = field(default_factory=dict)
+
+    @property
+    def tile_frac(self):
+        return tile_frac(self.tiling, self.fmt, self.quant)
+
+    @property
+    def output_shift(self):
+        return self.tile_frac - self.quant.output_frac
+
+    def output(self):
+        """Return the output as floats (codes / 2**output_frac)."""
+        return np.ldexp(self.output_codes.astype(np.float64), -self.quant.output_frac)
+
+
+def quantize_input(x, frac, width, rounding="convergent"):
+    """Quantize float pixels to ``width``-bit codes with ``frac`` fraction bits (saturating)."""
+    return quantize(x, frac, width, rounding)
+
+
+def weight_exponent(spectral, width):
+    """Largest ``e`` with ``max(|Re W^|, |Im W^|) * 2**e <= 2**(width-1) - 1``.
+
+    This is the per-layer power-of-two weight scale: the largest spectral weight component
+    uses the format's full range and never saturates.
+    """
+    peak = max(np.abs(spectral.real).max(), np.abs(spectral.imag).max())
+    if peak == 0:
+        return width - 1
+    top = (1 << (width - 1)) - 1
+    e = math.floor(math.log2(top / peak))
+    while peak * 2.0 ** e > top:      # guard log2 rounding at exact powers of two
+        e -= 1
+    while peak * 2.0 ** (e + 1) <= top:
+        e += 1
+    return e
+
+
+def quantize_spectral_weights(w, tiling, width, rounding="convergent", exponent=None):
+    """Return ``((re, im), e)``: spectral weight codes (M, C, N, N/2+1) and their exponent.
+
+    ``W^ = rfft2(flip(w) zero-padded to N x N)`` in float64 (weights are transformed once,
+    offline); codes are ``round(W^ * 2**e)`` with ``e`` from :func:`weight_exponent` unless
+    given (then saturating).
+    """
+    spectral = spectral_weights(w, tiling, half_spectrum=True)
+    e = weight_exponent(spectral, width) if exponent is None else exponent
+    re = quantize(spectral.real, e, width, rounding)
+    im = quantize(spectral.imag, e, width, rounding)
+    return (re, im), e
+
+
+def accumulator_width(data_width, weight_width, channels):
+    """Accumulator width that holds the worst case of ``channels`` complex products.
+
+    One component of a complex product, ``a*b - c*d``, reaches ``2**(dw+ww-1)`` (both products
+    at ``(-2**(dw-1)) * (-2**(ww-1))``), which needs ``dw + ww + 1`` bits; summing ``channels``
+    of them adds ``ceil(log2(channels))``.
+    """
+    return data_width + weight_width + 1 + max(0, math.ceil(math.log2(channels)))
+
+
+def spectral_mac(spectrum, weights):
+    """Multiply-accumulate over input channels: ``Y^[m] = sum_c X^[c] * W^[m, c]`` (exact).
+
+    ``spectrum`` is ``(re, im)`` of shape (C, *B, N, N/2+1); ``weights`` (M, C, N, N/2+1).
+    The per-bin arithmetic is the FDA two-cycle PE: cycle 1 drives ``(x_re, -x_im)`` onto the
+    ``(w_re, w_im)`` cells and sums into the real part, cycle 2 drives ``(x_im, x_re)`` and sums
+    into the imaginary part. Returns ``(re, im)`` of shape (M, *B, N, N/2+1).
+    """
+    x_re, x_im = spectrum
+    w_re, w_im = weights
+    channels = x_re.shape[0]
+    lead = x_re.shape[1:-2]
+    x_re = x_re.reshape(channels, -1, *x_re.shape[-2:])
+    x_im = x_im.reshape(channels, -1, *x_im.shape[-2:])
+    acc_re = (np.einsum("cbuv,mcuv->mbuv", x_re, w_re)
+              + np.einsum("cbuv,mcuv->mbuv", -x_im, w_im))          # cycle 1
+    acc_im = (np.einsum("cbuv,mcuv->mbuv", x_im, w_re)
+              + np.einsum("cbuv,mcuv->mbuv", x_re, w_im))           # cycle 2
+    shape = (w_re.shape[0], *lead, *acc_re.shape[-2:])
+    return acc_re.reshape(shape), acc_im.reshape(shape)
+
+
+def requantize_spectrum(acc, shift, rounding, width):
+    """Accumulator -> IFFT input: ``>> shift`` with ``rounding``, saturating to ``width``."""
+    return tuple(shift_round_saturate(part, shift, rounding, width) for part in acc)
+
+
+def overlap_add_width(tile_width, tiling):
+    """OaA buffer width that holds the worst-case sum of overlapping tile outputs."""
+    overlaps = tiling.max_overlap ** tiling.dims
+    return tile_width + max(0, math.ceil(math.log2(overlaps)))
+
+
+def bias_requantize(values, bias_codes, shift, rounding, width, relu):
+    """Add bias codes, drop ``shift`` bits (rounded), saturate to ``width``, then ReLU."""
+    dims = values.ndim - 1
+    summed = values + np.asarray(bias_codes, dtype=np.int64).reshape((-1,) + (1,) * dims)
+    out = shift_round_saturate(summed, shift, rounding, width)
+    return np.maximum(out, 0) if relu else out
+
+
+def tile_frac(tiling, fmt, quant):
+    """Fraction bits of the IFFT output tile (see the module docstring)."""
+    n = tiling.fft_size
+    forward = fmt.fft2d(n, quant).total_shift
+    inverse = fmt.ifft2d(n, quant).total_shift
+    d = tiling.dims * int(math.log2(n))
+    return quant.input_frac + quant.weight_exp - forward - quant.spectrum_shift + d - inverse
+
+
+def _count_saturated(before, width):
+    lo, hi = int_range(width)
+    return int(np.count_nonzero((before < lo) | (before > hi)))
+
+
+def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant):
+    """Run one layer bit-true. Returns a :class:`ConvTrace` (``trace.output_codes`` is the result).
+
+    ``x_codes`` are input codes (C, H, W) with ``quant.input_frac`` fraction bits; ``w`` float
+    weights (M, C, K, K); ``bias`` float (M,) or None. ``trace.saturated`` counts the values
+    clipped at each saturating step.
+    """
+    x_codes = np.asarray(x_codes, dtype=np.int64)
+    if not fits(x_codes, fmt.data_width):
+        raise ValueError(f"input codes must fit {fmt.data_width} bits")
+    trace = ConvTrace(tiling, fmt, quant, input_codes=x_codes)
+    n = tiling.fft_size
+    trace.tiles = tiling.tiles(x_codes)
+    forward, inverse = fmt.fft2d(n, quant), fmt.ifft2d(n, quant)
+    trace.spectrum = fft2d_real_fixed(trace.tiles, forward)
+    trace.weights, _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding,
+                                                 exponent=quant.weight_exp)
+    trace.accumulator = spectral_mac(trace.spectrum, trace.weights)
+    acc_width = accumulator_width(forward.output_width, fmt.weight_width, x_codes.shape[0])
+    assert all(fits(part, acc_width) for part in trace.accumulator)
+    shifted = [round_shift(p, quant.spectrum_shift, fmt.rounding) for p in trace.accumulator]
+    trace.saturated["spectrum"] = sum(_count_saturated(p, fmt.spectrum_width) for p in shifted)
+    trace.output_spectrum = requantize_spectrum(trace.accumulator, quant.spectrum_shift,
+                                                fmt.rounding, fmt.spectrum_width)
+    trace.tile_outputs = ifft2d_half_fixed(*trace.output_spectrum, inverse)
+    trace.overlap_added = tiling.overlap_add(trace.tile_outputs)
+    oaa_width = overlap_add_width(inverse.output_width, tiling)
+    assert fits(trace.overlap_added, oaa_width)
+    trace.cropped = tiling.crop(trace.overlap_added)
+    frac = trace.tile_frac
+    trace.bias_codes = (quantize(bias, frac, fmt.bias_width, fmt.rounding) if bias is not None
+                        else np.zeros(w.shape[0], dtype=np.int64))
+    summed = trace.cropped + trace.bias_codes.reshape(-1, 1, 1)
+    trace.saturated["output"] = _count_saturated(
+        round_shift(summed, trace.output_shift, fmt.rounding), fmt.data_width)
+    trace.output_codes = bias_requantize(trace.cropped, trace.bias_codes, trace.output_shift,
+                                         fmt.rounding, fmt.data_width, quant.relu)
+    return trace
+
+
+def _smallest_shift(peak, width):
+    """Smallest ``s >= 0`` with ``peak / 2**s`` (rounded) inside a signed ``width``-bit word."""
+    top = (1 << (width - 1)) - 1
+    shift = 0
+    while (peak >> shift) + 1 > top and shift < 62:
+        shift += 1
+    return shift
+
+
+def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False):
+    """Choose a layer's :class:`LayerQuant` from calibration inputs (a list of code arrays).
+
+    Rules, in datapath order, each on all calibration inputs at once: ``weight_exp`` from
+    :func:`weight_exponent`; with ``"calibrated"`` scaling, the forward FFT schedules from
+    :func:`.fft.calibrate_fft2d`; ``spectrum_shift`` the smallest shift that fits the largest
+    accumulator component into ``spectrum_width`` bits; the IFFT schedules from
+    :func:`.fft.calibrate_ifft2d`; ``output_frac`` the most fraction bits that fit the largest
+    output (the positive side only when ``relu``) into ``data_width`` bits. Nothing saturates
+    on the calibration inputs; other inputs saturate rather than wrap.
+    """
+    n = tiling.fft_size
+    weights, e = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding)
+    tiles = np.stack([tiling.tiles(x_codes) for x_codes in x_codes_set])
+    calibrated = fmt.fft_scaling == "calibrated"
+    schedules = None
+    if calibrated:
+        forward = calibrate_fft2d(tiles, fmt.fft2d(n, _STATIC))
+        schedules = (forward.row_scaling, forward.column_scaling, None, None)
+    quant = LayerQuant(input_frac, e, 0, 0, relu, schedules)
+    spectra = fft2d_real_fixed(tiles, fmt.fft2d(n, quant))
+    acc = [spectral_mac((re, im), weights) for re, im in zip(*spectra)]
+    peak = max(int(np.abs(part).max()) for pair in acc for part in pair)
+    quant = replace(quant, spectrum_shift=_smallest_shift(peak, fmt.spectrum_width))
+    if calibrated:
+        outputs = [requantize_spectrum(pair, quant.spectrum_shift, fmt.rounding,
+                                       fmt.spectrum_width) for pair in acc]
+        inverse = calibrate_ifft2d(np.stack([re for re, _ in outputs]),
+                                   np.stack([im for _, im in outputs]), fmt.ifft2d(n, _STATIC))
+        quant = replace(quant, schedules=schedules[:2] + (inverse.column_scaling,
+                                                           inverse.row_scaling))
+    frac = tile_frac(tiling, fmt, quant)
+    peak = 1
+    for x_codes in x_codes_set:
+        trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, replace(quant, output_frac=frac))
+        summed = trace.cropped + trace.bias_codes.reshape(-1, 1, 1)
+        peak = max(peak, int(summed.max() if relu else np.abs(summed).max()))
+    return replace(quant, output_frac=frac - _smallest_shift(peak, fmt.data_width))
+
+
+# Placeholder schedules for building formats before calibration has chosen the real ones.
+_STATIC = LayerQuant(0, 0, 0, 0, schedules=("per_stage",) * 4)
+
+
+def sqnr_db(reference, measured):
+    """Signal-to-quantization-noise ratio of ``measured`` against ``reference``, in dB."""
+    reference = np.asarray(reference, dtype=np.float64)
+    noise = np.sum((np.asarray(measured, dtype=np.float64) - reference) ** 2)
+    signal = np.sum(reference ** 2)
+    return float("inf") if noise == 0 else float(10 * np.log10(signal / noise))
