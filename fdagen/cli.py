@@ -1,0 +1,325 @@
+"""The ``fdagen`` command line.
+
+Every subcommand checks its input before it writes anything. A bad parameter or file stops with
+one line, ``fdagen: error: <what> must be <legal range>, not <value>``, exit status 2, and no
+output file (outputs are written to a temporary name and renamed into place).
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+__all__ = ["main", "build_parser"]
+
+
+class InputError(Exception):
+    """A user error: bad parameter, file or network description (reported in one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text):
+    return _int_at_least(text, 1)
+
+
+def _int_at_least(text, minimum):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, not {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+    return value
+
+
+def _non_negative_int(text):
+    return _int_at_least(text, 0)
+
+
+def _load_array(path, what):
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} file {str(path)!r} does not exist")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{what} file {str(path)!r} must be a NumPy .npy array ({error})") from None
+    if not isinstance(array, np.ndarray):
+        raise InputError(f"{what} file {str(path)!r} must hold one array, not an .npz archive")
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise InputError(f"{what} array must be integer or float, not {array.dtype}")
+    if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+        raise InputError(f"{what} array must be finite, not contain NaN or infinity")
+    return array
+
+
+def _save_atomically(path, array):
+    """Write ``array`` to ``path`` via a temporary file in the same directory."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"output directory {str(path.parent)!r} must exist")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.save(stream, array)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _add_format_arguments(parser):
+    from .golden.fixedpoint import ROUNDING_MODES
+    from .golden.pipeline import FFT_SCALING_MODES, FixedFormat
+
+    default = FixedFormat()
+    group = parser.add_argument_group("fixed-point format")
+    group.add_argument("--data-width", type=int, default=default.data_width, metavar="BITS",
+                       help="pixel word width, in and out (default %(default)s)")
+    group.add_argument("--twiddle-width", type=int, default=default.twiddle_width, metavar="BITS",
+                       help="FFT twiddle width (default %(default)s)")
+    group.add_argument("--weight-width", type=int, default=default.weight_width, metavar="BITS",
+                       help="spectral weight width (default %(default)s)")
+    group.add_argument("--spectrum-width", type=int, default=default.spectrum_width,
+                       metavar="BITS", help="IFFT input width (default %(default)s)")
+    group.add_argument("--rounding", choices=ROUNDING_MODES, default=default.rounding,
+                       help="rounding at every place that drops bits (default %(default)s)")
+    group.add_argument("--fft-scaling", choices=FFT_SCALING_MODES, default=default.fft_scaling,
+                       help="FFT stage scaling (default %(default)s)")
+
+
+def _format_from(args):
+    from .golden.pipeline import FixedFormat
+
+    return FixedFormat(data_width=args.data_width, twiddle_width=args.twiddle_width,
+                       weight_width=args.weight_width, spectrum_width=args.spectrum_width,
+                       rounding=args.rounding, fft_scaling=args.fft_scaling)
+
+
+def _check_conv_operands(x, w, b):
+    if x.ndim != 3:
+        raise InputError(f"input must have rank 3 (C, H, W), not shape {x.shape}")
+    if w.ndim != 4:
+        raise InputError(f"weights must have rank 4 (M, C, K, K), not shape {w.shape}")
+    if w.shape[2] != w.shape[3]:
+        raise InputError(f"weights must have square K x K kernels, not {w.shape[2]}x{w.shape[3]}")
+    if w.shape[1] != x.shape[0]:
+        raise InputError(f"weights must have C = {x.shape[0]} input channels to match the input, "
+                         f"not {w.shape[1]}")
+    if b is not None and b.shape != (w.shape[0],):
+        raise InputError(f"bias must have shape ({w.shape[0]},) to match the weights, "
+                         f"not {b.shape}")
+    if min(x.shape) < 1 or min(w.shape) < 1:
+        raise InputError(f"arrays must not be empty, not shapes {x.shape} and {w.shape}")
+
+
+def _cmd_golden_conv2d(args):
+    from .golden.direct import conv2d_direct, relu
+    from .golden.pipeline import calibrate_layer, conv2d_fixed, quantize_input, sqnr_db
+    from .golden.spectral import conv2d_spectral
+    from .golden.tiling import Tiling
+
+    x = _load_array(args.input, "input")
+    w = _load_array(args.weights, "weights")
+    b = _load_array(args.bias, "bias") if args.bias else None
+    _check_conv_operands(x, w, b)
+    if not args.fixed and args.raw:
+        raise InputError("--raw needs --fixed (float results have no integer codes)")
+    tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
+                           args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
+    if not args.fixed:
+        y, _ = conv2d_spectral(x, w, b, args.stride, args.padding, tiling.fft_size, tiling.tile)
+        y = relu(y) if args.relu else y
+        _save_atomically(args.out, y)
+        print(f"wrote {args.out}: {y.shape} float64, spectral float, N={tiling.fft_size} "
+              f"T={tiling.tile}, {tiling.tile_count} tiles")
+        return 0
+    fmt = _format_from(args)
+    frac = fmt.data_width - 1
+    if np.issubdtype(x.dtype, np.integer):
+        lo, hi = -(1 << frac), (1 << frac) - 1
+        if x.min() < lo or x.max() > hi:
+            raise InputError(f"integer input codes must lie in [{lo}, {hi}] for "
+                             f"{fmt.data_width}-bit data, not [{x.min()}, {x.max()}]")
+        x_codes = x.astype(np.int64)
+    else:
+        x_codes = quantize_input(x, frac, fmt.data_width, fmt.rounding)
+    if np.issubdtype(w.dtype, np.integer):
+        w = np.ldexp(w.astype(np.float64), -(fmt.weight_width - 1))
+    if b is not None and np.issubdtype(b.dtype, np.integer):
+        b = np.ldexp(b.astype(np.float64), -frac)
+    quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu)
+    trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant)
+    reference = conv2d_direct(np.ldexp(x_codes.astype(np.float64), -frac), w, b, args.stride,
+                              args.padding)
+    reference = relu(reference) if args.relu else reference
+    y = trace.output_codes.astype(np.int32) if args.raw else trace.output()
+    _save_atomically(args.out, y)
+    kind = (f"int32 codes with {quant.output_frac} fraction bits" if args.raw
+            else "float64 (dequantized)")
+    print(f"wrote {args.out}: {y.shape} {kind}; N={tiling.fft_size} T={tiling.tile}; "
+          f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
+          f"output_frac={quant.output_frac}; SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB")
+    return 0
+
+
+def _cmd_golden_net(args):
+    from tqdm import tqdm
+
+    from .golden.digits import load_digits32
+    from .golden.model import FixedNetwork, accuracy, forward_float, load_weights
+    from .golden.networks import get_network
+
+    if args.net != "lenet5":
+        raise InputError(f"network must be lenet5 (the one with trained weights), not {args.net!r}")
+    fmt = _format_from(args)
+    network, weights = get_network(args.net), load_weights()
+    test_x, test_y = load_digits32("test")
+    if args.limit:
+        test_x, test_y = test_x[:args.limit], test_y[:args.limit]
+    calibration, _ = load_digits32("train")
+    fixed = FixedNetwork(network, weights, calibration[:args.calibration], fmt, args.fft_size)
+    paths = {
+        "spatial_float": lambda x: forward_float(network, weights, x, "spatial"),
+        "spectral_float": lambda x: forward_float(network, weights, x, "spectral", args.fft_size),
+        "spectral_fixed": fixed.forward,
+    }
+    results = {}
+    for name, predict in paths.items():
+        images = tqdm(test_x, desc=name, leave=False, disable=None, file=sys.stderr)
+        results[name] = accuracy(predict, images, test_y)
+    sqnr = fixed.layer_sqnr(test_x[:args.sqnr_images])
+    report = {
+        "network": args.net, "data": args.data, "test_images": len(test_y),
+        "calibration_images": args.calibration, "accuracy": results,
+        "layer_sqnr_db": {k: round(float(v), 2) for k, v in sqnr.items()},
+        "sqnr_images": min(args.sqnr_images, len(test_y)),
+        "layers": {name: {"fft_size": fixed.tilings[name].fft_size,
+                          "tile": fixed.tilings[name].tile, **vars(quant)}
+                   for name, quant in fixed.quants.items()},
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{args.net} on {args.data}: {len(test_y)} test images; fixed point calibrated on "
+          f"{args.calibration} training images")
+    for name, value in results.items():
+        print(f"  {name.replace('_', ' '):16s} accuracy {100 * value:6.2f} %")
+    print(f"  per-layer SQNR, fixed vs float on the same input ({report['sqnr_images']} images):")
+    for name, value in report["layer_sqnr_db"].items():
+        tiling, quant = fixed.tilings[name], fixed.quants[name]
+        print(f"    {name}: {value:6.2f} dB  (N={tiling.fft_size} T={tiling.tile} "
+              f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
+              f"output_frac={quant.output_frac})")
+    return 0
+
+
+def _cmd_cmc(args):
+    from .golden.cmc import format_table, network_counts
+    from .golden.networks import get_network
+
+    result = network_counts(get_network(args.net), args.fft_size)
+    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    return 0
+
+
+def build_parser():
+    """Return the ``fdagen`` argument parser."""
+    from .golden.networks import NETWORKS
+
+    parser = _Parser(prog="fdagen", description="Generator of frequency-domain CNN accelerators.")
+    parser.add_argument("--version", action="version", version=f"fdagen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    golden = commands.add_parser("golden", help="run the NumPy golden model",
+                                 description="Run the NumPy golden model.")
+    golden_commands = golden.add_subparsers(dest="golden_command", metavar="MODEL",
+                                            parser_class=_Parser)
+    golden_commands.required = True
+
+    conv = golden_commands.add_parser(
+        "conv2d", help="one conv layer, float spectral or bit-true fixed point",
+        description="Convolve x (C, H, W) with w (M, C, K, K) as the accelerator does: OaA in "
+                    "the frequency domain, float by default, bit-true with --fixed. In --fixed "
+                    "mode float inputs are quantized to Q1.(data-width - 1), saturating; integer "
+                    "arrays are raw codes (x and b in Q1.(data-width - 1), spatial w in "
+                    "Q1.(weight-width - 1)); spectral weights get the largest power-of-two scale "
+                    "that fits their biggest component; the layer's shifts are calibrated on this "
+                    "input so nothing saturates. Output is float (dequantized) unless --raw.")
+    conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
+    conv.add_argument("--weights", required=True, metavar="W.npy", help="weights (M, C, K, K)")
+    conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
+    conv.add_argument("--stride", type=_positive_int, default=1, metavar="S",
+                      help="stride, >= 1 (default 1)")
+    conv.add_argument("--padding", type=_non_negative_int, default=0, metavar="P",
+                      help="zero padding, >= 0 (default 0)")
+    conv.add_argument("--fft-size", type=int, metavar="N",
+                      help="FFT size, a power of two in 4..1024 with N >= T + K - 1 "
+                           "(default: cheapest)")
+    conv.add_argument("--tile", type=int, metavar="T", help="tile size (default: N - K + 1)")
+    conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
+    conv.add_argument("--fixed", action="store_true", help="bit-true fixed-point pipeline")
+    conv.add_argument("--raw", action="store_true",
+                      help="with --fixed, write the integer output codes instead of floats")
+    _add_format_arguments(conv)
+    conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
+    conv.set_defaults(handler=_cmd_golden_conv2d)
+
+    net = golden_commands.add_parser(
+        "net", help="network accuracy: spatial float, spectral float, spectral fixed",
+        description="Classify the test split three ways and report accuracy and per-layer SQNR.")
+    net.add_argument("--net", default="lenet5", choices=sorted(NETWORKS),
+                     help="network (default lenet5; only lenet5 has trained weights)")
+    net.add_argument("--data", default="digits", choices=["digits"],
+                     help="data set: digits = scikit-learn 8x8 digits upscaled to 32x32")
+    net.add_argument("--fft-size", type=int, metavar="N", help="FFT size for every conv layer")
+    net.add_argument("--calibration", type=_positive_int, default=64, metavar="COUNT",
+                     help="training images used to calibrate shifts (default %(default)s)")
+    net.add_argument("--limit", type=_positive_int, metavar="COUNT",
+                     help="use only the first COUNT test images")
+    net.add_argument("--sqnr-images", type=_positive_int, default=100, metavar="COUNT",
+                     help="test images for the per-layer SQNR (default %(default)s)")
+    net.add_argument("--json", action="store_true", help="print JSON")
+    _add_format_arguments(net)
+    net.set_defaults(handler=_cmd_golden_net)
+
+    cmc = commands.add_parser(
+        "cmc", help="per-layer op and memory counts, spatial and spectral",
+        description="Per-layer counts in both domains (the CMC view of Rizvi et al.): spatial "
+                    "MACs, FFT butterflies, complex MACs, IFFT butterflies, weight and feature "
+                    "map words.")
+    cmc.add_argument("--net", required=True, choices=sorted(NETWORKS), help="network")
+    cmc.add_argument("--fft-size", type=int, metavar="N",
+                     help="FFT size for every conv layer (default: cheapest per layer)")
+    cmc.add_argument("--json", action="store_true", help="print JSON")
+    cmc.set_defaults(handler=_cmd_cmc)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (InputError, ValueError, TypeError) as error:
+        print(f"fdagen: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

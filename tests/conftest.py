@@ -1,0 +1,24 @@
+"""Shared test settings.
+
+Heavier sweeps carry ``@pytest.mark.slow``. By default (and in CI) a deterministic sample of
+their parameter sets runs; ``FDAGEN_FULL=1`` runs every one.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+FULL = os.environ.get("FDAGEN_FULL") == "1"
+
+
+def sample(params, every=3):
+    """Return all ``params`` when FDAGEN_FULL=1, else every ``every``-th (always the first)."""
+    return list(params) if FULL else list(params)[::every]
+
+
+@pytest.fixture
+def rng(request):
+    """A NumPy generator seeded from the test's name, so each test is reproducible."""
+    seed = sum(map(ord, request.node.nodeid)) % (2 ** 32)
+    return np.random.default_rng(seed)
