@@ -1,0 +1,79 @@
+"""SQNR of the bit-true pipeline against float, the figures quoted in README and docstrings.
+
+    .venv/bin/python bench/sqnr.py [--json]
+
+1. LeNet-5-sized layers (C1, C3, C5 geometries) on uniform inputs in [-1, 1) and weights
+   N(0, 1/(C K K)), for the calibrated and the static 1/2-per-stage FFT schedules.
+2. The trained LeNet-5 on real digits: per-layer SQNR (each layer against float on the same
+   input) at the default format.
+3. A width sweep (all words the same width) on LeNet-5 C3, to pick widths for a target SQNR.
+
+Seeds are fixed, so the figures are repeatable to the last digit on any machine.
+"""
+
+import argparse
+import json
+
+import numpy as np
+
+from fdagen.golden.digits import load_digits32
+from fdagen.golden.direct import conv2d_direct
+from fdagen.golden.model import FixedNetwork, load_weights
+from fdagen.golden.networks import lenet5
+from fdagen.golden.pipeline import (FixedFormat, calibrate_layer, conv2d_fixed, quantize_input,
+                                    sqnr_db)
+from fdagen.golden.tiling import Tiling
+
+LAYERS = {"C1": (1, 6, 32, 5), "C3": (6, 16, 14, 5), "C5": (16, 120, 5, 5)}
+
+
+def random_layer_sqnr(name, fmt, seed=0):
+    c, m, size, k = LAYERS[name]
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (c, size, size))
+    w = rng.normal(0, 1 / np.sqrt(c * k * k), (m, c, k, k))
+    b = rng.normal(0, 0.1, m)
+    tiling = Tiling.choose((size, size), k, in_channels=c, out_channels=m)
+    frac = fmt.data_width - 1
+    codes = quantize_input(x, frac, fmt.data_width, fmt.rounding)
+    quant = calibrate_layer([codes], w, b, tiling, fmt, frac)
+    trace = conv2d_fixed(codes, w, b, tiling, fmt, quant)
+    reference = conv2d_direct(np.ldexp(codes.astype(float), -frac), w, b)
+    return sqnr_db(reference, trace.output())
+
+
+def main():
+    parser = argparse.ArgumentParser(description="SQNR of the fixed-point pipeline vs float.")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report = {"random_layers": {}, "lenet5_digits": {}, "width_sweep_c3": {}}
+    for scaling in ("calibrated", "per_stage"):
+        fmt = FixedFormat(fft_scaling=scaling)
+        report["random_layers"][scaling] = {
+            name: round(random_layer_sqnr(name, fmt), 2) for name in LAYERS}
+    calibration, _ = load_digits32("train")
+    test, _ = load_digits32("test")
+    for scaling in ("calibrated", "per_stage"):
+        net = FixedNetwork(lenet5(), load_weights(), calibration[:64],
+                           FixedFormat(fft_scaling=scaling))
+        report["lenet5_digits"][scaling] = {
+            k: round(float(v), 2) for k, v in net.layer_sqnr(test[:100]).items()}
+    for width in (8, 10, 12, 14, 16, 18, 20):
+        fmt = FixedFormat(data_width=width, twiddle_width=width, weight_width=width,
+                          spectrum_width=width)
+        report["width_sweep_c3"][width] = round(random_layer_sqnr("C3", fmt), 2)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print("SQNR (dB) of the bit-true pipeline vs float, 16-bit words unless stated")
+    for section, title in (("random_layers", "LeNet-5-sized layers, random data"),
+                           ("lenet5_digits", "trained LeNet-5 on digits (100 test images)")):
+        print(f"{title}:")
+        for scaling, values in report[section].items():
+            print(f"  {scaling:10s} " + "  ".join(f"{k} {v:6.2f}" for k, v in values.items()))
+    print("width sweep, LeNet-5 C3 random data (all words one width, calibrated):")
+    print("  " + "  ".join(f"{w}b {v:.1f}" for w, v in report["width_sweep_c3"].items()))
+
+
+if __name__ == "__main__":
+    main()
