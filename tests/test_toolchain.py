@@ -57,3 +57,10 @@ def test_lint_reports_real_problems(tmp_path):
     with pytest.raises(subprocess.CalledProcessError) as failure:
         lint([source], top="bad")
     assert "WIDTH" in failure.value.stderr
+
+
+def test_amaranth_deprecations_fail_the_suite():
+    """pyproject.toml turns DeprecationWarning into errors; 0.5's `reset=` is deprecated."""
+    from amaranth import Signal
+    with pytest.raises(DeprecationWarning, match="reset"):
+        Signal(8, reset=1)
