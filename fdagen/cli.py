@@ -167,9 +167,11 @@ def _cmd_golden_conv2d(args):
     _save_atomically(args.out, y)
     kind = (f"int32 codes with {quant.output_frac} fraction bits" if args.raw
             else "float64 (dequantized)")
+    clipped = ", ".join(f"{k} {v}" for k, v in trace.saturated.items() if v)
     print(f"wrote {args.out}: {y.shape} {kind}; N={tiling.fft_size} T={tiling.tile}; "
           f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
-          f"output_frac={quant.output_frac}; SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB")
+          f"output_frac={quant.output_frac}; SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
+          + (f"; saturated values: {clipped}" if clipped else ""))
     return 0
 
 

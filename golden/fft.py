@@ -19,8 +19,11 @@ Numeric contract (one definition; the RTL implements exactly this):
   shifts in {0, 1} (a run-time schedule, as in vendor FFT cores; the controller loads it per
   layer); or ``"growth"``: unscaled, ``shift_s = 0`` and the width grows one bit per stage.
 * Overflow: every stage output saturates to its width. With ``"per_stage"`` or ``"growth"`` only
-  the sqrt(2) corner of a complex rotation can reach it; a schedule with zeros saturates whatever
-  does not fit (calibration chooses schedules so that calibration data never does).
+  full-scale corners reach it: the sqrt(2) gain of a complex rotation, and a difference of
+  ``2**w - 1`` through a trivial twiddle that rounds up to ``2**(w-1)``. A schedule with zeros
+  saturates whatever does not fit; calibration (:func:`calibrate_schedule`) shifts wherever the
+  calibration data would need it, so only those full-scale corners can still saturate there.
+  Pass a list as ``saturations`` to :func:`fft_fixed` to count the values clipped per stage.
 * Output order: ``"bitrev"`` (what a DIF pipeline emits, no reorder buffer) or ``"natural"``; the
   two differ only by a permutation, never by arithmetic.
 
@@ -32,7 +35,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .fixedpoint import check_rounding, check_width, fits, round_shift, saturate
+from .fixedpoint import (check_rounding, check_width, count_saturated, fits, round_shift,
+                         saturate)
 
 __all__ = [
     "FFTFormat", "twiddles", "bit_reverse_indices", "fft_stage", "fft_stage_unsaturated",
@@ -86,7 +90,7 @@ class FFTFormat:
 
     def __post_init__(self):
         _check_fft_size("FFT size", self.n)
-        check_width("FFT data width", self.data_width, minimum=2, maximum=40)
+        check_width("FFT data width", self.data_width, minimum=2, maximum=48)
         check_width("FFT twiddle width", self.twiddle_width, minimum=3, maximum=24)
         check_rounding("FFT rounding", self.rounding)
         if self.order not in ORDERS:
@@ -101,9 +105,13 @@ class FFTFormat:
                 raise ValueError(f"FFT scaling schedule must be {self.stages} shifts of 0 or 1, "
                                  f"not {self.scaling!r}")
             object.__setattr__(self, "scaling", shifts)
-        if self.output_width > 48:
-            raise ValueError(f"FFT output width must be at most 48, not {self.output_width} "
-                             f"(data width {self.data_width} with {self.scaling} scaling)")
+        # A stage forms (a - b) * w exactly: (width + 1) + twiddle_width bits, plus one for the
+        # sum of two products. The NumPy model is exact up to 62 bits.
+        widest = max(self.stage_widths) + 2 + self.twiddle_width
+        if widest > 62:
+            raise ValueError(f"FFT widest stage ({max(self.stage_widths)} bits) plus twiddle "
+                             f"width ({self.twiddle_width} bits) must be at most 60 bits, "
+                             f"not {widest - 2}")
 
     @property
     def stages(self):
@@ -161,16 +169,17 @@ def bit_reverse_indices(n):
     return reversed_
 
 
-def fft_stage(re, im, fmt, stage, shift=None):
+def fft_stage(re, im, fmt, stage, saturations=None):
     """Apply DIF stage ``stage`` of ``fmt`` to natural-layout data on the last axis.
 
     The data layout is the in-place DIF layout: stage ``s`` sees ``2**s`` blocks of ``n / 2**s``
-    samples. Returns the new ``(re, im)`` (same layout), saturated to the stage output width.
-    ``shift`` overrides the format's shift for this stage.
+    samples. Returns the new ``(re, im)`` (same layout), saturated to the stage output width;
+    appends the number of clipped values to ``saturations`` if it is a list.
     """
-    shift = fmt.shifts[stage] if shift is None else shift
     width = fmt.stage_widths[stage + 1]
-    re, im = fft_stage_unsaturated(re, im, fmt, stage, shift)
+    re, im = fft_stage_unsaturated(re, im, fmt, stage, fmt.shifts[stage])
+    if saturations is not None:
+        saturations.append(count_saturated(re, width) + count_saturated(im, width))
     return saturate(re, width), saturate(im, width)
 
 
@@ -218,10 +227,11 @@ def fft_stage_unsaturated(re, im, fmt, stage, shift):
 
 
 def calibrate_schedule(re, im, fmt):
-    """Return the schedule (tuple of shifts) that keeps ``(re, im)`` from saturating.
+    """Return the schedule (tuple of shifts) with which ``(re, im)`` saturates least.
 
     Greedy, stage by stage: a stage shifts by 1 only if its unshifted output would not fit the
-    word width. ``fmt`` gives the size, widths, twiddles and rounding (its scaling is ignored).
+    word width. Only full-scale corners (see the module docstring) can then still saturate.
+    ``fmt`` gives the size, widths, twiddles and rounding (its scaling is ignored).
     """
     fmt = replace(fmt, scaling="per_stage", order="bitrev")
     re = np.asarray(re, dtype=np.int64)
@@ -238,11 +248,12 @@ def calibrate_schedule(re, im, fmt):
     return tuple(shifts)
 
 
-def fft_fixed(re, im, fmt):
+def fft_fixed(re, im, fmt, saturations=None):
     """Transform integer codes ``(re, im)`` along the last axis with the format ``fmt``.
 
     Inputs must fit ``fmt.data_width``; the result fits ``fmt.output_width`` and is in
-    ``fmt.order``. Returns ``(re, im)`` int64 arrays.
+    ``fmt.order``. Returns ``(re, im)`` int64 arrays. If ``saturations`` is a list, the number
+    of values clipped at each stage is appended to it.
     """
     re = np.asarray(re, dtype=np.int64)
     im = np.asarray(im, dtype=np.int64)
@@ -255,7 +266,7 @@ def fft_fixed(re, im, fmt):
             raise ValueError(f"FFT input must fit {fmt.data_width} bits, "
                              f"not range [{part.min()}, {part.max()}]")
     for stage in range(fmt.stages):
-        re, im = fft_stage(re, im, fmt, stage)
+        re, im = fft_stage(re, im, fmt, stage, saturations)
     if fmt.order == "natural":
         perm = bit_reverse_indices(fmt.n)
         re, im = re[..., perm], im[..., perm]
@@ -323,29 +334,31 @@ class FFT2DFormat:
         return self.n * (self.n // 2 + 1)
 
 
-def fft2d_real_fixed(x, fmt):
+def fft2d_real_fixed(x, fmt, saturations=None):
     """Return the half spectrum ``(re, im)``, shape ``(..., n, n/2+1)``, of real codes ``x``.
 
     Row pass: each row is a complex FFT with zero imaginary input; bins ``kx = 0 .. n/2`` are
-    kept. Column pass: a complex FFT of each kept column.
+    kept. Column pass: a complex FFT of each kept column. ``saturations``: see :func:`fft_fixed`
+    (row stages, then column stages).
     """
     x = np.asarray(x, dtype=np.int64)
     if fmt.inverse:
         raise ValueError("2-D FFT format must be a forward format, not an inverse one")
     if x.shape[-2:] != (fmt.n, fmt.n):
         raise ValueError(f"2-D FFT input must end in ({fmt.n}, {fmt.n}), not {x.shape}")
-    re, im = _real_rows(x, fmt.row_format)
-    return _columns(re, im, fmt.column_format)
+    re, im = _real_rows(x, fmt.row_format, saturations)
+    return _columns(re, im, fmt.column_format, saturations)
 
 
-def _real_rows(x, row_format):
+def _real_rows(x, row_format, saturations=None):
     half = row_format.n // 2 + 1
-    re, im = fft_fixed(x, np.zeros_like(x), row_format)
+    re, im = fft_fixed(x, np.zeros_like(x), row_format, saturations)
     return re[..., :half], im[..., :half]
 
 
-def _columns(re, im, column_format):
-    re, im = fft_fixed(np.swapaxes(re, -1, -2), np.swapaxes(im, -1, -2), column_format)
+def _columns(re, im, column_format, saturations=None):
+    re, im = fft_fixed(np.swapaxes(re, -1, -2), np.swapaxes(im, -1, -2), column_format,
+                       saturations)
     return np.swapaxes(re, -1, -2), np.swapaxes(im, -1, -2)
 
 
@@ -361,12 +374,13 @@ def hermitian_extend_rows(re, im, width):
     return full_re, full_im
 
 
-def ifft2d_half_fixed(re, im, fmt):
+def ifft2d_half_fixed(re, im, fmt, saturations=None):
     """Return the real tile, shape ``(..., n, n)``, whose half spectrum is ``(re, im)``.
 
     ``fmt`` is an inverse format. Column pass: a complex IFFT of each of the ``n/2 + 1``
     columns. Row pass: each row is extended to ``n`` bins by Hermitian symmetry, inverse
-    transformed, and its real part kept.
+    transformed, and its real part kept. ``saturations``: see :func:`fft_fixed` (column
+    stages, then row stages; the Hermitian negation's own clip is not counted).
     """
     re = np.asarray(re, dtype=np.int64)
     im = np.asarray(im, dtype=np.int64)
@@ -375,9 +389,9 @@ def ifft2d_half_fixed(re, im, fmt):
     half = fmt.n // 2 + 1
     if re.shape[-2:] != (fmt.n, half) or im.shape != re.shape:
         raise ValueError(f"half spectrum must end in ({fmt.n}, {half}), not {re.shape}")
-    re, im = _columns(re, im, fmt.column_format)
+    re, im = _columns(re, im, fmt.column_format, saturations)
     re, im = hermitian_extend_rows(re, im, fmt.column_format.output_width)
-    re, _ = fft_fixed(re, im, fmt.row_format)
+    re, _ = fft_fixed(re, im, fmt.row_format, saturations)
     return re
 
 

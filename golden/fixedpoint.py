@@ -19,7 +19,8 @@ Rounding rules (``s`` is the number of bits dropped, ``s >= 0``):
 import numpy as np
 
 __all__ = [
-    "ROUNDING_MODES", "check_width", "check_rounding", "int_range", "saturate", "round_shift",
+    "ROUNDING_MODES", "check_width", "check_rounding", "int_range", "count_saturated", "saturate",
+    "round_shift",
     "shift_round_saturate", "quantize", "dequantize", "fits",
 ]
 
@@ -55,6 +56,13 @@ def fits(values, width):
     lo, hi = int_range(width)
     values = np.asarray(values)
     return bool(np.all((values >= lo) & (values <= hi)))
+
+
+def count_saturated(values, width):
+    """Return how many of ``values`` lie outside the signed ``width``-bit range."""
+    lo, hi = int_range(width)
+    values = np.asarray(values)
+    return int(np.count_nonzero((values < lo) | (values > hi)))
 
 
 def saturate(values, width):
@@ -99,7 +107,8 @@ def quantize(values, frac_bits, width, rounding="half_up"):
     if rounding == "truncate":
         codes = np.floor(scaled)
     elif rounding == "half_up":
-        codes = np.floor(scaled + 0.5)
+        floor = np.floor(scaled)          # scaled - floor is exact; scaled + 0.5 may round
+        codes = floor + (scaled - floor >= 0.5)
     elif rounding == "convergent":
         codes = np.round(scaled)  # NumPy rounds half to even
     else:

@@ -30,15 +30,16 @@ import numpy as np
 
 from .fft import (FFT2DFormat, calibrate_fft2d, calibrate_ifft2d, fft2d_real_fixed,
                   ifft2d_half_fixed)
-from .fixedpoint import (check_rounding, check_width, fits, int_range, quantize, round_shift,
-                         saturate, shift_round_saturate)
+from .fixedpoint import (check_rounding, check_width, count_saturated, fits, quantize,
+                         round_shift, shift_round_saturate)
 from .spectral import spectral_weights
 from .tiling import Tiling
 
 __all__ = [
     "FixedFormat", "LayerQuant", "ConvTrace", "quantize_input", "quantize_spectral_weights",
     "weight_exponent", "spectral_mac", "accumulator_width", "requantize_spectrum",
-    "overlap_add_width", "bias_requantize", "conv2d_fixed", "calibrate_layer", "sqnr_db",
+    "overlap_add_width", "bias_requantize", "check_datapath", "conv2d_fixed", "calibrate_layer",
+    "sqnr_db",
 ]
 
 
@@ -230,7 +231,9 @@ def spectral_mac(spectrum, weights):
     ``spectrum`` is ``(re, im)`` of shape (C, *B, N, N/2+1); ``weights`` (M, C, N, N/2+1).
     The per-bin arithmetic is the FDA two-cycle PE: cycle 1 drives ``(x_re, -x_im)`` onto the
     ``(w_re, w_im)`` cells and sums into the real part, cycle 2 drives ``(x_im, x_re)`` and sums
-    into the imaginary part. Returns ``(re, im)`` of shape (M, *B, N, N/2+1).
+    into the imaginary part. ``-x_im`` is exact: it needs one bit more than ``x_im`` (``x_im``
+    may be ``-2**(w-1)``), or the RTL subtracts ``x_im * w_im`` instead of negating. Returns
+    ``(re, im)`` of shape (M, *B, N, N/2+1).
     """
     x_re, x_im = spectrum
     w_re, w_im = weights
@@ -274,9 +277,22 @@ def tile_frac(tiling, fmt, quant):
     return quant.input_frac + quant.weight_exp - forward - quant.spectrum_shift + d - inverse
 
 
-def _count_saturated(before, width):
-    lo, hi = int_range(width)
-    return int(np.count_nonzero((before < lo) | (before > hi)))
+def check_datapath(tiling, fmt, channels):
+    """Raise ValueError unless the layer fits the accelerator datapath and the exact model.
+
+    The fixed-point pipeline is the 2-D accelerator's; the accumulator (see
+    :func:`accumulator_width`) must fit the model's exact 62-bit integers.
+    """
+    if tiling.dims != 2:
+        raise ValueError(f"fixed-point layers must be 2-D (the accelerator's), not "
+                         f"{tiling.dims}-D")
+    forward = fmt.fft2d(tiling.fft_size, _STATIC)
+    width = accumulator_width(forward.output_width, fmt.weight_width, channels)
+    if width > 62:
+        raise ValueError(f"accumulator width must be at most 62 bits, not {width} "
+                         f"({forward.output_width}-bit spectrum, {fmt.weight_width}-bit weights, "
+                         f"{channels} channels)")
+    fmt.ifft2d(tiling.fft_size, _STATIC)     # validates the inverse widths
 
 
 def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant):
@@ -284,26 +300,31 @@ def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant):
 
     ``x_codes`` are input codes (C, H, W) with ``quant.input_frac`` fraction bits; ``w`` float
     weights (M, C, K, K); ``bias`` float (M,) or None. ``trace.saturated`` counts the values
-    clipped at each saturating step.
+    clipped at each saturating step: ``fft`` and ``ifft`` (all stages), ``spectrum`` (the
+    requantized accumulator) and ``output``.
     """
     x_codes = np.asarray(x_codes, dtype=np.int64)
+    check_datapath(tiling, fmt, x_codes.shape[0])
     if not fits(x_codes, fmt.data_width):
         raise ValueError(f"input codes must fit {fmt.data_width} bits")
     trace = ConvTrace(tiling, fmt, quant, input_codes=x_codes)
     n = tiling.fft_size
     trace.tiles = tiling.tiles(x_codes)
     forward, inverse = fmt.fft2d(n, quant), fmt.ifft2d(n, quant)
-    trace.spectrum = fft2d_real_fixed(trace.tiles, forward)
+    fft_clipped, ifft_clipped = [], []
+    trace.spectrum = fft2d_real_fixed(trace.tiles, forward, fft_clipped)
+    trace.saturated["fft"] = sum(fft_clipped)
     trace.weights, _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding,
                                                  exponent=quant.weight_exp)
     trace.accumulator = spectral_mac(trace.spectrum, trace.weights)
     acc_width = accumulator_width(forward.output_width, fmt.weight_width, x_codes.shape[0])
     assert all(fits(part, acc_width) for part in trace.accumulator)
     shifted = [round_shift(p, quant.spectrum_shift, fmt.rounding) for p in trace.accumulator]
-    trace.saturated["spectrum"] = sum(_count_saturated(p, fmt.spectrum_width) for p in shifted)
+    trace.saturated["spectrum"] = sum(count_saturated(p, fmt.spectrum_width) for p in shifted)
     trace.output_spectrum = requantize_spectrum(trace.accumulator, quant.spectrum_shift,
                                                 fmt.rounding, fmt.spectrum_width)
-    trace.tile_outputs = ifft2d_half_fixed(*trace.output_spectrum, inverse)
+    trace.tile_outputs = ifft2d_half_fixed(*trace.output_spectrum, inverse, ifft_clipped)
+    trace.saturated["ifft"] = sum(ifft_clipped)
     trace.overlap_added = tiling.overlap_add(trace.tile_outputs)
     oaa_width = overlap_add_width(inverse.output_width, tiling)
     assert fits(trace.overlap_added, oaa_width)
@@ -312,18 +333,17 @@ def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant):
     trace.bias_codes = (quantize(bias, frac, fmt.bias_width, fmt.rounding) if bias is not None
                         else np.zeros(w.shape[0], dtype=np.int64))
     summed = trace.cropped + trace.bias_codes.reshape(-1, 1, 1)
-    trace.saturated["output"] = _count_saturated(
+    trace.saturated["output"] = count_saturated(
         round_shift(summed, trace.output_shift, fmt.rounding), fmt.data_width)
     trace.output_codes = bias_requantize(trace.cropped, trace.bias_codes, trace.output_shift,
                                          fmt.rounding, fmt.data_width, quant.relu)
     return trace
 
 
-def _smallest_shift(peak, width):
-    """Smallest ``s >= 0`` with ``peak / 2**s`` (rounded) inside a signed ``width``-bit word."""
-    top = (1 << (width - 1)) - 1
+def _smallest_shift(peak, width, rounding):
+    """Smallest ``s >= 0`` with ``+-peak`` shifted by ``s`` (rounded) inside ``width`` bits."""
     shift = 0
-    while (peak >> shift) + 1 > top and shift < 62:
+    while not fits(round_shift([peak, -peak], shift, rounding), width):
         shift += 1
     return shift
 
@@ -336,9 +356,11 @@ def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False):
     :func:`.fft.calibrate_fft2d`; ``spectrum_shift`` the smallest shift that fits the largest
     accumulator component into ``spectrum_width`` bits; the IFFT schedules from
     :func:`.fft.calibrate_ifft2d`; ``output_frac`` the most fraction bits that fit the largest
-    output (the positive side only when ``relu``) into ``data_width`` bits. Nothing saturates
-    on the calibration inputs; other inputs saturate rather than wrap.
+    output (the positive side only when ``relu``) into ``data_width`` bits. On the calibration
+    inputs nothing saturates but full-scale FFT corners (see :mod:`.fft`); other inputs
+    saturate rather than wrap, and :func:`conv2d_fixed` counts every clipped value.
     """
+    check_datapath(tiling, fmt, np.asarray(x_codes_set[0]).shape[0])
     n = tiling.fft_size
     weights, e = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding)
     tiles = np.stack([tiling.tiles(x_codes) for x_codes in x_codes_set])
@@ -351,7 +373,7 @@ def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False):
     spectra = fft2d_real_fixed(tiles, fmt.fft2d(n, quant))
     acc = [spectral_mac((re, im), weights) for re, im in zip(*spectra)]
     peak = max(int(np.abs(part).max()) for pair in acc for part in pair)
-    quant = replace(quant, spectrum_shift=_smallest_shift(peak, fmt.spectrum_width))
+    quant = replace(quant, spectrum_shift=_smallest_shift(peak, fmt.spectrum_width, fmt.rounding))
     if calibrated:
         outputs = [requantize_spectrum(pair, quant.spectrum_shift, fmt.rounding,
                                        fmt.spectrum_width) for pair in acc]
@@ -365,7 +387,7 @@ def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False):
         trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, replace(quant, output_frac=frac))
         summed = trace.cropped + trace.bias_codes.reshape(-1, 1, 1)
         peak = max(peak, int(summed.max() if relu else np.abs(summed).max()))
-    return replace(quant, output_frac=frac - _smallest_shift(peak, fmt.data_width))
+    return replace(quant, output_frac=frac - _smallest_shift(peak, fmt.data_width, fmt.rounding))
 
 
 # Placeholder schedules for building formats before calibration has chosen the real ones.

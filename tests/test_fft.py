@@ -172,16 +172,31 @@ def test_calibrate_schedule_shifts_only_when_needed():
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(n=12), ValueError, "FFT size must be a power of two between 2 and 65536, not 12"),
     (dict(n=8.0), TypeError, "FFT size must be an integer, not 8.0"),
-    (dict(n=8, data_width=1), ValueError, "FFT data width must be between 2 and 40, not 1"),
+    (dict(n=8, data_width=1), ValueError, "FFT data width must be between 2 and 48, not 1"),
     (dict(n=8, rounding="up"), ValueError,
      "FFT rounding must be one of truncate, half_up, convergent, not 'up'"),
     (dict(n=8, order="reversed"), ValueError,
      "FFT order must be one of natural, bitrev, not 'reversed'"),
     (dict(n=8, scaling=(1, 1)), ValueError,
      "FFT scaling schedule must be 3 shifts of 0 or 1, not (1, 1)"),
+    (dict(n=8, data_width=40, twiddle_width=24), ValueError,
+     "FFT widest stage (40 bits) plus twiddle width (24 bits) must be at most 60 bits, not 64"),
     (dict(n=8, scaling="half"), ValueError,
      "FFT scaling must be one of per_stage, growth or a tuple of per-stage shifts, not 'half'"),
 ])
 def test_fft_format_errors(kwargs, error, message):
     with pytest.raises(error, match="^" + __import__("re").escape(message) + "$"):
         FFTFormat(**kwargs)
+
+
+def test_full_scale_corners_saturate_and_are_counted():
+    # a - b = 2**16 - 1 through the trivial twiddle rounds up to 2**15: one past the rail
+    fmt = FFTFormat(2, 16, 16, "per_stage", "half_up")
+    counts = []
+    re, _ = fft_fixed(np.array([[32767, -32768]]), np.zeros((1, 2), dtype=np.int64), fmt, counts)
+    assert re.tolist() == [[0, 32767]] and counts == [1]
+    # the sqrt(2) corner of a rotation by W^1 of N = 8
+    counts = []
+    x = np.array([[32767, 0, 0, 0, 32767, 0, 0, 0]])
+    fft_fixed(np.array([[0, 32767, 0, 0, 0, -32768, 0, 0]]), x - x, FFTFormat(8, 16), counts)
+    assert len(counts) == 3

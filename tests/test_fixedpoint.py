@@ -36,6 +36,11 @@ def test_quantize_saturates_and_rounds():
     assert quantize([0.5 / 32768], 15, 16, "half_up").tolist() == [1]
 
 
+def test_half_up_quantize_has_no_double_rounding():
+    # floor(x + 0.5) rounds 0.49999999999999994 + 0.5 up to 1.0 in float64
+    assert quantize([0.49999999999999994, 0.5, -0.5, 2.5], 0, 8, "half_up").tolist() == [0, 1, 0, 3]
+
+
 def test_width_errors():
     with pytest.raises(ValueError, match=r"^data width must be between 4 and 32, not 2$"):
         check_width("data width", 2, 4, 32)

@@ -38,7 +38,7 @@ LENET_LAYERS = [  # C, M, H, K, N
 def test_sqnr_at_defaults_meets_target(rng, c, m, size, k, n):
     trace, reference = run_layer(rng, c, m, size, k, FixedFormat(), n=n)
     assert sqnr_db(reference, trace.output()) >= 60
-    assert trace.saturated == {"spectrum": 0, "output": 0}
+    assert trace.saturated == {"fft": 0, "spectrum": 0, "ifft": 0, "output": 0}
 
 
 # The static 1/2-per-stage schedule is the safe fallback: >= 50 dB on random data (measured
@@ -51,10 +51,11 @@ def test_sqnr_static_scaling_meets_floor(rng, c, m, size, k, n):
 
 # Wide words leave only float-level error: proves the scale bookkeeping (tile_frac) of every
 # scaling mode, with stride, padding and ReLU.
-@pytest.mark.parametrize("scaling, width", [("calibrated", 28), ("per_stage", 28), ("growth", 20)])
-def test_wide_formats_converge_to_float(rng, scaling, width):
+@pytest.mark.parametrize("scaling, width, spectrum", [("calibrated", 28, 32), ("per_stage", 28, 32),
+                                                     ("growth", 20, 24)])
+def test_wide_formats_converge_to_float(rng, scaling, width, spectrum):
     fmt = FixedFormat(data_width=width, twiddle_width=24, weight_width=min(width, 24),
-                      spectrum_width=32, fft_scaling=scaling)
+                      spectrum_width=spectrum, fft_scaling=scaling)
     trace, reference = run_layer(rng, 3, 4, 13, 3, fmt, stride=2, padding=1, relu_=True)
     assert sqnr_db(reference, trace.output()) >= 110
 
@@ -125,3 +126,34 @@ def test_output_requantizer_clips_to_the_rails():
     assert out.tolist() == [[[32767, -32768, 500]]]
     assert bias_requantize(values, [0], 1, "convergent", 16, relu=True).tolist() == \
         [[[32767, 0, 500]]]
+
+
+def test_datapath_limits_are_checked(rng):
+    w = rng.normal(0, 0.1, (2, 3, 3, 3))
+    codes = np.zeros((3, 12, 12), dtype=np.int64)
+    wide = FixedFormat(data_width=32, weight_width=24, spectrum_width=32, fft_scaling="growth")
+    with pytest.raises(ValueError, match=r"^accumulator width must be at most 62 bits, not 65 "
+                                         r"\(38-bit spectrum, 24-bit weights, 3 channels\)$"):
+        calibrate_layer([codes], w, None, Tiling.choose((12, 12), 3, fft_size=8), wide, 31)
+    with pytest.raises(ValueError, match=r"^fixed-point layers must be 2-D \(the accelerator's\), "
+                                         r"not 3-D$"):
+        calibrate_layer([np.zeros((3, 6, 6, 6), dtype=np.int64)], np.zeros((2, 3, 3, 3, 3)),
+                        None, Tiling.choose((6, 6, 6), 3), FixedFormat(), 15)
+
+
+def test_full_scale_input_saturation_is_counted(rng):
+    codes = np.where(rng.random((4, 12, 12)) < 0.5, 32767, -32768)
+    w = rng.normal(0, 1 / np.sqrt(36), (3, 4, 3, 3))
+    tiling = Tiling.choose((12, 12), 3, fft_size=16)
+    quant = calibrate_layer([codes], w, None, tiling, FixedFormat(), 15)
+    trace = conv2d_fixed(codes, w, None, tiling, FixedFormat(), quant)
+    assert trace.saturated["spectrum"] == trace.saturated["output"] == 0
+    assert trace.saturated["fft"] > 0         # full-scale corners clip, and are counted
+
+
+def test_calibrated_shift_is_the_smallest_that_fits(rng):
+    trace, _ = run_layer(rng, 2, 3, 10, 3, FixedFormat())
+    acc_peak = max(int(np.abs(part).max()) for part in trace.accumulator)
+    shift = trace.quant.spectrum_shift
+    assert acc_peak / 2 ** shift <= 32767.5
+    assert shift == 0 or acc_peak / 2 ** (shift - 1) > 32767.5
