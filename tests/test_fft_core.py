@@ -117,3 +117,88 @@ def test_core_runtime_schedule_per_frame(rng):
     frames = random_frames(rng, fmt, 4)
     check(FFTCore(fmt, runtime_schedule=True), frames, rng, gaps=0.2, stalls=0.2,
           schedules=[0b1111, 0b0101, 0b0000, 0b1010])
+
+
+def test_reset_mid_frame_recovers(rng):
+    """Half a frame, a reset, then whole frames: only the whole frames come out, bit-exact."""
+    from amaranth import ClockDomain, Module
+
+    fmt = FFTFormat(16, 12, 12, "per_stage", "convergent", False, "bitrev")
+    core = FFTCore(fmt)
+    top = Module()
+    top.domains.sync = domain = ClockDomain("sync")
+    top.submodules.core = core
+    frames = random_frames(rng, fmt, 2)
+    outputs = []
+
+    async def source(ctx):
+        for j in range(23):                      # a frame and a half of junk
+            ctx.set(core.i.valid, 1)
+            ctx.set(core.i.payload.re, j * 37 % 2000 - 1000)
+            await ctx.tick()
+        ctx.set(core.i.valid, 0)
+        ctx.set(domain.rst, 1)
+        await ctx.tick()
+        ctx.set(domain.rst, 0)
+        assert not ctx.get(core.o.valid)
+        outputs.clear()                          # whatever left before the reset is not judged
+        for re, im in frames:
+            for j in range(fmt.n):
+                ctx.set(core.i.valid, 1)
+                ctx.set(core.i.payload.re, int(re[j]))
+                ctx.set(core.i.payload.im, int(im[j]))
+                await ctx.tick().until(core.i.ready)
+        ctx.set(core.i.valid, 0)
+
+    async def sink(ctx):
+        ctx.set(core.o.ready, 1)
+        for _ in range(10 * fmt.n):
+            await ctx.delay(1e-9)
+            if ctx.get(core.o.valid) and not ctx.get(domain.rst):
+                payload = ctx.get(core.o.payload)
+                outputs.append((payload.re, payload.im))
+            await ctx.tick()
+
+    sim = Simulator(top)
+    sim.add_clock(1e-6, domain="sync")
+    sim.add_testbench(source, background=True)
+    sim.add_testbench(sink)
+    sim.run()
+    assert outputs == golden_frames(fmt, frames)
+
+
+# A component whose constructor raised is still "created but never used" to Amaranth.
+@pytest.mark.filterwarnings("ignore:.*created but never used")
+@pytest.mark.parametrize("args, kwargs, error, message", [
+    ((FFTFormat(16, order="natural"),), {}, ValueError,
+     "FFT core order must be bitrev, not 'natural'"),
+    ((FFTFormat(16, scaling="growth", order="bitrev"),), {"runtime_schedule": True}, ValueError,
+     "FFT scaling must be a schedule (not growth) with a runtime schedule"),
+    ((16,), {}, TypeError, "FFT format must be an FFTFormat, not 16"),
+])
+def test_core_parameter_errors(args, kwargs, error, message):
+    with pytest.raises(error, match="^" + __import__("re").escape(message) + "$"):
+        FFTCore(*args, **kwargs)
+
+
+def test_core_latency_is_measured(rng):
+    """The documented latency: first output index 0 appears `latency` advances after input 0."""
+    fmt = FFTFormat(32, 16, 16, "per_stage", "convergent", False, "bitrev")
+    core = FFTCore(fmt)
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(core.o.ready, 1)
+        for cycle in range(3 * fmt.n):
+            ctx.set(core.i.valid, int(cycle < fmt.n))
+            ctx.set(core.i.payload.re, 100)
+            await ctx.delay(1e-9)
+            if ctx.get(core.o.valid) and not seen:
+                seen.append(cycle)
+            await ctx.tick()
+
+    sim = Simulator(core)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [core.latency]
