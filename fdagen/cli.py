@@ -226,6 +226,17 @@ def _cmd_golden_net(args):
     return 0
 
 
+def _cmd_build(args):
+    from .build import FFTBlockConfig, render_fft_block, write_output_directory
+
+    config = FFTBlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
+                            args.scaling, args.rounding, args.runtime_schedule)
+    files = render_fft_block(config)
+    write_output_directory(files, args.out, args.force)
+    print(f"wrote {args.out}: {', '.join(sorted(files))} (top {config.top})")
+    return 0
+
+
 def _cmd_cmc(args):
     from .golden.cmc import format_table, network_counts
     from .golden.networks import get_network
@@ -296,6 +307,34 @@ def build_parser():
     _add_format_arguments(net)
     net.set_defaults(handler=_cmd_golden_net)
 
+    from .build import BLOCKS, PLANNED_BLOCKS
+    from .golden.fixedpoint import ROUNDING_MODES
+
+    build = commands.add_parser(
+        "build", help="generate Verilog for a block",
+        description="Generate synthesizable Verilog for one block, with files.f and "
+                    "manifest.json. The whole accelerator (--pes) is not generated yet.")
+    build.add_argument("--block", required=True, metavar="BLOCK",
+                       help=f"block to generate: {', '.join(BLOCKS)} "
+                            f"({', '.join(PLANNED_BLOCKS)} not yet)")
+    build.add_argument("--fft-size", type=int, required=True, metavar="N",
+                       help="FFT size, a power of two in 4..1024")
+    build.add_argument("--data-width", type=int, default=16, metavar="BITS",
+                       help="input word width (default %(default)s)")
+    build.add_argument("--twiddle-width", type=int, default=16, metavar="BITS",
+                       help="twiddle width (default %(default)s)")
+    build.add_argument("--scaling", choices=("per_stage", "growth"), default="per_stage",
+                       help="1/2 per stage at constant width, or unscaled with one bit of "
+                            "growth per stage (default %(default)s)")
+    build.add_argument("--rounding", choices=ROUNDING_MODES, default="convergent",
+                       help="rounding of every butterfly output (default %(default)s)")
+    build.add_argument("--runtime-schedule", action="store_true",
+                       help="add a schedule port: per-stage shifts chosen per frame")
+    build.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    build.add_argument("--force", action="store_true",
+                       help="replace a non-empty output directory")
+    build.set_defaults(handler=_cmd_build)
+
     cmc = commands.add_parser(
         "cmc", help="per-layer op and memory counts, spatial and spectral",
         description="Per-layer counts in both domains (the CMC view of Rizvi et al.): spatial "
@@ -311,11 +350,13 @@ def build_parser():
 
 def main(argv=None):
     """Run the command line; return the exit status."""
+    from .build import OutputExistsError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (InputError, ValueError, TypeError) as error:
+    except (InputError, OutputExistsError, ValueError, TypeError) as error:
         print(f"fdagen: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
