@@ -20,7 +20,8 @@ gap also freezes the output of earlier frames until input resumes. Synchronous r
 everything in flight.
 
 Latency: :attr:`FFTCore.latency` advances (cycles at full rate) from an input sample's
-acceptance to the output register holding the sample of the same index, ``N - 1 + log2(N)``.
+acceptance to the output register holding the sample of the same index,
+``N - 1 + 5 log2(N)`` (five pipeline registers per stage, for the multiplier and carry chains).
 
 Members
 -------
@@ -114,7 +115,19 @@ class _DelayLine(Elaboratable):
 
 
 class _Stage(Elaboratable):
-    """One R2SDF DIF stage. Inputs and outputs carry a sideband (``tag``, ``schedule``)."""
+    """One R2SDF DIF stage. Inputs and outputs carry a sideband (``tag``, ``schedule``).
+
+    The delay line works on the stage's input side; the output path is a pipeline of
+    :data:`PIPELINE` registers that all move with ``advance``:
+
+    1. operands: ``a + b`` (upper), the delay line's ``d`` (lower), the twiddle ROM word;
+    2. the four real products (multiplier output registers);
+    3. the complex products ``d.re*t.re - d.im*t.im`` and ``d.re*t.im + d.im*t.re``;
+    4. rounding (``>> base`` or ``>> base + 1`` by the schedule bit) and the twiddle-kind select;
+    5. saturation: the stage output ``y``.
+    """
+
+    PIPELINE = 5
 
     def __init__(self, fmt, stage, offset, stages):
         self.fmt, self.stage = fmt, stage
@@ -130,86 +143,115 @@ class _Stage(Elaboratable):
         self.y_tag = Signal()
         self.y_schedule = Signal(stages)
 
-    def _lower(self, m, d, k, shift):
-        """Rounded, unsaturated ``d * W^k`` for the general and the trivial twiddles."""
-        fmt, tw = self.fmt, self.fmt.twiddle_width
-        w_re, w_im = twiddles(fmt.n, tw, fmt.inverse)
-        table = range(0, self.depth)
-        rom_re = Array(Const(int(w_re[j << self.stage]), signed(tw)) for j in table)
-        rom_im = Array(Const(int(w_im[j << self.stage]), signed(tw)) for j in table)
-        t_re, t_im = Signal(signed(tw)), Signal(signed(tw))
-        m.d.comb += [t_re.eq(rom_re[k]), t_im.eq(rom_im[k])]
-        product_re = Signal(signed(self.in_width + tw + 2))
-        product_im = Signal(signed(self.in_width + tw + 2))
-        m.d.comb += [product_re.eq(d.re * t_re - d.im * t_im),
-                     product_im.eq(d.re * t_im + d.im * t_re)]
-        neg_re, neg_im = Signal(signed(self.in_width + 2)), Signal(signed(self.in_width + 2))
-        m.d.comb += [neg_re.eq(-d.re), neg_im.eq(-d.im)]
-
-        def rounded(value, base):
-            return _scaled(value, base, shift, fmt.rounding)
-
-        general = (rounded(product_re, tw - 1), rounded(product_im, tw - 1))
-        one = (rounded(d.re, 0), rounded(d.im, 0))
-        if fmt.inverse:   # * +j: (-im, re)
-            by_quarter = (rounded(neg_im, 0), rounded(d.re, 0))
-        else:             # * -j: (im, -re)
-            by_quarter = (rounded(d.im, 0), rounded(neg_re, 0))
-        # W^k with k = j * 2**stage is -j / +j when k = n/4, reachable only if 2**stage | n/4.
-        quarter = fmt.n // 4
-        reachable = fmt.n >= 4 and quarter % (1 << self.stage) == 0
-        quarter_index = quarter >> self.stage if reachable else None
-        result = []
-        for part in range(2):
-            value = Mux(k == 0, one[part], general[part])
-            if quarter_index is not None and quarter_index < self.depth:
-                value = Mux(k == quarter_index, by_quarter[part], value)
-            result.append(value)
-        return result
+    def _quarter_index(self):
+        """Local index ``j`` whose twiddle ``W^(j * 2**stage)`` is -j / +j, or None."""
+        quarter = self.fmt.n // 4
+        if self.fmt.n < 4 or quarter % (1 << self.stage):
+            return None
+        index = quarter >> self.stage
+        return index if index < self.depth else None
 
     def elaborate(self, platform):
         m = Module()
-        fmt, depth = self.fmt, self.depth
-        m.submodules.delay = delay = _DelayLine(_complex(self.in_width + 1), depth)
+        fmt, depth, tw, stage = self.fmt, self.depth, self.fmt.twiddle_width, self.stage
+        wide = self.in_width + 1                      # a - b, a + b
+        m.submodules.delay = delay = _DelayLine(_complex(wide), depth)
         count = Signal(range(2 * depth), init=(-self.offset) % (2 * depth))
         with m.If(self.advance):
             m.d.sync += count.eq(count + 1)          # wraps at 2 * depth (a power of two)
         second_half = count[-1] if depth > 1 else count[0]
-        k = Signal(range(depth)) if depth > 1 else Const(0, 1)
-        if depth > 1:
-            m.d.comb += k.eq(count[:-1])
+        k = count[:-1] if depth > 1 else Const(0, 1)
 
-        previous_tag = Signal()
-        previous_schedule = Signal(self.schedule.shape())
-        shift = Signal()
-        m.d.comb += shift.eq(Mux(second_half, self.schedule, previous_schedule).bit_select(
-            self.stage, 1))
-
+        # Delay line: the first half stores b, the second half stores a - b.
         a, b = delay.out, self.x
-        upper = [_scaled(a.re + b.re, 0, shift, fmt.rounding),
-                 _scaled(a.im + b.im, 0, shift, fmt.rounding)]
-        lower = self._lower(m, delay.out, k, shift)
-
         m.d.comb += delay.advance.eq(self.advance)
         with m.If(second_half):
             m.d.comb += [delay.inp.re.eq(a.re - b.re), delay.inp.im.eq(a.im - b.im)]
         with m.Else():
             m.d.comb += [delay.inp.re.eq(b.re), delay.inp.im.eq(b.im)]
 
+        previous_tag = Signal()
+        previous_schedule = Signal(self.schedule.shape())
+        with m.If(self.advance & second_half):
+            m.d.sync += [previous_tag.eq(self.tag), previous_schedule.eq(self.schedule)]
+
+        def stage_register(name, shape, value):
+            """A pipeline register that moves with ``advance``."""
+            reg = Signal(shape, name=name)
+            with m.If(self.advance):
+                m.d.sync += reg.eq(value)
+            return reg
+
+        def carry(name, shape, value):
+            """Carry ``value`` through registers 1 .. 4, returning the list (index 0 = reg 1)."""
+            regs = [stage_register(f"{name}1", shape, value)]
+            for i in range(1, self.PIPELINE - 1):
+                regs.append(stage_register(f"{name}{i + 1}", shape, regs[-1]))
+            return regs
+
+        # Register 1: operands, twiddle, kind, sideband.
+        w_re, w_im = twiddles(fmt.n, tw, fmt.inverse)
+        rom_re = Array(Const(int(w_re[j << stage]), signed(tw)) for j in range(depth))
+        rom_im = Array(Const(int(w_im[j << stage]), signed(tw)) for j in range(depth))
+        quarter_index = self._quarter_index()
+        kind_now = Mux(second_half, 0, Mux(k == 0, 1,                 # 0 upper, 1 exact 1,
+                       Mux(k == quarter_index, 2, 3) if quarter_index is not None else 3))
+        kind = carry("kind", unsigned(2), kind_now)                     # 2 by -j/+j, 3 general
+        shift = carry("shift", 1, Mux(second_half, self.schedule,
+                                      previous_schedule).bit_select(stage, 1))
+        tag = carry("tag", 1, Mux(second_half, self.tag, previous_tag))
+        schedule = carry("schedule", self.schedule.shape(),
+                         Mux(second_half, self.schedule, previous_schedule))
+        sum_re = carry("sum_re", signed(wide), a.re + b.re)
+        sum_im = carry("sum_im", signed(wide), a.im + b.im)
+        d_re = carry("d_re", signed(wide), a.re)
+        d_im = carry("d_im", signed(wide), a.im)
+        t_re = stage_register("t_re1", signed(tw), rom_re[k])
+        t_im = stage_register("t_im1", signed(tw), rom_im[k])
+
+        # Register 2: the four real products.
+        rr = stage_register("rr2", signed(wide + tw), d_re[0] * t_re)
+        ii = stage_register("ii2", signed(wide + tw), d_im[0] * t_im)
+        ri = stage_register("ri2", signed(wide + tw), d_re[0] * t_im)
+        ir = stage_register("ir2", signed(wide + tw), d_im[0] * t_re)
+
+        # Register 3: the complex product.
+        product_re = stage_register("product_re3", signed(wide + tw + 1), rr - ii)
+        product_im = stage_register("product_im3", signed(wide + tw + 1), ri + ir)
+
+        # Register 4: round by the kind's base shift (+1 if the schedule says so), select.
+        s4, d4re, d4im = shift[2], d_re[2], d_im[2]
+
+        def rounded(value, base):
+            return _scaled(value, base, s4, fmt.rounding)
+
+        negated_re = -d4re
+        negated_im = -d4im
+        if fmt.inverse:   # * +j: (-im, re)
+            by_quarter = (rounded(negated_im, 0), rounded(d4re, 0))
+        else:             # * -j: (im, -re)
+            by_quarter = (rounded(d4im, 0), rounded(negated_re, 0))
+        choices = {
+            0: (rounded(sum_re[2], 0), rounded(sum_im[2], 0)),
+            1: (rounded(d4re, 0), rounded(d4im, 0)),
+            2: by_quarter,
+            3: (rounded(product_re, tw - 1), rounded(product_im, tw - 1)),
+        }
+        selected = []
+        for part in range(2):
+            value = choices[3][part]
+            for code in (2, 1, 0):
+                value = Mux(kind[2] == code, choices[code][part], value)
+            selected.append(stage_register(f"rounded{part}_4", signed(wide + 2), value))
+
+        # Register 5: saturation.
         with m.If(self.advance):
-            with m.If(second_half):
-                m.d.sync += [
-                    previous_tag.eq(self.tag), previous_schedule.eq(self.schedule),
-                    self.y.re.eq(saturate_expr(upper[0], self.out_width)),
-                    self.y.im.eq(saturate_expr(upper[1], self.out_width)),
-                    self.y_tag.eq(self.tag), self.y_schedule.eq(self.schedule),
-                ]
-            with m.Else():
-                m.d.sync += [
-                    self.y.re.eq(saturate_expr(lower[0], self.out_width)),
-                    self.y.im.eq(saturate_expr(lower[1], self.out_width)),
-                    self.y_tag.eq(previous_tag), self.y_schedule.eq(previous_schedule),
-                ]
+            m.d.sync += [
+                self.y.re.eq(saturate_expr(selected[0], self.out_width)),
+                self.y.im.eq(saturate_expr(selected[1], self.out_width)),
+                self.y_tag.eq(tag[3]),
+                self.y_schedule.eq(schedule[3]),
+            ]
         return m
 
 
@@ -257,7 +299,7 @@ class FFTCore(wiring.Component):
     @property
     def latency(self):
         """Advances from accepting input index ``i`` to presenting output index ``i``."""
-        return self._fmt.n - 1 + self._fmt.stages
+        return self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages
 
     def elaborate(self, platform):
         m = Module()
@@ -267,7 +309,7 @@ class FFTCore(wiring.Component):
         offsets, offset = [], 0
         for s in range(stages):
             offsets.append(offset)
-            offset += (n >> (s + 1)) + 1
+            offset += (n >> (s + 1)) + _Stage.PIPELINE
         stage_units = [_Stage(fmt, s, offsets[s], stages) for s in range(stages)]
         for s, unit in enumerate(stage_units):
             m.submodules[f"stage{s}"] = unit
