@@ -237,6 +237,27 @@ def _cmd_build(args):
     return 0
 
 
+def _cmd_synth(args):
+    from .build import FFTBlockConfig, render_fft_block, write_output_directory
+    from .synth import format_report, run_synthesis
+
+    config = FFTBlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
+                            args.scaling, args.rounding, args.runtime_schedule)
+    if not 1 <= args.freq <= 1000:
+        raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
+    files = render_fft_block(config)
+    write_output_directory(files, args.out, args.force)
+    sources = [name for name in files if name.endswith(".v")]
+    report = run_synthesis(args.out, sources, config.top, args.target, args.freq)
+    report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
+                                                 f"{args.target} --freq {args.freq:g}")
+    Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    text = format_report(report)
+    Path(args.out, "synth.txt").write_text(text + "\n")
+    print(text)
+    return 0
+
+
 def _cmd_cmc(args):
     from .golden.cmc import format_table, network_counts
     from .golden.networks import get_network
@@ -310,30 +331,46 @@ def build_parser():
     from .build import BLOCKS, PLANNED_BLOCKS
     from .golden.fixedpoint import ROUNDING_MODES
 
+    block_options = _Parser(add_help=False)
+    block_options.add_argument("--block", required=True, metavar="BLOCK",
+                               help=f"block to generate: {', '.join(BLOCKS)} "
+                                    f"({', '.join(PLANNED_BLOCKS)} not yet)")
+    block_options.add_argument("--fft-size", type=int, required=True, metavar="N",
+                               help="FFT size, a power of two in 4..1024")
+    block_options.add_argument("--data-width", type=int, default=16, metavar="BITS",
+                               help="input word width (default %(default)s)")
+    block_options.add_argument("--twiddle-width", type=int, default=16, metavar="BITS",
+                               help="twiddle width (default %(default)s)")
+    block_options.add_argument("--scaling", choices=("per_stage", "growth"),
+                               default="per_stage",
+                               help="1/2 per stage at constant width, or unscaled with one bit "
+                                    "of growth per stage (default %(default)s)")
+    block_options.add_argument("--rounding", choices=ROUNDING_MODES, default="convergent",
+                               help="rounding of every butterfly output (default %(default)s)")
+    block_options.add_argument("--runtime-schedule", action="store_true",
+                               help="add a schedule port: per-stage shifts chosen per frame")
+    block_options.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    block_options.add_argument("--force", action="store_true",
+                               help="replace a non-empty output directory")
+
     build = commands.add_parser(
-        "build", help="generate Verilog for a block",
+        "build", help="generate Verilog for a block", parents=[block_options],
         description="Generate synthesizable Verilog for one block, with files.f and "
                     "manifest.json. The whole accelerator (--pes) is not generated yet.")
-    build.add_argument("--block", required=True, metavar="BLOCK",
-                       help=f"block to generate: {', '.join(BLOCKS)} "
-                            f"({', '.join(PLANNED_BLOCKS)} not yet)")
-    build.add_argument("--fft-size", type=int, required=True, metavar="N",
-                       help="FFT size, a power of two in 4..1024")
-    build.add_argument("--data-width", type=int, default=16, metavar="BITS",
-                       help="input word width (default %(default)s)")
-    build.add_argument("--twiddle-width", type=int, default=16, metavar="BITS",
-                       help="twiddle width (default %(default)s)")
-    build.add_argument("--scaling", choices=("per_stage", "growth"), default="per_stage",
-                       help="1/2 per stage at constant width, or unscaled with one bit of "
-                            "growth per stage (default %(default)s)")
-    build.add_argument("--rounding", choices=ROUNDING_MODES, default="convergent",
-                       help="rounding of every butterfly output (default %(default)s)")
-    build.add_argument("--runtime-schedule", action="store_true",
-                       help="add a schedule port: per-stage shifts chosen per frame")
-    build.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    build.add_argument("--force", action="store_true",
-                       help="replace a non-empty output directory")
     build.set_defaults(handler=_cmd_build)
+
+    from .synth import TARGETS
+
+    synth = commands.add_parser(
+        "synth", help="generate a block and synthesize it (YoWASP Yosys + nextpnr)",
+        description="Generate a block like `build`, then synthesize, place and route it; "
+                    "writes synth.json and synth.txt (LUT/FF/DSP/BRAM use and Fmax) beside "
+                    "the Verilog.", parents=[block_options])
+    synth.add_argument("--target", required=True, choices=sorted(TARGETS),
+                       help="ecp5 (LFE5U-85F-6, out of context), ice40 (UP5K) or generic")
+    synth.add_argument("--freq", type=float, default=150.0, metavar="MHZ",
+                       help="clock constraint in MHz (default %(default)g)")
+    synth.set_defaults(handler=_cmd_synth)
 
     cmc = commands.add_parser(
         "cmc", help="per-layer op and memory counts, spatial and spectral",
@@ -351,12 +388,13 @@ def build_parser():
 def main(argv=None):
     """Run the command line; return the exit status."""
     from .build import OutputExistsError
+    from .synth import SynthError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (InputError, OutputExistsError, ValueError, TypeError) as error:
+    except (InputError, OutputExistsError, SynthError, ValueError, TypeError) as error:
         print(f"fdagen: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly

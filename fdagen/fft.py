@@ -12,16 +12,19 @@ second half the stored ``a`` meets the arriving ``b``: ``a + b`` leaves at once 
 is stored. Every value is formed exactly, then rounded once and saturated (the golden model's
 numeric contract); trivial twiddles (1 and -j / +j) need no multiplier.
 
-Flow control: the whole pipeline advances in lockstep, one step per accepted input sample.
-When the input runs dry at a frame boundary while samples are still in flight, the core feeds
-a phantom frame of zeros to flush them out (new input waits until that phantom frame has been
-fed). Output backpressure freezes the pipeline: nothing is lost or duplicated. A mid-frame input
-gap also freezes the output of earlier frames until input resumes. Synchronous reset discards
-everything in flight.
+Flow control: the whole pipeline advances in lockstep, one step per input sample, on cycles
+when a registered step enable is high; the enable is decided a cycle ahead from the levels of
+4-deep input and output buffers (``lib.fifo``), so no handshake logic sits in front of its
+fanout. When the input runs dry at a frame boundary while samples are still in flight, the
+core feeds a phantom frame of zeros to flush them out (new input waits until that phantom frame
+has been fed). Output backpressure stops the pipeline once the output buffer cannot take what
+is in its last stage: nothing is lost or duplicated. A mid-frame input gap also stops the
+output of earlier frames until input resumes. Synchronous reset discards everything in flight.
 
 Latency: :attr:`FFTCore.latency` advances (cycles at full rate) from an input sample's
 acceptance to the output register holding the sample of the same index,
-``N - 1 + 5 log2(N)`` (five pipeline registers per stage, for the multiplier and carry chains).
+``N + 2 + 6 log2(N)``: six pipeline registers per stage (for the multiplier and carry chains),
+one in front of the first stage, and one cycle each through the input and output buffers.
 
 Members
 -------
@@ -34,46 +37,36 @@ schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
     Per-stage shifts (bit ``s`` for stage ``s``), latched with the first sample of each frame.
 """
 
-from amaranth import Array, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
+from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from .golden.fft import FFTFormat, twiddles
 
-__all__ = ["FFTCore", "round_shift_expr", "saturate_expr"]
+__all__ = ["FFTCore", "saturate_expr"]
 
 
-def round_shift_expr(value, shift, rounding):
-    """Amaranth expression: ``value`` (signed) divided by ``2**shift`` with ``rounding``.
+def _round_up(value, cut, rounding):
+    """The bit to add to ``value >> cut`` to round by ``rounding`` (a LUT tree, no adder).
 
-    The same rules as :func:`fdagen.golden.fixedpoint.round_shift`; the result is one bit wider
-    than ``value >> shift`` so that rounding up never wraps.
+    The same rules as :func:`fdagen.golden.fixedpoint.round_shift`: ``half_up`` adds the half
+    bit; ``convergent`` adds it when the rest is nonzero (above half) or the floor is odd (a tie).
     """
-    if shift == 0:
-        return value
-    if rounding == "truncate":
-        return value >> shift
-    floor = value >> shift
+    if cut == 0 or rounding == "truncate":
+        return Const(0, 1)
+    bits = value.as_unsigned()
+    half = bits[cut - 1]
     if rounding == "half_up":
-        return (value + (1 << (shift - 1))) >> shift
-    remainder = value.as_unsigned()[:shift]
-    half = 1 << (shift - 1)
-    round_up = (remainder == half) & floor[0]          # a tie: round to even
-    if shift > 1:                                      # (a 1-bit remainder is never above half)
-        round_up = round_up | (remainder > half)
-    return floor + round_up
+        return half
+    rest = bits[:cut - 1].any() if cut > 1 else Const(0, 1)
+    return half & (rest | bits[cut])
 
 
 def saturate_expr(value, width):
     """Amaranth expression: ``value`` clamped to the signed ``width``-bit range."""
     lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
     return Mux(value > hi, hi, Mux(value < lo, lo, value))[:width].as_signed()
-
-
-def _scaled(value, base, shift, rounding):
-    """``value >> (base + shift)`` rounded, for a 1-bit run-time ``shift``."""
-    return Mux(shift, round_shift_expr(value, base + 1, rounding),
-               round_shift_expr(value, base, rounding))
 
 
 def _complex(width):
@@ -118,16 +111,17 @@ class _Stage(Elaboratable):
     """One R2SDF DIF stage. Inputs and outputs carry a sideband (``tag``, ``schedule``).
 
     The delay line works on the stage's input side; the output path is a pipeline of
-    :data:`PIPELINE` registers that all move with ``advance``:
+    :data:`PIPELINE` registers that all move with ``advance``, one carry chain at most in each:
 
     1. operands: ``a + b`` (upper), the delay line's ``d`` (lower), the twiddle ROM word;
     2. the four real products (multiplier output registers);
-    3. the complex products ``d.re*t.re - d.im*t.im`` and ``d.re*t.im + d.im*t.re``;
-    4. rounding (``>> base`` or ``>> base + 1`` by the schedule bit) and the twiddle-kind select;
-    5. saturation: the stage output ``y``.
+    3. the complex products ``d.re*t.re - d.im*t.im`` and ``d.re*t.im + d.im*t.re``, and ``-d``;
+    4. the operand of the twiddle kind, aligned to one cut, and its round-up bits;
+    5. the rounding adder, ``>> tw-1`` or ``>> tw`` by the schedule bit;
+    6. saturation: the stage output ``y``.
     """
 
-    PIPELINE = 5
+    PIPELINE = 6
 
     def __init__(self, fmt, stage, offset, stages):
         self.fmt, self.stage = fmt, stage
@@ -183,13 +177,13 @@ class _Stage(Elaboratable):
             return reg
 
         def carry(name, shape, value):
-            """Carry ``value`` through registers 1 .. 4, returning the list (index 0 = reg 1)."""
+            """Carry ``value`` through registers 1 .. 5, returning the list (index 0 = reg 1)."""
             regs = [stage_register(f"{name}1", shape, value)]
             for i in range(1, self.PIPELINE - 1):
                 regs.append(stage_register(f"{name}{i + 1}", shape, regs[-1]))
             return regs
 
-        # Register 1: operands, twiddle, kind, sideband.
+        # Register 1: operands, twiddle, kind, sideband (carried to register 5).
         w_re, w_im = twiddles(fmt.n, tw, fmt.inverse)
         rom_re = Array(Const(int(w_re[j << stage]), signed(tw)) for j in range(depth))
         rom_im = Array(Const(int(w_im[j << stage]), signed(tw)) for j in range(depth))
@@ -215,42 +209,52 @@ class _Stage(Elaboratable):
         ri = stage_register("ri2", signed(wide + tw), d_re[0] * t_im)
         ir = stage_register("ir2", signed(wide + tw), d_im[0] * t_re)
 
-        # Register 3: the complex product.
+        # Register 3: the complex product, and -d for the -j / +j twiddle (one carry chain
+        # each, so register 4 has only the rounding adder).
         product_re = stage_register("product_re3", signed(wide + tw + 1), rr - ii)
         product_im = stage_register("product_im3", signed(wide + tw + 1), ri + ir)
+        negated_re = stage_register("negated_re3", signed(wide + 1), -d_re[1])
+        negated_im = stage_register("negated_im3", signed(wide + 1), -d_im[1])
 
-        # Register 4: round by the kind's base shift (+1 if the schedule says so), select.
-        s4, d4re, d4im = shift[2], d_re[2], d_im[2]
-
-        def rounded(value, base):
-            return _scaled(value, base, s4, fmt.rounding)
-
-        negated_re = -d4re
-        negated_im = -d4im
+        # Register 4: the operand of the kind, aligned so that every kind is cut at bit tw-1
+        # (exact values shifted left by tw-1 come back exactly), and the round-up bits for a
+        # cut at tw-1 and at tw (schedule shift 0 or 1), from small LUT trees.
+        width = wide + tw + 1
+        d4re, d4im = d_re[2], d_im[2]
         if fmt.inverse:   # * +j: (-im, re)
-            by_quarter = (rounded(negated_im, 0), rounded(d4re, 0))
+            quarter = (negated_im, d4re)
         else:             # * -j: (im, -re)
-            by_quarter = (rounded(d4im, 0), rounded(negated_re, 0))
-        choices = {
-            0: (rounded(sum_re[2], 0), rounded(sum_im[2], 0)),
-            1: (rounded(d4re, 0), rounded(d4im, 0)),
-            2: by_quarter,
-            3: (rounded(product_re, tw - 1), rounded(product_im, tw - 1)),
-        }
-        selected = []
+            quarter = (d4im, negated_re)
+        candidates = {0: (sum_re[2], sum_im[2]), 1: (d4re, d4im), 2: quarter}
+        cut = tw - 1
+        operands, round_ups = [], []
         for part in range(2):
-            value = choices[3][part]
-            for code in (2, 1, 0):
-                value = Mux(kind[2] == code, choices[code][part], value)
-            selected.append(stage_register(f"rounded{part}_4", signed(wide + 2), value))
+            value = product_re if part == 0 else product_im
+            for code, pair in candidates.items():
+                value = Mux(kind[2] == code, pair[part] << cut, value)
+            operand_now = Signal(signed(width), name=f"operand{part}_now")
+            m.d.comb += operand_now.eq(value)
+            operands.append(stage_register(f"operand{part}_4", signed(width), operand_now))
+            round_ups.append([stage_register(f"round_up{part}_{extra}_4", 1,
+                                             _round_up(operand_now, cut + extra, fmt.rounding))
+                              for extra in (0, 1)])
+        shift4 = shift[3]
 
-        # Register 5: saturation.
+        # Register 5: one adder, the schedule's shift chosen.
+        rounded = []
+        for part in range(2):
+            no_shift = (operands[part] >> cut) + round_ups[part][0]
+            with_shift = (operands[part] >> (cut + 1)) + round_ups[part][1]
+            rounded.append(stage_register(f"rounded{part}_5", signed(wide + 2),
+                                          Mux(shift4, with_shift, no_shift)))
+
+        # Register 6: saturation.
         with m.If(self.advance):
             m.d.sync += [
-                self.y.re.eq(saturate_expr(selected[0], self.out_width)),
-                self.y.im.eq(saturate_expr(selected[1], self.out_width)),
-                self.y_tag.eq(tag[3]),
-                self.y_schedule.eq(schedule[3]),
+                self.y.re.eq(saturate_expr(rounded[0], self.out_width)),
+                self.y.im.eq(saturate_expr(rounded[1], self.out_width)),
+                self.y_tag.eq(tag[4]),
+                self.y_schedule.eq(schedule[4]),
             ]
         return m
 
@@ -267,6 +271,9 @@ class FFTCore(wiring.Component):
         ``fmt.scaling``; the word width stays constant. ``fmt.scaling`` must then not be
         ``"growth"``.
     """
+
+    #: Depth of the input and output buffers that let the step enable be a register.
+    BUFFER = 4
 
     @staticmethod
     def sample_layout(width):
@@ -299,14 +306,15 @@ class FFTCore(wiring.Component):
     @property
     def latency(self):
         """Advances from accepting input index ``i`` to presenting output index ``i``."""
-        return self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages
+        # + the input register and the two buffers
+        return self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 3
 
     def elaborate(self, platform):
         m = Module()
         fmt = self._fmt
         n, stages = fmt.n, fmt.stages
 
-        offsets, offset = [], 0
+        offsets, offset = [], 1          # 1: the register in front of stage 0
         for s in range(stages):
             offsets.append(offset)
             offset += (n >> (s + 1)) + _Stage.PIPELINE
@@ -314,63 +322,101 @@ class FFTCore(wiring.Component):
         for s, unit in enumerate(stage_units):
             m.submodules[f"stage{s}"] = unit
 
-        advance = Signal()
-        count = Signal(range(n))                 # input index of the frame being fed
-        phantom = Signal()                       # the frame being fed is a flush of zeros
-        in_flight = Signal(range(4 * n + 1))     # accepted samples not yet delivered
-        frame_schedule = Signal(stages)
-
-        slot_free = ~self.o.valid | self.o.ready
-        at_boundary = count == 0
-        real_now = Mux(at_boundary, self.i.valid, ~phantom & self.i.valid)
-        # Flush only for samples beyond the one on the output now.
-        waiting = in_flight != Mux(self.o.valid, 1, 0)
-        flush_now = Mux(at_boundary, ~self.i.valid & waiting, phantom)
-        m.d.comb += [
-            advance.eq(slot_free & (real_now | flush_now)),
-            self.i.ready.eq(slot_free & (at_boundary | ~phantom)),
-        ]
-        accepted = self.i.valid & self.i.ready
-        delivered = self.o.valid & self.o.ready
-        m.d.sync += in_flight.eq(in_flight + accepted - delivered)
-
+        # Flow control. The pipeline moves one step on cycles when `go` is high. `go` drives
+        # the enable of every pipeline register and delay line, so it is itself a register:
+        # each cycle decides the next one from the buffer levels and this cycle's handshakes.
+        # Small FIFOs at both ends make that look-ahead possible (and make i.ready and o.valid
+        # registered).
+        sample = self.sample_layout(fmt.data_width)
+        entry = data.StructLayout({"sample": sample, "schedule": unsigned(stages)})
+        m.submodules.input_buffer = inbuf = SyncFIFO(width=entry.size, depth=self.BUFFER)
+        m.submodules.output_buffer = outbuf = SyncFIFO(
+            width=self.sample_layout(fmt.output_width).size, depth=self.BUFFER)
+        head = data.View(entry, inbuf.r_data)
+        pushed_in = inbuf.w_en & inbuf.w_rdy
         if self._runtime_schedule:
-            schedule_now = Mux(at_boundary, self.schedule, frame_schedule)
+            port_schedule = self.schedule
         else:
-            schedule_now = Const(sum(bit << s for s, bit in enumerate(fmt.shifts)), stages)
-        with m.If(advance):
-            m.d.sync += count.eq(count + 1)      # wraps at n
-            with m.If(at_boundary):
-                m.d.sync += [phantom.eq(~self.i.valid), frame_schedule.eq(schedule_now)]
-
-        first = stage_units[0]
+            port_schedule = Const(sum(bit << s for s, bit in enumerate(fmt.shifts)), stages)
         m.d.comb += [
-            first.x.re.eq(Mux(real_now, self.i.payload.re, 0)),
-            first.x.im.eq(Mux(real_now, self.i.payload.im, 0)),
-            first.tag.eq(real_now),
-            first.schedule.eq(schedule_now),
+            inbuf.w_data.eq(Cat(self.i.payload, port_schedule)),
+            inbuf.w_en.eq(self.i.valid),
+            self.i.ready.eq(inbuf.w_rdy),
         ]
+
+        go = Signal()                  # advance the pipeline this cycle
+        real = Signal()                # ... consuming an input sample (else a phantom zero)
+        count = Signal(range(n))       # input index within the frame being fed
+        at_boundary = Signal(init=1)   # count == 0
+        phantom = Signal()             # the frame being fed (when not at a boundary) is a flush
+        frame_schedule = Signal(stages)
+        in_pipeline = Signal(range(2 * n + _Stage.PIPELINE * stages + 2 * self.BUFFER))
+        fresh = Signal()               # the last stage's output register was just written
+
+        popped = go & real
+        pushed_out = Signal()
+        last_unit = stage_units[-1]
+        m.d.comb += [inbuf.r_en.eq(popped), pushed_out.eq(fresh & last_unit.y_tag)]
+        delivered = outbuf.r_rdy & self.o.ready
+
+        # Next cycle's view, from registers and this cycle's handshakes.
+        def named(name, value):
+            signal = Signal(value.shape(), name=name)
+            m.d.comb += signal.eq(value)
+            return signal
+
+        level_in = named("level_in_next", inbuf.level + pushed_in - popped)
+        level_out = named("level_out_next", outbuf.level + pushed_out - delivered)
+        boundary_next = named("boundary_next", Mux(go, count == n - 1, at_boundary))
+        phantom_next = named("phantom_next", Mux(go & at_boundary, ~real, phantom))
+        waiting_next = named("waiting_next", (in_pipeline + popped - pushed_out) != 0)
+        available = named("available_next", level_in != 0)
+        # Space for the sample a step next cycle writes, pushed the cycle after, counting the
+        # one this cycle's step writes (pushed next cycle): level_out + go + 1 <= BUFFER.
+        space = named("space_next", level_out + go <= self.BUFFER - 1)
+        real_next = named("real_next", space & available & (boundary_next | ~phantom_next))
+        # A phantom frame, once begun, runs to its end whatever the input does.
+        flush_next = named("flush_next", space & Mux(boundary_next, ~available & waiting_next,
+                                                     phantom_next))
+        m.d.sync += [
+            go.eq(real_next | flush_next),
+            real.eq(real_next),
+            fresh.eq(go),
+            in_pipeline.eq(in_pipeline + popped - pushed_out),
+        ]
+        schedule_now = Mux(at_boundary, head.schedule, frame_schedule)
+        with m.If(go):
+            m.d.sync += [count.eq(count + 1), at_boundary.eq(count == n - 1)]   # wraps at n
+            with m.If(at_boundary):
+                m.d.sync += [phantom.eq(~real), frame_schedule.eq(schedule_now)]
+
+        # A register between the input buffer's read and stage 0 (one more step of latency).
+        first = stage_units[0]
+        with m.If(go):
+            m.d.sync += [
+                first.x.re.eq(Mux(real, head.sample.re, 0)),
+                first.x.im.eq(Mux(real, head.sample.im, 0)),
+                first.tag.eq(real),
+                first.schedule.eq(Mux(real, schedule_now, frame_schedule)),
+            ]
         for unit in stage_units:
-            m.d.comb += unit.advance.eq(advance)
+            m.d.comb += unit.advance.eq(go)
         for before, after in zip(stage_units, stage_units[1:]):
             m.d.comb += [after.x.eq(before.y), after.tag.eq(before.y_tag),
                          after.schedule.eq(before.y_schedule)]
 
-        # The last stage's output register is the output register. A sample delivered while
-        # the pipeline stands still must not be presented twice.
-        last_unit = stage_units[-1]
-        consumed = Signal()
+        # Output: real samples leave the last stage into the output buffer.
         out_count = Signal(range(n))
-        with m.If(advance):
-            m.d.sync += consumed.eq(0)
-        with m.Elif(delivered):
-            m.d.sync += consumed.eq(1)
-        with m.If(delivered):
+        with m.If(pushed_out):
             m.d.sync += out_count.eq(out_count + 1)   # wraps at n
+        result = data.View(self.sample_layout(fmt.output_width), outbuf.w_data)
         m.d.comb += [
-            self.o.valid.eq(last_unit.y_tag & ~consumed),
-            self.o.payload.re.eq(last_unit.y.re),
-            self.o.payload.im.eq(last_unit.y.im),
-            self.o.payload.last.eq(out_count == n - 1),
+            result.re.eq(last_unit.y.re),
+            result.im.eq(last_unit.y.im),
+            result.last.eq(out_count == n - 1),
+            outbuf.w_en.eq(pushed_out),
+            self.o.valid.eq(outbuf.r_rdy),
+            self.o.payload.eq(outbuf.r_data),
+            outbuf.r_en.eq(self.o.ready),
         ]
         return m

@@ -27,12 +27,12 @@ def test_fft_block_directory(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["top"] == "fdagen_fft32"
     assert manifest["files"] == ["fdagen_fft32.v"]
-    assert manifest["derived"]["latency_cycles"] == 32 - 1 + 5 * 5     # 5 registers a stage
+    assert manifest["derived"]["latency_cycles"] == 32 + 2 + 6 * 5     # 6 registers a stage
     assert {p["name"] for p in manifest["ports"]} >= {"clk", "rst", "i__payload", "o__payload"}
     assert (out / "files.f").read_text() == "fdagen_fft32.v\n"
     verilog = (out / "fdagen_fft32.v").read_text()
     for needle in ("// Command: fdagen build --block fft --fft-size 32", "// Ports:",
-                   "// Numeric contract:", "Latency: 56 clocks", "module fdagen_fft32("):
+                   "// Numeric contract:", "Latency: 64 clocks", "module fdagen_fft32("):
         assert needle in verilog
     assert str(tmp_path) not in verilog
     subprocess.run([require("iverilog"), "-g2012", "-o", str(tmp_path / "sim"),

