@@ -188,6 +188,8 @@ class _Stage(Elaboratable):
         rom_re = Array(Const(int(w_re[j << stage]), signed(tw)) for j in range(depth))
         rom_im = Array(Const(int(w_im[j << stage]), signed(tw)) for j in range(depth))
         quarter_index = self._quarter_index()
+        # Stages whose twiddles are all trivial (the last two) need no ROM and no multipliers.
+        general = any(j not in (0, quarter_index) for j in range(depth))
         kind_now = Mux(second_half, 0, Mux(k == 0, 1,                 # 0 upper, 1 exact 1,
                        Mux(k == quarter_index, 2, 3) if quarter_index is not None else 3))
         kind = carry("kind", unsigned(2), kind_now)                     # 2 by -j/+j, 3 general
@@ -200,19 +202,22 @@ class _Stage(Elaboratable):
         sum_im = carry("sum_im", signed(wide), a.im + b.im)
         d_re = carry("d_re", signed(wide), a.re)
         d_im = carry("d_im", signed(wide), a.im)
-        t_re = stage_register("t_re1", signed(tw), rom_re[k])
-        t_im = stage_register("t_im1", signed(tw), rom_im[k])
+        if general:
+            t_re = stage_register("t_re1", signed(tw), rom_re[k])
+            t_im = stage_register("t_im1", signed(tw), rom_im[k])
 
-        # Register 2: the four real products.
-        rr = stage_register("rr2", signed(wide + tw), d_re[0] * t_re)
-        ii = stage_register("ii2", signed(wide + tw), d_im[0] * t_im)
-        ri = stage_register("ri2", signed(wide + tw), d_re[0] * t_im)
-        ir = stage_register("ir2", signed(wide + tw), d_im[0] * t_re)
-
-        # Register 3: the complex product, and -d for the -j / +j twiddle (one carry chain
-        # each, so register 4 has only the rounding adder).
-        product_re = stage_register("product_re3", signed(wide + tw + 1), rr - ii)
-        product_im = stage_register("product_im3", signed(wide + tw + 1), ri + ir)
+        # Register 2: the four real products; register 3: the complex product, and -d for
+        # the -j / +j twiddle (one carry chain each, so register 4 has only the rounding
+        # adder).
+        if general:
+            rr = stage_register("rr2", signed(wide + tw), d_re[0] * t_re)
+            ii = stage_register("ii2", signed(wide + tw), d_im[0] * t_im)
+            ri = stage_register("ri2", signed(wide + tw), d_re[0] * t_im)
+            ir = stage_register("ir2", signed(wide + tw), d_im[0] * t_re)
+            product_re = stage_register("product_re3", signed(wide + tw + 1), rr - ii)
+            product_im = stage_register("product_im3", signed(wide + tw + 1), ri + ir)
+        else:
+            product_re = product_im = Const(0, signed(wide + tw + 1))
         negated_re = stage_register("negated_re3", signed(wide + 1), -d_re[1])
         negated_im = stage_register("negated_im3", signed(wide + 1), -d_im[1])
 
