@@ -75,7 +75,13 @@ def _complex(width):
 
 class _DelayLine(Elaboratable):
     """``depth``-word delay that moves only when ``advance``: ``out`` is what went in ``depth``
-    advances ago. Registers for depth 1, else a memory with a prefetched synchronous read."""
+    advances ago.
+
+    Depths up to 2 are registers. Longer ones are a memory read two slots ahead, whose read
+    data is registered once more in the fabric, so a block RAM's slow clock-to-out never meets
+    the butterfly's adder in one cycle. (Slot ``p`` is read two advances before it is used;
+    the two writes in between go to ``p - 2`` and ``p - 1``, never ``p``, when depth >= 3.)
+    """
 
     def __init__(self, shape, depth):
         self.depth = depth
@@ -85,25 +91,30 @@ class _DelayLine(Elaboratable):
 
     def elaborate(self, platform):
         m = Module()
-        if self.depth == 1:
+        if self.depth <= 2:
+            line = [Signal.like(self.inp, name=f"tap{i}") for i in range(self.depth)]
             with m.If(self.advance):
-                m.d.sync += self.out.eq(self.inp)
+                m.d.sync += line[0].eq(self.inp)
+                for before, after in zip(line, line[1:]):
+                    m.d.sync += after.eq(before)
+            m.d.comb += self.out.eq(line[-1])
             return m
         m.submodules.memory = mem = memory.Memory(shape=self.inp.shape(), depth=self.depth,
                                                   init=[])
         write = mem.write_port()
         read = mem.read_port()
         pointer = Signal(range(self.depth))
-        following = Signal(range(self.depth))
-        m.d.comb += following.eq(Mux(pointer == self.depth - 1, 0, pointer + 1))
+        ahead = Signal(range(self.depth), init=2)    # pointer + 2 (mod depth)
         m.d.comb += [
             write.addr.eq(pointer), write.data.eq(self.inp), write.en.eq(self.advance),
-            # Read the slot after this one now, so it is on read.data at the next advance.
-            read.addr.eq(following), read.en.eq(self.advance),
-            self.out.eq(read.data),
+            read.addr.eq(ahead), read.en.eq(self.advance),
         ]
         with m.If(self.advance):
-            m.d.sync += pointer.eq(following)
+            m.d.sync += [
+                pointer.eq(Mux(pointer == self.depth - 1, 0, pointer + 1)),
+                ahead.eq(Mux(ahead == self.depth - 1, 0, ahead + 1)),
+                self.out.eq(read.data),
+            ]
         return m
 
 
