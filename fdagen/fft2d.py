@@ -28,12 +28,13 @@ row_schedule, column_schedule : ``In(log2(N))``, only with ``runtime_schedule=Tr
 
 from dataclasses import replace
 
-from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, memory, stream, wiring
+from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .fft import FFTCore
 from .golden.fft import FFT2DFormat
+from .tile_buffer import TileBuffer, TileSchedules
 
 __all__ = ["FFT2D"]
 
@@ -93,12 +94,10 @@ class FFT2D(wiring.Component):
 
         m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime)
         m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime)
+        word = data.StructLayout({"re": signed(self._row_format.output_width),
+                                  "im": signed(self._row_format.output_width)})
+        m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages, 1))
 
-        # Input side: count the tile's samples; latch the tile's schedules per bank.
-        in_count = Signal(range(n * n))
-        in_bank = Signal()
-        schedules = [[Signal(stages, name=f"{kind}_schedule_bank{b}") for b in range(2)]
-                     for kind in ("row", "column")]
         m.d.comb += [
             rows.i.valid.eq(self.i.valid),
             self.i.ready.eq(rows.i.ready),
@@ -106,91 +105,51 @@ class FFT2D(wiring.Component):
             rows.i.payload.im.eq(0),
             rows.i.payload.last.eq(self.i.payload.last),
         ]
-        with m.If(self.i.valid & self.i.ready):
-            m.d.sync += in_count.eq(Mux(in_count == n * n - 1, 0, in_count + 1))
-            with m.If(in_count == n * n - 1):
-                m.d.sync += in_bank.eq(~in_bank)
         if runtime:
-            first = in_count == 0
-            for kind, port in ((0, self.row_schedule), (1, self.column_schedule)):
-                for bank in range(2):
-                    with m.If(self.i.valid & self.i.ready & first & (in_bank == bank)):
-                        m.d.sync += schedules[kind][bank].eq(port)
-            # The row core latches its port at each row's first sample: give it this tile's.
-            row_now = Mux(first, self.row_schedule,
-                          Mux(in_bank, schedules[0][1], schedules[0][0]))
-            m.d.comb += rows.schedule.eq(row_now)
+            m.submodules.schedules = schedules = TileSchedules(
+                [self.row_schedule, self.column_schedule], n * n)
+            m.d.comb += [
+                schedules.accepted.eq(self.i.valid & self.i.ready),
+                schedules.writer_bank.eq(buffer.write_bank),
+                rows.schedule.eq(schedules.now[0]),
+                buffer.write_schedule.eq(schedules.tile[1]),
+                columns.schedule.eq(buffer.out_schedule),
+            ]
 
-        # Transpose buffer: bank b holds words b*U .. b*U + U - 1, address kx * N + row.
-        word = data.StructLayout({"re": signed(self._row_format.output_width),
-                                  "im": signed(self._row_format.output_width)})
-        m.submodules.buffer = buffer = memory.Memory(shape=word, depth=2 * bins, init=[])
-        write = buffer.write_port()
-        read = buffer.read_port()
-        full = Signal(2)
-
-        # Writer: row FFT output (bit-reversed kx), keep kx <= N/2.
+        # Writer: row FFT output (bit-reversed kx) at kx * N + row, keeping kx <= N/2.
         position = Signal(range(n))
         row = Signal(range(n))
-        write_bank = Signal()
         kx = Signal(range(n))
-        m.d.comb += kx.eq(Cat(*reversed(list(position))) if stages else 0)
-        m.d.comb += rows.o.ready.eq(~full.bit_select(write_bank, 1))
+        m.d.comb += kx.eq(position[::-1])
         taken = rows.o.valid & rows.o.ready
         m.d.comb += [
-            write.addr.eq(Mux(write_bank, bins, 0) + kx * n + row),
-            write.data.re.eq(rows.o.payload.re),
-            write.data.im.eq(rows.o.payload.im),
-            write.en.eq(taken & (kx <= n // 2)),
+            rows.o.ready.eq(buffer.write_ready),
+            buffer.write_addr.eq(kx * n + row),
+            buffer.write_data.re.eq(rows.o.payload.re),
+            buffer.write_data.im.eq(rows.o.payload.im),
+            buffer.write_en.eq(rows.o.valid),
+            buffer.write_keep.eq(kx <= n // 2),
+            buffer.write_first.eq((position == 0) & (row == 0)),
+            buffer.write_last.eq((position == n - 1) & (row == n - 1)),
         ]
         with m.If(taken):
             m.d.sync += position.eq(position + 1)          # wraps at n
             with m.If(position == n - 1):
                 m.d.sync += row.eq(row + 1)                # wraps at n
-                with m.If(row == n - 1):
-                    m.d.sync += write_bank.eq(~write_bank)
 
-        # Reader: bank in natural column-major order into the column FFT, via the read
-        # port's own register (it holds its data while en is low).
+        # Reader: the bank in natural column-major order into the column FFT.
         address = Signal(range(bins))
-        read_bank = Signal()
-        out_valid = Signal()
-        columns_free = ~out_valid | columns.i.ready
-        fetch = full.bit_select(read_bank, 1) & columns_free
         m.d.comb += [
-            read.addr.eq(Mux(read_bank, bins, 0) + address),
-            read.en.eq(fetch),
-            columns.i.valid.eq(out_valid),
-            columns.i.payload.re.eq(read.data.re),
-            columns.i.payload.im.eq(read.data.im),
+            buffer.read_addr.eq(address),
+            buffer.read_last.eq(address == bins - 1),
+            columns.i.valid.eq(buffer.out_valid),
+            buffer.out_ready.eq(columns.i.ready),
+            columns.i.payload.re.eq(buffer.out_data.re),
+            columns.i.payload.im.eq(buffer.out_data.im),
             columns.i.payload.last.eq(0),
         ]
-        set_full = Signal(2)
-        clear_full = Signal(2)
-        with m.If(taken & (position == n - 1) & (row == n - 1)):
-            m.d.comb += set_full.eq(Mux(write_bank, 0b10, 0b01))
-        with m.If(fetch):
-            m.d.sync += [out_valid.eq(1), address.eq(Mux(address == bins - 1, 0, address + 1))]
-            with m.If(address == bins - 1):
-                m.d.comb += clear_full.eq(Mux(read_bank, 0b10, 0b01))
-                m.d.sync += read_bank.eq(~read_bank)
-        with m.Elif(columns.i.ready):
-            m.d.sync += out_valid.eq(0)
-        m.d.sync += full.eq((full | set_full) & ~clear_full)
-        if runtime:
-            # Hand the tile's column schedule from the input latch to its bank when the writer
-            # starts the tile (the input cannot reach the tile after next before that), then to
-            # the column core with each fetched sample's bank.
-            column_schedules = [Signal(stages, name=f"column_schedule_read{b}") for b in range(2)]
-            tile_start = taken & (position == 0) & (row == 0)
-            for bank in range(2):
-                with m.If(tile_start & (write_bank == bank)):
-                    m.d.sync += column_schedules[bank].eq(schedules[1][bank])
-            fetched_bank = Signal()
-            with m.If(fetch):
-                m.d.sync += fetched_bank.eq(read_bank)
-            m.d.comb += columns.schedule.eq(
-                Mux(fetched_bank, column_schedules[1], column_schedules[0]))
+        with m.If(buffer.fetch):
+            m.d.sync += address.eq(Mux(address == bins - 1, 0, address + 1))
 
         # Output: the column FFT's frames are columns; a tile ends after N/2 + 1 of them.
         column = Signal(range(half))

@@ -30,12 +30,13 @@ column_schedule, row_schedule : ``In(log2(N))``, only with ``runtime_schedule=Tr
 from dataclasses import replace
 
 from amaranth import Module, Mux, Signal, signed
-from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .fft import FFTCore
 from .fft2d import FFT2D
 from .golden.fft import FFT2DFormat
+from .tile_buffer import TileBuffer, TileSchedules
 
 __all__ = ["IFFT2D"]
 
@@ -87,109 +88,69 @@ class IFFT2D(wiring.Component):
 
         m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime)
         m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime)
+        word = data.StructLayout({"re": signed(width), "im": signed(width)})
+        m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages, 1))
 
-        # Input side: count the tile's samples; latch the tile's schedules per bank.
-        in_count = Signal(range(bins))
-        in_bank = Signal()
-        latched = [[Signal(stages, name=f"{kind}_schedule_in{b}") for b in range(2)]
-                   for kind in ("column", "row")]
         m.d.comb += [
             columns.i.valid.eq(self.i.valid),
             self.i.ready.eq(columns.i.ready),
             columns.i.payload.eq(self.i.payload),
         ]
-        accepted = self.i.valid & self.i.ready
-        with m.If(accepted):
-            m.d.sync += in_count.eq(Mux(in_count == bins - 1, 0, in_count + 1))
-            with m.If(in_count == bins - 1):
-                m.d.sync += in_bank.eq(~in_bank)
         if runtime:
-            first = in_count == 0
-            for kind, port in ((0, self.column_schedule), (1, self.row_schedule)):
-                for bank in range(2):
-                    with m.If(accepted & first & (in_bank == bank)):
-                        m.d.sync += latched[kind][bank].eq(port)
-            m.d.comb += columns.schedule.eq(
-                Mux(first, self.column_schedule, Mux(in_bank, latched[0][1], latched[0][0])))
+            m.submodules.schedules = schedules = TileSchedules(
+                [self.column_schedule, self.row_schedule], bins)
+            m.d.comb += [
+                schedules.accepted.eq(self.i.valid & self.i.ready),
+                schedules.writer_bank.eq(buffer.write_bank),
+                columns.schedule.eq(schedules.now[0]),
+                buffer.write_schedule.eq(schedules.tile[1]),
+                rows.schedule.eq(buffer.out_schedule),
+            ]
 
-        # Transpose buffer: bank b holds words b*U .. b*U + U - 1, address ny * (N/2+1) + kx.
-        word = data.StructLayout({"re": signed(width), "im": signed(width)})
-        m.submodules.buffer = buffer = memory.Memory(shape=word, depth=2 * bins, init=[])
-        write = buffer.write_port()
-        read = buffer.read_port()
-        full = Signal(2)
-
-        # Writer: column IFFT output, ny bit-reversed within each column kx.
+        # Writer: column IFFT output (ny bit-reversed within column kx) at ny * (N/2+1) + kx.
         position = Signal(range(n))
         kx_in = Signal(range(half))
-        write_bank = Signal()
         ny = Signal(range(n))
         m.d.comb += ny.eq(position[::-1])
-        m.d.comb += columns.o.ready.eq(~full.bit_select(write_bank, 1))
         taken = columns.o.valid & columns.o.ready
-        tile_written = taken & (position == n - 1) & (kx_in == half - 1)
         m.d.comb += [
-            write.addr.eq(Mux(write_bank, bins, 0) + ny * half + kx_in),
-            write.data.re.eq(columns.o.payload.re),
-            write.data.im.eq(columns.o.payload.im),
-            write.en.eq(taken),
+            columns.o.ready.eq(buffer.write_ready),
+            buffer.write_en.eq(columns.o.valid),
+            buffer.write_addr.eq(ny * half + kx_in),
+            buffer.write_data.re.eq(columns.o.payload.re),
+            buffer.write_data.im.eq(columns.o.payload.im),
+            buffer.write_first.eq((position == 0) & (kx_in == 0)),
+            buffer.write_last.eq((position == n - 1) & (kx_in == half - 1)),
         ]
         with m.If(taken):
             m.d.sync += position.eq(position + 1)            # wraps at n
             with m.If(position == n - 1):
                 m.d.sync += kx_in.eq(Mux(kx_in == half - 1, 0, kx_in + 1))
-                with m.If(kx_in == half - 1):
-                    m.d.sync += write_bank.eq(~write_bank)
 
-        # Reader: each row twice as wide as stored, the upper bins mirrored and conjugated.
+        # Reader: each row twice as wide as stored, the upper bins mirrored and conjugated
+        # (the negated imaginary part saturates, as in the golden model).
         ny_out = Signal(range(n))
         kx_out = Signal(range(n))
-        read_bank = Signal()
-        out_valid = Signal()
         conjugate = Signal()
-        rows_free = ~out_valid | rows.i.ready
-        fetch = full.bit_select(read_bank, 1) & rows_free
         mirrored = kx_out > n // 2
         m.d.comb += [
-            read.addr.eq(Mux(read_bank, bins, 0) + ny_out * half
-                         + Mux(mirrored, n - kx_out, kx_out)),
-            read.en.eq(fetch),
+            buffer.read_addr.eq(ny_out * half + Mux(mirrored, n - kx_out, kx_out)),
+            buffer.read_last.eq((kx_out == n - 1) & (ny_out == n - 1)),
         ]
+        with m.If(buffer.fetch):
+            m.d.sync += [conjugate.eq(mirrored), kx_out.eq(kx_out + 1)]   # wraps at n
+            with m.If(kx_out == n - 1):
+                m.d.sync += ny_out.eq(ny_out + 1)                           # wraps at n
         lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-        negated = Mux(read.data.im == lo, hi, -read.data.im)
+        stored_im = buffer.out_data.im
+        negated = Mux(stored_im == lo, hi, -stored_im)
         m.d.comb += [
-            rows.i.valid.eq(out_valid),
-            rows.i.payload.re.eq(read.data.re),
-            rows.i.payload.im.eq(Mux(conjugate, negated, read.data.im)),
+            rows.i.valid.eq(buffer.out_valid),
+            buffer.out_ready.eq(rows.i.ready),
+            rows.i.payload.re.eq(buffer.out_data.re),
+            rows.i.payload.im.eq(Mux(conjugate, negated, stored_im)),
             rows.i.payload.last.eq(0),
         ]
-        set_full = Signal(2)
-        clear_full = Signal(2)
-        with m.If(tile_written):
-            m.d.comb += set_full.eq(Mux(write_bank, 0b10, 0b01))
-        with m.If(fetch):
-            m.d.sync += [out_valid.eq(1), conjugate.eq(mirrored),
-                         kx_out.eq(kx_out + 1)]                # wraps at n
-            with m.If(kx_out == n - 1):
-                m.d.sync += ny_out.eq(ny_out + 1)              # wraps at n
-                with m.If(ny_out == n - 1):
-                    m.d.comb += clear_full.eq(Mux(read_bank, 0b10, 0b01))
-                    m.d.sync += read_bank.eq(~read_bank)
-        with m.Elif(rows.i.ready):
-            m.d.sync += out_valid.eq(0)
-        m.d.sync += full.eq((full | set_full) & ~clear_full)
-        if runtime:
-            # The tile's row schedule goes to its bank when the writer starts the tile, then
-            # to the row core with each fetched sample's bank (see FFT2D).
-            row_schedules = [Signal(stages, name=f"row_schedule_read{b}") for b in range(2)]
-            tile_start = taken & (position == 0) & (kx_in == 0)
-            for bank in range(2):
-                with m.If(tile_start & (write_bank == bank)):
-                    m.d.sync += row_schedules[bank].eq(latched[1][bank])
-            fetched_bank = Signal()
-            with m.If(fetch):
-                m.d.sync += fetched_bank.eq(read_bank)
-            m.d.comb += rows.schedule.eq(Mux(fetched_bank, row_schedules[1], row_schedules[0]))
 
         # Output: real parts; a tile ends after N rows.
         row = Signal(range(n))

@@ -187,7 +187,7 @@ class Tiling:
 
     def overlap_add(self, tile_outputs):
         """Overlap-add tile outputs (M, *B, *(N,)*dims) into the full linear convolution."""
-        d, t, n = self.dims, self.tile, self.fft_size
+        t, n = self.tile, self.fft_size
         blocks = self.tiles_per_axis
         full = np.zeros((tile_outputs.shape[0],) + tuple(b * t + n - t for b in blocks),
                         dtype=tile_outputs.dtype)

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from amaranth import Module, Signal, unsigned
+from amaranth import Module, unsigned
 from amaranth.back import verilog
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
