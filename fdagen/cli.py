@@ -227,25 +227,25 @@ def _cmd_golden_net(args):
 
 
 def _cmd_build(args):
-    from .build import FFTBlockConfig, render_fft_block, write_output_directory
+    from .build import BlockConfig, render_block, write_output_directory
 
-    config = FFTBlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
+    config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
                             args.scaling, args.rounding, args.runtime_schedule)
-    files = render_fft_block(config)
+    files = render_block(config)
     write_output_directory(files, args.out, args.force)
     print(f"wrote {args.out}: {', '.join(sorted(files))} (top {config.top})")
     return 0
 
 
 def _cmd_synth(args):
-    from .build import FFTBlockConfig, render_fft_block, write_output_directory
+    from .build import BlockConfig, render_block, write_output_directory
     from .synth import format_report, run_synthesis
 
-    config = FFTBlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
+    config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
                             args.scaling, args.rounding, args.runtime_schedule)
     if not 1 <= args.freq <= 1000:
         raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
-    files = render_fft_block(config)
+    files = render_block(config)
     write_output_directory(files, args.out, args.force)
     sources = [name for name in files if name.endswith(".v")]
     report = run_synthesis(args.out, sources, config.top, args.target, args.freq)

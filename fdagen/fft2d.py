@@ -33,7 +33,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .fft import FFTCore
-from .golden.fft import FFT2DFormat
+from .golden.fft import FFT2DFormat, bit_reverse_indices
 from .tile_buffer import TileBuffer, TileSchedules
 
 __all__ = ["FFT2D"]
@@ -49,6 +49,17 @@ class FFT2D(wiring.Component):
     runtime_schedule : bool
         Take both passes' stage shifts from ports, latched per tile (constant widths).
     """
+
+    @staticmethod
+    def input_order(n):
+        """Index ``(y, x)`` of each input sample of a tile, in stream order (row by row)."""
+        return [(y, x) for y in range(n) for x in range(n)]
+
+    @staticmethod
+    def output_order(n):
+        """Index ``(ky, kx)`` of each output bin of a tile, in stream order."""
+        reverse = bit_reverse_indices(n)
+        return [(int(reverse[j]), kx) for kx in range(n // 2 + 1) for j in range(n)]
 
     @staticmethod
     def pixel_layout(width):

@@ -35,7 +35,7 @@ from amaranth.lib.wiring import In, Out
 
 from .fft import FFTCore
 from .fft2d import FFT2D
-from .golden.fft import FFT2DFormat
+from .golden.fft import FFT2DFormat, bit_reverse_indices
 from .tile_buffer import TileBuffer, TileSchedules
 
 __all__ = ["IFFT2D"]
@@ -51,6 +51,17 @@ class IFFT2D(wiring.Component):
     runtime_schedule : bool
         Take both passes' stage shifts from ports, latched per tile (constant widths).
     """
+
+    @staticmethod
+    def input_order(n):
+        """Index ``(ky, kx)`` of each input bin of a half spectrum, in stream order."""
+        return [(ky, kx) for kx in range(n // 2 + 1) for ky in range(n)]
+
+    @staticmethod
+    def output_order(n):
+        """Index ``(y, x)`` of each output pixel of a tile, in stream order."""
+        reverse = bit_reverse_indices(n)
+        return [(y, int(reverse[j])) for y in range(n) for j in range(n)]
 
     def __init__(self, fmt, *, runtime_schedule=False):
         if not isinstance(fmt, FFT2DFormat):

@@ -62,8 +62,9 @@ def test_existing_directory_needs_force(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--block", "fft2d", "--fft-size", 8],
-     "block must be one of fft, ifft (fft2d, pe-array are not generated yet), not 'fft2d'"),
+    (["--block", "pe-array", "--fft-size", 8],
+     "block must be one of fft, ifft, fft2d, ifft2d (pe-array not generated yet), "
+     "not 'pe-array'"),
     (["--block", "fft", "--fft-size", 48],
      "FFT size must be a power of two between 4 and 1024, not 48"),
     (["--block", "fft", "--fft-size", 2048],
@@ -80,3 +81,21 @@ def test_bad_parameters_write_nothing(tmp_path, capsys, args, message):
     status, _, err = build(capsys, *args, "--out", out)
     assert status == 2 and len(err.strip().splitlines()) == 1 and message in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("block", ["fft2d", "ifft2d"])
+def test_2d_block_directories_compile_and_lint(tmp_path, capsys, block):
+    out = tmp_path / block
+    status, _, _ = build(capsys, "--block", block, "--fft-size", 8, "--runtime-schedule",
+                         "--out", out)
+    assert status == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["top"] == f"fdagen_{block}8"
+    assert manifest["derived"]["unique_bins"] == 8 * 5
+    names = {p["name"] for p in manifest["ports"]}
+    assert {"row_schedule", "column_schedule", "i__payload", "o__payload"} <= names
+    verilog = (out / f"fdagen_{block}8.v").read_text()
+    assert "Bit-exact with fdagen.golden.fft." in verilog
+    subprocess.run([require("iverilog"), "-g2012", "-o", str(tmp_path / "sim"),
+                    "-c", str(out / "files.f")], cwd=out, check=True, capture_output=True)
+    lint([out / f"fdagen_{block}8.v"], top=f"fdagen_{block}8")

@@ -6,7 +6,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from fdagen.fft2d import FFT2D
-from fdagen.golden.fft import FFT2DFormat, bit_reverse_indices, fft2d_real_fixed
+from fdagen.golden.fft import FFT2DFormat, fft2d_real_fixed
 
 
 def simulate(dut, tiles, rng, gaps=0.0, stalls=0.0, schedules=None):
@@ -53,9 +53,9 @@ def simulate(dut, tiles, rng, gaps=0.0, stalls=0.0, schedules=None):
 
 
 def expected_stream(fmt, tiles, schedules=None):
-    """Golden half spectra in the RTL's order: kx natural, ky bit-reversed, last per tile."""
-    n, half = fmt.n, fmt.n // 2 + 1
-    order = bit_reverse_indices(n)
+    """Golden half spectra in the block's output order, ``last`` on each tile's final bin."""
+    n = fmt.n
+    order = FFT2D.output_order(n)
     stream = []
     for index, tile in enumerate(tiles):
         f = fmt
@@ -65,10 +65,8 @@ def expected_stream(fmt, tiles, schedules=None):
             f = FFT2DFormat(n, fmt.data_width, fmt.twiddle_width, bits[0], bits[1],
                             fmt.rounding)
         re, im = fft2d_real_fixed(tile, f)
-        for kx in range(half):
-            for j, ky in enumerate(order):
-                stream.append((int(re[ky, kx]), int(im[ky, kx]),
-                               int(kx == half - 1 and j == n - 1)))
+        stream += [(int(re[ky, kx]), int(im[ky, kx]), int(j == len(order) - 1))
+                   for j, (ky, kx) in enumerate(order)]
     return stream
 
 
