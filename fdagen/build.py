@@ -47,6 +47,7 @@ class BlockConfig:
     scaling: str = "per_stage"
     rounding: str = "convergent"
     runtime_schedule: bool = False
+    order: str = "bitrev"
 
     def __post_init__(self):
         if self.block not in BLOCKS:
@@ -60,6 +61,11 @@ class BlockConfig:
         if self.runtime_schedule and self.scaling == "growth":
             raise ValueError("FFT scaling must be a schedule (not growth) with a runtime "
                              "schedule")
+        if self.order not in ("bitrev", "natural"):
+            raise ValueError(f"output order must be bitrev or natural, not {self.order!r}")
+        if self.two_d and self.order != "bitrev":
+            raise ValueError(f"output order of a 2-D block must be bitrev (its stream order is "
+                             f"fixed), not {self.order!r}")
         self.fmt  # validates widths, scaling and rounding
 
     @property
@@ -77,7 +83,7 @@ class BlockConfig:
             return FFT2DFormat(self.fft_size, self.data_width, self.twiddle_width, self.scaling,
                                self.scaling, self.rounding, inverse=self.inverse)
         return FFTFormat(self.fft_size, self.data_width, self.twiddle_width, self.scaling,
-                         self.rounding, inverse=self.inverse, order="bitrev")
+                         self.rounding, inverse=self.inverse, order=self.order)
 
     def component(self):
         kind = {"fft": FFTCore, "ifft": FFTCore, "fft2d": FFT2D, "ifft2d": IFFT2D}[self.block]
@@ -94,12 +100,15 @@ class BlockConfig:
                  f"--scaling {self.scaling}", f"--rounding {self.rounding}"]
         if self.runtime_schedule:
             parts.append("--runtime-schedule")
+        if not self.two_d:
+            parts.append(f"--order {self.order}")
         return " ".join(parts)
 
     def parameters(self):
         return {"block": self.block, "fft_size": self.fft_size, "data_width": self.data_width,
                 "twiddle_width": self.twiddle_width, "scaling": self.scaling,
-                "rounding": self.rounding, "runtime_schedule": self.runtime_schedule}
+                "rounding": self.rounding, "runtime_schedule": self.runtime_schedule,
+                "order": self.order}
 
 
 def _stream_ports(name, direction, fields, meaning):
@@ -140,6 +149,7 @@ def _ports(config):
         ports += _stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
         ports += _stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
                                                ("last", 1, " (final sample of a frame)")], "")
+        ports[-1] = ports[-1][:3] + (ports[-1][3] + f"; {config.order} order",)
     if config.runtime_schedule:
         stages = n.bit_length() - 1
         names = ("schedule",) if not config.two_d else (
@@ -188,11 +198,13 @@ def _contract(config, component):
     kind = "inverse" if config.inverse else "forward"
     return [
         f"{n}-point {kind} FFT, radix-2 single-path delay feedback, decimation in frequency;",
-        "natural-order input, bit-reversed-order output; one sample per clock at full rate.",
+        f"natural-order input, {'bit-reversed' if config.order == 'bitrev' else 'natural'}-order "
+        "output; one sample per clock at full rate.",
         *common,
-        f"Latency: {component.latency} clocks at full rate from input sample i to output "
-        "sample i; stalls add to it.",
-        "Bit-exact with fdagen.golden.fft.fft_fixed for the same FFTFormat (order bitrev).",
+        f"Latency: {component.latency} clocks at full rate from a frame's first input sample "
+        "to its first output sample; stalls add to it.",
+        f"Bit-exact with fdagen.golden.fft.fft_fixed for the same FFTFormat (order "
+        f"{config.order}).",
     ]
 
 
@@ -224,8 +236,7 @@ def render_block(config):
     if config.two_d:
         derived.update(unique_bins=fmt.unique_bins, tile_clocks=config.fft_size ** 2)
     else:
-        derived.update(latency_cycles=component.latency, shifts=list(fmt.shifts),
-                       output_order="bitrev")
+        derived.update(latency_cycles=component.latency, shifts=list(fmt.shifts))
     manifest = {
         "fdagen_version": __version__,
         "command": config.command(),

@@ -230,7 +230,7 @@ def _cmd_build(args):
     from .build import BlockConfig, render_block, write_output_directory
 
     config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
-                            args.scaling, args.rounding, args.runtime_schedule)
+                         args.scaling, args.rounding, args.runtime_schedule, args.order)
     files = render_block(config)
     write_output_directory(files, args.out, args.force)
     print(f"wrote {args.out}: {', '.join(sorted(files))} (top {config.top})")
@@ -242,7 +242,7 @@ def _cmd_synth(args):
     from .synth import format_report, run_synthesis
 
     config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
-                            args.scaling, args.rounding, args.runtime_schedule)
+                         args.scaling, args.rounding, args.runtime_schedule, args.order)
     if not 1 <= args.freq <= 1000:
         raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
     files = render_block(config)
@@ -347,6 +347,9 @@ def build_parser():
                                     "of growth per stage (default %(default)s)")
     block_options.add_argument("--rounding", choices=ROUNDING_MODES, default="convergent",
                                help="rounding of every butterfly output (default %(default)s)")
+    block_options.add_argument("--order", choices=("bitrev", "natural"), default="bitrev",
+                               help="1-D blocks' output order (default %(default)s; natural "
+                                    "adds a 2N-word frame memory)")
     block_options.add_argument("--runtime-schedule", action="store_true",
                                help="add a schedule port: per-stage shifts chosen per frame")
     block_options.add_argument("--out", required=True, metavar="DIR", help="output directory")

@@ -1,7 +1,7 @@
 """Streaming pipelined FFT/IFFT core: radix-2 single-path delay feedback (R2SDF), DIF.
 
 Bit-exact with :func:`fdagen.golden.fft.fft_fixed` for the same :class:`~fdagen.golden.fft.FFTFormat`
-(bit-reversed output order). One complex sample per clock at full rate.
+(bit-reversed or natural output order). One complex sample per clock at full rate.
 
 Overview
 --------
@@ -32,7 +32,9 @@ i : ``In(stream.Signature(FFTCore.sample_layout(data_width)))``
     Input samples, ``re``/``im`` and ``last`` (ignored: frames are counted; ``last`` exists so
     the port maps one-to-one onto AXI4-Stream TLAST).
 o : ``Out(stream.Signature(FFTCore.sample_layout(output_width)))``
-    Output samples in bit-reversed order, ``last`` on the final sample of each frame.
+    Output samples in ``fmt.order``, ``last`` on the final sample of each frame. Bit-reversed
+    order needs no extra memory (and feeds a DIT inverse or an element-wise stage directly);
+    natural order adds a double-buffered frame memory (``2 N`` words) and ``N + 1`` clocks.
 schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
     Per-stage shifts (bit ``s`` for stage ``s``), latched with the first sample of each frame.
 """
@@ -43,6 +45,7 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from .golden.fft import FFTFormat, twiddles
+from .tile_buffer import TileBuffer
 
 __all__ = ["FFTCore", "saturate_expr"]
 
@@ -281,7 +284,7 @@ class FFTCore(wiring.Component):
     Parameters
     ----------
     fmt : :class:`fdagen.golden.fft.FFTFormat`
-        Size, widths, scaling, rounding, direction. ``order`` must be ``"bitrev"``.
+        Size, widths, scaling, rounding, direction and output order.
     runtime_schedule : bool
         Take the per-stage shifts from the ``schedule`` port (each frame) instead of
         ``fmt.scaling``; the word width stays constant. ``fmt.scaling`` must then not be
@@ -300,8 +303,6 @@ class FFTCore(wiring.Component):
     def __init__(self, fmt, *, runtime_schedule=False):
         if not isinstance(fmt, FFTFormat):
             raise TypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
-        if fmt.order != "bitrev":
-            raise ValueError(f"FFT core order must be bitrev, not {fmt.order!r}")
         if runtime_schedule and fmt.scaling == "growth":
             raise ValueError("FFT scaling must be a schedule (not growth) with a runtime "
                              "schedule")
@@ -321,9 +322,13 @@ class FFTCore(wiring.Component):
 
     @property
     def latency(self):
-        """Advances from accepting input index ``i`` to presenting output index ``i``."""
+        """Clocks at full rate from accepting a frame's first sample to presenting its first
+        output sample (bit-reversed order: output index i follows input index i by as much)."""
         # + the input register and the two buffers
-        return self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 3
+        pipeline = self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 3
+        if self._fmt.order == "natural":
+            return pipeline + self._fmt.n + 1    # the whole frame into the reorder memory
+        return pipeline
 
     def elaborate(self, platform):
         m = Module()
@@ -373,7 +378,7 @@ class FFTCore(wiring.Component):
         pushed_out = Signal()
         last_unit = stage_units[-1]
         m.d.comb += [inbuf.r_en.eq(popped), pushed_out.eq(fresh & last_unit.y_tag)]
-        delivered = outbuf.r_rdy & self.o.ready
+        delivered = outbuf.r_rdy & outbuf.r_en     # whoever drains the output buffer
 
         # Next cycle's view, from registers and this cycle's handshakes.
         def named(name, value):
@@ -431,8 +436,36 @@ class FFTCore(wiring.Component):
             result.im.eq(last_unit.y.im),
             result.last.eq(out_count == n - 1),
             outbuf.w_en.eq(pushed_out),
-            self.o.valid.eq(outbuf.r_rdy),
-            self.o.payload.eq(outbuf.r_data),
-            outbuf.r_en.eq(self.o.ready),
         ]
+        if fmt.order == "bitrev":
+            m.d.comb += [
+                self.o.valid.eq(outbuf.r_rdy),
+                self.o.payload.eq(outbuf.r_data),
+                outbuf.r_en.eq(self.o.ready),
+            ]
+            return m
+
+        # Natural order: each frame is written at bit-reversed addresses into one bank of a
+        # double-buffered frame memory and read out in order (bitrev(N-1) = N-1, so the stored
+        # `last` flags stay on the final sample).
+        m.submodules.reorder = reorder = TileBuffer(self.sample_layout(fmt.output_width), n)
+        position = Signal(range(n))
+        address = Signal(range(n))
+        m.d.comb += [
+            reorder.write_en.eq(outbuf.r_rdy),
+            outbuf.r_en.eq(reorder.write_ready),
+            reorder.write_addr.eq(position[::-1]),
+            reorder.write_data.eq(outbuf.r_data),
+            reorder.write_first.eq(position == 0),
+            reorder.write_last.eq(position == n - 1),
+            reorder.read_addr.eq(address),
+            reorder.read_last.eq(address == n - 1),
+            self.o.valid.eq(reorder.out_valid),
+            reorder.out_ready.eq(self.o.ready),
+            self.o.payload.eq(reorder.out_data),
+        ]
+        with m.If(outbuf.r_rdy & reorder.write_ready):
+            m.d.sync += position.eq(position + 1)         # wraps at n
+        with m.If(reorder.fetch):
+            m.d.sync += address.eq(address + 1)           # wraps at n
         return m

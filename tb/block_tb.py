@@ -20,7 +20,8 @@ from fdagen.golden.fft import fft2d_real_fixed, fft_fixed, ifft2d_half_fixed
 from fdagen.ifft2d import IFFT2D
 from tb.streams import StreamDriver, StreamMonitor, pack, unpack
 
-BLOCK_FIELDS = ("block", "fft_size", "data_width", "twiddle_width", "scaling", "rounding")
+BLOCK_FIELDS = ("block", "fft_size", "data_width", "twiddle_width", "scaling", "rounding",
+                "order")
 
 
 class BlockModel:

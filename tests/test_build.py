@@ -75,6 +75,8 @@ def test_existing_directory_needs_force(tmp_path, capsys):
      "FFT twiddle width must be between 3 and 24, not 40"),
     (["--block", "fft", "--fft-size", 16, "--scaling", "growth", "--runtime-schedule"],
      "FFT scaling must be a schedule (not growth) with a runtime schedule"),
+    (["--block", "fft2d", "--fft-size", 16, "--order", "natural"],
+     "output order of a 2-D block must be bitrev (its stream order is fixed), not 'natural'"),
 ])
 def test_bad_parameters_write_nothing(tmp_path, capsys, args, message):
     out = tmp_path / "rtl"

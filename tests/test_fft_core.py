@@ -67,7 +67,7 @@ def golden_frames(fmt, frames, schedules=None):
         if schedules is not None:
             f = FFTFormat(fmt.n, fmt.data_width, fmt.twiddle_width,
                           tuple((schedules[index] >> s) & 1 for s in range(fmt.stages)),
-                          fmt.rounding, fmt.inverse, "bitrev")
+                          fmt.rounding, fmt.inverse, fmt.order)
         out_re, out_im = fft_fixed(re, im, f)
         result += [(int(a), int(b)) for a, b in zip(out_re, out_im)]
     return result
@@ -170,8 +170,6 @@ def test_reset_mid_frame_recovers(rng):
 
 
 @pytest.mark.parametrize("args, kwargs, error, message", [
-    ((FFTFormat(16, order="natural"),), {}, ValueError,
-     "FFT core order must be bitrev, not 'natural'"),
     ((FFTFormat(16, scaling="growth", order="bitrev"),), {"runtime_schedule": True}, ValueError,
      "FFT scaling must be a schedule (not growth) with a runtime schedule"),
     ((16,), {}, TypeError, "FFT format must be an FFTFormat, not 16"),
@@ -181,15 +179,24 @@ def test_core_parameter_errors(args, kwargs, error, message):
         FFTCore(*args, **kwargs)
 
 
-def test_core_latency_is_measured(rng):
-    """The documented latency: first output index 0 appears `latency` advances after input 0."""
-    fmt = FFTFormat(32, 16, 16, "per_stage", "convergent", False, "bitrev")
+@pytest.mark.parametrize("n, inverse, gaps, stalls", [(4, False, 0.0, 0.0), (16, True, 0.3, 0.4),
+                                                      (64, False, 0.2, 0.2)])
+def test_core_natural_order(rng, n, inverse, gaps, stalls):
+    fmt = FFTFormat(n, 16, 16, "per_stage", "convergent", inverse, "natural")
+    check(FFTCore(fmt), random_frames(rng, fmt, 3), rng, gaps=gaps, stalls=stalls)
+
+
+@pytest.mark.parametrize("order", ["bitrev", "natural"])
+def test_core_latency_is_measured(rng, order):
+    """The documented latency: a frame's first output appears `latency` clocks after its
+    first input at full rate."""
+    fmt = FFTFormat(32, 16, 16, "per_stage", "convergent", False, order)
     core = FFTCore(fmt)
     seen = []
 
     async def bench(ctx):
         ctx.set(core.o.ready, 1)
-        for cycle in range(3 * fmt.n):
+        for cycle in range(6 * fmt.n):
             ctx.set(core.i.valid, int(cycle < fmt.n))
             ctx.set(core.i.payload.re, 100)
             await ctx.delay(1e-9)

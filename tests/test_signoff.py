@@ -26,10 +26,10 @@ CONFIGS = [
     BlockConfig("ifft", 8, 12, 10, "growth", "half_up"),
     BlockConfig("fft2d", 8),
     BlockConfig("ifft2d", 8, 16, 16, "per_stage", "half_up"),
-    BlockConfig("fft", 64, rounding="truncate"),
+    BlockConfig("fft", 64, rounding="truncate", order="natural"),
     BlockConfig("fft2d", 4, 12, 12, "growth", "convergent"),
     BlockConfig("ifft2d", 16),
-    BlockConfig("ifft", 256),
+    BlockConfig("ifft", 256, order="natural"),
     BlockConfig("fft", 4, 8, 8, "per_stage", "half_up"),
     BlockConfig("fft2d", 16, rounding="half_up"),
 ]
@@ -37,7 +37,7 @@ CONFIGS = [
 
 def _id(config):
     return (f"{config.block}{config.fft_size}_{config.data_width}_{config.twiddle_width}_"
-            f"{config.scaling}_{config.rounding}")
+            f"{config.scaling}_{config.rounding}_{config.order}")
 
 
 def _build(config, directory):
