@@ -1,0 +1,101 @@
+# amaranth: UnusedElaboratable=no
+"""Several samples per clock: bit-exact per frame, and the sustained rate."""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from fdagen.golden.fft import FFTFormat, fft_fixed
+from fdagen.parallel_fft import ParallelFFT
+
+
+def run(dut, frames, rng, gaps=0.0, stalls=0.0, cycles=None):
+    """Feed frames as beats; return (output beats as (re list, im list, last), busy cycles)."""
+    n, lanes = dut.fmt.n, dut.lanes
+    beats = n // lanes
+    expected = len(frames) * beats
+    outputs, first_last = [], []
+
+    async def source(ctx):
+        for re, im in frames:
+            for b in range(beats):
+                while rng.random() < gaps:
+                    ctx.set(dut.i.valid, 0)
+                    await ctx.tick()
+                ctx.set(dut.i.valid, 1)
+                for lane in range(lanes):
+                    ctx.set(dut.i.payload.re[lane], int(re[b * lanes + lane]))
+                    ctx.set(dut.i.payload.im[lane], int(im[b * lanes + lane]))
+                await ctx.tick().until(dut.i.ready)
+        ctx.set(dut.i.valid, 0)
+
+    async def sink(ctx):
+        cycle = 0
+        while len(outputs) < expected and cycle < (cycles or 40 * expected + 20 * n):
+            ready = int(rng.random() >= stalls)
+            ctx.set(dut.o.ready, ready)
+            await ctx.delay(1e-9)
+            if ready and ctx.get(dut.o.valid):
+                payload = ctx.get(dut.o.payload)
+                outputs.append(([payload.re[k] for k in range(lanes)],
+                                [payload.im[k] for k in range(lanes)], payload.last))
+                first_last.append(cycle)
+            await ctx.tick()
+            cycle += 1
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(source, background=True)
+    sim.add_testbench(sink)
+    sim.run()
+    return outputs, first_last
+
+
+def golden_beats(fmt, frames, lanes):
+    beats = []
+    for re, im in frames:
+        out_re, out_im = fft_fixed(re, im, fmt)
+        for b in range(fmt.n // lanes):
+            part = slice(b * lanes, (b + 1) * lanes)
+            beats.append(([int(v) for v in out_re[part]], [int(v) for v in out_im[part]],
+                          int(b == fmt.n // lanes - 1)))
+    return beats
+
+
+def frames_for(rng, fmt, count):
+    limit = 1 << (fmt.data_width - 1)
+    return [tuple(rng.integers(-limit, limit, (2, fmt.n))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("n, lanes, order, gaps, stalls", [
+    (16, 2, "bitrev", 0.0, 0.0),
+    (16, 2, "natural", 0.3, 0.3),
+    (8, 1, "bitrev", 0.2, 0.2),
+    (32, 4, "bitrev", 0.1, 0.4),
+    (16, 16, "natural", 0.0, 0.0),
+])
+def test_parallel_bit_exact(rng, n, lanes, order, gaps, stalls):
+    fmt = FFTFormat(n, 16, 16, "per_stage", "convergent", False, order)
+    frames = frames_for(rng, fmt, 2 * lanes + 1)
+    outputs, _ = run(ParallelFFT(fmt, lanes), frames, rng, gaps, stalls)
+    assert outputs == golden_beats(fmt, frames, lanes)
+
+
+def test_parallel_parameter_errors():
+    with pytest.raises(ValueError, match=r"^lanes must be between 1 and 16 and divide the FFT "
+                                         r"size 16, not 3$"):
+        ParallelFFT(FFTFormat(16), 3)
+    with pytest.raises(TypeError, match=r"^lanes must be an integer, not 2.0$"):
+        ParallelFFT(FFTFormat(16), 2.0)
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_sustained_rate_is_lanes_samples_per_clock(rng, lanes):
+    """At full rate, frame after frame, output beats come every clock."""
+    fmt = FFTFormat(16, 16, 16, "per_stage", "convergent", False, "bitrev")
+    frames = frames_for(rng, fmt, 12)
+    outputs, cycles = run(ParallelFFT(fmt, lanes), frames, rng)
+    beats = fmt.n // lanes
+    assert len(outputs) == 12 * beats
+    steady = cycles[4 * beats:]                   # after the pipeline has filled
+    assert steady[-1] - steady[0] == len(steady) - 1
