@@ -19,6 +19,7 @@ from .fft import FFTCore
 from .fft2d import FFT2D
 from .golden.fft import FFT2DFormat, FFTFormat
 from .ifft2d import IFFT2D
+from .parallel_fft import ParallelFFT
 from .verilog import convert
 
 __all__ = ["BLOCKS", "BlockConfig", "render_block", "write_output_directory",
@@ -48,6 +49,7 @@ class BlockConfig:
     rounding: str = "convergent"
     runtime_schedule: bool = False
     order: str = "bitrev"
+    samples_per_clock: int = 1
 
     def __post_init__(self):
         if self.block not in BLOCKS:
@@ -66,6 +68,14 @@ class BlockConfig:
         if self.two_d and self.order != "bitrev":
             raise ValueError(f"output order of a 2-D block must be bitrev (its stream order is "
                              f"fixed), not {self.order!r}")
+        lanes = self.samples_per_clock
+        if not isinstance(lanes, int) or lanes < 1 or lanes > self.fft_size \
+                or self.fft_size % lanes:
+            raise ValueError(f"samples per clock must be between 1 and {self.fft_size} and "
+                             f"divide the FFT size {self.fft_size}, not {lanes!r}")
+        if lanes > 1 and (self.two_d or self.runtime_schedule):
+            raise ValueError("samples per clock above 1 must be for the fft or ifft block "
+                             "without a runtime schedule")
         self.fmt  # validates widths, scaling and rounding
 
     @property
@@ -86,6 +96,8 @@ class BlockConfig:
                          self.rounding, inverse=self.inverse, order=self.order)
 
     def component(self):
+        if self.samples_per_clock > 1:
+            return ParallelFFT(self.fmt, self.samples_per_clock)
         kind = {"fft": FFTCore, "ifft": FFTCore, "fft2d": FFT2D, "ifft2d": IFFT2D}[self.block]
         return kind(self.fmt, runtime_schedule=self.runtime_schedule)
 
@@ -102,13 +114,15 @@ class BlockConfig:
             parts.append("--runtime-schedule")
         if not self.two_d:
             parts.append(f"--order {self.order}")
+        if self.samples_per_clock > 1:
+            parts.append(f"--samples-per-clock {self.samples_per_clock}")
         return " ".join(parts)
 
     def parameters(self):
         return {"block": self.block, "fft_size": self.fft_size, "data_width": self.data_width,
                 "twiddle_width": self.twiddle_width, "scaling": self.scaling,
                 "rounding": self.rounding, "runtime_schedule": self.runtime_schedule,
-                "order": self.order}
+                "order": self.order, "samples_per_clock": self.samples_per_clock}
 
 
 def _stream_ports(name, direction, fields, meaning):
@@ -145,6 +159,16 @@ def _ports(config):
         ports += _stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
         ports += _stream_ports("o", "output", [("value", o, " (signed real pixel)"),
                                                ("last", 1, " (final pixel of a tile)")], "")
+    elif config.samples_per_clock > 1:
+        lanes = config.samples_per_clock
+
+        def beat(width):
+            return ([(f"re[{k}]", width, "") for k in range(lanes)]
+                    + [(f"im[{k}]", width, "") for k in range(lanes)])
+        ports += _stream_ports("i", "input", beat(w) + [("last", 1, " (not checked)")], "")
+        ports += _stream_ports("o", "output", beat(o) + [("last", 1, " (final beat)")], "")
+        ports[-1] = ports[-1][:3] + (ports[-1][3] + f"; {lanes} samples a beat (lane 0 first), "
+                                     f"{config.order} order",)
     else:
         ports += _stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
         ports += _stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
@@ -196,6 +220,14 @@ def _contract(config, component):
             "Bit-exact with fdagen.golden.fft.ifft2d_half_fixed for the same FFT2DFormat.",
         ]
     kind = "inverse" if config.inverse else "forward"
+    if config.samples_per_clock > 1:
+        lanes = config.samples_per_clock
+        return [
+            f"{n}-point {kind} FFT at {lanes} samples per clock: {lanes} radix-2 SDF cores on "
+            "alternate frames,", "with frame-deep beat FIFOs and gearboxes on both sides;",
+            f"{config.order}-order output.", *common,
+            f"Bit-exact with fdagen.golden.fft.fft_fixed frame by frame (order {config.order}).",
+        ]
     return [
         f"{n}-point {kind} FFT, radix-2 single-path delay feedback, decimation in frequency;",
         f"natural-order input, {'bit-reversed' if config.order == 'bitrev' else 'natural'}-order "
@@ -235,8 +267,11 @@ def render_block(config):
     derived = {"output_width": fmt.output_width, "stages": config.fft_size.bit_length() - 1}
     if config.two_d:
         derived.update(unique_bins=fmt.unique_bins, tile_clocks=config.fft_size ** 2)
-    else:
+    elif config.samples_per_clock == 1:
         derived.update(latency_cycles=component.latency, shifts=list(fmt.shifts))
+    else:
+        derived.update(shifts=list(fmt.shifts), beats_per_frame=config.fft_size
+                       // config.samples_per_clock)
     manifest = {
         "fdagen_version": __version__,
         "command": config.command(),

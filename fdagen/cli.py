@@ -230,7 +230,8 @@ def _cmd_build(args):
     from .build import BlockConfig, render_block, write_output_directory
 
     config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
-                         args.scaling, args.rounding, args.runtime_schedule, args.order)
+                         args.scaling, args.rounding, args.runtime_schedule, args.order,
+                         args.samples_per_clock)
     files = render_block(config)
     write_output_directory(files, args.out, args.force)
     print(f"wrote {args.out}: {', '.join(sorted(files))} (top {config.top})")
@@ -242,7 +243,8 @@ def _cmd_synth(args):
     from .synth import format_report, run_synthesis
 
     config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
-                         args.scaling, args.rounding, args.runtime_schedule, args.order)
+                         args.scaling, args.rounding, args.runtime_schedule, args.order,
+                         args.samples_per_clock)
     if not 1 <= args.freq <= 1000:
         raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
     files = render_block(config)
@@ -350,6 +352,9 @@ def build_parser():
     block_options.add_argument("--order", choices=("bitrev", "natural"), default="bitrev",
                                help="1-D blocks' output order (default %(default)s; natural "
                                     "adds a 2N-word frame memory)")
+    block_options.add_argument("--samples-per-clock", type=int, default=1, metavar="L",
+                               help="fft/ifft: samples per clock, dividing N (default 1; L > 1 "
+                                    "uses L cores on alternate frames)")
     block_options.add_argument("--runtime-schedule", action="store_true",
                                help="add a schedule port: per-stage shifts chosen per frame")
     block_options.add_argument("--out", required=True, metavar="DIR", help="output directory")

@@ -21,7 +21,7 @@ from fdagen.ifft2d import IFFT2D
 from tb.streams import StreamDriver, StreamMonitor, pack, unpack
 
 BLOCK_FIELDS = ("block", "fft_size", "data_width", "twiddle_width", "scaling", "rounding",
-                "order")
+                "order", "samples_per_clock")
 
 
 class BlockModel:
@@ -56,9 +56,12 @@ class BlockModel:
 
     def stimulus(self, frame):
         w, block, n = self.fmt.data_width, self.config.block, self.n
+        lanes = self.config.samples_per_clock
         if block in ("fft", "ifft"):
-            return [pack([(int(frame[0][j]), w), (int(frame[1][j]), w), (int(j == n - 1), 1)])
-                    for j in range(n)]
+            beats = n // lanes
+            return [pack([(int(frame[0][b * lanes + k]), w) for k in range(lanes)]
+                         + [(int(frame[1][b * lanes + k]), w) for k in range(lanes)]
+                         + [(int(b == beats - 1), 1)]) for b in range(beats)]
         if block == "fft2d":
             order = FFT2D.input_order(n)
             return [pack([(int(frame[y, x]), w), (int(k == len(order) - 1), 1)])
@@ -71,7 +74,11 @@ class BlockModel:
         block, n = self.config.block, self.n
         if block in ("fft", "ifft"):
             re, im = fft_fixed(frame[0], frame[1], self.fmt)
-            return [(int(re[j]), int(im[j]), int(j == n - 1)) for j in range(n)]
+            lanes = self.config.samples_per_clock
+            beats = n // lanes
+            return [tuple(int(v) for v in re[b * lanes:(b + 1) * lanes])
+                    + tuple(int(v) for v in im[b * lanes:(b + 1) * lanes])
+                    + (int(b == beats - 1),) for b in range(beats)]
         if block == "fft2d":
             re, im = fft2d_real_fixed(frame, self.fmt)
             order = FFT2D.output_order(n)
@@ -85,7 +92,8 @@ class BlockModel:
         o = self.fmt.output_width
         if self.config.block == "ifft2d":
             return tuple(unpack(word, [o, 1], signed=(0,)))
-        return tuple(unpack(word, [o, o, 1], signed=(0, 1)))
+        lanes = self.config.samples_per_clock if self.config.block in ("fft", "ifft") else 1
+        return tuple(unpack(word, [o] * (2 * lanes) + [1], signed=tuple(range(2 * lanes))))
 
 
 class Scoreboard:

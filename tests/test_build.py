@@ -75,6 +75,10 @@ def test_existing_directory_needs_force(tmp_path, capsys):
      "FFT twiddle width must be between 3 and 24, not 40"),
     (["--block", "fft", "--fft-size", 16, "--scaling", "growth", "--runtime-schedule"],
      "FFT scaling must be a schedule (not growth) with a runtime schedule"),
+    (["--block", "fft", "--fft-size", 16, "--samples-per-clock", 3],
+     "samples per clock must be between 1 and 16 and divide the FFT size 16, not 3"),
+    (["--block", "fft2d", "--fft-size", 16, "--samples-per-clock", 2],
+     "samples per clock above 1 must be for the fft or ifft block without a runtime schedule"),
     (["--block", "fft2d", "--fft-size", 16, "--order", "natural"],
      "output order of a 2-D block must be bitrev (its stream order is fixed), not 'natural'"),
 ])

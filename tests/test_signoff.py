@@ -32,12 +32,14 @@ CONFIGS = [
     BlockConfig("ifft", 256, order="natural"),
     BlockConfig("fft", 4, 8, 8, "per_stage", "half_up"),
     BlockConfig("fft2d", 16, rounding="half_up"),
+    BlockConfig("fft", 16, samples_per_clock=2),
+    BlockConfig("ifft", 32, 14, 14, order="natural", samples_per_clock=4),
 ]
 
 
 def _id(config):
     return (f"{config.block}{config.fft_size}_{config.data_width}_{config.twiddle_width}_"
-            f"{config.scaling}_{config.rounding}_{config.order}")
+            f"{config.scaling}_{config.rounding}_{config.order}_x{config.samples_per_clock}")
 
 
 def _build(config, directory):
@@ -69,12 +71,12 @@ def test_generated_verilog_is_byte_identical(tmp_path):
         assert b"always_comb" in first and str(tmp_path).encode() not in first
 
 
-@pytest.mark.parametrize("config", CONFIGS[:7], ids=_id)
+@pytest.mark.parametrize("config", CONFIGS[:7] + CONFIGS[10:], ids=_id)
 def test_generated_verilog_lints_clean(tmp_path, config):
     lint([_build(config, tmp_path)], top=config.top)
 
 
-@pytest.mark.parametrize("config", CONFIGS[:4], ids=_id)
+@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[10:11], ids=_id)
 def test_icarus_bit_exact_with_gaps_and_backpressure(tmp_path, config):
     _simulate("icarus", config, tmp_path, gaps=0.3, stalls=0.3)
 
