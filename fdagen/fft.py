@@ -321,6 +321,13 @@ class FFTCore(wiring.Component):
         return self._fmt
 
     @property
+    def capacity(self):
+        """Upper bound on samples accepted but not yet delivered (output stalled): the two
+        buffers, the input register and the pipeline, plus a natural-order frame memory."""
+        held = 2 * self.BUFFER + 1 + self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 2
+        return held + (2 * self._fmt.n if self._fmt.order == "natural" else 0)
+
+    @property
     def latency(self):
         """Clocks at full rate from accepting a frame's first sample to presenting its first
         output sample (bit-reversed order: output index i follows input index i by as much)."""

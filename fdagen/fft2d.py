@@ -118,10 +118,12 @@ class FFT2D(wiring.Component):
         ]
         if runtime:
             m.submodules.schedules = schedules = TileSchedules(
-                [self.row_schedule, self.column_schedule], n * n)
+                [self.row_schedule, self.column_schedule], n * n,
+                TileSchedules.depth_for(rows.capacity, n * n))
             m.d.comb += [
                 schedules.accepted.eq(self.i.valid & self.i.ready),
-                schedules.writer_bank.eq(buffer.write_bank),
+                schedules.writer_start.eq(buffer.write_en & buffer.write_ready
+                                          & buffer.write_first),
                 rows.schedule.eq(schedules.now[0]),
                 buffer.write_schedule.eq(schedules.tile[1]),
                 columns.schedule.eq(buffer.out_schedule),

@@ -109,10 +109,12 @@ class IFFT2D(wiring.Component):
         ]
         if runtime:
             m.submodules.schedules = schedules = TileSchedules(
-                [self.column_schedule, self.row_schedule], bins)
+                [self.column_schedule, self.row_schedule], bins,
+                TileSchedules.depth_for(columns.capacity, bins))
             m.d.comb += [
                 schedules.accepted.eq(self.i.valid & self.i.ready),
-                schedules.writer_bank.eq(buffer.write_bank),
+                schedules.writer_start.eq(buffer.write_en & buffer.write_ready
+                                          & buffer.write_first),
                 columns.schedule.eq(schedules.now[0]),
                 buffer.write_schedule.eq(schedules.tile[1]),
                 rows.schedule.eq(buffer.out_schedule),

@@ -8,12 +8,14 @@ the writer moves to the other bank. The reader streams a full bank out in any ad
 own register, which holds its data while the stream stalls. A schedule value captured with a
 tile's first written word travels with the tile to the read side.
 
-:class:`TileSchedules` latches schedule ports with each tile's first input sample, so a tile is
-always transformed with one set of schedules however the ports change while it is in flight.
+:class:`TileSchedules` latches schedule ports with each tile's first input sample and queues
+them per tile, so a tile is always transformed with one set of schedules however the ports
+change while it is in flight.
 """
 
-from amaranth import Elaboratable, Module, Mux, Signal
+from amaranth import Cat, Elaboratable, Module, Mux, Signal
 from amaranth.lib import memory
+from amaranth.lib.fifo import SyncFIFO
 
 __all__ = ["TileBuffer", "TileSchedules"]
 
@@ -21,7 +23,7 @@ __all__ = ["TileBuffer", "TileSchedules"]
 class TileBuffer(Elaboratable):
     """Two banks of ``words`` words of ``shape``; see the module docstring.
 
-    Write side: ``write_ready`` and ``write_bank`` (out); ``write_en`` (a word passes),
+    Write side: ``write_ready`` (out); ``write_en`` (a word passes),
     ``write_keep`` (store it; default 1), ``write_addr``, ``write_data``, ``write_first`` and
     ``write_last`` (with ``write_en``: the tile's first / last word), ``write_schedule``
     (captured with the first word).
@@ -33,7 +35,6 @@ class TileBuffer(Elaboratable):
     def __init__(self, shape, words, schedule_width=1):
         self.words = words
         self.write_ready = Signal()
-        self.write_bank = Signal()
         self.write_en = Signal()
         self.write_keep = Signal(init=1)
         self.write_addr = Signal(range(words))
@@ -57,7 +58,7 @@ class TileBuffer(Elaboratable):
         write = mem.write_port()
         read = mem.read_port()
         full = Signal(2)
-        write_bank = self.write_bank
+        write_bank = Signal()
         read_bank = Signal()
         schedules = [Signal.like(self.write_schedule, name=f"schedule_bank{b}")
                      for b in range(2)]
@@ -81,14 +82,15 @@ class TileBuffer(Elaboratable):
             read.en.eq(self.fetch),
             self.out_data.eq(read.data),
         ]
-        fetched_bank = Signal()
+        # The schedule is registered with the word: the bank is free for the next tile as soon
+        # as its last word is fetched, even while that word still waits on out_data.
         with m.If(self.fetch):
-            m.d.sync += [self.out_valid.eq(1), fetched_bank.eq(read_bank)]
+            m.d.sync += [self.out_valid.eq(1),
+                         self.out_schedule.eq(Mux(read_bank, schedules[1], schedules[0]))]
             with m.If(self.read_last):
                 m.d.sync += read_bank.eq(~read_bank)
         with m.Elif(self.out_ready):
             m.d.sync += self.out_valid.eq(0)
-        m.d.comb += self.out_schedule.eq(Mux(fetched_bank, schedules[1], schedules[0]))
 
         set_full = Mux(written & self.write_last, Mux(write_bank, 0b10, 0b01), 0)
         clear_full = Mux(self.fetch & self.read_last, Mux(read_bank, 0b10, 0b01), 0)
@@ -100,35 +102,49 @@ class TileSchedules(Elaboratable):
     """Latch ``ports`` (schedule values) with the first accepted sample of each tile.
 
     ``accepted`` pulses per input sample of ``samples``-sample tiles. ``now[k]`` is port ``k``'s
-    value for the sample being accepted (the port itself on a tile's first sample);
-    ``tile[k]`` is the value latched for the tile that the writer of the next pass starts next
-    (tiles alternate between two latches, as they alternate between two buffer banks).
+    value for the sample being accepted (the port itself on a tile's first sample). The values
+    of every tile also go into a queue (``lib.fifo``) of ``depth`` tiles; ``tile[k]`` is the
+    head, the values of the oldest tile whose writer has not started, and ``writer_start``
+    (pulsed when the next pass's writer takes a tile's first word) pops it. ``depth`` must
+    exceed the number of tiles that can be between the input and that writer, which
+    :meth:`depth_for` derives from the first pass's capacity.
     """
 
-    def __init__(self, ports, samples):
+    @staticmethod
+    def depth_for(capacity, samples):
+        """Queue depth for a first pass holding at most ``capacity`` samples."""
+        return -(-capacity // samples) + 2
+
+    def __init__(self, ports, samples, depth):
         self.ports = ports
         self.samples = samples
+        self.depth = depth
         self.accepted = Signal()
+        self.writer_start = Signal()
         self.now = [Signal.like(port, name=f"now{k}") for k, port in enumerate(ports)]
-        self.writer_bank = Signal()
         self.tile = [Signal.like(port, name=f"tile{k}") for k, port in enumerate(ports)]
 
     def elaborate(self, platform):
         m = Module()
+        widths = [len(port) for port in self.ports]
+        m.submodules.queue = queue = SyncFIFO(width=sum(widths), depth=self.depth)
         count = Signal(range(self.samples))
-        bank = Signal()
         first = count == 0
+        current = Signal(sum(widths))
         with m.If(self.accepted):
             m.d.sync += count.eq(Mux(count == self.samples - 1, 0, count + 1))
-            with m.If(count == self.samples - 1):
-                m.d.sync += bank.eq(~bank)
-        for k, port in enumerate(self.ports):
-            latches = [Signal.like(port, name=f"latch{k}_{b}") for b in range(2)]
-            for b in range(2):
-                with m.If(self.accepted & first & (bank == b)):
-                    m.d.sync += latches[b].eq(port)
+            with m.If(first):
+                m.d.sync += current.eq(Cat(*self.ports))
+        m.d.comb += [
+            queue.w_data.eq(Cat(*self.ports)),
+            queue.w_en.eq(self.accepted & first),
+            queue.r_en.eq(self.writer_start),
+        ]
+        low = 0
+        for k, (port, width) in enumerate(zip(self.ports, widths)):
             m.d.comb += [
-                self.now[k].eq(Mux(first, port, Mux(bank, latches[1], latches[0]))),
-                self.tile[k].eq(Mux(self.writer_bank, latches[1], latches[0])),
+                self.now[k].eq(Mux(first, port, current[low:low + width])),
+                self.tile[k].eq(queue.r_data[low:low + width]),
             ]
+            low += width
         return m

@@ -10,6 +10,7 @@ from fdagen.ifft2d import IFFT2D
 
 
 def simulate(dut, spectra, rng, gaps=0.0, stalls=0.0, schedules=None):
+    """Feed ``spectra``; ``stalls`` is a probability or a function of the cycle (True: stall)."""
     n = dut.fmt.n
     expected = len(spectra) * n * n
     outputs = []
@@ -35,7 +36,7 @@ def simulate(dut, spectra, rng, gaps=0.0, stalls=0.0, schedules=None):
     async def sink(ctx):
         cycles = 0
         while len(outputs) < expected and cycles < 8 * expected + 20 * n * n:
-            ready = int(rng.random() >= stalls)
+            ready = int(not stalls(cycles) if callable(stalls) else rng.random() >= stalls)
             ctx.set(dut.o.ready, ready)
             await ctx.delay(1e-9)
             if ready and ctx.get(dut.o.valid):

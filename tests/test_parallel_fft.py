@@ -1,7 +1,6 @@
 # amaranth: UnusedElaboratable=no
 """Several samples per clock: bit-exact per frame, and the sustained rate."""
 
-import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
