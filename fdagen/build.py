@@ -22,7 +22,7 @@ from .ifft2d import IFFT2D
 from .parallel_fft import ParallelFFT
 from .verilog import convert
 
-__all__ = ["BLOCKS", "BlockConfig", "render_block", "write_output_directory",
+__all__ = ["BLOCKS", "BlockConfig", "block_ports", "render_block", "write_output_directory",
            "OutputExistsError"]
 
 BLOCKS = ("fft", "ifft", "fft2d", "ifft2d")
@@ -142,7 +142,8 @@ def _stream_ports(name, direction, fields, meaning):
     ]
 
 
-def _ports(config):
+def block_ports(config):
+    """``[(name, direction, width, meaning)]`` of the block's top-level ports."""
     fmt, n = config.fmt, config.fft_size
     w, o = fmt.data_width, fmt.output_width
     ports = [
@@ -249,7 +250,7 @@ def _header(config, component, digest):
         "",
         "Ports:",
     ]
-    for name, direction, width, meaning in _ports(config):
+    for name, direction, width, meaning in block_ports(config):
         lines.append(f"  {name:<16} {direction:<6} {width:>3}  {meaning}")
     lines += ["", "Numeric contract:"] + [f"  {line}" for line in _contract(config, component)]
     lines += ["", "Simulate with iverilog -g2012 (SystemVerilog always_comb) or Verilator."]
@@ -282,7 +283,7 @@ def render_block(config):
         "top": config.top,
         "files": [verilog_name],
         "ports": [{"name": n, "direction": d, "width": w, "meaning": m}
-                  for n, d, w, m in _ports(config)],
+                  for n, d, w, m in block_ports(config)],
         "streams": {"i": {"role": "sink", "axi4_stream": True},
                     "o": {"role": "source", "axi4_stream": True}},
     }

@@ -239,7 +239,7 @@ def _cmd_build(args):
 
 
 def _cmd_synth(args):
-    from .build import BlockConfig, render_block, write_output_directory
+    from .build import BlockConfig, block_ports, render_block, write_output_directory
     from .synth import format_report, run_synthesis
 
     config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
@@ -250,7 +250,8 @@ def _cmd_synth(args):
     files = render_block(config)
     write_output_directory(files, args.out, args.force)
     sources = [name for name in files if name.endswith(".v")]
-    report = run_synthesis(args.out, sources, config.top, args.target, args.freq)
+    ports = [(name, direction, width) for name, direction, width, _ in block_ports(config)]
+    report = run_synthesis(args.out, sources, config.top, args.target, args.freq, ports)
     report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
                                                  f"{args.target} --freq {args.freq:g}")
     Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

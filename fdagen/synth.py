@@ -7,7 +7,10 @@ Targets:
     CABGA381 (override with ``device``/``package``/``speed``).
 ``ice40``
     ``synth_ice40 -dsp`` (without ``-dsp`` multipliers go to LUTs, TOOLCHAIN.md item 8), then
-    ``nextpnr-ice40`` on an UP5K, SG48 package (the iCEBreaker's part).
+    ``nextpnr-ice40`` on an UP5K, SG48 package (the iCEBreaker's part). nextpnr-ice40 has no
+    out-of-context mode and a block's stream ports outnumber the package pins, so the block is
+    wrapped in a synthesis-only harness (:func:`ooc_wrapper`): inputs from a one-pin shift
+    chain, outputs folded into a one-pin shifting XOR compactor, so no logic is optimised away.
 ``generic``
     Yosys ``synth`` and ``stat`` only: a technology-independent cell count, no timing.
 
@@ -22,7 +25,11 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-__all__ = ["TARGETS", "SynthTarget", "run_synthesis", "format_report", "SynthError"]
+__all__ = ["TARGETS", "SynthTarget", "run_synthesis", "format_report", "SynthError",
+           "ooc_wrapper", "WRAPPER"]
+
+#: Top module of the ice40 harness.
+WRAPPER = "fdagen_ooc_wrapper"
 
 
 class SynthError(RuntimeError):
@@ -64,15 +71,55 @@ def _run(command, cwd, log_name):
     return result
 
 
-def run_synthesis(directory, sources, top, target, frequency_mhz=150.0):
+def ooc_wrapper(top, ports):
+    """Verilog of a harness around ``top`` with only ``clk``, ``sin`` and ``sout`` pins.
+
+    ``ports`` is ``[(name, direction, width), ...]`` of ``top`` (``clk`` excluded or not).
+    Every input bit comes from a shift chain fed by ``sin``; every output bit is XORed into a
+    shifting register whose top bit is ``sout``.
+    """
+    inputs = [(n, w) for n, d, w in ports if d == "input" and n != "clk"]
+    outputs = [(n, w) for n, d, w in ports if d == "output"]
+    total_in = max(1, sum(w for _, w in inputs))
+    total_out = max(1, sum(w for _, w in outputs))
+    lines = [f"module {WRAPPER}(input clk, input sin, output sout);",
+             f"  reg [{total_in}:0] chain = 0;",
+             f"  always @(posedge clk) chain <= {{chain[{total_in - 1}:0], sin}};"]
+    connections, low = [".clk(clk)"], 0
+    for name, width in inputs:
+        connections.append(f".{name}(chain[{low + width - 1}:{low}])")
+        low += width
+    lines.append(f"  wire [{total_out - 1}:0] observed;")
+    low = 0
+    for name, width in outputs:
+        connections.append(f".{name}(observed[{low + width - 1}:{low}])")
+        low += width
+    lines += [f"  {top} block({', '.join(connections)});",
+              f"  reg [{total_out}:0] folded = 0;",
+              f"  always @(posedge clk) folded <= {{folded[{total_out - 1}:0], 1'b0}} ^ "
+              f"{{1'b0, observed}};",
+              f"  assign sout = folded[{total_out}];",
+              "endmodule", ""]
+    return "\n".join(lines)
+
+
+def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=None):
     """Synthesize ``sources`` (names inside ``directory``) for ``target``; return the report.
 
     The report holds the Yosys cell counts, and for FPGA targets the placed utilisation and
-    the achieved clock frequency of ``clk``.
+    the achieved clock frequency of ``clk``. ``ports`` (``[(name, direction, width)]``) is
+    needed for ``ice40``, whose harness it describes.
     """
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
     spec = TARGETS[target]
+    sources = list(sources)
+    if target == "ice40":
+        if ports is None:
+            raise ValueError("ice40 synthesis needs the block's ports for its harness")
+        (Path(directory) / "ooc_wrapper.v").write_text(ooc_wrapper(top, ports))
+        sources.append("ooc_wrapper.v")
+        top = WRAPPER
     script = "; ".join([
         *(f"read_verilog -sv {name}" for name in sources),
         spec.yosys_command.format(top=top),
