@@ -6,49 +6,27 @@ import pytest
 from amaranth.sim import Simulator
 
 from fdagen.fft2d import FFT2D
+from streamsim import run_stream
 from fdagen.golden.fft import FFT2DFormat, fft2d_real_fixed
 
 
 def simulate(dut, tiles, rng, gaps=0.0, stalls=0.0, schedules=None):
+    """Feed ``tiles`` row by row; return the outputs as (re, im, last)."""
     n = dut.fmt.n
-    expected = len(tiles) * dut.unique_bins
-    outputs = []
+    words = [(index, int(value)) for index, tile in enumerate(tiles)
+             for value in tile.reshape(-1)]
 
-    async def source(ctx):
-        for index, tile in enumerate(tiles):
-            for j, value in enumerate(tile.reshape(-1)):
-                while rng.random() < gaps:
-                    ctx.set(dut.i.valid, 0)
-                    await ctx.tick()
-                ctx.set(dut.i.valid, 1)
-                ctx.set(dut.i.payload.value, int(value))
-                ctx.set(dut.i.payload.last, int(j == n * n - 1))
-                if schedules is not None:
-                    ctx.set(dut.row_schedule, schedules[index][0])
-                    ctx.set(dut.column_schedule, schedules[index][1])
-                await ctx.tick().until(dut.i.ready)
-            if schedules is not None:      # change the ports at once: the tile must not care
-                ctx.set(dut.row_schedule, 0)
-                ctx.set(dut.column_schedule, 0)
-        ctx.set(dut.i.valid, 0)
+    def drive(ctx, position, word):
+        index, value = word
+        ctx.set(dut.i.payload.value, value)
+        ctx.set(dut.i.payload.last, int(position % (n * n) == n * n - 1))
+        if schedules is not None:     # changes every tile: each tile must keep its own
+            ctx.set(dut.row_schedule, schedules[index][0])
+            ctx.set(dut.column_schedule, schedules[index][1])
 
-    async def sink(ctx):
-        cycles = 0
-        while len(outputs) < expected and cycles < 8 * expected + 20 * n * n:
-            ready = int(rng.random() >= stalls)
-            ctx.set(dut.o.ready, ready)
-            await ctx.delay(1e-9)
-            if ready and ctx.get(dut.o.valid):
-                payload = ctx.get(dut.o.payload)
-                outputs.append((payload.re, payload.im, payload.last))
-            await ctx.tick()
-            cycles += 1
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(source, background=True)
-    sim.add_testbench(sink)
-    sim.run()
+    outputs, _ = run_stream(dut, words, len(tiles) * dut.unique_bins, rng, drive,
+                            lambda p: (p.re, p.im, p.last), gaps=gaps, stalls=stalls,
+                            quiet=2 * n * n)
     return outputs
 
 

@@ -7,56 +7,28 @@ import pytest
 from amaranth.sim import Simulator
 
 from conftest import sample
+from streamsim import run_stream
 from fdagen.fft import FFTCore
 from fdagen.golden.fft import FFTFormat, fft_fixed
 
 
 def simulate(core, frames, rng, gaps=0.0, stalls=0.0, schedules=None, max_cycles=None):
-    """Feed ``frames`` (list of (re, im) arrays) with random input gaps and output stalls.
-
-    Returns the list of output samples (re, im, last) and the cycle count.
-    """
+    """Feed ``frames`` (list of (re, im) arrays); return the outputs as (re, im, last)."""
     n = core.fmt.n
-    expected = len(frames) * n
-    outputs = []
-    max_cycles = max_cycles or 20 * expected + 10 * n + 100
+    words = [(index, j, int(re[j]), int(im[j])) for index, (re, im) in enumerate(frames)
+             for j in range(n)]
 
-    async def source(ctx):
-        for index, (re, im) in enumerate(frames):
-            for j in range(n):
-                while rng.random() < gaps:
-                    ctx.set(core.i.valid, 0)
-                    await ctx.tick()
-                ctx.set(core.i.valid, 1)
-                ctx.set(core.i.payload.re, int(re[j]))
-                ctx.set(core.i.payload.im, int(im[j]))
-                ctx.set(core.i.payload.last, int(j == n - 1))
-                if schedules is not None:
-                    ctx.set(core.schedule, schedules[index])
-                await ctx.tick().until(core.i.ready)
-        ctx.set(core.i.valid, 0)
+    def drive(ctx, _, word):
+        index, j, re, im = word
+        ctx.set(core.i.payload.re, re)
+        ctx.set(core.i.payload.im, im)
+        ctx.set(core.i.payload.last, int(j == n - 1))
+        if schedules is not None:
+            ctx.set(core.schedule, schedules[index])
 
-    async def sink(ctx):
-        cycles = 0
-        while len(outputs) < expected and cycles < max_cycles:
-            ready = int(rng.random() >= stalls)
-            ctx.set(core.o.ready, ready)
-            await ctx.delay(1e-9)      # let the comb logic settle before sampling
-            if ready and ctx.get(core.o.valid):
-                payload = ctx.get(core.o.payload)
-                outputs.append((payload.re, payload.im, payload.last))
-            await ctx.tick()
-            cycles += 1
-        ctx.set(core.o.ready, 0)
-        for _ in range(3 * n):          # nothing more may appear
-            await ctx.tick()
-            assert not ctx.get(core.o.valid), "output produced more samples than it was given"
-
-    sim = Simulator(core)
-    sim.add_clock(1e-6)
-    sim.add_testbench(source, background=True)
-    sim.add_testbench(sink)
-    sim.run()
+    outputs, _ = run_stream(core, words, len(words), rng, drive,
+                            lambda p: (p.re, p.im, p.last), gaps=gaps, stalls=stalls,
+                            max_cycles=max_cycles, quiet=3 * n)
     return outputs
 
 

@@ -3,53 +3,30 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from fdagen.golden.fft import FFT2DFormat, fft2d_real_fixed, ifft2d_half_fixed
 from fdagen.ifft2d import IFFT2D
+from streamsim import run_stream
 
 
 def simulate(dut, spectra, rng, gaps=0.0, stalls=0.0, schedules=None):
-    """Feed ``spectra``; ``stalls`` is a probability or a function of the cycle (True: stall)."""
+    """Feed ``spectra``; ``stalls`` is a probability or a function of the cycle (True: stall).
+    Returns the outputs as (value, last)."""
     n = dut.fmt.n
-    expected = len(spectra) * n * n
-    outputs = []
+    words = [(index, int(re[ky, kx]), int(im[ky, kx])) for index, (re, im) in enumerate(spectra)
+             for ky, kx in IFFT2D.input_order(n)]
 
-    async def source(ctx):
-        for index, (re, im) in enumerate(spectra):
-            for ky, kx in IFFT2D.input_order(n):
-                while rng.random() < gaps:
-                    ctx.set(dut.i.valid, 0)
-                    await ctx.tick()
-                ctx.set(dut.i.valid, 1)
-                ctx.set(dut.i.payload.re, int(re[ky, kx]))
-                ctx.set(dut.i.payload.im, int(im[ky, kx]))
-                if schedules is not None:
-                    ctx.set(dut.column_schedule, schedules[index][0])
-                    ctx.set(dut.row_schedule, schedules[index][1])
-                await ctx.tick().until(dut.i.ready)
-            if schedules is not None:
-                ctx.set(dut.column_schedule, 0)
-                ctx.set(dut.row_schedule, 0)
-        ctx.set(dut.i.valid, 0)
+    def drive(ctx, _, word):
+        index, re, im = word
+        ctx.set(dut.i.payload.re, re)
+        ctx.set(dut.i.payload.im, im)
+        if schedules is not None:
+            ctx.set(dut.column_schedule, schedules[index][0])
+            ctx.set(dut.row_schedule, schedules[index][1])
 
-    async def sink(ctx):
-        cycles = 0
-        while len(outputs) < expected and cycles < 8 * expected + 20 * n * n:
-            ready = int(not stalls(cycles) if callable(stalls) else rng.random() >= stalls)
-            ctx.set(dut.o.ready, ready)
-            await ctx.delay(1e-9)
-            if ready and ctx.get(dut.o.valid):
-                payload = ctx.get(dut.o.payload)
-                outputs.append((payload.value, payload.last))
-            await ctx.tick()
-            cycles += 1
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(source, background=True)
-    sim.add_testbench(sink)
-    sim.run()
+    outputs, _ = run_stream(dut, words, len(spectra) * n * n, rng, drive,
+                            lambda p: (p.value, p.last), gaps=gaps, stalls=stalls,
+                            quiet=2 * n * n)
     return outputs
 
 

@@ -2,52 +2,29 @@
 """Several samples per clock: bit-exact per frame, and the sustained rate."""
 
 import pytest
-from amaranth.sim import Simulator
 
 from fdagen.golden.fft import FFTFormat, fft_fixed
 from fdagen.parallel_fft import ParallelFFT
+from streamsim import run_stream
 
 
-def run(dut, frames, rng, gaps=0.0, stalls=0.0, cycles=None):
-    """Feed frames as beats; return (output beats as (re list, im list, last), busy cycles)."""
+def run(dut, frames, rng, gaps=0.0, stalls=0.0):
+    """Feed frames as beats; return (output beats as (re list, im list, last), their cycles)."""
     n, lanes = dut.fmt.n, dut.lanes
-    beats = n // lanes
-    expected = len(frames) * beats
-    outputs, first_last = [], []
+    beats = [(re[b * lanes:(b + 1) * lanes], im[b * lanes:(b + 1) * lanes])
+             for re, im in frames for b in range(n // lanes)]
 
-    async def source(ctx):
-        for re, im in frames:
-            for b in range(beats):
-                while rng.random() < gaps:
-                    ctx.set(dut.i.valid, 0)
-                    await ctx.tick()
-                ctx.set(dut.i.valid, 1)
-                for lane in range(lanes):
-                    ctx.set(dut.i.payload.re[lane], int(re[b * lanes + lane]))
-                    ctx.set(dut.i.payload.im[lane], int(im[b * lanes + lane]))
-                await ctx.tick().until(dut.i.ready)
-        ctx.set(dut.i.valid, 0)
+    def drive(ctx, _, beat):
+        for lane in range(lanes):
+            ctx.set(dut.i.payload.re[lane], int(beat[0][lane]))
+            ctx.set(dut.i.payload.im[lane], int(beat[1][lane]))
 
-    async def sink(ctx):
-        cycle = 0
-        while len(outputs) < expected and cycle < (cycles or 40 * expected + 20 * n):
-            ready = int(rng.random() >= stalls)
-            ctx.set(dut.o.ready, ready)
-            await ctx.delay(1e-9)
-            if ready and ctx.get(dut.o.valid):
-                payload = ctx.get(dut.o.payload)
-                outputs.append(([payload.re[k] for k in range(lanes)],
-                                [payload.im[k] for k in range(lanes)], payload.last))
-                first_last.append(cycle)
-            await ctx.tick()
-            cycle += 1
+    def take(payload):
+        return ([payload.re[k] for k in range(lanes)], [payload.im[k] for k in range(lanes)],
+                payload.last)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(source, background=True)
-    sim.add_testbench(sink)
-    sim.run()
-    return outputs, first_last
+    return run_stream(dut, beats, len(beats), rng, drive, take, gaps=gaps, stalls=stalls,
+                      quiet=2 * n)
 
 
 def golden_beats(fmt, frames, lanes):
