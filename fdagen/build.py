@@ -28,6 +28,11 @@ __all__ = ["BLOCKS", "BlockConfig", "block_ports", "render_block", "write_output
 BLOCKS = ("fft", "ifft", "fft2d", "ifft2d")
 PLANNED_BLOCKS = ("pe-array",)
 
+#: Largest 2-D block: at N = 256 the transpose memory is 2 * 256 * 129 words (about 2.2 Mbit at
+#: 16 bits, within an ECP5-85's 3.7 Mbit of block RAM) and the block builds in about 6 s; at
+#: N = 1024 it would be 34 Mbit and take minutes and gigabytes to generate.
+MAX_2D_SIZE = 256
+
 
 class OutputExistsError(Exception):
     """The output directory exists and is not empty (pass force to replace it)."""
@@ -60,6 +65,10 @@ class BlockConfig:
                 or self.fft_size & (self.fft_size - 1):
             raise ValueError(f"FFT size must be a power of two between 4 and 1024, "
                              f"not {self.fft_size!r}")
+        if self.two_d and self.fft_size > MAX_2D_SIZE:
+            raise ValueError(f"FFT size of a 2-D block must be a power of two between 4 and "
+                             f"{MAX_2D_SIZE} (its transpose memory holds 2 N (N/2 + 1) words), "
+                             f"not {self.fft_size}")
         if self.runtime_schedule and self.scaling == "growth":
             raise ValueError("FFT scaling must be a schedule (not growth) with a runtime "
                              "schedule")

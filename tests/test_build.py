@@ -75,6 +75,9 @@ def test_existing_directory_needs_force(tmp_path, capsys):
      "FFT twiddle width must be between 3 and 24, not 40"),
     (["--block", "fft", "--fft-size", 16, "--scaling", "growth", "--runtime-schedule"],
      "FFT scaling must be a schedule (not growth) with a runtime schedule"),
+    (["--block", "ifft2d", "--fft-size", 512],
+     "FFT size of a 2-D block must be a power of two between 4 and 256 (its transpose memory "
+     "holds 2 N (N/2 + 1) words), not 512"),
     (["--block", "fft", "--fft-size", 16, "--samples-per-clock", 3],
      "samples per clock must be between 1 and 16 and divide the FFT size 16, not 3"),
     (["--block", "fft2d", "--fft-size", 16, "--samples-per-clock", 2],
