@@ -85,9 +85,10 @@ class ParallelFFT(wiring.Component):
         for k in range(lanes):
             core = FFTCore(fmt)
             m.submodules[f"core{k}"] = core
-            # One frame of beats in, one frame of beats out, per core.
-            inputs.append(SyncFIFOBuffered(width=in_beat.size, depth=beats))
-            outputs.append(SyncFIFOBuffered(width=out_beat.size, depth=beats))
+            # A frame of beats (and one more, so a 2-beat frame still streams back to back:
+            # SyncFIFOBuffered's depth counts its output register) in and out, per core.
+            inputs.append(SyncFIFOBuffered(width=in_beat.size, depth=beats + 1))
+            outputs.append(SyncFIFOBuffered(width=out_beat.size, depth=beats + 1))
             m.submodules[f"input{k}"] = inputs[-1]
             m.submodules[f"output{k}"] = outputs[-1]
             cores.append(core)

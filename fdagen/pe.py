@@ -17,13 +17,16 @@ multipliers sharing a weight word ``(w_re, w_im)`` from the PE's weight memory:
 the extra bit that negating ``-2**(w-1)`` would need.)
 
 The PE is a lockstep datapath: the array around it broadcasts one operation to all its PEs
-and owns flow control. An operation starts with ``start`` (at most every other cycle) and
-carries ``x``, the weight ``addr``, ``first`` (start a new sum) and ``last`` (the sum is
-complete). ``result_valid`` pulses :data:`PE.LATENCY` cycles after a ``last`` operation
-started, with the sum on ``result_re``/``result_im`` (held until the next result).
+and owns flow control. An operation starts with ``start`` when ``ready`` is high (``ready``
+falls for the cycle after each accepted start: one operation every two cycles; a ``start``
+while ``ready`` is low is ignored) and carries ``x``, the weight ``addr``, ``first`` (start
+a new sum) and ``last`` (the sum is complete). ``result_valid`` pulses :data:`PE.LATENCY`
+cycles after a ``last`` operation started, with the sum on ``result_re``/``result_im`` (held
+until the next result).
 
 Weights are written through the programming port (``prog_en``, ``prog_addr``, ``prog_re``,
-``prog_im``) while the PE is not computing.
+``prog_im``) while ``busy`` is low (no operation in flight); a write during an operation
+reaches the memory, but the operation may read the old or the new weight.
 """
 
 from amaranth import Module, Mux, Signal, signed, unsigned
@@ -72,6 +75,7 @@ class PE(wiring.Component):
             "prog_re": In(signed(weight_width)), "prog_im": In(signed(weight_width)),
             "start": In(1), "x_re": In(signed(data_width)), "x_im": In(signed(data_width)),
             "addr": In(address), "first": In(1), "last": In(1),
+            "ready": Out(1), "busy": Out(1),
             "result_valid": Out(1), "result_re": Out(signed(self.acc_width)),
             "result_im": Out(signed(self.acc_width)),
         })
@@ -80,13 +84,14 @@ class PE(wiring.Component):
         m = Module()
         ww, dw, aw = self.weight_width, self.data_width, self.acc_width
         cell = data.StructLayout({"re": signed(ww), "im": signed(ww)})
+        accept = Signal()          # a start the PE takes (not in the cycle after another)
         m.submodules.cells = cells = memory.Memory(shape=cell, depth=self.depth, init=[])
         program = cells.write_port()
         read = cells.read_port()
         m.d.comb += [
             program.addr.eq(self.prog_addr), program.en.eq(self.prog_en),
             program.data.re.eq(self.prog_re), program.data.im.eq(self.prog_im),
-            read.addr.eq(self.addr), read.en.eq(self.start),
+            read.addr.eq(self.addr), read.en.eq(accept),
         ]
 
         # Operation registers (cycle 0 -> the two multiply cycles).
@@ -95,10 +100,15 @@ class PE(wiring.Component):
         first1, last1, busy1 = Signal(), Signal(), Signal()   # cycle 1 of an operation
         first2, last2, busy2 = Signal(), Signal(), Signal()   # cycle 2
         first3, last3, busy3 = Signal(), Signal(), Signal()   # accumulate the imaginary part
-        with m.If(self.start):
+        m.d.comb += [
+            self.ready.eq(~busy1),
+            accept.eq(self.start & ~busy1),
+            self.busy.eq(busy1 | busy2 | busy3),
+        ]
+        with m.If(accept):
             m.d.sync += [x_re.eq(self.x_re), x_im.eq(self.x_im)]
         m.d.sync += [
-            busy1.eq(self.start), first1.eq(self.first), last1.eq(self.last),
+            busy1.eq(accept), first1.eq(self.first), last1.eq(self.last),
             busy2.eq(busy1), first2.eq(first1), last2.eq(last1),
             busy3.eq(busy2), first3.eq(first2), last3.eq(last2),
         ]

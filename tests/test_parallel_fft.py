@@ -65,13 +65,15 @@ def test_parallel_parameter_errors():
         ParallelFFT(FFTFormat(16), 2.0)
 
 
-@pytest.mark.parametrize("lanes", [1, 2])
+@pytest.mark.parametrize("lanes", [1, 2, 4, 8, 16])
 def test_sustained_rate_is_lanes_samples_per_clock(rng, lanes):
-    """At full rate, frame after frame, output beats come every clock."""
+    """At full rate, frame after frame, output beats come every clock (lanes = N/2 once ran
+    at 2/3 of that: its 2-beat FIFOs could not take two writes in a row)."""
     fmt = FFTFormat(16, 16, 16, "per_stage", "convergent", False, "bitrev")
-    frames = frames_for(rng, fmt, 12)
+    count = max(12, 3 * lanes)
+    frames = frames_for(rng, fmt, count)
     outputs, cycles = run(ParallelFFT(fmt, lanes), frames, rng)
     beats = fmt.n // lanes
-    assert len(outputs) == 12 * beats
-    steady = cycles[4 * beats:]                   # after the pipeline has filled
+    assert len(outputs) == count * beats
+    steady = cycles[(lanes + 3) * beats:]         # after every core's pipeline has filled
     assert steady[-1] - steady[0] == len(steady) - 1

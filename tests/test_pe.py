@@ -112,3 +112,41 @@ def test_pe_verilog_lints_clean(tmp_path):
     source = tmp_path / "pe.v"
     source.write_text(convert(PE(16, 16, 240, 16), "pe"))
     lint([source], top="pe")
+
+
+def test_pe_ignores_a_start_while_not_ready(rng):
+    """Starts on consecutive cycles: the second is not taken (ready was low) and the first
+    operation's sum is unharmed."""
+    pe = PE(16, 16, 4, 2)
+    seen = []
+
+    async def bench(ctx):
+        for addr, (re, im) in enumerate([(3, -2), (5, 7), (0, 0), (0, 0)]):
+            ctx.set(pe.prog_en, 1)
+            ctx.set(pe.prog_addr, addr)
+            ctx.set(pe.prog_re, re)
+            ctx.set(pe.prog_im, im)
+            await ctx.tick()
+        ctx.set(pe.prog_en, 0)
+        for cycle, (start, x, addr, first, last) in enumerate(
+                [(1, (4, 1), 0, 1, 1), (1, (9, 9), 1, 1, 1), (0, (0, 0), 0, 0, 0)] +
+                [(0, (0, 0), 0, 0, 0)] * 6):
+            ctx.set(pe.start, start)
+            ctx.set(pe.x_re, x[0])
+            ctx.set(pe.x_im, x[1])
+            ctx.set(pe.addr, addr)
+            ctx.set(pe.first, first)
+            ctx.set(pe.last, last)
+            await ctx.delay(1e-9)
+            if cycle == 1:
+                assert not ctx.get(pe.ready)
+            if ctx.get(pe.result_valid):
+                seen.append((ctx.get(pe.result_re), ctx.get(pe.result_im)))
+            await ctx.tick()
+        assert not ctx.get(pe.busy)
+
+    sim = Simulator(pe)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [(4 * 3 - 1 * -2, 1 * 3 + 4 * -2)]     # (4 + 1j)(3 - 2j) = 14 - 5j
