@@ -34,7 +34,7 @@ i : ``In(stream.Signature(FFTCore.sample_layout(data_width)))``
 o : ``Out(stream.Signature(FFTCore.sample_layout(output_width)))``
     Output samples in ``fmt.order``, ``last`` on the final sample of each frame. Bit-reversed
     order needs no extra memory (and feeds a DIT inverse or an element-wise stage directly);
-    natural order adds a double-buffered frame memory (``2 N`` words) and ``N + 1`` clocks.
+    natural order adds a double-buffered frame memory (``2 N`` words) and ``N + 3`` clocks.
 schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
     Per-stage shifts (bit ``s`` for stage ``s``), latched with the first sample of each frame.
 """
@@ -334,7 +334,7 @@ class FFTCore(wiring.Component):
         # + the input register and the two buffers
         pipeline = self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 3
         if self._fmt.order == "natural":
-            return pipeline + self._fmt.n + 1    # the whole frame into the reorder memory
+            return pipeline + self._fmt.n + 3    # the frame into the reorder memory, then out
         return pipeline
 
     def elaborate(self, platform):
@@ -393,15 +393,28 @@ class FFTCore(wiring.Component):
             m.d.comb += signal.eq(value)
             return signal
 
-        level_in = named("level_in_next", inbuf.level + pushed_in - popped)
-        level_out = named("level_out_next", outbuf.level + pushed_out - delivered)
+        # These feed `go`, so they are written as LUT logic over the small deltas (no adders).
         boundary_next = named("boundary_next", Mux(go, count == n - 1, at_boundary))
         phantom_next = named("phantom_next", Mux(go & at_boundary, ~real, phantom))
-        waiting_next = named("waiting_next", (in_pipeline + popped - pushed_out) != 0)
-        available = named("available_next", level_in != 0)
+        # in_pipeline + popped - pushed_out != 0
+        waiting_next = named("waiting_next", Mux(
+            popped & ~pushed_out, 1,
+            Mux(~popped & pushed_out, in_pipeline != 1, in_pipeline != 0)))
+        # inbuf.level + pushed_in - popped != 0 (a pop needs a word, so level >= popped)
+        available = named("available_next",
+                          pushed_in | Mux(popped, inbuf.level >= 2, inbuf.level >= 1))
         # Space for the sample a step next cycle writes, pushed the cycle after, counting the
-        # one this cycle's step writes (pushed next cycle): level_out + go + 1 <= BUFFER.
-        space = named("space_next", level_out + go <= self.BUFFER - 1)
+        # one this cycle's step writes (pushed next cycle):
+        # outbuf.level + pushed_out - delivered + go + 1 <= BUFFER, i.e. level <= limit with
+        # limit = BUFFER - 1 - (pushed_out + go - delivered).
+        up = Cat(pushed_out & go & ~delivered,                    # +2
+                 (pushed_out ^ go) & ~delivered | pushed_out & go & delivered,   # +1
+                 ~(pushed_out | go) & delivered)                  # -1
+        top = self.BUFFER - 1
+        space = named("space_next", Mux(up[0], outbuf.level <= top - 2,
+                                        Mux(up[1], outbuf.level <= top - 1,
+                                            Mux(up[2], 1,                 # level <= top+1
+                                                outbuf.level <= top))))
         real_next = named("real_next", space & available & (boundary_next | ~phantom_next))
         # A phantom frame, once begun, runs to its end whatever the input does.
         flush_next = named("flush_next", space & Mux(boundary_next, ~available & waiting_next,

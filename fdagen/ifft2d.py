@@ -142,18 +142,33 @@ class IFFT2D(wiring.Component):
 
         # Reader: each row twice as wide as stored, the upper bins mirrored and conjugated
         # (the negated imaginary part saturates, as in the golden model).
+        # The read address is computed one fetch ahead into a register, so the memory's address
+        # input sees a flip-flop, not the row * (N/2+1) + column arithmetic.
         ny_out = Signal(range(n))
         kx_out = Signal(range(n))
-        conjugate = Signal()
+        address = Signal(range(bins))
         mirrored = kx_out > n // 2
+        conjugate = buffer.out_tag[0]                 # the fetched word's mirrored flag
+        ny_next = Mux(kx_out == n - 1, ny_out + 1, ny_out)[:len(ny_out)]    # wraps at n
+        kx_next = (kx_out + 1)[:len(kx_out)]                                 # wraps at n
         m.d.comb += [
-            buffer.read_addr.eq(ny_out * half + Mux(mirrored, n - kx_out, kx_out)),
+            buffer.read_addr.eq(address),
             buffer.read_last.eq((kx_out == n - 1) & (ny_out == n - 1)),
+            buffer.read_tag.eq(mirrored),
         ]
+        # Incrementally: +1 up to column N/2, -1 through the mirrored half, and at a row's end
+        # the next row's base (kept in a register).
+        row_base = Signal(range(bins))
         with m.If(buffer.fetch):
-            m.d.sync += [conjugate.eq(mirrored), kx_out.eq(kx_out + 1)]   # wraps at n
+            m.d.sync += [kx_out.eq(kx_next), ny_out.eq(ny_next)]
             with m.If(kx_out == n - 1):
-                m.d.sync += ny_out.eq(ny_out + 1)                           # wraps at n
+                m.d.sync += [address.eq(row_base + half), row_base.eq(row_base + half)]
+                with m.If(ny_out == n - 1):
+                    m.d.sync += [address.eq(0), row_base.eq(0)]
+            with m.Elif(kx_out >= n // 2):
+                m.d.sync += address.eq(address - 1)
+            with m.Else():
+                m.d.sync += address.eq(address + 1)
         lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
         stored_im = buffer.out_data.im
         negated = Mux(stored_im == lo, hi, -stored_im)

@@ -4,17 +4,18 @@ latching of run-time schedules.
 :class:`TileBuffer` holds two banks of ``words`` words (``lib.memory``). The writer fills one
 bank in any address order it likes; when it writes a tile's last word the bank is full and
 the writer moves to the other bank. The reader streams a full bank out in any address order
-(it supplies the address and says which fetch is the tile's last), through the read port's
-own register, which holds its data while the stream stalls. A schedule value captured with a
-tile's first written word travels with the tile to the read side.
+(it supplies the address and says which fetch is the tile's last); fetched words land in a
+small FIFO, so the memory's output meets only registers. A schedule
+value captured with a tile's first written word travels with the tile, word by word, to the
+read side.
 
 :class:`TileSchedules` latches schedule ports with each tile's first input sample and queues
 them per tile, so a tile is always transformed with one set of schedules however the ports
 change while it is in flight.
 """
 
-from amaranth import Cat, Elaboratable, Module, Mux, Signal
-from amaranth.lib import memory
+from amaranth import Cat, Elaboratable, Module, Mux, Signal, unsigned
+from amaranth.lib import data, memory
 from amaranth.lib.fifo import SyncFIFO
 
 __all__ = ["TileBuffer", "TileSchedules"]
@@ -27,12 +28,16 @@ class TileBuffer(Elaboratable):
     ``write_keep`` (store it; default 1), ``write_addr``, ``write_data``, ``write_first`` and
     ``write_last`` (with ``write_en``: the tile's first / last word), ``write_schedule``
     (captured with the first word).
-    Read side: ``read_addr`` and ``read_last`` (in, for the next fetch), ``fetch`` (out: a word
-    is read this cycle; advance the read counters), ``out_valid``/``out_ready``/``out_data``
-    (a stream), ``out_schedule`` (the schedule of the word on ``out_data``).
+    Read side: ``read_addr``, ``read_last`` and ``read_tag`` (in, for the next fetch; the tag is
+    any per-word sideband of the reader's), ``fetch`` (out: a word is read this cycle; advance
+    the read counters), ``out_valid``/``out_ready``/``out_data`` (a stream), ``out_schedule``
+    and ``out_tag`` (the schedule and the tag of the word on ``out_data``).
     """
 
-    def __init__(self, shape, words, schedule_width=1):
+    #: Depth of the FIFO that fetched words land in.
+    LANDING = 4
+
+    def __init__(self, shape, words, schedule_width=1, tag_width=1):
         self.words = words
         self.write_ready = Signal()
         self.write_en = Signal()
@@ -44,11 +49,13 @@ class TileBuffer(Elaboratable):
         self.write_schedule = Signal(schedule_width)
         self.read_addr = Signal(range(words))
         self.read_last = Signal()
+        self.read_tag = Signal(tag_width)
         self.fetch = Signal()
         self.out_valid = Signal()
         self.out_ready = Signal()
         self.out_data = Signal(shape)
         self.out_schedule = Signal(schedule_width)
+        self.out_tag = Signal(tag_width)
 
     def elaborate(self, platform):
         m = Module()
@@ -76,21 +83,40 @@ class TileBuffer(Elaboratable):
         with m.If(written & self.write_last):
             m.d.sync += write_bank.eq(~write_bank)
 
+        # Read side: a fetched word (with its tile's schedule and the reader's tag) goes into a
+        # register the cycle after the fetch, then into a small FIFO, so the block RAM's slow
+        # clock-to-out meets only a flip-flop. A fetch is issued when its slot in the FIFO is
+        # sure (SyncFIFO's w_rdy is exactly level < depth); one word per clock in steady state.
+        entry = data.StructLayout({"word": self.write_data.shape(),
+                                   "schedule": unsigned(len(self.write_schedule)),
+                                   "tag": unsigned(len(self.read_tag))})
+        m.submodules.landing = landing = SyncFIFO(width=entry.size, depth=self.LANDING)
+        fetched = Signal()               # read.data holds a fetched word now
+        landed = Signal()                # ... and it has moved to this register
+        fetched_schedule = Signal.like(self.write_schedule)
+        fetched_tag = Signal.like(self.read_tag)
+        landed_entry = Signal(entry)
+        popped = landing.r_rdy & landing.r_en
         m.d.comb += [
-            self.fetch.eq(full.bit_select(read_bank, 1) & (~self.out_valid | self.out_ready)),
+            self.fetch.eq(full.bit_select(read_bank, 1)
+                          & (landing.level + fetched + landed - popped < self.LANDING)),
             read.addr.eq(Mux(read_bank, words, 0) + self.read_addr),
             read.en.eq(self.fetch),
-            self.out_data.eq(read.data),
+            landing.w_en.eq(landed),
+            landing.w_data.eq(landed_entry),
+            self.out_valid.eq(landing.r_rdy),
+            landing.r_en.eq(self.out_ready),
+            self.out_data.eq(data.View(entry, landing.r_data).word),
+            self.out_schedule.eq(data.View(entry, landing.r_data).schedule),
+            self.out_tag.eq(data.View(entry, landing.r_data).tag),
         ]
-        # The schedule is registered with the word: the bank is free for the next tile as soon
-        # as its last word is fetched, even while that word still waits on out_data.
+        m.d.sync += [fetched.eq(self.fetch), landed.eq(fetched),
+                     landed_entry.eq(Cat(read.data, fetched_schedule, fetched_tag))]
         with m.If(self.fetch):
-            m.d.sync += [self.out_valid.eq(1),
-                         self.out_schedule.eq(Mux(read_bank, schedules[1], schedules[0]))]
+            m.d.sync += [fetched_schedule.eq(Mux(read_bank, schedules[1], schedules[0])),
+                         fetched_tag.eq(self.read_tag)]
             with m.If(self.read_last):
                 m.d.sync += read_bank.eq(~read_bank)
-        with m.Elif(self.out_ready):
-            m.d.sync += self.out_valid.eq(0)
 
         set_full = Mux(written & self.write_last, Mux(write_bank, 0b10, 0b01), 0)
         clear_full = Mux(self.fetch & self.read_last, Mux(read_bank, 0b10, 0b01), 0)
