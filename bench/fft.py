@@ -35,8 +35,8 @@ def fft_sqnr(n, width, frames=64, seed=0):
     return 10 * np.log10(np.sum(np.abs(exact) ** 2) / noise)
 
 
-def synthesize(n):
-    config = BlockConfig("fft", n)
+def synthesize(n, block="fft"):
+    config = BlockConfig(block, n)
     with tempfile.TemporaryDirectory() as parent:
         out = f"{parent}/fft{n}"
         write_output_directory(render_block(config), out)
@@ -65,6 +65,19 @@ def main():
         path = r.get("critical_path") or {}
         print(f"<!-- N={n} critical path: {path.get('from')} -> {path.get('to')}, "
               f"{path.get('delay_ns')} ns -->")
+    print()
+    print("| 2-D block | Fmax (MHz) | LUT4 | FF | MULT18X18D | DP16KD | DPR16X4 (RAM slices) |")
+    print("|---|---|---|---|---|---|---|")
+    for block in ("fft2d", "ifft2d"):
+        for n in (8, 16):
+            r = synthesize(n, block)
+            cells = r["yosys_cells"]
+            print(f"| {block} {n}x{n} | {r['fmax_mhz']['clk']:.1f} | {cells.get('LUT4', 0)} | "
+                  f"{cells.get('TRELLIS_FF', 0)} | {cells.get('MULT18X18D', 0)} | "
+                  f"{cells.get('DP16KD', 0)} | {cells.get('TRELLIS_DPR16X4', 0)} |")
+            path = r.get("critical_path") or {}
+            print(f"<!-- {block}{n} critical path: {path.get('from')} -> {path.get('to')}, "
+                  f"{path.get('delay_ns')} ns -->")
 
 
 if __name__ == "__main__":
