@@ -123,13 +123,18 @@ class IFFT2D(wiring.Component):
         # Writer: column IFFT output (ny bit-reversed within column kx) at ny * (N/2+1) + kx.
         position = Signal(range(n))
         kx_in = Signal(range(half))
-        ny = Signal(range(n))
-        m.d.comb += ny.eq(position[::-1])
+        # The write address for the next word is computed one word ahead into a register, so
+        # the memory's address input sees a flip-flop, not ny * (N/2+1) + kx.
+        write_address = Signal(range(bins))
+        position_next = (position + 1)[:len(position)]                       # wraps at n
+        kx_in_next = Mux(position == n - 1, Mux(kx_in == half - 1, 0, kx_in + 1), kx_in)
         taken = columns.o.valid & columns.o.ready
+        with m.If(taken):
+            m.d.sync += write_address.eq(position_next[::-1] * half + kx_in_next)
         m.d.comb += [
             columns.o.ready.eq(buffer.write_ready),
             buffer.write_en.eq(columns.o.valid),
-            buffer.write_addr.eq(ny * half + kx_in),
+            buffer.write_addr.eq(write_address),
             buffer.write_data.re.eq(columns.o.payload.re),
             buffer.write_data.im.eq(columns.o.payload.im),
             buffer.write_first.eq((position == 0) & (kx_in == 0)),
