@@ -53,32 +53,24 @@ def main():
         print(f"| {n} | " + " | ".join(f"{fft_sqnr(n, w):.1f} dB" for w in WIDTHS) + " |")
     if not args.synth:
         return
-    print()
-    print("| N | Fmax (MHz) | LUT4 | FF | MULT18X18D | DP16KD | DPR16X4 (RAM slices) |")
-    print("|---|---|---|---|---|---|---|")
+    header = "| Fmax (MHz) | LUT4 | FF | MULT18X18D | DP16KD | DPR16X4 (RAM slices) |"
+    print(f"\n| N {header}\n|---|---|---|---|---|---|---|")
     for n in SIZES:
-        r = synthesize(n)
-        cells = r["yosys_cells"]
-        print(f"| {n} | {r['fmax_mhz']['clk']:.1f} | {cells.get('LUT4', 0)} | "
-              f"{cells.get('TRELLIS_FF', 0)} | {cells.get('MULT18X18D', 0)} | "
-              f"{cells.get('DP16KD', 0)} | {cells.get('TRELLIS_DPR16X4', 0)} |")
-        path = r.get("critical_path") or {}
-        print(f"<!-- N={n} critical path: {path.get('from')} -> {path.get('to')}, "
-              f"{path.get('delay_ns')} ns -->")
-    print()
-    print("| 2-D block | Fmax (MHz) | LUT4 | FF | MULT18X18D | DP16KD | DPR16X4 (RAM slices) |")
-    print("|---|---|---|---|---|---|---|")
+        print(synth_row(str(n), synthesize(n)))
+    print(f"\n| 2-D block {header}\n|---|---|---|---|---|---|---|")
     for block in ("fft2d", "ifft2d"):
         for n in (8, 16):
-            r = synthesize(n, block)
-            cells = r["yosys_cells"]
-            print(f"| {block} {n}x{n} | {r['fmax_mhz']['clk']:.1f} | {cells.get('LUT4', 0)} | "
-                  f"{cells.get('TRELLIS_FF', 0)} | {cells.get('MULT18X18D', 0)} | "
-                  f"{cells.get('DP16KD', 0)} | {cells.get('TRELLIS_DPR16X4', 0)} |")
-            path = r.get("critical_path") or {}
-            print(f"<!-- {block}{n} critical path: {path.get('from')} -> {path.get('to')}, "
-                  f"{path.get('delay_ns')} ns -->")
+            print(synth_row(f"{block} {n}x{n}", synthesize(n, block)))
 
+
+def synth_row(label, report):
+    """A Markdown table row of a synthesis report, and its critical path as a comment."""
+    cells, path = report["yosys_cells"], report.get("critical_path") or {}
+    row = (f"| {label} | {report['fmax_mhz']['clk']:.1f} | {cells.get('LUT4', 0)} | "
+           f"{cells.get('TRELLIS_FF', 0)} | {cells.get('MULT18X18D', 0)} | "
+           f"{cells.get('DP16KD', 0)} | {cells.get('TRELLIS_DPR16X4', 0)} |")
+    return (f"{row}\n<!-- {label} critical path: {path.get('from')} -> {path.get('to')}, "
+            f"{path.get('delay_ns')} ns -->")
 
 if __name__ == "__main__":
     main()
