@@ -17,7 +17,7 @@ from pathlib import Path
 from . import __version__
 from .fft import FFTCore
 from .fft2d import FFT2D
-from .golden.fft import FFT2DFormat, FFTFormat
+from .golden.fft import FFT2DFormat, FFTFormat, check_fft_size
 from .ifft2d import IFFT2D
 from .parallel_fft import ParallelFFT
 from .verilog import convert
@@ -61,10 +61,7 @@ class BlockConfig:
             planned = f" ({', '.join(PLANNED_BLOCKS)} not generated yet)"
             raise ValueError(f"block must be one of {', '.join(BLOCKS)}{planned}, "
                              f"not {self.block!r}")
-        if not isinstance(self.fft_size, int) or self.fft_size < 4 or self.fft_size > 1024 \
-                or self.fft_size & (self.fft_size - 1):
-            raise ValueError(f"FFT size must be a power of two between 4 and 1024, "
-                             f"not {self.fft_size!r}")
+        check_fft_size("FFT size", self.fft_size, 4, 1024)
         if self.two_d and self.fft_size > MAX_2D_SIZE:
             raise ValueError(f"FFT size of a 2-D block must be a power of two between 4 and "
                              f"{MAX_2D_SIZE} (its transpose memory holds 2 N (N/2 + 1) words), "

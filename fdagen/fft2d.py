@@ -36,7 +36,20 @@ from .fft import FFTCore
 from .golden.fft import FFT2DFormat, bit_reverse_indices
 from .tile_buffer import TileBuffer, TileSchedules
 
-__all__ = ["FFT2D"]
+__all__ = ["FFT2D", "check_2d_format"]
+
+
+def check_2d_format(kind, fmt, runtime_schedule, inverse):
+    """Check a 2-D block's format: an FFT2DFormat of the right direction, and a schedule
+    (not growth) when the stage shifts come from run-time ports."""
+    if not isinstance(fmt, FFT2DFormat):
+        raise TypeError(f"{kind} format must be an FFT2DFormat, not {fmt!r}")
+    if fmt.inverse != inverse:
+        wanted, got = ("an inverse", "a forward") if inverse else ("a forward", "an inverse")
+        raise ValueError(f"{kind} format must be {wanted} format, not {got} one")
+    if runtime_schedule and "growth" in (fmt.row_scaling, fmt.column_scaling):
+        raise ValueError(f"{kind} scaling must be a schedule (not growth) with a runtime "
+                         "schedule")
 
 
 class FFT2D(wiring.Component):
@@ -67,13 +80,7 @@ class FFT2D(wiring.Component):
         return data.StructLayout({"value": signed(width), "last": unsigned(1)})
 
     def __init__(self, fmt, *, runtime_schedule=False):
-        if not isinstance(fmt, FFT2DFormat):
-            raise TypeError(f"2-D FFT format must be an FFT2DFormat, not {fmt!r}")
-        if fmt.inverse:
-            raise ValueError("2-D FFT format must be a forward format, not an inverse one")
-        if runtime_schedule and "growth" in (fmt.row_scaling, fmt.column_scaling):
-            raise ValueError("2-D FFT scaling must be a schedule (not growth) with a runtime "
-                             "schedule")
+        check_2d_format("2-D FFT", fmt, runtime_schedule, inverse=False)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._row_format = replace(fmt.row_format, order="bitrev")

@@ -34,8 +34,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .fft import FFTCore
-from .fft2d import FFT2D
-from .golden.fft import FFT2DFormat, bit_reverse_indices
+from .fft2d import FFT2D, check_2d_format
+from .golden.fft import bit_reverse_indices
 from .tile_buffer import TileBuffer, TileSchedules
 
 __all__ = ["IFFT2D"]
@@ -64,13 +64,7 @@ class IFFT2D(wiring.Component):
         return [(y, int(reverse[j])) for y in range(n) for j in range(n)]
 
     def __init__(self, fmt, *, runtime_schedule=False):
-        if not isinstance(fmt, FFT2DFormat):
-            raise TypeError(f"2-D IFFT format must be an FFT2DFormat, not {fmt!r}")
-        if not fmt.inverse:
-            raise ValueError("2-D IFFT format must be an inverse format, not a forward one")
-        if runtime_schedule and "growth" in (fmt.row_scaling, fmt.column_scaling):
-            raise ValueError("2-D IFFT scaling must be a schedule (not growth) with a runtime "
-                             "schedule")
+        check_2d_format("2-D IFFT", fmt, runtime_schedule, inverse=True)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._column_format = replace(fmt.column_format, order="bitrev")

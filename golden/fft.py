@@ -39,7 +39,7 @@ from .fixedpoint import (check_rounding, check_width, count_saturated, fits, rou
                          saturate)
 
 __all__ = [
-    "FFTFormat", "twiddles", "bit_reverse_indices", "fft_stage", "fft_stage_unsaturated",
+    "check_fft_size", "FFTFormat", "twiddles", "bit_reverse_indices", "fft_stage", "fft_stage_unsaturated",
     "calibrate_schedule", "fft_fixed",
     "FFT2DFormat", "fft2d_real_fixed", "ifft2d_half_fixed", "hermitian_extend_rows",
     "calibrate_fft2d", "calibrate_ifft2d",
@@ -49,7 +49,8 @@ SCALING_MODES = ("per_stage", "growth")
 ORDERS = ("natural", "bitrev")
 
 
-def _check_fft_size(name, n, minimum=2, maximum=1 << 16):
+def check_fft_size(name, n, minimum=2, maximum=1 << 16):
+    """Return ``n`` if it is a power of two in ``[minimum, maximum]``; raise otherwise."""
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"{name} must be an integer, not {n!r}")
     if n < minimum or n > maximum or n & (n - 1):
@@ -89,7 +90,7 @@ class FFTFormat:
     order: str = "natural"
 
     def __post_init__(self):
-        _check_fft_size("FFT size", self.n)
+        check_fft_size("FFT size", self.n)
         check_width("FFT data width", self.data_width, minimum=2, maximum=48)
         check_width("FFT twiddle width", self.twiddle_width, minimum=3, maximum=24)
         check_rounding("FFT rounding", self.rounding)
@@ -293,7 +294,7 @@ class FFT2DFormat:
     inverse: bool = False
 
     def __post_init__(self):
-        _check_fft_size("FFT size", self.n, minimum=4)
+        check_fft_size("FFT size", self.n, minimum=4)
         self.second_format  # validates the rest
 
     def _format(self, width, scaling):

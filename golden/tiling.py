@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .fft import check_fft_size
+
 __all__ = ["MIN_FFT_SIZE", "MAX_FFT_SIZE", "Tiling", "unique_bins", "real_fft_butterflies"]
 
 MIN_FFT_SIZE = 4
@@ -87,10 +89,7 @@ class Tiling:
             raise ValueError(f"kernel size must be at most the padded input size "
                              f"{min(padded)}, not {kernel}")
         if fft_size is not None:
-            fft_size = _check_int("FFT size", fft_size, 1)
-            if not MIN_FFT_SIZE <= fft_size <= MAX_FFT_SIZE or fft_size & (fft_size - 1):
-                raise ValueError(f"FFT size must be a power of two between {MIN_FFT_SIZE} and "
-                                 f"{MAX_FFT_SIZE}, not {fft_size}")
+            fft_size = check_fft_size("FFT size", fft_size, MIN_FFT_SIZE, MAX_FFT_SIZE)
         if tile is not None:
             tile = _check_int("tile size", tile, 1)
         if fft_size is not None and tile is not None:
