@@ -1,0 +1,55 @@
+"""A fixed-latency memory read turned into a valid/ready stream with backpressure.
+
+The owner issues a read (``issue``) only while ``can_issue`` is high and presents the read's
+result on ``data`` exactly ``latency`` cycles later; :class:`ReadStream` queues it in a
+``lib.fifo.SyncFIFO`` deep enough for every read in flight, so the reader runs at one word per
+clock when the consumer takes one per clock, and stalls without loss when it does not.
+"""
+
+from amaranth import Module, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.wiring import In, Out
+
+__all__ = ["ReadStream"]
+
+
+class ReadStream(wiring.Component):
+    """Queue for reads issued ``latency`` cycles before their data (see the module docstring).
+
+    Members
+    -------
+    issue : ``In(1)``
+        A read is issued this cycle (only while ``can_issue``).
+    can_issue : ``Out(1)``
+        Room for one more read, counting those in flight.
+    data : ``In(shape)``
+        The result of the read issued ``latency`` cycles ago.
+    o : ``Out(stream.Signature(shape))``
+    """
+
+    def __init__(self, shape, latency):
+        if latency < 1:
+            raise ValueError(f"read latency must be at least 1, not {latency}")
+        self._shape, self._latency = shape, latency
+        super().__init__({"issue": In(1), "can_issue": Out(1), "data": In(shape),
+                          "o": Out(stream.Signature(shape))})
+
+    def elaborate(self, platform):
+        m = Module()
+        depth = self._latency + 2
+        m.submodules.fifo = fifo = SyncFIFO(width=len(self.data.as_value()), depth=depth)
+        flight = [Signal(name=f"flight{i}") for i in range(self._latency)]
+        m.d.sync += flight[0].eq(self.issue)
+        for i in range(1, self._latency):
+            m.d.sync += flight[i].eq(flight[i - 1])
+        in_flight = sum(flight[1:], flight[0])
+        m.d.comb += [
+            self.can_issue.eq(fifo.level + in_flight < depth),
+            fifo.w_en.eq(flight[-1]),
+            fifo.w_data.eq(self.data),
+            self.o.valid.eq(fifo.r_rdy),
+            self.o.payload.eq(fifo.r_data),
+            fifo.r_en.eq(self.o.ready),
+        ]
+        return m
