@@ -25,6 +25,7 @@ from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .arith import const_mul, round_shift_saturate
+from .blocks import INLINE
 from .descriptor import FIELDS
 from .fft_stage import FFTStage, LayerShape
 from .ifft_stage import IFFTStage
@@ -63,11 +64,13 @@ COUNTERS = (
 
 class Accelerator(wiring.Component):
     """The generated top (see the module docstring). ``config`` is an
-    :class:`fdagen.config.AcceleratorConfig`."""
+    :class:`fdagen.config.AcceleratorConfig`; ``blocks`` a :class:`fdagen.blocks.BlockLibrary`
+    (inline for Amaranth simulation, separate modules for Verilog)."""
 
-    def __init__(self, config):
+    def __init__(self, config, blocks=INLINE):
         self.config = c = config
-        self.mac = MACStage(c)
+        self._blocks = blocks
+        self.mac = MACStage(c, blocks)
         super().__init__({
             "desc": In(stream.Signature(unsigned(32))),
             "weights": In(stream.Signature(unsigned(c.weight_beat_width))),
@@ -83,9 +86,9 @@ class Accelerator(wiring.Component):
         c = self.config
         n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
         lane_bits, bits = c.log2(lanes), c.stages
-        m.submodules.fft = fft = FFTStage(c)
+        m.submodules.fft = fft = FFTStage(c, self._blocks)
         m.submodules.mac = mac = self.mac
-        m.submodules.ifft = ifft = IFFTStage(c, mac.array.acc_width)
+        m.submodules.ifft = ifft = IFFTStage(c, mac.array.acc_width, self._blocks)
         layer = Signal(LayerShape(bits))
         start = Signal()
         for stage in (fft, mac, ifft):

@@ -8,7 +8,7 @@ from amaranth import Cat, Const, Mux, Signal, signed
 
 from .fft import saturate_expr
 
-__all__ = ["round_shift_saturate", "const_mul"]
+__all__ = ["round_shift_saturate", "const_mul", "minimum"]
 
 
 def round_shift_saturate(m, value, shift, rounding, width, name):
@@ -50,3 +50,16 @@ def const_mul(value, constant):
     for term in terms[1:]:
         total = total + term
     return total
+
+
+def minimum(m, values, name):
+    """A signal holding the smallest of ``values`` (a chain of named comparisons, each value
+    used once, so the expression stays linear in the count)."""
+    best = Signal.like(values[0], name=f"{name}0") if isinstance(values[0], Signal) \
+        else Signal(len(values[0]), name=f"{name}0")
+    m.d.comb += best.eq(values[0])
+    for index, value in enumerate(values[1:], 1):
+        step = Signal(len(best), name=f"{name}{index}")
+        m.d.comb += step.eq(Mux(value < best, value, best))
+        best = step
+    return best

@@ -70,7 +70,7 @@ class AcceleratorConfig:
     bin_lanes : int or None
         ``L``: a power of two dividing ``P`` and ``N``; default :func:`default_bin_lanes`.
     fft_lanes, ifft_lanes : int or None
-        Forward/inverse 2-D transform lanes; defaults ``L`` and ``min(J, 4 L)``.
+        Forward/inverse 2-D transform lanes; defaults ``L`` and ``min(J, 2 L + 1)``.
     max_channels, max_out_channels : int
         Largest ``C`` and ``M`` a layer may have (size the weight and buffer memories).
     max_size : int
@@ -120,7 +120,7 @@ class AcceleratorConfig:
             object.__setattr__(self, "fft_lanes", self.bin_lanes)
         _check_int("FFT lanes", self.fft_lanes, 1, 64)
         if self.ifft_lanes is None:
-            object.__setattr__(self, "ifft_lanes", min(self.slots, 4 * self.bin_lanes))
+            object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
         _check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
         if self.accumulator_width > 62:
             raise ValueError(f"accumulator width must be at most 62 bits, not "

@@ -18,8 +18,8 @@ from amaranth.lib import data, memory, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from .arith import const_mul
-from .fft2d import FFT2D
+from .arith import const_mul, minimum
+from .blocks import INLINE
 from .pe_array import complex_layout
 from .read_stream import ReadStream
 
@@ -41,12 +41,14 @@ def LayerShape(stages):
 
 
 class FFTStage(wiring.Component):
-    """See the module docstring. ``config`` is an :class:`fdagen.config.AcceleratorConfig`."""
+    """See the module docstring. ``config`` is an :class:`fdagen.config.AcceleratorConfig`;
+    ``blocks`` a :class:`fdagen.blocks.BlockLibrary`."""
 
     SPECTRUM_LATENCY = 2
 
-    def __init__(self, config):
+    def __init__(self, config, blocks=INLINE):
         self.config = c = config
+        self._blocks = blocks
         super().__init__({
             "layer": In(LayerShape(c.stages)), "start": In(1), "tiles": In(32),
             "fmap_we": In(1), "fmap_waddr": In(range(c.fmap_depth)),
@@ -86,13 +88,8 @@ class FFTStage(wiring.Component):
             read_events.append(read_f)
 
         # ready_tiles = min over lanes of (done_f * LF + f): the complete prefix of tiles.
-        ready = Signal(32)
         candidates = [const_mul(d, fl) + f for f, d in enumerate(done)]
-        best = candidates[0]
-        for cand in candidates[1:]:
-            best = Mux(cand < best, cand, best)
-        m.d.comb += ready.eq(best)
-        m.d.comb += self.ready_tiles.eq(ready)
+        m.d.comb += self.ready_tiles.eq(minimum(m, candidates, "ready_min"))
 
         # Spectrum read: all banks of one FFT lane, registered select, registered output.
         lane_d = Signal.like(self.spec_lane)
@@ -127,7 +124,7 @@ class FFTStage(wiring.Component):
         lane_bits = c.log2(lanes)
         prefix = f"lane{f}_"
 
-        fft = FFT2D(c.forward_format(), runtime_schedule=True)
+        fft = self._blocks.fft2d(c.forward_format())
         m.submodules[prefix + "fft2d"] = fft
         m.d.comb += [fft.row_schedule.eq(layer.fwd_row_schedule),
                      fft.column_schedule.eq(layer.fwd_column_schedule)]

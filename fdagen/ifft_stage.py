@@ -20,9 +20,9 @@ from amaranth.lib import data, memory, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from .arith import round_shift_saturate
+from .arith import minimum, round_shift_saturate
+from .blocks import INLINE
 from .fft_stage import LayerShape
-from .ifft2d import IFFT2D
 from .pe_array import complex_layout
 from .read_stream import ReadStream
 
@@ -31,12 +31,13 @@ __all__ = ["IFFTStage"]
 
 class IFFTStage(wiring.Component):
     """See the module docstring. ``config`` is an :class:`fdagen.config.AcceleratorConfig`;
-    ``acc_width`` the PE accumulator width."""
+    ``acc_width`` the PE accumulator width; ``blocks`` a :class:`fdagen.blocks.BlockLibrary`."""
 
     DRAIN_LATENCY = 2
 
-    def __init__(self, config, acc_width):
+    def __init__(self, config, acc_width, blocks=INLINE):
         self.config = c = config
+        self._blocks = blocks
         self.acc_width = acc_width
         li = c.ifft_lanes
         banks = c.slots_per_ifft_lane * c.bin_lanes
@@ -66,12 +67,8 @@ class IFFTStage(wiring.Component):
             events.append(ev)
             drain_reads.append(data_i)
 
-        def minimum(values):
-            best = values[0]
-            for v in values[1:]:
-                best = Mux(v < best, v, best)
-            return best
-        m.d.comb += [self.fed.eq(minimum(fed)), self.done.eq(minimum(done))]
+        m.d.comb += [self.fed.eq(minimum(m, fed, "fed_min")),
+                     self.done.eq(minimum(m, done, "done_min"))]
 
         lane_d = Signal.like(self.drain_lane)
         m.d.sync += lane_d.eq(self.drain_lane)
@@ -103,7 +100,7 @@ class IFFTStage(wiring.Component):
         def reg(name, shape):
             return Signal(shape, name=prefix + name)
 
-        ifft = IFFT2D(c.inverse_format(), runtime_schedule=True)
+        ifft = self._blocks.ifft2d(c.inverse_format())
         m.submodules[prefix + "ifft2d"] = ifft
         m.d.comb += [ifft.column_schedule.eq(layer.inv_column_schedule),
                      ifft.row_schedule.eq(layer.inv_row_schedule)]

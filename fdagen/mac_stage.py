@@ -19,6 +19,7 @@ from amaranth.lib.wiring import In, Out
 
 from .arith import const_mul
 from .fft_stage import FFTStage, LayerShape
+from .blocks import INLINE
 from .pe_array import PEArray, complex_layout
 
 __all__ = ["MACStage"]
@@ -29,10 +30,10 @@ class MACStage(wiring.Component):
 
     OUTPUT_LATENCY = 2
 
-    def __init__(self, config):
+    def __init__(self, config, blocks=INLINE):
         self.config = c = config
         self.array = PEArray(c.bin_lanes, c.slots, c.data_width, c.weight_width,
-                             c.weight_depth, c.max_channels)
+                             c.weight_depth, c.max_channels, blocks)
         acc = complex_layout(self.array.acc_width)
         banks = c.slots_per_ifft_lane * c.bin_lanes
         li = c.ifft_lanes

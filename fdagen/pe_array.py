@@ -14,6 +14,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .golden.pipeline import accumulator_width
+from .blocks import INLINE
 from .pe import PE
 
 __all__ = ["PEArray", "complex_layout"]
@@ -30,14 +31,17 @@ class PEArray(wiring.Component):
     ----------
     lanes, slots : int
         ``L`` bin lanes and ``J`` output-channel slots.
+    blocks : :class:`fdagen.blocks.BlockLibrary`
+        Where the PEs come from (inline by default).
     data_width, weight_width, depth, max_terms : int
         As :class:`fdagen.pe.PE`.
     """
 
     LATENCY = PE.LATENCY
 
-    def __init__(self, lanes, slots, data_width, weight_width, depth, max_terms):
+    def __init__(self, lanes, slots, data_width, weight_width, depth, max_terms, blocks=INLINE):
         self.lanes, self.slots = lanes, slots
+        self._blocks = blocks
         self._pe_args = (data_width, weight_width, depth, max_terms)
         self.acc_width = accumulator_width(data_width, weight_width, max_terms)
         address = unsigned(max(1, (depth - 1).bit_length()))
@@ -57,7 +61,7 @@ class PEArray(wiring.Component):
         for j in range(self.slots):
             for lane in range(self.lanes):
                 p = j * self.lanes + lane
-                pe = PE(*self._pe_args)
+                pe = self._blocks.pe(*self._pe_args)
                 m.submodules[f"pe{p}"] = pe
                 pes.append(pe)
                 m.d.comb += [
