@@ -131,7 +131,7 @@ class BlockConfig:
                 "order": self.order, "samples_per_clock": self.samples_per_clock}
 
 
-def _stream_ports(name, direction, fields, meaning):
+def stream_ports(name, direction, fields, meaning):
     """Ports of an Amaranth stream: ``fields`` is [(name, width, text)], packed LSB first."""
     width = sum(w for _, w, _ in fields)
     bits, low = [], 0
@@ -139,7 +139,7 @@ def _stream_ports(name, direction, fields, meaning):
         bits.append(f"[{low + w - 1}:{low}] {field}{text}" if w > 1 else f"[{low}] {field}{text}")
         low += w
     data_in = direction == "input"
-    role = "TDATA+TLAST"
+    role = "TDATA+TLAST" if any(field == "last" for field, _, _ in fields) else "TDATA"
     return [
         (f"{name}__valid", "input" if data_in else "output", 1, f"{name} stream TVALID"),
         (f"{name}__ready", "output" if data_in else "input", 1,
@@ -158,13 +158,13 @@ def block_ports(config):
     ]
     complex_in = [("re", w, " (signed)"), ("im", w, " (signed)")]
     if config.block == "fft2d":
-        ports += _stream_ports("i", "input", [("value", w, " (signed real pixel)"),
+        ports += stream_ports("i", "input", [("value", w, " (signed real pixel)"),
                                               ("last", 1, " (not checked)")], "")
-        ports += _stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
+        ports += stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
                                                ("last", 1, " (final bin of a tile)")], "")
     elif config.block == "ifft2d":
-        ports += _stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
-        ports += _stream_ports("o", "output", [("value", o, " (signed real pixel)"),
+        ports += stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
+        ports += stream_ports("o", "output", [("value", o, " (signed real pixel)"),
                                                ("last", 1, " (final pixel of a tile)")], "")
     elif config.samples_per_clock > 1:
         lanes = config.samples_per_clock
@@ -172,13 +172,13 @@ def block_ports(config):
         def beat(width):
             return ([(f"re[{k}]", width, "") for k in range(lanes)]
                     + [(f"im[{k}]", width, "") for k in range(lanes)])
-        ports += _stream_ports("i", "input", beat(w) + [("last", 1, " (not checked)")], "")
-        ports += _stream_ports("o", "output", beat(o) + [("last", 1, " (final beat)")], "")
+        ports += stream_ports("i", "input", beat(w) + [("last", 1, " (not checked)")], "")
+        ports += stream_ports("o", "output", beat(o) + [("last", 1, " (final beat)")], "")
         ports[-1] = ports[-1][:3] + (ports[-1][3] + f"; {lanes} samples a beat (lane 0 first), "
                                      f"{config.order} order",)
     else:
-        ports += _stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
-        ports += _stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
+        ports += stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
+        ports += stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
                                                ("last", 1, " (final sample of a frame)")], "")
         ports[-1] = ports[-1][:3] + (ports[-1][3] + f"; {config.order} order",)
     if config.runtime_schedule:

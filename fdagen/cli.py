@@ -226,12 +226,75 @@ def _cmd_golden_net(args):
     return 0
 
 
+ACCELERATOR_KEYS = ("pes", "fft_size", "data_width", "twiddle_width", "weight_width",
+                    "spectrum_width", "bias_width", "rounding", "bin_lanes", "fft_lanes",
+                    "ifft_lanes", "max_channels", "max_out_channels", "max_size", "clock_mhz")
+BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule")
+
+
+def _flag(key):
+    return "--clock" if key == "clock_mhz" else "--" + key.replace("_", "-")
+
+
+def _read_config(path):
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle)
+    except FileNotFoundError:
+        raise InputError(f"config file {str(path)!r} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+        raise InputError(f"config file {str(path)!r} must be valid TOML ({error})") from None
+    unknown = sorted(set(table) - set(ACCELERATOR_KEYS))
+    if unknown:
+        raise InputError(f"config file {str(path)!r} key {unknown[0]!r} must be one of "
+                         f"{', '.join(ACCELERATOR_KEYS)}")
+    return table
+
+
+def accelerator_config(args):
+    """The :class:`AcceleratorConfig` from ``--config`` and the flags (flags win)."""
+    from .config import AcceleratorConfig
+
+    values = _read_config(args.config) if args.config else {}
+    for key in ACCELERATOR_KEYS:
+        given = getattr(args, "clock" if key == "clock_mhz" else key, None)
+        if given is not None:
+            values[key] = given
+    return AcceleratorConfig(**values)
+
+
 def _cmd_build(args):
     from .build import BlockConfig, render_block, write_output_directory
 
-    config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
-                         args.scaling, args.rounding, args.runtime_schedule, args.order,
-                         args.samples_per_clock)
+    if args.block is None:
+        from .accelerator_build import render_accelerator
+
+        for key in BLOCK_ONLY:
+            if getattr(args, key) not in (None, False):
+                raise InputError(f"{_flag(key)} applies to --block builds, not the accelerator")
+        config = accelerator_config(args)
+        files = render_accelerator(config)
+        write_output_directory(files, args.out, args.force)
+        print(f"wrote {args.out}: {len(files)} files, top {config.top} ({config.pes} PEs = "
+              f"{config.bin_lanes} bin lanes x {config.slots} slots, {config.fft_lanes} FFT "
+              f"lane(s), {config.ifft_lanes} IFFT lane(s))")
+        return 0
+    for key in ("config", "pes", "weight_width", "spectrum_width", "bias_width", "bin_lanes",
+                "fft_lanes", "ifft_lanes", "max_channels", "max_out_channels", "max_size",
+                "clock"):
+        if getattr(args, key) is not None:
+            raise InputError(f"{'--clock' if key == 'clock' else _flag(key)} applies to the "
+                             f"accelerator, not --block builds")
+    if args.fft_size is None:
+        raise InputError("--fft-size is required with --block")
+    config = BlockConfig(args.block, args.fft_size,
+                         16 if args.data_width is None else args.data_width,
+                         16 if args.twiddle_width is None else args.twiddle_width,
+                         args.scaling or "per_stage", args.rounding or "convergent",
+                         args.runtime_schedule, args.order or "bitrev",
+                         1 if args.samples_per_clock is None else args.samples_per_clock)
     files = render_block(config)
     write_output_directory(files, args.out, args.force)
     print(f"wrote {args.out}: {', '.join(sorted(files))} (top {config.top})")
@@ -363,9 +426,53 @@ def build_parser():
                                help="replace a non-empty output directory")
 
     build = commands.add_parser(
-        "build", help="generate Verilog for a block", parents=[block_options],
-        description="Generate synthesizable Verilog for one block, with files.f and "
-                    "manifest.json. The whole accelerator (--pes) is not generated yet.")
+        "build", help="generate the accelerator (or one block) as Verilog",
+        description="Generate the frequency-domain CNN accelerator: Verilog (one file per "
+                    "module), files.f, manifest.json, SDC/XDC/LPF/PCF constraints and a FuseSoC "
+                    "core. Every knob has a flag; --config FILE.toml gives the same keys "
+                    "(pes, fft_size, data_width, ...), and flags override it. With --block, "
+                    "generate one block instead.")
+    build.add_argument("--config", metavar="FILE.toml",
+                       help="accelerator configuration (keys as the long flags, with '_')")
+    build.add_argument("--block", metavar="BLOCK",
+                       help=f"generate one block instead: {', '.join(BLOCKS)}")
+    build.add_argument("--pes", type=int, metavar="P", help="processing elements, >= 1 "
+                       "(default 64)")
+    build.add_argument("--fft-size", type=int, metavar="N",
+                       help="FFT size: 4..64 for the accelerator (default 8), 4..1024 for a "
+                            "block (required)")
+    for flag, text in (("--data-width", "pixel and FFT words"), ("--twiddle-width", "twiddles"),
+                       ("--weight-width", "spectral weight parts (accelerator)"),
+                       ("--spectrum-width", "requantized spectrum, IFFT input (accelerator)"),
+                       ("--bias-width", "bias codes (accelerator)")):
+        build.add_argument(flag, type=int, metavar="BITS", help=f"{text} (default 16"
+                           + (", bias 32)" if flag == "--bias-width" else ")"))
+    build.add_argument("--rounding", choices=ROUNDING_MODES,
+                       help="rounding wherever bits drop (default convergent)")
+    build.add_argument("--bin-lanes", type=int, metavar="L",
+                       help="bins per array operation, a power of two dividing P and N "
+                            "(default: from P)")
+    build.add_argument("--fft-lanes", type=int, metavar="LF", help="2-D FFT lanes (default L)")
+    build.add_argument("--ifft-lanes", type=int, metavar="LI",
+                       help="2-D IFFT lanes (default min(P/L, 2L + 1))")
+    build.add_argument("--max-channels", type=int, metavar="C", help="largest C (default 16)")
+    build.add_argument("--max-out-channels", type=int, metavar="M",
+                       help="largest M (default 16)")
+    build.add_argument("--max-size", type=int, metavar="S",
+                       help="largest padded input height/width (default 32)")
+    build.add_argument("--clock", type=float, metavar="MHZ",
+                       help="target clock for the constraints (default 100)")
+    build.add_argument("--scaling", choices=("per_stage", "growth"),
+                       help="block only: FFT scaling (default per_stage)")
+    build.add_argument("--order", choices=("bitrev", "natural"),
+                       help="block only: 1-D output order (default bitrev)")
+    build.add_argument("--samples-per-clock", type=int, metavar="L",
+                       help="block only: fft/ifft samples per clock (default 1)")
+    build.add_argument("--runtime-schedule", action="store_true",
+                       help="block only: add a schedule port")
+    build.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    build.add_argument("--force", action="store_true",
+                       help="replace a non-empty output directory")
     build.set_defaults(handler=_cmd_build)
 
     from .synth import TARGETS

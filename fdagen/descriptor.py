@@ -4,7 +4,8 @@ A layer runs from three input streams, in this order of use (the weight and pixe
 accepted concurrently after the descriptor):
 
 ``desc``
-    :data:`FIELDS`, one 32-bit word each (``last`` on the final word, not checked). The
+    :data:`FIELDS`, one 32-bit word each. The input streams carry no ``last``: their lengths
+    follow from the descriptor (AXI4-Stream sinks without TLAST). The
     primary fields are the layer's (``C, M, H, W, K, s, p, N, T``, shifts, ReLU, the four FFT
     stage schedules, bit ``i`` = stage ``i``); the derived loop bounds (tiles per axis, output
     size, channel groups) are computed here so the RTL needs no dividers.

@@ -18,7 +18,7 @@ from fdagen.build import BlockConfig
 from fdagen.fft2d import FFT2D
 from fdagen.golden.fft import fft2d_real_fixed, fft_fixed, ifft2d_half_fixed
 from fdagen.ifft2d import IFFT2D
-from tb.streams import StreamDriver, StreamMonitor, pack, unpack
+from .streams import StreamDriver, StreamMonitor, pack, unpack
 
 BLOCK_FIELDS = ("block", "fft_size", "data_width", "twiddle_width", "scaling", "rounding",
                 "order", "samples_per_clock")

@@ -56,7 +56,7 @@ def _simulate(simulator, config, build_dir, gaps, stalls, frames=2):
     runner.build(sources=[source], hdl_toplevel=config.top, build_dir=build_dir / simulator,
                  timescale=("1ns", "1ps"), build_args=build_args)
     settings = dict(asdict(config), frames=frames, gaps=gaps, stalls=stalls, seed=7)
-    results = runner.test(hdl_toplevel=config.top, test_module="tb.block_tb",
+    results = runner.test(hdl_toplevel=config.top, test_module="fdagen.tb.block_tb",
                           build_dir=build_dir / simulator,
                           extra_env={"FDAGEN_TB_CONFIG": json.dumps(settings)})
     tests, failed = get_results(Path(results))
