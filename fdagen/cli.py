@@ -8,6 +8,7 @@ output file (outputs are written to a temporary name and renamed into place).
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -123,6 +124,29 @@ def _check_conv_operands(x, w, b):
         raise InputError(f"arrays must not be empty, not shapes {x.shape} and {w.shape}")
 
 
+def _fixed_layer(args, x, w, b, tiling):
+    """Codes, float weights and bias, format and calibrated LayerQuant of ``golden conv2d
+    --fixed`` (shared by ``fdagen sim conv2d``, so both run the identical layer)."""
+    from .golden.pipeline import calibrate_layer, quantize_input
+
+    fmt = _format_from(args)
+    frac = fmt.data_width - 1
+    if np.issubdtype(x.dtype, np.integer):
+        lo, hi = -(1 << frac), (1 << frac) - 1
+        if x.min() < lo or x.max() > hi:
+            raise InputError(f"integer input codes must lie in [{lo}, {hi}] for "
+                             f"{fmt.data_width}-bit data, not [{x.min()}, {x.max()}]")
+        x_codes = x.astype(np.int64)
+    else:
+        x_codes = quantize_input(x, frac, fmt.data_width, fmt.rounding)
+    if np.issubdtype(w.dtype, np.integer):
+        w = np.ldexp(w.astype(np.float64), -(fmt.weight_width - 1))
+    if b is not None and np.issubdtype(b.dtype, np.integer):
+        b = np.ldexp(b.astype(np.float64), -frac)
+    quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu)
+    return x_codes, w, b, fmt, quant
+
+
 def _cmd_golden_conv2d(args):
     from .golden.direct import conv2d_direct, relu
     from .golden.pipeline import calibrate_layer, conv2d_fixed, quantize_input, sqnr_db
@@ -144,21 +168,8 @@ def _cmd_golden_conv2d(args):
         print(f"wrote {args.out}: {y.shape} float64, spectral float, N={tiling.fft_size} "
               f"T={tiling.tile}, {tiling.tile_count} tiles")
         return 0
-    fmt = _format_from(args)
+    x_codes, w, b, fmt, quant = _fixed_layer(args, x, w, b, tiling)
     frac = fmt.data_width - 1
-    if np.issubdtype(x.dtype, np.integer):
-        lo, hi = -(1 << frac), (1 << frac) - 1
-        if x.min() < lo or x.max() > hi:
-            raise InputError(f"integer input codes must lie in [{lo}, {hi}] for "
-                             f"{fmt.data_width}-bit data, not [{x.min()}, {x.max()}]")
-        x_codes = x.astype(np.int64)
-    else:
-        x_codes = quantize_input(x, frac, fmt.data_width, fmt.rounding)
-    if np.issubdtype(w.dtype, np.integer):
-        w = np.ldexp(w.astype(np.float64), -(fmt.weight_width - 1))
-    if b is not None and np.issubdtype(b.dtype, np.integer):
-        b = np.ldexp(b.astype(np.float64), -frac)
-    quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu)
     trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant)
     reference = conv2d_direct(np.ldexp(x_codes.astype(np.float64), -frac), w, b, args.stride,
                               args.padding)
@@ -172,6 +183,60 @@ def _cmd_golden_conv2d(args):
           f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
           f"output_frac={quant.output_frac}; SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
           + (f"; saturated values: {clipped}" if clipped else ""))
+    return 0
+
+
+def _cmd_sim_conv2d(args):
+    from .config import AcceleratorConfig
+    from .golden.tiling import Tiling
+    from .simulate import layer_job, run_rtl
+
+    x = _load_array(args.input, "input")
+    w = _load_array(args.weights, "weights")
+    b = _load_array(args.bias, "bias") if args.bias else None
+    _check_conv_operands(x, w, b)
+    if args.fft_scaling == "growth":
+        raise InputError("FFT scaling on the accelerator must be calibrated or per_stage "
+                         "(constant width), not growth")
+    tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
+                           args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
+    x_codes, w, b, fmt, quant = _fixed_layer(args, x, w, b, tiling)
+    config = AcceleratorConfig(
+        pes=args.pes, fft_size=tiling.fft_size, data_width=fmt.data_width,
+        twiddle_width=fmt.twiddle_width, weight_width=fmt.weight_width,
+        spectrum_width=fmt.spectrum_width, bias_width=fmt.bias_width, rounding=fmt.rounding,
+        bin_lanes=args.bin_lanes, fft_lanes=args.fft_lanes, ifft_lanes=args.ifft_lanes,
+        max_channels=x.shape[0], max_out_channels=w.shape[0],
+        max_size=max(tiling.padded_shape))
+    job = layer_job(config, x_codes, w, b, tiling, fmt, quant)
+    work = Path(tempfile.mkdtemp(prefix="fdagen-sim-"))
+    try:
+        result = run_rtl(config, [job], work, args.sim, waves=args.waves, check=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    layer = result["layers"][0]
+    codes = layer["codes"]
+    y = codes.astype(np.int32) if args.raw else np.ldexp(codes.astype(np.float64),
+                                                         -quant.output_frac)
+    _save_atomically(args.out, y)
+    counters = layer["counters"]
+    d = job.descriptor
+    agree = "bit-identical to" if np.array_equal(codes, job.expected) else "DIFFERENT FROM"
+    print(f"wrote {args.out}: {y.shape}, {agree} golden conv2d --fixed; {config.top} on "
+          f"{args.sim}, {config.pes} PEs ({config.bin_lanes} bin lanes x {config.slots} slots), "
+          f"N={tiling.fft_size} T={tiling.tile}, {tiling.tile_count} tiles")
+    bound = d.bound_cycles
+    print(f"cycles {counters['cycles']} (load {counters['load_cycles']}, run "
+          f"{counters['run_cycles']}, drain {counters['drain_cycles']}); bound 2*B_t*C*M*U/P = "
+          f"{bound:.0f}; efficiency {bound / counters['cycles']:.3f} of the layer, "
+          f"{bound / counters['run_cycles']:.3f} of the run")
+    for name, value in counters.items():
+        print(f"  {name:<24} {value}")
+    print(f"simulation: compile {result['compile_seconds']:.1f} s, run "
+          f"{result['run_seconds']:.1f} s")
+    if not np.array_equal(codes, job.expected):
+        raise InputError("RTL output differs from the golden model (a generator bug: please "
+                         "report it with this command line)")
     return 0
 
 
@@ -475,6 +540,44 @@ def build_parser():
                        help="replace a non-empty output directory")
     build.set_defaults(handler=_cmd_build)
 
+    from .simulate import SIMULATORS
+
+    sim = commands.add_parser("sim", help="run a layer on the generated RTL (cocotb)",
+                              description="Simulate the generated accelerator RTL.")
+    sim_commands = sim.add_subparsers(dest="sim_command", metavar="LAYER", parser_class=_Parser)
+    sim_commands.required = True
+    sim_conv = sim_commands.add_parser(
+        "conv2d", help="one conv layer on the accelerator RTL",
+        description="Generate the accelerator for this layer (N, widths and limits from the "
+                    "layer and the options), run it under cocotb and write the output in the "
+                    "format of `fdagen golden conv2d --fixed` with the same options; the two "
+                    "are bit-identical. Prints cycles, the bound 2*B_t*C*M*U/P, the efficiency "
+                    "and the counters.")
+    sim_conv.add_argument("--pes", type=_positive_int, default=64, metavar="P",
+                          help="processing elements (default %(default)s)")
+    sim_conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
+    sim_conv.add_argument("--weights", required=True, metavar="W.npy",
+                          help="weights (M, C, K, K)")
+    sim_conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
+    sim_conv.add_argument("--stride", type=_positive_int, default=1, metavar="S",
+                          help="stride, >= 1 (default 1)")
+    sim_conv.add_argument("--padding", type=_non_negative_int, default=0, metavar="P",
+                          help="zero padding, >= 0 (default 0)")
+    sim_conv.add_argument("--fft-size", type=int, metavar="N",
+                          help="FFT size, a power of two in 4..64 (default: cheapest)")
+    sim_conv.add_argument("--tile", type=int, metavar="T", help="tile size (default N - K + 1)")
+    sim_conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
+    sim_conv.add_argument("--raw", action="store_true", help="write integer output codes")
+    sim_conv.add_argument("--bin-lanes", type=int, metavar="L", help="default: from P")
+    sim_conv.add_argument("--fft-lanes", type=int, metavar="LF", help="default: L")
+    sim_conv.add_argument("--ifft-lanes", type=int, metavar="LI", help="default: min(P/L, 2L+1)")
+    sim_conv.add_argument("--sim", choices=SIMULATORS, default="icarus",
+                          help="simulator (default %(default)s)")
+    sim_conv.add_argument("--waves", metavar="FILE.fst", help="write an FST waveform")
+    _add_format_arguments(sim_conv)
+    sim_conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
+    sim_conv.set_defaults(handler=_cmd_sim_conv2d, fixed=True)
+
     from .synth import TARGETS
 
     synth = commands.add_parser(
@@ -505,12 +608,13 @@ def main(argv=None):
     """Run the command line; return the exit status."""
     from .build import OutputExistsError
     from .synth import SynthError
+    from .tools import ToolError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (InputError, OutputExistsError, SynthError, ValueError, TypeError) as error:
+    except (InputError, OutputExistsError, SynthError, ToolError, ValueError, TypeError) as error:
         print(f"fdagen: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly

@@ -1,0 +1,86 @@
+"""cocotb bench of the generated accelerator top: layers back to back, scoreboard against golden.
+
+The job comes as a JSON file named by ``FDAGEN_TB_JOB``: ``layers`` (each with ``desc``,
+``weights`` and ``pixels`` word lists, ``outputs`` (the count) and optionally ``expected``
+(output codes as unsigned words)), ``gaps`` and ``stalls`` (pause probabilities of the drivers
+and the output monitor), ``seed``, ``max_cycles`` (a watchdog) and ``result`` (where to write what was received: per layer
+the output words, the ``last`` flags, the counters and the simulated cycles).
+
+Per layer the bench sends the descriptor, then the weight and pixel streams concurrently, takes
+every output pixel with random backpressure, then reads the counters. With ``expected``, every
+output word must match and ``last`` must mark exactly the final pixel.
+"""
+
+import json
+import os
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+
+from ..accelerator import COUNTERS
+from .streams import StreamDriver, StreamMonitor
+
+
+async def _watchdog(dut, limit, out):
+    """Fail with the bench's state instead of hanging when the top stops making progress."""
+    await ClockCycles(dut.clk, limit)
+    raise AssertionError(
+        f"no completion after {limit} cycles: {len(out.words)} outputs so far; desc ready "
+        f"{dut.desc__ready.value}, weights ready {dut.weights__ready.value}, pixels ready "
+        f"{dut.pixels__ready.value}, out valid {dut.out__valid.value}")
+
+
+@cocotb.test()
+async def layers_back_to_back(dut):
+    with open(os.environ["FDAGEN_TB_JOB"]) as handle:
+        job = json.load(handle)
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.rst.value = 1
+    dut.counters__ready.value = 0
+    seed = job.get("seed", 0)
+    desc = StreamDriver(dut, "desc", dut.clk, job["gaps"], seed)
+    weights = StreamDriver(dut, "weights", dut.clk, job["gaps"], seed + 1)
+    pixels = StreamDriver(dut, "pixels", dut.clk, job["gaps"], seed + 2)
+    out = StreamMonitor(dut, "out", dut.clk, job["stalls"], seed + 3)
+    await ClockCycles(dut.clk, 3)
+    dut.rst.value = 0
+    out.start()
+    cocotb.start_soon(_watchdog(dut, job.get("max_cycles", 2_000_000), out))
+    results = []
+    for index, layer in enumerate(job["layers"]):
+        first = len(out.words)
+        start_cycle = cocotb.utils.get_sim_time("ns") // 10
+        await desc.send(layer["desc"])
+        sending = [cocotb.start_soon(weights.send(layer["weights"])),
+                   cocotb.start_soon(pixels.send(layer["pixels"]))]
+        for task in sending:
+            await task
+        while len(out.words) < first + layer["outputs"]:
+            await RisingEdge(dut.clk)
+        words = out.words[first:first + layer["outputs"]]
+        counters = []
+        dut.counters__ready.value = 1
+        while len(counters) < len(COUNTERS):
+            await RisingEdge(dut.clk)
+            await ReadOnly()
+            if dut.counters__valid.value:
+                counters.append(int(dut.counters__payload.value))
+        await RisingEdge(dut.clk)
+        dut.counters__ready.value = 0
+        width = len(dut.out__payload) - 1
+        values = [w & ((1 << width) - 1) for w in words]
+        lasts = [w >> width for w in words]
+        counter_values = [c & 0xFFFFFFFF for c in counters]
+        assert counters[-1] >> 32 == 1, f"layer {index}: counter stream must end with last"
+        results.append({"outputs": values, "lasts": lasts,
+                        "counters": dict(zip((n for n, _ in COUNTERS), counter_values)),
+                        "bench_cycles": cocotb.utils.get_sim_time("ns") // 10 - start_cycle})
+        if "expected" in layer:
+            mismatches = [i for i, (a, b) in enumerate(zip(values, layer["expected"])) if a != b]
+            assert not mismatches, (f"layer {index}: {len(mismatches)} output words differ from "
+                                    f"golden, first at {mismatches[0]}")
+            assert lasts == [0] * (len(lasts) - 1) + [1], f"layer {index}: last misplaced"
+    out.stop()
+    with open(job["result"], "w") as handle:
+        json.dump({"layers": results}, handle)
