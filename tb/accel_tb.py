@@ -52,10 +52,12 @@ async def layers_back_to_back(dut):
         first = len(out.words)
         start_cycle = cocotb.utils.get_sim_time("ns") // 10
         await desc.send(layer["desc"])
+        dut._log.info("layer %d: descriptor sent", index)
         sending = [cocotb.start_soon(weights.send(layer["weights"])),
                    cocotb.start_soon(pixels.send(layer["pixels"]))]
         for task in sending:
             await task
+        dut._log.info("layer %d: weights and pixels sent", index)
         while len(out.words) < first + layer["outputs"]:
             await RisingEdge(dut.clk)
         words = out.words[first:first + layer["outputs"]]
