@@ -149,7 +149,7 @@ def _fixed_layer(args, x, w, b, tiling):
 
 def _cmd_golden_conv2d(args):
     from .golden.direct import conv2d_direct, relu
-    from .golden.pipeline import calibrate_layer, conv2d_fixed, quantize_input, sqnr_db
+    from .golden.pipeline import conv2d_fixed, sqnr_db
     from .golden.spectral import conv2d_spectral
     from .golden.tiling import Tiling
 

@@ -23,7 +23,7 @@ from .blocks import INLINE
 from .pe_array import complex_layout
 from .read_stream import ReadStream
 
-__all__ = ["FFTStage", "LayerShape"]
+__all__ = ["FFTStage", "LayerShape", "next_tile_origin"]
 
 
 def LayerShape(stages):
@@ -38,6 +38,15 @@ def LayerShape(stages):
         "fwd_column_schedule": unsigned(stages), "inv_column_schedule": unsigned(stages),
         "inv_row_schedule": unsigned(stages),
     })
+
+
+def next_tile_origin(m, layer, ty, tx, oy, ox):
+    """Step tile ``(ty, tx)`` and its origin ``(oy, ox) = (ty T, tx T)`` to the next tile in
+    raster order (synchronous statements into ``m``)."""
+    with m.If(tx + 1 == layer.tiles_x):
+        m.d.sync += [tx.eq(0), ox.eq(0), ty.eq(ty + 1), oy.eq(oy + layer.tile)]
+    with m.Else():
+        m.d.sync += [tx.eq(tx + 1), ox.eq(ox + layer.tile)]
 
 
 class FFTStage(wiring.Component):
@@ -63,9 +72,7 @@ class FFTStage(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         c = self.config
-        n, lanes, fl = c.fft_size, c.bin_lanes, c.fft_lanes
-        lane_bits = c.log2(lanes)
-        layer = self.layer
+        lanes, fl = c.bin_lanes, c.fft_lanes
         m.submodules.fmap = fmap = memory.Memory(shape=signed(c.data_width), depth=c.fmap_depth,
                                                  init=[])
         write = fmap.write_port()
@@ -184,10 +191,7 @@ class FFTStage(wiring.Component):
                     m.next = "WAIT"
                 with m.Else():
                     m.d.sync += [advance.eq(advance - 1), t.eq(t + 1)]
-                    with m.If(tx + 1 == layer.tiles_x):
-                        m.d.sync += [tx.eq(0), ox.eq(0), ty.eq(ty + 1), oy.eq(oy + layer.tile)]
-                    with m.Else():
-                        m.d.sync += [tx.eq(tx + 1), ox.eq(ox + layer.tile)]
+                    next_tile_origin(m, layer, ty, tx, oy, ox)
             with m.State("WAIT"):
                 with m.If(t >= self.tiles):
                     m.next = "IDLE"

@@ -22,7 +22,7 @@ from amaranth.lib.wiring import In, Out
 
 from .arith import minimum, round_shift_saturate
 from .blocks import INLINE
-from .fft_stage import LayerShape
+from .fft_stage import LayerShape, next_tile_origin
 from .pe_array import complex_layout
 from .read_stream import ReadStream
 
@@ -104,7 +104,6 @@ class IFFTStage(wiring.Component):
         m.submodules[prefix + "ifft2d"] = ifft
         m.d.comb += [ifft.column_schedule.eq(layer.inv_column_schedule),
                      ifft.row_schedule.eq(layer.inv_row_schedule)]
-        word = complex_layout(c.spectrum_width)
         reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),
                                                "im": signed(c.spectrum_width),
                                                "last": unsigned(1)}), latency=3)
@@ -180,11 +179,7 @@ class IFFTStage(wiring.Component):
                         m.d.sync += [fed.eq(fed + 1), t.eq(t + 1)]
                         with m.If(~pushed):
                             m.d.sync += done.eq(done + 1)     # a lane without channels
-                        with m.If(tx + 1 == layer.tiles_x):
-                            m.d.sync += [tx.eq(0), ox.eq(0), ty.eq(ty + 1),
-                                         oy.eq(oy + layer.tile)]
-                        with m.Else():
-                            m.d.sync += [tx.eq(tx + 1), ox.eq(ox + layer.tile)]
+                        next_tile_origin(m, layer, ty, tx, oy, ox)
                         m.next = "TILE"
                     with m.Else():
                         m.next = "FRAME"

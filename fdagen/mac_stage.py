@@ -18,7 +18,7 @@ from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from .arith import const_mul
-from .fft_stage import FFTStage, LayerShape
+from .fft_stage import LayerShape
 from .blocks import INLINE
 from .pe_array import PEArray, complex_layout
 

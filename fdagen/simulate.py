@@ -10,7 +10,6 @@ output for a configuration, compiles it with Icarus (``-g2012``) or Verilator, r
 import json
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
