@@ -76,7 +76,7 @@ def _contract(c):
 def _header(title, command, digest, module, lines):
     text = [f"fdagen {__version__}: generated Verilog, do not edit.", f"Command: {command}",
             f"Configuration hash: {digest}", f"Module: {module}", "", *title, *lines, "",
-            "Simulate with iverilog -g2012 (SystemVerilog always_comb) or Verilator."]
+            "Simulate with iverilog -g2012 (SystemVerilog always_ff) or Verilator."]
     return "".join(f"// {line}".rstrip() + "\n" for line in text)
 
 

@@ -259,7 +259,7 @@ def _header(config, component, digest):
     for name, direction, width, meaning in block_ports(config):
         lines.append(f"  {name:<16} {direction:<6} {width:>3}  {meaning}")
     lines += ["", "Numeric contract:"] + [f"  {line}" for line in _contract(config, component)]
-    lines += ["", "Simulate with iverilog -g2012 (SystemVerilog always_comb) or Verilator."]
+    lines += ["", "Simulate with iverilog -g2012 (SystemVerilog always_ff) or Verilator."]
     return "".join(f"// {line}".rstrip() + "\n" for line in lines)
 
 

@@ -20,9 +20,10 @@ VERILATOR_WAIVERS = {
                    "the Verilog is checked bit-exact against the golden model in simulation.",
     "WIDTHTRUNC": "The same: Yosys assigns wide intermediate results to the narrower nets "
                   "Amaranth declared, truncating as Amaranth's semantics define.",
-    "CASEINCOMPLETE": "Yosys writes each Amaranth FSM and Switch as a casez after default "
-                      "assignments; encodings left out (unreachable FSM states) take those "
-                      "defaults, so no latch and no X arises.",
+    "CASEOVERLAP": "Yosys writes each parallel multiplexer (`$pmux`, from `proc`) as a "
+                   "`parallel_case` casez function with one pattern per select bit (`?1`, "
+                   "`1?`); the patterns overlap only for selects with several bits set, which "
+                   "`proc` never builds (its selects come from mutually exclusive case arms).",
     "DECLFILENAME": "One generated file holds a block and its submodules, which Amaranth names "
                     "hierarchically (`top.stage0`), so module and file names differ by design.",
 }

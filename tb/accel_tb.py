@@ -7,7 +7,7 @@ and the output monitor), ``seed``, ``max_cycles`` (a watchdog) and ``result`` (w
 the output words, the ``last`` flags, the counters and the simulated cycles).
 
 Per layer the bench sends the descriptor, then the weight and pixel streams concurrently, takes
-every output pixel with random backpressure, then reads the counters. With ``expected``, every
+every output pixel and then the counters, both with random backpressure. With ``expected``, every
 output word must match and ``last`` must mark exactly the final pixel.
 """
 
@@ -16,7 +16,7 @@ import os
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ClockCycles, RisingEdge
 
 from ..accelerator import COUNTERS
 from .streams import StreamDriver, StreamMonitor
@@ -37,15 +37,16 @@ async def layers_back_to_back(dut):
         job = json.load(handle)
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.rst.value = 1
-    dut.counters__ready.value = 0
     seed = job.get("seed", 0)
     desc = StreamDriver(dut, "desc", dut.clk, job["gaps"], seed)
     weights = StreamDriver(dut, "weights", dut.clk, job["gaps"], seed + 1)
     pixels = StreamDriver(dut, "pixels", dut.clk, job["gaps"], seed + 2)
     out = StreamMonitor(dut, "out", dut.clk, job["stalls"], seed + 3)
+    reports = StreamMonitor(dut, "counters", dut.clk, job["stalls"], seed + 4)
     await ClockCycles(dut.clk, 3)
     dut.rst.value = 0
     out.start()
+    reports.start()
     cocotb.start_soon(_watchdog(dut, job.get("max_cycles", 2_000_000), out))
     results = []
     for index, layer in enumerate(job["layers"]):
@@ -61,20 +62,15 @@ async def layers_back_to_back(dut):
         while len(out.words) < first + layer["outputs"]:
             await RisingEdge(dut.clk)
         words = out.words[first:first + layer["outputs"]]
-        counters = []
-        dut.counters__ready.value = 1
-        while len(counters) < len(COUNTERS):
+        while len(reports.words) < (index + 1) * len(COUNTERS):
             await RisingEdge(dut.clk)
-            await ReadOnly()
-            if dut.counters__valid.value:
-                counters.append(int(dut.counters__payload.value))
-        await RisingEdge(dut.clk)
-        dut.counters__ready.value = 0
+        counters = reports.words[index * len(COUNTERS):(index + 1) * len(COUNTERS)]
         width = len(dut.out__payload) - 1
         values = [w & ((1 << width) - 1) for w in words]
         lasts = [w >> width for w in words]
         counter_values = [c & 0xFFFFFFFF for c in counters]
-        assert counters[-1] >> 32 == 1, f"layer {index}: counter stream must end with last"
+        assert [c >> 32 for c in counters] == [0] * (len(COUNTERS) - 1) + [1], \
+            f"layer {index}: the counter stream's last must mark exactly its final word"
         results.append({"outputs": values, "lasts": lasts,
                         "counters": dict(zip((n for n, _ in COUNTERS), counter_values)),
                         "bench_cycles": cocotb.utils.get_sim_time("ns") // 10 - start_cycle})
@@ -84,5 +80,7 @@ async def layers_back_to_back(dut):
                                     f"golden, first at {mismatches[0]}")
             assert lasts == [0] * (len(lasts) - 1) + [1], f"layer {index}: last misplaced"
     out.stop()
+    reports.stop()
+    assert len(out.words) == sum(layer["outputs"] for layer in job["layers"]), "extra outputs"
     with open(job["result"], "w") as handle:
         json.dump({"layers": results}, handle)

@@ -68,7 +68,8 @@ def test_generated_verilog_is_byte_identical(tmp_path):
         first = _build(config, tmp_path / "a" / config.block).read_bytes()
         second = _build(config, tmp_path / "b" / config.block).read_bytes()
         assert first == second
-        assert b"always_comb" in first and str(tmp_path).encode() not in first
+        assert b"always_ff" in first and str(tmp_path).encode() not in first
+        assert b"always @*" not in first and b"always_comb" not in first
 
 
 @pytest.mark.parametrize("config", CONFIGS[:7] + CONFIGS[10:], ids=_id)
