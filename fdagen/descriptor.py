@@ -21,6 +21,7 @@ The output stream carries ``M * H_out * W_out`` codes in raster order ``(m, i, j
 the final one, then the counter stream one beat per :data:`fdagen.accelerator.COUNTERS` entry.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,6 +129,41 @@ class LayerDescriptor:
     def mac_operations(self):
         """Array operations: ``B_t * G * U/L * C`` (two cycles each)."""
         return self.tiles * self.groups * self.config.bin_steps * self.channels
+
+    def scheduled_counts(self):
+        """The perf counters (:data:`fdagen.accelerator.COUNTERS`) that the schedule fixes.
+
+        These equal the RTL's counters exactly for any input data, gaps and backpressure; the
+        remaining counters (cycles, stalls) depend on timing. Buffer traffic follows the
+        controller: every PE reads its weight and writes its finished sum on every operation
+        (idle output-channel slots included), the tiles cover the padded map so every pixel is
+        read once per layer, and each IFFT tile writes its whole N x N window into the
+        overlap-add bank, reading back the words an earlier tile already wrote (window area
+        minus the union of the windows) before the drain reads each output pixel once.
+        """
+        c, t = self.config, self.tiling
+        n, tile = t.fft_size, t.tile
+        tiles_y, tiles_x = t.tiles_per_axis
+        out_pixels = self.out_channels * math.prod(t.output_shape)
+        covered = ((tiles_y - 1) * tile + n) * ((tiles_x - 1) * tile + n)
+        return {
+            "pe_busy_cycles": 2 * self.mac_operations,
+            "mac_operations": self.mac_operations,
+            "fft_frames": self.tiles * self.channels,
+            "ifft_frames": self.tiles * self.out_channels,
+            "fmap_writes": self.channels * math.prod(t.shape),
+            "fmap_reads": self.channels * math.prod(t.shape),
+            "weight_writes": self.out_channels * self.channels * c.unique_bins,
+            "weight_reads": self.mac_operations * c.pes,
+            "spectrum_writes": self.tiles * self.channels * c.unique_bins,
+            "spectrum_reads": self.mac_operations * c.bin_lanes,
+            "output_spectrum_writes": self.tiles * self.groups * c.bin_steps * c.pes,
+            "output_spectrum_reads": self.tiles * self.out_channels * c.unique_bins,
+            "oaa_reads": self.out_channels * (self.tiles * n * n - covered) + out_pixels,
+            "oaa_writes": self.tiles * self.out_channels * n * n,
+            "bias_writes": self.out_channels,
+            "output_pixels": out_pixels,
+        }
 
     @property
     def bound_cycles(self):
