@@ -127,7 +127,8 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
 
     Shifts are calibrated on the first ``calibration`` training images (never the test image);
     each layer's input is the previous conv layer's golden output, max-pooled on the codes (the
-    host's job between layers). Returns a list of :class:`LayerJob`.
+    host's job between layers). Returns a list of :class:`LayerJob` for the conv layers named
+    in ``layers`` (earlier conv layers are computed by the golden model to feed them).
     """
     from .descriptor import layer_format
     from .golden.digits import load_digits32
@@ -142,15 +143,17 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
     fmt = layer_format(config)
     fixed = FixedNetwork(network, weights, list(train[:calibration]), fmt, config.fft_size)
     codes = quantize_input(test[image], fixed.input_frac, fmt.data_width, fmt.rounding)
+    conv_names = [layer.name for layer in network.layers if layer.kind == "conv"]
+    wanted = max(conv_names.index(name) for name in layers) + 1
     jobs = []
     for layer in network.layers:
         if layer.kind == "pool":
             codes = max_pool(codes, layer.kernel, layer.stride)
             continue
-        if layer.kind != "conv" or layer.name not in layers:
+        if layer.kind != "conv" or len(jobs) == wanted:
             break
         job = layer_job(config, codes, weights[f"{layer.name}.w"], weights[f"{layer.name}.b"],
                         fixed.tilings[layer.name], fmt, fixed.quants[layer.name])
         jobs.append(job)
         codes = job.expected
-    return jobs
+    return [job for job, name in zip(jobs, conv_names) if name in layers]

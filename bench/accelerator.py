@@ -1,0 +1,134 @@
+"""Accelerator figures for BENCHMARKS.md: PE efficiency on LeNet-5, simulator speed, synthesis.
+
+    .venv/bin/python bench/accelerator.py                # efficiency and simulator speed (~10 min)
+    .venv/bin/python bench/accelerator.py --synth        # + ECP5-85F synthesis of P = 16
+    .venv/bin/python bench/accelerator.py --pes 16 --json out.json
+
+Every figure comes from the generated Verilog (`fdagen build` output) run under cocotb
+(`fdagen.simulate.run_rtl`): LeNet-5 conv1 then conv2, back to back, on test digit 0 with shifts
+calibrated on 16 training images, ideal host (no input gaps, no output backpressure). Cycle
+counts are the accelerator's own perf counters; the bench checks each layer bit-exact against
+the golden model and that Icarus and Verilator report identical counters.
+
+Efficiency is the bound ``2 B_t C M U / P`` (every PE busy on every cycle) over measured cycles,
+for the whole layer (descriptor to last counter word) and for the compute phase (RUN: from the
+last input word to the last IFFT frame). Load and drain are bounded by the streams, one word a
+clock: ``max(weight beats, pixel beats)`` and the output pixel count; the table gives both.
+
+Simulator speed is simulated cycles over the wall time of the cocotb run (bench start-up
+included), both simulators on the same job in this one process, one after the other.
+Synthesis: YoWASP Yosys `synth_ecp5` and nextpnr-ecp5 `--85k --speed 6 --package CABGA381
+--out-of-context`, constraint at the configuration's clock (100 MHz), seed 1.
+"""
+
+import argparse
+import json
+import tempfile
+import time
+
+import numpy as np
+
+from fdagen.accelerator_build import render_accelerator
+from fdagen.build import write_output_directory
+from fdagen.config import AcceleratorConfig
+from fdagen.simulate import lenet5_jobs, run_rtl
+from fdagen.synth import run_synthesis
+
+LAYER_NAMES = ("conv1", "conv2")
+
+
+def run(config, simulator, jobs):
+    with tempfile.TemporaryDirectory() as work:
+        result = run_rtl(config, jobs, work, simulator)
+    for name, job, layer in zip(LAYER_NAMES, jobs, result["layers"]):
+        if not np.array_equal(layer["codes"], job.expected):
+            raise AssertionError(f"{name} at P={config.pes} on {simulator} differs from golden")
+    return result
+
+
+def efficiency_rows(config, jobs, result):
+    rows = []
+    for name, job, layer in zip(LAYER_NAMES, jobs, result["layers"]):
+        c, d = layer["counters"], job.descriptor
+        rows.append({
+            "pes": config.pes, "layer": name, "tiles": d.tiles,
+            "bound": d.bound_cycles, "cycles": c["cycles"], "load": c["load_cycles"],
+            "load_floor": max(len(job.weights), len(job.pixels)), "run": c["run_cycles"],
+            "drain": c["drain_cycles"], "drain_floor": int(job.expected.size),
+            "efficiency_layer": d.bound_cycles / c["cycles"],
+            "efficiency_run": d.bound_cycles / c["run_cycles"],
+            "pe_stall_fft": c["pe_stall_fft"], "pe_stall_ifft": c["pe_stall_ifft"],
+            "fft_frames": c["fft_frames"], "ifft_frames": c["ifft_frames"],
+        })
+    return rows
+
+
+def synthesize(config):
+    with tempfile.TemporaryDirectory() as parent:
+        out = f"{parent}/rtl"
+        files = render_accelerator(config)
+        write_output_directory(files, out)
+        started = time.perf_counter()
+        report = run_synthesis(out, files["files.f"].decode().split(), config.top, "ecp5",
+                               config.clock_mhz)
+        report["wall_seconds"] = round(time.perf_counter() - started, 1)
+        return report
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Accelerator benchmarks (see module docstring).")
+    parser.add_argument("--pes", default="16,64", help="PE counts, comma-separated")
+    parser.add_argument("--synth", action="store_true", help="also synthesize P = 16 for ECP5")
+    parser.add_argument("--json", help="write every figure to this file")
+    args = parser.parse_args()
+    figures = {"efficiency": [], "speed": [], "synthesis": None}
+    for pes in (int(p) for p in args.pes.split(",")):
+        config = AcceleratorConfig(pes=pes)
+        jobs = lenet5_jobs(config)
+        runs = {sim: run(config, sim, jobs) for sim in ("verilator", "icarus")}
+        counters = [[layer["counters"] for layer in r["layers"]] for r in runs.values()]
+        if counters[0] != counters[1]:
+            raise AssertionError(f"P={pes}: Icarus and Verilator counters differ")
+        figures["efficiency"] += efficiency_rows(config, jobs, runs["verilator"])
+        cycles = sum(layer["bench_cycles"] for layer in runs["icarus"]["layers"])
+        speed = {"pes": pes, "cycles": cycles}
+        for sim, r in runs.items():
+            speed[sim] = {"compile_s": round(r["compile_seconds"], 1),
+                          "run_s": round(r["run_seconds"], 1),
+                          "cycles_per_s": round(cycles / r["run_seconds"])}
+        speed["ratio"] = round(speed["verilator"]["cycles_per_s"]
+                               / speed["icarus"]["cycles_per_s"], 1)
+        figures["speed"].append(speed)
+    if args.synth:
+        figures["synthesis"] = synthesize(AcceleratorConfig(pes=16))
+
+    print("| P | layer | tiles | bound | cycles | load (floor) | run | drain (floor) | "
+          "eff. layer | eff. run | PE wait FFT | PE wait IFFT |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in figures["efficiency"]:
+        print(f"| {r['pes']} | {r['layer']} | {r['tiles']} | {r['bound']:.0f} | {r['cycles']} | "
+              f"{r['load']} ({r['load_floor']}) | {r['run']} | {r['drain']} ({r['drain_floor']}) "
+              f"| {r['efficiency_layer']:.3f} | {r['efficiency_run']:.3f} | {r['pe_stall_fft']} "
+              f"| {r['pe_stall_ifft']} |")
+    print("\n| P | cycles | Icarus compile / run (s) | Icarus cycles/s | Verilator compile / run "
+          "(s) | Verilator cycles/s | Verilator / Icarus |")
+    print("|---|---|---|---|---|---|---|")
+    for s in figures["speed"]:
+        i, v = s["icarus"], s["verilator"]
+        print(f"| {s['pes']} | {s['cycles']} | {i['compile_s']} / {i['run_s']} | "
+              f"{i['cycles_per_s']} | {v['compile_s']} / {v['run_s']} | {v['cycles_per_s']} | "
+              f"{s['ratio']}x |")
+    report = figures["synthesis"]
+    if report:
+        use = report["utilisation"]
+        print(f"\nECP5 P=16: Fmax {report['fmax_mhz']} MHz (constraint "
+              f"{report['constraint_mhz']:g}); " + ", ".join(
+                  f"{k} {v['used']}/{v['available']}" for k, v in use.items())
+              + f"; critical path {report['critical_path']}; {report['wall_seconds']} s")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(figures, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
