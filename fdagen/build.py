@@ -26,7 +26,6 @@ __all__ = ["BLOCKS", "BlockConfig", "block_ports", "render_block", "write_output
            "OutputExistsError"]
 
 BLOCKS = ("fft", "ifft", "fft2d", "ifft2d")
-PLANNED_BLOCKS = ("pe-array",)
 
 #: Largest 2-D block: at N = 256 the transpose memory is 2 * 256 * 129 words (about 2.2 Mbit at
 #: 16 bits, within an ECP5-85's 3.7 Mbit of block RAM) and the block builds in about 6 s; at
@@ -58,9 +57,8 @@ class BlockConfig:
 
     def __post_init__(self):
         if self.block not in BLOCKS:
-            planned = f" ({', '.join(PLANNED_BLOCKS)} not generated yet)"
-            raise ValueError(f"block must be one of {', '.join(BLOCKS)}{planned}, "
-                             f"not {self.block!r}")
+            raise ValueError(f"block must be one of {', '.join(BLOCKS)} (the PE array comes "
+                             f"with the accelerator: omit --block), not {self.block!r}")
         check_fft_size("FFT size", self.fft_size, 4, 1024)
         if self.two_d and self.fft_size > MAX_2D_SIZE:
             raise ValueError(f"FFT size of a 2-D block must be a power of two between 4 and "

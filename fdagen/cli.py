@@ -330,22 +330,22 @@ def accelerator_config(args):
     return AcceleratorConfig(**values)
 
 
-def _cmd_build(args):
-    from .build import BlockConfig, render_block, write_output_directory
+def _render(args):
+    """The files of what ``build``/``synth`` options describe: ``(files, top, ports, config)``.
+
+    The accelerator by default; one block with ``--block``. Flags that belong to the other
+    kind are refused.
+    """
+    from .build import BlockConfig, block_ports, render_block
 
     if args.block is None:
-        from .accelerator_build import render_accelerator
+        from .accelerator_build import accelerator_ports, render_accelerator
 
         for key in BLOCK_ONLY:
             if getattr(args, key) not in (None, False):
                 raise InputError(f"{_flag(key)} applies to --block builds, not the accelerator")
         config = accelerator_config(args)
-        files = render_accelerator(config)
-        write_output_directory(files, args.out, args.force)
-        print(f"wrote {args.out}: {len(files)} files, top {config.top} ({config.pes} PEs = "
-              f"{config.bin_lanes} bin lanes x {config.slots} slots, {config.fft_lanes} FFT "
-              f"lane(s), {config.ifft_lanes} IFFT lane(s))")
-        return 0
+        return render_accelerator(config), config.top, accelerator_ports(config), config
     for key in ("config", "pes", "weight_width", "spectrum_width", "bias_width", "bin_lanes",
                 "fft_lanes", "ifft_lanes", "max_channels", "max_out_channels", "max_size",
                 "clock"):
@@ -360,26 +360,38 @@ def _cmd_build(args):
                          args.scaling or "per_stage", args.rounding or "convergent",
                          args.runtime_schedule, args.order or "bitrev",
                          1 if args.samples_per_clock is None else args.samples_per_clock)
-    files = render_block(config)
+    return render_block(config), config.top, block_ports(config), config
+
+
+def _cmd_build(args):
+    from .build import write_output_directory
+
+    files, top, _, config = _render(args)
     write_output_directory(files, args.out, args.force)
-    print(f"wrote {args.out}: {', '.join(sorted(files))} (top {config.top})")
+    if args.block is None:
+        print(f"wrote {args.out}: {len(files)} files, top {top} ({config.pes} PEs = "
+              f"{config.bin_lanes} bin lanes x {config.slots} slots, {config.fft_lanes} FFT "
+              f"lane(s), {config.ifft_lanes} IFFT lane(s))")
+    else:
+        print(f"wrote {args.out}: {', '.join(sorted(files))} (top {top})")
     return 0
 
 
 def _cmd_synth(args):
-    from .build import BlockConfig, block_ports, render_block, write_output_directory
+    from .build import write_output_directory
     from .synth import format_report, run_synthesis
 
-    config = BlockConfig(args.block, args.fft_size, args.data_width, args.twiddle_width,
-                         args.scaling, args.rounding, args.runtime_schedule, args.order,
-                         args.samples_per_clock)
-    if not 1 <= args.freq <= 1000:
+    if args.freq is not None and not 1 <= args.freq <= 1000:
         raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
-    files = render_block(config)
+    files, top, ports, config = _render(args)
+    if args.freq is None:
+        args.freq = config.clock_mhz if args.block is None else 150.0
     write_output_directory(files, args.out, args.force)
     sources = [name for name in files if name.endswith(".v")]
-    ports = [(name, direction, width) for name, direction, width, _ in block_ports(config)]
-    report = run_synthesis(args.out, sources, config.top, args.target, args.freq, ports)
+    if args.block is None:
+        sources = files["files.f"].decode().split()
+    ports = [(name, direction, width) for name, direction, width, _ in ports]
+    report = run_synthesis(args.out, sources, top, args.target, args.freq, ports)
     report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
                                                  f"{args.target} --freq {args.freq:g}")
     Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
@@ -459,36 +471,53 @@ def build_parser():
     _add_format_arguments(net)
     net.set_defaults(handler=_cmd_golden_net)
 
-    from .build import BLOCKS, PLANNED_BLOCKS
+    from .build import BLOCKS
     from .golden.fixedpoint import ROUNDING_MODES
 
-    block_options = _Parser(add_help=False)
-    block_options.add_argument("--block", required=True, metavar="BLOCK",
-                               help=f"block to generate: {', '.join(BLOCKS)} "
-                                    f"({', '.join(PLANNED_BLOCKS)} not yet)")
-    block_options.add_argument("--fft-size", type=int, required=True, metavar="N",
-                               help="FFT size, a power of two in 4..1024")
-    block_options.add_argument("--data-width", type=int, default=16, metavar="BITS",
-                               help="input word width (default %(default)s)")
-    block_options.add_argument("--twiddle-width", type=int, default=16, metavar="BITS",
-                               help="twiddle width (default %(default)s)")
-    block_options.add_argument("--scaling", choices=("per_stage", "growth"),
-                               default="per_stage",
-                               help="1/2 per stage at constant width, or unscaled with one bit "
-                                    "of growth per stage (default %(default)s)")
-    block_options.add_argument("--rounding", choices=ROUNDING_MODES, default="convergent",
-                               help="rounding of every butterfly output (default %(default)s)")
-    block_options.add_argument("--order", choices=("bitrev", "natural"), default="bitrev",
-                               help="1-D blocks' output order (default %(default)s; natural "
-                                    "adds a 2N-word frame memory)")
-    block_options.add_argument("--samples-per-clock", type=int, default=1, metavar="L",
-                               help="fft/ifft: samples per clock, dividing N (default 1; L > 1 "
-                                    "uses L cores on alternate frames)")
-    block_options.add_argument("--runtime-schedule", action="store_true",
-                               help="add a schedule port: per-stage shifts chosen per frame")
-    block_options.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    block_options.add_argument("--force", action="store_true",
-                               help="replace a non-empty output directory")
+    generate = _Parser(add_help=False)      # what to generate: shared by build and synth
+    generate.add_argument("--config", metavar="FILE.toml",
+                          help="accelerator configuration (keys as the long flags, with '_')")
+    generate.add_argument("--block", metavar="BLOCK",
+                          help=f"generate one block instead: {', '.join(BLOCKS)}")
+    generate.add_argument("--pes", type=int, metavar="P", help="processing elements, >= 1 "
+                          "(default 64)")
+    generate.add_argument("--fft-size", type=int, metavar="N",
+                          help="FFT size: 4..64 for the accelerator (default 8), 4..1024 for a "
+                               "block (required)")
+    for flag, text in (("--data-width", "pixel and FFT words"), ("--twiddle-width", "twiddles"),
+                       ("--weight-width", "spectral weight parts (accelerator)"),
+                       ("--spectrum-width", "requantized spectrum, IFFT input (accelerator)"),
+                       ("--bias-width", "bias codes (accelerator)")):
+        generate.add_argument(flag, type=int, metavar="BITS", help=f"{text} (default 16"
+                              + (", bias 32)" if flag == "--bias-width" else ")"))
+    generate.add_argument("--rounding", choices=ROUNDING_MODES,
+                          help="rounding wherever bits drop (default convergent)")
+    generate.add_argument("--bin-lanes", type=int, metavar="L",
+                          help="bins per array operation, a power of two dividing P and N "
+                               "(default: from P)")
+    generate.add_argument("--fft-lanes", type=int, metavar="LF",
+                          help="2-D FFT lanes (default L)")
+    generate.add_argument("--ifft-lanes", type=int, metavar="LI",
+                          help="2-D IFFT lanes (default min(P/L, 2L + 1))")
+    generate.add_argument("--max-channels", type=int, metavar="C",
+                          help="largest C (default 16)")
+    generate.add_argument("--max-out-channels", type=int, metavar="M",
+                          help="largest M (default 16)")
+    generate.add_argument("--max-size", type=int, metavar="S",
+                          help="largest padded input height/width (default 32)")
+    generate.add_argument("--clock", type=float, metavar="MHZ",
+                          help="target clock for the constraints (default 100)")
+    generate.add_argument("--scaling", choices=("per_stage", "growth"),
+                          help="block only: FFT scaling (default per_stage)")
+    generate.add_argument("--order", choices=("bitrev", "natural"),
+                          help="block only: 1-D output order (default bitrev)")
+    generate.add_argument("--samples-per-clock", type=int, metavar="L",
+                          help="block only: fft/ifft samples per clock (default 1)")
+    generate.add_argument("--runtime-schedule", action="store_true",
+                          help="block only: add a schedule port")
+    generate.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    generate.add_argument("--force", action="store_true",
+                          help="replace a non-empty output directory")
 
     build = commands.add_parser(
         "build", help="generate the accelerator (or one block) as Verilog",
@@ -496,48 +525,8 @@ def build_parser():
                     "module), files.f, manifest.json, SDC/XDC/LPF/PCF constraints and a FuseSoC "
                     "core. Every knob has a flag; --config FILE.toml gives the same keys "
                     "(pes, fft_size, data_width, ...), and flags override it. With --block, "
-                    "generate one block instead.")
-    build.add_argument("--config", metavar="FILE.toml",
-                       help="accelerator configuration (keys as the long flags, with '_')")
-    build.add_argument("--block", metavar="BLOCK",
-                       help=f"generate one block instead: {', '.join(BLOCKS)}")
-    build.add_argument("--pes", type=int, metavar="P", help="processing elements, >= 1 "
-                       "(default 64)")
-    build.add_argument("--fft-size", type=int, metavar="N",
-                       help="FFT size: 4..64 for the accelerator (default 8), 4..1024 for a "
-                            "block (required)")
-    for flag, text in (("--data-width", "pixel and FFT words"), ("--twiddle-width", "twiddles"),
-                       ("--weight-width", "spectral weight parts (accelerator)"),
-                       ("--spectrum-width", "requantized spectrum, IFFT input (accelerator)"),
-                       ("--bias-width", "bias codes (accelerator)")):
-        build.add_argument(flag, type=int, metavar="BITS", help=f"{text} (default 16"
-                           + (", bias 32)" if flag == "--bias-width" else ")"))
-    build.add_argument("--rounding", choices=ROUNDING_MODES,
-                       help="rounding wherever bits drop (default convergent)")
-    build.add_argument("--bin-lanes", type=int, metavar="L",
-                       help="bins per array operation, a power of two dividing P and N "
-                            "(default: from P)")
-    build.add_argument("--fft-lanes", type=int, metavar="LF", help="2-D FFT lanes (default L)")
-    build.add_argument("--ifft-lanes", type=int, metavar="LI",
-                       help="2-D IFFT lanes (default min(P/L, 2L + 1))")
-    build.add_argument("--max-channels", type=int, metavar="C", help="largest C (default 16)")
-    build.add_argument("--max-out-channels", type=int, metavar="M",
-                       help="largest M (default 16)")
-    build.add_argument("--max-size", type=int, metavar="S",
-                       help="largest padded input height/width (default 32)")
-    build.add_argument("--clock", type=float, metavar="MHZ",
-                       help="target clock for the constraints (default 100)")
-    build.add_argument("--scaling", choices=("per_stage", "growth"),
-                       help="block only: FFT scaling (default per_stage)")
-    build.add_argument("--order", choices=("bitrev", "natural"),
-                       help="block only: 1-D output order (default bitrev)")
-    build.add_argument("--samples-per-clock", type=int, metavar="L",
-                       help="block only: fft/ifft samples per clock (default 1)")
-    build.add_argument("--runtime-schedule", action="store_true",
-                       help="block only: add a schedule port")
-    build.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    build.add_argument("--force", action="store_true",
-                       help="replace a non-empty output directory")
+                    "generate one block instead.",
+        parents=[generate])
     build.set_defaults(handler=_cmd_build)
 
     from .simulate import SIMULATORS
@@ -581,14 +570,16 @@ def build_parser():
     from .synth import TARGETS
 
     synth = commands.add_parser(
-        "synth", help="generate a block and synthesize it (YoWASP Yosys + nextpnr)",
-        description="Generate a block like `build`, then synthesize, place and route it; "
-                    "writes synth.json and synth.txt (LUT/FF/DSP/BRAM use and Fmax) beside "
-                    "the Verilog.", parents=[block_options])
+        "synth", help="generate the accelerator or a block and synthesize it (YoWASP)",
+        description="Generate like `build` (the accelerator, or one block with --block), then "
+                    "synthesize, place and route it with YoWASP Yosys and nextpnr; writes "
+                    "synth.json and synth.txt (LUT/FF/DSP/BRAM use and Fmax) beside the "
+                    "Verilog.", parents=[generate])
     synth.add_argument("--target", required=True, choices=sorted(TARGETS),
                        help="ecp5 (LFE5U-85F-6, out of context), ice40 (UP5K) or generic")
-    synth.add_argument("--freq", type=float, default=150.0, metavar="MHZ",
-                       help="clock constraint in MHz (default %(default)g)")
+    synth.add_argument("--freq", type=float, metavar="MHZ",
+                       help="clock constraint in MHz (default: the accelerator's --clock, "
+                            "150 for a block)")
     synth.set_defaults(handler=_cmd_synth)
 
     cmc = commands.add_parser(

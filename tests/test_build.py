@@ -63,7 +63,8 @@ def test_existing_directory_needs_force(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--block", "pe-array", "--fft-size", 8],
-     "block must be one of fft, ifft, fft2d, ifft2d (pe-array not generated yet), "
+     "block must be one of fft, ifft, fft2d, ifft2d (the PE array comes with the "
+     "accelerator: omit --block), "
      "not 'pe-array'"),
     (["--block", "fft", "--fft-size", 48],
      "FFT size must be a power of two between 4 and 1024, not 48"),

@@ -61,3 +61,18 @@ def test_pin_harness_wraps_every_port(tmp_path):
     subprocess.run([require("iverilog"), "-g2012", "-o", str(tmp_path / "sim"),
                     "-s", "fdagen_ooc_wrapper", str(tmp_path / "rtl" / f"{config.top}.v"),
                     str(tmp_path / "rtl" / "wrapper.v")], check=True, capture_output=True)
+
+
+def test_accelerator_synthesizes(tmp_path, capsys):
+    """Without --block, synth takes the accelerator's options (a small one: Yosys ~45 s)."""
+    out = tmp_path / "accel"
+    assert main(["synth", "--target", "generic", "--pes", "2", "--fft-size", "4",
+                 "--max-channels", "2", "--max-out-channels", "2", "--max-size", "8",
+                 "--out", str(out)]) == 0
+    report = json.loads((out / "synth.json").read_text())
+    assert report["top"] == "fdagen_accel_p2_n4" and report["command"].startswith(
+        "fdagen synth --target generic --freq 100 --pes 2")
+    assert sum(report["yosys_cells"].values()) > 1000
+    assert main(["synth", "--target", "generic", "--pes", "2", "--block", "fft",
+                 "--fft-size", "8", "--out", str(tmp_path / "x")]) == 2
+    assert "--pes applies to the accelerator, not --block builds" in capsys.readouterr().err
