@@ -46,6 +46,12 @@ def run(config, simulator, jobs):
     return result
 
 
+def useful_macs(job):
+    """Complex MACs the layer needs: ``B_t C M U``."""
+    d = job.descriptor
+    return d.tiles * d.channels * d.out_channels * d.config.unique_bins
+
+
 def efficiency_rows(config, jobs, result):
     rows = []
     for name, job, layer in zip(LAYER_NAMES, jobs, result["layers"]):
@@ -59,6 +65,10 @@ def efficiency_rows(config, jobs, result):
             "efficiency_run": d.bound_cycles / c["run_cycles"],
             "pe_stall_fft": c["pe_stall_fft"], "pe_stall_ifft": c["pe_stall_ifft"],
             "fft_frames": c["fft_frames"], "ifft_frames": c["ifft_frames"],
+            # reuse: useful complex MACs per input-spectrum read (broadcast to the slots) and
+            # per FFT frame (spectra re-read for every channel group, never recomputed)
+            "macs_per_spectrum_read": useful_macs(job) / c["spectrum_reads"],
+            "macs_per_fft_frame": useful_macs(job) / c["fft_frames"],
         })
     return rows
 
@@ -78,6 +88,9 @@ def synthesize(config):
 def main():
     parser = argparse.ArgumentParser(description="Accelerator benchmarks (see module docstring).")
     parser.add_argument("--pes", default="16,64", help="PE counts, comma-separated")
+    parser.add_argument("--simulators", default="verilator,icarus",
+                        help="simulators to run (the speed table needs both; efficiency comes "
+                             "from the first)")
     parser.add_argument("--synth", action="store_true", help="also synthesize P = 16 for ECP5")
     parser.add_argument("--json", help="write every figure to this file")
     args = parser.parse_args()
@@ -85,11 +98,13 @@ def main():
     for pes in (int(p) for p in args.pes.split(",")):
         config = AcceleratorConfig(pes=pes)
         jobs = lenet5_jobs(config)
-        runs = {sim: run(config, sim, jobs) for sim in ("verilator", "icarus")}
+        runs = {sim: run(config, sim, jobs) for sim in args.simulators.split(",")}
         counters = [[layer["counters"] for layer in r["layers"]] for r in runs.values()]
-        if counters[0] != counters[1]:
-            raise AssertionError(f"P={pes}: Icarus and Verilator counters differ")
-        figures["efficiency"] += efficiency_rows(config, jobs, runs["verilator"])
+        if any(c != counters[0] for c in counters):
+            raise AssertionError(f"P={pes}: the simulators' counters differ")
+        figures["efficiency"] += efficiency_rows(config, jobs, next(iter(runs.values())))
+        if len(runs) < 2:
+            continue
         cycles = sum(layer["bench_cycles"] for layer in runs["icarus"]["layers"])
         speed = {"pes": pes, "cycles": cycles}
         for sim, r in runs.items():
@@ -103,13 +118,15 @@ def main():
         figures["synthesis"] = synthesize(AcceleratorConfig(pes=16))
 
     print("| P | layer | tiles | bound | cycles | load (floor) | run | drain (floor) | "
-          "eff. layer | eff. run | PE wait FFT | PE wait IFFT |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "eff. layer | eff. run | PE wait FFT | PE wait IFFT | MACs / spectrum read | "
+          "MACs / FFT frame |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in figures["efficiency"]:
         print(f"| {r['pes']} | {r['layer']} | {r['tiles']} | {r['bound']:.0f} | {r['cycles']} | "
               f"{r['load']} ({r['load_floor']}) | {r['run']} | {r['drain']} ({r['drain_floor']}) "
               f"| {r['efficiency_layer']:.3f} | {r['efficiency_run']:.3f} | {r['pe_stall_fft']} "
-              f"| {r['pe_stall_ifft']} |")
+              f"| {r['pe_stall_ifft']} | {r['macs_per_spectrum_read']:.1f} | "
+              f"{r['macs_per_fft_frame']:.0f} |")
     print("\n| P | cycles | Icarus compile / run (s) | Icarus cycles/s | Verilator compile / run "
           "(s) | Verilator cycles/s | Verilator / Icarus |")
     print("|---|---|---|---|---|---|---|")
