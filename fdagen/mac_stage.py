@@ -71,8 +71,11 @@ class MACStage(wiring.Component):
         g, step, ch = Signal(16), Signal(range(s_steps)), Signal(16)
         gs = Signal(range(c.max_groups * s_steps + 1))       # g * U/L + step
         cool = Signal()                     # the cycle after an issue
-        fft_ok = self.fft_ready > t
-        slot_ok = t < self.ifft_fed + 2
+        # Readiness of tile t, registered to keep the FFT/IFFT counters' minimum and compare
+        # off the issue path. One cycle stale is safe: t only moves on an issue, and the cycle
+        # after an issue never issues (cool), so a stale value is never used for a new t.
+        fft_ok, slot_ok = Signal(), Signal()
+        m.d.sync += [fft_ok.eq(self.fft_ready > t), slot_ok.eq(t < self.ifft_fed + 2)]
         work = running & (t < self.tiles)
         issue = Signal()
         m.d.comb += [issue.eq(work & fft_ok & slot_ok & ~cool), self.idle.eq(~running)]
@@ -82,7 +85,7 @@ class MACStage(wiring.Component):
         last_g = g + 1 == layer.groups
         with m.If(self.start):
             m.d.sync += [running.eq(1), t.eq(0), f.eq(0), fslot.eq(0), g.eq(0), step.eq(0),
-                         ch.eq(0), gs.eq(0)]
+                         ch.eq(0), gs.eq(0), fft_ok.eq(0), slot_ok.eq(0)]
         with m.Elif(issue):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):
