@@ -21,7 +21,6 @@ The output stream carries ``M * H_out * W_out`` codes in raster order ``(m, i, j
 the final one, then the counter stream one beat per :data:`fdagen.accelerator.COUNTERS` entry.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +28,7 @@ import numpy as np
 from .golden.pipeline import FixedFormat, LayerQuant, quantize_spectral_weights, tile_frac
 from .golden.fixedpoint import quantize
 from .golden.tiling import Tiling
+from .schedule import LayerSchedule
 
 __all__ = ["FIELDS", "LayerDescriptor", "weight_beats", "pixel_beats", "decode_output",
            "layer_format"]
@@ -70,11 +70,7 @@ class LayerDescriptor:
 
     def __post_init__(self):
         cfg, tiling = self.config, self.tiling
-        if tiling.dims != 2:
-            raise ValueError(f"layers on the accelerator must be 2-D, not {tiling.dims}-D")
-        if tiling.fft_size != cfg.fft_size:
-            raise ValueError(f"layer FFT size must be the build's {cfg.fft_size}, not "
-                             f"{tiling.fft_size}")
+        LayerSchedule(cfg, tiling, self.channels, self.out_channels)   # 2-D, the build's N
         expected = layer_format(cfg, self.fmt.fft_scaling)
         if self.fmt != expected:
             raise ValueError(f"layer format must match the build ({expected}), not {self.fmt}")
@@ -96,7 +92,7 @@ class LayerDescriptor:
 
     @property
     def groups(self):
-        return -(-self.out_channels // self.config.slots)
+        return self.schedule.groups
 
     def values(self):
         """``{field: value}`` in :data:`FIELDS` order."""
@@ -120,56 +116,26 @@ class LayerDescriptor:
     def words(self):
         return list(self.values().values())
 
-    # -- the schedule the controller runs (shared with the cycle and energy models) --------
+    # -- the schedule the controller runs (shared with the energy model) -------------------
+    @property
+    def schedule(self):
+        """The layer's :class:`~fdagen.schedule.LayerSchedule` on this build."""
+        return LayerSchedule(self.config, self.tiling, self.channels, self.out_channels)
+
     @property
     def tiles(self):
         return self.tiling.tile_count
 
     @property
     def mac_operations(self):
-        """Array operations: ``B_t * G * U/L * C`` (two cycles each)."""
-        return self.tiles * self.groups * self.config.bin_steps * self.channels
-
-    def scheduled_counts(self):
-        """The perf counters (:data:`fdagen.accelerator.COUNTERS`) that the schedule fixes.
-
-        These equal the RTL's counters exactly for any input data, gaps and backpressure; the
-        remaining counters (cycles, stalls) depend on timing. Buffer traffic follows the
-        controller: every PE reads its weight and writes its finished sum on every operation
-        (idle output-channel slots included), the tiles cover the padded map so every pixel is
-        read once per layer, and each IFFT tile writes its whole N x N window into the
-        overlap-add bank, reading back the words an earlier tile already wrote (window area
-        minus the union of the windows) before the drain reads each output pixel once.
-        """
-        c, t = self.config, self.tiling
-        n, tile = t.fft_size, t.tile
-        tiles_y, tiles_x = t.tiles_per_axis
-        out_pixels = self.out_channels * math.prod(t.output_shape)
-        covered = ((tiles_y - 1) * tile + n) * ((tiles_x - 1) * tile + n)
-        return {
-            "pe_busy_cycles": 2 * self.mac_operations,
-            "mac_operations": self.mac_operations,
-            "fft_frames": self.tiles * self.channels,
-            "ifft_frames": self.tiles * self.out_channels,
-            "fmap_writes": self.channels * math.prod(t.shape),
-            "fmap_reads": self.channels * math.prod(t.shape),
-            "weight_writes": self.out_channels * self.channels * c.unique_bins,
-            "weight_reads": self.mac_operations * c.pes,
-            "spectrum_writes": self.tiles * self.channels * c.unique_bins,
-            "spectrum_reads": self.mac_operations * c.bin_lanes,
-            "output_spectrum_writes": self.tiles * self.groups * c.bin_steps * c.pes,
-            "output_spectrum_reads": self.tiles * self.out_channels * c.unique_bins,
-            "oaa_reads": self.out_channels * (self.tiles * n * n - covered) + out_pixels,
-            "oaa_writes": self.tiles * self.out_channels * n * n,
-            "bias_writes": self.out_channels,
-            "output_pixels": out_pixels,
-        }
+        return self.schedule.mac_operations
 
     @property
     def bound_cycles(self):
-        """The utilisation limit ``2 B_t C M U / P`` (DESIGN.md section 2)."""
-        return 2 * self.tiles * self.channels * self.out_channels * self.tiling.unique_bins \
-            / self.config.pes
+        return self.schedule.bound_cycles
+
+    def scheduled_counts(self):
+        return self.schedule.scheduled_counts()
 
 
 def weight_beats(config, w, bias, tiling, fmt, quant):
