@@ -11,9 +11,10 @@ counts are the accelerator's own perf counters; the bench checks each layer bit-
 the golden model and that Icarus and Verilator report identical counters.
 
 Efficiency is the bound ``2 B_t C M U / P`` (every PE busy on every cycle) over measured cycles,
-for the whole layer (descriptor to last counter word) and for the compute phase (RUN: from the
-last input word to the last IFFT frame). Load and drain are bounded by the streams, one word a
-clock: ``max(weight beats, pixel beats)`` and the output pixel count; the table gives both.
+for the whole layer (first descriptor word to last output pixel: the ``cycles`` counter) and
+for the compute phase (RUN: from the last input word to the last IFFT frame). Load and drain
+are bounded by the streams, one word a clock: ``max(weight beats, pixel beats)`` and the
+output pixel count; the table gives both.
 
 Simulator speed is simulated cycles over the wall time of the cocotb run (bench start-up
 included), both simulators on the same job in this one process, one after the other.
@@ -127,7 +128,8 @@ def main():
               f"| {r['efficiency_layer']:.3f} | {r['efficiency_run']:.3f} | {r['pe_stall_fft']} "
               f"| {r['pe_stall_ifft']} | {r['macs_per_spectrum_read']:.1f} | "
               f"{r['macs_per_fft_frame']:.0f} |")
-    print("\n| P | cycles | Icarus compile / run (s) | Icarus cycles/s | Verilator compile / run "
+    print("\nrun: wall time of the cocotb run, simulator and bench start-up included")
+    print("| P | cycles | Icarus compile / run (s) | Icarus cycles/s | Verilator compile / run "
           "(s) | Verilator cycles/s | Verilator / Icarus |")
     print("|---|---|---|---|---|---|---|")
     for s in figures["speed"]:

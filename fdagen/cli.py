@@ -383,6 +383,9 @@ def _cmd_synth(args):
 
     if args.freq is not None and not 1 <= args.freq <= 1000:
         raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
+    if args.block is None and args.freq is not None:
+        raise InputError("--freq applies to --block synthesis; the accelerator is constrained "
+                         "at its --clock")
     files, top, ports, config = _render(args)
     if args.freq is None:
         args.freq = config.clock_mhz if args.block is None else 150.0
@@ -578,8 +581,8 @@ def build_parser():
     synth.add_argument("--target", required=True, choices=sorted(TARGETS),
                        help="ecp5 (LFE5U-85F-6, out of context), ice40 (UP5K) or generic")
     synth.add_argument("--freq", type=float, metavar="MHZ",
-                       help="clock constraint in MHz (default: the accelerator's --clock, "
-                            "150 for a block)")
+                       help="clock constraint in MHz for --block (default 150); the "
+                            "accelerator is constrained at its --clock")
     synth.set_defaults(handler=_cmd_synth)
 
     cmc = commands.add_parser(

@@ -116,7 +116,7 @@ class LayerDescriptor:
     def words(self):
         return list(self.values().values())
 
-    # -- the schedule the controller runs (shared with the energy model) -------------------
+    # -- the schedule the controller runs (fdagen.schedule) ----------------------------------
     @property
     def schedule(self):
         """The layer's :class:`~fdagen.schedule.LayerSchedule` on this build."""

@@ -1,7 +1,7 @@
 """The loop nest the accelerator's controller runs for one conv layer, as counts.
 
 One source for the RTL's schedule-determined perf counters, the utilisation bound and the
-energy model (:mod:`fdagen.energy`): :class:`LayerSchedule` needs only the build
+cost models built on them: :class:`LayerSchedule` needs only the build
 (:class:`fdagen.config.AcceleratorConfig`), the layer's tiling and its channel counts, no data
 and no quantization. The controller's loop nest (``fdagen.mac_stage``): tiles ``t`` (raster
 order), output-channel groups ``g < G = ceil(M / J)``, bin steps ``< U / L``, input channels
@@ -67,7 +67,8 @@ class LayerSchedule:
     def scheduled_counts(self):
         """The perf counters (:data:`fdagen.accelerator.COUNTERS`) that the schedule fixes.
 
-        These equal the RTL's counters exactly for any input data, gaps and backpressure; the
+        These equal the RTL's counters exactly (modulo 2^32, the counters' width) for any input
+        data, gaps and backpressure; the
         remaining counters (cycles, stalls) depend on timing. Buffer traffic follows the
         controller: every PE reads its weight and writes its finished sum on every operation
         (idle output-channel slots included), the tiles cover the padded map so every pixel is

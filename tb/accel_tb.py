@@ -82,5 +82,6 @@ async def layers_back_to_back(dut):
     out.stop()
     reports.stop()
     assert len(out.words) == sum(layer["outputs"] for layer in job["layers"]), "extra outputs"
+    assert len(reports.words) == len(job["layers"]) * len(COUNTERS), "extra counter words"
     with open(job["result"], "w") as handle:
         json.dump({"layers": results}, handle)
