@@ -24,6 +24,7 @@ Synthesis: YoWASP Yosys `synth_ecp5` and nextpnr-ecp5 `--85k --speed 6 --package
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 
@@ -115,8 +116,6 @@ def main():
         speed["ratio"] = round(speed["verilator"]["cycles_per_s"]
                                / speed["icarus"]["cycles_per_s"], 1)
         figures["speed"].append(speed)
-    if args.synth:
-        figures["synthesis"] = synthesize(AcceleratorConfig(pes=16))
 
     print("| P | layer | tiles | bound | cycles | load (floor) | run | drain (floor) | "
           "eff. layer | eff. run | PE wait FFT | PE wait IFFT | MACs / spectrum read | "
@@ -137,8 +136,9 @@ def main():
         print(f"| {s['pes']} | {s['cycles']} | {i['compile_s']} / {i['run_s']} | "
               f"{i['cycles_per_s']} | {v['compile_s']} / {v['run_s']} | {v['cycles_per_s']} | "
               f"{s['ratio']}x |")
-    report = figures["synthesis"]
-    if report:
+    sys.stdout.flush()          # the tables are out before the long synthesis starts
+    if args.synth:
+        figures["synthesis"] = report = synthesize(AcceleratorConfig(pes=16))
         use = report["utilisation"]
         print(f"\nECP5 P=16: Fmax {report['fmax_mhz']} MHz (constraint "
               f"{report['constraint_mhz']:g}); " + ", ".join(
