@@ -107,7 +107,7 @@ def main():
         figures["efficiency"] += efficiency_rows(config, jobs, next(iter(runs.values())))
         if len(runs) < 2:
             continue
-        cycles = sum(layer["bench_cycles"] for layer in runs["icarus"]["layers"])
+        cycles = int(sum(layer["bench_cycles"] for layer in runs["icarus"]["layers"]))
         speed = {"pes": pes, "cycles": cycles}
         for sim, r in runs.items():
             speed[sim] = {"compile_s": round(r["compile_seconds"], 1),
