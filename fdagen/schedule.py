@@ -61,6 +61,22 @@ class LayerSchedule:
         return 2 * self.complex_macs / self.config.pes
 
     @property
+    def butterflies_per_frame(self):
+        """Radix-2 butterflies of one 2-D transform as the RTL computes it: ``N`` row FFTs and
+        ``N/2 + 1`` column FFTs (forward; the inverse runs the same counts in the other order),
+        each ``(N/2) log2 N`` butterflies."""
+        n = self.tiling.fft_size
+        return (n + n // 2 + 1) * (n // 2) * (n.bit_length() - 1)
+
+    @property
+    def fft_butterflies(self):
+        return self.tiles * self.channels * self.butterflies_per_frame
+
+    @property
+    def ifft_butterflies(self):
+        return self.tiles * self.out_channels * self.butterflies_per_frame
+
+    @property
     def output_pixels(self):
         return self.out_channels * math.prod(self.tiling.output_shape)
 
