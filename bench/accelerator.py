@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 from fdagen.accelerator_build import render_accelerator
-from fdagen.build import write_output_directory
+from fdagen.build import verilog_sources, write_output_directory
 from fdagen.config import AcceleratorConfig
 from fdagen.simulate import lenet5_jobs, run_rtl
 from fdagen.synth import run_synthesis
@@ -46,12 +46,6 @@ def run(config, simulator, jobs):
         if not np.array_equal(layer["codes"], job.expected):
             raise AssertionError(f"{name} at P={config.pes} on {simulator} differs from golden")
     return result
-
-
-def useful_macs(job):
-    """Complex MACs the layer needs: ``B_t C M U``."""
-    d = job.descriptor
-    return d.tiles * d.channels * d.out_channels * d.config.unique_bins
 
 
 def efficiency_rows(config, jobs, result):
@@ -69,8 +63,8 @@ def efficiency_rows(config, jobs, result):
             "fft_frames": c["fft_frames"], "ifft_frames": c["ifft_frames"],
             # reuse: useful complex MACs per input-spectrum read (broadcast to the slots) and
             # per FFT frame (spectra re-read for every channel group, never recomputed)
-            "macs_per_spectrum_read": useful_macs(job) / c["spectrum_reads"],
-            "macs_per_fft_frame": useful_macs(job) / c["fft_frames"],
+            "macs_per_spectrum_read": d.schedule.complex_macs / c["spectrum_reads"],
+            "macs_per_fft_frame": d.schedule.complex_macs / c["fft_frames"],
         })
     return rows
 
@@ -81,7 +75,7 @@ def synthesize(config):
         files = render_accelerator(config)
         write_output_directory(files, out)
         started = time.perf_counter()
-        report = run_synthesis(out, files["files.f"].decode().split(), config.top, "ecp5",
+        report = run_synthesis(out, verilog_sources(files), config.top, "ecp5",
                                config.clock_mhz)
         report["wall_seconds"] = round(time.perf_counter() - started, 1)
         return report

@@ -22,8 +22,8 @@ from .ifft2d import IFFT2D
 from .parallel_fft import ParallelFFT
 from .verilog import convert
 
-__all__ = ["BLOCKS", "BlockConfig", "block_ports", "render_block", "write_output_directory",
-           "OutputExistsError"]
+__all__ = ["BLOCKS", "BlockConfig", "block_ports", "render_block", "verilog_sources",
+           "write_output_directory", "OutputExistsError"]
 
 BLOCKS = ("fft", "ifft", "fft2d", "ifft2d")
 
@@ -296,6 +296,11 @@ def render_block(config):
         "files.f": f"{verilog_name}\n".encode(),
         "manifest.json": (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(),
     }
+
+
+def verilog_sources(files):
+    """The Verilog file names of an output directory's ``files`` in compile order (``files.f``)."""
+    return files["files.f"].decode().split()
 
 
 def write_output_directory(files, out, force=False):

@@ -378,7 +378,7 @@ def _cmd_build(args):
 
 
 def _cmd_synth(args):
-    from .build import write_output_directory
+    from .build import verilog_sources, write_output_directory
     from .synth import format_report, run_synthesis
 
     if args.freq is not None and not 1 <= args.freq <= 1000:
@@ -390,11 +390,8 @@ def _cmd_synth(args):
     if args.freq is None:
         args.freq = config.clock_mhz if args.block is None else 150.0
     write_output_directory(files, args.out, args.force)
-    sources = [name for name in files if name.endswith(".v")]
-    if args.block is None:
-        sources = files["files.f"].decode().split()
     ports = [(name, direction, width) for name, direction, width, _ in ports]
-    report = run_synthesis(args.out, sources, top, args.target, args.freq, ports)
+    report = run_synthesis(args.out, verilog_sources(files), top, args.target, args.freq, ports)
     report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
                                                  f"{args.target} --freq {args.freq:g}")
     Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -22,6 +22,7 @@ the final one, then the counter stream one beat per :data:`fdagen.accelerator.CO
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class LayerDescriptor:
 
     def __post_init__(self):
         cfg, tiling = self.config, self.tiling
-        LayerSchedule(cfg, tiling, self.channels, self.out_channels)   # 2-D, the build's N
+        _ = self.schedule     # LayerSchedule checks: 2-D, the build's FFT size
         expected = layer_format(cfg, self.fmt.fft_scaling)
         if self.fmt != expected:
             raise ValueError(f"layer format must match the build ({expected}), not {self.fmt}")
@@ -117,14 +118,14 @@ class LayerDescriptor:
         return list(self.values().values())
 
     # -- the schedule the controller runs (fdagen.schedule) ----------------------------------
-    @property
+    @cached_property
     def schedule(self):
         """The layer's :class:`~fdagen.schedule.LayerSchedule` on this build."""
         return LayerSchedule(self.config, self.tiling, self.channels, self.out_channels)
 
     @property
     def tiles(self):
-        return self.tiling.tile_count
+        return self.schedule.tiles
 
     @property
     def mac_operations(self):

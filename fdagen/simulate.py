@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .accelerator_build import render_accelerator
-from .build import write_output_directory
+from .build import verilog_sources, write_output_directory
 from .descriptor import LayerDescriptor, decode_output, pixel_beats, weight_beats
 from .golden.pipeline import conv2d_fixed
 from .tools import require, tool_env
@@ -74,7 +74,7 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
     rtl = work / "rtl"
     files = render_accelerator(config)
     write_output_directory(files, rtl, force=True)
-    sources = [rtl / name for name in files["files.f"].decode().split()]
+    sources = [rtl / name for name in verilog_sources(files)]
     job_file, result_file = work / "job.json", work / "result.json"
     if max_cycles is None:      # a generous watchdog: 20x the bound plus all stream words
         max_cycles = 10_000 + 20 * sum(int(j.descriptor.bound_cycles) + len(j.weights)
