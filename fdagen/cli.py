@@ -401,6 +401,102 @@ def _cmd_synth(args):
     return 0
 
 
+def _int_list(text):
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a comma-separated list of integers, not "
+                                         f"{text!r}") from None
+    return values
+
+
+def _word_list(choices):
+    def parse(text):
+        values = text.split(",")
+        for value in values:
+            if value not in choices:
+                raise argparse.ArgumentTypeError(f"must be a comma-separated list of "
+                                                 f"{', '.join(choices)}, not {text!r}")
+        return values
+    return parse
+
+
+def _fft_size_or_auto(text):
+    if text == "auto":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a power of two or auto, not {text!r}") \
+            from None
+
+
+def _cmd_energy(args):
+    from .components import load_library
+    from .energy import EnergyModel, choose_fft_size, network_config
+    from .energy_report import format_report
+    from .golden.networks import resolve_network
+
+    network = resolve_network(args.net)
+    library = load_library(args.lib)
+    options = {"clock_mhz": args.clock, "data_width": args.data_width,
+               "weight_width": args.weight_width, "spectrum_width": args.data_width}
+    fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.pe_kind,
+                                                args.node, **options)
+    config = network_config(network, args.pes, fft_size, **options)
+    report = EnergyModel(config, library, args.pe_kind, args.node).report(network)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _cmd_explore(args):
+    from tqdm import tqdm
+
+    from .build import write_output_directory
+    from .components import load_library
+    from .energy import PE_KINDS
+    from .explore import pareto, render_outputs, run_sweep, sweep_points
+    from .golden.networks import resolve_network
+
+    network = resolve_network(args.net)
+    load_library(args.lib)                    # a bad library stops before the sweep
+    if not 1 <= args.jobs <= 64:
+        raise InputError(f"--jobs must be between 1 and 64, not {args.jobs}")
+    for name, values, low, high in (("--pes", args.pes, 1, 4096),
+                                    ("--fft-size", args.fft_size, 8, 64),
+                                    ("--data-width", args.data_width, 4, 24)):
+        for value in values:
+            if not low <= value <= high or (name == "--fft-size" and value & (value - 1)):
+                kind = "powers of two" if name == "--fft-size" else "integers"
+                raise InputError(f"{name} values must be {kind} between {low} and {high}, "
+                                 f"not {value}")
+    for kind in args.pe_kind:
+        if kind not in PE_KINDS:
+            raise InputError(f"--pe-kind values must be {', '.join(PE_KINDS)}, not {kind!r}")
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise InputError(f"output directory {str(out)!r} must be empty or new (pass --force "
+                         f"to replace it)")
+    points = sweep_points(args.pes, args.fft_size, args.data_width, args.pe_kind)
+    with tqdm(total=len(points), desc=f"explore {network.name}", unit="config", disable=None,
+              file=sys.stderr) as bar:
+        rows = pareto(run_sweep(network, points, args.lib, args.node, args.jobs, bar.update))
+    sweep = {"pes": args.pes, "fft_size": args.fft_size, "data_width": args.data_width,
+             "pe_kind": args.pe_kind}
+    files = render_outputs(network, rows, sweep, args.lib, args.node)
+    write_output_directory(files, args.out, args.force)
+    feasible = [r for r in rows if "infeasible" not in r]
+    front = sorted((r for r in feasible if r["pareto"]),
+                   key=lambda r: r["energy_per_inference_uj"])
+    print(f"wrote {args.out}: {', '.join(sorted(files))}; {len(rows)} configurations, "
+          f"{len(feasible)} feasible, {len(front)} on the Pareto set:")
+    for r in front:
+        print(f"  P={r['pes']:<4} N={r['fft_size']:<2} {r['data_width']:>2}-bit {r['pe_kind']:7} "
+              f"{r['energy_per_inference_uj']:10.4g} uJ  {r['latency_s'] * 1e3:9.4g} ms  "
+              f"{r['area_mm2']:8.4g} mm2")
+    return 0
+
+
 def _cmd_cmc(args):
     from .golden.cmc import format_table, network_counts
     from .golden.networks import get_network
@@ -592,6 +688,67 @@ def build_parser():
                      help="FFT size for every conv layer (default: cheapest per layer)")
     cmc.add_argument("--json", action="store_true", help="print JSON")
     cmc.set_defaults(handler=_cmd_cmc)
+
+    from .energy import PE_KINDS
+
+    energy = commands.add_parser(
+        "energy", help="energy, latency and area of a network on a build",
+        description="Model a network's conv layers on the accelerator: counts from the "
+                    "controller's schedule, cycles from the tile-pipeline model, energy and "
+                    "area from the component library (every constant with its source), and "
+                    "the same network on a spatial-domain array with the same multiplier "
+                    "budget. Memories are sized to the network.")
+    energy.add_argument("--pes", type=int, default=64, metavar="P",
+                        help="processing elements (default %(default)s)")
+    energy.add_argument("--net", required=True, metavar="NET",
+                        help=f"{' | '.join(sorted(NETWORKS))} | FILE.toml | FILE.json "
+                             f"(a list of layers; see fdagen.golden.networks.load_network)")
+    energy.add_argument("--fft-size", type=_fft_size_or_auto, default=None, metavar="N",
+                        help="FFT size 8..64, or auto: the one with the least energy "
+                             "(default auto)")
+    energy.add_argument("--pe-kind", choices=PE_KINDS, default="digital",
+                        help="digital (the generated RTL) or reram (modelled crossbar PEs)")
+    energy.add_argument("--node", type=float, default=32.0, metavar="NM",
+                        help="technology node for the library's scaling rule (default 32)")
+    energy.add_argument("--clock", type=float, default=100.0, metavar="MHZ",
+                        help="clock for latency and throughput (default 100)")
+    energy.add_argument("--data-width", type=int, default=16, metavar="BITS",
+                        help="data and spectrum width (default 16)")
+    energy.add_argument("--weight-width", type=int, default=16, metavar="BITS",
+                        help="weight width (default 16)")
+    energy.add_argument("--lib", metavar="MYLIB.toml",
+                        help="component library entries that replace or add to the shipped "
+                             "fdagen/components.toml")
+    energy.add_argument("--json", action="store_true",
+                        help="print the whole report as JSON (layers, sources, baseline)")
+    energy.set_defaults(handler=_cmd_energy)
+
+    explore = commands.add_parser(
+        "explore", help="sweep configurations; CSV, JSON and a Pareto plot",
+        description="Evaluate the energy model over the product of the lists given (memories "
+                    "sized to the network; the spectrum width follows the data width) and "
+                    "write explore.csv, explore.json and pareto.png (energy per inference "
+                    "against latency, marker area ~ chip area, the Pareto set over all three "
+                    "marked).")
+    explore.add_argument("--pes", type=_int_list, default=[16, 32, 64, 128], metavar="P,...",
+                         help="PE counts (default 16,32,64,128)")
+    explore.add_argument("--fft-size", type=_int_list, default=[8, 16, 32], metavar="N,...",
+                         help="FFT sizes (default 8,16,32)")
+    explore.add_argument("--data-width", type=_int_list, default=[16], metavar="BITS,...",
+                         help="data widths (default 16)")
+    explore.add_argument("--pe-kind", type=_word_list(PE_KINDS), default=["digital"],
+                         metavar="KIND,...", help="digital,reram (default digital)")
+    explore.add_argument("--net", required=True, metavar="NET",
+                         help=f"{' | '.join(sorted(NETWORKS))} | FILE.toml | FILE.json")
+    explore.add_argument("--node", type=float, default=32.0, metavar="NM",
+                         help="technology node (default 32)")
+    explore.add_argument("--lib", metavar="MYLIB.toml", help="component library overrides")
+    explore.add_argument("--jobs", type=int, default=1, metavar="N",
+                         help="worker processes (default 1)")
+    explore.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    explore.add_argument("--force", action="store_true",
+                         help="replace a non-empty output directory")
+    explore.set_defaults(handler=_cmd_explore)
     return parser
 
 

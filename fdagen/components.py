@@ -9,8 +9,9 @@ source.
 
 Node scaling (:meth:`ComponentLibrary.energy`, :meth:`ComponentLibrary.area`), stated as an
 assumption, not a measurement: energy per event scales linearly with the feature size (switched
-capacitance at constant voltage) and area with its square. A user who has figures at the target
-node overrides the entries instead.
+capacitance at constant voltage) and area with its square; entries with ``scaling = "none"``
+(device physics such as a ReRAM cell's read energy) do not scale. A user who has figures at the
+target node overrides the entries instead.
 """
 
 import math
@@ -21,7 +22,10 @@ from importlib import resources
 __all__ = ["Component", "ComponentLibrary", "LibraryError", "load_library", "UNITS"]
 
 UNITS = ("pJ", "um2")
-_KEYS = ("value", "unit", "node_nm", "source", "note")
+_KEYS = ("value", "unit", "node_nm", "source", "note", "scaling")
+#: ``scaling``: ``cmos`` (default: the node rule below) or ``none`` (device physics, e.g. a
+#: ReRAM cell's V^2 G t, that does not follow the CMOS feature size).
+SCALINGS = ("cmos", "none")
 
 
 class LibraryError(ValueError):
@@ -37,11 +41,13 @@ class Component:
     source: str
     note: str = ""
     origin: str = "fdagen/components.toml"      # which file gave it
+    scaling: str = "cmos"
 
     def provenance(self):
         """``{"value", "unit", "node_nm", "source", "note", "file"}`` for reports."""
         return {"value": self.value, "unit": self.unit, "node_nm": self.node_nm,
-                "source": self.source, "note": self.note, "file": self.origin}
+                "scaling": self.scaling, "source": self.source, "note": self.note,
+                "file": self.origin}
 
 
 def _component(name, entry, origin):
@@ -64,12 +70,15 @@ def _component(name, entry, origin):
         raise LibraryError(f"{where} node_nm must be a number between 1 and 1000, not {node!r}")
     if unit not in UNITS:
         raise LibraryError(f"{where} unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    if entry.get("scaling", "cmos") not in SCALINGS:
+        raise LibraryError(f"{where} scaling must be one of {', '.join(SCALINGS)}, not "
+                           f"{entry['scaling']!r}")
     for key in ("source", "note"):
         if not isinstance(entry.get(key, ""), str) or (key == "source"
                                                        and not entry[key].strip()):
             raise LibraryError(f"{where} {key} must be a non-empty string")
     return Component(name, float(value), unit, float(node), entry["source"],
-                     entry.get("note", ""), origin)
+                     entry.get("note", ""), origin, entry.get("scaling", "cmos"))
 
 
 def _parse(table, origin):
@@ -107,6 +116,8 @@ class ComponentLibrary:
         component = self[name]
         if component.unit != unit:
             raise LibraryError(f"component {name!r} must be in {unit}, not {component.unit}")
+        if component.scaling == "none":
+            return component.value
         return component.value * (node_nm / component.node_nm) ** power
 
     def energy(self, name, node_nm):

@@ -10,9 +10,13 @@ Layers carry shapes only (no weights). Sources:
   tests: 3x16x32x32 input.
 """
 
+import json
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["Layer", "Network", "NETWORKS", "get_network", "lenet5", "alexnet", "conv3d_small"]
+__all__ = ["Layer", "Network", "NETWORKS", "NetworkFileError", "get_network", "load_network",
+           "resolve_network", "lenet5", "alexnet", "conv3d_small"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +132,135 @@ def get_network(name):
     if name not in NETWORKS:
         raise ValueError(f"network must be one of {', '.join(NETWORKS)}, not {name!r}")
     return NETWORKS[name]()
+
+
+class NetworkFileError(ValueError):
+    """A network description file is missing, malformed or describes an impossible network."""
+
+
+_LAYER_KEYS = {"name", "kind", "out_channels", "kernel", "stride", "padding", "groups", "relu"}
+_KINDS = ("conv", "pool", "fc")
+
+
+def _file_int(where, key, value, low, high=1 << 20):
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise NetworkFileError(f"{where}: {key} must be an integer between {low} and {high}, "
+                               f"not {value!r}")
+    return value
+
+
+def load_network(path):
+    """A :class:`Network` from a TOML or JSON file (by suffix).
+
+    Top-level keys ``name`` (optional, default the file's stem), ``in_channels``, ``in_shape``
+    (a list of 1 to 3 sizes) and ``layers``, a list of tables with ``kind`` (``conv``,
+    ``pool`` or ``fc``), ``name`` and, as they apply, ``out_channels`` (conv, fc), ``kernel``,
+    ``stride`` (default 1), ``padding`` (default 0), ``groups`` (default 1), ``relu`` (default
+    true for conv and fc). Shapes chain from layer to layer as in the built-in networks. Any
+    problem raises :class:`NetworkFileError` naming the file, the layer and the legal values.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise NetworkFileError(f"network file {where!r} does not exist") from None
+    except OSError as error:
+        raise NetworkFileError(f"network file {where!r} cannot be read ({error})") from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            doc = tomllib.loads(text.decode())
+        elif suffix == ".json":
+            doc = json.loads(text)
+        else:
+            raise NetworkFileError(f"network file {where!r} must end in .toml or .json, "
+                                   f"not {suffix or 'no suffix'!r}")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise NetworkFileError(f"network file {where!r} must be valid {suffix[1:].upper()} "
+                               f"({error})") from None
+    if not isinstance(doc, dict):
+        raise NetworkFileError(f"{where}: must hold a table with in_channels, in_shape and "
+                               f"layers, not {type(doc).__name__}")
+    unknown = sorted(set(doc) - {"name", "in_channels", "in_shape", "layers"})
+    if unknown:
+        raise NetworkFileError(f"{where}: key {unknown[0]!r} must be one of name, in_channels, "
+                               f"in_shape, layers")
+    for key in ("in_channels", "in_shape", "layers"):
+        if key not in doc:
+            raise NetworkFileError(f"{where}: must give {key}")
+    name = doc.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise NetworkFileError(f"{where}: name must be a non-empty string, not {name!r}")
+    channels = _file_int(where, "in_channels", doc["in_channels"], 1)
+    shape = doc["in_shape"]
+    if not isinstance(shape, list) or not 1 <= len(shape) <= 3:
+        raise NetworkFileError(f"{where}: in_shape must be a list of 1 to 3 sizes, not "
+                               f"{shape!r}")
+    shape = tuple(_file_int(where, "in_shape entry", s, 1) for s in shape)
+    specs = doc["layers"]
+    if not isinstance(specs, list) or not specs:
+        raise NetworkFileError(f"{where}: layers must be a non-empty list of tables")
+    layers, names = [], set()
+    for index, spec in enumerate(specs, 1):
+        at = f"{where}: layer {index}"
+        if not isinstance(spec, dict):
+            raise NetworkFileError(f"{at} must be a table, not {type(spec).__name__}")
+        unknown = sorted(set(spec) - _LAYER_KEYS)
+        if unknown:
+            raise NetworkFileError(f"{at}: key {unknown[0]!r} must be one of "
+                                   f"{', '.join(sorted(_LAYER_KEYS))}")
+        kind = spec.get("kind")
+        if kind not in _KINDS:
+            raise NetworkFileError(f"{at}: kind must be one of {', '.join(_KINDS)}, not "
+                                   f"{kind!r}")
+        layer_name = spec.get("name", f"{kind}{index}")
+        if not isinstance(layer_name, str) or not layer_name or layer_name in names:
+            raise NetworkFileError(f"{at}: name must be a non-empty string used once, not "
+                                   f"{layer_name!r}")
+        names.add(layer_name)
+        at = f"{where}: layer {index} ({layer_name!r})"
+        relu = spec.get("relu", kind != "pool")
+        if not isinstance(relu, bool):
+            raise NetworkFileError(f"{at}: relu must be true or false, not {relu!r}")
+        if kind == "fc":
+            extra = sorted(set(spec) & {"kernel", "stride", "padding", "groups"})
+            if extra:
+                raise NetworkFileError(f"{at}: {extra[0]} does not apply to an fc layer")
+            out = _file_int(at, "out_channels", spec.get("out_channels"), 1)
+            layer = Layer(layer_name, "fc", channels * _prod(shape), out, (), relu=relu)
+            channels, shape = out, ()
+            layers.append(layer)
+            continue
+        if not shape:
+            raise NetworkFileError(f"{at}: a {kind} layer must come before any fc layer")
+        padding = _file_int(at, "padding", spec.get("padding", 0), 0, 64)
+        kernel = _file_int(at, "kernel", spec.get("kernel"), 1, min(shape) + 2 * padding)
+        stride = _file_int(at, "stride", spec.get("stride", 1), 1, 64)
+        if kind == "pool":
+            if "out_channels" in spec or "groups" in spec:
+                raise NetworkFileError(f"{at}: a pool layer keeps its channels; out_channels "
+                                       f"and groups do not apply")
+            layer = Layer(layer_name, "pool", channels, channels, shape, kernel, stride,
+                          padding, 1, relu)
+        else:
+            out = _file_int(at, "out_channels", spec.get("out_channels"), 1)
+            groups = _file_int(at, "groups", spec.get("groups", 1), 1, channels)
+            if channels % groups or out % groups:
+                raise NetworkFileError(f"{at}: groups must divide the input channels "
+                                       f"{channels} and out_channels {out}, not {groups}")
+            layer = Layer(layer_name, "conv", channels, out, shape, kernel, stride, padding,
+                          groups, relu)
+        channels, shape = layer.out_channels, layer.out_shape
+        layers.append(layer)
+    return Network(name, doc["in_channels"], tuple(doc["in_shape"]), tuple(layers))
+
+
+def resolve_network(spec):
+    """A built-in network by name, or a network file by path (``.toml`` / ``.json``)."""
+    if spec in NETWORKS:
+        return NETWORKS[spec]()
+    if str(spec).lower().endswith((".toml", ".json")) or Path(spec).exists():
+        return load_network(spec)
+    raise NetworkFileError(f"network must be one of {', '.join(NETWORKS)} or a .toml/.json "
+                           f"file, not {spec!r}")
