@@ -17,16 +17,16 @@ model, not a cycle-accurate one):
   :func:`inverse_latency` clocks after the last lane's last frame.
 * **Drain.** One output pixel per clock on an ideal consumer, plus :data:`DRAIN_OVERHEAD`.
 
-The latencies come from the RTL's own pipeline depths (:attr:`fdagen.fft.FFTCore.latency`)
-plus fixed hand-offs measured once in simulation; :mod:`tests.test_cycle_model` states the
-tolerance against RTL simulation and checks it.
+The latencies come from the RTL's own pipeline depths (:func:`fdagen.fft.core_latency`)
+plus fixed hand-offs measured once in simulation; ``tests/modelcheck.py`` states the
+tolerance against RTL simulation and the tests check it.
 """
 
 import math
 from dataclasses import dataclass
 
 from .descriptor import FIELDS
-from .fft import FFTCore
+from .fft import core_latency
 from .golden.fft import FFTFormat
 
 __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_latency"]
@@ -39,10 +39,12 @@ DRAIN_OVERHEAD = 4
 FORWARD_HANDOFF = 8
 #: Hand-off clocks: output-spectrum read latency, requantize and overlap-add write.
 INVERSE_HANDOFF = 17
+#: Clocks from an IFFT lane's last spectrum read to the array seeing the slot free.
+FED_DELAY = -16
 
 
 def _core_latency(n):
-    return FFTCore(FFTFormat(n, order="bitrev")).latency
+    return core_latency(FFTFormat(n, order="bitrev"))
 
 
 def forward_latency(n):
@@ -128,9 +130,10 @@ def estimate_cycles(schedule, operation_clocks=2):
         for i, frames in enumerate(lane_frames):
             begin = max(inverse_free[i], array_free)
             inverse_free[i] = begin + frames * frame
-            read = max(read, inverse_free[i])
+            end = max(end, inverse_free[i] + tail)
+            # the last frame's U bins are read at its start, N^2 - U before its slot ends
+            read = max(read, inverse_free[i] - frame + schedule.config.unique_bins)
         fed.append(read)
-        end = max(end, read + tail)
     weights = schedule.out_channels * channels * cfg.unique_bins + schedule.out_channels
     pixels = channels * math.prod(schedule.tiling.shape)
     return CycleEstimate(

@@ -47,7 +47,7 @@ from amaranth.lib.wiring import In, Out
 from .golden.fft import FFTFormat, twiddles
 from .tile_buffer import TileBuffer
 
-__all__ = ["FFTCore", "saturate_expr"]
+__all__ = ["FFTCore", "core_latency", "saturate_expr"]
 
 
 def _round_up(value, cut, rounding):
@@ -278,6 +278,15 @@ class _Stage(Elaboratable):
         return m
 
 
+def core_latency(fmt):
+    """:attr:`FFTCore.latency` of a core with :class:`~fdagen.golden.fft.FFTFormat` ``fmt``."""
+    # + the input register and the two buffers
+    pipeline = fmt.n - 1 + _Stage.PIPELINE * fmt.stages + 3
+    if fmt.order == "natural":
+        return pipeline + fmt.n + 3    # the frame into the reorder memory, then out
+    return pipeline
+
+
 class FFTCore(wiring.Component):
     """Streaming R2SDF FFT/IFFT, bit-exact with the golden model (see the module docstring).
 
@@ -331,11 +340,7 @@ class FFTCore(wiring.Component):
     def latency(self):
         """Clocks at full rate from accepting a frame's first sample to presenting its first
         output sample (bit-reversed order: output index i follows input index i by as much)."""
-        # + the input register and the two buffers
-        pipeline = self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 3
-        if self._fmt.order == "natural":
-            return pipeline + self._fmt.n + 3    # the frame into the reorder memory, then out
-        return pipeline
+        return core_latency(self._fmt)
 
     def elaborate(self, platform):
         m = Module()

@@ -6,14 +6,20 @@ counter, every schedule-determined counter equal to :meth:`LayerDescriptor.sched
 with random gaps on the input streams and random backpressure on the output and counter
 streams. P = 64 (the product configuration) runs on Verilator, whose C++ build takes about
 2 minutes but then simulates 10x faster than Icarus; a small P and a non-power-of-two P run
-on Icarus. ``fdagen sim conv2d`` must write exactly what ``fdagen golden conv2d --fixed`` writes.
+on Icarus. The energy model (``fdagen.energy``) must report exactly the counts the RTL
+counters report, and run cycles within ``modelcheck.CYCLE_TOLERANCE``. ``fdagen sim conv2d`` must
+write exactly what ``fdagen golden conv2d --fixed`` writes.
 """
 
 import numpy as np
 import pytest
 
+from modelcheck import check_model_agrees
+
 from fdagen.cli import main
+from fdagen.components import load_library
 from fdagen.config import AcceleratorConfig
+from fdagen.golden.networks import lenet5
 from fdagen.simulate import lenet5_jobs, run_rtl
 
 
@@ -35,6 +41,10 @@ def test_lenet5_conv1_conv2_back_to_back(tmp_path, pes, simulator):
     jobs = lenet5_jobs(config, image=pes % 7)
     result = run_rtl(config, jobs, tmp_path, simulator, gaps=0.25, stalls=0.3, seed=pes)
     check_rtl_layers(jobs, result)
+    library = load_library()
+    layers = {layer.name: layer for layer in lenet5().conv_layers}
+    for name, layer in zip(("C1", "C3"), result["layers"]):
+        check_model_agrees(config, layers[name], layer["counters"], library, ideal_host=False)
 
 
 def test_sim_cli_writes_what_golden_writes(tmp_path, rng, capsys):
