@@ -22,6 +22,7 @@ from .accelerator import COUNTERS, Accelerator
 from .blocks import BlockLibrary
 from .build import stream_ports
 from .descriptor import FIELDS
+from .energy_report import build_report_files
 from .lint import VERILATOR_WAIVERS
 from .verilog import convert
 
@@ -145,5 +146,7 @@ def render_accelerator(config):
         "descriptor_fields": list(FIELDS),
         "counters": [{"name": n, "meaning": m} for n, m in COUNTERS],
     }
+    files.update(build_report_files(c))
+    manifest["energy_report"] = ["energy.json", "energy.txt"]
     files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     return files

@@ -1,6 +1,11 @@
 """The readable form of an :mod:`fdagen.energy` report (what ``fdagen energy`` prints)."""
 
-__all__ = ["format_report"]
+import json
+
+__all__ = ["format_report", "build_report_files"]
+
+#: The network ``fdagen build`` rates its configuration on.
+BUILD_NETWORK = "lenet5"
 
 
 def _uj(pj):
@@ -54,7 +59,7 @@ def format_report(report):
                  _ratio(b["energy_pj"], t["energy_pj"]), _ratio(b["cycles"], t["cycles"])])
     lines += _table(["layer", "tiles", "array ops", "cycles", "latency", "energy", "PE eff",
                      "run eff", "baseline E", "E gain", "speed-up"], rows)
-    lines += ["", f"energy per inference {_uj(t['energy_pj'])}, latency "
+    lines += ["", f"modelled layers: energy per inference {_uj(t['energy_pj'])}, latency "
               f"{_seconds(t['latency_s'])}, {t['inferences_per_s']:.4g} inferences/s, "
               f"{t['tops_per_w']:.4g} TOPS/W (2 x {t['spatial_macs']:,} spatial MACs), "
               f"area {report['area']['total_mm2']:.4g} mm2",
@@ -82,3 +87,15 @@ def format_report(report):
                      f"{p['source']}" + (f" [{p['note']}]" if p["note"] else ""))
     lines += ["", "assumptions: " + "; ".join(report["assumptions"])]
     return "\n".join(lines)
+
+
+def build_report_files(config):
+    """``energy.json`` and ``energy.txt`` for a build: LeNet-5's conv layers that fit the
+    build's limits, digital PEs (the generated RTL), 32 nm, the build's own memories."""
+    from .components import load_library
+    from .energy import EnergyModel
+    from .golden.networks import get_network
+
+    report = EnergyModel(config, load_library()).report(get_network(BUILD_NETWORK))
+    return {"energy.json": (json.dumps(report, indent=2) + "\n").encode(),
+            "energy.txt": (format_report(report) + "\n").encode()}
