@@ -320,8 +320,10 @@ class EnergyModel:
                 return f"{what} {value} exceed this build's limit {limit}"
         return None
 
-    def report(self, network):
-        """The whole report (JSON-ready dict) of ``network`` on this build."""
+    def report(self, network, require_layers=True):
+        """The whole report (JSON-ready dict) of ``network`` on this build. A network none of
+        whose layers fit is an error, or with ``require_layers`` False a report of the area
+        alone (``totals`` and ``baseline`` None)."""
         c = self.config
         layers, not_modelled = [], []
         for layer in network.layers:
@@ -332,9 +334,18 @@ class EnergyModel:
                 not_modelled.append({"name": layer.name, "kind": layer.kind,
                                      "spatial_macs": layer_counts(layer)["spatial_macs"]
                                      if layer.kind != "pool" else 0, "reason": reason})
-        if not layers:
+        if not layers and require_layers:
+            reasons = [n["reason"] for n in not_modelled if n["kind"] == "conv"]
             raise ModelError(f"no conv layer of network {network.name!r} fits this build "
-                             f"({not_modelled[0]['reason']})")
+                             f"({reasons[0] if reasons else 'it has none'})")
+        area = self.area()
+        header = {"fdagen_version": __version__, "network": network.name,
+                  "pe_kind": self.pe_kind, "node_nm": self.node_nm, "config": c.parameters(),
+                  "command": c.command(), "assumptions": list(ASSUMPTIONS)}
+        if not layers:
+            return {**header, "layers": [], "not_modelled": not_modelled, "totals": None,
+                    "energy_by_component": {}, "area": area, "baseline": None,
+                    "library": self._provenance(area, [])}
         energy_pj = sum(layer["energy_pj"] for layer in layers)
         cycles = sum(layer["cycles"]["cycles"] for layer in layers)
         bound = sum(layer["bound_cycles"] for layer in layers)
@@ -349,19 +360,8 @@ class EnergyModel:
             entry["share"] = entry["pj"] / energy_pj
         base_energy = sum(layer["baseline"]["energy_pj"] for layer in layers)
         base_cycles = sum(layer["baseline"]["cycles"] for layer in layers)
-        used = sorted({name.split(":")[0] for layer in layers for part in
-                       list(layer["energy"].values()) + list(layer["baseline"]["energy"].values())
-                       for name in part["source"]} |
-                      {name.split(":")[0] for part in self.area()["components"].values()
-                       for name in part["source"]})
         return {
-            "fdagen_version": __version__,
-            "network": network.name,
-            "pe_kind": self.pe_kind,
-            "node_nm": self.node_nm,
-            "config": c.parameters(),
-            "command": c.command(),
-            "assumptions": list(ASSUMPTIONS),
+            **header,
             "layers": layers,
             "not_modelled": not_modelled,
             "totals": {
@@ -375,7 +375,7 @@ class EnergyModel:
                 "pe_efficiency": bound / cycles,
             },
             "energy_by_component": by_component,
-            "area": self.area(),
+            "area": area,
             "baseline": {
                 "description": "spatial-domain array with the same multiplier budget",
                 "multipliers": 2 * c.pes,
@@ -387,5 +387,13 @@ class EnergyModel:
                 "energy_ratio": base_energy / energy_pj,
                 "latency_ratio": base_cycles / cycles,
             },
-            "library": {name: self.library[name].provenance() for name in used},
+            "library": self._provenance(area, layers),
         }
+
+    def _provenance(self, area, layers):
+        """Every library entry behind a number of the report, with its provenance."""
+        parts = [part for layer in layers for part in
+                 list(layer["energy"].values()) + list(layer["baseline"]["energy"].values())]
+        parts += list(area["components"].values())
+        used = sorted({name.split(":")[0] for part in parts for name in part["source"]})
+        return {name: self.library[name].provenance() for name in used}

@@ -45,6 +45,11 @@ def format_report(report):
     c, t, b = report["config"], report["totals"], report["baseline"]
     lines = [f"{report['network']} on {c['pes']} {report['pe_kind']} PEs, N = {c['fft_size']}, "
              f"{report['node_nm']:g} nm, {c['clock_mhz']:g} MHz   ({report['command']})", ""]
+    if t is None:
+        lines += [f"no layer of {report['network']} fits this build: energy and latency not "
+                  f"modelled; area {report['area']['total_mm2']:.4g} mm2", ""]
+        lines += _area_lines(report["area"]) + _tail_lines(report)
+        return "\n".join(lines)
     rows = []
     for layer in report["layers"]:
         base = layer["baseline"]
@@ -70,12 +75,19 @@ def format_report(report):
             for name, e in sorted(report["energy_by_component"].items(),
                                   key=lambda kv: -kv[1]["pj"])]
     lines += _table(["energy by component", "energy", "share", "library entries"], rows)
-    area = report["area"]
+    lines += [""] + _area_lines(report["area"]) + _tail_lines(report)
+    return "\n".join(lines)
+
+
+def _area_lines(area):
     rows = [[name, p["count"], f"{p['um2'] / 1e6:.4g}",
              f"{100 * p['um2'] / area['total_um2']:.1f} %", _sources(p)]
             for name, p in sorted(area["components"].items(), key=lambda kv: -kv[1]["um2"])]
-    lines += [""] + _table(["area by component", "count", "mm2", "share", "library entries"],
-                           rows)
+    return _table(["area by component", "count", "mm2", "share", "library entries"], rows)
+
+
+def _tail_lines(report):
+    lines = []
     if report["not_modelled"]:
         lines += ["", "not modelled: " + "; ".join(
             f"{n['name']} ({n['reason']}" + (f", {n['spatial_macs']:,} MACs" if n["spatial_macs"]
@@ -86,7 +98,7 @@ def format_report(report):
         lines.append(f"  {name}: {p['value']:g} {p['unit']} at {p['node_nm']:g} nm, "
                      f"{p['source']}" + (f" [{p['note']}]" if p["note"] else ""))
     lines += ["", "assumptions: " + "; ".join(report["assumptions"])]
-    return "\n".join(lines)
+    return lines
 
 
 def build_report_files(config):
@@ -96,6 +108,7 @@ def build_report_files(config):
     from .energy import EnergyModel
     from .golden.networks import get_network
 
-    report = EnergyModel(config, load_library()).report(get_network(BUILD_NETWORK))
+    report = EnergyModel(config, load_library()).report(get_network(BUILD_NETWORK),
+                                                        require_layers=False)
     return {"energy.json": (json.dumps(report, indent=2) + "\n").encode(),
             "energy.txt": (format_report(report) + "\n").encode()}

@@ -296,3 +296,13 @@ def test_build_report_matches_fdagen_energy_on_the_same_build():
     report = json.loads(files["energy.json"])
     assert report == json.loads(json.dumps(EnergyModel(config, LIBRARY).report(lenet5())))
     assert files["energy.txt"].decode().startswith("lenet5 on 16 digital PEs")
+
+
+def test_build_report_when_no_layer_fits():
+    from fdagen.energy_report import build_report_files
+
+    files = build_report_files(AcceleratorConfig(pes=6, fft_size=4, max_size=8))
+    report = json.loads(files["energy.json"])
+    assert report["layers"] == [] and report["totals"] is None
+    assert report["area"]["total_mm2"] > 0
+    assert b"no layer of lenet5 fits this build" in files["energy.txt"]

@@ -1,0 +1,116 @@
+"""Energy model figures for BENCHMARKS.md: LeNet-5 and AlexNet at P = 64, and a sweep.
+
+    .venv/bin/python bench/energy.py [--pes 64] [--sweep-out DIR] [--jobs 2] [--json FILE]
+
+Prints, per network: the FFT size the model picks (least energy), per-layer latency, energy,
+PE efficiency and the spatial-baseline ratios, the energy breakdown by component, the area,
+and the totals; then times the design-space sweep that ``fdagen explore`` runs (7 PE counts x
+4 FFT sizes x 2 data widths x 2 PE kinds = 112 configurations per network), once in one process
+and once with ``--jobs`` workers, in the same run. Everything is analytic: reruns give the same
+numbers; only the wall times vary with the machine's load.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from fdagen.build import write_output_directory
+from fdagen.components import load_library
+from fdagen.energy import EnergyModel, choose_fft_size, network_config
+from fdagen.explore import pareto, render_outputs, run_sweep, sweep_points
+from fdagen.golden.networks import get_network
+
+SWEEP = {"pes": [8, 16, 32, 64, 128, 256, 512], "fft_size": [8, 16, 32, 64],
+         "data_width": [12, 16], "pe_kind": ["digital", "reram"]}
+
+
+def network_tables(name, pes, library):
+    network = get_network(name)
+    fft_size = choose_fft_size(network, pes, library)
+    report = EnergyModel(network_config(network, pes, fft_size), library).report(network)
+    t, b = report["totals"], report["baseline"]
+    print(f"\n### {name}, P = {pes}, digital PEs, N = {fft_size} (least energy), 32 nm, "
+          f"100 MHz\n")
+    print(f"`fdagen energy --pes {pes} --net {name}`\n")
+    print("| layer | tiles | cycles | latency | energy | PE eff. (layer / run) | "
+          "baseline energy | baseline / FDA energy | baseline / FDA cycles |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for layer in report["layers"]:
+        lb = layer["baseline"]
+        print(f"| {layer['name']} | {layer['tiles']} | {layer['cycles']['cycles']:,} | "
+              f"{layer['latency_s'] * 1e3:.3f} ms | {layer['energy_pj'] / 1e6:.4g} uJ | "
+              f"{layer['pe_efficiency']:.3f} / {layer['pe_efficiency_run']:.3f} | "
+              f"{lb['energy_pj'] / 1e6:.4g} uJ | {lb['energy_pj'] / layer['energy_pj']:.3f} | "
+              f"{lb['cycles'] / layer['cycles']['cycles']:.3f} |")
+    print(f"| **total** | | {t['cycles']:,} | {t['latency_s'] * 1e3:.3f} ms | "
+          f"**{t['energy_pj'] / 1e6:.4g} uJ** | {t['pe_efficiency']:.3f} | "
+          f"{b['energy_pj'] / 1e6:.4g} uJ | **{b['energy_ratio']:.3f}** | "
+          f"{b['latency_ratio']:.3f} |")
+    print(f"\nEnergy per inference {t['energy_pj'] / 1e6:.4g} uJ, "
+          f"{t['inferences_per_s']:.4g} inferences/s, {t['tops_per_w']:.3g} TOPS/W "
+          f"(baseline {b['tops_per_w']:.3g}), area {report['area']['total_mm2']:.4g} mm2.\n")
+    print("| component | energy | share | library entries |")
+    print("|---|---|---|---|")
+    for part, entry in sorted(report["energy_by_component"].items(), key=lambda kv: -kv[1]["pj"]):
+        print(f"| {part} | {entry['pj'] / 1e6:.4g} uJ | {100 * entry['share']:.1f} % | "
+              f"{', '.join(s.split(':')[0] for s in entry['source'])} |")
+    print("\n| area component | mm2 | share |")
+    print("|---|---|---|")
+    area = report["area"]
+    for part, entry in sorted(area["components"].items(), key=lambda kv: -kv[1]["um2"]):
+        print(f"| {part} | {entry['um2'] / 1e6:.4g} | {100 * entry['um2'] / area['total_um2']:.1f} % |")
+    return report
+
+
+def sweep(name, jobs, out):
+    network = get_network(name)
+    points = sweep_points(*SWEEP.values())
+    start = time.perf_counter()
+    serial = run_sweep(network, points)
+    one = time.perf_counter() - start
+    start = time.perf_counter()
+    rows = run_sweep(network, points, jobs=jobs)
+    many = time.perf_counter() - start
+    assert rows == serial
+    pareto(rows)
+    feasible = [r for r in rows if "infeasible" not in r]
+    front = sorted((r for r in feasible if r["pareto"]), key=lambda r: r["energy_per_inference_uj"])
+    print(f"\n{name}: {len(points)} configurations ({len(feasible)} feasible), "
+          f"{one:.2f} s in one process, {many:.2f} s with {jobs} workers "
+          f"({one / many:.2f}x, same run); Pareto set ({len(front)}):\n")
+    print("| P | N | width | PE kind | energy/inference | latency | area | TOPS/W |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in front:
+        print(f"| {r['pes']} | {r['fft_size']} | {r['data_width']} | {r['pe_kind']} | "
+              f"{r['energy_per_inference_uj']:.4g} uJ | {r['latency_s'] * 1e3:.4g} ms | "
+              f"{r['area_mm2']:.4g} mm2 | {r['tops_per_w']:.3g} |")
+    if out:
+        write_output_directory(render_outputs(network, rows, SWEEP, None, 32),
+                               Path(out) / name, force=True)
+    return {"configurations": len(points), "feasible": len(feasible),
+            "seconds_one_process": one, "seconds_workers": many, "workers": jobs,
+            "pareto": front}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pes", type=int, default=64)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--sweep-out", metavar="DIR", help="also write explore outputs here")
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args()
+    library = load_library()
+    results = {}
+    for name in ("lenet5", "alexnet"):
+        results[name] = {"report": network_tables(name, args.pes, library)}
+    for name in ("lenet5", "alexnet"):
+        results[name]["sweep"] = sweep(name, args.jobs, args.sweep_out)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
