@@ -8,6 +8,7 @@ together; the plot shows energy against latency with area as the marker size.
 """
 
 import csv
+import functools
 import io
 import itertools
 import json
@@ -24,6 +25,10 @@ CSV_COLUMNS = ("pes", "fft_size", "data_width", "pe_kind", "energy_per_inference
                "baseline_energy_ratio", "baseline_latency_ratio", "pareto")
 
 
+#: One parse of a library file per process, not one per point.
+_library = functools.lru_cache(maxsize=None)(load_library)
+
+
 def sweep_points(pes, fft_sizes, data_widths, pe_kinds):
     """The product, as ``(pes, fft_size, data_width, pe_kind)`` tuples in a fixed order."""
     return list(itertools.product(pes, fft_sizes, data_widths, pe_kinds))
@@ -38,7 +43,7 @@ def evaluate(network, point, library_file=None, node_nm=32):
                                 spectrum_width=data_width)
     except ModelError as error:
         return {**row, "infeasible": str(error)}
-    report = EnergyModel(config, load_library(library_file), pe_kind, node_nm).report(network)
+    report = EnergyModel(config, _library(library_file), pe_kind, node_nm).report(network)
     t, b = report["totals"], report["baseline"]
     return {**row, "energy_per_inference_uj": t["energy_per_inference_uj"],
             "latency_s": t["latency_s"], "inferences_per_s": t["inferences_per_s"],
