@@ -5,7 +5,7 @@
     .venv/bin/python bench/accelerator.py --pes 16 --json out.json
 
 Every figure comes from the generated Verilog (`fdagen build` output) run under cocotb
-(`fdagen.simulate.run_rtl`): LeNet-5 conv1 then conv2, back to back, on test digit 0 with shifts
+(`fdagen.flows.simulate.run_rtl`): LeNet-5 conv1 then conv2, back to back, on test digit 0 with shifts
 calibrated on 16 training images, ideal host (no input gaps, no output backpressure). Cycle
 counts are the accelerator's own perf counters; the bench checks each layer bit-exact against
 the golden model and that Icarus and Verilator report identical counters.
@@ -30,11 +30,11 @@ import time
 
 import numpy as np
 
-from fdagen.accelerator_build import render_accelerator
-from fdagen.build import verilog_sources, write_output_directory
-from fdagen.config import AcceleratorConfig
-from fdagen.simulate import lenet5_jobs, run_rtl
-from fdagen.synth import run_synthesis
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.emit.accelerator import render_accelerator
+from fdagen.emit.outdir import verilog_sources, write_output_directory
+from fdagen.flows.simulate import lenet5_jobs, run_rtl
+from fdagen.flows.synth import run_synthesis
 
 LAYER_NAMES = ("conv1", "conv2")
 

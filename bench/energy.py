@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from fdagen.build import write_output_directory
-from fdagen.components import load_library
-from fdagen.energy import EnergyModel, choose_fft_size, network_config
-from fdagen.explore import pareto, render_outputs, run_sweep, sweep_points
+from fdagen.emit.outdir import write_output_directory
 from fdagen.golden.networks import get_network
+from fdagen.model.components import load_library
+from fdagen.model.energy import EnergyModel, choose_fft_size, network_config
+from fdagen.model.explore import pareto, render_outputs, run_sweep, sweep_points
 
 SWEEP = {"pes": [8, 16, 32, 64, 128, 256, 512], "fft_size": [8, 16, 32, 64],
          "data_width": [12, 16], "pe_kind": ["digital", "reram"]}

@@ -15,10 +15,11 @@ import tempfile
 
 import numpy as np
 
-from fdagen.build import BlockConfig, render_block, write_output_directory
+from fdagen.emit.block import BlockConfig, render_block
+from fdagen.emit.outdir import write_output_directory
+from fdagen.flows.synth import run_synthesis
 from fdagen.golden.fft import FFTFormat, fft_fixed
 from fdagen.golden.fixedpoint import quantize
-from fdagen.synth import run_synthesis
 
 SIZES = (16, 64, 256)
 WIDTHS = (12, 14, 16, 18, 20)

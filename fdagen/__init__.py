@@ -1,6 +1,7 @@
 """fdagen: a generator of frequency-domain CNN accelerators (FDA-style) in Amaranth HDL."""
 
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 try:
     __version__ = _version("fdagen")

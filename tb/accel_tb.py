@@ -18,7 +18,8 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from ..accelerator import COUNTERS
+from fdagen.arch.fields import COUNTERS
+
 from .streams import StreamDriver, StreamMonitor
 
 

@@ -1,6 +1,6 @@
 """cocotb sign-off of a generated block (`fdagen build` output) against the golden model.
 
-Configuration comes as JSON in ``FDAGEN_TB_CONFIG``: the :class:`fdagen.build.BlockConfig`
+Configuration comes as JSON in ``FDAGEN_TB_CONFIG``: the :class:`fdagen.emit.block.BlockConfig`
 fields, ``frames`` (random frames or tiles, before the adversarial ones), ``gaps`` and
 ``stalls`` (pause probabilities of the driver and the monitor) and ``seed``. Every output word
 must equal the golden model's, in the block's stream order, with ``last`` where it belongs.
@@ -14,10 +14,11 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from fdagen.build import BlockConfig
-from fdagen.fft2d import FFT2D
+from fdagen.emit.block import BlockConfig
+from fdagen.gateware.fft.fft2d import FFT2D
+from fdagen.gateware.fft.ifft2d import IFFT2D
 from fdagen.golden.fft import fft2d_real_fixed, fft_fixed, ifft2d_half_fixed
-from fdagen.ifft2d import IFFT2D
+
 from .streams import StreamDriver, StreamMonitor, pack, unpack
 
 BLOCK_FIELDS = ("block", "fft_size", "data_width", "twiddle_width", "scaling", "rounding",

@@ -19,6 +19,8 @@ def sample(params, every=3):
 
 @pytest.fixture
 def rng(request):
-    """A NumPy generator seeded from the test's name, so each test is reproducible."""
-    seed = sum(map(ord, request.node.nodeid)) % (2 ** 32)
+    """A NumPy generator seeded from the test's file name and name, so each test is reproducible
+    and keeps its data when its file moves between the test folders."""
+    node = f"tests/{request.node.path.name}::{request.node.name}"
+    seed = sum(map(ord, node)) % (2 ** 32)
     return np.random.default_rng(seed)

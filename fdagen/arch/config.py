@@ -1,0 +1,272 @@
+"""Build-time configuration of the accelerator (what ``fdagen build --pes P`` generates).
+
+Every knob of the generated top is a field of :class:`AcceleratorConfig`; the derived sizes
+(lanes, memory depths, widths) are properties, so the RTL, the manifest, the host-side
+descriptor packer and the cycle model all read them from one place.
+
+Array geometry
+--------------
+The ``P`` PEs form ``bin_lanes`` (``L``) bin lanes times ``J = P / L`` output-channel slots;
+PE ``p = j * L + l``. Each array operation feeds lane ``l`` the input-spectrum value of bin
+``k = step * L + l`` of one input channel (broadcast to the lane's ``J`` PEs: reuse across output
+channels), and PE ``(l, j)`` multiplies it by its weight of output channel ``m = g * J + j``. A
+layer with ``M`` output channels takes ``G = ceil(M / J)`` channel groups; each group sweeps the
+``U / L`` bin steps, each step ``C`` operations of two cycles. With ``M < P``, ``L > 1`` keeps the
+PEs busy on several bins at once.
+
+Forward FFT lanes (``fft_lanes``) take whole tiles in turn (tile ``t`` on lane ``t mod LF``), so a
+one-channel layer still gains from them. Inverse FFT lanes (``ifft_lanes``) take output-channel
+slots (slot ``j`` on lane ``j mod LI``), each with its own overlap-add bank, so lanes never
+collide. The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py``).
+"""
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+from fdagen.golden.fft import FFT2DFormat, check_fft_size
+from fdagen.golden.fixedpoint import check_rounding, check_width
+from fdagen.golden.pipeline import accumulator_width
+
+__all__ = ["AcceleratorConfig", "default_bin_lanes"]
+
+#: The accelerator's 2-D blocks hold 2 N (N/2 + 1)-word transposes; 64 keeps a lane small.
+MAX_ACCELERATOR_FFT_SIZE = 64
+
+
+def default_bin_lanes(pes, fft_size):
+    """Largest power of two ``<= max(1, P // 16)`` that divides ``P`` and ``N``."""
+    lanes = 1
+    while lanes * 2 <= max(1, pes // 16) and pes % (lanes * 2) == 0 and lanes * 2 <= fft_size:
+        lanes *= 2
+    return lanes
+
+
+def _check_int(name, value, low, high):
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, not {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, not {value!r}")
+    return value
+
+
+def _pow2_at_least(value):
+    return 1 << max(0, (value - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class AcceleratorConfig:
+    """One accelerator configuration. ``None`` lane counts take the defaults.
+
+    Members
+    -------
+    pes : int
+        Processing elements ``P`` (any value from 1).
+    fft_size : int
+        ``N`` of every tile transform (a power of two, 4..64).
+    data_width, twiddle_width, weight_width, spectrum_width, bias_width : int
+        As :class:`fdagen.golden.pipeline.FixedFormat`; the FFT keeps ``data_width`` words.
+    rounding : str
+        ``truncate``, ``half_up`` or ``convergent`` at every place that drops bits.
+    bin_lanes : int or None
+        ``L``: a power of two dividing ``P`` and ``N``; default :func:`default_bin_lanes`.
+    fft_lanes, ifft_lanes : int or None
+        Forward/inverse 2-D transform lanes; defaults ``L`` and ``min(J, 2 L + 1)``.
+    max_channels, max_out_channels : int
+        Largest ``C`` and ``M`` a layer may have (size the weight and buffer memories).
+    max_size : int
+        Largest padded input extent ``H + 2p`` (and ``W + 2p``).
+    clock_mhz : float
+        Target clock for the constraint files.
+    """
+
+    pes: int = 64
+    fft_size: int = 8
+    data_width: int = 16
+    twiddle_width: int = 16
+    weight_width: int = 16
+    spectrum_width: int = 16
+    bias_width: int = 32
+    rounding: str = "convergent"
+    bin_lanes: int = None
+    fft_lanes: int = None
+    ifft_lanes: int = None
+    max_channels: int = 16
+    max_out_channels: int = 16
+    max_size: int = 32
+    clock_mhz: float = 100.0
+
+    def __post_init__(self):
+        _check_int("PE count", self.pes, 1, 4096)
+        check_fft_size("FFT size", self.fft_size, 4, MAX_ACCELERATOR_FFT_SIZE)
+        check_width("data width", self.data_width, 4, 24)
+        check_width("twiddle width", self.twiddle_width, 4, 24)
+        check_width("weight width", self.weight_width, 4, 24)
+        check_width("spectrum width", self.spectrum_width, 4, 24)
+        check_width("bias width", self.bias_width, 4, 48)
+        check_rounding("rounding", self.rounding)
+        _check_int("max channels", self.max_channels, 1, 1024)
+        _check_int("max output channels", self.max_out_channels, 1, 1024)
+        _check_int("max padded input size", self.max_size, 1, 4096)
+        if isinstance(self.clock_mhz, bool) or not isinstance(self.clock_mhz, (int, float)) \
+                or not 1 <= self.clock_mhz <= 1000:
+            raise ValueError(f"clock must be between 1 and 1000 MHz, not {self.clock_mhz!r}")
+        if self.bin_lanes is None:
+            object.__setattr__(self, "bin_lanes", default_bin_lanes(self.pes, self.fft_size))
+        lanes = _check_int("bin lanes", self.bin_lanes, 1, self.fft_size)
+        if lanes & (lanes - 1) or self.pes % lanes or self.fft_size % lanes:
+            raise ValueError(f"bin lanes must be a power of two dividing the PE count "
+                             f"{self.pes} and the FFT size {self.fft_size}, not {lanes}")
+        if self.fft_lanes is None:
+            object.__setattr__(self, "fft_lanes", self.bin_lanes)
+        _check_int("FFT lanes", self.fft_lanes, 1, 64)
+        if self.ifft_lanes is None:
+            object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
+        _check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
+        if self.accumulator_width > 62:
+            raise ValueError(f"accumulator width must be at most 62 bits, not "
+                             f"{self.accumulator_width}")
+
+    # -- geometry ------------------------------------------------------------------------------
+    @property
+    def slots(self):
+        """``J``: output-channel slots (PEs per bin lane)."""
+        return self.pes // self.bin_lanes
+
+    @property
+    def unique_bins(self):
+        """``U = N (N/2 + 1)``."""
+        return self.fft_size * (self.fft_size // 2 + 1)
+
+    @property
+    def bin_steps(self):
+        """``U / L``: array operations per input channel and channel group."""
+        return self.unique_bins // self.bin_lanes
+
+    @property
+    def max_groups(self):
+        """Most output-channel groups ``G = ceil(M / J)``."""
+        return -(-self.max_out_channels // self.slots)
+
+    @property
+    def slots_per_ifft_lane(self):
+        return -(-self.slots // self.ifft_lanes)
+
+    @property
+    def stages(self):
+        return self.fft_size.bit_length() - 1
+
+    # -- widths --------------------------------------------------------------------------------
+    @property
+    def accumulator_width(self):
+        return accumulator_width(self.data_width, self.weight_width, self.max_channels)
+
+    @property
+    def oaa_width(self):
+        """Overlap-add words: the IFFT output plus the worst case of N overlaps per axis (T = 1)."""
+        return self.spectrum_width + 2 * self.stages
+
+    @property
+    def weight_beat_width(self):
+        return max(2 * self.weight_width, self.bias_width)
+
+    def forward_format(self):
+        """Widths of the forward 2-D FFT (its schedules come from each layer's descriptor)."""
+        return FFT2DFormat(self.fft_size, self.data_width, self.twiddle_width, "per_stage",
+                           "per_stage", self.rounding)
+
+    def inverse_format(self):
+        return FFT2DFormat(self.fft_size, self.spectrum_width, self.twiddle_width, "per_stage",
+                           "per_stage", self.rounding, inverse=True)
+
+    # -- memories ------------------------------------------------------------------------------
+    @property
+    def fmap_pitch(self):
+        """Row pitch of the input feature-map buffer (a power of two >= ``max_size``)."""
+        return _pow2_at_least(self.max_size)
+
+    @property
+    def fmap_channel_stride(self):
+        return self.max_size * self.fmap_pitch
+
+    @property
+    def fmap_depth(self):
+        return self.max_channels * self.fmap_channel_stride
+
+    @property
+    def spectrum_depth(self):
+        """Words per (FFT lane, bin lane) bank: two tiles of ``C_max`` channels."""
+        return 2 * self.max_channels * self.bin_steps
+
+    @property
+    def weight_depth(self):
+        """Weight words per PE: ``G_max * U/L * C_max``."""
+        return self.max_groups * self.bin_steps * self.max_channels
+
+    @property
+    def output_spectrum_depth(self):
+        """Accumulated-spectrum words per PE: two tiles of ``G_max`` groups."""
+        return 2 * self.max_groups * self.bin_steps
+
+    @property
+    def oaa_extent(self):
+        """Rows of one output channel's overlap-add plane: ``max_size + N - 1``."""
+        return self.max_size + self.fft_size - 1
+
+    @property
+    def oaa_pitch(self):
+        return _pow2_at_least(self.oaa_extent)
+
+    @property
+    def oaa_channel_stride(self):
+        return self.oaa_extent * self.oaa_pitch
+
+    @property
+    def oaa_depth(self):
+        """Words per IFFT lane bank: its output channels' overlap-add planes."""
+        return self.max_groups * self.slots_per_ifft_lane * self.oaa_channel_stride
+
+    # -- reporting -----------------------------------------------------------------------------
+    @property
+    def top(self):
+        return f"fdagen_accel_p{self.pes}_n{self.fft_size}"
+
+    def parameters(self):
+        """Given and defaulted parameters, as a JSON-ready dict (canonical field order)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def derived(self):
+        return {
+            "slots": self.slots, "unique_bins": self.unique_bins, "bin_steps": self.bin_steps,
+            "max_groups": self.max_groups, "accumulator_width": self.accumulator_width,
+            "oaa_width": self.oaa_width, "weight_beat_width": self.weight_beat_width,
+            "memories": {
+                "fmap": {"banks": 1, "read_ports": self.fft_lanes, "depth": self.fmap_depth,
+                         "width": self.data_width},
+                "spectrum": {"banks": self.fft_lanes * self.bin_lanes,
+                             "depth": self.spectrum_depth, "width": 2 * self.data_width},
+                "weights": {"banks": self.pes, "depth": self.weight_depth,
+                            "width": 2 * self.weight_width},
+                "output_spectrum": {"banks": self.pes, "depth": self.output_spectrum_depth,
+                                    "width": 2 * self.accumulator_width},
+                "overlap_add": {"banks": self.ifft_lanes, "depth": self.oaa_depth,
+                                "width": self.oaa_width},
+                "bias": {"banks": 1, "depth": self.max_out_channels, "width": self.bias_width},
+            },
+        }
+
+    def command(self):
+        """The canonical ``fdagen build`` command line for this configuration."""
+        flags = {"pes": "--pes", "fft_size": "--fft-size", "data_width": "--data-width",
+                 "twiddle_width": "--twiddle-width", "weight_width": "--weight-width",
+                 "spectrum_width": "--spectrum-width", "bias_width": "--bias-width",
+                 "rounding": "--rounding", "bin_lanes": "--bin-lanes", "fft_lanes": "--fft-lanes",
+                 "ifft_lanes": "--ifft-lanes", "max_channels": "--max-channels",
+                 "max_out_channels": "--max-out-channels", "max_size": "--max-size",
+                 "clock_mhz": "--clock"}
+        return "fdagen build " + " ".join(f"{flags[k]} {v:g}" if isinstance(v, float)
+                                          else f"{flags[k]} {v}"
+                                          for k, v in asdict(self).items())
+
+    @staticmethod
+    def log2(value):
+        return int(math.log2(value))

@@ -1,0 +1,113 @@
+"""The one table of the layer descriptor's fields and the performance counters.
+
+Everything that names a descriptor word or a counter reads it from here: the RTL's register
+layout (:func:`fdagen.gateware.accel.layer.LayerShape`), the host's packing
+(:class:`fdagen.host.descriptor.LayerDescriptor`), the manifest, the Verilog header and the
+counter documentation. Add a field or a counter here and every one of them follows.
+
+Descriptor
+----------
+One 32-bit word per :data:`DESCRIPTOR` entry, in table order. ``bits`` is the width the RTL
+keeps (an integer, 0 for a word the RTL checks nothing of and drops, or ``"stages"`` for a per-stage FFT schedule of ``log2 N`` bits, bit ``i`` =
+stage ``i``). The derived loop bounds (tiles per axis, output size, channel groups) are computed
+by the host so that the RTL needs no dividers.
+
+Counters
+--------
+One 32-bit word per :data:`COUNTER_TABLE` entry, in table order, after the layer's last output
+pixel. ``scheduled`` counters are fixed by the controller's loop nest for any data, gaps and
+backpressure (:meth:`fdagen.arch.schedule.LayerSchedule.scheduled_counts`); the others depend
+on timing.
+"""
+
+from typing import NamedTuple
+
+__all__ = ["Field", "Counter", "DESCRIPTOR", "FIELDS", "COUNTER_TABLE", "COUNTERS",
+           "SCHEDULED_COUNTERS", "MAX_SHIFT", "WORD_BITS"]
+
+#: Width of a descriptor word and of a counter word.
+WORD_BITS = 32
+
+#: Largest right shift the requantizers take (the shift fields are 6 bits).
+MAX_SHIFT = 63
+
+
+class Field(NamedTuple):
+    """One descriptor word: its name, what it holds, and the bits the RTL keeps."""
+    name: str
+    meaning: str
+    bits: object
+
+
+class Counter(NamedTuple):
+    """One counter word: its name, what it counts, and whether the schedule fixes it."""
+    name: str
+    meaning: str
+    scheduled: bool
+
+
+DESCRIPTOR = (
+    Field("channels", "input channels C", 16),
+    Field("out_channels", "output channels M", 16),
+    Field("height", "input height H (unpadded)", 16),
+    Field("width", "input width W (unpadded)", 16),
+    Field("kernel", "kernel size K", 16),
+    Field("stride", "stride s", 16),
+    Field("padding", "zero padding p", 16),
+    Field("fft_size", "FFT size N (the build's; checked by the host, not kept)", 0),
+    Field("tile", "tile size T, T + K - 1 <= N", 16),
+    Field("tiles_y", "tiles down the padded map", 16),
+    Field("tiles_x", "tiles across the padded map", 16),
+    Field("tiles", "tiles B_t = tiles_y * tiles_x", 32),
+    Field("out_height", "output height", 16),
+    Field("out_width", "output width", 16),
+    Field("groups", "output-channel groups G = ceil(M / J)", 16),
+    Field("spectrum_shift", "right shift of the accumulated spectrum", 6),
+    Field("output_shift", "right shift of the overlap-added output plus bias", 6),
+    Field("relu", "1: ReLU on the output", 1),
+    Field("fwd_row_schedule", "forward row FFT stage shifts", "stages"),
+    Field("fwd_column_schedule", "forward column FFT stage shifts", "stages"),
+    Field("inv_column_schedule", "inverse column FFT stage shifts", "stages"),
+    Field("inv_row_schedule", "inverse row FFT stage shifts", "stages"),
+)
+
+#: Descriptor field names in stream order.
+FIELDS = tuple(field.name for field in DESCRIPTOR)
+
+COUNTER_TABLE = (
+    Counter("cycles", "clock cycles from the first descriptor word to the last output pixel",
+            False),
+    Counter("load_cycles", "cycles loading weights and pixels (the two streams concurrently)",
+            False),
+    Counter("run_cycles", "cycles from the first tile transform to the last overlap-add", False),
+    Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel", False),
+    Counter("pe_busy_cycles", "cycles the PEs compute: the PE kind's issue interval per array "
+            "operation", True),
+    Counter("mac_operations", "array operations, each one complex MAC on every PE", True),
+    Counter("pe_stall_fft", "run cycles the array waits for a tile's input spectra", False),
+    Counter("pe_stall_ifft", "run cycles the array waits for a free output-spectrum slot", False),
+    Counter("fft_frames", "2-D FFTs (one per tile and input channel)", True),
+    Counter("ifft_frames", "2-D IFFTs (one per tile and output channel)", True),
+    Counter("fmap_writes", "feature-map buffer writes (input pixels)", True),
+    Counter("fmap_reads", "feature-map buffer reads (tile pixels inside the map)", True),
+    Counter("weight_writes", "PE weight-memory writes (spectral weights)", True),
+    Counter("weight_reads", "PE weight-memory reads (one per PE and operation)", True),
+    Counter("spectrum_writes", "input-spectrum buffer writes (bins)", True),
+    Counter("spectrum_reads", "input-spectrum buffer reads (one per bin lane and operation)",
+            True),
+    Counter("output_spectrum_writes", "output-spectrum buffer writes (one per PE and finished "
+            "sum)", True),
+    Counter("output_spectrum_reads", "output-spectrum buffer reads (IFFT inputs)", True),
+    Counter("oaa_reads", "overlap-add buffer reads (accumulate and drain)", True),
+    Counter("oaa_writes", "overlap-add buffer writes", True),
+    Counter("bias_writes", "bias memory writes", True),
+    Counter("output_pixels", "output pixels sent", True),
+    Counter("output_stall_cycles", "cycles an output pixel waited for the consumer "
+            "(backpressure)", False),
+)
+
+#: ``(name, meaning)`` of every counter, in stream order.
+COUNTERS = tuple((counter.name, counter.meaning) for counter in COUNTER_TABLE)
+
+#: Names of the counters the schedule fixes.
+SCHEDULED_COUNTERS = tuple(counter.name for counter in COUNTER_TABLE if counter.scheduled)

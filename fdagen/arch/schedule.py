@@ -1,0 +1,116 @@
+"""The loop nest the accelerator's controller runs for one conv layer, as counts.
+
+One source for the RTL's schedule-determined perf counters, the utilisation bound and the
+cost models built on them: :class:`LayerSchedule` needs only the build
+(:class:`fdagen.arch.config.AcceleratorConfig`), the layer's tiling and its channel counts, no data
+and no quantization. The controller's loop nest (``fdagen.gateware.accel.mac``): tiles ``t`` (raster
+order), output-channel groups ``g < G = ceil(M / J)``, bin steps ``< U / L``, input channels
+``c`` innermost; each step is one array operation of two cycles in which every PE reads its
+weight and all ``L`` bin lanes read the input spectrum. The FFT runs once per (tile, c), the
+IFFT once per (tile, m).
+"""
+
+import math
+from dataclasses import dataclass
+
+from fdagen.golden.tiling import Tiling
+
+__all__ = ["LayerSchedule"]
+
+
+@dataclass(frozen=True)
+class LayerSchedule:
+    """One layer on one build: ``config`` (AcceleratorConfig), ``tiling`` (2-D
+    :class:`~fdagen.golden.tiling.Tiling` with the build's FFT size), ``C`` and ``M``."""
+
+    config: object
+    tiling: Tiling
+    channels: int
+    out_channels: int
+
+    def __post_init__(self):
+        if self.tiling.dims != 2:
+            raise ValueError(f"layers on the accelerator must be 2-D, not {self.tiling.dims}-D")
+        if self.tiling.fft_size != self.config.fft_size:
+            raise ValueError(f"layer FFT size must be the build's {self.config.fft_size}, not "
+                             f"{self.tiling.fft_size}")
+
+    @property
+    def tiles(self):
+        """``B_t``."""
+        return self.tiling.tile_count
+
+    @property
+    def groups(self):
+        """``G = ceil(M / J)``: passes over the input spectra, one per output-channel group."""
+        return -(-self.out_channels // self.config.slots)
+
+    @property
+    def mac_operations(self):
+        """Array operations: ``B_t * G * U/L * C`` (two cycles each)."""
+        return self.tiles * self.groups * self.config.bin_steps * self.channels
+
+    @property
+    def complex_macs(self):
+        """Complex MACs the layer needs, ``B_t C M U`` (idle PE slots excluded)."""
+        return self.tiles * self.channels * self.out_channels * self.config.unique_bins
+
+    @property
+    def bound_cycles(self):
+        """The utilisation limit ``2 B_t C M U / P`` (DESIGN.md section 2)."""
+        return 2 * self.complex_macs / self.config.pes
+
+    @property
+    def butterflies_per_frame(self):
+        """Radix-2 butterflies of one 2-D transform as the RTL computes it: ``N`` row FFTs and
+        ``N/2 + 1`` column FFTs (forward; the inverse runs the same counts in the other order),
+        each ``(N/2) log2 N`` butterflies."""
+        n = self.tiling.fft_size
+        return (n + n // 2 + 1) * (n // 2) * (n.bit_length() - 1)
+
+    @property
+    def fft_butterflies(self):
+        return self.tiles * self.channels * self.butterflies_per_frame
+
+    @property
+    def ifft_butterflies(self):
+        return self.tiles * self.out_channels * self.butterflies_per_frame
+
+    @property
+    def output_pixels(self):
+        return self.out_channels * math.prod(self.tiling.output_shape)
+
+    def scheduled_counts(self):
+        """The perf counters (:data:`fdagen.arch.fields.COUNTERS`) that the schedule fixes.
+
+        These equal the RTL's counters exactly (modulo 2^32, the counters' width) for any input
+        data, gaps and backpressure; the
+        remaining counters (cycles, stalls) depend on timing. Buffer traffic follows the
+        controller: every PE reads its weight and writes its finished sum on every operation
+        (idle output-channel slots included), the tiles cover the padded map so every pixel is
+        read once per layer, and each IFFT tile writes its whole N x N window into the
+        overlap-add bank, reading back the words an earlier tile already wrote (window area
+        minus the union of the windows) before the drain reads each output pixel once.
+        """
+        c, t = self.config, self.tiling
+        n, tile = t.fft_size, t.tile
+        tiles_y, tiles_x = t.tiles_per_axis
+        covered = ((tiles_y - 1) * tile + n) * ((tiles_x - 1) * tile + n)
+        return {
+            "pe_busy_cycles": 2 * self.mac_operations,
+            "mac_operations": self.mac_operations,
+            "fft_frames": self.tiles * self.channels,
+            "ifft_frames": self.tiles * self.out_channels,
+            "fmap_writes": self.channels * math.prod(t.shape),
+            "fmap_reads": self.channels * math.prod(t.shape),
+            "weight_writes": self.out_channels * self.channels * c.unique_bins,
+            "weight_reads": self.mac_operations * c.pes,
+            "spectrum_writes": self.tiles * self.channels * c.unique_bins,
+            "spectrum_reads": self.mac_operations * c.bin_lanes,
+            "output_spectrum_writes": self.tiles * self.groups * c.bin_steps * c.pes,
+            "output_spectrum_reads": self.tiles * self.out_channels * c.unique_bins,
+            "oaa_reads": self.out_channels * (self.tiles * n * n - covered) + self.output_pixels,
+            "oaa_writes": self.tiles * self.out_channels * n * n,
+            "bias_writes": self.out_channels,
+            "output_pixels": self.output_pixels,
+        }

@@ -1,0 +1,1 @@
+"""Emission: Verilog from the gateware, headers, manifests, constraints, output directories."""

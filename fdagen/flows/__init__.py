@@ -1,0 +1,1 @@
+"""Flows over emitted RTL: build steps, simulation (cocotb), synthesis (YoWASP), lint, tools."""

@@ -1,0 +1,159 @@
+"""Run conv layers on the generated accelerator RTL under cocotb (``fdagen sim``, the sign-off
+tests and ``bench/accelerator.py`` share this).
+
+:func:`layer_job` turns a layer (codes, float weights, golden tiling/format/quantization) into
+the three input streams plus the golden output; :func:`run_rtl` writes the ``fdagen build``
+output for a configuration, compiles it with Icarus (``-g2012``) or Verilator, runs
+``fdagen.tb.accel_tb`` on the layers back to back and returns what came out, with wall times.
+"""
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fdagen.emit.accelerator import render_accelerator
+from fdagen.emit.outdir import verilog_sources, write_output_directory
+from fdagen.flows.tools import require, tool_env
+from fdagen.golden.pipeline import conv2d_fixed
+from fdagen.host.descriptor import LayerDescriptor, decode_output, pixel_beats, weight_beats
+
+__all__ = ["LayerJob", "layer_job", "run_rtl", "SIMULATORS"]
+
+SIMULATORS = ("icarus", "verilator")
+
+
+@dataclass
+class LayerJob:
+    """One layer's streams and its golden result."""
+
+    descriptor: LayerDescriptor
+    desc: list
+    weights: list
+    pixels: list
+    expected: np.ndarray          # golden output codes (M, H_out, W_out)
+
+    def as_json(self, config, check=True):
+        job = {"desc": self.desc, "weights": self.weights, "pixels": self.pixels,
+               "outputs": int(self.expected.size)}
+        if check:
+            job["expected"] = [int(v) & ((1 << config.data_width) - 1)
+                               for v in self.expected.reshape(-1)]
+        return job
+
+
+def layer_job(config, x_codes, w, bias, tiling, fmt, quant):
+    """Streams for one layer (validated against ``config``) and the golden output codes."""
+    x_codes = np.asarray(x_codes, dtype=np.int64)
+    descriptor = LayerDescriptor(config, tiling, fmt, quant, x_codes.shape[0], w.shape[0])
+    trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, quant)
+    return LayerJob(descriptor, descriptor.words(),
+                    weight_beats(config, w, bias, tiling, fmt, quant),
+                    pixel_beats(config, x_codes), trace.output_codes)
+
+
+def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0, waves=None,
+            check=True, max_cycles=None):
+    """Generate, compile and run; return ``{"layers": [...], "compile_seconds", "run_seconds"}``.
+
+    Each layer entry has ``codes`` (decoded outputs), ``lasts``, ``counters`` and
+    ``bench_cycles``. With ``check`` the bench itself compares against the golden codes.
+    ``waves``: a path to copy the FST waveform to.
+    """
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    require("iverilog" if simulator == "icarus" else "verilator")
+    from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
+
+    work = Path(work).resolve()
+    rtl = work / "rtl"
+    files = render_accelerator(config)
+    write_output_directory(files, rtl, force=True)
+    sources = [rtl / name for name in verilog_sources(files)]
+    job_file, result_file = work / "job.json", work / "result.json"
+    if max_cycles is None:      # a generous watchdog: 20x the bound plus all stream words
+        max_cycles = 10_000 + 20 * sum(int(j.descriptor.bound_cycles) + len(j.weights)
+                                       + len(j.pixels) + 4 * j.expected.size for j in jobs)
+    job_file.write_text(json.dumps({
+        "layers": [j.as_json(config, check) for j in jobs], "gaps": gaps, "stalls": stalls,
+        "seed": seed, "result": str(result_file), "max_cycles": max_cycles}))
+    result_file.unlink(missing_ok=True)
+    build_dir = work / simulator
+    previous = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(tool_env(previous))
+    try:
+        runner = get_runner(simulator)
+        started = time.perf_counter()
+        build_args = ["-g2012"] if simulator == "icarus" else ["-Wno-fatal", "-O2"]
+        runner.build(sources=sources, hdl_toplevel=config.top, build_dir=build_dir,
+                     timescale=("1ns", "1ps"), build_args=build_args, waves=bool(waves),
+                     log_file=work / f"{simulator}_build.log")
+        compiled = time.perf_counter()
+        results = runner.test(hdl_toplevel=config.top, test_module="fdagen.tb.accel_tb",
+                              build_dir=build_dir, waves=bool(waves),
+                              extra_env={"FDAGEN_TB_JOB": str(job_file)},
+                              log_file=work / f"{simulator}_run.log")
+        finished = time.perf_counter()
+    finally:
+        os.environ.clear()
+        os.environ.update(previous)
+    tests, failed = get_results(Path(results))
+    if tests < 1 or failed or not result_file.exists():
+        log = (work / f"{simulator}_run.log")
+        tail = log.read_text()[-2000:] if log.exists() else ""
+        raise RuntimeError(f"RTL simulation failed ({failed} of {tests} tests); see {log}\n{tail}")
+    if waves:
+        fst = next(iter(sorted(build_dir.glob("*.fst"))), None)
+        if fst is not None:
+            shutil.copyfile(fst, waves)
+    received = json.loads(result_file.read_text())["layers"]
+    out = []
+    for job, layer in zip(jobs, received):
+        codes = decode_output(config, layer["outputs"], job.descriptor)
+        out.append({"codes": codes, "lasts": layer["lasts"], "counters": layer["counters"],
+                    "bench_cycles": layer["bench_cycles"]})
+    return {"layers": out, "compile_seconds": compiled - started,
+            "run_seconds": finished - compiled}
+
+
+def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
+    """LeNet-5 conv layers on one test digit (index ``image``), as the trained network runs them.
+
+    Shifts are calibrated on the first ``calibration`` training images (never the test image);
+    each layer's input is the previous conv layer's golden output, max-pooled on the codes (the
+    host's job between layers). Returns a list of :class:`LayerJob` for the conv layers named
+    in ``layers`` (earlier conv layers are computed by the golden model to feed them).
+    """
+    from fdagen.golden.digits import load_digits32
+    from fdagen.golden.direct import max_pool
+    from fdagen.golden.model import FixedNetwork, load_weights
+    from fdagen.golden.networks import lenet5
+    from fdagen.golden.pipeline import quantize_input
+    from fdagen.host.descriptor import layer_format
+
+    network, weights = lenet5(), load_weights()
+    train, _ = load_digits32("train")
+    test, _ = load_digits32("test")
+    fmt = layer_format(config)
+    fixed = FixedNetwork(network, weights, list(train[:calibration]), fmt, config.fft_size)
+    codes = quantize_input(test[image], fixed.input_frac, fmt.data_width, fmt.rounding)
+    conv_names = [layer.name for layer in network.layers if layer.kind == "conv"]
+    wanted = max(conv_names.index(name) for name in layers) + 1
+    jobs = []
+    for layer in network.layers:
+        if layer.kind == "pool":
+            codes = max_pool(codes, layer.kernel, layer.stride)
+            continue
+        if layer.kind != "conv" or len(jobs) == wanted:
+            break
+        job = layer_job(config, codes, weights[f"{layer.name}.w"], weights[f"{layer.name}.b"],
+                        fixed.tilings[layer.name], fmt, fixed.quants[layer.name])
+        jobs.append(job)
+        codes = job.expected
+    return [job for job, name in zip(jobs, conv_names) if name in layers]

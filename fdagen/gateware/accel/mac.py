@@ -1,0 +1,164 @@
+"""The frequency-domain MAC stage: controller of the PE array and the output-spectrum buffer.
+
+For each tile ``t`` (once its spectra are ready and a slot of the output-spectrum buffer is
+free), for each channel group ``g < G``, bin step ``< U/L`` and input channel ``c < C``, one array
+operation: the ``L`` spectrum values of bins ``step * L + l`` of channel ``c`` go to the lanes,
+each PE ``(l, j)`` multiplies by its weight at ``(g * U/L + step) * C_max + c`` and accumulates
+over ``c`` in its registers (the sum over input channels never leaves the PE, so one IFFT runs
+per tile and output channel). The finished sums land in the PE's own output-spectrum bank, two
+tile slots of ``G_max * U/L`` words, read by the IFFT lanes while the next tile accumulates.
+
+Output-spectrum reads (``y_*``), one port per IFFT lane ``i``, which owns slots
+``j = i, i + LI, ...``: bank ``(j // LI) * L + l`` of the lane, word ``(t mod 2) G_max U/L +
+g U/L + k / L``; data two cycles after ``y_en``.
+"""
+
+from amaranth import Module, Mux, Signal
+from amaranth.lib import data, memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.blocks import INLINE
+from fdagen.gateware.common.arith import const_mul
+from fdagen.gateware.common.layouts import complex_layout
+from fdagen.gateware.pe.array import PEArray
+
+__all__ = ["MACStage"]
+
+
+class MACStage(wiring.Component):
+    """See the module docstring. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`."""
+
+    OUTPUT_LATENCY = 2
+
+    def __init__(self, config, blocks=INLINE):
+        self.config = c = config
+        self.array = PEArray(c.bin_lanes, c.slots, c.data_width, c.weight_width,
+                             c.weight_depth, c.max_channels, blocks)
+        acc = complex_layout(self.array.acc_width)
+        banks = c.slots_per_ifft_lane * c.bin_lanes
+        li = c.ifft_lanes
+        super().__init__({
+            "layer": In(LayerShape(c.stages)), "start": In(1), "tiles": In(32),
+            "fft_ready": In(32), "ifft_fed": In(32), "done": Out(32), "idle": Out(1),
+            "spec_en": Out(1), "spec_lane": Out(range(max(2, c.fft_lanes))),
+            "spec_addr": Out(range(c.spectrum_depth)),
+            "spec_data": In(data.ArrayLayout(complex_layout(c.data_width), c.bin_lanes)),
+            "prog_en": In(1), "prog_pe": In(range(max(2, c.pes))),
+            "prog_addr": In(self.array.prog_addr.shape()),
+            "prog_re": In(self.array.prog_re.shape()), "prog_im": In(self.array.prog_im.shape()),
+            "y_en": In(data.ArrayLayout(1, li)),
+            "y_addr": In(data.ArrayLayout(range(c.output_spectrum_depth), li)),
+            "y_bank": In(data.ArrayLayout(range(max(2, banks)), li)),
+            "y_data": Out(data.ArrayLayout(acc, li)),
+            "operations": Out(32), "results": Out(32), "stall_fft": Out(32), "stall_ifft": Out(32),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        s_steps, cmax, fl = c.bin_steps, c.max_channels, c.fft_lanes
+        layer = self.layer
+        m.submodules.array = array = self.array
+        m.d.comb += [array.prog_en.eq(self.prog_en), array.prog_pe.eq(self.prog_pe),
+                     array.prog_addr.eq(self.prog_addr), array.prog_re.eq(self.prog_re),
+                     array.prog_im.eq(self.prog_im)]
+
+        # Loop nest: tile t, group g, bin step, input channel.
+        running = Signal()
+        t = Signal(32)
+        f = Signal(range(max(2, fl)))       # FFT lane of tile t
+        fslot = Signal()                    # its slot on that lane
+        g, step, ch = Signal(16), Signal(range(s_steps)), Signal(16)
+        gs = Signal(range(c.max_groups * s_steps + 1))       # g * U/L + step
+        cool = Signal()                     # the cycle after an issue
+        # Readiness of tile t, registered to keep the FFT/IFFT counters' minimum and compare
+        # off the issue path. One cycle stale is safe: t only moves on an issue, and the cycle
+        # after an issue never issues (cool), so a stale value is never used for a new t.
+        fft_ok, slot_ok = Signal(), Signal()
+        m.d.sync += [fft_ok.eq(self.fft_ready > t), slot_ok.eq(t < self.ifft_fed + 2)]
+        work = running & (t < self.tiles)
+        issue = Signal()
+        m.d.comb += [issue.eq(work & fft_ok & slot_ok & ~cool), self.idle.eq(~running)]
+        m.d.sync += cool.eq(issue)
+        last_c = ch + 1 == layer.channels
+        last_step = step == s_steps - 1
+        last_g = g + 1 == layer.groups
+        with m.If(self.start):
+            m.d.sync += [running.eq(1), t.eq(0), f.eq(0), fslot.eq(0), g.eq(0), step.eq(0),
+                         ch.eq(0), gs.eq(0), fft_ok.eq(0), slot_ok.eq(0)]
+        with m.Elif(issue):
+            m.d.sync += ch.eq(ch + 1)
+            with m.If(last_c):
+                m.d.sync += [ch.eq(0), step.eq(step + 1), gs.eq(gs + 1)]
+                with m.If(last_step):
+                    m.d.sync += [step.eq(0), g.eq(g + 1)]
+                    with m.If(last_g):
+                        m.d.sync += [g.eq(0), gs.eq(0), t.eq(t + 1), f.eq(f + 1)]
+                        with m.If(f == fl - 1):
+                            m.d.sync += [f.eq(0), fslot.eq(~fslot)]
+        with m.Elif(running & (t >= self.tiles) & (self.done >= self.tiles)):
+            m.d.sync += running.eq(0)
+
+        m.d.comb += [
+            self.spec_en.eq(issue), self.spec_lane.eq(f),
+            self.spec_addr.eq(Mux(fslot, cmax * s_steps, 0) + const_mul(ch, s_steps) + step),
+        ]
+        # Operation tags: two cycles to the array (spectrum read), four more to the sums.
+        op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "tile_end": 1,
+                                "waddr": array.addr.shape(),
+                                "yaddr": range(c.output_spectrum_depth)})
+        stages = [Signal(op, name=f"op{i}") for i in range(2 + PEArray.LATENCY)]
+        m.d.sync += [
+            stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
+            stages[0].tile_end.eq(last_c & last_step & last_g),
+            stages[0].waddr.eq(const_mul(gs, cmax) + ch),
+            stages[0].yaddr.eq(Mux(t[0], c.max_groups * s_steps, 0) + gs),
+        ]
+        for i in range(1, len(stages)):
+            m.d.sync += stages[i].eq(stages[i - 1])
+        at_array, at_result = stages[1], stages[-1]
+        m.d.comb += [
+            array.start.eq(at_array.valid), array.addr.eq(at_array.waddr),
+            array.first.eq(at_array.first), array.last.eq(at_array.last),
+            array.x.eq(self.spec_data),
+        ]
+
+        # Output-spectrum banks, one per PE.
+        acc = complex_layout(array.acc_width)
+        lanes, li = c.bin_lanes, c.ifft_lanes
+        selected = [Signal.like(self.y_bank[i], name=f"y_bank_d{i}") for i in range(li)]
+        choices = [[] for _ in range(li)]
+        for p in range(c.pes):
+            j, lane = divmod(p, lanes)
+            i = j % li
+            mem = memory.Memory(shape=acc, depth=c.output_spectrum_depth, init=[])
+            m.submodules[f"ospec{p}"] = mem
+            wp, rp = mem.write_port(), mem.read_port()
+            m.d.comb += [wp.en.eq(array.result_valid), wp.addr.eq(at_result.yaddr),
+                         wp.data.eq(array.results[p]),
+                         rp.en.eq(self.y_en[i]), rp.addr.eq(self.y_addr[i])]
+            choices[i].append(((j // li) * lanes + lane, rp.data))
+        for i in range(li):
+            m.d.sync += selected[i].eq(self.y_bank[i])
+            chosen = choices[i][0][1]
+            for bank, value in choices[i][1:]:
+                chosen = Mux(selected[i] == bank, value, chosen)
+            m.d.sync += self.y_data[i].eq(chosen)
+
+        with m.If(self.start):
+            m.d.sync += [self.done.eq(0), self.operations.eq(0), self.results.eq(0),
+                         self.stall_fft.eq(0),
+                         self.stall_ifft.eq(0)]
+        with m.Else():
+            with m.If(array.result_valid):
+                m.d.sync += self.results.eq(self.results + 1)
+            with m.If(array.result_valid & at_result.tile_end):
+                m.d.sync += self.done.eq(self.done + 1)
+            with m.If(issue):
+                m.d.sync += self.operations.eq(self.operations + 1)
+            with m.If(work & ~cool & ~fft_ok):
+                m.d.sync += self.stall_fft.eq(self.stall_fft + 1)
+            with m.If(work & ~cool & fft_ok & ~slot_ok):
+                m.d.sync += self.stall_ifft.eq(self.stall_ifft + 1)
+        return m

@@ -1,0 +1,277 @@
+"""The accelerator top: stream ports, layer loader, the three datapath stages, output drain,
+performance counters.
+
+A layer, start to finish (no host help between tiles; the next layer's descriptor may follow
+at once):
+
+1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each).
+2. ``weights`` and ``pixels``, accepted concurrently: spectral weights go through the PE
+   programming port (weight ``(m, c, ky, kx)`` to PE ``(l, j) = (k mod L, m mod J)`` at word
+   ``(g U/L + k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, ``g = m div J``), then the ``M``
+   bias codes; pixels into the feature-map buffer.
+3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` -> :class:`~fdagen.gateware.accel.mac.MACStage` ->
+   :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped tile by tile through double-buffered
+   spectrum buffers, until every tile is overlap-added.
+4. Drain: output ``(m, i, j)`` in raster order is the overlap-add word at ``(K - 1 + i s,
+   K - 1 + j s)`` plus the bias code, ``>> output_shift`` (rounded, saturating to the data
+   width), then ReLU when the descriptor asks. ``last`` on the final pixel.
+5. ``counters``: one 32-bit word per :data:`COUNTERS` entry, ``last`` on the final one.
+
+Numerics are exactly :func:`fdagen.golden.pipeline.conv2d_fixed`'s, whatever ``P``.
+"""
+
+from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from fdagen.arch.fields import COUNTERS, FIELDS
+from fdagen.gateware.accel.forward import FFTStage
+from fdagen.gateware.accel.inverse import IFFTStage
+from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.accel.mac import MACStage
+from fdagen.gateware.blocks import INLINE
+from fdagen.gateware.common.arith import const_mul, round_shift_saturate
+from fdagen.gateware.common.read_stream import ReadStream
+
+__all__ = ["Accelerator"]
+
+
+class Accelerator(wiring.Component):
+    """The generated top (see the module docstring). ``config`` is an
+    :class:`fdagen.arch.config.AcceleratorConfig`; ``blocks`` a :class:`fdagen.gateware.blocks.BlockLibrary`
+    (inline for Amaranth simulation, separate modules for Verilog)."""
+
+    def __init__(self, config, blocks=INLINE):
+        self.config = c = config
+        self._blocks = blocks
+        self.mac = MACStage(c, blocks)
+        super().__init__({
+            "desc": In(stream.Signature(unsigned(32))),
+            "weights": In(stream.Signature(unsigned(c.weight_beat_width))),
+            "pixels": In(stream.Signature(signed(c.data_width))),
+            "out": Out(stream.Signature(data.StructLayout({"value": signed(c.data_width),
+                                                           "last": 1}))),
+            "counters": Out(stream.Signature(data.StructLayout({"value": unsigned(32),
+                                                                "last": 1}))),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
+        lane_bits, bits = c.log2(lanes), c.stages
+        m.submodules.fft = fft = FFTStage(c, self._blocks)
+        m.submodules.mac = mac = self.mac
+        m.submodules.ifft = ifft = IFFTStage(c, mac.array.acc_width, self._blocks)
+        layer = Signal(LayerShape(bits))
+        start = Signal()
+        for stage in (fft, mac, ifft):
+            m.d.comb += [stage.layer.eq(layer), stage.start.eq(start),
+                         stage.tiles.eq(layer.tiles)]
+        m.d.comb += [
+            fft.mac_done.eq(mac.done), mac.fft_ready.eq(fft.ready_tiles),
+            mac.ifft_fed.eq(ifft.fed), ifft.mac_done.eq(mac.done),
+            mac.spec_data.eq(fft.spec_data), fft.spec_en.eq(mac.spec_en),
+            fft.spec_lane.eq(mac.spec_lane), fft.spec_addr.eq(mac.spec_addr),
+            ifft.y_data.eq(mac.y_data), mac.y_en.eq(ifft.y_en), mac.y_addr.eq(ifft.y_addr),
+            mac.y_bank.eq(ifft.y_bank),
+        ]
+
+        counters = {name: Signal(32, name=f"count_{name}") for name, _ in COUNTERS
+                    if name in ("cycles", "load_cycles", "run_cycles", "drain_cycles",
+                                "fmap_writes", "weight_writes", "bias_writes",
+                                "output_pixels", "output_stall_cycles")}
+        active = Signal()                      # between the first descriptor word and REPORT
+
+        # -- descriptor -----------------------------------------------------------------
+        field = Signal(range(len(FIELDS)))
+        m.d.comb += self.desc.ready.eq(0)
+
+        # -- loader counters --------------------------------------------------------------
+        wm, wc, wky, wkx = Signal(16), Signal(16), Signal(range(n)), Signal(range(n // 2 + 1))
+        wj, wg_steps = Signal(16), Signal(32)           # m mod J, (m div J) * U/L
+        bias_phase, weights_done = Signal(), Signal()
+        bias_index = Signal(16)
+        ph, pw, pc = Signal(16), Signal(16), Signal(16)
+        pbase = Signal(range(c.fmap_depth + 1))
+        pixels_done = Signal()
+        m.submodules.bias = bias = memory.Memory(shape=signed(c.bias_width),
+                                                 depth=c.max_out_channels, init=[])
+        bias_write, bias_read = bias.write_port(), bias.read_port()
+
+        k = Signal(range(c.unique_bins))
+        m.d.comb += k.eq((wkx << bits) | wky[::-1])
+        beat = self.weights.payload
+        m.d.comb += [
+            mac.prog_pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
+            mac.prog_addr.eq(const_mul(wg_steps + (k >> lane_bits), c.max_channels) + wc),
+            mac.prog_re.eq(beat[:c.weight_width]),
+            mac.prog_im.eq(beat[c.weight_width:2 * c.weight_width]),
+            bias_write.addr.eq(bias_index), bias_write.data.eq(beat[:c.bias_width]),
+            fft.fmap_waddr.eq(pbase + (ph << c.log2(c.fmap_pitch)) + pw),
+            fft.fmap_wdata.eq(self.pixels.payload),
+        ]
+
+        # -- drain ------------------------------------------------------------------------
+        dm, di, dj = Signal(16), Signal(16), Signal(16)
+        d_mod, d_div = Signal(range(max(2, li))), Signal(16)      # (m mod J) mod LI, div LI
+        d_slot = Signal(16)                                        # m mod J
+        d_gbase = Signal(range(c.oaa_depth + 1))
+        d_row, d_col = Signal(16), Signal(16)
+        d_issued_all = Signal()
+        drain = ReadStream(data.StructLayout({"value": signed(c.data_width), "last": 1}),
+                           latency=3)
+        m.submodules.drain = drain
+        m.d.comb += [self.out.valid.eq(drain.o.valid), self.out.payload.eq(drain.o.payload),
+                     drain.o.ready.eq(self.out.ready)]
+        d_last = (dm + 1 == layer.out_channels) & (di + 1 == layer.out_height) \
+            & (dj + 1 == layer.out_width)
+        d_issue = Signal()
+        m.d.comb += [
+            ifft.drain_en.eq(d_issue), ifft.drain_lane.eq(d_mod),
+            ifft.drain_addr.eq(d_gbase + const_mul(d_div, c.oaa_channel_stride)
+                               + (d_row << c.log2(c.oaa_pitch)) + d_col),
+            bias_read.addr.eq(dm), bias_read.en.eq(d_issue),
+        ]
+        bias_d = Signal(signed(c.bias_width))
+        last_d = Signal(2)
+        m.d.sync += [bias_d.eq(bias_read.data), last_d.eq(Cat(d_issue & d_last, last_d[0]))]
+        total = Signal(signed(max(c.oaa_width, c.bias_width) + 1))
+        m.d.comb += total.eq(ifft.drain_data + bias_d)
+        result = round_shift_saturate(m, total, layer.output_shift, c.rounding, c.data_width,
+                                      "output_rq")
+        m.d.sync += [
+            drain.data.value.eq(Mux(layer.relu & (result < 0), 0, result)),
+            drain.data.last.eq(last_d[1]),
+        ]
+        m.d.comb += drain.issue.eq(d_issue)
+
+        # -- counter stream -----------------------------------------------------------------
+        report_index = Signal(range(len(COUNTERS)))
+        sources = {
+            **counters,
+            "pe_busy_cycles": mac.operations << 1,
+            "mac_operations": mac.operations,
+            "pe_stall_fft": mac.stall_fft, "pe_stall_ifft": mac.stall_ifft,
+            "fft_frames": fft.frames, "ifft_frames": ifft.frames,
+            "fmap_reads": fft.fmap_reads,
+            "weight_reads": const_mul(mac.operations, c.pes),
+            "spectrum_writes": fft.spectrum_writes,
+            "spectrum_reads": const_mul(mac.operations, lanes),
+            "output_spectrum_writes": const_mul(mac.results, c.pes),
+            "output_spectrum_reads": ifft.spectrum_reads,
+            "oaa_reads": ifft.oaa_reads + counters["output_pixels"],
+            "oaa_writes": ifft.oaa_writes,
+        }
+        report_value = Signal(32)
+        with m.Switch(report_index):
+            for index, (name, _) in enumerate(COUNTERS):
+                with m.Case(index):
+                    m.d.comb += report_value.eq(sources[name])
+        m.d.comb += [self.counters.payload.value.eq(report_value),
+                     self.counters.payload.last.eq(report_index == len(COUNTERS) - 1)]
+
+        with m.FSM(name="phase"):
+            with m.State("DESC"):
+                m.d.comb += self.desc.ready.eq(1)
+                with m.If(self.desc.valid):
+                    m.d.sync += [field.eq(field + 1), active.eq(1)]
+                    with m.If(field == 0):
+                        for name in counters:
+                            m.d.sync += counters[name].eq(0)
+                    with m.Switch(field):
+                        for index, name in enumerate(FIELDS):
+                            if name in layer.shape().members:
+                                with m.Case(index):
+                                    m.d.sync += layer[name].eq(self.desc.payload)
+                    with m.If(field == len(FIELDS) - 1):
+                        m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), wky.eq(0), wkx.eq(0),
+                                     wj.eq(0), wg_steps.eq(0), bias_phase.eq(0),
+                                     weights_done.eq(0), bias_index.eq(0), ph.eq(0),
+                                     pw.eq(0), pc.eq(0), pbase.eq(0), pixels_done.eq(0)]
+                        m.next = "LOAD"
+            with m.State("LOAD"):
+                m.d.sync += counters["load_cycles"].eq(counters["load_cycles"] + 1)
+                m.d.comb += [self.weights.ready.eq(~weights_done),
+                             self.pixels.ready.eq(~pixels_done)]
+                take_weight = self.weights.valid & ~weights_done
+                m.d.comb += [mac.prog_en.eq(take_weight & ~bias_phase),
+                             bias_write.en.eq(take_weight & bias_phase)]
+                with m.If(take_weight & ~bias_phase):
+                    m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + 1),
+                                 wkx.eq(wkx + 1)]
+                    with m.If(wkx == n // 2):
+                        m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
+                        with m.If(wky == n - 1):
+                            m.d.sync += wc.eq(wc + 1)
+                            with m.If(wc + 1 == layer.channels):
+                                m.d.sync += [wc.eq(0), wm.eq(wm + 1), wj.eq(wj + 1)]
+                                with m.If(wj + 1 == c.slots):
+                                    m.d.sync += [wj.eq(0),
+                                                 wg_steps.eq(wg_steps + c.bin_steps)]
+                                with m.If(wm + 1 == layer.out_channels):
+                                    m.d.sync += bias_phase.eq(1)
+                with m.If(take_weight & bias_phase):
+                    m.d.sync += [bias_index.eq(bias_index + 1),
+                                 counters["bias_writes"].eq(counters["bias_writes"] + 1)]
+                    with m.If(bias_index + 1 == layer.out_channels):
+                        m.d.sync += weights_done.eq(1)
+                take_pixel = self.pixels.valid & ~pixels_done
+                m.d.comb += fft.fmap_we.eq(take_pixel)
+                with m.If(take_pixel):
+                    m.d.sync += [counters["fmap_writes"].eq(counters["fmap_writes"] + 1),
+                                 pw.eq(pw + 1)]
+                    with m.If(pw + 1 == layer.width):
+                        m.d.sync += [pw.eq(0), ph.eq(ph + 1)]
+                        with m.If(ph + 1 == layer.height):
+                            m.d.sync += [ph.eq(0), pc.eq(pc + 1),
+                                         pbase.eq(pbase + c.fmap_channel_stride)]
+                            with m.If(pc + 1 == layer.channels):
+                                m.d.sync += pixels_done.eq(1)
+                with m.If(weights_done & pixels_done):
+                    m.d.comb += start.eq(1)
+                    m.next = "RUN"
+            with m.State("RUN"):
+                m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
+                with m.If((ifft.done >= layer.tiles) & mac.idle):
+                    m.d.sync += [dm.eq(0), di.eq(0), dj.eq(0), d_mod.eq(0), d_div.eq(0),
+                                 d_slot.eq(0), d_gbase.eq(0), d_row.eq(layer.kernel - 1),
+                                 d_col.eq(layer.kernel - 1), d_issued_all.eq(0)]
+                    m.next = "DRAIN"
+            with m.State("DRAIN"):
+                m.d.sync += counters["drain_cycles"].eq(counters["drain_cycles"] + 1)
+                m.d.comb += d_issue.eq(drain.can_issue & ~d_issued_all)
+                with m.If(d_issue):
+                    m.d.sync += [dj.eq(dj + 1), d_col.eq(d_col + layer.stride)]
+                    with m.If(dj + 1 == layer.out_width):
+                        m.d.sync += [dj.eq(0), d_col.eq(layer.kernel - 1), di.eq(di + 1),
+                                     d_row.eq(d_row + layer.stride)]
+                        with m.If(di + 1 == layer.out_height):
+                            m.d.sync += [di.eq(0), d_row.eq(layer.kernel - 1), dm.eq(dm + 1),
+                                         d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
+                            with m.If(d_mod == li - 1):
+                                m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
+                            with m.If(d_slot + 1 == c.slots):
+                                m.d.sync += [d_slot.eq(0), d_mod.eq(0), d_div.eq(0),
+                                             d_gbase.eq(d_gbase + jl * c.oaa_channel_stride)]
+                    with m.If(d_last):
+                        m.d.sync += d_issued_all.eq(1)
+                with m.If(self.out.valid & self.out.ready & self.out.payload.last):
+                    m.d.sync += active.eq(0)
+                    m.next = "REPORT"
+            with m.State("REPORT"):
+                m.d.comb += self.counters.valid.eq(1)
+                with m.If(self.counters.ready):
+                    m.d.sync += report_index.eq(report_index + 1)
+                    with m.If(report_index == len(COUNTERS) - 1):
+                        m.d.sync += report_index.eq(0)
+                        m.next = "DESC"
+
+        with m.If(active):
+            m.d.sync += counters["cycles"].eq(counters["cycles"] + 1)
+        with m.If(self.out.valid & self.out.ready):
+            m.d.sync += counters["output_pixels"].eq(counters["output_pixels"] + 1)
+        with m.If(self.out.valid & ~self.out.ready):
+            m.d.sync += counters["output_stall_cycles"].eq(counters["output_stall_cycles"] + 1)
+        return m
+

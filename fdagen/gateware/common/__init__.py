@@ -1,0 +1,1 @@
+"""Building blocks shared by the gateware: arithmetic, payload layouts, read streams, tile memory."""

@@ -1,0 +1,69 @@
+"""Arithmetic helpers for the accelerator's RTL: run-time rounding shifts, constant products.
+
+:func:`round_shift_saturate` is the RTL of :func:`fdagen.golden.fixedpoint.shift_round_saturate`
+with the shift taken from a signal (a descriptor field), so one requantizer serves every layer.
+"""
+
+from amaranth import Cat, Const, Mux, Signal, signed
+
+__all__ = ["saturate_expr", "round_shift_saturate", "const_mul", "minimum"]
+
+
+def saturate_expr(value, width):
+    """Amaranth expression: ``value`` clamped to the signed ``width``-bit range."""
+    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    return Mux(value > hi, hi, Mux(value < lo, lo, value))[:width].as_signed()
+
+
+def round_shift_saturate(m, value, shift, rounding, width, name):
+    """Return a signal: ``value >> shift`` rounded by ``rounding``, saturated to ``width`` bits.
+
+    ``value`` is signed; ``shift`` an unsigned signal (any value: shifts beyond the value's
+    width give what the golden model's unbounded integers give). Combinational.
+    """
+    w = len(value)
+    limit = w + 1                                    # shifts >= w + 1 all give the same result
+    wide = Signal(signed(w + 2), name=f"{name}_wide")
+    amount = Signal(range(limit + 1), name=f"{name}_amount")
+    m.d.comb += [wide.eq(value), amount.eq(Mux(shift > limit, limit, shift))]
+    floor = Signal(signed(w + 2), name=f"{name}_floor")
+    m.d.comb += floor.eq(wide >> amount)
+    up = Signal(name=f"{name}_up")
+    if rounding != "truncate":
+        half = Signal(name=f"{name}_half")
+        rest = Signal(name=f"{name}_rest")
+        m.d.comb += [
+            half.eq(Cat(*[wide[i] & (amount == i + 1) for i in range(w + 2)]).any()),
+            rest.eq(Cat(*[wide[i] & (amount > i + 1) for i in range(w + 2)]).any()),
+        ]
+        if rounding == "half_up":
+            m.d.comb += up.eq(half)
+        else:
+            m.d.comb += up.eq(half & (rest | floor[0]))
+    result = Signal(signed(width), name=name)
+    m.d.comb += result.eq(saturate_expr(floor + up, width))
+    return result
+
+
+def const_mul(value, constant):
+    """``value * constant`` as shifted additions (never a DSP block) for a constant >= 0."""
+    if constant == 0:
+        return Const(0, 1)
+    terms = [value << bit for bit in range(constant.bit_length()) if constant >> bit & 1]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def minimum(m, values, name):
+    """A signal holding the smallest of ``values`` (a chain of named comparisons, each value
+    used once, so the expression stays linear in the count)."""
+    best = Signal.like(values[0], name=f"{name}0") if isinstance(values[0], Signal) \
+        else Signal(len(values[0]), name=f"{name}0")
+    m.d.comb += best.eq(values[0])
+    for index, value in enumerate(values[1:], 1):
+        step = Signal(len(best), name=f"{name}{index}")
+        m.d.comb += step.eq(Mux(value < best, value, best))
+        best = step
+    return best

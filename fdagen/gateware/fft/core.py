@@ -1,0 +1,483 @@
+"""Streaming pipelined FFT/IFFT core: radix-2 single-path delay feedback (R2SDF), DIF.
+
+Bit-exact with :func:`fdagen.golden.fft.fft_fixed` for the same :class:`~fdagen.golden.fft.FFTFormat`
+(bit-reversed or natural output order). One complex sample per clock at full rate.
+
+Overview
+--------
+Stage ``s`` (``s = 0 .. log2(N) - 1``) has a delay line of ``D = N / 2**(s+1)`` words. In the
+first half of each ``2D`` block the input is stored and the delay line's previous contents
+(the differences ``a - b`` of the previous block) leave through the twiddle multiplier; in the
+second half the stored ``a`` meets the arriving ``b``: ``a + b`` leaves at once and ``a - b``
+is stored. Every value is formed exactly, then rounded once and saturated (the golden model's
+numeric contract); trivial twiddles (1 and -j / +j) need no multiplier.
+
+Flow control: the whole pipeline advances in lockstep, one step per input sample, on cycles
+when a registered step enable is high; the enable is decided a cycle ahead from the levels of
+4-deep input and output buffers (``lib.fifo``), so no handshake logic sits in front of its
+fanout. When the input runs dry at a frame boundary while samples are still in flight, the
+core feeds a phantom frame of zeros to flush them out (new input waits until that phantom frame
+has been fed). Output backpressure stops the pipeline once the output buffer cannot take what
+is in its last stage: nothing is lost or duplicated. A mid-frame input gap also stops the
+output of earlier frames until input resumes. Synchronous reset discards everything in flight.
+
+Latency: :attr:`FFTCore.latency` advances (cycles at full rate) from an input sample's
+acceptance to the output register holding the sample of the same index,
+``N + 2 + 6 log2(N)``: six pipeline registers per stage (for the multiplier and carry chains),
+one in front of the first stage, and one cycle each through the input and output buffers.
+
+Members
+-------
+i : ``In(stream.Signature(FFTCore.sample_layout(data_width)))``
+    Input samples, ``re``/``im`` and ``last`` (ignored: frames are counted; ``last`` exists so
+    the port maps one-to-one onto AXI4-Stream TLAST).
+o : ``Out(stream.Signature(FFTCore.sample_layout(output_width)))``
+    Output samples in ``fmt.order``, ``last`` on the final sample of each frame. Bit-reversed
+    order needs no extra memory (and feeds a DIT inverse or an element-wise stage directly);
+    natural order adds a double-buffered frame memory (``2 N`` words) and ``N + 3`` clocks.
+schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
+    Per-stage shifts (bit ``s`` for stage ``s``), latched with the first sample of each frame.
+"""
+
+from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.wiring import In, Out
+
+from fdagen.arch.latency import FFT_STAGE_PIPELINE, fft_core_latency
+from fdagen.gateware.common.arith import saturate_expr
+from fdagen.gateware.common.tile_buffer import TileBuffer
+from fdagen.golden.fft import FFTFormat, twiddles
+
+__all__ = ["FFTCore"]
+
+
+def _round_up(value, cut, rounding):
+    """The bit to add to ``value >> cut`` to round by ``rounding`` (a LUT tree, no adder).
+
+    The same rules as :func:`fdagen.golden.fixedpoint.round_shift`: ``half_up`` adds the half
+    bit; ``convergent`` adds it when the rest is nonzero (above half) or the floor is odd (a tie).
+    """
+    if cut == 0 or rounding == "truncate":
+        return Const(0, 1)
+    bits = value.as_unsigned()
+    half = bits[cut - 1]
+    if rounding == "half_up":
+        return half
+    rest = bits[:cut - 1].any() if cut > 1 else Const(0, 1)
+    return half & (rest | bits[cut])
+
+
+def _complex(width):
+    return data.StructLayout({"re": signed(width), "im": signed(width)})
+
+
+class _DelayLine(Elaboratable):
+    """``depth``-word delay that moves only when ``advance``: ``out`` is what went in ``depth``
+    advances ago.
+
+    Depths up to 2 are registers. Longer ones are a memory read two slots ahead, whose read
+    data is registered once more in the fabric, so a block RAM's slow clock-to-out never meets
+    the butterfly's adder in one cycle. (Slot ``p`` is read two advances before it is used;
+    the two writes in between go to ``p - 2`` and ``p - 1``, never ``p``, when depth >= 3.)
+    """
+
+    def __init__(self, shape, depth):
+        self.depth = depth
+        self.advance = Signal()
+        self.inp = Signal(shape)
+        self.out = Signal(shape)
+
+    def elaborate(self, platform):
+        m = Module()
+        if self.depth <= 2:
+            line = [Signal.like(self.inp, name=f"tap{i}") for i in range(self.depth)]
+            with m.If(self.advance):
+                m.d.sync += line[0].eq(self.inp)
+                for before, after in zip(line, line[1:]):
+                    m.d.sync += after.eq(before)
+            m.d.comb += self.out.eq(line[-1])
+            return m
+        m.submodules.memory = mem = memory.Memory(shape=self.inp.shape(), depth=self.depth,
+                                                  init=[])
+        write = mem.write_port()
+        read = mem.read_port()
+        pointer = Signal(range(self.depth))
+        ahead = Signal(range(self.depth), init=2)    # pointer + 2 (mod depth)
+        m.d.comb += [
+            write.addr.eq(pointer), write.data.eq(self.inp), write.en.eq(self.advance),
+            read.addr.eq(ahead), read.en.eq(self.advance),
+        ]
+        with m.If(self.advance):
+            m.d.sync += [
+                pointer.eq(Mux(pointer == self.depth - 1, 0, pointer + 1)),
+                ahead.eq(Mux(ahead == self.depth - 1, 0, ahead + 1)),
+                self.out.eq(read.data),
+            ]
+        return m
+
+
+class _Stage(Elaboratable):
+    """One R2SDF DIF stage. Inputs and outputs carry a sideband (``tag``, ``schedule``).
+
+    The delay line works on the stage's input side; the output path is a pipeline of
+    :data:`PIPELINE` registers that all move with ``advance``, one carry chain at most in each:
+
+    1. operands: ``a + b`` (upper), the delay line's ``d`` (lower), the twiddle ROM word;
+    2. the four real products (multiplier output registers);
+    3. the complex products ``d.re*t.re - d.im*t.im`` and ``d.re*t.im + d.im*t.re``, and ``-d``;
+    4. the operand of the twiddle kind, aligned to one cut, and its round-up bits;
+    5. the rounding adder, ``>> tw-1`` or ``>> tw`` by the schedule bit;
+    6. saturation: the stage output ``y``.
+    """
+
+    PIPELINE = FFT_STAGE_PIPELINE
+
+    def __init__(self, fmt, stage, offset, stages):
+        self.fmt, self.stage = fmt, stage
+        self.depth = fmt.n >> (stage + 1)
+        self.offset = offset          # stage input index = core input index - offset
+        self.in_width = fmt.stage_widths[stage]
+        self.out_width = fmt.stage_widths[stage + 1]
+        self.advance = Signal()
+        self.x = Signal(_complex(self.in_width))
+        self.tag = Signal()
+        self.schedule = Signal(stages)
+        self.y = Signal(_complex(self.out_width))
+        self.y_tag = Signal()
+        self.y_schedule = Signal(stages)
+
+    def _quarter_index(self):
+        """Local index ``j`` whose twiddle ``W^(j * 2**stage)`` is -j / +j, or None."""
+        quarter = self.fmt.n // 4
+        if self.fmt.n < 4 or quarter % (1 << self.stage):
+            return None
+        index = quarter >> self.stage
+        return index if index < self.depth else None
+
+    def elaborate(self, platform):
+        m = Module()
+        fmt, depth, tw, stage = self.fmt, self.depth, self.fmt.twiddle_width, self.stage
+        wide = self.in_width + 1                      # a - b, a + b
+        m.submodules.delay = delay = _DelayLine(_complex(wide), depth)
+        count = Signal(range(2 * depth), init=(-self.offset) % (2 * depth))
+        with m.If(self.advance):
+            m.d.sync += count.eq(count + 1)          # wraps at 2 * depth (a power of two)
+        second_half = count[-1] if depth > 1 else count[0]
+        k = count[:-1] if depth > 1 else Const(0, 1)
+
+        # Delay line: the first half stores b, the second half stores a - b.
+        a, b = delay.out, self.x
+        m.d.comb += delay.advance.eq(self.advance)
+        with m.If(second_half):
+            m.d.comb += [delay.inp.re.eq(a.re - b.re), delay.inp.im.eq(a.im - b.im)]
+        with m.Else():
+            m.d.comb += [delay.inp.re.eq(b.re), delay.inp.im.eq(b.im)]
+
+        previous_tag = Signal()
+        previous_schedule = Signal(self.schedule.shape())
+        with m.If(self.advance & second_half):
+            m.d.sync += [previous_tag.eq(self.tag), previous_schedule.eq(self.schedule)]
+
+        def stage_register(name, shape, value):
+            """A pipeline register that moves with ``advance``."""
+            reg = Signal(shape, name=name)
+            with m.If(self.advance):
+                m.d.sync += reg.eq(value)
+            return reg
+
+        def carry(name, shape, value):
+            """Carry ``value`` through registers 1 .. 5, returning the list (index 0 = reg 1)."""
+            regs = [stage_register(f"{name}1", shape, value)]
+            for i in range(1, self.PIPELINE - 1):
+                regs.append(stage_register(f"{name}{i + 1}", shape, regs[-1]))
+            return regs
+
+        # Register 1: operands, twiddle, kind, sideband (carried to register 5).
+        w_re, w_im = twiddles(fmt.n, tw, fmt.inverse)
+        rom_re = Array(Const(int(w_re[j << stage]), signed(tw)) for j in range(depth))
+        rom_im = Array(Const(int(w_im[j << stage]), signed(tw)) for j in range(depth))
+        quarter_index = self._quarter_index()
+        # Stages whose twiddles are all trivial (the last two) need no ROM and no multipliers.
+        general = any(j not in (0, quarter_index) for j in range(depth))
+        kind_now = Mux(second_half, 0, Mux(k == 0, 1,                 # 0 upper, 1 exact 1,
+                       Mux(k == quarter_index, 2, 3) if quarter_index is not None else 3))
+        kind = carry("kind", unsigned(2), kind_now)                     # 2 by -j/+j, 3 general
+        shift = carry("shift", 1, Mux(second_half, self.schedule,
+                                      previous_schedule).bit_select(stage, 1))
+        tag = carry("tag", 1, Mux(second_half, self.tag, previous_tag))
+        schedule = carry("schedule", self.schedule.shape(),
+                         Mux(second_half, self.schedule, previous_schedule))
+        sum_re = carry("sum_re", signed(wide), a.re + b.re)
+        sum_im = carry("sum_im", signed(wide), a.im + b.im)
+        d_re = carry("d_re", signed(wide), a.re)
+        d_im = carry("d_im", signed(wide), a.im)
+        if general:
+            t_re = stage_register("t_re1", signed(tw), rom_re[k])
+            t_im = stage_register("t_im1", signed(tw), rom_im[k])
+
+        # Register 2: the four real products; register 3: the complex product, and -d for
+        # the -j / +j twiddle (one carry chain each, so register 4 has only the rounding
+        # adder).
+        if general:
+            rr = stage_register("rr2", signed(wide + tw), d_re[0] * t_re)
+            ii = stage_register("ii2", signed(wide + tw), d_im[0] * t_im)
+            ri = stage_register("ri2", signed(wide + tw), d_re[0] * t_im)
+            ir = stage_register("ir2", signed(wide + tw), d_im[0] * t_re)
+            product_re = stage_register("product_re3", signed(wide + tw + 1), rr - ii)
+            product_im = stage_register("product_im3", signed(wide + tw + 1), ri + ir)
+        else:
+            product_re = product_im = Const(0, signed(wide + tw + 1))
+        negated_re = stage_register("negated_re3", signed(wide + 1), -d_re[1])
+        negated_im = stage_register("negated_im3", signed(wide + 1), -d_im[1])
+
+        # Register 4: the operand of the kind, aligned so that every kind is cut at bit tw-1
+        # (exact values shifted left by tw-1 come back exactly), and the round-up bits for a
+        # cut at tw-1 and at tw (schedule shift 0 or 1), from small LUT trees.
+        width = wide + tw + 1
+        d4re, d4im = d_re[2], d_im[2]
+        if fmt.inverse:   # * +j: (-im, re)
+            quarter = (negated_im, d4re)
+        else:             # * -j: (im, -re)
+            quarter = (d4im, negated_re)
+        candidates = {0: (sum_re[2], sum_im[2]), 1: (d4re, d4im), 2: quarter}
+        cut = tw - 1
+        operands, round_ups = [], []
+        for part in range(2):
+            value = product_re if part == 0 else product_im
+            for code, pair in candidates.items():
+                value = Mux(kind[2] == code, pair[part] << cut, value)
+            operand_now = Signal(signed(width), name=f"operand{part}_now")
+            m.d.comb += operand_now.eq(value)
+            operands.append(stage_register(f"operand{part}_4", signed(width), operand_now))
+            round_ups.append([stage_register(f"round_up{part}_{extra}_4", 1,
+                                             _round_up(operand_now, cut + extra, fmt.rounding))
+                              for extra in (0, 1)])
+        shift4 = shift[3]
+
+        # Register 5: one adder, the schedule's shift chosen.
+        rounded = []
+        for part in range(2):
+            no_shift = (operands[part] >> cut) + round_ups[part][0]
+            with_shift = (operands[part] >> (cut + 1)) + round_ups[part][1]
+            rounded.append(stage_register(f"rounded{part}_5", signed(wide + 2),
+                                          Mux(shift4, with_shift, no_shift)))
+
+        # Register 6: saturation.
+        with m.If(self.advance):
+            m.d.sync += [
+                self.y.re.eq(saturate_expr(rounded[0], self.out_width)),
+                self.y.im.eq(saturate_expr(rounded[1], self.out_width)),
+                self.y_tag.eq(tag[4]),
+                self.y_schedule.eq(schedule[4]),
+            ]
+        return m
+
+
+class FFTCore(wiring.Component):
+    """Streaming R2SDF FFT/IFFT, bit-exact with the golden model (see the module docstring).
+
+    Parameters
+    ----------
+    fmt : :class:`fdagen.golden.fft.FFTFormat`
+        Size, widths, scaling, rounding, direction and output order.
+    runtime_schedule : bool
+        Take the per-stage shifts from the ``schedule`` port (each frame) instead of
+        ``fmt.scaling``; the word width stays constant. ``fmt.scaling`` must then not be
+        ``"growth"``.
+    """
+
+    #: Depth of the input and output buffers that let the step enable be a register.
+    BUFFER = 4
+
+    @staticmethod
+    def sample_layout(width):
+        """Stream payload: ``re``, ``im`` (signed ``width``) and ``last``."""
+        return data.StructLayout({"re": signed(width), "im": signed(width),
+                                  "last": unsigned(1)})
+
+    def __init__(self, fmt, *, runtime_schedule=False):
+        if not isinstance(fmt, FFTFormat):
+            raise TypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
+        if runtime_schedule and fmt.scaling == "growth":
+            raise ValueError("FFT scaling must be a schedule (not growth) with a runtime "
+                             "schedule")
+        self._fmt = fmt
+        self._runtime_schedule = bool(runtime_schedule)
+        members = {
+            "i": In(stream.Signature(self.sample_layout(fmt.data_width))),
+            "o": Out(stream.Signature(self.sample_layout(fmt.output_width))),
+        }
+        if runtime_schedule:
+            members["schedule"] = In(fmt.stages)
+        super().__init__(members)
+
+    @property
+    def fmt(self):
+        return self._fmt
+
+    @property
+    def capacity(self):
+        """Upper bound on samples accepted but not yet delivered (output stalled): the two
+        buffers, the input register and the pipeline, plus a natural-order frame memory."""
+        held = 2 * self.BUFFER + 1 + self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 2
+        return held + (2 * self._fmt.n if self._fmt.order == "natural" else 0)
+
+    @property
+    def latency(self):
+        """Clocks at full rate from accepting a frame's first sample to presenting its first
+        output sample (bit-reversed order: output index i follows input index i by as much)."""
+        return fft_core_latency(self._fmt.n, self._fmt.order)
+
+    def elaborate(self, platform):
+        m = Module()
+        fmt = self._fmt
+        n, stages = fmt.n, fmt.stages
+
+        offsets, offset = [], 1          # 1: the register in front of stage 0
+        for s in range(stages):
+            offsets.append(offset)
+            offset += (n >> (s + 1)) + _Stage.PIPELINE
+        stage_units = [_Stage(fmt, s, offsets[s], stages) for s in range(stages)]
+        for s, unit in enumerate(stage_units):
+            m.submodules[f"stage{s}"] = unit
+
+        # Flow control. The pipeline moves one step on cycles when `go` is high. `go` drives
+        # the enable of every pipeline register and delay line, so it is itself a register:
+        # each cycle decides the next one from the buffer levels and this cycle's handshakes.
+        # Small FIFOs at both ends make that look-ahead possible (and make i.ready and o.valid
+        # registered).
+        sample = self.sample_layout(fmt.data_width)
+        entry = data.StructLayout({"sample": sample, "schedule": unsigned(stages)})
+        m.submodules.input_buffer = inbuf = SyncFIFO(width=entry.size, depth=self.BUFFER)
+        m.submodules.output_buffer = outbuf = SyncFIFO(
+            width=self.sample_layout(fmt.output_width).size, depth=self.BUFFER)
+        head = data.View(entry, inbuf.r_data)
+        pushed_in = inbuf.w_en & inbuf.w_rdy
+        if self._runtime_schedule:
+            port_schedule = self.schedule
+        else:
+            port_schedule = Const(sum(bit << s for s, bit in enumerate(fmt.shifts)), stages)
+        m.d.comb += [
+            inbuf.w_data.eq(Cat(self.i.payload, port_schedule)),
+            inbuf.w_en.eq(self.i.valid),
+            self.i.ready.eq(inbuf.w_rdy),
+        ]
+
+        go = Signal()                  # advance the pipeline this cycle
+        real = Signal()                # ... consuming an input sample (else a phantom zero)
+        count = Signal(range(n))       # input index within the frame being fed
+        at_boundary = Signal(init=1)   # count == 0
+        phantom = Signal()             # the frame being fed (when not at a boundary) is a flush
+        frame_schedule = Signal(stages)
+        in_pipeline = Signal(range(2 * n + _Stage.PIPELINE * stages + 2 * self.BUFFER))
+        fresh = Signal()               # the last stage's output register was just written
+
+        popped = go & real
+        pushed_out = Signal()
+        last_unit = stage_units[-1]
+        m.d.comb += [inbuf.r_en.eq(popped), pushed_out.eq(fresh & last_unit.y_tag)]
+        delivered = outbuf.r_rdy & outbuf.r_en     # whoever drains the output buffer
+
+        # Next cycle's view, from registers and this cycle's handshakes.
+        def named(name, value):
+            signal = Signal(value.shape(), name=name)
+            m.d.comb += signal.eq(value)
+            return signal
+
+        # These feed `go`, so they are written as LUT logic over the small deltas (no adders).
+        boundary_next = named("boundary_next", Mux(go, count == n - 1, at_boundary))
+        phantom_next = named("phantom_next", Mux(go & at_boundary, ~real, phantom))
+        # in_pipeline + popped - pushed_out != 0
+        waiting_next = named("waiting_next", Mux(
+            popped & ~pushed_out, 1,
+            Mux(~popped & pushed_out, in_pipeline != 1, in_pipeline != 0)))
+        # inbuf.level + pushed_in - popped != 0 (a pop needs a word, so level >= popped)
+        available = named("available_next",
+                          pushed_in | Mux(popped, inbuf.level >= 2, inbuf.level >= 1))
+        # Space for the sample a step next cycle writes, pushed the cycle after, counting the
+        # one this cycle's step writes (pushed next cycle):
+        # outbuf.level + pushed_out - delivered + go + 1 <= BUFFER, i.e. level <= limit with
+        # limit = BUFFER - 1 - (pushed_out + go - delivered).
+        up = Cat(pushed_out & go & ~delivered,                    # +2
+                 (pushed_out ^ go) & ~delivered | pushed_out & go & delivered,   # +1
+                 ~(pushed_out | go) & delivered)                  # -1
+        top = self.BUFFER - 1
+        space = named("space_next", Mux(up[0], outbuf.level <= top - 2,
+                                        Mux(up[1], outbuf.level <= top - 1,
+                                            Mux(up[2], 1,                 # level <= top+1
+                                                outbuf.level <= top))))
+        real_next = named("real_next", space & available & (boundary_next | ~phantom_next))
+        # A phantom frame, once begun, runs to its end whatever the input does.
+        flush_next = named("flush_next", space & Mux(boundary_next, ~available & waiting_next,
+                                                     phantom_next))
+        m.d.sync += [
+            go.eq(real_next | flush_next),
+            real.eq(real_next),
+            fresh.eq(go),
+            in_pipeline.eq(in_pipeline + popped - pushed_out),
+        ]
+        schedule_now = Mux(at_boundary, head.schedule, frame_schedule)
+        with m.If(go):
+            m.d.sync += [count.eq(count + 1), at_boundary.eq(count == n - 1)]   # wraps at n
+            with m.If(at_boundary):
+                m.d.sync += [phantom.eq(~real), frame_schedule.eq(schedule_now)]
+
+        # A register between the input buffer's read and stage 0 (one more step of latency).
+        first = stage_units[0]
+        with m.If(go):
+            m.d.sync += [
+                first.x.re.eq(Mux(real, head.sample.re, 0)),
+                first.x.im.eq(Mux(real, head.sample.im, 0)),
+                first.tag.eq(real),
+                first.schedule.eq(Mux(real, schedule_now, frame_schedule)),
+            ]
+        for unit in stage_units:
+            m.d.comb += unit.advance.eq(go)
+        for before, after in zip(stage_units, stage_units[1:]):
+            m.d.comb += [after.x.eq(before.y), after.tag.eq(before.y_tag),
+                         after.schedule.eq(before.y_schedule)]
+
+        # Output: real samples leave the last stage into the output buffer.
+        out_count = Signal(range(n))
+        with m.If(pushed_out):
+            m.d.sync += out_count.eq(out_count + 1)   # wraps at n
+        result = data.View(self.sample_layout(fmt.output_width), outbuf.w_data)
+        m.d.comb += [
+            result.re.eq(last_unit.y.re),
+            result.im.eq(last_unit.y.im),
+            result.last.eq(out_count == n - 1),
+            outbuf.w_en.eq(pushed_out),
+        ]
+        if fmt.order == "bitrev":
+            m.d.comb += [
+                self.o.valid.eq(outbuf.r_rdy),
+                self.o.payload.eq(outbuf.r_data),
+                outbuf.r_en.eq(self.o.ready),
+            ]
+            return m
+
+        # Natural order: each frame is written at bit-reversed addresses into one bank of a
+        # double-buffered frame memory and read out in order (bitrev(N-1) = N-1, so the stored
+        # `last` flags stay on the final sample).
+        m.submodules.reorder = reorder = TileBuffer(self.sample_layout(fmt.output_width), n)
+        position = Signal(range(n))
+        address = Signal(range(n))
+        m.d.comb += [
+            reorder.write_en.eq(outbuf.r_rdy),
+            outbuf.r_en.eq(reorder.write_ready),
+            reorder.write_addr.eq(position[::-1]),
+            reorder.write_data.eq(outbuf.r_data),
+            reorder.write_first.eq(position == 0),
+            reorder.write_last.eq(position == n - 1),
+            reorder.read_addr.eq(address),
+            reorder.read_last.eq(address == n - 1),
+            self.o.valid.eq(reorder.out_valid),
+            reorder.out_ready.eq(self.o.ready),
+            self.o.payload.eq(reorder.out_data),
+        ]
+        with m.If(outbuf.r_rdy & reorder.write_ready):
+            m.d.sync += position.eq(position + 1)         # wraps at n
+        with m.If(reorder.fetch):
+            m.d.sync += address.eq(address + 1)           # wraps at n
+        return m

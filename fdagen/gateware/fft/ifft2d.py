@@ -1,0 +1,192 @@
+"""Streaming 2-D inverse FFT from the half spectrum to a real tile.
+
+Bit-exact with :func:`fdagen.golden.fft.ifft2d_half_fixed` for the same inverse
+:class:`~fdagen.golden.fft.FFT2DFormat`.
+
+Overview
+--------
+Input: one half spectrum per frame, ``kx = 0 .. N/2`` (natural), each column's ``ky`` in
+natural order (``U = N (N/2 + 1)`` samples, ``last`` ignored). A column IFFT
+(:class:`~fdagen.gateware.fft.core.FFTCore`) transforms each column; its bit-reversed outputs are written
+row-major into one bank of a double-buffered transpose memory. When a tile's bank is complete,
+the row reader rebuilds every row to ``N`` bins by Hermitian symmetry (``Z[N-kx] =
+conj(Z[kx])``, the negated imaginary part saturating) and streams it through the row IFFT,
+whose real parts are the output.
+
+Output order: rows ``ny = 0 .. N-1`` (natural), and within each row ``nx`` in bit-reversed
+order; ``last`` marks a tile's final pixel. Throughput: one tile per ``N*N`` clocks (the row
+pass).
+
+Run-time schedules (``runtime_schedule=True``): ``column_schedule`` and ``row_schedule`` are
+latched with each tile's first sample, as in :class:`~fdagen.gateware.fft.fft2d.FFT2D`.
+
+Members
+-------
+i : ``In(stream.Signature(FFTCore.sample_layout(data_width)))``
+o : ``Out(stream.Signature(FFT2D.pixel_layout(output_width)))``
+column_schedule, row_schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
+"""
+
+from dataclasses import replace
+
+from amaranth import Module, Mux, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
+from fdagen.gateware.fft.core import FFTCore
+from fdagen.gateware.fft.fft2d import FFT2D, check_2d_format
+from fdagen.golden.fft import bit_reverse_indices
+
+__all__ = ["IFFT2D"]
+
+
+class IFFT2D(wiring.Component):
+    """Half spectrum to real tile (see the module docstring).
+
+    Parameters
+    ----------
+    fmt : :class:`fdagen.golden.fft.FFT2DFormat`
+        An inverse format; ``data_width`` is the spectrum's width.
+    runtime_schedule : bool
+        Take both passes' stage shifts from ports, latched per tile (constant widths).
+    """
+
+    @staticmethod
+    def input_order(n):
+        """Index ``(ky, kx)`` of each input bin of a half spectrum, in stream order."""
+        return [(ky, kx) for kx in range(n // 2 + 1) for ky in range(n)]
+
+    @staticmethod
+    def output_order(n):
+        """Index ``(y, x)`` of each output pixel of a tile, in stream order."""
+        reverse = bit_reverse_indices(n)
+        return [(y, int(reverse[j])) for y in range(n) for j in range(n)]
+
+    def __init__(self, fmt, *, runtime_schedule=False):
+        check_2d_format("2-D IFFT", fmt, runtime_schedule, inverse=True)
+        self._fmt = fmt
+        self._runtime_schedule = bool(runtime_schedule)
+        self._column_format = replace(fmt.column_format, order="bitrev")
+        self._row_format = replace(fmt.row_format, order="bitrev")
+        members = {
+            "i": In(stream.Signature(FFTCore.sample_layout(fmt.data_width))),
+            "o": Out(stream.Signature(FFT2D.pixel_layout(fmt.output_width))),
+        }
+        if runtime_schedule:
+            members["column_schedule"] = In(fmt.row_format.stages)
+            members["row_schedule"] = In(fmt.row_format.stages)
+        super().__init__(members)
+
+    @property
+    def fmt(self):
+        return self._fmt
+
+    def elaborate(self, platform):
+        m = Module()
+        n = self._fmt.n
+        half = n // 2 + 1
+        bins = n * half
+        stages = self._row_format.stages
+        runtime = self._runtime_schedule
+        width = self._column_format.output_width
+
+        m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime)
+        m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime)
+        word = data.StructLayout({"re": signed(width), "im": signed(width)})
+        m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages, 1))
+
+        m.d.comb += [
+            columns.i.valid.eq(self.i.valid),
+            self.i.ready.eq(columns.i.ready),
+            columns.i.payload.eq(self.i.payload),
+        ]
+        if runtime:
+            m.submodules.schedules = schedules = TileSchedules(
+                [self.column_schedule, self.row_schedule], bins,
+                TileSchedules.depth_for(columns.capacity, bins))
+            m.d.comb += [
+                schedules.accepted.eq(self.i.valid & self.i.ready),
+                schedules.writer_start.eq(buffer.write_en & buffer.write_ready
+                                          & buffer.write_first),
+                columns.schedule.eq(schedules.now[0]),
+                buffer.write_schedule.eq(schedules.tile[1]),
+                rows.schedule.eq(buffer.out_schedule),
+            ]
+
+        # Writer: column IFFT output (ny bit-reversed within column kx) at ny * (N/2+1) + kx.
+        position = Signal(range(n))
+        kx_in = Signal(range(half))
+        # The write address for the next word is computed one word ahead into a register, so
+        # the memory's address input sees a flip-flop, not ny * (N/2+1) + kx.
+        write_address = Signal(range(bins))
+        position_next = (position + 1)[:len(position)]                       # wraps at n
+        kx_in_next = Mux(position == n - 1, Mux(kx_in == half - 1, 0, kx_in + 1), kx_in)
+        taken = columns.o.valid & columns.o.ready
+        with m.If(taken):
+            m.d.sync += write_address.eq(position_next[::-1] * half + kx_in_next)
+        m.d.comb += [
+            columns.o.ready.eq(buffer.write_ready),
+            buffer.write_en.eq(columns.o.valid),
+            buffer.write_addr.eq(write_address),
+            buffer.write_data.re.eq(columns.o.payload.re),
+            buffer.write_data.im.eq(columns.o.payload.im),
+            buffer.write_first.eq((position == 0) & (kx_in == 0)),
+            buffer.write_last.eq((position == n - 1) & (kx_in == half - 1)),
+        ]
+        with m.If(taken):
+            m.d.sync += position.eq(position + 1)            # wraps at n
+            with m.If(position == n - 1):
+                m.d.sync += kx_in.eq(Mux(kx_in == half - 1, 0, kx_in + 1))
+
+        # Reader: each row twice as wide as stored, the upper bins mirrored and conjugated
+        # (the negated imaginary part saturates, as in the golden model).
+        # The read address is computed one fetch ahead into a register, so the memory's address
+        # input sees a flip-flop, not the row * (N/2+1) + column arithmetic.
+        ny_out = Signal(range(n))
+        kx_out = Signal(range(n))
+        address = Signal(range(bins))
+        mirrored = kx_out > n // 2
+        conjugate = buffer.out_tag[0]                 # the fetched word's mirrored flag
+        ny_next = Mux(kx_out == n - 1, ny_out + 1, ny_out)[:len(ny_out)]    # wraps at n
+        kx_next = (kx_out + 1)[:len(kx_out)]                                 # wraps at n
+        m.d.comb += [
+            buffer.read_addr.eq(address),
+            buffer.read_last.eq((kx_out == n - 1) & (ny_out == n - 1)),
+            buffer.read_tag.eq(mirrored),
+        ]
+        # Incrementally: +1 up to column N/2, -1 through the mirrored half, and at a row's end
+        # the next row's base (kept in a register).
+        row_base = Signal(range(bins))
+        with m.If(buffer.fetch):
+            m.d.sync += [kx_out.eq(kx_next), ny_out.eq(ny_next)]
+            with m.If(kx_out == n - 1):
+                m.d.sync += [address.eq(row_base + half), row_base.eq(row_base + half)]
+                with m.If(ny_out == n - 1):
+                    m.d.sync += [address.eq(0), row_base.eq(0)]
+            with m.Elif(kx_out >= n // 2):
+                m.d.sync += address.eq(address - 1)
+            with m.Else():
+                m.d.sync += address.eq(address + 1)
+        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+        stored_im = buffer.out_data.im
+        negated = Mux(stored_im == lo, hi, -stored_im)
+        m.d.comb += [
+            rows.i.valid.eq(buffer.out_valid),
+            buffer.out_ready.eq(rows.i.ready),
+            rows.i.payload.re.eq(buffer.out_data.re),
+            rows.i.payload.im.eq(Mux(conjugate, negated, stored_im)),
+            rows.i.payload.last.eq(0),
+        ]
+
+        # Output: real parts; a tile ends after N rows.
+        row = Signal(range(n))
+        m.d.comb += [
+            self.o.valid.eq(rows.o.valid),
+            rows.o.ready.eq(self.o.ready),
+            self.o.payload.value.eq(rows.o.payload.re),
+            self.o.payload.last.eq(rows.o.payload.last & (row == n - 1)),
+        ]
+        with m.If(self.o.valid & self.o.ready & rows.o.payload.last):
+            m.d.sync += row.eq(row + 1)                      # wraps at n
+        return m

@@ -1,0 +1,1 @@
+"""Processing elements and the PE array."""

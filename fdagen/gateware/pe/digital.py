@@ -1,0 +1,134 @@
+"""FDA-style processing element, digital twin: one complex multiply-accumulate every two cycles.
+
+Bit-exact with :func:`fdagen.golden.pipeline.spectral_mac` (exact integer complex products,
+accumulated exactly; the accumulator holds the worst case of ``max_terms`` products).
+
+Overview
+--------
+FDA keeps a spectral weight's real and imaginary parts in two ReRAM cells and finishes a
+complex multiply in two consecutive cycles. The digital twin has the two cells as two real
+multipliers sharing a weight word ``(w_re, w_im)`` from the PE's weight memory:
+
+* cycle 1 drives ``(x_re, x_im)`` onto the cells and takes ``x_re*w_re - x_im*w_im`` into the
+  real accumulator;
+* cycle 2 drives ``(x_im, x_re)`` and takes ``x_im*w_re + x_re*w_im`` into the imaginary one.
+
+(FDA drives ``-x_im`` in cycle 1 and adds; subtracting instead gives the same exact sum without
+the extra bit that negating ``-2**(w-1)`` would need.)
+
+The PE is a lockstep datapath: the array around it broadcasts one operation to all its PEs
+and owns flow control. An operation starts with ``start`` when ``ready`` is high (``ready``
+falls for the cycle after each accepted start: one operation every two cycles; a ``start``
+while ``ready`` is low is ignored) and carries ``x``, the weight ``addr``, ``first`` (start
+a new sum) and ``last`` (the sum is complete). ``result_valid`` pulses :data:`PE.LATENCY`
+cycles after a ``last`` operation started, with the sum on ``result_re``/``result_im`` (held
+until the next result).
+
+Weights are written through the programming port (``prog_en``, ``prog_addr``, ``prog_re``,
+``prog_im``) while ``busy`` is low (no operation in flight); a write during an operation
+reaches the memory, but the operation may read the old or the new weight.
+"""
+
+from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from fdagen.golden.pipeline import accumulator_width
+
+__all__ = ["PE"]
+
+
+class PE(wiring.Component):
+    """One processing element (see the module docstring).
+
+    Parameters
+    ----------
+    data_width, weight_width : int
+        Widths of the spectrum samples and of the weight parts.
+    depth : int
+        Weight words held (e.g. input channels x bins of one output channel).
+    max_terms : int
+        Most products in one sum; sizes the accumulator for the worst case.
+    """
+
+    #: Cycles from a ``last`` operation's ``start`` to its ``result_valid``.
+    LATENCY = 4
+
+    def __init__(self, data_width, weight_width, depth, max_terms):
+        for name, value, low, high in (("PE data width", data_width, 2, 32),
+                                       ("PE weight width", weight_width, 2, 32),
+                                       ("PE weight depth", depth, 1, 1 << 20),
+                                       ("PE sum length", max_terms, 1, 1 << 20)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"{name} must be an integer, not {value!r}")
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be between {low} and {high}, not {value!r}")
+        self.data_width, self.weight_width = data_width, weight_width
+        self.depth, self.max_terms = depth, max_terms
+        self.acc_width = accumulator_width(data_width, weight_width, max_terms)
+        if self.acc_width > 62:
+            raise ValueError(f"PE accumulator width must be at most 62 bits, not "
+                             f"{self.acc_width}")
+        address = unsigned(max(1, (depth - 1).bit_length()))
+        super().__init__({
+            "prog_en": In(1), "prog_addr": In(address),
+            "prog_re": In(signed(weight_width)), "prog_im": In(signed(weight_width)),
+            "start": In(1), "x_re": In(signed(data_width)), "x_im": In(signed(data_width)),
+            "addr": In(address), "first": In(1), "last": In(1),
+            "ready": Out(1), "busy": Out(1),
+            "result_valid": Out(1), "result_re": Out(signed(self.acc_width)),
+            "result_im": Out(signed(self.acc_width)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        ww, dw, aw = self.weight_width, self.data_width, self.acc_width
+        cell = data.StructLayout({"re": signed(ww), "im": signed(ww)})
+        accept = Signal()          # a start the PE takes (not in the cycle after another)
+        m.submodules.cells = cells = memory.Memory(shape=cell, depth=self.depth, init=[])
+        program = cells.write_port()
+        read = cells.read_port()
+        m.d.comb += [
+            program.addr.eq(self.prog_addr), program.en.eq(self.prog_en),
+            program.data.re.eq(self.prog_re), program.data.im.eq(self.prog_im),
+            read.addr.eq(self.addr), read.en.eq(accept),
+        ]
+
+        # Operation registers (cycle 0 -> the two multiply cycles).
+        x_re = Signal(signed(dw), name="x_re_held")
+        x_im = Signal(signed(dw), name="x_im_held")
+        first1, last1, busy1 = Signal(), Signal(), Signal()   # cycle 1 of an operation
+        first2, last2, busy2 = Signal(), Signal(), Signal()   # cycle 2
+        first3, last3, busy3 = Signal(), Signal(), Signal()   # accumulate the imaginary part
+        m.d.comb += [
+            self.ready.eq(~busy1),
+            accept.eq(self.start & ~busy1),
+            self.busy.eq(busy1 | busy2 | busy3),
+        ]
+        with m.If(accept):
+            m.d.sync += [x_re.eq(self.x_re), x_im.eq(self.x_im)]
+        m.d.sync += [
+            busy1.eq(accept), first1.eq(self.first), last1.eq(self.last),
+            busy2.eq(busy1), first2.eq(first1), last2.eq(last1),
+            busy3.eq(busy2), first3.eq(first2), last3.eq(last2),
+        ]
+
+        # The two cells: cycle 1 (busy1) drives (x_re, x_im), cycle 2 (busy2) (x_im, x_re).
+        w = read.data
+        cell_re = Signal(signed(dw + ww))      # product on the w_re cell
+        cell_im = Signal(signed(dw + ww))      # product on the w_im cell
+        m.d.sync += [
+            cell_re.eq(Mux(busy2, x_im, x_re) * w.re),
+            cell_im.eq(Mux(busy2, x_re, x_im) * w.im),
+        ]
+        # Cycle after 1: real part = cell_re - cell_im; cycle after 2: imag = cell_re + cell_im.
+        acc_re, acc_im = Signal(signed(aw)), Signal(signed(aw))
+        with m.If(busy2):
+            m.d.sync += acc_re.eq(Mux(first2, 0, acc_re) + (cell_re - cell_im))
+        with m.If(busy3):
+            m.d.sync += acc_im.eq(Mux(first3, 0, acc_im) + (cell_re + cell_im))
+        m.d.sync += self.result_valid.eq(busy3 & last3)
+        with m.If(busy3 & last3):
+            m.d.sync += [self.result_re.eq(acc_re),
+                         self.result_im.eq(Mux(first3, 0, acc_im) + (cell_re + cell_im))]
+        return m

@@ -1,0 +1,166 @@
+"""The host's view of one conv layer on the accelerator: descriptor, weight and pixel beats.
+
+A layer runs from three input streams, in this order of use (the weight and pixel streams are
+accepted concurrently after the descriptor):
+
+``desc``
+    :data:`FIELDS`, one 32-bit word each. The input streams carry no ``last``: their lengths
+    follow from the descriptor (AXI4-Stream sinks without TLAST). The
+    primary fields are the layer's (``C, M, H, W, K, s, p, N, T``, shifts, ReLU, the four FFT
+    stage schedules, bit ``i`` = stage ``i``); the derived loop bounds (tiles per axis, output
+    size, channel groups) are computed here so the RTL needs no dividers.
+``weights``
+    ``M * C * N * (N/2 + 1)`` spectral weight codes in natural order ``(m, c, ky, kx)``, each
+    beat ``re`` in the low ``weight_width`` bits and ``im`` above, then ``M`` bias codes
+    (``bias_width`` bits, aligned to the IFFT output scale as in
+    :func:`fdagen.golden.pipeline.conv2d_fixed`).
+``pixels``
+    ``C * H * W`` input codes in raster order ``(c, h, w)``.
+
+The output stream carries ``M * H_out * W_out`` codes in raster order ``(m, i, j)``, ``last`` on
+the final one, then the counter stream one beat per :data:`fdagen.arch.fields.COUNTERS` entry.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from fdagen.arch.fields import MAX_SHIFT
+from fdagen.arch.schedule import LayerSchedule
+from fdagen.golden.fixedpoint import quantize
+from fdagen.golden.pipeline import FixedFormat, LayerQuant, quantize_spectral_weights, tile_frac
+from fdagen.golden.tiling import Tiling
+
+__all__ = ["LayerDescriptor", "weight_beats", "pixel_beats", "decode_output",
+           "layer_format"]
+
+def layer_format(config, fft_scaling="calibrated"):
+    """The :class:`FixedFormat` whose golden pipeline the accelerator ``config`` reproduces."""
+    if fft_scaling not in ("calibrated", "per_stage"):
+        raise ValueError(f"FFT scaling on the accelerator must be calibrated or per_stage "
+                         f"(constant width), not {fft_scaling!r}")
+    return FixedFormat(config.data_width, config.twiddle_width, config.weight_width,
+                       config.spectrum_width, config.bias_width, fft_scaling, config.rounding)
+
+
+def _schedule_word(schedule, stages):
+    if isinstance(schedule, str):        # "per_stage": shift every stage
+        return (1 << stages) - 1
+    return sum(int(bit) << index for index, bit in enumerate(schedule))
+
+
+@dataclass(frozen=True)
+class LayerDescriptor:
+    """One layer's descriptor, validated against the build's limits (see :data:`FIELDS`)."""
+
+    config: object
+    tiling: Tiling
+    fmt: FixedFormat
+    quant: LayerQuant
+    channels: int
+    out_channels: int
+
+    def __post_init__(self):
+        cfg, tiling = self.config, self.tiling
+        _ = self.schedule     # LayerSchedule checks: 2-D, the build's FFT size
+        expected = layer_format(cfg, self.fmt.fft_scaling)
+        if self.fmt != expected:
+            raise ValueError(f"layer format must match the build ({expected}), not {self.fmt}")
+        for name, value, limit in (("input channels", self.channels, cfg.max_channels),
+                                   ("output channels", self.out_channels, cfg.max_out_channels),
+                                   ("padded input height", tiling.padded_shape[0], cfg.max_size),
+                                   ("padded input width", tiling.padded_shape[1], cfg.max_size)):
+            if not 1 <= value <= limit:
+                raise ValueError(f"{name} must be between 1 and {limit} for this build, "
+                                 f"not {value}")
+        for name, value in (("spectrum shift", self.quant.spectrum_shift),
+                            ("output shift", self.output_shift)):
+            if not 0 <= value <= MAX_SHIFT:
+                raise ValueError(f"{name} must be between 0 and {MAX_SHIFT}, not {value}")
+
+    @property
+    def output_shift(self):
+        return tile_frac(self.tiling, self.fmt, self.quant) - self.quant.output_frac
+
+    @property
+    def groups(self):
+        return self.schedule.groups
+
+    def values(self):
+        """``{field: value}`` in :data:`FIELDS` order."""
+        t, q, stages = self.tiling, self.quant, self.config.stages
+        forward = self.fmt.fft2d(t.fft_size, q)
+        inverse = self.fmt.ifft2d(t.fft_size, q)
+        return {
+            "channels": self.channels, "out_channels": self.out_channels,
+            "height": t.shape[0], "width": t.shape[1], "kernel": t.kernel, "stride": t.stride,
+            "padding": t.padding, "fft_size": t.fft_size, "tile": t.tile,
+            "tiles_y": t.tiles_per_axis[0], "tiles_x": t.tiles_per_axis[1], "tiles": t.tile_count,
+            "out_height": t.output_shape[0], "out_width": t.output_shape[1],
+            "groups": self.groups, "spectrum_shift": q.spectrum_shift,
+            "output_shift": self.output_shift, "relu": int(q.relu),
+            "fwd_row_schedule": _schedule_word(forward.row_scaling, stages),
+            "fwd_column_schedule": _schedule_word(forward.column_scaling, stages),
+            "inv_column_schedule": _schedule_word(inverse.column_scaling, stages),
+            "inv_row_schedule": _schedule_word(inverse.row_scaling, stages),
+        }
+
+    def words(self):
+        return list(self.values().values())
+
+    # -- the schedule the controller runs (fdagen.arch.schedule) ----------------------------------
+    @cached_property
+    def schedule(self):
+        """The layer's :class:`~fdagen.arch.schedule.LayerSchedule` on this build."""
+        return LayerSchedule(self.config, self.tiling, self.channels, self.out_channels)
+
+    @property
+    def tiles(self):
+        return self.schedule.tiles
+
+    @property
+    def mac_operations(self):
+        return self.schedule.mac_operations
+
+    @property
+    def bound_cycles(self):
+        return self.schedule.bound_cycles
+
+    def scheduled_counts(self):
+        return self.schedule.scheduled_counts()
+
+
+def weight_beats(config, w, bias, tiling, fmt, quant):
+    """The ``weights`` stream for float weights ``w`` (M, C, K, K) and float ``bias`` or None.
+
+    Spectral codes and bias codes are the golden model's (same quantization, same exponent).
+    """
+    (re, im), _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding,
+                                            exponent=quant.weight_exp)
+    ww = config.weight_width
+    mask = (1 << ww) - 1
+    beats = ((re.reshape(-1) & mask) | ((im.reshape(-1) & mask) << ww)).tolist()
+    frac = tile_frac(tiling, fmt, quant)
+    codes = (quantize(bias, frac, fmt.bias_width, fmt.rounding) if bias is not None
+             else np.zeros(w.shape[0], dtype=np.int64))
+    beats += [int(c) & ((1 << config.bias_width) - 1) for c in codes]
+    return [int(b) for b in beats]
+
+
+def pixel_beats(config, x_codes):
+    """The ``pixels`` stream for input codes (C, H, W)."""
+    mask = (1 << config.data_width) - 1
+    return [int(v) & mask for v in np.asarray(x_codes, dtype=np.int64).reshape(-1)]
+
+
+def decode_output(config, words, descriptor):
+    """Output stream words -> signed codes of shape (M, H_out, W_out)."""
+    v = descriptor.values()
+    shape = (v["out_channels"], v["out_height"], v["out_width"])
+    width = config.data_width
+    codes = np.asarray(words, dtype=np.int64) & ((1 << width) - 1)
+    codes = np.where(codes >> (width - 1), codes - (1 << width), codes)
+    if codes.size != np.prod(shape):
+        raise ValueError(f"output must have {np.prod(shape)} words, not {codes.size}")
+    return codes.reshape(shape)

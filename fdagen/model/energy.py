@@ -1,0 +1,399 @@
+"""Energy, latency and area of a network on one accelerator build, and on a spatial baseline.
+
+Every count comes from the controller's schedule (:class:`fdagen.arch.schedule.LayerSchedule`, the
+code the RTL perf counters are checked against) and the cycle model
+(:mod:`fdagen.model.cycles`); every energy and area from the component library
+(:mod:`fdagen.model.components`) through the stated rules of :mod:`fdagen.model.costs`. The report names
+the library entries behind each number.
+
+Scope and assumptions (also in the report's ``"assumptions"``):
+
+* Conv layers run on the accelerator one after another, each as its own descriptor (a grouped
+  conv as ``groups`` layers of ``C/g -> M/g``); pooling and fully connected layers are not part
+  of the accelerator and are listed under ``"not_modelled"``.
+* Dynamic energy of the datapath and on-chip memories only: no leakage, clock tree, control or
+  off-chip traffic (the host's weight, pixel and output words are reported as counts).
+* Every PE computes on every array operation, idle output-channel slots included (no gating).
+* Latency on an ideal host (every stream one word per clock), one image at a time.
+
+PE kinds: ``digital`` is the RTL (two real multipliers per PE, weights in SRAM); ``reram`` is
+the FDA PE in ISAAC-style crossbars (modelled, not generated): each weight part in
+``ceil(weight_width / 2)`` 2-bit cells, the spectrum value bit-serial through 1-bit DACs shared
+by a bin lane's ``J`` PEs, one 8-bit ADC per PE column, a shift-and-add per conversion; an
+array operation then takes ``2 data_width`` clocks.
+
+The spatial baseline has the same multiplier budget (``2 P`` multipliers of ``data_width x
+weight_width``) at full utilisation, one weight read per MAC from its local memory, each input
+read once per ``min(M, 2P)`` MACs (broadcast to the output channels in flight), partial sums in
+registers, the same streams and memory rules.
+"""
+
+import math
+
+from fdagen import __version__
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.schedule import LayerSchedule
+from fdagen.golden.cmc import layer_counts
+from fdagen.golden.tiling import Tiling
+from fdagen.model.costs import CostRules, total
+from fdagen.model.cycles import estimate_cycles
+
+__all__ = ["PE_KINDS", "EnergyModel", "network_config", "choose_fft_size", "ModelError"]
+
+PE_KINDS = ("digital", "reram")
+#: ReRAM PE parameters (ISAAC, ISCA 2016: 2-bit cells, 1-bit DACs, 8-bit ADCs).
+CELL_BITS = 2
+DAC_BITS = 1
+FFT_SIZES = (8, 16, 32, 64)
+
+ASSUMPTIONS = (
+    "conv layers only, one descriptor each (grouped convs as groups of C/g -> M/g layers)",
+    "dynamic energy of datapath and on-chip memories; no leakage, clock tree, control or "
+    "off-chip traffic",
+    "every PE computes on every array operation (idle output-channel slots not gated)",
+    "latency on an ideal host (one word per clock per stream), one image at a time",
+    "spatial baseline: 2P multipliers at full utilisation, one weight read per MAC, inputs "
+    "broadcast to min(M, 2P) MACs, same memory rules",
+)
+
+
+class ModelError(ValueError):
+    """A network does not fit the requested build."""
+
+
+def _conv_layers(network):
+    layers = [layer for layer in network.layers if layer.kind == "conv"]
+    if not layers:
+        raise ModelError(f"network {network.name!r} must have at least one conv layer")
+    for layer in layers:
+        if layer.dims != 2:
+            raise ModelError(f"layer {layer.name!r} must be 2-D for the accelerator, not "
+                             f"{layer.dims}-D")
+    return layers
+
+
+def network_config(network, pes, fft_size=8, **options):
+    """The :class:`AcceleratorConfig` with ``pes`` and ``fft_size`` whose memories hold every
+    conv layer of ``network`` (``options`` as AcceleratorConfig's other fields)."""
+    layers = _conv_layers(network)
+    for layer in layers:
+        if layer.kernel > fft_size:
+            raise ModelError(f"FFT size must be at least the kernel size {layer.kernel} of "
+                             f"layer {layer.name!r}, not {fft_size}")
+    limits = dict(
+        max_channels=max(layer.in_channels // layer.groups for layer in layers),
+        max_out_channels=max(layer.out_channels // layer.groups for layer in layers),
+        max_size=max(max(layer.in_shape) + 2 * layer.padding for layer in layers))
+    limits.update(options)
+    return AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
+
+
+def choose_fft_size(network, pes, library, pe_kind="digital", node_nm=32, **options):
+    """The FFT size in :data:`FFT_SIZES` (at least every kernel) with the least energy per
+    inference (ties: the smaller)."""
+    kernel = max(layer.kernel for layer in _conv_layers(network))
+    best = None
+    for n in FFT_SIZES:
+        if n < kernel:
+            continue
+        config = network_config(network, pes, n, **options)
+        energy = EnergyModel(config, library, pe_kind, node_nm).report(network)["totals"][
+            "energy_pj"]
+        if best is None or energy < best[0]:
+            best = (energy, n)
+    if best is None:
+        raise ModelError(f"kernel size must be at most {FFT_SIZES[-1]}, not {kernel}")
+    return best[1]
+
+
+def _component(events, cost, library):
+    return {"events": events, "pj_per_event": cost.value, "pj": events * cost.value,
+            "source": [f"{name}: {library[name].source}" for name in cost.sources]}
+
+
+class EnergyModel:
+    """The model for one build: ``config`` (:class:`AcceleratorConfig`), ``library``
+    (:class:`~fdagen.model.components.ComponentLibrary`), ``pe_kind`` and the technology node."""
+
+    def __init__(self, config, library, pe_kind="digital", node_nm=32):
+        if pe_kind not in PE_KINDS:
+            raise ModelError(f"PE kind must be one of {', '.join(PE_KINDS)}, not {pe_kind!r}")
+        if isinstance(node_nm, bool) or not isinstance(node_nm, (int, float)) \
+                or not 5 <= node_nm <= 180:
+            raise ModelError(f"technology node must be between 5 and 180 nm, not {node_nm!r}")
+        self.config = config
+        self.library = library
+        self.pe_kind = pe_kind
+        self.node_nm = node_nm
+        self.rules = CostRules(library, node_nm)
+        c = config
+        self.cells_per_part = -(-c.weight_width // CELL_BITS)
+        self.slices = -(-c.data_width // DAC_BITS)
+        self.operation_clocks = 2 if pe_kind == "digital" else 2 * self.slices
+
+    # -- per-event costs -----------------------------------------------------------------------
+    def _transform_costs(self, width):
+        """(per butterfly, per frame) of a 2-D FFT lane with ``width``-bit samples."""
+        c, r = self.config, self.rules
+        n, word = c.fft_size, 2 * width
+        butterfly = total([4 * r.multiply(width, c.twiddle_width), 6 * r.add(width + 1),
+                           4 * r.memory_access(word, (n // 2) * word)])
+        frame = 2 * c.unique_bins * r.memory_access(word, 2 * c.unique_bins * word)
+        return butterfly, frame
+
+    # -- one layer -----------------------------------------------------------------------------
+    def layer(self, layer):
+        """Counts, cycles and energy by component of one conv layer (all its groups)."""
+        c, r, lib = self.config, self.rules, self.library
+        groups = layer.groups
+        if layer.kernel > c.fft_size:
+            raise ModelError(f"FFT size must be at least the kernel size {layer.kernel} of "
+                             f"layer {layer.name!r}, not {c.fft_size}")
+        tiling = Tiling.choose(layer.in_shape, layer.kernel, layer.stride, layer.padding,
+                               fft_size=c.fft_size)
+        schedule = LayerSchedule(c, tiling, layer.in_channels // groups,
+                                 layer.out_channels // groups)
+        counts = {name: groups * value for name, value in schedule.scheduled_counts().items()}
+        ops = counts["mac_operations"]
+        counts.update({
+            "complex_macs": groups * schedule.complex_macs,
+            "fft_butterflies": groups * schedule.fft_butterflies,
+            "ifft_butterflies": groups * schedule.ifft_butterflies,
+            "input_words": groups * schedule.channels * math.prod(tiling.shape),
+            "weight_words": counts["weight_writes"] + counts["bias_writes"],
+        })
+        acc = c.accumulator_width
+        energy = {}
+        if self.pe_kind == "digital":
+            counts["pe_multiplies"] = 4 * c.pes * ops
+            energy["pe_multipliers"] = _component(counts["pe_multiplies"],
+                                                  r.multiply(c.data_width, c.weight_width), lib)
+            energy["pe_accumulators"] = _component(4 * c.pes * ops, r.add(acc), lib)
+            word = 2 * c.weight_width
+            energy["weight_memory"] = _component(
+                counts["weight_reads"] + counts["weight_writes"],
+                r.memory_access(word, c.weight_depth * word), lib)
+        else:
+            cells = self.cells_per_part
+            counts["reram_cell_reads"] = ops * c.pes * 2 * 2 * cells * self.slices
+            counts["reram_cell_programs"] = counts["weight_writes"] * 2 * cells
+            counts["dac_conversions"] = ops * c.bin_lanes * 2 * 2 * self.slices
+            counts["adc_conversions"] = ops * c.pes * 2 * cells * self.slices
+            energy["reram_cells"] = _component(counts["reram_cell_reads"],
+                                               r.event("reram_cell_read"), lib)
+            energy["reram_programming"] = _component(counts["reram_cell_programs"],
+                                                     r.event("reram_cell_program"), lib)
+            energy["dacs"] = _component(counts["dac_conversions"],
+                                        r.event("dac_1b_conversion"), lib)
+            energy["adcs"] = _component(counts["adc_conversions"],
+                                        r.event("adc_8b_conversion"), lib)
+            energy["shift_add"] = _component(counts["adc_conversions"], r.add(acc), lib)
+        for name, width, butterflies, frames in (
+                ("fft", c.data_width, "fft_butterflies", "fft_frames"),
+                ("ifft", c.spectrum_width, "ifft_butterflies", "ifft_frames")):
+            butterfly, frame = self._transform_costs(width)
+            per = butterfly * (counts[butterflies] / max(1, counts[frames])) + frame
+            energy[name] = _component(counts[frames], per, lib)
+        memories = c.derived()["memories"]
+
+        def buffer(key, events):
+            mem = memories[key]
+            return _component(events, r.memory_access(mem["width"], mem["depth"] * mem["width"]),
+                              lib)
+        energy["fmap_buffer"] = buffer("fmap", counts["fmap_writes"] + counts["fmap_reads"])
+        energy["spectrum_buffer"] = buffer("spectrum",
+                                           counts["spectrum_writes"] + counts["spectrum_reads"])
+        energy["output_spectrum_buffer"] = buffer(
+            "output_spectrum", counts["output_spectrum_writes"] + counts["output_spectrum_reads"])
+        energy["overlap_add_buffer"] = buffer("overlap_add",
+                                              counts["oaa_writes"] + counts["oaa_reads"])
+        energy["output_stage"] = _component(
+            counts["output_pixels"],
+            r.add(c.oaa_width) + r.memory_access(c.bias_width, c.max_out_channels * c.bias_width),
+            lib)
+
+        estimate = estimate_cycles(schedule, self.operation_clocks).as_dict()
+        cycles = {name: groups * value for name, value in estimate.items()}
+        bound = groups * schedule.bound_cycles * self.operation_clocks / 2
+        spatial = layer_counts(layer, c.fft_size)
+        energy_pj = sum(part["pj"] for part in energy.values())
+        return {
+            "name": layer.name, "in_channels": layer.in_channels,
+            "out_channels": layer.out_channels, "in_shape": list(layer.in_shape),
+            "out_shape": list(layer.out_shape), "kernel": layer.kernel, "stride": layer.stride,
+            "padding": layer.padding, "groups": groups, "fft_size": c.fft_size,
+            "tile": tiling.tile, "tiles": tiling.tile_count,
+            "spatial_macs": spatial["spatial_macs"],
+            "counts": counts, "cycles": cycles, "bound_cycles": bound,
+            "latency_s": cycles["cycles"] / (c.clock_mhz * 1e6),
+            "pe_efficiency": bound / cycles["cycles"],
+            "pe_efficiency_run": bound / cycles["run_cycles"],
+            "energy": energy, "energy_pj": energy_pj,
+            "baseline": self._baseline_layer(layer, spatial),
+        }
+
+    # -- spatial baseline -------------------------------------------------------------------------
+    def _baseline_layer(self, layer, spatial):
+        c, r, lib = self.config, self.rules, self.library
+        multipliers = 2 * c.pes
+        macs = spatial["spatial_macs"]
+        group_in = layer.in_channels // layer.groups
+        acc = c.data_width + c.weight_width + math.ceil(math.log2(group_in * layer.kernel ** 2))
+        weights = spatial["spatial_weight_words"]
+        per_unit = -(-weights // multipliers) * c.weight_width
+        inputs, outputs = spatial["input_words"], spatial["output_words"]
+        fmap_bits = c.fmap_depth * c.data_width
+        input_reads = -(-macs // min(layer.out_channels, multipliers))
+        energy = {
+            "multipliers": _component(macs, r.multiply(c.data_width, c.weight_width), lib),
+            "accumulators": _component(macs, r.add(acc), lib),
+            "weight_memory": _component(macs + weights,
+                                        r.memory_access(c.weight_width, per_unit), lib),
+            "fmap_buffer": _component(inputs + input_reads,
+                                      r.memory_access(c.data_width, fmap_bits), lib),
+            "output_stage": _component(outputs, r.add(acc), lib),
+        }
+        load = max(weights + layer.out_channels, inputs) + 1
+        compute = -(-macs // multipliers)
+        cycles = load + compute + outputs + 4
+        return {"multipliers": multipliers, "cycles": cycles, "compute_cycles": compute,
+                "latency_s": cycles / (c.clock_mhz * 1e6), "energy": energy,
+                "energy_pj": sum(part["pj"] for part in energy.values())}
+
+    # -- area ---------------------------------------------------------------------------------
+    def area(self):
+        """Area by component (um^2) of the build, with sources."""
+        c, r, lib = self.config, self.rules, self.library
+        acc = c.accumulator_width
+
+        def part(count, cost):
+            entry = _component(count, cost, lib)
+            return {"count": count, "um2_each": entry["pj_per_event"], "um2": entry["pj"],
+                    "source": entry["source"]}
+        parts = {}
+        if self.pe_kind == "digital":
+            parts["pe_multipliers"] = part(2 * c.pes, r.multiplier_area(c.data_width,
+                                                                         c.weight_width))
+            parts["pe_adders"] = part(2 * c.pes, r.adder_area(acc))
+            parts["pe_accumulators"] = part(c.pes, r.memory_area(2 * acc))
+            parts["weight_memory"] = part(c.pes, r.memory_area(c.weight_depth * 2 *
+                                                               c.weight_width))
+        else:
+            cells = self.cells_per_part
+            parts["reram_cells"] = part(c.pes * c.weight_depth * 2 * cells,
+                                        r.area_of("area_reram_cell"))
+            parts["adcs"] = part(c.pes * cells, r.area_of("area_adc_8b"))
+            parts["dacs"] = part(c.bin_lanes * 2, r.area_of("area_dac_1b"))
+            parts["shift_add"] = part(c.pes * cells, r.adder_area(acc))
+            parts["pe_accumulators"] = part(c.pes, r.memory_area(2 * acc))
+        for name, lanes, width in (("fft_lanes", c.fft_lanes, c.data_width),
+                                   ("ifft_lanes", c.ifft_lanes, c.spectrum_width)):
+            word = 2 * width
+            lane = total([2 * c.stages * 4 * r.multiplier_area(width, c.twiddle_width),
+                          2 * c.stages * 6 * r.adder_area(width + 1),
+                          r.memory_area(2 * (c.fft_size - 1) * word + 2 * c.unique_bins * word)])
+            parts[name] = part(lanes, lane)
+        for name, mem in c.derived()["memories"].items():
+            if name == "weights":
+                continue
+            parts[f"{name}_buffer" if name != "bias" else "bias_memory"] = part(
+                mem["banks"], r.memory_area(mem["depth"] * mem["width"]))
+        return {"components": parts, "total_um2": sum(p["um2"] for p in parts.values()),
+                "total_mm2": sum(p["um2"] for p in parts.values()) / 1e6}
+
+    # -- network ------------------------------------------------------------------------------
+    def misfit(self, layer):
+        """Why ``layer`` cannot run on this build, or None."""
+        c = self.config
+        if layer.kind == "fc":
+            return "fully connected: not part of the accelerator"
+        if layer.kind == "pool":
+            return "pooling: not part of the accelerator"
+        if layer.dims != 2:
+            return f"{layer.dims}-D: the accelerator runs 2-D layers"
+        for what, value, limit in (
+                ("input channels", layer.in_channels // layer.groups, c.max_channels),
+                ("output channels", layer.out_channels // layer.groups, c.max_out_channels),
+                ("padded input size", max(layer.in_shape) + 2 * layer.padding, c.max_size),
+                ("kernel size", layer.kernel, c.fft_size)):
+            if value > limit:
+                return f"{what} {value} exceed this build's limit {limit}"
+        return None
+
+    def report(self, network, require_layers=True):
+        """The whole report (JSON-ready dict) of ``network`` on this build. A network none of
+        whose layers fit is an error, or with ``require_layers`` False a report of the area
+        alone (``totals`` and ``baseline`` None)."""
+        c = self.config
+        layers, not_modelled = [], []
+        for layer in network.layers:
+            reason = self.misfit(layer)
+            if reason is None:
+                layers.append(self.layer(layer))
+            else:
+                not_modelled.append({"name": layer.name, "kind": layer.kind,
+                                     "spatial_macs": layer_counts(layer)["spatial_macs"]
+                                     if layer.kind != "pool" else 0, "reason": reason})
+        if not layers and require_layers:
+            reasons = [n["reason"] for n in not_modelled if n["kind"] == "conv"]
+            raise ModelError(f"no conv layer of network {network.name!r} fits this build "
+                             f"({reasons[0] if reasons else 'it has none'})")
+        area = self.area()
+        header = {"fdagen_version": __version__, "network": network.name,
+                  "pe_kind": self.pe_kind, "node_nm": self.node_nm, "config": c.parameters(),
+                  "command": c.command(), "assumptions": list(ASSUMPTIONS)}
+        if not layers:
+            return {**header, "layers": [], "not_modelled": not_modelled, "totals": None,
+                    "energy_by_component": {}, "area": area, "baseline": None,
+                    "library": self._provenance(area, [])}
+        energy_pj = sum(layer["energy_pj"] for layer in layers)
+        cycles = sum(layer["cycles"]["cycles"] for layer in layers)
+        bound = sum(layer["bound_cycles"] for layer in layers)
+        spatial_macs = sum(layer["spatial_macs"] for layer in layers)
+        latency = cycles / (c.clock_mhz * 1e6)
+        by_component = {}
+        for layer in layers:
+            for name, part in layer["energy"].items():
+                entry = by_component.setdefault(name, {"pj": 0.0, "source": part["source"]})
+                entry["pj"] += part["pj"]
+        for entry in by_component.values():
+            entry["share"] = entry["pj"] / energy_pj
+        base_energy = sum(layer["baseline"]["energy_pj"] for layer in layers)
+        base_cycles = sum(layer["baseline"]["cycles"] for layer in layers)
+        return {
+            **header,
+            "layers": layers,
+            "not_modelled": not_modelled,
+            "totals": {
+                "energy_pj": energy_pj,
+                "energy_per_inference_uj": energy_pj / 1e6,
+                "cycles": cycles,
+                "latency_s": latency,
+                "inferences_per_s": 1 / latency,
+                "spatial_macs": spatial_macs,
+                "tops_per_w": 2 * spatial_macs / energy_pj,
+                "pe_efficiency": bound / cycles,
+            },
+            "energy_by_component": by_component,
+            "area": area,
+            "baseline": {
+                "description": "spatial-domain array with the same multiplier budget",
+                "multipliers": 2 * c.pes,
+                "energy_pj": base_energy,
+                "energy_per_inference_uj": base_energy / 1e6,
+                "cycles": base_cycles,
+                "latency_s": base_cycles / (c.clock_mhz * 1e6),
+                "tops_per_w": 2 * spatial_macs / base_energy,
+                "energy_ratio": base_energy / energy_pj,
+                "latency_ratio": base_cycles / cycles,
+            },
+            "library": self._provenance(area, layers),
+        }
+
+    def _provenance(self, area, layers):
+        """Every library entry behind a number of the report, with its provenance."""
+        parts = [part for layer in layers for part in
+                 list(layer["energy"].values()) + list(layer["baseline"]["energy"].values())]
+        parts += list(area["components"].values())
+        used = sorted({name.split(":")[0] for part in parts for name in part["source"]})
+        return {name: self.library[name].provenance() for name in used}

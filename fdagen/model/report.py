@@ -1,0 +1,114 @@
+"""The readable form of an :mod:`fdagen.model.energy` report (what ``fdagen energy`` prints)."""
+
+import json
+
+__all__ = ["format_report", "build_report_files"]
+
+#: The network ``fdagen build`` rates its configuration on.
+BUILD_NETWORK = "lenet5"
+
+
+def _uj(pj):
+    return f"{pj / 1e6:.4g} uJ"
+
+
+def _seconds(s):
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.4g} {unit}"
+    return f"{s / 1e-9:.4g} ns"
+
+
+def _table(header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    lines = []
+    for row in [header] + rows:
+        cells = [str(v).ljust(w) if i == 0 else str(v).rjust(w)
+                 for i, (v, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def _sources(entry):
+    return ", ".join(s.split(":")[0] for s in entry["source"])
+
+
+def _ratio(baseline, fda):
+    """``baseline / fda`` as words: above 1 the FDA build is the better one."""
+    ratio = baseline / fda
+    return f"{ratio:.3g}x" if ratio >= 1 else f"1/{1 / ratio:.3g}"
+
+
+def format_report(report):
+    """Text tables of a report: per layer, per component, area, baseline, sources."""
+    c, t, b = report["config"], report["totals"], report["baseline"]
+    lines = [f"{report['network']} on {c['pes']} {report['pe_kind']} PEs, N = {c['fft_size']}, "
+             f"{report['node_nm']:g} nm, {c['clock_mhz']:g} MHz   ({report['command']})", ""]
+    if t is None:
+        lines += [f"no layer of {report['network']} fits this build: energy and latency not "
+                  f"modelled; area {report['area']['total_mm2']:.4g} mm2", ""]
+        lines += _area_lines(report["area"]) + _tail_lines(report)
+        return "\n".join(lines)
+    rows = []
+    for layer in report["layers"]:
+        base = layer["baseline"]
+        rows.append([layer["name"], layer["tiles"], layer["counts"]["mac_operations"],
+                     layer["cycles"]["cycles"], _seconds(layer["latency_s"]),
+                     _uj(layer["energy_pj"]), f"{layer['pe_efficiency']:.3f}",
+                     f"{layer['pe_efficiency_run']:.3f}", _uj(base["energy_pj"]),
+                     _ratio(base["energy_pj"], layer["energy_pj"]),
+                     _ratio(base["cycles"], layer["cycles"]["cycles"])])
+    rows.append(["total", "", "", t["cycles"], _seconds(t["latency_s"]), _uj(t["energy_pj"]),
+                 f"{t['pe_efficiency']:.3f}", "", _uj(b["energy_pj"]),
+                 _ratio(b["energy_pj"], t["energy_pj"]), _ratio(b["cycles"], t["cycles"])])
+    lines += _table(["layer", "tiles", "array ops", "cycles", "latency", "energy", "PE eff",
+                     "run eff", "baseline E", "E gain", "speed-up"], rows)
+    lines += ["", f"modelled layers: energy per inference {_uj(t['energy_pj'])}, latency "
+              f"{_seconds(t['latency_s'])}, {t['inferences_per_s']:.4g} inferences/s, "
+              f"{t['tops_per_w']:.4g} TOPS/W (2 x {t['spatial_macs']:,} spatial MACs), "
+              f"area {report['area']['total_mm2']:.4g} mm2",
+              f"baseline: {b['description']} ({b['multipliers']} multipliers): "
+              f"{_uj(b['energy_pj'])}, {_seconds(b['latency_s'])}, {b['tops_per_w']:.4g} TOPS/W; "
+              f"E gain and speed-up are baseline / FDA (below 1: the baseline wins)", ""]
+    rows = [[name, _uj(e["pj"]), f"{100 * e['share']:.1f} %", _sources(e)]
+            for name, e in sorted(report["energy_by_component"].items(),
+                                  key=lambda kv: -kv[1]["pj"])]
+    lines += _table(["energy by component", "energy", "share", "library entries"], rows)
+    lines += [""] + _area_lines(report["area"]) + _tail_lines(report)
+    return "\n".join(lines)
+
+
+def _area_lines(area):
+    rows = [[name, p["count"], f"{p['um2'] / 1e6:.4g}",
+             f"{100 * p['um2'] / area['total_um2']:.1f} %", _sources(p)]
+            for name, p in sorted(area["components"].items(), key=lambda kv: -kv[1]["um2"])]
+    return _table(["area by component", "count", "mm2", "share", "library entries"], rows)
+
+
+def _tail_lines(report):
+    lines = []
+    if report["not_modelled"]:
+        lines += ["", "not modelled: " + "; ".join(
+            f"{n['name']} ({n['reason']}" + (f", {n['spatial_macs']:,} MACs" if n["spatial_macs"]
+                                              else "") + ")"
+            for n in report["not_modelled"])]
+    lines += ["", "library entries (value at their node; scaled to the target node):"]
+    for name, p in report["library"].items():
+        lines.append(f"  {name}: {p['value']:g} {p['unit']} at {p['node_nm']:g} nm, "
+                     f"{p['source']}" + (f" [{p['note']}]" if p["note"] else ""))
+    lines += ["", "assumptions: " + "; ".join(report["assumptions"])]
+    return lines
+
+
+def build_report_files(config):
+    """``energy.json`` and ``energy.txt`` for a build: LeNet-5's conv layers that fit the
+    build's limits, digital PEs (the generated RTL), 32 nm, the build's own memories."""
+    from fdagen.golden.networks import get_network
+    from fdagen.model.components import load_library
+    from fdagen.model.energy import EnergyModel
+
+    report = EnergyModel(config, load_library()).report(get_network(BUILD_NETWORK),
+                                                        require_layers=False)
+    return {"energy.json": (json.dumps(report, indent=2) + "\n").encode(),
+            "energy.txt": (format_report(report) + "\n").encode()}

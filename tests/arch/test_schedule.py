@@ -1,0 +1,36 @@
+"""LayerSchedule: the controller's loop nest as counts, shared by the RTL counter checks and the
+cost models (the counters themselves are checked against the RTL in test_accelerator*.py)."""
+
+import pytest
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.schedule import LayerSchedule
+from fdagen.golden.tiling import Tiling
+
+
+def lenet_conv2(pes):
+    config = AcceleratorConfig(pes=pes)
+    return LayerSchedule(config, Tiling.choose((14, 14), 5, fft_size=8), 6, 16)
+
+
+def test_lenet_conv2_counts():
+    s = lenet_conv2(16)
+    assert (s.tiles, s.groups, s.mac_operations) == (16, 1, 16 * 40 * 6)
+    assert s.complex_macs == 16 * 6 * 16 * 40 and s.bound_cycles == 7680
+    assert s.butterflies_per_frame == (8 + 5) * 4 * 3
+    assert s.fft_butterflies == 16 * 6 * 156 and s.ifft_butterflies == 16 * 16 * 156
+    counts = s.scheduled_counts()
+    assert counts["spectrum_reads"] * 16 == s.complex_macs      # broadcast to 16 slots
+    assert counts["output_pixels"] == 16 * 10 * 10
+
+
+def test_groups_and_idle_slots():
+    s = lenet_conv2(12)                   # J = 12 slots, M = 16: two groups, 8 slots idle
+    assert s.groups == 2
+    assert s.scheduled_counts()["weight_reads"] == s.mac_operations * 12
+    assert s.bound_cycles == pytest.approx(2 * s.complex_macs / 12)
+
+
+def test_rejects_a_tiling_the_build_cannot_run():
+    with pytest.raises(ValueError, match="layer FFT size must be the build's 8, not 16"):
+        LayerSchedule(AcceleratorConfig(pes=4), Tiling.choose((14, 14), 5, fft_size=16), 1, 1)

@@ -1,0 +1,113 @@
+# amaranth: UnusedElaboratable=no
+"""The accelerator top in amaranth.sim against the golden pipeline: bit-exact outputs for every
+P, layers back to back, gaps and backpressure, and counters equal to the controller's schedule."""
+
+import numpy as np
+import pytest
+from conftest import sample
+from support.accelsim import random_layer, run_layers
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.fields import FIELDS
+from fdagen.golden.tiling import Tiling
+from fdagen.host.descriptor import LayerDescriptor, decode_output, layer_format
+
+
+def check(config, jobs, gaps=0.0, stalls=0.0):
+    results = run_layers(config, [(j.desc, j.weights, j.pixels, j.expected.size) for j in jobs],
+                         gaps=gaps, stalls=stalls)
+    for job, (words, counters) in zip(jobs, results):
+        codes = decode_output(config, [v for v, _ in words], job.descriptor)
+        np.testing.assert_array_equal(codes, job.expected)
+        assert [last for _, last in words] == [0] * (len(words) - 1) + [1]
+        d = job.descriptor
+        assert {name: counters[name] for name in d.scheduled_counts()} == d.scheduled_counts()
+        assert counters["cycles"] >= counters["load_cycles"] + counters["run_cycles"]
+        assert counters["run_cycles"] >= d.bound_cycles
+    return results
+
+
+# (config, layers): each layer (C, M, H, W, K, stride, padding, tile, relu)
+CASES = [
+    (dict(pes=4, max_channels=4, max_out_channels=8, max_size=16),
+     [(2, 3, 10, 9, 3, 1, 1, None, True)]),
+    (dict(pes=6, max_channels=4, max_out_channels=8, max_size=16),
+     [(3, 8, 7, 11, 3, 2, 1, None, True), (1, 5, 9, 9, 5, 1, 0, 4, False)]),
+    (dict(pes=8, bin_lanes=2, fft_lanes=2, ifft_lanes=3, max_channels=4, max_out_channels=8,
+          max_size=16), [(2, 3, 10, 9, 3, 1, 1, None, True), (4, 8, 6, 6, 2, 3, 2, 3, False)]),
+    (dict(pes=1, fft_size=4, max_channels=3, max_out_channels=2, max_size=8),
+     [(3, 2, 5, 6, 2, 1, 0, None, False)]),
+    (dict(pes=5, fft_size=16, rounding="half_up", max_channels=2, max_out_channels=5,
+          max_size=24), [(2, 5, 17, 13, 7, 2, 3, None, True)]),
+    (dict(pes=16, bin_lanes=4, fft_lanes=3, ifft_lanes=2, rounding="truncate", data_width=12,
+          weight_width=10, spectrum_width=14, max_channels=3, max_out_channels=7, max_size=12),
+     [(3, 7, 12, 12, 3, 1, 0, None, False)]),
+]
+
+
+def _id(case):
+    kw, layers = case
+    return f"p{kw['pes']}_n{kw.get('fft_size', 8)}_{len(layers)}layers"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sample(CASES, 2), ids=_id)
+def test_layers_bit_exact_with_gaps_and_backpressure(rng, case):
+    kw, layers = case
+    config = AcceleratorConfig(**kw)
+    jobs = [random_layer(config, rng, *spec[:7], tile=spec[7], relu=spec[8]) for spec in layers]
+    check(config, jobs, gaps=0.3, stalls=0.3)
+
+
+def test_results_do_not_depend_on_p(rng):
+    """The same layer on P = 3 and P = 4 (two geometries) gives the golden codes both times."""
+    layer = None
+    for pes in (3, 4):
+        config = AcceleratorConfig(pes=pes, max_channels=2, max_out_channels=4, max_size=12)
+        state = np.random.default_rng(5)
+        layer = random_layer(config, state, 2, 4, 9, 10, 3, 1, 1, relu=True)
+        check(config, [layer])
+
+
+def test_layer_without_bias_and_channel_groups(rng):
+    """M > J: several output-channel groups re-read each tile's input spectra."""
+    config = AcceleratorConfig(pes=2, max_channels=2, max_out_channels=5, max_size=12)
+    check(config, [random_layer(config, rng, 2, 5, 8, 8, 3, bias=False)], stalls=0.5)
+
+
+def test_descriptor_rejects_layers_beyond_the_build(rng):
+    config = AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4, max_size=10)
+    fmt = layer_format(config)
+    tiling = Tiling.choose((12, 12), 3, fft_size=8)
+    job = random_layer(AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4,
+                                         max_size=12), rng, 2, 4, 12, 12, 3)
+    with pytest.raises(ValueError, match="padded input height must be between 1 and 10"):
+        LayerDescriptor(config, tiling, fmt, job.descriptor.quant, 2, 4)
+    with pytest.raises(ValueError, match="layer FFT size must be the build's 8, not 16"):
+        LayerDescriptor(config, Tiling.choose((8, 8), 3, fft_size=16), fmt,
+                        job.descriptor.quant, 2, 4)
+    assert len(job.desc) == len(FIELDS)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(pes=0), "PE count must be between 1 and 4096, not 0"),
+    (dict(pes=12, bin_lanes=8), "bin lanes must be a power of two dividing the PE count 12"),
+    (dict(pes=8, bin_lanes=3), "bin lanes must be a power of two"),
+    (dict(fft_size=12), "FFT size must be a power of two"),
+    (dict(fft_size=128), "FFT size must be a power of two between 4 and 64"),
+    (dict(pes=16, ifft_lanes=17), "IFFT lanes must be between 1 and 16, not 17"),
+    (dict(data_width=3), "data width must be"),
+    (dict(rounding="up"), "rounding must be one of"),
+    (dict(clock_mhz=0), "clock must be between 1 and 1000 MHz, not 0"),
+    (dict(max_channels=0), "max channels must be between 1 and 1024, not 0"),
+])
+def test_config_errors_name_the_parameter(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        AcceleratorConfig(**kwargs)
+
+
+def test_default_geometry_rate_matches_lenet5():
+    p16, p64, p12 = (AcceleratorConfig(pes=p) for p in (16, 64, 12))
+    assert (p16.bin_lanes, p16.slots, p16.fft_lanes, p16.ifft_lanes) == (1, 16, 1, 3)
+    assert (p64.bin_lanes, p64.slots, p64.fft_lanes, p64.ifft_lanes) == (4, 16, 4, 9)
+    assert (p12.bin_lanes, p12.slots) == (1, 12)
