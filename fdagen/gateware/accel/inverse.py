@@ -16,7 +16,7 @@ reaches the tile count.
 """
 
 from amaranth import Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, memory, wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
@@ -25,6 +25,7 @@ from fdagen.gateware.accel.layer import LayerShape
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import minimum, round_shift_saturate
 from fdagen.gateware.common.layouts import complex_layout
+from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
 
 __all__ = ["IFFTStage"]
@@ -119,7 +120,7 @@ class IFFTStage(wiring.Component):
         # -- feeder --------------------------------------------------------------------------
         t = reg("tile", 32)
         ty, tx, oy, ox = reg("ty", 16), reg("tx", 16), reg("oy", 16), reg("ox", 16)
-        g, jj = reg("g", 16), reg("jj", range(jl))
+        g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
         g_slots = reg("g_slots", 32)           # g * J
         g_steps = reg("g_steps", 32)           # g * U/L
         g_base = reg("g_base", range(c.oaa_depth + 1))      # g * JL * stride
@@ -202,7 +203,7 @@ class IFFTStage(wiring.Component):
         m.d.comb += reader.data.last.eq(0)
 
         # -- overlap-add: address, read, add-and-write ---------------------------------------
-        mem = memory.Memory(shape=signed(c.oaa_width), depth=c.oaa_depth, init=[])
+        mem = ram(signed(c.oaa_width), c.oaa_depth)
         m.submodules[prefix + "oaa"] = mem
         rp, wp = mem.read_port(), mem.write_port()
         tag = data.View(tag_layout, tags.r_data)
@@ -221,7 +222,8 @@ class IFFTStage(wiring.Component):
         margin = n - layer.tile
         p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "addr": range(c.oaa_depth),
                                 "value": signed(c.spectrum_width)})
-        s1, s2 = Signal(p1, name=prefix + "oaa1"), Signal(p1, name=prefix + "oaa2")
+        s1 = Signal(p1, name=prefix + "oaa1")
+        s2 = Signal(p1, name=prefix + "oaa2")
         row = tag.oy + yy
         column = tag.ox + x
         m.d.sync += [

@@ -14,13 +14,14 @@ g U/L + k / L``; data two cycles after ``y_en``.
 """
 
 from amaranth import Module, Mux, Signal
-from amaranth.lib import data, memory, wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.layer import LayerShape
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.layouts import complex_layout
+from fdagen.gateware.common.ram import ram
 from fdagen.gateware.pe.array import PEArray
 
 __all__ = ["MACStage"]
@@ -69,13 +70,16 @@ class MACStage(wiring.Component):
         t = Signal(32)
         f = Signal(range(max(2, fl)))       # FFT lane of tile t
         fslot = Signal()                    # its slot on that lane
-        g, step, ch = Signal(16), Signal(range(s_steps)), Signal(16)
+        g = Signal(16)
+        step = Signal(range(s_steps))
+        ch = Signal(16)
         gs = Signal(range(c.max_groups * s_steps + 1))       # g * U/L + step
         cool = Signal()                     # the cycle after an issue
         # Readiness of tile t, registered to keep the FFT/IFFT counters' minimum and compare
         # off the issue path. One cycle stale is safe: t only moves on an issue, and the cycle
         # after an issue never issues (cool), so a stale value is never used for a new t.
-        fft_ok, slot_ok = Signal(), Signal()
+        fft_ok = Signal()
+        slot_ok = Signal()
         m.d.sync += [fft_ok.eq(self.fft_ready > t), slot_ok.eq(t < self.ifft_fed + 2)]
         work = running & (t < self.tiles)
         issue = Signal()
@@ -132,7 +136,7 @@ class MACStage(wiring.Component):
         for p in range(c.pes):
             j, lane = divmod(p, lanes)
             i = j % li
-            mem = memory.Memory(shape=acc, depth=c.output_spectrum_depth, init=[])
+            mem = ram(acc, c.output_spectrum_depth)
             m.submodules[f"ospec{p}"] = mem
             wp, rp = mem.write_port(), mem.read_port()
             m.d.comb += [wp.en.eq(array.result_valid), wp.addr.eq(at_result.yaddr),

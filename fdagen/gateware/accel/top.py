@@ -21,7 +21,7 @@ Numerics are exactly :func:`fdagen.golden.pipeline.conv2d_fixed`'s, whatever ``P
 """
 
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.arch.fields import COUNTERS, FIELDS
@@ -31,6 +31,7 @@ from fdagen.gateware.accel.layer import LayerShape
 from fdagen.gateware.accel.mac import MACStage
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, round_shift_saturate
+from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
 
 __all__ = ["Accelerator"]
@@ -88,15 +89,22 @@ class Accelerator(wiring.Component):
         m.d.comb += self.desc.ready.eq(0)
 
         # -- loader counters --------------------------------------------------------------
-        wm, wc, wky, wkx = Signal(16), Signal(16), Signal(range(n)), Signal(range(n // 2 + 1))
-        wj, wg_steps = Signal(16), Signal(32)           # m mod J, (m div J) * U/L
-        bias_phase, weights_done = Signal(), Signal()
+        wm = Signal(16)
+        wc = Signal(16)
+        wky = Signal(range(n))
+        wkx = Signal(range(n // 2 + 1))
+        # m mod J, (m div J) * U/L
+        wj = Signal(16)
+        wg_steps = Signal(32)
+        bias_phase = Signal()
+        weights_done = Signal()
         bias_index = Signal(16)
-        ph, pw, pc = Signal(16), Signal(16), Signal(16)
+        ph = Signal(16)
+        pw = Signal(16)
+        pc = Signal(16)
         pbase = Signal(range(c.fmap_depth + 1))
         pixels_done = Signal()
-        m.submodules.bias = bias = memory.Memory(shape=signed(c.bias_width),
-                                                 depth=c.max_out_channels, init=[])
+        m.submodules.bias = bias = ram(signed(c.bias_width), c.max_out_channels)
         bias_write, bias_read = bias.write_port(), bias.read_port()
 
         k = Signal(range(c.unique_bins))
@@ -113,11 +121,16 @@ class Accelerator(wiring.Component):
         ]
 
         # -- drain ------------------------------------------------------------------------
-        dm, di, dj = Signal(16), Signal(16), Signal(16)
-        d_mod, d_div = Signal(range(max(2, li))), Signal(16)      # (m mod J) mod LI, div LI
+        dm = Signal(16)
+        di = Signal(16)
+        dj = Signal(16)
+        # (m mod J) mod LI, div LI
+        d_mod = Signal(range(max(2, li)))
+        d_div = Signal(16)
         d_slot = Signal(16)                                        # m mod J
         d_gbase = Signal(range(c.oaa_depth + 1))
-        d_row, d_col = Signal(16), Signal(16)
+        d_row = Signal(16)
+        d_col = Signal(16)
         d_issued_all = Signal()
         drain = ReadStream(data.StructLayout({"value": signed(c.data_width), "last": 1}),
                            latency=3)

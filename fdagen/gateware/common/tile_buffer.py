@@ -15,8 +15,10 @@ change while it is in flight.
 """
 
 from amaranth import Cat, Elaboratable, Module, Mux, Signal, unsigned
-from amaranth.lib import data, memory
+from amaranth.lib import data
 from amaranth.lib.fifo import SyncFIFO
+
+from fdagen.gateware.common.ram import ram
 
 __all__ = ["TileBuffer", "TileSchedules"]
 
@@ -60,8 +62,7 @@ class TileBuffer(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         words = self.words
-        m.submodules.memory = mem = memory.Memory(shape=self.write_data.shape(),
-                                                  depth=2 * words, init=[])
+        m.submodules.memory = mem = ram(self.write_data.shape(), 2 * words)
         write = mem.write_port()
         read = mem.read_port()
         full = Signal(2)

@@ -40,12 +40,13 @@ schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
 """
 
 from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from fdagen.arch.latency import FFT_STAGE_PIPELINE, fft_core_latency
 from fdagen.gateware.common.arith import saturate_expr
+from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.tile_buffer import TileBuffer
 from fdagen.golden.fft import FFTFormat, twiddles
 
@@ -98,8 +99,7 @@ class _DelayLine(Elaboratable):
                     m.d.sync += after.eq(before)
             m.d.comb += self.out.eq(line[-1])
             return m
-        m.submodules.memory = mem = memory.Memory(shape=self.inp.shape(), depth=self.depth,
-                                                  init=[])
+        m.submodules.memory = mem = ram(self.inp.shape(), self.depth)
         write = mem.write_port()
         read = mem.read_port()
         pointer = Signal(range(self.depth))

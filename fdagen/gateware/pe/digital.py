@@ -30,9 +30,10 @@ reaches the memory, but the operation may read the old or the new weight.
 """
 
 from amaranth import Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, memory, wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from fdagen.gateware.common.ram import ram
 from fdagen.golden.pipeline import accumulator_width
 
 __all__ = ["PE"]
@@ -85,7 +86,7 @@ class PE(wiring.Component):
         ww, dw, aw = self.weight_width, self.data_width, self.acc_width
         cell = data.StructLayout({"re": signed(ww), "im": signed(ww)})
         accept = Signal()          # a start the PE takes (not in the cycle after another)
-        m.submodules.cells = cells = memory.Memory(shape=cell, depth=self.depth, init=[])
+        m.submodules.cells = cells = ram(cell, self.depth)
         program = cells.write_port()
         read = cells.read_port()
         m.d.comb += [
@@ -97,9 +98,18 @@ class PE(wiring.Component):
         # Operation registers (cycle 0 -> the two multiply cycles).
         x_re = Signal(signed(dw), name="x_re_held")
         x_im = Signal(signed(dw), name="x_im_held")
-        first1, last1, busy1 = Signal(), Signal(), Signal()   # cycle 1 of an operation
-        first2, last2, busy2 = Signal(), Signal(), Signal()   # cycle 2
-        first3, last3, busy3 = Signal(), Signal(), Signal()   # accumulate the imaginary part
+        # cycle 1 of an operation
+        first1 = Signal()
+        last1 = Signal()
+        busy1 = Signal()
+        # cycle 2
+        first2 = Signal()
+        last2 = Signal()
+        busy2 = Signal()
+        # accumulate the imaginary part
+        first3 = Signal()
+        last3 = Signal()
+        busy3 = Signal()
         m.d.comb += [
             self.ready.eq(~busy1),
             accept.eq(self.start & ~busy1),
@@ -122,7 +132,8 @@ class PE(wiring.Component):
             cell_im.eq(Mux(busy2, x_re, x_im) * w.im),
         ]
         # Cycle after 1: real part = cell_re - cell_im; cycle after 2: imag = cell_re + cell_im.
-        acc_re, acc_im = Signal(signed(aw)), Signal(signed(aw))
+        acc_re = Signal(signed(aw))
+        acc_im = Signal(signed(aw))
         with m.If(busy2):
             m.d.sync += acc_re.eq(Mux(first2, 0, acc_re) + (cell_re - cell_im))
         with m.If(busy3):
