@@ -24,6 +24,7 @@ spatial counts only.
 
 import math
 
+from .checks import ParameterError
 from .tiling import Tiling, real_fft_butterflies
 
 __all__ = ["layer_counts", "network_counts", "format_table"]
@@ -37,7 +38,7 @@ def layer_counts(layer, fft_size=None):
                 "spatial_weight_words": layer.in_channels * layer.out_channels,
                 "input_words": layer.in_channels, "output_words": layer.out_channels}
     if layer.kind != "conv":
-        raise ValueError(f"layer kind must be conv or fc, not {layer.kind!r}")
+        raise ParameterError(f"layer kind must be conv or fc, not {layer.kind!r}")
     group_in = layer.in_channels // layer.groups
     kernel_size = layer.kernel ** layer.dims
     out_pixels = math.prod(layer.out_shape)

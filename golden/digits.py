@@ -8,6 +8,8 @@ stratified, 75 % train / 25 % test, with a fixed seed so every run sees the same
 
 import numpy as np
 
+from .checks import ParameterError
+
 __all__ = ["load_digits32", "SPLIT_SEED"]
 
 SPLIT_SEED = 0
@@ -22,7 +24,7 @@ def load_digits32(split):
     from sklearn.model_selection import train_test_split
 
     if split not in ("train", "test", "all"):
-        raise ValueError(f"split must be one of train, test, all, not {split!r}")
+        raise ParameterError(f"split must be one of train, test, all, not {split!r}")
     digits = load_digits()
     images = np.kron(digits.images, np.ones((4, 4))) / 16.0 - 0.5
     images = images[:, None, :, :].astype(np.float64)

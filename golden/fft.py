@@ -35,8 +35,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .fixedpoint import (check_rounding, check_width, count_saturated, fits, round_shift,
-                         saturate)
+from .checks import ParameterError, ParameterTypeError
+from .fixedpoint import check_rounding, check_width, count_saturated, fits, round_shift, saturate
 
 __all__ = [
     "check_fft_size", "FFTFormat", "twiddles", "bit_reverse_indices", "fft_stage", "fft_stage_unsaturated",
@@ -52,9 +52,9 @@ ORDERS = ("natural", "bitrev")
 def check_fft_size(name, n, minimum=2, maximum=1 << 16):
     """Return ``n`` if it is a power of two in ``[minimum, maximum]``; raise otherwise."""
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-        raise TypeError(f"{name} must be an integer, not {n!r}")
+        raise ParameterTypeError(f"{name} must be an integer, not {n!r}")
     if n < minimum or n > maximum or n & (n - 1):
-        raise ValueError(
+        raise ParameterError(
             f"{name} must be a power of two between {minimum} and {maximum}, not {n!r}")
     return int(n)
 
@@ -95,24 +95,24 @@ class FFTFormat:
         check_width("FFT twiddle width", self.twiddle_width, minimum=3, maximum=24)
         check_rounding("FFT rounding", self.rounding)
         if self.order not in ORDERS:
-            raise ValueError(f"FFT order must be one of {', '.join(ORDERS)}, not {self.order!r}")
+            raise ParameterError(f"FFT order must be one of {', '.join(ORDERS)}, not {self.order!r}")
         if isinstance(self.scaling, str):
             if self.scaling not in SCALING_MODES:
-                raise ValueError(f"FFT scaling must be one of {', '.join(SCALING_MODES)} "
-                                 f"or a tuple of per-stage shifts, not {self.scaling!r}")
+                raise ParameterError(f"FFT scaling must be one of {', '.join(SCALING_MODES)} "
+                                     f"or a tuple of per-stage shifts, not {self.scaling!r}")
         else:
             shifts = tuple(self.scaling)
             if len(shifts) != self.stages or any(s not in (0, 1) for s in shifts):
-                raise ValueError(f"FFT scaling schedule must be {self.stages} shifts of 0 or 1, "
-                                 f"not {self.scaling!r}")
+                raise ParameterError(f"FFT scaling schedule must be {self.stages} shifts of 0 or 1, "
+                                     f"not {self.scaling!r}")
             object.__setattr__(self, "scaling", shifts)
         # A stage forms (a - b) * w exactly: (width + 1) + twiddle_width bits, plus one for the
         # sum of two products. The NumPy model is exact up to 62 bits.
         widest = max(self.stage_widths) + 2 + self.twiddle_width
         if widest > 62:
-            raise ValueError(f"FFT widest stage ({max(self.stage_widths)} bits) plus twiddle "
-                             f"width ({self.twiddle_width} bits) must be at most 60 bits, "
-                             f"not {widest - 2}")
+            raise ParameterError(f"FFT widest stage ({max(self.stage_widths)} bits) plus twiddle "
+                                 f"width ({self.twiddle_width} bits) must be at most 60 bits, "
+                                 f"not {widest - 2}")
 
     @property
     def stages(self):
@@ -259,13 +259,13 @@ def fft_fixed(re, im, fmt, saturations=None):
     re = np.asarray(re, dtype=np.int64)
     im = np.asarray(im, dtype=np.int64)
     if re.shape != im.shape or re.shape[-1:] != (fmt.n,):
-        raise ValueError(f"FFT input must have last axis {fmt.n} and equal re/im shapes, "
-                         f"not {re.shape} and {im.shape}")
+        raise ParameterError(f"FFT input must have last axis {fmt.n} and equal re/im shapes, "
+                             f"not {re.shape} and {im.shape}")
     limit = 1 << (fmt.data_width - 1)
     for part in (re, im):
         if part.size and (part.min() < -limit or part.max() >= limit):
-            raise ValueError(f"FFT input must fit {fmt.data_width} bits, "
-                             f"not range [{part.min()}, {part.max()}]")
+            raise ParameterError(f"FFT input must fit {fmt.data_width} bits, "
+                                 f"not range [{part.min()}, {part.max()}]")
     for stage in range(fmt.stages):
         re, im = fft_stage(re, im, fmt, stage, saturations)
     if fmt.order == "natural":
@@ -344,9 +344,9 @@ def fft2d_real_fixed(x, fmt, saturations=None):
     """
     x = np.asarray(x, dtype=np.int64)
     if fmt.inverse:
-        raise ValueError("2-D FFT format must be a forward format, not an inverse one")
+        raise ParameterError("2-D FFT format must be a forward format, not an inverse one")
     if x.shape[-2:] != (fmt.n, fmt.n):
-        raise ValueError(f"2-D FFT input must end in ({fmt.n}, {fmt.n}), not {x.shape}")
+        raise ParameterError(f"2-D FFT input must end in ({fmt.n}, {fmt.n}), not {x.shape}")
     re, im = _real_rows(x, fmt.row_format, saturations)
     return _columns(re, im, fmt.column_format, saturations)
 
@@ -386,10 +386,10 @@ def ifft2d_half_fixed(re, im, fmt, saturations=None):
     re = np.asarray(re, dtype=np.int64)
     im = np.asarray(im, dtype=np.int64)
     if not fmt.inverse:
-        raise ValueError("2-D IFFT format must be an inverse format, not a forward one")
+        raise ParameterError("2-D IFFT format must be an inverse format, not a forward one")
     half = fmt.n // 2 + 1
     if re.shape[-2:] != (fmt.n, half) or im.shape != re.shape:
-        raise ValueError(f"half spectrum must end in ({fmt.n}, {half}), not {re.shape}")
+        raise ParameterError(f"half spectrum must end in ({fmt.n}, {half}), not {re.shape}")
     re, im = _columns(re, im, fmt.column_format, saturations)
     re, im = hermitian_extend_rows(re, im, fmt.column_format.output_width)
     re, _ = fft_fixed(re, im, fmt.row_format, saturations)

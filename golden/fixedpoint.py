@@ -18,6 +18,8 @@ Rounding rules (``s`` is the number of bits dropped, ``s >= 0``):
 
 import numpy as np
 
+from .checks import ParameterError, ParameterTypeError
+
 __all__ = [
     "ROUNDING_MODES", "check_width", "check_rounding", "int_range", "count_saturated", "saturate",
     "round_shift",
@@ -33,16 +35,16 @@ MAX_WIDTH = 62
 def check_width(name, width, minimum=2, maximum=MAX_WIDTH):
     """Return ``width`` if it is an int in ``[minimum, maximum]``; raise otherwise."""
     if not isinstance(width, (int, np.integer)) or isinstance(width, bool):
-        raise TypeError(f"{name} must be an integer, not {width!r}")
+        raise ParameterTypeError(f"{name} must be an integer, not {width!r}")
     if not minimum <= width <= maximum:
-        raise ValueError(f"{name} must be between {minimum} and {maximum}, not {width!r}")
+        raise ParameterError(f"{name} must be between {minimum} and {maximum}, not {width!r}")
     return int(width)
 
 
 def check_rounding(name, rounding):
     """Return ``rounding`` if it names one of :data:`ROUNDING_MODES`; raise otherwise."""
     if rounding not in ROUNDING_MODES:
-        raise ValueError(f"{name} must be one of {', '.join(ROUNDING_MODES)}, not {rounding!r}")
+        raise ParameterError(f"{name} must be one of {', '.join(ROUNDING_MODES)}, not {rounding!r}")
     return rounding
 
 
@@ -89,7 +91,7 @@ def round_shift(values, shift, rounding):
         half = 1 << (shift - 1)
         round_up = (remainder > half) | ((remainder == half) & ((floor & 1) == 1))
         return floor + round_up.astype(np.int64)
-    raise ValueError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, not {rounding!r}")
+    raise ParameterError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, not {rounding!r}")
 
 
 def shift_round_saturate(values, shift, rounding, width):
@@ -112,7 +114,7 @@ def quantize(values, frac_bits, width, rounding="half_up"):
     elif rounding == "convergent":
         codes = np.round(scaled)  # NumPy rounds half to even
     else:
-        raise ValueError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, not {rounding!r}")
+        raise ParameterError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, not {rounding!r}")
     lo, hi = int_range(width)
     return np.clip(codes, lo, hi).astype(np.int64)
 

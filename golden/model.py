@@ -13,6 +13,7 @@ from importlib import resources
 
 import numpy as np
 
+from .checks import ParameterError
 from .direct import conv_direct, max_pool, relu
 from .pipeline import FixedFormat, calibrate_layer, conv2d_fixed, quantize_input
 from .spectral import conv_spectral
@@ -40,7 +41,7 @@ def _fc(layer, weights, features):
 def forward_float(network, weights, x, domain="spatial", fft_size=None):
     """Return the float logits of one input ``x`` (C, *S); ``domain`` is spatial or spectral."""
     if domain not in ("spatial", "spectral"):
-        raise ValueError(f"domain must be spatial or spectral, not {domain!r}")
+        raise ParameterError(f"domain must be spatial or spectral, not {domain!r}")
     for layer in network.layers:
         if layer.kind == "conv":
             w, b = weights[f"{layer.name}.w"], weights[f"{layer.name}.b"]

@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import RANGES, ParameterError
+
 __all__ = ["Layer", "Network", "NETWORKS", "NetworkFileError", "get_network", "load_network",
            "resolve_network", "lenet5", "alexnet", "conv3d_small"]
 
@@ -130,16 +132,22 @@ NETWORKS = {"lenet5": lenet5, "alexnet": alexnet, "conv3d-small": conv3d_small}
 def get_network(name):
     """Return the built-in network ``name``."""
     if name not in NETWORKS:
-        raise ValueError(f"network must be one of {', '.join(NETWORKS)}, not {name!r}")
+        raise ParameterError(f"network must be one of {', '.join(NETWORKS)}, not {name!r}")
     return NETWORKS[name]()
 
 
-class NetworkFileError(ValueError):
+class NetworkFileError(ParameterError):
     """A network description file is missing, malformed or describes an impossible network."""
 
 
 _LAYER_KEYS = {"name", "kind", "out_channels", "kernel", "stride", "padding", "groups", "relu"}
 _KINDS = ("conv", "pool", "fc")
+
+
+#: Largest channel count and input extent a network file may give (the accelerator's and the
+#: golden model's ranges, :data:`fdagen.golden.checks.RANGES`).
+_CHANNELS = RANGES["channels"].high
+_SIZE = RANGES["padded input size"].high
 
 
 def _file_int(where, key, value, low, high=1 << 20):
@@ -192,12 +200,12 @@ def load_network(path):
     name = doc.get("name", path.stem)
     if not isinstance(name, str) or not name.strip():
         raise NetworkFileError(f"{where}: name must be a non-empty string, not {name!r}")
-    channels = _file_int(where, "in_channels", doc["in_channels"], 1)
+    channels = _file_int(where, "in_channels", doc["in_channels"], 1, _CHANNELS)
     shape = doc["in_shape"]
     if not isinstance(shape, list) or not 1 <= len(shape) <= 3:
         raise NetworkFileError(f"{where}: in_shape must be a list of 1 to 3 sizes, not "
                                f"{shape!r}")
-    shape = tuple(_file_int(where, "in_shape entry", s, 1) for s in shape)
+    shape = tuple(_file_int(where, "in_shape entry", s, 1, _SIZE) for s in shape)
     specs = doc["layers"]
     if not isinstance(specs, list) or not specs:
         raise NetworkFileError(f"{where}: layers must be a non-empty list of tables")
@@ -244,7 +252,7 @@ def load_network(path):
             layer = Layer(layer_name, "pool", channels, channels, shape, kernel, stride,
                           padding, 1, relu)
         else:
-            out = _file_int(at, "out_channels", spec.get("out_channels"), 1)
+            out = _file_int(at, "out_channels", spec.get("out_channels"), 1, _CHANNELS)
             groups = _file_int(at, "groups", spec.get("groups", 1), 1, channels)
             if channels % groups or out % groups:
                 raise NetworkFileError(f"{at}: groups must divide the input channels "

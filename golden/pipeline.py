@@ -28,10 +28,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .fft import (FFT2DFormat, calibrate_fft2d, calibrate_ifft2d, fft2d_real_fixed,
-                  ifft2d_half_fixed)
-from .fixedpoint import (check_rounding, check_width, count_saturated, fits, quantize,
-                         round_shift, shift_round_saturate)
+from .checks import ParameterError
+from .fft import FFT2DFormat, calibrate_fft2d, calibrate_ifft2d, fft2d_real_fixed, ifft2d_half_fixed
+from .fixedpoint import (check_rounding, check_width, count_saturated, fits, quantize, round_shift,
+                         shift_round_saturate)
 from .spectral import spectral_weights
 from .tiling import Tiling
 
@@ -93,15 +93,15 @@ class FixedFormat:
         check_width("bias width", self.bias_width, 4, 48)
         check_rounding("rounding", self.rounding)
         if self.fft_scaling not in FFT_SCALING_MODES:
-            raise ValueError(f"FFT scaling must be one of {', '.join(FFT_SCALING_MODES)}, "
-                             f"not {self.fft_scaling!r}")
+            raise ParameterError(f"FFT scaling must be one of {', '.join(FFT_SCALING_MODES)}, "
+                                 f"not {self.fft_scaling!r}")
 
     def _scalings(self, quant, first, second):
         if self.fft_scaling != "calibrated":
             return self.fft_scaling, self.fft_scaling
         if quant is None or quant.schedules is None:
-            raise ValueError("calibrated FFT scaling needs the layer's schedules "
-                             "(see calibrate_layer)")
+            raise ParameterError("calibrated FFT scaling needs the layer's schedules "
+                                 "(see calibrate_layer)")
         return quant.schedules[first], quant.schedules[second]
 
     def fft2d(self, n, quant=None):
@@ -284,14 +284,14 @@ def check_datapath(tiling, fmt, channels):
     :func:`accumulator_width`) must fit the model's exact 62-bit integers.
     """
     if tiling.dims != 2:
-        raise ValueError(f"fixed-point layers must be 2-D (the accelerator's), not "
-                         f"{tiling.dims}-D")
+        raise ParameterError(f"fixed-point layers must be 2-D (the accelerator's), not "
+                             f"{tiling.dims}-D")
     forward = fmt.fft2d(tiling.fft_size, _STATIC)
     width = accumulator_width(forward.output_width, fmt.weight_width, channels)
     if width > 62:
-        raise ValueError(f"accumulator width must be at most 62 bits, not {width} "
-                         f"({forward.output_width}-bit spectrum, {fmt.weight_width}-bit weights, "
-                         f"{channels} channels)")
+        raise ParameterError(f"accumulator width must be at most 62 bits, not {width} "
+                             f"({forward.output_width}-bit spectrum, {fmt.weight_width}-bit weights, "
+                             f"{channels} channels)")
     fmt.ifft2d(tiling.fft_size, _STATIC)     # validates the inverse widths
 
 
@@ -306,7 +306,7 @@ def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant):
     x_codes = np.asarray(x_codes, dtype=np.int64)
     check_datapath(tiling, fmt, x_codes.shape[0])
     if not fits(x_codes, fmt.data_width):
-        raise ValueError(f"input codes must fit {fmt.data_width} bits")
+        raise ParameterError(f"input codes must fit {fmt.data_width} bits")
     trace = ConvTrace(tiling, fmt, quant, input_codes=x_codes)
     n = tiling.fft_size
     trace.tiles = tiling.tiles(x_codes)

@@ -8,6 +8,7 @@ full path transforms with complex FFTs and keeps the real part.
 
 import numpy as np
 
+from .checks import ParameterError
 from .tiling import Tiling
 
 __all__ = ["conv_spectral", "conv2d_spectral", "conv3d_spectral", "spectral_weights"]
@@ -17,21 +18,21 @@ def _check_operands(x, w, bias, dims):
     x = np.asarray(x)
     w = np.asarray(w)
     if x.ndim != dims + 1:
-        raise ValueError(f"input must have rank {dims + 1} (C, {'D, ' if dims == 3 else ''}H, W), "
-                         f"not shape {x.shape}")
+        raise ParameterError(f"input must have rank {dims + 1} (C, {'D, ' if dims == 3 else ''}H, W), "
+                             f"not shape {x.shape}")
     if w.ndim != dims + 2:
-        raise ValueError(f"weights must have rank {dims + 2} (M, C, {'K, ' * dims}...), "
-                         f"not shape {w.shape}")
+        raise ParameterError(f"weights must have rank {dims + 2} (M, C, {'K, ' * dims}...), "
+                             f"not shape {w.shape}")
     if w.shape[1] != x.shape[0]:
-        raise ValueError(f"weights must have {x.shape[0]} input channels to match the input, "
-                         f"not {w.shape[1]}")
+        raise ParameterError(f"weights must have {x.shape[0]} input channels to match the input, "
+                             f"not {w.shape[1]}")
     kernel = w.shape[2]
     if any(k != kernel for k in w.shape[2:]):
-        raise ValueError(f"kernel must be square (equal extents), not {w.shape[2:]}")
+        raise ParameterError(f"kernel must be square (equal extents), not {w.shape[2:]}")
     if bias is not None:
         bias = np.asarray(bias)
         if bias.shape != (w.shape[0],):
-            raise ValueError(f"bias must have shape ({w.shape[0]},), not {bias.shape}")
+            raise ParameterError(f"bias must have shape ({w.shape[0]},), not {bias.shape}")
     return kernel
 
 

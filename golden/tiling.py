@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import ParameterError, ParameterTypeError, check_range
 from .fft import check_fft_size
 
 __all__ = ["MIN_FFT_SIZE", "MAX_FFT_SIZE", "Tiling", "unique_bins", "real_fft_butterflies"]
@@ -47,9 +48,9 @@ def _is_int(value):
 
 def _check_int(name, value, minimum):
     if not _is_int(value):
-        raise TypeError(f"{name} must be an integer, not {value!r}")
+        raise ParameterTypeError(f"{name} must be an integer, not {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, not {value!r}")
+        raise ParameterError(f"{name} must be at least {minimum}, not {value!r}")
     return int(value)
 
 
@@ -78,46 +79,51 @@ class Tiling:
 
     @classmethod
     def choose(cls, shape, kernel, stride=1, padding=0, fft_size=None, tile=None,
-               in_channels=1, out_channels=1):
-        """Validate a layer's geometry and pick ``N`` and ``T`` (each automatic unless given)."""
+               in_channels=1, out_channels=1, largest_fft_size=None):
+        """Validate a layer's geometry and pick ``N`` and ``T`` (each automatic unless given).
+
+        The padded input size is bounded by ``RANGES["padded input size"]`` before anything is
+        allocated; an automatic ``N`` is at most ``largest_fft_size`` (default the model's
+        largest, :data:`MAX_FFT_SIZE`)."""
         shape = tuple(_check_int("input size", s, 1) for s in shape)
         kernel = _check_int("kernel size", kernel, 1)
         stride = _check_int("stride", stride, 1)
         padding = _check_int("padding", padding, 0)
-        padded = [s + 2 * padding for s in shape]
+        padded = [check_range("padded input size", s + 2 * padding) for s in shape]
         if kernel > min(padded):
-            raise ValueError(f"kernel size must be at most the padded input size "
-                             f"{min(padded)}, not {kernel}")
+            raise ParameterError(f"kernel size must be at most the padded input size "
+                                 f"{min(padded)}, not {kernel}")
         if fft_size is not None:
             fft_size = check_fft_size("FFT size", fft_size, MIN_FFT_SIZE, MAX_FFT_SIZE)
         if tile is not None:
             tile = _check_int("tile size", tile, 1)
         if fft_size is not None and tile is not None:
             if tile + kernel - 1 > fft_size:
-                raise ValueError(f"FFT size must be at least tile + kernel - 1 = "
-                                 f"{tile + kernel - 1}, not {fft_size}")
+                raise ParameterError(f"FFT size must be at least tile + kernel - 1 = "
+                                     f"{tile + kernel - 1}, not {fft_size}")
             return cls(shape, kernel, stride, padding, fft_size, tile)
         if tile is not None:
             fft_size = max(MIN_FFT_SIZE, 1 << (tile + kernel - 2).bit_length())
             if fft_size > MAX_FFT_SIZE:
-                raise ValueError(f"tile size must be at most {MAX_FFT_SIZE - kernel + 1} for "
-                                 f"kernel size {kernel}, not {tile}")
+                raise ParameterError(f"tile size must be at most {MAX_FFT_SIZE - kernel + 1} for "
+                                     f"kernel size {kernel}, not {tile}")
             return cls(shape, kernel, stride, padding, fft_size, tile)
         if fft_size is not None:
             if fft_size < kernel:
-                raise ValueError(f"FFT size must be at least the kernel size {kernel}, "
-                                 f"not {fft_size}")
+                raise ParameterError(f"FFT size must be at least the kernel size {kernel}, "
+                                     f"not {fft_size}")
             tile = min(fft_size - kernel + 1, max(padded))
             return cls(shape, kernel, stride, padding, fft_size, tile)
-        return cls._cheapest(shape, kernel, stride, padding, in_channels, out_channels)
+        return cls._cheapest(shape, kernel, stride, padding, in_channels, out_channels,
+                             largest_fft_size or MAX_FFT_SIZE)
 
     @classmethod
-    def _cheapest(cls, shape, kernel, stride, padding, in_channels, out_channels):
+    def _cheapest(cls, shape, kernel, stride, padding, in_channels, out_channels, limit):
         padded = max(s + 2 * padding for s in shape)
         smallest = max(MIN_FFT_SIZE, 1 << (kernel - 1).bit_length())
-        largest = max(smallest, min(MAX_FFT_SIZE, 1 << (padded + kernel - 2).bit_length()))
-        if smallest > MAX_FFT_SIZE:
-            raise ValueError(f"kernel size must be at most {MAX_FFT_SIZE}, not {kernel}")
+        largest = max(smallest, min(limit, 1 << (padded + kernel - 2).bit_length()))
+        if smallest > limit:
+            raise ParameterError(f"kernel size must be at most {limit}, not {kernel}")
         best = None
         n = smallest
         while n <= largest:
@@ -172,7 +178,7 @@ class Tiling:
         """Cut ``x`` (C, *S) into zero-padded tiles, shape (C, *B, *(N,)*dims)."""
         x = np.asarray(x)
         if x.shape[1:] != self.shape:
-            raise ValueError(f"input spatial shape must be {self.shape}, not {x.shape[1:]}")
+            raise ParameterError(f"input spatial shape must be {self.shape}, not {x.shape[1:]}")
         d, t, n = self.dims, self.tile, self.fft_size
         blocks = self.tiles_per_axis
         pad = [(0, 0)] + [(self.padding, b * t - s - self.padding)

@@ -23,14 +23,23 @@ collide. The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py
 import math
 from dataclasses import asdict, dataclass, fields
 
+from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT2DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding, check_width
-from fdagen.golden.pipeline import accumulator_width
+from fdagen.arch.pe_kinds import generated_kinds, pe_kind
 
 __all__ = ["AcceleratorConfig", "default_bin_lanes"]
 
 #: The accelerator's 2-D blocks hold 2 N (N/2 + 1)-word transposes; 64 keeps a lane small.
 MAX_ACCELERATOR_FFT_SIZE = 64
+
+#: Deepest single memory the generator elaborates. Amaranth keeps one initial word per RAM word
+#: while it builds the netlist: measured here, a 67 M-word feature-map buffer took 25 s and
+#: 3.2 GB (about 48 bytes a word), so 2^24 words stay under a gigabyte and ten seconds.
+MAX_MEMORY_WORDS = 1 << 24
+
+#: Most RAM bits one build may hold (1 Gibit), far beyond what any FPGA carries on chip.
+MAX_MEMORY_BITS = 1 << 30
 
 
 def default_bin_lanes(pes, fft_size):
@@ -43,9 +52,9 @@ def default_bin_lanes(pes, fft_size):
 
 def _check_int(name, value, low, high):
     if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer, not {value!r}")
+        raise ParameterTypeError(f"{name} must be an integer, not {value!r}")
     if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, not {value!r}")
+        raise ParameterError(f"{name} must be between {low} and {high}, not {value!r}")
     return value
 
 
@@ -77,6 +86,9 @@ class AcceleratorConfig:
         Largest padded input extent ``H + 2p`` (and ``W + 2p``).
     clock_mhz : float
         Target clock for the constraint files.
+    pe_kind : str
+        A registered :mod:`PE kind <fdagen.arch.pe_kinds>` (default ``digital``); ``pe``
+        is the kind itself.
     """
 
     pes: int = 64
@@ -94,6 +106,7 @@ class AcceleratorConfig:
     max_out_channels: int = 16
     max_size: int = 32
     clock_mhz: float = 100.0
+    pe_kind: str = "digital"
 
     def __post_init__(self):
         _check_int("PE count", self.pes, 1, 4096)
@@ -109,22 +122,23 @@ class AcceleratorConfig:
         _check_int("max padded input size", self.max_size, 1, 4096)
         if isinstance(self.clock_mhz, bool) or not isinstance(self.clock_mhz, (int, float)) \
                 or not 1 <= self.clock_mhz <= 1000:
-            raise ValueError(f"clock must be between 1 and 1000 MHz, not {self.clock_mhz!r}")
+            raise ParameterError(f"clock must be between 1 and 1000 MHz, not {self.clock_mhz!r}")
         if self.bin_lanes is None:
             object.__setattr__(self, "bin_lanes", default_bin_lanes(self.pes, self.fft_size))
         lanes = _check_int("bin lanes", self.bin_lanes, 1, self.fft_size)
         if lanes & (lanes - 1) or self.pes % lanes or self.fft_size % lanes:
-            raise ValueError(f"bin lanes must be a power of two dividing the PE count "
-                             f"{self.pes} and the FFT size {self.fft_size}, not {lanes}")
+            raise ParameterError(f"bin lanes must be a power of two dividing the PE count "
+                                 f"{self.pes} and the FFT size {self.fft_size}, not {lanes}")
         if self.fft_lanes is None:
             object.__setattr__(self, "fft_lanes", self.bin_lanes)
         _check_int("FFT lanes", self.fft_lanes, 1, 64)
         if self.ifft_lanes is None:
             object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
         _check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
+        pe_kind(self.pe_kind)
         if self.accumulator_width > 62:
-            raise ValueError(f"accumulator width must be at most 62 bits, not "
-                             f"{self.accumulator_width}")
+            raise ParameterError(f"accumulator width must be at most 62 bits, not "
+                                 f"{self.accumulator_width}")
 
     # -- geometry ------------------------------------------------------------------------------
     @property
@@ -155,10 +169,20 @@ class AcceleratorConfig:
     def stages(self):
         return self.fft_size.bit_length() - 1
 
+    @property
+    def pe(self):
+        """The :class:`~fdagen.arch.pe_kinds.PEKind` of the array."""
+        return pe_kind(self.pe_kind)
+
+    @property
+    def issue_interval(self):
+        """Clocks per array operation (the PE kind's)."""
+        return self.pe.issue_interval(self)
+
     # -- widths --------------------------------------------------------------------------------
     @property
     def accumulator_width(self):
-        return accumulator_width(self.data_width, self.weight_width, self.max_channels)
+        return self.pe.accumulator_width(self)
 
     @property
     def oaa_width(self):
@@ -225,6 +249,32 @@ class AcceleratorConfig:
         """Words per IFFT lane bank: its output channels' overlap-add planes."""
         return self.max_groups * self.slots_per_ifft_lane * self.oaa_channel_stride
 
+    def memory_bits(self):
+        """``{memory: bits}`` of every buffer (all banks), from :meth:`derived`."""
+        return {name: m["banks"] * m["depth"] * m["width"]
+                for name, m in self.derived()["memories"].items()}
+
+    def check_generable(self):
+        """Refuse, before any elaboration, a configuration whose memories the generator cannot
+        build in reasonable time and memory (:data:`MAX_MEMORY_WORDS` per memory,
+        :data:`MAX_MEMORY_BITS` in all), naming the memory, its size and the limit, and a PE
+        kind that has no gateware. The cost model has no such limits (it sizes memories for
+        any network and rates modelled kinds)."""
+        if self.pe.gateware is None:
+            raise ParameterError(f"PE kind must have gateware to be generated "
+                                 f"({', '.join(generated_kinds())}), not {self.pe_kind!r} "
+                                 f"(modelled only: see fdagen energy --pe-kind)")
+        for name, m in self.derived()["memories"].items():
+            if m["depth"] > MAX_MEMORY_WORDS:
+                raise ParameterError(
+                    f"{name} memory depth must be at most {MAX_MEMORY_WORDS} words to generate, "
+                    f"not {m['depth']} (lower --max-channels, --max-out-channels or --max-size)")
+        total = sum(self.memory_bits().values())
+        if total > MAX_MEMORY_BITS:
+            raise ParameterError(
+                f"total memory must be at most {MAX_MEMORY_BITS} bits to generate, not {total} "
+                f"(lower --max-channels, --max-out-channels or --max-size)")
+
     # -- reporting -----------------------------------------------------------------------------
     @property
     def top(self):
@@ -262,7 +312,7 @@ class AcceleratorConfig:
                  "rounding": "--rounding", "bin_lanes": "--bin-lanes", "fft_lanes": "--fft-lanes",
                  "ifft_lanes": "--ifft-lanes", "max_channels": "--max-channels",
                  "max_out_channels": "--max-out-channels", "max_size": "--max-size",
-                 "clock_mhz": "--clock"}
+                 "clock_mhz": "--clock", "pe_kind": "--pe-kind"}
         return "fdagen build " + " ".join(f"{flags[k]} {v:g}" if isinstance(v, float)
                                           else f"{flags[k]} {v}"
                                           for k, v in asdict(self).items())

@@ -5,14 +5,16 @@ cost models built on them: :class:`LayerSchedule` needs only the build
 (:class:`fdagen.arch.config.AcceleratorConfig`), the layer's tiling and its channel counts, no data
 and no quantization. The controller's loop nest (``fdagen.gateware.accel.mac``): tiles ``t`` (raster
 order), output-channel groups ``g < G = ceil(M / J)``, bin steps ``< U / L``, input channels
-``c`` innermost; each step is one array operation of two cycles in which every PE reads its
-weight and all ``L`` bin lanes read the input spectrum. The FFT runs once per (tile, c), the
+``c`` innermost; each step is one array operation (the PE kind's issue interval of cycles,
+:meth:`fdagen.arch.pe_kinds.PEKind.issue_interval`) in which every PE reads its weight and all
+``L`` bin lanes read the input spectrum. The FFT runs once per (tile, c), the
 IFFT once per (tile, m).
 """
 
 import math
 from dataclasses import dataclass
 
+from fdagen.golden.checks import ParameterError
 from fdagen.golden.tiling import Tiling
 
 __all__ = ["LayerSchedule"]
@@ -30,10 +32,10 @@ class LayerSchedule:
 
     def __post_init__(self):
         if self.tiling.dims != 2:
-            raise ValueError(f"layers on the accelerator must be 2-D, not {self.tiling.dims}-D")
+            raise ParameterError(f"layers on the accelerator must be 2-D, not {self.tiling.dims}-D")
         if self.tiling.fft_size != self.config.fft_size:
-            raise ValueError(f"layer FFT size must be the build's {self.config.fft_size}, not "
-                             f"{self.tiling.fft_size}")
+            raise ParameterError(f"layer FFT size must be the build's {self.config.fft_size}, not "
+                                 f"{self.tiling.fft_size}")
 
     @property
     def tiles(self):
@@ -47,7 +49,7 @@ class LayerSchedule:
 
     @property
     def mac_operations(self):
-        """Array operations: ``B_t * G * U/L * C`` (two cycles each)."""
+        """Array operations: ``B_t * G * U/L * C`` (an issue interval each)."""
         return self.tiles * self.groups * self.config.bin_steps * self.channels
 
     @property
@@ -57,8 +59,9 @@ class LayerSchedule:
 
     @property
     def bound_cycles(self):
-        """The utilisation limit ``2 B_t C M U / P`` (DESIGN.md section 2)."""
-        return 2 * self.complex_macs / self.config.pes
+        """The utilisation limit ``I B_t C M U / P`` with the kind's issue interval ``I``
+        (``2 B_t C M U / P`` for FDA's two-cycle PE, DESIGN.md section 2)."""
+        return self.config.issue_interval * self.complex_macs / self.config.pes
 
     @property
     def butterflies_per_frame(self):
@@ -97,7 +100,7 @@ class LayerSchedule:
         tiles_y, tiles_x = t.tiles_per_axis
         covered = ((tiles_y - 1) * tile + n) * ((tiles_x - 1) * tile + n)
         return {
-            "pe_busy_cycles": 2 * self.mac_operations,
+            "pe_busy_cycles": self.config.issue_interval * self.mac_operations,
             "mac_operations": self.mac_operations,
             "fft_frames": self.tiles * self.channels,
             "ifft_frames": self.tiles * self.out_channels,

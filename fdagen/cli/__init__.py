@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fdagen import __version__
+from fdagen.emit.outdir import check_output_directory, check_output_file
 
 __all__ = ["main", "build_parser"]
 
@@ -49,8 +50,15 @@ def _non_negative_int(text):
 
 def _load_array(path, what):
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{what} file {str(path)!r} must be a file, not a directory")
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist")
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    if magic != b"\x93NUMPY":
+        raise InputError(f"{what} file {str(path)!r} must be a NumPy .npy array (np.save), "
+                         f"not another kind of file")
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:
@@ -66,9 +74,7 @@ def _load_array(path, what):
 
 def _save_atomically(path, array):
     """Write ``array`` to ``path`` via a temporary file in the same directory."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"output directory {str(path.parent)!r} must exist")
+    path = check_output_file(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -124,25 +130,50 @@ def _check_conv_operands(x, w, b):
         raise InputError(f"arrays must not be empty, not shapes {x.shape} and {w.shape}")
 
 
+def _check_codes(array, what, width):
+    """Integer ``array`` must hold signed ``width``-bit codes."""
+    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    if array.min() < lo or array.max() > hi:
+        raise InputError(f"integer {what} codes must lie in [{lo}, {hi}] for {width}-bit "
+                         f"words, not [{array.min()}, {array.max()}]")
+
+
+def _check_finite(y, what="output"):
+    """Refuse a float result that overflowed (NumPy's overflow warnings are silenced)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.all(np.isfinite(y)) and np.isfinite(np.sum(np.square(y)))
+    if not finite:
+        raise InputError(f"{what} must be finite, not overflow float64 (scale the input, "
+                         f"weights or bias down)")
+
+
 def _fixed_layer(args, x, w, b, tiling):
     """Codes, float weights and bias, format and calibrated LayerQuant of ``golden conv2d
     --fixed`` (shared by ``fdagen sim conv2d``, so both run the identical layer)."""
+    from fdagen.golden.direct import conv2d_direct
     from fdagen.golden.pipeline import calibrate_layer, quantize_input
+    from fdagen.golden.spectral import spectral_weights
 
     fmt = _format_from(args)
     frac = fmt.data_width - 1
     if np.issubdtype(x.dtype, np.integer):
-        lo, hi = -(1 << frac), (1 << frac) - 1
-        if x.min() < lo or x.max() > hi:
-            raise InputError(f"integer input codes must lie in [{lo}, {hi}] for "
-                             f"{fmt.data_width}-bit data, not [{x.min()}, {x.max()}]")
+        _check_codes(x, "input", fmt.data_width)
         x_codes = x.astype(np.int64)
     else:
-        x_codes = quantize_input(x, frac, fmt.data_width, fmt.rounding)
+        with np.errstate(over="ignore"):         # huge values saturate, as documented
+            x_codes = quantize_input(x, frac, fmt.data_width, fmt.rounding)
     if np.issubdtype(w.dtype, np.integer):
+        _check_codes(w, "weight", fmt.weight_width)
         w = np.ldexp(w.astype(np.float64), -(fmt.weight_width - 1))
     if b is not None and np.issubdtype(b.dtype, np.integer):
+        _check_codes(b, "bias", fmt.data_width)
         b = np.ldexp(b.astype(np.float64), -frac)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spectra = spectral_weights(w, tiling)
+        reference = conv2d_direct(np.ldexp(x_codes.astype(np.float64), -frac), w, b,
+                                  tiling.stride, tiling.padding)
+    _check_finite(spectra, "the spectral weights")
+    _check_finite(reference, "the float reference")
     quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu)
     return x_codes, w, b, fmt, quant
 
@@ -153,6 +184,7 @@ def _cmd_golden_conv2d(args):
     from fdagen.golden.spectral import conv2d_spectral
     from fdagen.golden.tiling import Tiling
 
+    check_output_file(args.out)
     x = _load_array(args.input, "input")
     w = _load_array(args.weights, "weights")
     b = _load_array(args.bias, "bias") if args.bias else None
@@ -162,8 +194,11 @@ def _cmd_golden_conv2d(args):
     tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
     if not args.fixed:
-        y, _ = conv2d_spectral(x, w, b, args.stride, args.padding, tiling.fft_size, tiling.tile)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y, _ = conv2d_spectral(x, w, b, args.stride, args.padding, tiling.fft_size,
+                                   tiling.tile)
         y = relu(y) if args.relu else y
+        _check_finite(y)
         _save_atomically(args.out, y)
         print(f"wrote {args.out}: {y.shape} float64, spectral float, N={tiling.fft_size} "
               f"T={tiling.tile}, {tiling.tile_count} tiles")
@@ -187,19 +222,34 @@ def _cmd_golden_conv2d(args):
 
 
 def _cmd_sim_conv2d(args):
-    from fdagen.arch.config import AcceleratorConfig
+    from fdagen.arch.config import MAX_ACCELERATOR_FFT_SIZE, AcceleratorConfig
     from fdagen.flows.simulate import layer_job, run_rtl
+    from fdagen.golden.checks import RANGES
     from fdagen.golden.tiling import Tiling
 
+    check_output_file(args.out)
+    if args.waves:
+        check_output_file(args.waves, "waveform file")
     x = _load_array(args.input, "input")
     w = _load_array(args.weights, "weights")
     b = _load_array(args.bias, "bias") if args.bias else None
     _check_conv_operands(x, w, b)
+    channels = RANGES["channels"]
+    for what, count, source in (("input channels", x.shape[0], args.input),
+                                ("output channels", w.shape[0], args.weights)):
+        if count > channels.high:
+            raise InputError(f"{what} must be at most {channels.high} on the accelerator, not "
+                             f"{count} (from {source!r})")
+    if w.shape[2] > MAX_ACCELERATOR_FFT_SIZE:
+        raise InputError(f"kernel size must be at most {MAX_ACCELERATOR_FFT_SIZE} on the "
+                         f"accelerator (its largest FFT size; T + K - 1 <= N), not {w.shape[2]} "
+                         f"(from {args.weights!r})")
     if args.fft_scaling == "growth":
         raise InputError("FFT scaling on the accelerator must be calibrated or per_stage "
                          "(constant width), not growth")
     tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
-                           args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
+                           args.tile, in_channels=x.shape[0], out_channels=w.shape[0],
+                           largest_fft_size=MAX_ACCELERATOR_FFT_SIZE)
     x_codes, w, b, fmt, quant = _fixed_layer(args, x, w, b, tiling)
     config = AcceleratorConfig(
         pes=args.pes, fft_size=tiling.fft_size, data_width=fmt.data_width,
@@ -293,7 +343,8 @@ def _cmd_golden_net(args):
 
 ACCELERATOR_KEYS = ("pes", "fft_size", "data_width", "twiddle_width", "weight_width",
                     "spectrum_width", "bias_width", "rounding", "bin_lanes", "fft_lanes",
-                    "ifft_lanes", "max_channels", "max_out_channels", "max_size", "clock_mhz")
+                    "ifft_lanes", "max_channels", "max_out_channels", "max_size", "clock_mhz",
+                    "pe_kind")
 BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule")
 
 
@@ -346,10 +397,11 @@ def _render(args):
             if getattr(args, key) not in (None, False):
                 raise InputError(f"{_flag(key)} applies to --block builds, not the accelerator")
         config = accelerator_config(args)
+        config.check_generable()
         return build_accelerator(config), config.top, accelerator_ports(config), config
     for key in ("config", "pes", "weight_width", "spectrum_width", "bias_width", "bin_lanes",
                 "fft_lanes", "ifft_lanes", "max_channels", "max_out_channels", "max_size",
-                "clock"):
+                "clock", "pe_kind"):
         if getattr(args, key) is not None:
             raise InputError(f"{'--clock' if key == 'clock' else _flag(key)} applies to the "
                              f"accelerator, not --block builds")
@@ -367,6 +419,7 @@ def _render(args):
 def _cmd_build(args):
     from fdagen.emit.outdir import write_output_directory
 
+    check_output_directory(args.out, args.force)
     files, top, _, config = _render(args)
     write_output_directory(files, args.out, args.force)
     if args.block is None:
@@ -387,6 +440,7 @@ def _cmd_synth(args):
     if args.block is None and args.freq is not None:
         raise InputError("--freq applies to --block synthesis; the accelerator is constrained "
                          "at its --clock")
+    check_output_directory(args.out, args.force)
     files, top, ports, config = _render(args)
     if args.freq is None:
         args.freq = config.clock_mhz if args.block is None else 150.0
@@ -441,11 +495,12 @@ def _cmd_energy(args):
     network = resolve_network(args.net)
     library = load_library(args.lib)
     options = {"clock_mhz": args.clock, "data_width": args.data_width,
-               "weight_width": args.weight_width, "spectrum_width": args.data_width}
-    fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.pe_kind,
-                                                args.node, **options)
+               "weight_width": args.weight_width, "spectrum_width": args.data_width,
+               "pe_kind": args.pe_kind}
+    fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.node,
+                                                **options)
     config = network_config(network, args.pes, fft_size, **options)
-    report = EnergyModel(config, library, args.pe_kind, args.node).report(network)
+    report = EnergyModel(config, library, args.node).report(network)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
@@ -456,9 +511,10 @@ def _cmd_explore(args):
     from fdagen.emit.outdir import write_output_directory
     from fdagen.golden.networks import resolve_network
     from fdagen.model.components import load_library
-    from fdagen.model.energy import PE_KINDS
+    from fdagen.arch.pe_kinds import PE_KINDS
     from fdagen.model.explore import pareto, render_outputs, run_sweep, sweep_points
 
+    check_output_directory(args.out, args.force)
     network = resolve_network(args.net)
     load_library(args.lib)                    # a bad library stops before the sweep
     if not 1 <= args.jobs <= 64:
@@ -474,10 +530,6 @@ def _cmd_explore(args):
     for kind in args.pe_kind:
         if kind not in PE_KINDS:
             raise InputError(f"--pe-kind values must be {', '.join(PE_KINDS)}, not {kind!r}")
-    out = Path(args.out)
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise InputError(f"output directory {str(out)!r} must be empty or new (pass --force "
-                         f"to replace it)")
     points = sweep_points(args.pes, args.fft_size, args.data_width, args.pe_kind)
     with tqdm(total=len(points), desc=f"explore {network.name}", unit="config", disable=None,
               file=sys.stderr) as bar:
@@ -568,6 +620,7 @@ def build_parser():
     _add_format_arguments(net)
     net.set_defaults(handler=_cmd_golden_net)
 
+    from fdagen.arch.pe_kinds import PE_KINDS
     from fdagen.emit.block import BLOCKS
     from fdagen.golden.fixedpoint import ROUNDING_MODES
 
@@ -604,6 +657,10 @@ def build_parser():
                           help="largest padded input height/width (default 32)")
     generate.add_argument("--clock", type=float, metavar="MHZ",
                           help="target clock for the constraints (default 100)")
+    generate.add_argument("--pe-kind", choices=tuple(PE_KINDS),
+                          help="PE kind: " + "; ".join(f"{k.name}: {k.description}"
+                                                      for k in PE_KINDS.values())
+                               + " (default digital)")
     generate.add_argument("--scaling", choices=("per_stage", "growth"),
                           help="block only: FFT scaling (default per_stage)")
     generate.add_argument("--order", choices=("bitrev", "natural"),
@@ -690,7 +747,7 @@ def build_parser():
     cmc.add_argument("--json", action="store_true", help="print JSON")
     cmc.set_defaults(handler=_cmd_cmc)
 
-    from fdagen.model.energy import PE_KINDS
+    from fdagen.arch.pe_kinds import PE_KINDS
 
     energy = commands.add_parser(
         "energy", help="energy, latency and area of a network on a build",
@@ -755,15 +812,17 @@ def build_parser():
 
 def main(argv=None):
     """Run the command line; return the exit status."""
-    from fdagen.emit.outdir import OutputExistsError
+    from fdagen.emit.outdir import OutputPathError
     from fdagen.flows.synth import SynthError
     from fdagen.flows.tools import ToolError
+    from fdagen.golden.checks import ParameterError, ParameterTypeError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (InputError, OutputExistsError, SynthError, ToolError, ValueError, TypeError) as error:
+    except (InputError, OutputPathError, ParameterError, ParameterTypeError, SynthError,
+            ToolError) as error:
         print(f"fdagen: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly

@@ -86,6 +86,7 @@ def _template(name):
 def render_accelerator(config):
     """Return ``{filename: bytes}`` for the accelerator of ``config``."""
     c = config
+    c.check_generable()
     parameters = c.parameters()
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:16]
     command = c.command()

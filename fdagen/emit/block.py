@@ -17,6 +17,7 @@ from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D
 from fdagen.gateware.fft.ifft2d import IFFT2D
 from fdagen.gateware.fft.parallel import ParallelFFT
+from fdagen.golden.checks import ParameterError
 from fdagen.golden.fft import FFT2DFormat, FFTFormat, check_fft_size
 
 __all__ = ["BLOCKS", "BlockConfig", "block_ports", "render_block"]
@@ -49,29 +50,29 @@ class BlockConfig:
 
     def __post_init__(self):
         if self.block not in BLOCKS:
-            raise ValueError(f"block must be one of {', '.join(BLOCKS)} (the PE array comes "
-                             f"with the accelerator: omit --block), not {self.block!r}")
+            raise ParameterError(f"block must be one of {', '.join(BLOCKS)} (the PE array comes "
+                                 f"with the accelerator: omit --block), not {self.block!r}")
         check_fft_size("FFT size", self.fft_size, 4, 1024)
         if self.two_d and self.fft_size > MAX_2D_SIZE:
-            raise ValueError(f"FFT size of a 2-D block must be a power of two between 4 and "
-                             f"{MAX_2D_SIZE} (its transpose memory holds 2 N (N/2 + 1) words), "
-                             f"not {self.fft_size}")
+            raise ParameterError(f"FFT size of a 2-D block must be a power of two between 4 and "
+                                 f"{MAX_2D_SIZE} (its transpose memory holds 2 N (N/2 + 1) words), "
+                                 f"not {self.fft_size}")
         if self.runtime_schedule and self.scaling == "growth":
-            raise ValueError("FFT scaling must be a schedule (not growth) with a runtime "
-                             "schedule")
+            raise ParameterError("FFT scaling must be a schedule (not growth) with a runtime "
+                                 "schedule")
         if self.order not in ("bitrev", "natural"):
-            raise ValueError(f"output order must be bitrev or natural, not {self.order!r}")
+            raise ParameterError(f"output order must be bitrev or natural, not {self.order!r}")
         if self.two_d and self.order != "bitrev":
-            raise ValueError(f"output order of a 2-D block must be bitrev (its stream order is "
-                             f"fixed), not {self.order!r}")
+            raise ParameterError(f"output order of a 2-D block must be bitrev (its stream order is "
+                                 f"fixed), not {self.order!r}")
         lanes = self.samples_per_clock
         if not isinstance(lanes, int) or lanes < 1 or lanes > self.fft_size \
                 or self.fft_size % lanes:
-            raise ValueError(f"samples per clock must be between 1 and {self.fft_size} and "
-                             f"divide the FFT size {self.fft_size}, not {lanes!r}")
+            raise ParameterError(f"samples per clock must be between 1 and {self.fft_size} and "
+                                 f"divide the FFT size {self.fft_size}, not {lanes!r}")
         if lanes > 1 and (self.two_d or self.runtime_schedule):
-            raise ValueError("samples per clock above 1 must be for the fft or ifft block "
-                             "without a runtime schedule")
+            raise ParameterError("samples per clock above 1 must be for the fft or ifft block "
+                                 "without a runtime schedule")
         self.fmt  # validates widths, scaling and rounding
 
     @property

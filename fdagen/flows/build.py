@@ -38,6 +38,7 @@ ACCELERATOR_STEPS = (step_emit, step_report)
 
 def build_accelerator(config, steps=ACCELERATOR_STEPS):
     """Return ``{filename: bytes}`` of the accelerator's output directory."""
+    config.check_generable()
     files = {}
     for step in steps:
         files = step(config, files)

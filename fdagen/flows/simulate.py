@@ -19,6 +19,7 @@ import numpy as np
 from fdagen.emit.accelerator import render_accelerator
 from fdagen.emit.outdir import verilog_sources, write_output_directory
 from fdagen.flows.tools import require, tool_env
+from fdagen.golden.checks import ParameterError
 from fdagen.golden.pipeline import conv2d_fixed
 from fdagen.host.descriptor import LayerDescriptor, decode_output, pixel_beats, weight_beats
 
@@ -65,7 +66,7 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
     ``waves``: a path to copy the FST waveform to.
     """
     if simulator not in SIMULATORS:
-        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+        raise ParameterError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
     require("iverilog" if simulator == "icarus" else "verilator")
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from fdagen.golden.checks import ParameterError
+
 __all__ = ["TARGETS", "SynthTarget", "run_synthesis", "format_report", "SynthError",
            "ooc_wrapper", "WRAPPER"]
 
@@ -111,12 +113,12 @@ def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=No
     needed for ``ice40``, whose harness it describes.
     """
     if target not in TARGETS:
-        raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+        raise ParameterError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
     spec = TARGETS[target]
     sources = list(sources)
     if target == "ice40":
         if ports is None:
-            raise ValueError("ice40 synthesis needs the block's ports for its harness")
+            raise ParameterError("ice40 synthesis needs the block's ports for its harness")
         (Path(directory) / "ooc_wrapper.v").write_text(ooc_wrapper(top, ports))
         sources.append("ooc_wrapper.v")
         top = WRAPPER

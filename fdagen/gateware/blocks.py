@@ -8,13 +8,16 @@ takes seconds rather than elaborating 64 PEs and a dozen transforms one by one, 
 has one module per block like any hand-written RTL tree.
 """
 
+import importlib
+
 from amaranth import ClockSignal, Instance, Module, ResetSignal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
+from fdagen.arch.pe_kinds import generated_kinds
 from fdagen.gateware.fft.fft2d import FFT2D
 from fdagen.gateware.fft.ifft2d import IFFT2D
-from fdagen.gateware.pe.digital import PE
+from fdagen.golden.checks import ParameterError
 
 __all__ = ["BlockLibrary", "INLINE"]
 
@@ -41,32 +44,47 @@ class BlockLibrary:
     """Make blocks; with ``separate=True`` remember one component per distinct block.
 
     ``modules`` maps each module name to the component that generates it, in first-use order.
+    A block is keyed on its kind and parameters: asking for the same module name with other
+    parameters is an error (it would silently reuse the wrong block).
     """
 
     def __init__(self, separate, prefix="fdagen"):
         self.separate, self.prefix = separate, prefix
         self.modules = {}
+        self._keys = {}
 
-    def _make(self, name, factory):
+    def _make(self, name, key, factory):
         if not self.separate:
             return factory()
         if name not in self.modules:
             self.modules[name] = factory()
+            self._keys[name] = key
+        elif self._keys[name] != key:
+            raise ValueError(f"block {name} was made with {self._keys[name]}, not {key}")
         return _Instance(self.modules[name], name)
 
     def fft2d(self, fmt):
         """Forward 2-D FFT with run-time schedules."""
-        return self._make(f"{self.prefix}_fft2d{fmt.n}",
+        return self._make(f"{self.prefix}_fft2d{fmt.n}", ("fft2d", fmt),
                           lambda: FFT2D(fmt, runtime_schedule=True))
 
     def ifft2d(self, fmt):
         """Inverse 2-D FFT with run-time schedules."""
-        return self._make(f"{self.prefix}_ifft2d{fmt.n}",
+        return self._make(f"{self.prefix}_ifft2d{fmt.n}", ("ifft2d", fmt),
                           lambda: IFFT2D(fmt, runtime_schedule=True))
 
-    def pe(self, data_width, weight_width, depth, max_terms):
-        return self._make(f"{self.prefix}_pe", lambda: PE(data_width, weight_width, depth,
-                                                          max_terms))
+    def pe(self, kind, data_width, weight_width, depth, max_terms):
+        """One PE of :class:`~fdagen.arch.pe_kinds.PEKind` ``kind``: its ``gateware``
+        component with these parameters (module ``<prefix>_pe_<kind>``)."""
+        if kind.gateware is None:
+            raise ParameterError(f"PE kind must have gateware to be generated ("
+                                 f"{', '.join(generated_kinds())}), not {kind.name!r} "
+                                 f"(modelled only)")
+        module, _, name = kind.gateware.partition(":")
+        component = getattr(importlib.import_module(module), name)
+        args = (data_width, weight_width, depth, max_terms)
+        return self._make(f"{self.prefix}_pe_{kind.name}", ("pe", kind.name, args),
+                          lambda: component(*args))
 
 
 #: Elaborate every block in place (Amaranth simulation).

@@ -28,6 +28,7 @@ import numpy as np
 
 from fdagen.arch.fields import MAX_SHIFT
 from fdagen.arch.schedule import LayerSchedule
+from fdagen.golden.checks import ParameterError
 from fdagen.golden.fixedpoint import quantize
 from fdagen.golden.pipeline import FixedFormat, LayerQuant, quantize_spectral_weights, tile_frac
 from fdagen.golden.tiling import Tiling
@@ -38,8 +39,8 @@ __all__ = ["LayerDescriptor", "weight_beats", "pixel_beats", "decode_output",
 def layer_format(config, fft_scaling="calibrated"):
     """The :class:`FixedFormat` whose golden pipeline the accelerator ``config`` reproduces."""
     if fft_scaling not in ("calibrated", "per_stage"):
-        raise ValueError(f"FFT scaling on the accelerator must be calibrated or per_stage "
-                         f"(constant width), not {fft_scaling!r}")
+        raise ParameterError(f"FFT scaling on the accelerator must be calibrated or per_stage "
+                             f"(constant width), not {fft_scaling!r}")
     return FixedFormat(config.data_width, config.twiddle_width, config.weight_width,
                        config.spectrum_width, config.bias_width, fft_scaling, config.rounding)
 
@@ -66,18 +67,18 @@ class LayerDescriptor:
         _ = self.schedule     # LayerSchedule checks: 2-D, the build's FFT size
         expected = layer_format(cfg, self.fmt.fft_scaling)
         if self.fmt != expected:
-            raise ValueError(f"layer format must match the build ({expected}), not {self.fmt}")
+            raise ParameterError(f"layer format must match the build ({expected}), not {self.fmt}")
         for name, value, limit in (("input channels", self.channels, cfg.max_channels),
                                    ("output channels", self.out_channels, cfg.max_out_channels),
                                    ("padded input height", tiling.padded_shape[0], cfg.max_size),
                                    ("padded input width", tiling.padded_shape[1], cfg.max_size)):
             if not 1 <= value <= limit:
-                raise ValueError(f"{name} must be between 1 and {limit} for this build, "
-                                 f"not {value}")
+                raise ParameterError(f"{name} must be between 1 and {limit} for this build, "
+                                     f"not {value}")
         for name, value in (("spectrum shift", self.quant.spectrum_shift),
                             ("output shift", self.output_shift)):
             if not 0 <= value <= MAX_SHIFT:
-                raise ValueError(f"{name} must be between 0 and {MAX_SHIFT}, not {value}")
+                raise ParameterError(f"{name} must be between 0 and {MAX_SHIFT}, not {value}")
 
     @property
     def output_shift(self):

@@ -19,6 +19,8 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
+from fdagen.golden.checks import ParameterError
+
 __all__ = ["Component", "ComponentLibrary", "LibraryError", "load_library", "UNITS"]
 
 UNITS = ("pJ", "um2")
@@ -28,7 +30,7 @@ _KEYS = ("value", "unit", "node_nm", "source", "note", "scaling")
 SCALINGS = ("cmos", "none")
 
 
-class LibraryError(ValueError):
+class LibraryError(ParameterError):
     """A component library file is missing, malformed or incomplete."""
 
 

@@ -88,12 +88,14 @@ def _ifft_frames_per_lane(config, out_channels, groups):
     return frames
 
 
-def estimate_cycles(schedule, operation_clocks=2):
+def estimate_cycles(schedule, issue_interval=None):
     """The :class:`CycleEstimate` of a :class:`~fdagen.arch.schedule.LayerSchedule`.
 
-    ``operation_clocks`` is the array's clocks per operation: 2 for the digital PE (the RTL),
-    more for PE kinds that are modelled but not generated (:mod:`fdagen.model.energy`)."""
+    The array issues one operation every ``issue_interval`` clocks: by default the build's PE
+    kind's (:attr:`fdagen.arch.config.AcceleratorConfig.issue_interval`); another value asks
+    what a different PE would do."""
     cfg = schedule.config
+    operation_clocks = cfg.issue_interval if issue_interval is None else issue_interval
     n = schedule.tiling.fft_size
     frame = n * n
     channels, tiles = schedule.channels, schedule.tiles

@@ -33,17 +33,14 @@ import math
 from fdagen import __version__
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.arch.schedule import LayerSchedule
+from fdagen.golden.checks import ParameterError
 from fdagen.golden.cmc import layer_counts
 from fdagen.golden.tiling import Tiling
 from fdagen.model.costs import CostRules, total
 from fdagen.model.cycles import estimate_cycles
 
-__all__ = ["PE_KINDS", "EnergyModel", "network_config", "choose_fft_size", "ModelError"]
+__all__ = ["EnergyModel", "network_config", "choose_fft_size", "ModelError"]
 
-PE_KINDS = ("digital", "reram")
-#: ReRAM PE parameters (ISAAC, ISCA 2016: 2-bit cells, 1-bit DACs, 8-bit ADCs).
-CELL_BITS = 2
-DAC_BITS = 1
 FFT_SIZES = (8, 16, 32, 64)
 
 ASSUMPTIONS = (
@@ -57,7 +54,7 @@ ASSUMPTIONS = (
 )
 
 
-class ModelError(ValueError):
+class ModelError(ParameterError):
     """A network does not fit the requested build."""
 
 
@@ -88,7 +85,7 @@ def network_config(network, pes, fft_size=8, **options):
     return AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
 
 
-def choose_fft_size(network, pes, library, pe_kind="digital", node_nm=32, **options):
+def choose_fft_size(network, pes, library, node_nm=32, **options):
     """The FFT size in :data:`FFT_SIZES` (at least every kernel) with the least energy per
     inference (ties: the smaller)."""
     kernel = max(layer.kernel for layer in _conv_layers(network))
@@ -97,7 +94,7 @@ def choose_fft_size(network, pes, library, pe_kind="digital", node_nm=32, **opti
         if n < kernel:
             continue
         config = network_config(network, pes, n, **options)
-        energy = EnergyModel(config, library, pe_kind, node_nm).report(network)["totals"][
+        energy = EnergyModel(config, library, node_nm).report(network)["totals"][
             "energy_pj"]
         if best is None or energy < best[0]:
             best = (energy, n)
@@ -113,25 +110,24 @@ def _component(events, cost, library):
 
 class EnergyModel:
     """The model for one build: ``config`` (:class:`AcceleratorConfig`), ``library``
-    (:class:`~fdagen.model.components.ComponentLibrary`), ``pe_kind`` and the technology node."""
+    (:class:`~fdagen.model.components.ComponentLibrary`) and the technology node. The PE
+    kind is the build's (``config.pe``): its hooks give the array's counts, energy and area."""
 
-    def __init__(self, config, library, pe_kind="digital", node_nm=32):
-        if pe_kind not in PE_KINDS:
-            raise ModelError(f"PE kind must be one of {', '.join(PE_KINDS)}, not {pe_kind!r}")
+    def __init__(self, config, library, node_nm=32):
         if isinstance(node_nm, bool) or not isinstance(node_nm, (int, float)) \
                 or not 5 <= node_nm <= 180:
             raise ModelError(f"technology node must be between 5 and 180 nm, not {node_nm!r}")
         self.config = config
         self.library = library
-        self.pe_kind = pe_kind
         self.node_nm = node_nm
         self.rules = CostRules(library, node_nm)
-        c = config
-        self.cells_per_part = -(-c.weight_width // CELL_BITS)
-        self.slices = -(-c.data_width // DAC_BITS)
-        self.operation_clocks = 2 if pe_kind == "digital" else 2 * self.slices
 
     # -- per-event costs -----------------------------------------------------------------------
+    def _cost(self, spec):
+        """A cost named as data, ``(rule, *arguments)`` (the PE kinds' hooks), from the rules."""
+        rule, *arguments = spec
+        return getattr(self.rules, rule)(*arguments)
+
     def _transform_costs(self, width):
         """(per butterfly, per frame) of a 2-D FFT lane with ``width``-bit samples."""
         c, r = self.config, self.rules
@@ -162,32 +158,12 @@ class EnergyModel:
             "input_words": groups * schedule.channels * math.prod(tiling.shape),
             "weight_words": counts["weight_writes"] + counts["bias_writes"],
         })
-        acc = c.accumulator_width
         energy = {}
-        if self.pe_kind == "digital":
-            counts["pe_multiplies"] = 4 * c.pes * ops
-            energy["pe_multipliers"] = _component(counts["pe_multiplies"],
-                                                  r.multiply(c.data_width, c.weight_width), lib)
-            energy["pe_accumulators"] = _component(4 * c.pes * ops, r.add(acc), lib)
-            word = 2 * c.weight_width
-            energy["weight_memory"] = _component(
-                counts["weight_reads"] + counts["weight_writes"],
-                r.memory_access(word, c.weight_depth * word), lib)
-        else:
-            cells = self.cells_per_part
-            counts["reram_cell_reads"] = ops * c.pes * 2 * 2 * cells * self.slices
-            counts["reram_cell_programs"] = counts["weight_writes"] * 2 * cells
-            counts["dac_conversions"] = ops * c.bin_lanes * 2 * 2 * self.slices
-            counts["adc_conversions"] = ops * c.pes * 2 * cells * self.slices
-            energy["reram_cells"] = _component(counts["reram_cell_reads"],
-                                               r.event("reram_cell_read"), lib)
-            energy["reram_programming"] = _component(counts["reram_cell_programs"],
-                                                     r.event("reram_cell_program"), lib)
-            energy["dacs"] = _component(counts["dac_conversions"],
-                                        r.event("dac_1b_conversion"), lib)
-            energy["adcs"] = _component(counts["adc_conversions"],
-                                        r.event("adc_8b_conversion"), lib)
-            energy["shift_add"] = _component(counts["adc_conversions"], r.add(acc), lib)
+        kind = c.pe
+        counts.update(kind.array_counts(c, ops, counts["weight_writes"]))
+        for component, names, cost in kind.energy_terms(c):
+            events = sum(counts[n] for n in ((names,) if isinstance(names, str) else names))
+            energy[component] = _component(events, self._cost(cost), lib)
         for name, width, butterflies, frames in (
                 ("fft", c.data_width, "fft_butterflies", "fft_frames"),
                 ("ifft", c.spectrum_width, "ifft_butterflies", "ifft_frames")):
@@ -212,9 +188,9 @@ class EnergyModel:
             r.add(c.oaa_width) + r.memory_access(c.bias_width, c.max_out_channels * c.bias_width),
             lib)
 
-        estimate = estimate_cycles(schedule, self.operation_clocks).as_dict()
+        estimate = estimate_cycles(schedule).as_dict()
         cycles = {name: groups * value for name, value in estimate.items()}
-        bound = groups * schedule.bound_cycles * self.operation_clocks / 2
+        bound = groups * schedule.bound_cycles
         spatial = layer_counts(layer, c.fft_size)
         energy_pj = sum(part["pj"] for part in energy.values())
         return {
@@ -264,28 +240,13 @@ class EnergyModel:
     def area(self):
         """Area by component (um^2) of the build, with sources."""
         c, r, lib = self.config, self.rules, self.library
-        acc = c.accumulator_width
 
         def part(count, cost):
             entry = _component(count, cost, lib)
             return {"count": count, "um2_each": entry["pj_per_event"], "um2": entry["pj"],
                     "source": entry["source"]}
-        parts = {}
-        if self.pe_kind == "digital":
-            parts["pe_multipliers"] = part(2 * c.pes, r.multiplier_area(c.data_width,
-                                                                         c.weight_width))
-            parts["pe_adders"] = part(2 * c.pes, r.adder_area(acc))
-            parts["pe_accumulators"] = part(c.pes, r.memory_area(2 * acc))
-            parts["weight_memory"] = part(c.pes, r.memory_area(c.weight_depth * 2 *
-                                                               c.weight_width))
-        else:
-            cells = self.cells_per_part
-            parts["reram_cells"] = part(c.pes * c.weight_depth * 2 * cells,
-                                        r.area_of("area_reram_cell"))
-            parts["adcs"] = part(c.pes * cells, r.area_of("area_adc_8b"))
-            parts["dacs"] = part(c.bin_lanes * 2, r.area_of("area_dac_1b"))
-            parts["shift_add"] = part(c.pes * cells, r.adder_area(acc))
-            parts["pe_accumulators"] = part(c.pes, r.memory_area(2 * acc))
+        parts = {component: part(count, self._cost(cost))
+                 for component, count, cost in c.pe.area_terms(c)}
         for name, lanes, width in (("fft_lanes", c.fft_lanes, c.data_width),
                                    ("ifft_lanes", c.ifft_lanes, c.spectrum_width)):
             word = 2 * width
@@ -340,7 +301,7 @@ class EnergyModel:
                              f"({reasons[0] if reasons else 'it has none'})")
         area = self.area()
         header = {"fdagen_version": __version__, "network": network.name,
-                  "pe_kind": self.pe_kind, "node_nm": self.node_nm, "config": c.parameters(),
+                  "pe_kind": c.pe_kind, "node_nm": self.node_nm, "config": c.parameters(),
                   "command": c.command(), "assumptions": list(ASSUMPTIONS)}
         if not layers:
             return {**header, "layers": [], "not_modelled": not_modelled, "totals": None,

@@ -15,6 +15,7 @@ import json
 from concurrent.futures import ProcessPoolExecutor
 
 from fdagen import __version__
+from fdagen.arch.pe_kinds import PE_KINDS
 from fdagen.model.components import load_library
 from fdagen.model.energy import EnergyModel, ModelError, network_config
 
@@ -40,10 +41,10 @@ def evaluate(network, point, library_file=None, node_nm=32):
     row = {"pes": pes, "fft_size": fft_size, "data_width": data_width, "pe_kind": pe_kind}
     try:
         config = network_config(network, pes, fft_size, data_width=data_width,
-                                spectrum_width=data_width)
+                                spectrum_width=data_width, pe_kind=pe_kind)
     except ModelError as error:
         return {**row, "infeasible": str(error)}
-    report = EnergyModel(config, _library(library_file), pe_kind, node_nm).report(network)
+    report = EnergyModel(config, _library(library_file), node_nm).report(network)
     t, b = report["totals"], report["baseline"]
     return {**row, "energy_per_inference_uj": t["energy_per_inference_uj"],
             "latency_s": t["latency_s"], "inferences_per_s": t["inferences_per_s"],
@@ -100,7 +101,7 @@ def _plot(rows, title):
     figure = Figure(figsize=(8, 5.5), dpi=100)
     axes = figure.subplots()
     largest = max(r["area_mm2"] for r in feasible)
-    for kind, marker in (("digital", "o"), ("reram", "s")):
+    for kind, marker in zip(PE_KINDS, "os^vD"):
         for on_front in (False, True):
             chosen = [r for r in feasible if r["pe_kind"] == kind and r["pareto"] == on_front]
             if not chosen:

@@ -101,7 +101,7 @@ BAD = [
     (["golden", "conv2d", "--input", "{d}/x.npy", "--weights", "{d}/w.npy", "--fixed",
       "--data-width", "2"], "data width must be between 4 and 32, not 2"),
     (["golden", "conv2d", "--input", "{d}/x_int.npy", "--weights", "{d}/w.npy", "--fixed",
-      "--data-width", "8"], "integer input codes must lie in [-128, 127] for 8-bit data"),
+      "--data-width", "8"], "integer input codes must lie in [-128, 127] for 8-bit words"),
 ]
 
 
@@ -123,7 +123,7 @@ def test_bad_input_one_line_nothing_written(files, capsys, argv, message):
 
 def test_missing_output_directory(files, capsys):
     status, _, err = run(conv_args(files, out="no/such/dir/y.npy"), capsys)
-    assert status == 2 and "output directory" in err and "must exist" in err
+    assert status == 2 and "must be in an existing directory" in err and "does not exist" in err
 
 
 def test_cmc_json_and_table(capsys):

@@ -100,5 +100,5 @@ def test_existing_directory_is_not_clobbered(tmp_path, capsys):
 def test_small_render_has_one_module_per_block():
     files = render_accelerator(AcceleratorConfig(pes=3, fft_size=4, max_size=6))
     names = sorted(files)
-    assert "fdagen_accel_p3_n4_pe.v" in names and "fdagen_accel_p3_n4_fft2d4.v" in names
-    assert b"module fdagen_accel_p3_n4_pe(" in files["fdagen_accel_p3_n4_pe.v"]
+    assert "fdagen_accel_p3_n4_pe_digital.v" in names and "fdagen_accel_p3_n4_fft2d4.v" in names
+    assert b"module fdagen_accel_p3_n4_pe_digital(" in files["fdagen_accel_p3_n4_pe_digital.v"]

@@ -95,10 +95,10 @@ def test_pe_bit_exact(rng, dw, ww, terms, gap):
 
 
 @pytest.mark.parametrize("args, error, message", [
-    ((1, 16, 8, 4), ValueError, "PE data width must be between 2 and 32, not 1"),
+    ((1, 16, 8, 4), ValueError, "PE data width must be between 4 and 24, not 1"),
     ((16, 16, 0, 4), ValueError, "PE weight depth must be between 1 and 1048576, not 0"),
     ((16, 16.0, 8, 4), TypeError, "PE weight width must be an integer, not 16.0"),
-    ((32, 32, 8, 1 << 20), ValueError, "PE accumulator width must be at most 62 bits, not 85"),
+    ((24, 24, 8, 1 << 20), ValueError, "PE accumulator width must be at most 62 bits, not 69"),
 ])
 def test_pe_parameter_errors(args, error, message):
     with pytest.raises(error, match="^" + __import__("re").escape(message) + "$"):

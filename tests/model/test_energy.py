@@ -76,8 +76,8 @@ def test_layer_counts_are_the_schedule_and_energy_adds_up():
 def test_reram_counts_by_hand():
     """P = 4, L = 1: per array operation 4 PEs x 2 cycles x 16 input bits, 8 two-bit cells per
     weight part; DACs per lane (shared by its PEs), ADCs per PE column."""
-    config = AcceleratorConfig(pes=4, max_channels=6)
-    report = EnergyModel(config, LIBRARY, "reram").layer(_c3(config))
+    config = AcceleratorConfig(pes=4, max_channels=6, pe_kind="reram")
+    report = EnergyModel(config, LIBRARY).layer(_c3(config))
     ops = report["counts"]["mac_operations"]
     assert report["counts"]["reram_cell_reads"] == ops * 4 * 2 * 2 * 8 * 16
     assert report["counts"]["adc_conversions"] == ops * 4 * 2 * 8 * 16

@@ -23,6 +23,7 @@ from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.layouts import complex_layout
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.pe.array import PEArray
+from fdagen.golden.checks import ParameterError
 
 __all__ = ["MACStage"]
 
@@ -34,8 +35,11 @@ class MACStage(wiring.Component):
 
     def __init__(self, config, blocks=INLINE):
         self.config = c = config
-        self.array = PEArray(c.bin_lanes, c.slots, c.data_width, c.weight_width,
-                             c.weight_depth, c.max_channels, blocks)
+        self.array = PEArray(c, blocks)
+        if self.array.issue_interval < 2:
+            raise ParameterError(f"PE issue interval must be at least 2 clocks (the tile "
+                                 f"readiness compares are registered), not "
+                                 f"{self.array.issue_interval}")
         acc = complex_layout(self.array.acc_width)
         banks = c.slots_per_ifft_lane * c.bin_lanes
         li = c.ifft_lanes
@@ -52,7 +56,8 @@ class MACStage(wiring.Component):
             "y_addr": In(data.ArrayLayout(range(c.output_spectrum_depth), li)),
             "y_bank": In(data.ArrayLayout(range(max(2, banks)), li)),
             "y_data": Out(data.ArrayLayout(acc, li)),
-            "operations": Out(32), "results": Out(32), "stall_fft": Out(32), "stall_ifft": Out(32),
+            "operations": Out(32), "finished_sums": Out(32), "stall_fft": Out(32),
+            "stall_ifft": Out(32),
         })
 
     def elaborate(self, platform):
@@ -74,17 +79,25 @@ class MACStage(wiring.Component):
         step = Signal(range(s_steps))
         ch = Signal(16)
         gs = Signal(range(c.max_groups * s_steps + 1))       # g * U/L + step
-        cool = Signal()                     # the cycle after an issue
+        # Clocks until the array takes the next operation: the kind's issue interval after each
+        # issue.
+        interval = array.issue_interval
+        holdoff = Signal(range(interval), name="issue_holdoff")
         # Readiness of tile t, registered to keep the FFT/IFFT counters' minimum and compare
         # off the issue path. One cycle stale is safe: t only moves on an issue, and the cycle
-        # after an issue never issues (cool), so a stale value is never used for a new t.
+        # after an issue never issues (holdoff, interval >= 2), so a stale value is never used
+        # for a new t.
         fft_ok = Signal()
         slot_ok = Signal()
         m.d.sync += [fft_ok.eq(self.fft_ready > t), slot_ok.eq(t < self.ifft_fed + 2)]
         work = running & (t < self.tiles)
         issue = Signal()
-        m.d.comb += [issue.eq(work & fft_ok & slot_ok & ~cool), self.idle.eq(~running)]
-        m.d.sync += cool.eq(issue)
+        m.d.comb += [issue.eq(work & fft_ok & slot_ok & (holdoff == 0)),
+                     self.idle.eq(~running)]
+        with m.If(issue):
+            m.d.sync += holdoff.eq(interval - 1)
+        with m.Elif(holdoff != 0):
+            m.d.sync += holdoff.eq(holdoff - 1)
         last_c = ch + 1 == layer.channels
         last_step = step == s_steps - 1
         last_g = g + 1 == layer.groups
@@ -108,11 +121,12 @@ class MACStage(wiring.Component):
             self.spec_en.eq(issue), self.spec_lane.eq(f),
             self.spec_addr.eq(Mux(fslot, cmax * s_steps, 0) + const_mul(ch, s_steps) + step),
         ]
-        # Operation tags: two cycles to the array (spectrum read), four more to the sums.
+        # Operation tags: two cycles to the array (spectrum read), the array's latency more to
+        # the sums.
         op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "tile_end": 1,
                                 "waddr": array.addr.shape(),
                                 "yaddr": range(c.output_spectrum_depth)})
-        stages = [Signal(op, name=f"op{i}") for i in range(2 + PEArray.LATENCY)]
+        stages = [Signal(op, name=f"op{i}") for i in range(2 + array.latency)]
         m.d.sync += [
             stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
             stages[0].tile_end.eq(last_c & last_step & last_g),
@@ -151,18 +165,18 @@ class MACStage(wiring.Component):
             m.d.sync += self.y_data[i].eq(chosen)
 
         with m.If(self.start):
-            m.d.sync += [self.done.eq(0), self.operations.eq(0), self.results.eq(0),
+            m.d.sync += [self.done.eq(0), self.operations.eq(0), self.finished_sums.eq(0),
                          self.stall_fft.eq(0),
                          self.stall_ifft.eq(0)]
         with m.Else():
             with m.If(array.result_valid):
-                m.d.sync += self.results.eq(self.results + 1)
+                m.d.sync += self.finished_sums.eq(self.finished_sums + 1)
             with m.If(array.result_valid & at_result.tile_end):
                 m.d.sync += self.done.eq(self.done + 1)
             with m.If(issue):
                 m.d.sync += self.operations.eq(self.operations + 1)
-            with m.If(work & ~cool & ~fft_ok):
+            with m.If(work & (holdoff == 0) & ~fft_ok):
                 m.d.sync += self.stall_fft.eq(self.stall_fft + 1)
-            with m.If(work & ~cool & fft_ok & ~slot_ok):
+            with m.If(work & (holdoff == 0) & fft_ok & ~slot_ok):
                 m.d.sync += self.stall_ifft.eq(self.stall_ifft + 1)
         return m

@@ -163,7 +163,7 @@ class Accelerator(wiring.Component):
         report_index = Signal(range(len(COUNTERS)))
         sources = {
             **counters,
-            "pe_busy_cycles": mac.operations << 1,
+            "pe_busy_cycles": const_mul(mac.operations, c.issue_interval),
             "mac_operations": mac.operations,
             "pe_stall_fft": mac.stall_fft, "pe_stall_ifft": mac.stall_ifft,
             "fft_frames": fft.frames, "ifft_frames": ifft.frames,
@@ -171,7 +171,7 @@ class Accelerator(wiring.Component):
             "weight_reads": const_mul(mac.operations, c.pes),
             "spectrum_writes": fft.spectrum_writes,
             "spectrum_reads": const_mul(mac.operations, lanes),
-            "output_spectrum_writes": const_mul(mac.results, c.pes),
+            "output_spectrum_writes": const_mul(mac.finished_sums, c.pes),
             "output_spectrum_reads": ifft.spectrum_reads,
             "oaa_reads": ifft.oaa_reads + counters["output_pixels"],
             "oaa_writes": ifft.oaa_writes,

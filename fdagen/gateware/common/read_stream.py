@@ -11,6 +11,8 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
+from fdagen.golden.checks import ParameterError
+
 __all__ = ["ReadStream"]
 
 
@@ -30,7 +32,7 @@ class ReadStream(wiring.Component):
 
     def __init__(self, shape, latency):
         if latency < 1:
-            raise ValueError(f"read latency must be at least 1, not {latency}")
+            raise ParameterError(f"read latency must be at least 1, not {latency}")
         self._shape, self._latency = shape, latency
         super().__init__({"issue": In(1), "can_issue": Out(1), "data": In(shape),
                           "o": Out(stream.Signature(shape))})

@@ -48,6 +48,7 @@ from fdagen.arch.latency import FFT_STAGE_PIPELINE, fft_core_latency
 from fdagen.gateware.common.arith import saturate_expr
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.tile_buffer import TileBuffer
+from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFTFormat, twiddles
 
 __all__ = ["FFTCore"]
@@ -298,10 +299,10 @@ class FFTCore(wiring.Component):
 
     def __init__(self, fmt, *, runtime_schedule=False):
         if not isinstance(fmt, FFTFormat):
-            raise TypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
+            raise ParameterTypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
         if runtime_schedule and fmt.scaling == "growth":
-            raise ValueError("FFT scaling must be a schedule (not growth) with a runtime "
-                             "schedule")
+            raise ParameterError("FFT scaling must be a schedule (not growth) with a runtime "
+                                 "schedule")
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         members = {

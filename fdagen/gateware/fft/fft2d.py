@@ -34,6 +34,7 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
+from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT2DFormat, bit_reverse_indices
 
 __all__ = ["FFT2D", "check_2d_format"]
@@ -43,13 +44,13 @@ def check_2d_format(kind, fmt, runtime_schedule, inverse):
     """Check a 2-D block's format: an FFT2DFormat of the right direction, and a schedule
     (not growth) when the stage shifts come from run-time ports."""
     if not isinstance(fmt, FFT2DFormat):
-        raise TypeError(f"{kind} format must be an FFT2DFormat, not {fmt!r}")
+        raise ParameterTypeError(f"{kind} format must be an FFT2DFormat, not {fmt!r}")
     if fmt.inverse != inverse:
         wanted, got = ("an inverse", "a forward") if inverse else ("a forward", "an inverse")
-        raise ValueError(f"{kind} format must be {wanted} format, not {got} one")
+        raise ParameterError(f"{kind} format must be {wanted} format, not {got} one")
     if runtime_schedule and "growth" in (fmt.row_scaling, fmt.column_scaling):
-        raise ValueError(f"{kind} scaling must be a schedule (not growth) with a runtime "
-                         "schedule")
+        raise ParameterError(f"{kind} scaling must be a schedule (not growth) with a runtime "
+                             "schedule")
 
 
 class FFT2D(wiring.Component):

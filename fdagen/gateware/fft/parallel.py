@@ -30,6 +30,7 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.fft.core import FFTCore
+from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFTFormat
 
 __all__ = ["ParallelFFT"]
@@ -54,12 +55,12 @@ class ParallelFFT(wiring.Component):
 
     def __init__(self, fmt, lanes):
         if not isinstance(fmt, FFTFormat):
-            raise TypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
+            raise ParameterTypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
         if not isinstance(lanes, int) or isinstance(lanes, bool):
-            raise TypeError(f"lanes must be an integer, not {lanes!r}")
+            raise ParameterTypeError(f"lanes must be an integer, not {lanes!r}")
         if lanes < 1 or lanes > fmt.n or fmt.n % lanes:
-            raise ValueError(f"lanes must be between 1 and {fmt.n} and divide the FFT size "
-                             f"{fmt.n}, not {lanes}")
+            raise ParameterError(f"lanes must be between 1 and {fmt.n} and divide the FFT size "
+                                 f"{fmt.n}, not {lanes}")
         self._fmt, self._lanes = fmt, lanes
         super().__init__({
             "i": In(stream.Signature(self.beat_layout(fmt.data_width, lanes))),

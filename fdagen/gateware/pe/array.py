@@ -1,55 +1,61 @@
-"""The PE array: ``L`` bin lanes x ``J`` output-channel slots of lockstep :class:`~fdagen.gateware.pe.digital.PE`.
+"""The PE array: ``L`` bin lanes x ``J`` output-channel slots of lockstep PEs of one kind.
 
 PE ``p = j * L + l`` takes lane ``l``'s input-spectrum value (broadcast to the lane's ``J`` PEs,
 the reuse across output channels) and the weight at the shared address ``addr`` from its own
-memory. One operation starts every two cycles (``start`` while ``ready``); ``result_valid``
-pulses :data:`PE.LATENCY` cycles after a ``last`` operation's start, with every PE's sum on
-``results``. Weights are written one word at a time through ``prog_*`` to PE ``prog_pe``.
+memory. One operation starts every issue interval (``start`` while ``ready``); ``result_valid``
+pulses the kind's latency after a ``last`` operation's start, with every PE's sum on
+``results``. Weights are written one word at a time through ``prog_*`` to PE ``prog_pe``. Every
+PE presents :class:`~fdagen.gateware.pe.signature.PESignature`, whatever its kind.
 
-Any ``P >= 1`` works; the geometry (``L`` dividing ``P``) is :class:`fdagen.arch.config.AcceleratorConfig`'s.
+Any ``P >= 1`` works; the geometry (``L`` dividing ``P``) is
+:class:`fdagen.arch.config.AcceleratorConfig`'s.
 """
 
-from amaranth import Module, signed, unsigned
+from amaranth import Module, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.layouts import complex_layout
-from fdagen.gateware.pe.digital import PE
-from fdagen.golden.pipeline import accumulator_width
+from fdagen.gateware.pe.signature import PESignature
 
 __all__ = ["PEArray"]
 
 
 class PEArray(wiring.Component):
-    """``lanes * slots`` lockstep PEs (see the module docstring).
+    """``L * J`` lockstep PEs of the build's kind (see the module docstring).
 
     Parameters
     ----------
-    lanes, slots : int
-        ``L`` bin lanes and ``J`` output-channel slots.
+    config : :class:`fdagen.arch.config.AcceleratorConfig`
+        ``bin_lanes`` x ``slots`` PEs of kind ``config.pe``, each holding ``weight_depth``
+        words and summing up to ``max_channels`` products.
     blocks : :class:`fdagen.gateware.blocks.BlockLibrary`
         Where the PEs come from (inline by default).
-    data_width, weight_width, depth, max_terms : int
-        As :class:`fdagen.gateware.pe.digital.PE`.
+
+    ``latency`` and ``issue_interval`` are the kind's: an operation may start every
+    ``issue_interval`` clocks, and ``result_valid`` follows a ``last`` one by ``latency``.
     """
 
-    LATENCY = PE.LATENCY
-
-    def __init__(self, lanes, slots, data_width, weight_width, depth, max_terms, blocks=INLINE):
-        self.lanes, self.slots = lanes, slots
+    def __init__(self, config, blocks=INLINE):
+        c = config
+        self.lanes, self.slots = c.bin_lanes, c.slots
+        self.kind = c.pe
+        self.latency = self.kind.latency
+        self.issue_interval = c.issue_interval
         self._blocks = blocks
-        self._pe_args = (data_width, weight_width, depth, max_terms)
-        self.acc_width = accumulator_width(data_width, weight_width, max_terms)
-        address = unsigned(max(1, (depth - 1).bit_length()))
+        self._pe_args = (c.data_width, c.weight_width, c.weight_depth, c.max_channels)
+        self.acc_width = c.accumulator_width
+        pe = PESignature(c.data_width, c.weight_width, c.weight_depth, self.acc_width)
         super().__init__({
-            "prog_en": In(1), "prog_pe": In(range(max(2, lanes * slots))),
-            "prog_addr": In(address),
-            "prog_re": In(signed(weight_width)), "prog_im": In(signed(weight_width)),
-            "start": In(1), "addr": In(address), "first": In(1), "last": In(1),
-            "x": In(data.ArrayLayout(complex_layout(data_width), lanes)),
+            "prog_en": In(1), "prog_pe": In(range(max(2, c.pes))),
+            "prog_addr": In(pe.members["prog_addr"].shape),
+            "prog_re": In(signed(c.weight_width)), "prog_im": In(signed(c.weight_width)),
+            "start": In(1), "addr": In(pe.members["addr"].shape), "first": In(1),
+            "last": In(1),
+            "x": In(data.ArrayLayout(complex_layout(c.data_width), self.lanes)),
             "ready": Out(1), "busy": Out(1), "result_valid": Out(1),
-            "results": Out(data.ArrayLayout(complex_layout(self.acc_width), lanes * slots)),
+            "results": Out(data.ArrayLayout(complex_layout(self.acc_width), c.pes)),
         })
 
     def elaborate(self, platform):
@@ -58,7 +64,7 @@ class PEArray(wiring.Component):
         for j in range(self.slots):
             for lane in range(self.lanes):
                 p = j * self.lanes + lane
-                pe = self._blocks.pe(*self._pe_args)
+                pe = self._blocks.pe(self.kind, *self._pe_args)
                 m.submodules[f"pe{p}"] = pe
                 pes.append(pe)
                 m.d.comb += [

@@ -29,11 +29,13 @@ Weights are written through the programming port (``prog_en``, ``prog_addr``, ``
 reaches the memory, but the operation may read the old or the new weight.
 """
 
-from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
-from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.ram import ram
+from fdagen.arch.pe_kinds import PE_KINDS
+from fdagen.gateware.pe.signature import PESignature
+from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.pipeline import accumulator_width
 
 __all__ = ["PE"]
@@ -52,34 +54,23 @@ class PE(wiring.Component):
         Most products in one sum; sizes the accumulator for the worst case.
     """
 
+    #: The kind this component implements (its issue interval and latency are declared there).
+    KIND = PE_KINDS["digital"]
     #: Cycles from a ``last`` operation's ``start`` to its ``result_valid``.
-    LATENCY = 4
+    LATENCY = KIND.latency
 
     def __init__(self, data_width, weight_width, depth, max_terms):
-        for name, value, low, high in (("PE data width", data_width, 2, 32),
-                                       ("PE weight width", weight_width, 2, 32),
-                                       ("PE weight depth", depth, 1, 1 << 20),
-                                       ("PE sum length", max_terms, 1, 1 << 20)):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"{name} must be an integer, not {value!r}")
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be between {low} and {high}, not {value!r}")
+        check_range("accelerator word width", data_width, "PE data width")
+        check_range("accelerator word width", weight_width, "PE weight width")
+        check_int("PE weight depth", depth, 1, 1 << 20)
+        check_int("PE sum length", max_terms, 1, 1 << 20)
         self.data_width, self.weight_width = data_width, weight_width
         self.depth, self.max_terms = depth, max_terms
         self.acc_width = accumulator_width(data_width, weight_width, max_terms)
         if self.acc_width > 62:
-            raise ValueError(f"PE accumulator width must be at most 62 bits, not "
-                             f"{self.acc_width}")
-        address = unsigned(max(1, (depth - 1).bit_length()))
-        super().__init__({
-            "prog_en": In(1), "prog_addr": In(address),
-            "prog_re": In(signed(weight_width)), "prog_im": In(signed(weight_width)),
-            "start": In(1), "x_re": In(signed(data_width)), "x_im": In(signed(data_width)),
-            "addr": In(address), "first": In(1), "last": In(1),
-            "ready": Out(1), "busy": Out(1),
-            "result_valid": Out(1), "result_re": Out(signed(self.acc_width)),
-            "result_im": Out(signed(self.acc_width)),
-        })
+            raise ParameterError(f"PE accumulator width must be at most 62 bits, not "
+                                 f"{self.acc_width}")
+        super().__init__(PESignature(data_width, weight_width, depth, self.acc_width))
 
     def elaborate(self, platform):
         m = Module()

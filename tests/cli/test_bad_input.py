@@ -1,0 +1,163 @@
+"""Bad input as a new user gives it (issue 11): one line, exit status 2, nothing written, and
+refused before any long work. Every case here failed differently before (a traceback, a late
+refusal, a misleading message, or a silent NaN result)."""
+
+import os
+
+import numpy as np
+import pytest
+
+import fdagen.emit.accelerator
+import fdagen.flows.build
+import fdagen.flows.simulate
+import fdagen.model.explore
+from fdagen.cli import main
+
+
+@pytest.fixture
+def d(tmp_path):
+    arrays = {
+        "x": np.ones((2, 8, 8)), "w": np.ones((3, 2, 3, 3)) / 18,
+        "x_huge": np.full((2, 8, 8), 1e308), "w_huge": np.full((3, 2, 3, 3), 1e308),
+        "b_huge": np.full(3, 1e308),
+        "w_codes": np.full((3, 2, 3, 3), 40000, dtype=np.int64),
+        "b_codes": np.full(3, -40000, dtype=np.int64),
+        "x70": np.ones((2, 70, 70)), "w65": np.ones((2, 2, 65, 65)),
+        "x1100": np.ones((1100, 8, 8)), "w1100": np.ones((2, 1100, 3, 3)),
+    }
+    for name, array in arrays.items():
+        np.save(tmp_path / f"{name}.npy", array)
+    (tmp_path / "text.npy").write_text("a text file, not an array\n")
+    (tmp_path / "a_dir").mkdir()
+    (tmp_path / "a_file").write_text("")
+    return tmp_path
+
+
+def fail(argv, capsys):
+    """Run ``argv``; return its one-line error (asserting status 2 and one line)."""
+    status = main([str(a) for a in argv])
+    _, err = capsys.readouterr()
+    assert status == 2, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("fdagen: error: "), err
+    return err
+
+
+def snapshot(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def conv(d, x="x", w="w", *extra, out="y.npy"):
+    return ["golden", "conv2d", "--input", d / f"{x}.npy", "--weights", d / f"{w}.npy", *extra,
+            "--out", d / out]
+
+
+def sim(d, x="x", w="w", *extra, out="y.npy"):
+    return ["sim", "conv2d", "--pes", "4", "--input", d / f"{x}.npy", "--weights",
+            d / f"{w}.npy", *extra, "--out", d / out]
+
+
+@pytest.fixture
+def no_generation(monkeypatch):
+    """Make any accelerator elaboration or simulation fail the test: the refusal must come
+    first. (The modules are imported above, before patching, so that none binds the stand-in
+    for good.)"""
+    def forbidden(*args, **kwargs):
+        raise AssertionError("long work started before the input was checked")
+    monkeypatch.setattr("fdagen.emit.accelerator.render_accelerator", forbidden)
+    monkeypatch.setattr("fdagen.flows.build.render_accelerator", forbidden)
+    monkeypatch.setattr("fdagen.flows.simulate.run_rtl", forbidden)
+    monkeypatch.setattr("fdagen.model.explore.run_sweep", forbidden)
+
+
+CASES = [
+    # output paths
+    (lambda d: conv(d, out="a_dir"), "output file '{d}/a_dir' must be a file, not a directory"),
+    (lambda d: ["build", "--pes", "4", "--out", d / "a_file" / "o"],
+     "output directory '{d}/a_file/o' must be inside a directory, but '{d}/a_file' is a file"),
+    (lambda d: ["explore", "--net", "lenet5", "--out", d / "a_file" / "o"],
+     "output directory '{d}/a_file/o' must be inside a directory, but '{d}/a_file' is a file"),
+    (lambda d: sim(d, "x", "w", "--waves", d / "nodir" / "w.fst"),
+     "waveform file '{d}/nodir/w.fst' must be in an existing directory"),
+    (lambda d: ["build", "--pes", "4", "--out", d],
+     "output directory '{d}' must be empty or new (pass --force to replace it)"),
+    (lambda d: ["synth", "--target", "generic", "--pes", "4", "--out", d],
+     "output directory '{d}' must be empty or new"),
+    # sizes bounded before allocation
+    (lambda d: conv(d, "x", "w", "--padding", "1000000"),
+     "padded input size must be between 1 and 4096, not 2000008"),
+    (lambda d: sim(d, "x", "w", "--padding", "1000000"),
+     "padded input size must be between 1 and 4096, not 2000008"),
+    (lambda d: ["build", "--pes", "4", "--max-size", "4096", "--max-channels", "1024", "--out",
+                d / "o"], "fmap memory depth must be at most 16777216 words to generate, not "
+                          "17179869184"),
+    (lambda d: ["build", "--pes", "16", "--fft-size", "64", "--max-size", "4096", "--out",
+                d / "o"], "memory depth must be at most 16777216 words to generate"),
+    # numbers
+    (lambda d: conv(d, "x_huge", "w"), "output must be finite, not overflow float64"),
+    (lambda d: conv(d, "x", "w_huge", "--fixed"),
+     "the spectral weights must be finite, not overflow float64"),
+    (lambda d: conv(d, "x", "w", "--bias", d / "b_huge.npy", "--fixed"),
+     "the float reference must be finite, not overflow float64"),
+    (lambda d: conv(d, "x", "w_codes", "--fixed"),
+     "integer weight codes must lie in [-32768, 32767] for 16-bit words, not [40000, 40000]"),
+    (lambda d: conv(d, "x", "w", "--bias", d / "b_codes.npy", "--fixed"),
+     "integer bias codes must lie in [-32768, 32767] for 16-bit words, not [-40000, -40000]"),
+    # messages that name what the user gave
+    (lambda d: sim(d, "x70", "w65"), "kernel size must be at most 64 on the accelerator"),
+    (lambda d: sim(d, "x1100", "w1100"),
+     "input channels must be at most 1024 on the accelerator, not 1100 (from '{d}/x1100.npy')"),
+    (lambda d: conv(d, "a_dir", "w"), "input file '{d}/a_dir.npy' does not exist"),
+    (lambda d: ["golden", "conv2d", "--input", d / "a_dir", "--weights", d / "w.npy", "--out",
+                d / "y.npy"], "input file '{d}/a_dir' must be a file, not a directory"),
+    (lambda d: conv(d, "text", "w"),
+     "input file '{d}/text.npy' must be a NumPy .npy array (np.save), not another kind of file"),
+]
+
+
+@pytest.mark.parametrize("make, message", CASES, ids=range(len(CASES)))
+def test_refused_early_in_one_line(d, capsys, no_generation, make, message):
+    if "must be empty or new" in message:
+        (d / "keep.v").write_text("// mine\n")
+    before = snapshot(d)
+    err = fail(make(d), capsys)
+    assert message.format(d=d) in err
+    assert snapshot(d) == before                   # nothing written, nothing left behind
+
+
+@pytest.mark.parametrize("kind, body, message", [
+    ("channels", 'in_channels = 100000\nin_shape = [32, 32]\n',
+     "net.toml: in_channels must be an integer between 1 and 1024, not 100000"),
+    ("image", 'in_channels = 1\nin_shape = [100000, 100000]\n',
+     "net.toml: in_shape entry must be an integer between 1 and 4096, not 100000"),
+    ("layer", 'in_channels = 1\nin_shape = [32, 32]\n',
+     "net.toml: layer 1 ('conv1'): out_channels must be an integer between 1 and 1024, "
+     "not 100000"),
+])
+def test_network_file_errors_name_the_file_and_layer(tmp_path, capsys, kind, body, message):
+    out = 100000 if kind == "layer" else 4
+    net = tmp_path / "net.toml"
+    net.write_text(body + f'[[layers]]\nkind = "conv"\nname = "conv1"\nout_channels = {out}\n'
+                          f'kernel = 3\n')
+    err = fail(["energy", "--net", net], capsys)
+    assert message in err
+
+
+def test_force_in_the_current_directory_is_refused(tmp_path, capsys, monkeypatch,
+                                                   no_generation):
+    (tmp_path / "mine.v").write_text("// mine\n")
+    monkeypatch.chdir(tmp_path)
+    err = fail(["build", "--pes", "4", "--out", ".", "--force"], capsys)
+    assert "output directory '.' must not be the current directory or contain it" in err
+    assert os.listdir(tmp_path) == ["mine.v"]
+    err = fail(["build", "--pes", "4", "--out", "..", "--force"], capsys)
+    assert "must not be the current directory or contain it" in err
+
+
+def test_a_bug_is_not_reported_as_a_user_error(monkeypatch):
+    """An unexpected exception inside fdagen propagates (a traceback to report), instead of
+    being printed as if the user's input were wrong."""
+    def broken(*args, **kwargs):
+        raise ValueError("an internal inconsistency")
+    monkeypatch.setattr("fdagen.golden.cmc.network_counts", broken)
+    with pytest.raises(ValueError, match="an internal inconsistency"):
+        main(["cmc", "--net", "lenet5"])
