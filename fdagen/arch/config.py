@@ -28,7 +28,7 @@ from fdagen.golden.fft import FFT2DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding, check_width
 from fdagen.arch.pe_kinds import generated_kinds, pe_kind
 
-__all__ = ["AcceleratorConfig", "default_bin_lanes"]
+__all__ = ["AcceleratorConfig", "default_bin_lanes", "flag"]
 
 #: The accelerator's 2-D blocks hold 2 N (N/2 + 1)-word transposes; 64 keeps a lane small.
 MAX_ACCELERATOR_FFT_SIZE = 64
@@ -56,6 +56,11 @@ def _check_int(name, value, low, high):
     if not low <= value <= high:
         raise ParameterError(f"{name} must be between {low} and {high}, not {value!r}")
     return value
+
+
+def flag(field):
+    """The command-line flag of configuration field ``field`` (``clock_mhz`` is ``--clock``)."""
+    return "--clock" if field == "clock_mhz" else "--" + field.replace("_", "-")
 
 
 def _pow2_at_least(value):
@@ -304,18 +309,22 @@ class AcceleratorConfig:
             },
         }
 
-    def command(self):
-        """The canonical ``fdagen build`` command line for this configuration."""
-        flags = {"pes": "--pes", "fft_size": "--fft-size", "data_width": "--data-width",
-                 "twiddle_width": "--twiddle-width", "weight_width": "--weight-width",
-                 "spectrum_width": "--spectrum-width", "bias_width": "--bias-width",
-                 "rounding": "--rounding", "bin_lanes": "--bin-lanes", "fft_lanes": "--fft-lanes",
-                 "ifft_lanes": "--ifft-lanes", "max_channels": "--max-channels",
-                 "max_out_channels": "--max-out-channels", "max_size": "--max-size",
-                 "clock_mhz": "--clock", "pe_kind": "--pe-kind"}
-        return "fdagen build " + " ".join(f"{flags[k]} {v:g}" if isinstance(v, float)
-                                          else f"{flags[k]} {v}"
-                                          for k, v in asdict(self).items())
+    def command(self, minimal=False):
+        """The canonical ``fdagen build`` command line for this configuration: every field, or
+        with ``minimal`` ``--pes`` and the fields that differ from their default (lane counts:
+        from what the other fields derive), which builds the same configuration."""
+        values = asdict(self)
+        if minimal:
+            defaults = {f.name: f.default for f in fields(self)}
+            lanes = ("bin_lanes", "fft_lanes", "ifft_lanes")
+            kept = {k: v for k, v in values.items()
+                    if k == "pes" or (k not in lanes and v != defaults[k])}
+            for lane in lanes:
+                if getattr(AcceleratorConfig(**kept), lane) != values[lane]:
+                    kept[lane] = values[lane]
+            values = {k: v for k, v in values.items() if k in kept}
+        return " ".join(["fdagen build"] + [f"{flag(k)} {v:g}" if isinstance(v, float)
+                                            else f"{flag(k)} {v}" for k, v in values.items()])
 
     @staticmethod
     def log2(value):

@@ -341,15 +341,20 @@ def _cmd_golden_net(args):
     return 0
 
 
-ACCELERATOR_KEYS = ("pes", "fft_size", "data_width", "twiddle_width", "weight_width",
-                    "spectrum_width", "bias_width", "rounding", "bin_lanes", "fft_lanes",
-                    "ifft_lanes", "max_channels", "max_out_channels", "max_size", "clock_mhz",
-                    "pe_kind")
+def _accelerator_keys():
+    """The configuration file's keys: :class:`AcceleratorConfig`'s fields, in order."""
+    from dataclasses import fields
+
+    from fdagen.arch.config import AcceleratorConfig
+
+    return tuple(f.name for f in fields(AcceleratorConfig))
 BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule")
 
 
 def _flag(key):
-    return "--clock" if key == "clock_mhz" else "--" + key.replace("_", "-")
+    from fdagen.arch.config import flag
+
+    return flag(key)
 
 
 def _read_config(path):
@@ -362,10 +367,10 @@ def _read_config(path):
         raise InputError(f"config file {str(path)!r} does not exist") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
         raise InputError(f"config file {str(path)!r} must be valid TOML ({error})") from None
-    unknown = sorted(set(table) - set(ACCELERATOR_KEYS))
+    unknown = sorted(set(table) - set(_accelerator_keys()))
     if unknown:
         raise InputError(f"config file {str(path)!r} key {unknown[0]!r} must be one of "
-                         f"{', '.join(ACCELERATOR_KEYS)}")
+                         f"{', '.join(_accelerator_keys())}")
     return table
 
 
@@ -374,7 +379,7 @@ def accelerator_config(args):
     from fdagen.arch.config import AcceleratorConfig
 
     values = _read_config(args.config) if args.config else {}
-    for key in ACCELERATOR_KEYS:
+    for key in _accelerator_keys():
         given = getattr(args, "clock" if key == "clock_mhz" else key, None)
         if given is not None:
             values[key] = given
@@ -423,9 +428,9 @@ def _cmd_build(args):
     files, top, _, config = _render(args)
     write_output_directory(files, args.out, args.force)
     if args.block is None:
-        print(f"wrote {args.out}: {len(files)} files, top {top} ({config.pes} PEs = "
-              f"{config.bin_lanes} bin lanes x {config.slots} slots, {config.fft_lanes} FFT "
-              f"lane(s), {config.ifft_lanes} IFFT lane(s))")
+        from fdagen.flows.build import build_summary
+
+        print("\n".join(build_summary(config, files, args.out)))
     else:
         print(f"wrote {args.out}: {', '.join(sorted(files))} (top {top})")
     return 0

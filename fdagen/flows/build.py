@@ -48,3 +48,52 @@ def build_accelerator(config, steps=ACCELERATOR_STEPS):
 def build_block(config):
     """Return ``{filename: bytes}`` of one block's output directory."""
     return render_block(config)
+
+
+def _bits(count):
+    for unit, scale in (("Gibit", 1 << 30), ("Mibit", 1 << 20), ("kibit", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} bit"
+
+
+def build_summary(config, files, out):
+    """The lines ``fdagen build`` ends with: what was written, the derived geometry, the
+    memories, the LeNet-5 layers the build runs (from its ``energy.json``) and what to run
+    next."""
+    c = config
+    verilog = [name for name in files["files.f"].decode().split()]
+    report = json.loads(files["energy.json"]) if "energy.json" in files else None
+    memories = c.memory_bits()
+    lines = [
+        f"wrote {out}: {len(files)} files, top {c.top}",
+        f"  verilog    {', '.join(verilog)} (compile order: files.f)",
+        f"  also       manifest.json, {c.top}.sdc/.xdc/.lpf/.pcf at {c.clock_mhz:g} MHz, "
+        f"{c.top}.core (FuseSoC)" + (", energy.json/.txt" if report else ""),
+        f"  array      {c.pes} {c.pe_kind} PEs = {c.bin_lanes} bin lanes x {c.slots} "
+        f"output-channel slots, {c.issue_interval} clocks per operation; "
+        f"{c.fft_lanes} FFT / {c.ifft_lanes} IFFT lanes, N = {c.fft_size} "
+        f"(U = {c.unique_bins} bins)",
+        f"  limits     C <= {c.max_channels}, M <= {c.max_out_channels}, H + 2p and W + 2p <= "
+        f"{c.max_size}, K <= {c.fft_size}",
+        f"  memories   {_bits(sum(memories.values()))}: "
+        + ", ".join(f"{name} {_bits(bits)}" for name, bits in memories.items()),
+    ]
+    if report:
+        for layer in report["layers"]:
+            lines.append(f"  {report['network']} {layer['name']:<4}  {layer['cycles']['cycles']} "
+                         f"cycles ({layer['latency_s'] * 1e6:.4g} us), "
+                         f"{layer['energy_pj'] / 1e6:.4g} uJ, PE efficiency "
+                         f"{layer['pe_efficiency']:.2f} (modelled; energy.txt)")
+        for layer in report["not_modelled"]:
+            if layer["kind"] == "conv":
+                lines.append(f"  {report['network']} {layer['name']:<4}  not on this build: "
+                             f"{layer['reason']}")
+    lines += [
+        "  next       fdagen sim conv2d --pes P --input X.npy --weights W.npy --out Y.npy"
+        "   (a layer on this RTL, bit-exact vs golden)",
+        "             fdagen synth --target ecp5 "
+        + c.command(minimal=True)[len("fdagen build "):] + " --out synth/",
+        f"             fdagen energy --pes {c.pes} --net lenet5",
+    ]
+    return lines

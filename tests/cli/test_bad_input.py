@@ -13,6 +13,10 @@ import fdagen.flows.simulate
 import fdagen.model.explore
 from fdagen.cli import main
 
+#: Imported before any test patches them, so that none binds a stand-in for good.
+PATCHED = (fdagen.emit.accelerator, fdagen.flows.build, fdagen.flows.simulate,
+           fdagen.model.explore)
+
 
 @pytest.fixture
 def d(tmp_path):
@@ -59,8 +63,7 @@ def sim(d, x="x", w="w", *extra, out="y.npy"):
 @pytest.fixture
 def no_generation(monkeypatch):
     """Make any accelerator elaboration or simulation fail the test: the refusal must come
-    first. (The modules are imported above, before patching, so that none binds the stand-in
-    for good.)"""
+    first."""
     def forbidden(*args, **kwargs):
         raise AssertionError("long work started before the input was checked")
     monkeypatch.setattr("fdagen.emit.accelerator.render_accelerator", forbidden)

@@ -102,3 +102,15 @@ def test_small_render_has_one_module_per_block():
     names = sorted(files)
     assert "fdagen_accel_p3_n4_pe_digital.v" in names and "fdagen_accel_p3_n4_fft2d4.v" in names
     assert b"module fdagen_accel_p3_n4_pe_digital(" in files["fdagen_accel_p3_n4_pe_digital.v"]
+
+
+def test_build_ends_with_a_summary(tmp_path, capsys):
+    out = tmp_path / "rtl"
+    assert main(["build", "--pes", "4", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"wrote {out}: 13 files, top fdagen_accel_p4_n8"
+    text = "\n".join(lines)
+    assert "4 digital PEs = 1 bin lanes x 4 output-channel slots, 2 clocks per operation" in text
+    assert "memories" in text and "overlap_add" in text
+    assert "lenet5 C1" in text and "lenet5 C5    not on this build" in text
+    assert "fdagen synth --target ecp5 --pes 4 --out synth/" in text
