@@ -5,10 +5,10 @@
     .venv/bin/python bench/accelerator.py --pes 16 --json out.json
 
 Every figure comes from the generated Verilog (`fdagen build` output) run under cocotb
-(`fdagen.flows.simulate.run_rtl`): LeNet-5 conv1 then conv2, back to back, on test digit 0 with shifts
-calibrated on 16 training images, ideal host (no input gaps, no output backpressure). Cycle
-counts are the accelerator's own perf counters; the bench checks each layer bit-exact against
-the golden model and that Icarus and Verilator report identical counters.
+(`fdagen.flows.simulate.run_rtl`): LeNet-5 conv1 then conv2, back to back, on test digit 0 with
+shifts calibrated on 16 training images, ideal host (no input gaps, no output backpressure). Cycle
+counts are the accelerator's own perf counters; the bench checks each layer bit-exact against the
+golden model and that Icarus and Verilator report identical counters.
 
 Efficiency is the bound ``2 B_t C M U / P`` (every PE busy on every cycle) over measured cycles,
 for the whole layer (first descriptor word to last output pixel: the ``cycles`` counter) and

@@ -44,6 +44,9 @@ RANGES = {
     "weight width": Range(4, 24, "as the twiddle width"),
     "spectrum width": Range(4, 32, "the IFFT input: the data width's range"),
     "bias width": Range(4, 48, "bias codes are added to overlap-add words of up to 48 bits"),
+    "FFT block data width": Range(2, 48, "the input of a standalone FFT block; its widest stage "
+                                         "plus the twiddle width is bounded to 60 bits further"),
+    "FFT block twiddle width": Range(3, 24, "3 bits is the least that holds +-1 and +-j"),
     "accelerator word width": Range(4, 24, "the RTL's data, twiddle, weight and spectrum words: "
                                            "a PE accumulator of 2 x 24 + 1 + log2(C) bits stays "
                                            "within 62"),
@@ -55,6 +58,7 @@ RANGES = {
     "stride": Range(1, 64, "larger strides skip whole tiles"),
     # array
     "PE count": Range(1, 4096, "the programming port addresses PEs with 12 bits"),
+    "FFT lanes": Range(1, 64, "each lane holds a 2-D FFT and its transpose memory"),
 }
 
 

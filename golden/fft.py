@@ -35,8 +35,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .checks import ParameterError, ParameterTypeError
-from .fixedpoint import check_rounding, check_width, count_saturated, fits, round_shift, saturate
+from .checks import ParameterError, ParameterTypeError, check_range
+from .fixedpoint import check_rounding, count_saturated, fits, round_shift, saturate
 
 __all__ = [
     "check_fft_size", "FFTFormat", "twiddles", "bit_reverse_indices", "fft_stage", "fft_stage_unsaturated",
@@ -91,11 +91,12 @@ class FFTFormat:
 
     def __post_init__(self):
         check_fft_size("FFT size", self.n)
-        check_width("FFT data width", self.data_width, minimum=2, maximum=48)
-        check_width("FFT twiddle width", self.twiddle_width, minimum=3, maximum=24)
+        check_range("FFT block data width", self.data_width, "FFT data width")
+        check_range("FFT block twiddle width", self.twiddle_width, "FFT twiddle width")
         check_rounding("FFT rounding", self.rounding)
         if self.order not in ORDERS:
-            raise ParameterError(f"FFT order must be one of {', '.join(ORDERS)}, not {self.order!r}")
+            raise ParameterError(f"FFT order must be one of {', '.join(ORDERS)}, not "
+                                 f"{self.order!r}")
         if isinstance(self.scaling, str):
             if self.scaling not in SCALING_MODES:
                 raise ParameterError(f"FFT scaling must be one of {', '.join(SCALING_MODES)} "
@@ -103,8 +104,8 @@ class FFTFormat:
         else:
             shifts = tuple(self.scaling)
             if len(shifts) != self.stages or any(s not in (0, 1) for s in shifts):
-                raise ParameterError(f"FFT scaling schedule must be {self.stages} shifts of 0 or 1, "
-                                     f"not {self.scaling!r}")
+                raise ParameterError(f"FFT scaling schedule must be {self.stages} shifts of 0 or "
+                                     f"1, not {self.scaling!r}")
             object.__setattr__(self, "scaling", shifts)
         # A stage forms (a - b) * w exactly: (width + 1) + twiddle_width bits, plus one for the
         # sum of two products. The NumPy model is exact up to 62 bits.

@@ -18,7 +18,7 @@ Rounding rules (``s`` is the number of bits dropped, ``s >= 0``):
 
 import numpy as np
 
-from .checks import ParameterError, ParameterTypeError
+from .checks import ParameterError, check_int
 
 __all__ = [
     "ROUNDING_MODES", "check_width", "check_rounding", "int_range", "count_saturated", "saturate",
@@ -33,12 +33,9 @@ MAX_WIDTH = 62
 
 
 def check_width(name, width, minimum=2, maximum=MAX_WIDTH):
-    """Return ``width`` if it is an int in ``[minimum, maximum]``; raise otherwise."""
-    if not isinstance(width, (int, np.integer)) or isinstance(width, bool):
-        raise ParameterTypeError(f"{name} must be an integer, not {width!r}")
-    if not minimum <= width <= maximum:
-        raise ParameterError(f"{name} must be between {minimum} and {maximum}, not {width!r}")
-    return int(width)
+    """Return ``width`` if it is an int in ``[minimum, maximum]``; raise otherwise
+    (:func:`fdagen.golden.checks.check_int`)."""
+    return check_int(name, width, minimum, maximum)
 
 
 def check_rounding(name, rounding):
@@ -114,7 +111,8 @@ def quantize(values, frac_bits, width, rounding="half_up"):
     elif rounding == "convergent":
         codes = np.round(scaled)  # NumPy rounds half to even
     else:
-        raise ParameterError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, not {rounding!r}")
+        raise ParameterError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, not "
+                             f"{rounding!r}")
     lo, hi = int_range(width)
     return np.clip(codes, lo, hi).astype(np.int64)
 

@@ -14,9 +14,9 @@ chains them and keeps every intermediate in a :class:`ConvTrace`.
     Tiling.crop         cross-correlation positions, stride decimation
     bias_requantize     + bias codes, >> output_shift (rounded, saturating), optional ReLU
 
-Scale bookkeeping (all powers of two). With input codes ``x * 2**f_in``, spectral weights
-``W^ * 2**e``, forward and inverse 2-D FFT total shifts ``S_f`` and ``S_i`` and ``d = dims*log2(N)``,
-the IFFT output tile holds the convolution times ``2**tile_frac`` with
+Scale bookkeeping (all powers of two). With input codes ``x * 2**f_in``, spectral weights ``W^ *
+2**e``, forward and inverse 2-D FFT total shifts ``S_f`` and ``S_i`` and ``d = dims*log2(N)``, the
+IFFT output tile holds the convolution times ``2**tile_frac`` with
 
     tile_frac = f_in + e - S_f - spectrum_shift + d - S_i
 
@@ -28,9 +28,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .checks import ParameterError
-from .fft import FFT2DFormat, calibrate_fft2d, calibrate_ifft2d, fft2d_real_fixed, ifft2d_half_fixed
-from .fixedpoint import (check_rounding, check_width, count_saturated, fits, quantize, round_shift,
+from .checks import ParameterError, check_range
+from .fft import (FFT2DFormat, calibrate_fft2d, calibrate_ifft2d, fft2d_real_fixed,
+                  ifft2d_half_fixed)
+from .fixedpoint import (check_rounding, count_saturated, fits, quantize, round_shift,
                          shift_round_saturate)
 from .spectral import spectral_weights
 from .tiling import Tiling
@@ -86,11 +87,8 @@ class FixedFormat:
     rounding: str = "convergent"
 
     def __post_init__(self):
-        check_width("data width", self.data_width, 4, 32)
-        check_width("twiddle width", self.twiddle_width, 4, 24)
-        check_width("weight width", self.weight_width, 4, 24)
-        check_width("spectrum width", self.spectrum_width, 4, 32)
-        check_width("bias width", self.bias_width, 4, 48)
+        for name in ("data", "twiddle", "weight", "spectrum", "bias"):
+            check_range(f"{name} width", getattr(self, f"{name}_width"))
         check_rounding("rounding", self.rounding)
         if self.fft_scaling not in FFT_SCALING_MODES:
             raise ParameterError(f"FFT scaling must be one of {', '.join(FFT_SCALING_MODES)}, "
@@ -290,8 +288,8 @@ def check_datapath(tiling, fmt, channels):
     width = accumulator_width(forward.output_width, fmt.weight_width, channels)
     if width > 62:
         raise ParameterError(f"accumulator width must be at most 62 bits, not {width} "
-                             f"({forward.output_width}-bit spectrum, {fmt.weight_width}-bit weights, "
-                             f"{channels} channels)")
+                             f"({forward.output_width}-bit spectrum, {fmt.weight_width}-bit "
+                             f"weights, {channels} channels)")
     fmt.ifft2d(tiling.fft_size, _STATIC)     # validates the inverse widths
 
 

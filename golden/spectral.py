@@ -18,8 +18,9 @@ def _check_operands(x, w, bias, dims):
     x = np.asarray(x)
     w = np.asarray(w)
     if x.ndim != dims + 1:
-        raise ParameterError(f"input must have rank {dims + 1} (C, {'D, ' if dims == 3 else ''}H, W), "
-                             f"not shape {x.shape}")
+        axes = "D, H, W" if dims == 3 else "H, W"
+        raise ParameterError(f"input must have rank {dims + 1} (C, {axes}), not shape "
+                             f"{x.shape}")
     if w.ndim != dims + 2:
         raise ParameterError(f"weights must have rank {dims + 2} (M, C, {'K, ' * dims}...), "
                              f"not shape {w.shape}")
@@ -87,5 +88,7 @@ def conv2d_spectral(x, w, bias=None, stride=1, padding=0, fft_size=None, tile=No
 
 def conv3d_spectral(x, w, bias=None, stride=1, padding=0, fft_size=None, tile=None,
                     half_spectrum=True):
-    """3-D spectral convolution: ``x`` (C, D, H, W), ``w`` (M, C, K, K, K). Returns ``(y, tiling)``."""
+    """3-D spectral convolution: ``x`` (C, D, H, W), ``w`` (M, C, K, K, K).
+
+    Returns ``(y, tiling)``."""
     return conv_spectral(x, w, bias, stride, padding, fft_size, tile, half_spectrum, dims=3)

@@ -23,9 +23,9 @@ collide. The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py
 import math
 from dataclasses import asdict, dataclass, fields
 
-from fdagen.golden.checks import ParameterError, ParameterTypeError
+from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.fft import FFT2DFormat, check_fft_size
-from fdagen.golden.fixedpoint import check_rounding, check_width
+from fdagen.golden.fixedpoint import check_rounding
 from fdagen.arch.pe_kinds import generated_kinds, pe_kind
 
 __all__ = ["AcceleratorConfig", "default_bin_lanes", "flag"]
@@ -48,14 +48,6 @@ def default_bin_lanes(pes, fft_size):
     while lanes * 2 <= max(1, pes // 16) and pes % (lanes * 2) == 0 and lanes * 2 <= fft_size:
         lanes *= 2
     return lanes
-
-
-def _check_int(name, value, low, high):
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ParameterTypeError(f"{name} must be an integer, not {value!r}")
-    if not low <= value <= high:
-        raise ParameterError(f"{name} must be between {low} and {high}, not {value!r}")
-    return value
 
 
 def flag(field):
@@ -114,32 +106,31 @@ class AcceleratorConfig:
     pe_kind: str = "digital"
 
     def __post_init__(self):
-        _check_int("PE count", self.pes, 1, 4096)
+        check_range("PE count", self.pes)
         check_fft_size("FFT size", self.fft_size, 4, MAX_ACCELERATOR_FFT_SIZE)
-        check_width("data width", self.data_width, 4, 24)
-        check_width("twiddle width", self.twiddle_width, 4, 24)
-        check_width("weight width", self.weight_width, 4, 24)
-        check_width("spectrum width", self.spectrum_width, 4, 24)
-        check_width("bias width", self.bias_width, 4, 48)
+        for name in ("data", "twiddle", "weight", "spectrum"):
+            check_range("accelerator word width", getattr(self, f"{name}_width"),
+                        f"{name} width")
+        check_range("bias width", self.bias_width)
         check_rounding("rounding", self.rounding)
-        _check_int("max channels", self.max_channels, 1, 1024)
-        _check_int("max output channels", self.max_out_channels, 1, 1024)
-        _check_int("max padded input size", self.max_size, 1, 4096)
+        check_range("channels", self.max_channels, "max channels")
+        check_range("channels", self.max_out_channels, "max output channels")
+        check_range("padded input size", self.max_size, "max padded input size")
         if isinstance(self.clock_mhz, bool) or not isinstance(self.clock_mhz, (int, float)) \
                 or not 1 <= self.clock_mhz <= 1000:
             raise ParameterError(f"clock must be between 1 and 1000 MHz, not {self.clock_mhz!r}")
         if self.bin_lanes is None:
             object.__setattr__(self, "bin_lanes", default_bin_lanes(self.pes, self.fft_size))
-        lanes = _check_int("bin lanes", self.bin_lanes, 1, self.fft_size)
+        lanes = check_int("bin lanes", self.bin_lanes, 1, self.fft_size)
         if lanes & (lanes - 1) or self.pes % lanes or self.fft_size % lanes:
             raise ParameterError(f"bin lanes must be a power of two dividing the PE count "
                                  f"{self.pes} and the FFT size {self.fft_size}, not {lanes}")
         if self.fft_lanes is None:
             object.__setattr__(self, "fft_lanes", self.bin_lanes)
-        _check_int("FFT lanes", self.fft_lanes, 1, 64)
+        check_range("FFT lanes", self.fft_lanes)
         if self.ifft_lanes is None:
             object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
-        _check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
+        check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
         pe_kind(self.pe_kind)
         if self.accumulator_width > 62:
             raise ParameterError(f"accumulator width must be at most 62 bits, not "

@@ -5,12 +5,11 @@ layout (:func:`fdagen.gateware.accel.layer.LayerShape`), the host's packing
 (:class:`fdagen.host.descriptor.LayerDescriptor`), the manifest, the Verilog header and the
 counter documentation. Add a field or a counter here and every one of them follows.
 
-Descriptor
-----------
-One 32-bit word per :data:`DESCRIPTOR` entry, in table order. ``bits`` is the width the RTL
-keeps (an integer, 0 for a word the RTL checks nothing of and drops, or ``"stages"`` for a per-stage FFT schedule of ``log2 N`` bits, bit ``i`` =
-stage ``i``). The derived loop bounds (tiles per axis, output size, channel groups) are computed
-by the host so that the RTL needs no dividers.
+Descriptor ---------- One 32-bit word per :data:`DESCRIPTOR` entry, in table order. ``bits`` is the
+width the RTL keeps (an integer, 0 for a word the RTL checks nothing of and drops, or ``"stages"``
+for a per-stage FFT schedule of ``log2 N`` bits, bit ``i`` = stage ``i``). The derived loop bounds
+(tiles per axis, output size, channel groups) are computed by the host so that the RTL needs no
+dividers.
 
 Counters
 --------

@@ -62,7 +62,8 @@ def _load_array(path, what):
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:
-        raise InputError(f"{what} file {str(path)!r} must be a NumPy .npy array ({error})") from None
+        raise InputError(f"{what} file {str(path)!r} must be a NumPy .npy array "
+                         f"({error})") from None
     if not isinstance(array, np.ndarray):
         raise InputError(f"{what} file {str(path)!r} must hold one array, not an .npz archive")
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
@@ -216,7 +217,8 @@ def _cmd_golden_conv2d(args):
     clipped = ", ".join(f"{k} {v}" for k, v in trace.saturated.items() if v)
     print(f"wrote {args.out}: {y.shape} {kind}; N={tiling.fft_size} T={tiling.tile}; "
           f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
-          f"output_frac={quant.output_frac}; SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
+          f"output_frac={quant.output_frac}; "
+          f"SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
           + (f"; saturated values: {clipped}" if clipped else ""))
     return 0
 

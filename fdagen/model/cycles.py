@@ -8,8 +8,9 @@ model, not a cycle-accurate one):
   concurrently, one word per clock each on an ideal host: ``max(weights, pixels)`` plus
   :data:`LOAD_OVERHEAD`.
 * **Run.** Forward lane ``f = t mod LF`` streams tile ``t``'s ``C`` frames at one pixel per
-  clock (``N^2`` clocks a frame, :class:`fdagen.gateware.fft.fft2d.FFT2D`'s throughput) once the array has
-  finished tile ``t - 2 LF`` (two spectrum slots per lane); the tile's spectra are complete
+  clock (``N^2`` clocks a frame, :class:`fdagen.gateware.fft.fft2d.FFT2D`'s throughput) once the
+  array has finished tile ``t - 2 LF`` (two spectrum slots per lane); the tile's spectra are
+  complete
   :func:`forward_latency` clocks after its last pixel. The array starts tile ``t`` when it has
   finished tile ``t - 1``, the spectra are complete and an output-spectrum slot is free (the
   IFFT lanes have read tile ``t - 2``); it takes ``2 G (U/L) C`` clocks. IFFT lane ``i`` then

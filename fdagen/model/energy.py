@@ -1,10 +1,9 @@
 """Energy, latency and area of a network on one accelerator build, and on a spatial baseline.
 
 Every count comes from the controller's schedule (:class:`fdagen.arch.schedule.LayerSchedule`, the
-code the RTL perf counters are checked against) and the cycle model
-(:mod:`fdagen.model.cycles`); every energy and area from the component library
-(:mod:`fdagen.model.components`) through the stated rules of :mod:`fdagen.model.costs`. The report names
-the library entries behind each number.
+code the RTL perf counters are checked against) and the cycle model (:mod:`fdagen.model.cycles`);
+every energy and area from the component library (:mod:`fdagen.model.components`) through the stated
+rules of :mod:`fdagen.model.costs`. The report names the library entries behind each number.
 
 Scope and assumptions (also in the report's ``"assumptions"``):
 

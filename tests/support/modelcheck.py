@@ -1,13 +1,13 @@
 """The energy model's counts and cycles against perf counters from a simulated layer.
 
-Tolerance, from the calibration runs recorded in the issue 5 note and BENCHMARKS.md: the cycle
-model (:mod:`fdagen.model.cycles`) replays the controller's tile pipeline with the RTL's own pipeline
-depths, and its worst error over 13 geometries (P = 1..64, N = 4..32, stride 1..3, C = 1..8,
-LF, LI, L varied) was 0.36 % of run cycles. :data:`CYCLE_TOLERANCE` (1 %) keeps a margin for
-that per-tile hand-off jitter while still failing on a missed clock per frame (1/N^2 of a
-frame, 1.6 % at N = 8) or per array operation (50 %). The two stall counters are checked as a
-sum (which one a wait is charged to depends on which readiness bit the RTL sees first):
-within :data:`STALL_TOLERANCE` of the run cycles.
+Tolerance, from the calibration runs recorded in the issue 5 note and BENCHMARKS.md: the cycle model
+(:mod:`fdagen.model.cycles`) replays the controller's tile pipeline with the RTL's own pipeline
+depths, and its worst error over 13 geometries (P = 1..64, N = 4..32, stride 1..3, C = 1..8, LF, LI,
+L varied) was 0.36 % of run cycles. :data:`CYCLE_TOLERANCE` (1 %) keeps a margin for that per-tile
+hand-off jitter while still failing on a missed clock per frame (1/N^2 of a frame, 1.6 % at N = 8)
+or per array operation (50 %). The two stall counters are checked as a sum (which one a wait is
+charged to depends on which readiness bit the RTL sees first): within :data:`STALL_TOLERANCE` of the
+run cycles.
 """
 
 from fdagen.model.energy import EnergyModel

@@ -1,12 +1,13 @@
-"""Forward side of the accelerator: feature-map buffer -> tilers -> 2-D FFT lanes -> spectrum buffer.
+"""Forward side of the accelerator: feature-map buffer -> tilers -> 2-D FFT lanes -> spectrum
+buffer.
 
 Lane ``f`` of ``LF`` transforms tiles ``t = f, f + LF, ...``: for each input channel its tiler
-streams the zero-padded ``N x N`` tile (rows ``r``, columns ``s``; pixel ``(ty T + r - p,
-tx T + s - p)`` when ``r, s < T`` and inside the map, else 0) from the feature-map buffer into an
-:class:`~fdagen.gateware.fft.fft2d.FFT2D`, and the half spectrum lands in the lane's input-spectrum buffer:
-``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``), two tile
-slots of ``C_max`` channels each, so lane ``f`` fills one slot while the PE array reads the other.
-A lane starts tile ``t`` once the array has finished tile ``t - 2 LF`` (``mac_done``).
+streams the zero-padded ``N x N`` tile (rows ``r``, columns ``s``; pixel ``(ty T + r - p, tx T + s -
+p)`` when ``r, s < T`` and inside the map, else 0) from the feature-map buffer into an
+:class:`~fdagen.gateware.fft.fft2d.FFT2D`, and the half spectrum lands in the lane's input-spectrum
+buffer: ``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``), two
+tile slots of ``C_max`` channels each, so lane ``f`` fills one slot while the PE array reads the
+other. A lane starts tile ``t`` once the array has finished tile ``t - 2 LF`` (``mac_done``).
 
 The array reads through ``spec_*``: all ``L`` banks of FFT lane ``spec_lane`` at ``spec_addr``;
 the ``L`` values arrive on ``spec_data`` two cycles after ``spec_en``. ``ready_tiles`` is the

@@ -3,12 +3,13 @@ overlap-add buffer.
 
 IFFT lane ``i`` of ``LI`` owns output-channel slots ``j = i, i + LI, ...`` and so the output
 channels ``m = g J + j``. For each tile (once the array has finished it) and each of its channels,
-it reads the accumulated half spectrum in :meth:`IFFT2D.input_order <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>`
-(bin ``k = kx N + bitrev(ky)`` of the forward order), requantizes it (``>> spectrum_shift``,
-rounded, saturating to the spectrum width) into an :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the
-real tile into the lane's overlap-add bank at ``(ty T + y, tx T + x)`` of channel ``m``'s plane.
-The first tile (in raster order) to touch a position writes it, later ones read-modify-write,
-so the bank needs no clearing. Lanes never share a channel, so never a bank.
+it reads the accumulated half spectrum in :meth:`IFFT2D.input_order
+<fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin ``k = kx N + bitrev(ky)`` of the forward
+order), requantizes it (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
+:class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into the lane's overlap-add bank
+at ``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
+position writes it, later ones read-modify-write, so the bank needs no clearing. Lanes never share a
+channel, so never a bank.
 
 ``fed`` counts tiles whose spectra every lane has read (the array may then reuse the slot);
 ``done`` tiles every lane has added. ``drain_*`` reads a bank (two-cycle latency) once ``done``
@@ -33,7 +34,8 @@ __all__ = ["IFFTStage"]
 
 class IFFTStage(wiring.Component):
     """See the module docstring. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`;
-    ``acc_width`` the PE accumulator width; ``blocks`` a :class:`fdagen.gateware.blocks.BlockLibrary`."""
+    ``acc_width`` the PE accumulator width; ``blocks`` a
+    :class:`fdagen.gateware.blocks.BlockLibrary`."""
 
     DRAIN_LATENCY = 2
 

@@ -9,9 +9,10 @@ at once):
    programming port (weight ``(m, c, ky, kx)`` to PE ``(l, j) = (k mod L, m mod J)`` at word
    ``(g U/L + k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, ``g = m div J``), then the ``M``
    bias codes; pixels into the feature-map buffer.
-3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` -> :class:`~fdagen.gateware.accel.mac.MACStage` ->
-   :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped tile by tile through double-buffered
-   spectrum buffers, until every tile is overlap-added.
+3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` ->
+   :class:`~fdagen.gateware.accel.mac.MACStage` ->
+   :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped tile by tile through
+   double-buffered spectrum buffers, until every tile is overlap-added.
 4. Drain: output ``(m, i, j)`` in raster order is the overlap-add word at ``(K - 1 + i s,
    K - 1 + j s)`` plus the bias code, ``>> output_shift`` (rounded, saturating to the data
    width), then ReLU when the descriptor asks. ``last`` on the final pixel.
@@ -39,8 +40,9 @@ __all__ = ["Accelerator"]
 
 class Accelerator(wiring.Component):
     """The generated top (see the module docstring). ``config`` is an
-    :class:`fdagen.arch.config.AcceleratorConfig`; ``blocks`` a :class:`fdagen.gateware.blocks.BlockLibrary`
-    (inline for Amaranth simulation, separate modules for Verilog)."""
+    :class:`fdagen.arch.config.AcceleratorConfig`; ``blocks`` a
+    :class:`fdagen.gateware.blocks.BlockLibrary` (inline for Amaranth simulation, separate
+    modules for Verilog)."""
 
     def __init__(self, config, blocks=INLINE):
         self.config = c = config

@@ -1,1 +1,2 @@
-"""Building blocks shared by the gateware: arithmetic, payload layouts, read streams, tile memory."""
+"""Building blocks shared by the gateware: arithmetic, payload layouts, RAMs, read streams, tile
+memory."""

@@ -1,7 +1,8 @@
 """Streaming pipelined FFT/IFFT core: radix-2 single-path delay feedback (R2SDF), DIF.
 
-Bit-exact with :func:`fdagen.golden.fft.fft_fixed` for the same :class:`~fdagen.golden.fft.FFTFormat`
-(bit-reversed or natural output order). One complex sample per clock at full rate.
+Bit-exact with :func:`fdagen.golden.fft.fft_fixed` for the same
+:class:`~fdagen.golden.fft.FFTFormat` (bit-reversed or natural output order). One complex sample per
+clock at full rate.
 
 Overview
 --------

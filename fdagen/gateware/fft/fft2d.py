@@ -3,13 +3,11 @@
 Bit-exact with :func:`fdagen.golden.fft.fft2d_real_fixed` for the same
 :class:`~fdagen.golden.fft.FFT2DFormat`; keeps the ``U = N (N/2 + 1)`` unique bins.
 
-Overview
---------
-Input: one real ``N x N`` tile per frame, row by row (``N*N`` samples, ``last`` ignored).
-Each row goes through an :class:`~fdagen.gateware.fft.core.FFTCore` with zero imaginary input. Its output,
-in bit-reversed order, is written column-major into one bank of a double-buffered transpose
-memory (``lib.memory``, ``2 U`` complex words), keeping bins ``kx <= N/2`` and dropping the
-rest (their conjugates). When a tile's bank is complete, the column reader streams it out in
+Overview -------- Input: one real ``N x N`` tile per frame, row by row (``N*N`` samples, ``last``
+ignored). Each row goes through an :class:`~fdagen.gateware.fft.core.FFTCore` with zero imaginary
+input. Its output, in bit-reversed order, is written column-major into one bank of a double-buffered
+transpose memory (``lib.memory``, ``2 U`` complex words), keeping bins ``kx <= N/2`` and dropping
+the rest (their conjugates). When a tile's bank is complete, the column reader streams it out in
 natural row order through the column FFT, while the next tile's rows fill the other bank.
 
 Output order: ``kx = 0 .. N/2`` (natural), and within each column ``ky`` in bit-reversed order;

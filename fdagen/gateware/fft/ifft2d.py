@@ -3,15 +3,13 @@
 Bit-exact with :func:`fdagen.golden.fft.ifft2d_half_fixed` for the same inverse
 :class:`~fdagen.golden.fft.FFT2DFormat`.
 
-Overview
---------
-Input: one half spectrum per frame, ``kx = 0 .. N/2`` (natural), each column's ``ky`` in
-natural order (``U = N (N/2 + 1)`` samples, ``last`` ignored). A column IFFT
-(:class:`~fdagen.gateware.fft.core.FFTCore`) transforms each column; its bit-reversed outputs are written
-row-major into one bank of a double-buffered transpose memory. When a tile's bank is complete,
-the row reader rebuilds every row to ``N`` bins by Hermitian symmetry (``Z[N-kx] =
-conj(Z[kx])``, the negated imaginary part saturating) and streams it through the row IFFT,
-whose real parts are the output.
+Overview -------- Input: one half spectrum per frame, ``kx = 0 .. N/2`` (natural), each column's
+``ky`` in natural order (``U = N (N/2 + 1)`` samples, ``last`` ignored). A column IFFT
+(:class:`~fdagen.gateware.fft.core.FFTCore`) transforms each column; its bit-reversed outputs are
+written row-major into one bank of a double-buffered transpose memory. When a tile's bank is
+complete, the row reader rebuilds every row to ``N`` bins by Hermitian symmetry (``Z[N-kx] =
+conj(Z[kx])``, the negated imaginary part saturating) and streams it through the row IFFT, whose
+real parts are the output.
 
 Output order: rows ``ny = 0 .. N-1`` (natural), and within each row ``nx`` in bit-reversed
 order; ``last`` marks a tile's final pixel. Throughput: one tile per ``N*N`` clocks (the row
