@@ -39,8 +39,6 @@ DRAIN_OVERHEAD = 4
 FORWARD_HANDOFF = 8
 #: Hand-off clocks: output-spectrum read latency, requantize and overlap-add write.
 INVERSE_HANDOFF = 17
-#: Clocks from an IFFT lane's last spectrum read to the array seeing the slot free.
-FED_DELAY = -16
 
 
 def forward_latency(n):

@@ -7,11 +7,12 @@ p)`` when ``r, s < T`` and inside the map, else 0) from the feature-map buffer i
 :class:`~fdagen.gateware.fft.fft2d.FFT2D`, and the half spectrum lands in the lane's input-spectrum
 buffer: ``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``), two
 tile slots of ``C_max`` channels each, so lane ``f`` fills one slot while the PE array reads the
-other. A lane starts tile ``t`` once the array has finished tile ``t - 2 LF`` (``mac_done``).
+other. A lane starts tile ``t`` once the array has finished tile ``t - 2 LF`` (``spectrum.done``).
 
-The array reads through ``spec_*``: all ``L`` banks of FFT lane ``spec_lane`` at ``spec_addr``;
-the ``L`` values arrive on ``spec_data`` two cycles after ``spec_en``. ``ready_tiles`` is the
-number of leading tiles whose spectra are complete. Counters restart with ``start``.
+The array reads through ``spectrum`` (:class:`~fdagen.gateware.accel.interfaces.SpectrumRead`):
+all ``L`` banks of FFT lane ``lane`` at ``addr``, the values on ``data`` the interface's latency
+later; ``ready`` is the number of leading tiles whose spectra are complete. Counters restart with
+``start``.
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
@@ -19,7 +20,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.accel.interfaces import LayerControl, SpectrumRead
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, minimum
 from fdagen.gateware.common.layouts import complex_layout
@@ -42,19 +43,14 @@ class FFTStage(wiring.Component):
     """See the module docstring. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`;
     ``blocks`` a :class:`fdagen.gateware.blocks.BlockLibrary`."""
 
-    SPECTRUM_LATENCY = 2
-
     def __init__(self, config, blocks=INLINE):
         self.config = c = config
         self._blocks = blocks
         super().__init__({
-            "layer": In(LayerShape(c.stages)), "start": In(1), "tiles": In(32),
+            "control": In(LayerControl(c.stages)),
             "fmap_we": In(1), "fmap_waddr": In(range(c.fmap_depth)),
             "fmap_wdata": In(signed(c.data_width)),
-            "mac_done": In(32), "ready_tiles": Out(32),
-            "spec_en": In(1), "spec_lane": In(range(max(2, c.fft_lanes))),
-            "spec_addr": In(range(c.spectrum_depth)),
-            "spec_data": Out(data.ArrayLayout(complex_layout(c.data_width), c.bin_lanes)),
+            "spectrum": In(SpectrumRead(c)),
             "frames": Out(32), "fmap_reads": Out(32), "spectrum_writes": Out(32),
         })
 
@@ -84,23 +80,23 @@ class FFTStage(wiring.Component):
 
         # ready_tiles = min over lanes of (done_f * LF + f): the complete prefix of tiles.
         candidates = [const_mul(d, fl) + f for f, d in enumerate(done)]
-        m.d.comb += self.ready_tiles.eq(minimum(m, candidates, "ready_min"))
+        m.d.comb += self.spectrum.ready.eq(minimum(m, candidates, "ready_min"))
 
         # Spectrum read: all banks of one FFT lane, registered select, registered output.
-        lane_d = Signal.like(self.spec_lane)
-        m.d.sync += lane_d.eq(self.spec_lane)
+        lane_d = Signal.like(self.spectrum.lane)
+        m.d.sync += lane_d.eq(self.spectrum.lane)
         for f in range(fl):
             for lane in range(lanes):
-                m.d.comb += [reads[f][lane].addr.eq(self.spec_addr),
-                             reads[f][lane].en.eq(self.spec_en)]
+                m.d.comb += [reads[f][lane].addr.eq(self.spectrum.addr),
+                             reads[f][lane].en.eq(self.spectrum.en)]
         for lane in range(lanes):
             chosen = reads[0][lane].data
             for f in range(1, fl):
                 chosen = Mux(lane_d == f, reads[f][lane].data, chosen)
-            m.d.sync += self.spec_data[lane].eq(chosen)
+            m.d.sync += self.spectrum.data[lane].eq(chosen)
 
         # Counters (restart with start).
-        with m.If(self.start):
+        with m.If(self.control.start):
             m.d.sync += [self.frames.eq(0), self.fmap_reads.eq(0), self.spectrum_writes.eq(0)]
         with m.Else():
             m.d.sync += [
@@ -115,7 +111,7 @@ class FFTStage(wiring.Component):
         """Tiler, FFT and spectrum writer of lane ``f``; returns (tiles done, frame, read)."""
         c = self.config
         n, lanes, fl = c.fft_size, c.bin_lanes, c.fft_lanes
-        layer = self.layer
+        layer = self.control.layer
         lane_bits = c.log2(lanes)
         prefix = f"lane{f}_"
 
@@ -163,12 +159,12 @@ class FFTStage(wiring.Component):
         last_sample = (r == n - 1) & (s == n - 1)
         m.d.comb += [reader.data.value.eq(Mux(zero, 0, fmap_read.data)), reader.data.last.eq(0)]
         frame_start = (r == 0) & (s == 0)
-        slot_free = t < self.mac_done + 2 * fl
+        slot_free = t < self.spectrum.done + 2 * fl
         issue = Signal(name=prefix + "issue")
 
         with m.FSM(name=prefix + "fsm"):
             with m.State("IDLE"):
-                with m.If(self.start):
+                with m.If(self.control.start):
                     m.d.sync += [t.eq(0), q.eq(0), ty.eq(0), tx.eq(0), oy.eq(0), ox.eq(0),
                                  advance.eq(f), done.eq(0)]
                     m.next = "ADVANCE"
@@ -181,7 +177,7 @@ class FFTStage(wiring.Component):
                     m.d.sync += [advance.eq(advance - 1), t.eq(t + 1)]
                     next_tile_origin(m, layer, ty, tx, oy, ox)
             with m.State("WAIT"):
-                with m.If(t >= self.tiles):
+                with m.If(t >= self.control.tiles):
                     m.next = "IDLE"
                 with m.Elif(slot_free & tags.w_rdy):
                     m.next = "FEED"
@@ -225,6 +221,6 @@ class FFTStage(wiring.Component):
         with m.If(end & tag.tile_last):
             m.d.sync += done.eq(done + 1)
         m.d.sync += frame_event.eq(end)
-        with m.If(self.start):
+        with m.If(self.control.start):
             m.d.sync += k.eq(0)
         return done, frame_event, read_event

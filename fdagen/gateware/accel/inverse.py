@@ -11,9 +11,10 @@ at ``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster 
 position writes it, later ones read-modify-write, so the bank needs no clearing. Lanes never share a
 channel, so never a bank.
 
-``fed`` counts tiles whose spectra every lane has read (the array may then reuse the slot);
-``done`` tiles every lane has added. ``drain_*`` reads a bank (two-cycle latency) once ``done``
-reaches the tile count.
+It reads through ``output`` (:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`,
+whose ``fed`` counts tiles whose spectra every lane has read: the array may then reuse the
+slot) and serves ``drain`` (:class:`~fdagen.gateware.accel.interfaces.DrainRead`, whose
+``done`` counts tiles every lane has added) once ``done`` reaches the tile count.
 """
 
 from amaranth import Module, Mux, Signal, signed, unsigned
@@ -22,10 +23,9 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.forward import next_tile_origin
-from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.accel.interfaces import DrainRead, LayerControl, OutputSpectrumRead
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import minimum, round_shift_saturate
-from fdagen.gateware.common.layouts import complex_layout
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
 
@@ -37,23 +37,14 @@ class IFFTStage(wiring.Component):
     ``acc_width`` the PE accumulator width; ``blocks`` a
     :class:`fdagen.gateware.blocks.BlockLibrary`."""
 
-    DRAIN_LATENCY = 2
-
     def __init__(self, config, acc_width, blocks=INLINE):
         self.config = c = config
         self._blocks = blocks
         self.acc_width = acc_width
-        li = c.ifft_lanes
-        banks = c.slots_per_ifft_lane * c.bin_lanes
         super().__init__({
-            "layer": In(LayerShape(c.stages)), "start": In(1), "tiles": In(32),
-            "mac_done": In(32), "fed": Out(32), "done": Out(32),
-            "y_en": Out(data.ArrayLayout(1, li)),
-            "y_addr": Out(data.ArrayLayout(range(c.output_spectrum_depth), li)),
-            "y_bank": Out(data.ArrayLayout(range(max(2, banks)), li)),
-            "y_data": In(data.ArrayLayout(complex_layout(acc_width), li)),
-            "drain_en": In(1), "drain_lane": In(range(max(2, li))),
-            "drain_addr": In(range(c.oaa_depth)), "drain_data": Out(signed(c.oaa_width)),
+            "control": In(LayerControl(c.stages)),
+            "output": Out(OutputSpectrumRead(c, acc_width)),
+            "drain": In(DrainRead(c)),
             "frames": Out(32), "spectrum_reads": Out(32), "oaa_reads": Out(32),
             "oaa_writes": Out(32),
         })
@@ -71,17 +62,17 @@ class IFFTStage(wiring.Component):
             events.append(ev)
             drain_reads.append(data_i)
 
-        m.d.comb += [self.fed.eq(minimum(m, fed, "fed_min")),
-                     self.done.eq(minimum(m, done, "done_min"))]
+        m.d.comb += [self.output.fed.eq(minimum(m, fed, "fed_min")),
+                     self.drain.done.eq(minimum(m, done, "done_min"))]
 
-        lane_d = Signal.like(self.drain_lane)
-        m.d.sync += lane_d.eq(self.drain_lane)
+        lane_d = Signal.like(self.drain.lane)
+        m.d.sync += lane_d.eq(self.drain.lane)
         chosen = drain_reads[0]
         for i in range(1, li):
             chosen = Mux(lane_d == i, drain_reads[i], chosen)
-        m.d.sync += self.drain_data.eq(chosen)
+        m.d.sync += self.drain.data.eq(chosen)
 
-        with m.If(self.start):
+        with m.If(self.control.start):
             m.d.sync += [self.frames.eq(0), self.spectrum_reads.eq(0), self.oaa_reads.eq(0),
                          self.oaa_writes.eq(0)]
         with m.Else():
@@ -97,7 +88,7 @@ class IFFTStage(wiring.Component):
         c = self.config
         n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
         s_steps, stride = c.bin_steps, c.oaa_channel_stride
-        layer = self.layer
+        layer = self.control.layer
         lane_bits, bits = c.log2(lanes), c.stages
         prefix = f"lane{i}_"
 
@@ -110,7 +101,8 @@ class IFFTStage(wiring.Component):
                      ifft.row_schedule.eq(layer.inv_row_schedule)]
         reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),
                                                "im": signed(c.spectrum_width),
-                                               "last": unsigned(1)}), latency=3)
+                                               "last": unsigned(1)}),
+                            latency=self.output.signature.latency + 1)   # + the requantizer
         m.submodules[prefix + "reader"] = reader
         wiring.connect(m, reader.o, ifft.i)
         tag_layout = data.StructLayout({
@@ -148,14 +140,14 @@ class IFFTStage(wiring.Component):
 
         with m.FSM(name=prefix + "fsm"):
             with m.State("IDLE"):
-                with m.If(self.start):
+                with m.If(self.control.start):
                     m.d.sync += [t.eq(0), ty.eq(0), tx.eq(0), oy.eq(0), ox.eq(0), fed.eq(0),
                                  done.eq(0)]
                     m.next = "TILE"
             with m.State("TILE"):
-                with m.If(t >= self.tiles):
+                with m.If(t >= self.control.tiles):
                     m.next = "IDLE"
-                with m.Elif(self.mac_done > t):
+                with m.Elif(self.output.done > t):
                     m.d.sync += [g.eq(0), jj.eq(0), g_slots.eq(0), g_steps.eq(0),
                                  g_base.eq(0), base.eq(0), pushed.eq(0), kx.eq(0), ky.eq(0)]
                     m.next = "FRAME"
@@ -191,13 +183,13 @@ class IFFTStage(wiring.Component):
                     m.next = "FRAME"
         m.d.comb += [
             reader.issue.eq(issue), tags.w_en.eq(issue & first_bin),
-            self.y_en[i].eq(issue),
-            self.y_addr[i].eq(Mux(t[0], c.max_groups * s_steps, 0) + g_steps
+            self.output.en[i].eq(issue),
+            self.output.addr[i].eq(Mux(t[0], c.max_groups * s_steps, 0) + g_steps
                               + (k >> lane_bits)),
-            self.y_bank[i].eq((jj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
+            self.output.bank[i].eq((jj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
         ]
         # Requantize the accumulated spectrum (one register) into the read queue.
-        y = self.y_data[i]
+        y = self.output.data[i]
         shift = layer.spectrum_shift
         re = round_shift_saturate(m, y.re, shift, c.rounding, c.spectrum_width, prefix + "rq_re")
         im = round_shift_saturate(m, y.im, shift, c.rounding, c.spectrum_width, prefix + "rq_im")
@@ -219,7 +211,7 @@ class IFFTStage(wiring.Component):
             m.d.sync += xr.eq(xr + 1)
             with m.If(xr == n - 1):
                 m.d.sync += yy.eq(yy + 1)
-        with m.If(self.start):
+        with m.If(self.control.start):
             m.d.sync += [xr.eq(0), yy.eq(0)]
         margin = n - layer.tile
         p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "addr": range(c.oaa_depth),
@@ -238,8 +230,8 @@ class IFFTStage(wiring.Component):
         ]
         read_now = s1.valid & ~s1.first
         m.d.comb += [
-            rp.en.eq(read_now | self.drain_en),
-            rp.addr.eq(Mux(self.drain_en, self.drain_addr, s1.addr)),
+            rp.en.eq(read_now | self.drain.en),
+            rp.addr.eq(Mux(self.drain.en, self.drain.addr, s1.addr)),
             wp.en.eq(s2.valid), wp.addr.eq(s2.addr),
             wp.data.eq(Mux(s2.first, s2.value, rp.data + s2.value)),
         ]

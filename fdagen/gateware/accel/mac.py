@@ -8,16 +8,18 @@ over ``c`` in its registers (the sum over input channels never leaves the PE, so
 per tile and output channel). The finished sums land in the PE's own output-spectrum bank, two
 tile slots of ``G_max * U/L`` words, read by the IFFT lanes while the next tile accumulates.
 
-Output-spectrum reads (``y_*``), one port per IFFT lane ``i``, which owns slots
-``j = i, i + LI, ...``: bank ``(j // LI) * L + l`` of the lane, word ``(t mod 2) G_max U/L +
-g U/L + k / L``; data two cycles after ``y_en``.
+It reads the input spectra through ``spectrum``
+(:class:`~fdagen.gateware.accel.interfaces.SpectrumRead`) and serves the output-spectrum reads
+on ``output`` (:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`), one port per IFFT
+lane ``i``, which owns slots ``j = i, i + LI, ...``: bank ``(j // LI) * L + l`` of the lane,
+word ``(t mod 2) G_max U/L + g U/L + k / L``.
 """
 
 from amaranth import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.accel.interfaces import LayerControl, OutputSpectrumRead, SpectrumRead
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.layouts import complex_layout
@@ -31,8 +33,6 @@ __all__ = ["MACStage"]
 class MACStage(wiring.Component):
     """See the module docstring. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`."""
 
-    OUTPUT_LATENCY = 2
-
     def __init__(self, config, blocks=INLINE):
         self.config = c = config
         self.array = PEArray(c, blocks)
@@ -40,22 +40,14 @@ class MACStage(wiring.Component):
             raise ParameterError(f"PE issue interval must be at least 2 clocks (the tile "
                                  f"readiness compares are registered), not "
                                  f"{self.array.issue_interval}")
-        acc = complex_layout(self.array.acc_width)
-        banks = c.slots_per_ifft_lane * c.bin_lanes
-        li = c.ifft_lanes
         super().__init__({
-            "layer": In(LayerShape(c.stages)), "start": In(1), "tiles": In(32),
-            "fft_ready": In(32), "ifft_fed": In(32), "done": Out(32), "idle": Out(1),
-            "spec_en": Out(1), "spec_lane": Out(range(max(2, c.fft_lanes))),
-            "spec_addr": Out(range(c.spectrum_depth)),
-            "spec_data": In(data.ArrayLayout(complex_layout(c.data_width), c.bin_lanes)),
+            "control": In(LayerControl(c.stages)),
+            "spectrum": Out(SpectrumRead(c)),
+            "output": In(OutputSpectrumRead(c, self.array.acc_width)),
+            "idle": Out(1),
             "prog_en": In(1), "prog_pe": In(range(max(2, c.pes))),
             "prog_addr": In(self.array.prog_addr.shape()),
             "prog_re": In(self.array.prog_re.shape()), "prog_im": In(self.array.prog_im.shape()),
-            "y_en": In(data.ArrayLayout(1, li)),
-            "y_addr": In(data.ArrayLayout(range(c.output_spectrum_depth), li)),
-            "y_bank": In(data.ArrayLayout(range(max(2, banks)), li)),
-            "y_data": Out(data.ArrayLayout(acc, li)),
             "operations": Out(32), "finished_sums": Out(32), "stall_fft": Out(32),
             "stall_ifft": Out(32),
         })
@@ -64,13 +56,15 @@ class MACStage(wiring.Component):
         m = Module()
         c = self.config
         s_steps, cmax, fl = c.bin_steps, c.max_channels, c.fft_lanes
-        layer = self.layer
+        layer = self.control.layer
         m.submodules.array = array = self.array
         m.d.comb += [array.prog_en.eq(self.prog_en), array.prog_pe.eq(self.prog_pe),
                      array.prog_addr.eq(self.prog_addr), array.prog_re.eq(self.prog_re),
                      array.prog_im.eq(self.prog_im)]
 
         # Loop nest: tile t, group g, bin step, input channel.
+        tiles_done = Signal(32)             # tiles whose sums are all in the output spectrum
+        m.d.comb += [self.spectrum.done.eq(tiles_done), self.output.done.eq(tiles_done)]
         running = Signal()
         t = Signal(32)
         f = Signal(range(max(2, fl)))       # FFT lane of tile t
@@ -89,8 +83,8 @@ class MACStage(wiring.Component):
         # for a new t.
         fft_ok = Signal()
         slot_ok = Signal()
-        m.d.sync += [fft_ok.eq(self.fft_ready > t), slot_ok.eq(t < self.ifft_fed + 2)]
-        work = running & (t < self.tiles)
+        m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(t < self.output.fed + 2)]
+        work = running & (t < self.control.tiles)
         issue = Signal()
         m.d.comb += [issue.eq(work & fft_ok & slot_ok & (holdoff == 0)),
                      self.idle.eq(~running)]
@@ -101,7 +95,7 @@ class MACStage(wiring.Component):
         last_c = ch + 1 == layer.channels
         last_step = step == s_steps - 1
         last_g = g + 1 == layer.groups
-        with m.If(self.start):
+        with m.If(self.control.start):
             m.d.sync += [running.eq(1), t.eq(0), f.eq(0), fslot.eq(0), g.eq(0), step.eq(0),
                          ch.eq(0), gs.eq(0), fft_ok.eq(0), slot_ok.eq(0)]
         with m.Elif(issue):
@@ -114,19 +108,20 @@ class MACStage(wiring.Component):
                         m.d.sync += [g.eq(0), gs.eq(0), t.eq(t + 1), f.eq(f + 1)]
                         with m.If(f == fl - 1):
                             m.d.sync += [f.eq(0), fslot.eq(~fslot)]
-        with m.Elif(running & (t >= self.tiles) & (self.done >= self.tiles)):
+        with m.Elif(running & (t >= self.control.tiles) & (tiles_done >= self.control.tiles)):
             m.d.sync += running.eq(0)
 
         m.d.comb += [
-            self.spec_en.eq(issue), self.spec_lane.eq(f),
-            self.spec_addr.eq(Mux(fslot, cmax * s_steps, 0) + const_mul(ch, s_steps) + step),
+            self.spectrum.en.eq(issue), self.spectrum.lane.eq(f),
+            self.spectrum.addr.eq(Mux(fslot, cmax * s_steps, 0) + const_mul(ch, s_steps) + step),
         ]
-        # Operation tags: two cycles to the array (spectrum read), the array's latency more to
+        # Operation tags: the spectrum read's latency to the array, the array's latency more to
         # the sums.
+        read = self.spectrum.signature.latency
         op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "tile_end": 1,
                                 "waddr": array.addr.shape(),
                                 "yaddr": range(c.output_spectrum_depth)})
-        stages = [Signal(op, name=f"op{i}") for i in range(2 + array.latency)]
+        stages = [Signal(op, name=f"op{i}") for i in range(read + array.latency)]
         m.d.sync += [
             stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
             stages[0].tile_end.eq(last_c & last_step & last_g),
@@ -135,17 +130,17 @@ class MACStage(wiring.Component):
         ]
         for i in range(1, len(stages)):
             m.d.sync += stages[i].eq(stages[i - 1])
-        at_array, at_result = stages[1], stages[-1]
+        at_array, at_result = stages[read - 1], stages[-1]
         m.d.comb += [
             array.start.eq(at_array.valid), array.addr.eq(at_array.waddr),
             array.first.eq(at_array.first), array.last.eq(at_array.last),
-            array.x.eq(self.spec_data),
+            array.x.eq(self.spectrum.data),
         ]
 
         # Output-spectrum banks, one per PE.
         acc = complex_layout(array.acc_width)
         lanes, li = c.bin_lanes, c.ifft_lanes
-        selected = [Signal.like(self.y_bank[i], name=f"y_bank_d{i}") for i in range(li)]
+        selected = [Signal.like(self.output.bank[i], name=f"y_bank_d{i}") for i in range(li)]
         choices = [[] for _ in range(li)]
         for p in range(c.pes):
             j, lane = divmod(p, lanes)
@@ -155,24 +150,24 @@ class MACStage(wiring.Component):
             wp, rp = mem.write_port(), mem.read_port()
             m.d.comb += [wp.en.eq(array.result_valid), wp.addr.eq(at_result.yaddr),
                          wp.data.eq(array.results[p]),
-                         rp.en.eq(self.y_en[i]), rp.addr.eq(self.y_addr[i])]
+                         rp.en.eq(self.output.en[i]), rp.addr.eq(self.output.addr[i])]
             choices[i].append(((j // li) * lanes + lane, rp.data))
         for i in range(li):
-            m.d.sync += selected[i].eq(self.y_bank[i])
+            m.d.sync += selected[i].eq(self.output.bank[i])
             chosen = choices[i][0][1]
             for bank, value in choices[i][1:]:
                 chosen = Mux(selected[i] == bank, value, chosen)
-            m.d.sync += self.y_data[i].eq(chosen)
+            m.d.sync += self.output.data[i].eq(chosen)
 
-        with m.If(self.start):
-            m.d.sync += [self.done.eq(0), self.operations.eq(0), self.finished_sums.eq(0),
+        with m.If(self.control.start):
+            m.d.sync += [tiles_done.eq(0), self.operations.eq(0), self.finished_sums.eq(0),
                          self.stall_fft.eq(0),
                          self.stall_ifft.eq(0)]
         with m.Else():
             with m.If(array.result_valid):
                 m.d.sync += self.finished_sums.eq(self.finished_sums + 1)
             with m.If(array.result_valid & at_result.tile_end):
-                m.d.sync += self.done.eq(self.done + 1)
+                m.d.sync += tiles_done.eq(tiles_done + 1)
             with m.If(issue):
                 m.d.sync += self.operations.eq(self.operations + 1)
             with m.If(work & (holdoff == 0) & ~fft_ok):

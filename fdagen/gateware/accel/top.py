@@ -28,7 +28,7 @@ from amaranth.lib.wiring import In, Out
 from fdagen.arch.fields import COUNTERS, FIELDS
 from fdagen.gateware.accel.forward import FFTStage
 from fdagen.gateware.accel.inverse import IFFTStage
-from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
 from fdagen.gateware.accel.mac import MACStage
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, round_shift_saturate
@@ -66,19 +66,14 @@ class Accelerator(wiring.Component):
         m.submodules.fft = fft = FFTStage(c, self._blocks)
         m.submodules.mac = mac = self.mac
         m.submodules.ifft = ifft = IFFTStage(c, mac.array.acc_width, self._blocks)
-        layer = Signal(LayerShape(bits))
-        start = Signal()
-        for stage in (fft, mac, ifft):
-            m.d.comb += [stage.layer.eq(layer), stage.start.eq(start),
-                         stage.tiles.eq(layer.tiles)]
-        m.d.comb += [
-            fft.mac_done.eq(mac.done), mac.fft_ready.eq(fft.ready_tiles),
-            mac.ifft_fed.eq(ifft.fed), ifft.mac_done.eq(mac.done),
-            mac.spec_data.eq(fft.spec_data), fft.spec_en.eq(mac.spec_en),
-            fft.spec_lane.eq(mac.spec_lane), fft.spec_addr.eq(mac.spec_addr),
-            ifft.y_data.eq(mac.y_data), mac.y_en.eq(ifft.y_en), mac.y_addr.eq(ifft.y_addr),
-            mac.y_bank.eq(ifft.y_bank),
-        ]
+        control = LayerControl(bits).create(path=("control",))
+        layer, start = control.layer, control.start
+        m.d.comb += control.tiles.eq(layer.tiles)
+        wiring.connect(m, control, fft.control, mac.control, ifft.control)
+        wiring.connect(m, mac.spectrum, fft.spectrum)
+        wiring.connect(m, ifft.output, mac.output)
+        drain_read = DrainRead(c).create(path=("drain_read",))
+        wiring.connect(m, drain_read, ifft.drain)
 
         counters = {name: Signal(32, name=f"count_{name}") for name, _ in COUNTERS
                     if name in ("cycles", "load_cycles", "run_cycles", "drain_cycles",
@@ -134,8 +129,10 @@ class Accelerator(wiring.Component):
         d_row = Signal(16)
         d_col = Signal(16)
         d_issued_all = Signal()
+        # the overlap-add read, then the output register
+        read = drain_read.signature.latency
         drain = ReadStream(data.StructLayout({"value": signed(c.data_width), "last": 1}),
-                           latency=3)
+                           latency=read + 1)
         m.submodules.drain = drain
         m.d.comb += [self.out.valid.eq(drain.o.valid), self.out.payload.eq(drain.o.payload),
                      drain.o.ready.eq(self.out.ready)]
@@ -143,21 +140,25 @@ class Accelerator(wiring.Component):
             & (dj + 1 == layer.out_width)
         d_issue = Signal()
         m.d.comb += [
-            ifft.drain_en.eq(d_issue), ifft.drain_lane.eq(d_mod),
-            ifft.drain_addr.eq(d_gbase + const_mul(d_div, c.oaa_channel_stride)
+            drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
+            drain_read.addr.eq(d_gbase + const_mul(d_div, c.oaa_channel_stride)
                                + (d_row << c.log2(c.oaa_pitch)) + d_col),
             bias_read.addr.eq(dm), bias_read.en.eq(d_issue),
         ]
-        bias_d = Signal(signed(c.bias_width))
-        last_d = Signal(2)
-        m.d.sync += [bias_d.eq(bias_read.data), last_d.eq(Cat(d_issue & d_last, last_d[0]))]
+        # The bias (its read port, then registers) and the last flag arrive with the data.
+        bias_d = [Signal(signed(c.bias_width), name=f"bias_d{i}") for i in range(read - 1)]
+        last_d = Signal(read)
+        m.d.sync += last_d.eq(Cat(d_issue & d_last, last_d[:-1]))
+        for i, stage in enumerate(bias_d):
+            m.d.sync += stage.eq(bias_read.data if i == 0 else bias_d[i - 1])
+        bias_value = bias_d[-1] if bias_d else bias_read.data
         total = Signal(signed(max(c.oaa_width, c.bias_width) + 1))
-        m.d.comb += total.eq(ifft.drain_data + bias_d)
+        m.d.comb += total.eq(drain_read.data + bias_value)
         result = round_shift_saturate(m, total, layer.output_shift, c.rounding, c.data_width,
                                       "output_rq")
         m.d.sync += [
             drain.data.value.eq(Mux(layer.relu & (result < 0), 0, result)),
-            drain.data.last.eq(last_d[1]),
+            drain.data.last.eq(last_d[-1]),
         ]
         m.d.comb += drain.issue.eq(d_issue)
 
@@ -248,7 +249,7 @@ class Accelerator(wiring.Component):
                     m.next = "RUN"
             with m.State("RUN"):
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
-                with m.If((ifft.done >= layer.tiles) & mac.idle):
+                with m.If((drain_read.done >= layer.tiles) & mac.idle):
                     m.d.sync += [dm.eq(0), di.eq(0), dj.eq(0), d_mod.eq(0), d_div.eq(0),
                                  d_slot.eq(0), d_gbase.eq(0), d_row.eq(layer.kernel - 1),
                                  d_col.eq(layer.kernel - 1), d_issued_all.eq(0)]

@@ -1,0 +1,93 @@
+"""The interfaces between the accelerator's stages, each a ``wiring.Signature`` that carries its
+read latency, connected with ``wiring.connect`` in :class:`~fdagen.gateware.accel.top.
+Accelerator`.
+
+Each signature is written from the reader's side (``Out`` = driven by the reader); the stage
+that provides the data holds it flipped (``In(...)``). A reader sizes its pipelines from the
+signature's ``latency``, never from a number of its own.
+
+:class:`LayerControl`
+    The layer registers (:func:`~fdagen.gateware.accel.layer.LayerShape`), ``start`` (one
+    cycle: a layer's run begins, counters restart) and ``tiles``; the top drives every stage.
+:class:`SpectrumRead`
+    The MAC stage reads the forward stage's input-spectrum buffer: all ``L`` banks of FFT lane
+    ``lane`` at ``addr`` when ``en``; the ``L`` values are on ``data`` ``latency`` cycles later.
+    ``ready``: leading tiles whose spectra are complete; ``done``: tiles the array has
+    finished (their spectrum slots are free).
+:class:`OutputSpectrumRead`
+    Each IFFT lane ``i`` reads the MAC stage's output-spectrum bank ``bank[i]`` at ``addr[i]``
+    when ``en[i]``; ``data[i]`` follows ``latency`` cycles later. ``done``: tiles whose sums are
+    complete; ``fed``: leading tiles every IFFT lane has read (their slots are free).
+:class:`DrainRead`
+    The top reads overlap-add bank ``lane`` at ``addr`` when ``en``; ``data`` ``latency``
+    cycles later. ``done``: tiles every IFFT lane has overlap-added.
+"""
+
+from amaranth import signed
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.common.layouts import complex_layout
+
+__all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead"]
+
+
+class LayerControl(wiring.Signature):
+    """Layer registers, ``start`` and ``tiles`` for a build of ``stages`` FFT stages (driven by
+    the top: every stage holds it flipped)."""
+
+    def __init__(self, stages):
+        super().__init__({"layer": Out(LayerShape(stages)), "start": Out(1), "tiles": Out(32)})
+
+
+class SpectrumRead(wiring.Signature):
+    """The input-spectrum buffer, read by the MAC stage (see the module docstring)."""
+
+    #: Cycles from ``en`` to ``data``: the bank's synchronous read port, then the lane mux
+    #: register.
+    latency = 2
+
+    def __init__(self, config):
+        c = config
+        super().__init__({
+            "en": Out(1), "lane": Out(range(max(2, c.fft_lanes))),
+            "addr": Out(range(c.spectrum_depth)),
+            "data": In(data.ArrayLayout(complex_layout(c.data_width), c.bin_lanes)),
+            "ready": In(32), "done": Out(32),
+        })
+
+
+class OutputSpectrumRead(wiring.Signature):
+    """The output-spectrum buffer, read by the IFFT lanes (see the module docstring);
+    ``acc_width``-bit sums."""
+
+    #: Cycles from ``en`` to ``data``: the bank's read port, then the bank mux register.
+    latency = 2
+
+    def __init__(self, config, acc_width):
+        c, li = config, config.ifft_lanes
+        banks = c.slots_per_ifft_lane * c.bin_lanes
+        super().__init__({
+            "en": Out(data.ArrayLayout(1, li)),
+            "addr": Out(data.ArrayLayout(range(c.output_spectrum_depth), li)),
+            "bank": Out(data.ArrayLayout(range(max(2, banks)), li)),
+            "data": In(data.ArrayLayout(complex_layout(acc_width), li)),
+            "done": In(32), "fed": Out(32),
+        })
+
+
+class DrainRead(wiring.Signature):
+    """The overlap-add banks, read by the top's drain (see the module docstring)."""
+
+    #: Cycles from ``en`` to ``data``: the bank's read port, then the lane mux register.
+    latency = 2
+
+    def __init__(self, config):
+        c = config
+        super().__init__({
+            "en": Out(1), "lane": Out(range(max(2, c.ifft_lanes))),
+            "addr": Out(range(c.oaa_depth)),
+            "data": In(signed(c.oaa_width)),
+            "done": In(32),
+        })
