@@ -21,7 +21,7 @@ collide. The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py
 """
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.fft import FFT2DFormat, check_fft_size
@@ -50,9 +50,16 @@ def default_bin_lanes(pes, fft_size):
     return lanes
 
 
-def flag(field):
-    """The command-line flag of configuration field ``field`` (``clock_mhz`` is ``--clock``)."""
-    return "--clock" if field == "clock_mhz" else "--" + field.replace("_", "-")
+def _knob(default, meaning, metavar, default_text=None):
+    """A configuration field: its default and its flag's help (``meaning``, ``metavar``, and how
+    a ``None`` default is derived)."""
+    return field(default=default, metadata={"meaning": meaning, "metavar": metavar,
+                                            "default_text": default_text})
+
+
+def flag(name):
+    """The command-line flag of configuration field ``name`` (``clock_mhz`` is ``--clock``)."""
+    return "--clock" if name == "clock_mhz" else "--" + name.replace("_", "-")
 
 
 def _pow2_at_least(value):
@@ -88,22 +95,25 @@ class AcceleratorConfig:
         is the kind itself.
     """
 
-    pes: int = 64
-    fft_size: int = 8
-    data_width: int = 16
-    twiddle_width: int = 16
-    weight_width: int = 16
-    spectrum_width: int = 16
-    bias_width: int = 32
-    rounding: str = "convergent"
-    bin_lanes: int = None
-    fft_lanes: int = None
-    ifft_lanes: int = None
-    max_channels: int = 16
-    max_out_channels: int = 16
-    max_size: int = 32
-    clock_mhz: float = 100.0
-    pe_kind: str = "digital"
+    # Each field's metadata is its command-line flag's help and metavar (fdagen.cli.build); the
+    # default stated here is the only one.
+    pes: int = _knob(64, "processing elements", "P")
+    fft_size: int = _knob(8, "FFT size N, a power of two in 4..64", "N")
+    data_width: int = _knob(16, "pixel and FFT words", "BITS")
+    twiddle_width: int = _knob(16, "twiddles", "BITS")
+    weight_width: int = _knob(16, "spectral weight parts", "BITS")
+    spectrum_width: int = _knob(16, "requantized spectrum, the IFFT input", "BITS")
+    bias_width: int = _knob(32, "bias codes", "BITS")
+    rounding: str = _knob("convergent", "rounding wherever bits drop", None)
+    bin_lanes: int = _knob(None, "bins per array operation, a power of two dividing P and N",
+                           "L", "from P")
+    fft_lanes: int = _knob(None, "2-D FFT lanes", "LF", "L")
+    ifft_lanes: int = _knob(None, "2-D IFFT lanes", "LI", "min(P/L, 2L + 1)")
+    max_channels: int = _knob(16, "largest C", "C")
+    max_out_channels: int = _knob(16, "largest M", "M")
+    max_size: int = _knob(32, "largest padded input height and width", "S")
+    clock_mhz: float = _knob(100.0, "target clock for the constraints", "MHZ")
+    pe_kind: str = _knob("digital", "PE kind", None)
 
     def __post_init__(self):
         check_range("PE count", self.pes)

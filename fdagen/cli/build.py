@@ -1,0 +1,183 @@
+"""``fdagen build`` and ``fdagen synth``: generate the accelerator or one block, and synthesize it.
+
+The accelerator's flags are its configuration's fields (:func:`fdagen.arch.config.flag`); a
+``--config FILE.toml`` gives the same keys, and flags override it."""
+
+import json
+from pathlib import Path
+
+from fdagen.cli.common import InputError, Parser, add_config_flags
+from fdagen.emit.outdir import check_output_directory
+
+
+def _accelerator_keys():
+    """The configuration file's keys: :class:`AcceleratorConfig`'s fields, in order."""
+    from dataclasses import fields
+
+    from fdagen.arch.config import AcceleratorConfig
+
+    return tuple(f.name for f in fields(AcceleratorConfig))
+
+
+#: Flags of ``--block`` builds only, and those a block shares with the accelerator (each with
+#: the block's own default, :class:`fdagen.emit.block.BlockConfig`).
+BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule")
+SHARED = ("fft_size", "data_width", "twiddle_width", "rounding")
+#: What a shared flag means for a block.
+BLOCK_NOTES = {"fft_size": "with --block: 4..1024, required", "data_width": "with --block: "
+               "the input word", "twiddle_width": "", "rounding": ""}
+
+
+def _flag(key):
+    from fdagen.arch.config import flag
+
+    return flag(key)
+
+
+def _read_config(path):
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle)
+    except FileNotFoundError:
+        raise InputError(f"config file {str(path)!r} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+        raise InputError(f"config file {str(path)!r} must be valid TOML ({error})") from None
+    unknown = sorted(set(table) - set(_accelerator_keys()))
+    if unknown:
+        raise InputError(f"config file {str(path)!r} key {unknown[0]!r} must be one of "
+                         f"{', '.join(_accelerator_keys())}")
+    return table
+
+
+def accelerator_config(args):
+    """The :class:`AcceleratorConfig` from ``--config`` and the flags (flags win)."""
+    from fdagen.arch.config import AcceleratorConfig
+
+    values = _read_config(args.config) if args.config else {}
+    for key in _accelerator_keys():
+        given = getattr(args, key, None)
+        if given is not None:
+            values[key] = given
+    return AcceleratorConfig(**values)
+
+
+def _render(args):
+    """The files of what ``build``/``synth`` options describe: ``(files, top, ports, config)``.
+
+    The accelerator by default; one block with ``--block``. Flags that belong to the other
+    kind are refused.
+    """
+    from fdagen.emit.block import BlockConfig, block_ports, render_block
+
+    if args.block is None:
+        from fdagen.emit.accelerator import accelerator_ports
+        from fdagen.flows.build import build_accelerator
+
+        for key in BLOCK_ONLY:
+            if getattr(args, key) not in (None, False):
+                raise InputError(f"{_flag(key)} applies to --block builds, not the accelerator")
+        config = accelerator_config(args)
+        config.check_generable()
+        return build_accelerator(config), config.top, accelerator_ports(config), config
+    if args.config is not None:
+        raise InputError("--config applies to the accelerator, not --block builds")
+    for key in _accelerator_keys():
+        if key not in SHARED and getattr(args, key) is not None:
+            raise InputError(f"{_flag(key)} applies to the accelerator, not --block builds")
+    if args.fft_size is None:
+        raise InputError("--fft-size is required with --block")
+    given = {key: getattr(args, key) for key in SHARED + BLOCK_ONLY
+             if getattr(args, key) not in (None, False)}
+    config = BlockConfig(args.block, **given)
+    return render_block(config), config.top, block_ports(config), config
+
+
+def _cmd_build(args):
+    from fdagen.emit.outdir import write_output_directory
+
+    check_output_directory(args.out, args.force)
+    files, top, _, config = _render(args)
+    write_output_directory(files, args.out, args.force)
+    if args.block is None:
+        from fdagen.flows.build import build_summary
+
+        print("\n".join(build_summary(config, files, args.out)))
+    else:
+        print(f"wrote {args.out}: {', '.join(sorted(files))} (top {top})")
+    return 0
+
+
+def _cmd_synth(args):
+    from fdagen.emit.outdir import verilog_sources, write_output_directory
+    from fdagen.flows.synth import format_report, run_synthesis
+
+    if args.freq is not None and not 1 <= args.freq <= 1000:
+        raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
+    if args.block is None and args.freq is not None:
+        raise InputError("--freq applies to --block synthesis; the accelerator is constrained "
+                         "at its --clock")
+    check_output_directory(args.out, args.force)
+    files, top, ports, config = _render(args)
+    if args.freq is None:
+        args.freq = config.clock_mhz if args.block is None else 150.0
+    write_output_directory(files, args.out, args.force)
+    ports = [(name, direction, width) for name, direction, width, _ in ports]
+    report = run_synthesis(args.out, verilog_sources(files), top, args.target, args.freq, ports)
+    report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
+                                                 f"{args.target} --freq {args.freq:g}")
+    Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    text = format_report(report)
+    Path(args.out, "synth.txt").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+
+def add_commands(commands):
+    """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
+    from fdagen.emit.block import BLOCKS
+
+    generate = Parser(add_help=False)      # what to generate: shared by build and synth
+    generate.add_argument("--config", metavar="FILE.toml",
+                          help="accelerator configuration (keys as the long flags, with '_')")
+    generate.add_argument("--block", metavar="BLOCK",
+                          help=f"generate one block instead: {', '.join(BLOCKS)}")
+    add_config_flags(generate, notes=BLOCK_NOTES)
+    generate.add_argument("--scaling", choices=("per_stage", "growth"),
+                          help="block only: FFT scaling (default per_stage)")
+    generate.add_argument("--order", choices=("bitrev", "natural"),
+                          help="block only: 1-D output order (default bitrev)")
+    generate.add_argument("--samples-per-clock", type=int, metavar="L",
+                          help="block only: fft/ifft samples per clock (default 1)")
+    generate.add_argument("--runtime-schedule", action="store_true",
+                          help="block only: add a schedule port")
+    generate.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    generate.add_argument("--force", action="store_true",
+                          help="replace a non-empty output directory")
+
+    build = commands.add_parser(
+        "build", help="generate the accelerator (or one block) as Verilog",
+        description="Generate the frequency-domain CNN accelerator: Verilog (one file per "
+                    "module), files.f, manifest.json, SDC/XDC/LPF/PCF constraints and a FuseSoC "
+                    "core. Every knob has a flag; --config FILE.toml gives the same keys "
+                    "(pes, fft_size, data_width, ...), and flags override it. With --block, "
+                    "generate one block instead.",
+        parents=[generate])
+    build.set_defaults(handler=_cmd_build)
+
+    from fdagen.flows.synth import TARGETS
+
+    synth = commands.add_parser(
+        "synth", help="generate the accelerator or a block and synthesize it (YoWASP)",
+        description="Generate like `build` (the accelerator, or one block with --block), then "
+                    "synthesize, place and route it with YoWASP Yosys and nextpnr; writes "
+                    "synth.json and synth.txt (LUT/FF/DSP/BRAM use and Fmax) beside the "
+                    "Verilog.", parents=[generate])
+    synth.add_argument("--target", required=True, choices=sorted(TARGETS),
+                       help="ecp5 (LFE5U-85F-6, out of context), ice40 (UP5K) or generic")
+    synth.add_argument("--freq", type=float, metavar="MHZ",
+                       help="clock constraint in MHz for --block (default 150); the "
+                            "accelerator is constrained at its --clock")
+    synth.set_defaults(handler=_cmd_synth)

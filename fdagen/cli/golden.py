@@ -1,0 +1,165 @@
+"""``fdagen golden conv2d`` and ``fdagen golden net``: the NumPy golden model from the command
+line (the numerics check)."""
+
+import json
+import sys
+
+import numpy as np
+
+from fdagen.cli.common import (InputError, Parser, add_format_arguments, check_conv_operands,
+                               check_finite, fixed_layer, format_from, load_array, non_negative_int,
+                               positive_int, save_atomically)
+from fdagen.emit.outdir import check_output_file
+
+
+def _cmd_golden_conv2d(args):
+    from fdagen.golden.direct import conv2d_direct, relu
+    from fdagen.golden.pipeline import conv2d_fixed, sqnr_db
+    from fdagen.golden.spectral import conv2d_spectral
+    from fdagen.golden.tiling import Tiling
+
+    check_output_file(args.out)
+    x = load_array(args.input, "input")
+    w = load_array(args.weights, "weights")
+    b = load_array(args.bias, "bias") if args.bias else None
+    check_conv_operands(x, w, b)
+    if not args.fixed and args.raw:
+        raise InputError("--raw needs --fixed (float results have no integer codes)")
+    tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
+                           args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
+    if not args.fixed:
+        with np.errstate(over="ignore", invalid="ignore"):
+            y, _ = conv2d_spectral(x, w, b, args.stride, args.padding, tiling.fft_size,
+                                   tiling.tile)
+        y = relu(y) if args.relu else y
+        check_finite(y)
+        save_atomically(args.out, y)
+        print(f"wrote {args.out}: {y.shape} float64, spectral float, N={tiling.fft_size} "
+              f"T={tiling.tile}, {tiling.tile_count} tiles")
+        return 0
+    x_codes, w, b, fmt, quant = fixed_layer(args, x, w, b, tiling)
+    frac = fmt.data_width - 1
+    trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant)
+    reference = conv2d_direct(np.ldexp(x_codes.astype(np.float64), -frac), w, b, args.stride,
+                              args.padding)
+    reference = relu(reference) if args.relu else reference
+    y = trace.output_codes.astype(np.int32) if args.raw else trace.output()
+    save_atomically(args.out, y)
+    kind = (f"int32 codes with {quant.output_frac} fraction bits" if args.raw
+            else "float64 (dequantized)")
+    clipped = ", ".join(f"{k} {v}" for k, v in trace.saturated.items() if v)
+    print(f"wrote {args.out}: {y.shape} {kind}; N={tiling.fft_size} T={tiling.tile}; "
+          f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
+          f"output_frac={quant.output_frac}; "
+          f"SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
+          + (f"; saturated values: {clipped}" if clipped else ""))
+    return 0
+
+
+def _cmd_golden_net(args):
+    from tqdm import tqdm
+
+    from fdagen.golden.digits import load_digits32
+    from fdagen.golden.model import FixedNetwork, accuracy, forward_float, load_weights
+    from fdagen.golden.networks import get_network
+
+    if args.net != "lenet5":
+        raise InputError(f"network must be lenet5 (the one with trained weights), not {args.net!r}")
+    fmt = format_from(args)
+    network, weights = get_network(args.net), load_weights()
+    test_x, test_y = load_digits32("test")
+    if args.limit:
+        test_x, test_y = test_x[:args.limit], test_y[:args.limit]
+    calibration, _ = load_digits32("train")
+    fixed = FixedNetwork(network, weights, calibration[:args.calibration], fmt, args.fft_size)
+    paths = {
+        "spatial_float": lambda x: forward_float(network, weights, x, "spatial"),
+        "spectral_float": lambda x: forward_float(network, weights, x, "spectral", args.fft_size),
+        "spectral_fixed": fixed.forward,
+    }
+    results = {}
+    for name, predict in paths.items():
+        images = tqdm(test_x, desc=name, leave=False, disable=None, file=sys.stderr)
+        results[name] = accuracy(predict, images, test_y)
+    sqnr = fixed.layer_sqnr(test_x[:args.sqnr_images])
+    report = {
+        "network": args.net, "data": args.data, "test_images": len(test_y),
+        "calibration_images": args.calibration, "accuracy": results,
+        "layer_sqnr_db": {k: round(float(v), 2) for k, v in sqnr.items()},
+        "sqnr_images": min(args.sqnr_images, len(test_y)),
+        "layers": {name: {"fft_size": fixed.tilings[name].fft_size,
+                          "tile": fixed.tilings[name].tile, **vars(quant)}
+                   for name, quant in fixed.quants.items()},
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{args.net} on {args.data}: {len(test_y)} test images; fixed point calibrated on "
+          f"{args.calibration} training images")
+    for name, value in results.items():
+        print(f"  {name.replace('_', ' '):16s} accuracy {100 * value:6.2f} %")
+    print(f"  per-layer SQNR, fixed vs float on the same input ({report['sqnr_images']} images):")
+    for name, value in report["layer_sqnr_db"].items():
+        tiling, quant = fixed.tilings[name], fixed.quants[name]
+        print(f"    {name}: {value:6.2f} dB  (N={tiling.fft_size} T={tiling.tile} "
+              f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
+              f"output_frac={quant.output_frac})")
+    return 0
+
+
+
+def add_commands(commands):
+    """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
+    from fdagen.golden.networks import NETWORKS
+
+    golden = commands.add_parser("golden", help="run the NumPy golden model",
+                                 description="Run the NumPy golden model.")
+    golden_commands = golden.add_subparsers(dest="golden_command", metavar="MODEL",
+                                            parser_class=Parser)
+    golden_commands.required = True
+
+    conv = golden_commands.add_parser(
+        "conv2d", help="one conv layer, float spectral or bit-true fixed point",
+        description="Convolve x (C, H, W) with w (M, C, K, K) as the accelerator does: OaA in "
+                    "the frequency domain, float by default, bit-true with --fixed. In --fixed "
+                    "mode float inputs are quantized to Q1.(data-width - 1), saturating; integer "
+                    "arrays are raw codes (x and b in Q1.(data-width - 1), spatial w in "
+                    "Q1.(weight-width - 1)); spectral weights get the largest power-of-two scale "
+                    "that fits their biggest component; the layer's shifts are calibrated on this "
+                    "input so nothing saturates. Output is float (dequantized) unless --raw.")
+    conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
+    conv.add_argument("--weights", required=True, metavar="W.npy", help="weights (M, C, K, K)")
+    conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
+    conv.add_argument("--stride", type=positive_int, default=1, metavar="S",
+                      help="stride, >= 1 (default 1)")
+    conv.add_argument("--padding", type=non_negative_int, default=0, metavar="P",
+                      help="zero padding, >= 0 (default 0)")
+    conv.add_argument("--fft-size", type=int, metavar="N",
+                      help="FFT size, a power of two in 4..1024 with N >= T + K - 1 "
+                           "(default: cheapest)")
+    conv.add_argument("--tile", type=int, metavar="T", help="tile size (default: N - K + 1)")
+    conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
+    conv.add_argument("--fixed", action="store_true", help="bit-true fixed-point pipeline")
+    conv.add_argument("--raw", action="store_true",
+                      help="with --fixed, write the integer output codes instead of floats")
+    add_format_arguments(conv)
+    conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
+    conv.set_defaults(handler=_cmd_golden_conv2d)
+
+    net = golden_commands.add_parser(
+        "net", help="network accuracy: spatial float, spectral float, spectral fixed",
+        description="Classify the test split three ways and report accuracy and per-layer SQNR.")
+    net.add_argument("--net", default="lenet5", choices=sorted(NETWORKS),
+                     help="network (default lenet5; only lenet5 has trained weights)")
+    net.add_argument("--data", default="digits", choices=["digits"],
+                     help="data set: digits = scikit-learn 8x8 digits upscaled to 32x32")
+    net.add_argument("--fft-size", type=int, metavar="N", help="FFT size for every conv layer")
+    net.add_argument("--calibration", type=positive_int, default=64, metavar="COUNT",
+                     help="training images used to calibrate shifts (default %(default)s)")
+    net.add_argument("--limit", type=positive_int, metavar="COUNT",
+                     help="use only the first COUNT test images")
+    net.add_argument("--sqnr-images", type=positive_int, default=100, metavar="COUNT",
+                     help="test images for the per-layer SQNR (default %(default)s)")
+    net.add_argument("--json", action="store_true", help="print JSON")
+    add_format_arguments(net)
+    net.set_defaults(handler=_cmd_golden_net)

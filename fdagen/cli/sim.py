@@ -1,0 +1,122 @@
+"""``fdagen sim conv2d``: one conv layer on the generated RTL under cocotb, written in the format of
+``fdagen golden conv2d --fixed``."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_arguments,
+                               check_conv_operands, fixed_layer, load_array, non_negative_int,
+                               positive_int, save_atomically)
+from fdagen.emit.outdir import check_output_file
+
+
+def _cmd_sim_conv2d(args):
+    from fdagen.arch.config import MAX_ACCELERATOR_FFT_SIZE, AcceleratorConfig
+    from fdagen.flows.simulate import layer_job, run_rtl
+    from fdagen.golden.checks import RANGES
+    from fdagen.golden.tiling import Tiling
+
+    check_output_file(args.out)
+    if args.waves:
+        check_output_file(args.waves, "waveform file")
+    x = load_array(args.input, "input")
+    w = load_array(args.weights, "weights")
+    b = load_array(args.bias, "bias") if args.bias else None
+    check_conv_operands(x, w, b)
+    channels = RANGES["channels"]
+    for what, count, source in (("input channels", x.shape[0], args.input),
+                                ("output channels", w.shape[0], args.weights)):
+        if count > channels.high:
+            raise InputError(f"{what} must be at most {channels.high} on the accelerator, not "
+                             f"{count} (from {source!r})")
+    if w.shape[2] > MAX_ACCELERATOR_FFT_SIZE:
+        raise InputError(f"kernel size must be at most {MAX_ACCELERATOR_FFT_SIZE} on the "
+                         f"accelerator (its largest FFT size; T + K - 1 <= N), not {w.shape[2]} "
+                         f"(from {args.weights!r})")
+    if args.fft_scaling == "growth":
+        raise InputError("FFT scaling on the accelerator must be calibrated or per_stage "
+                         "(constant width), not growth")
+    tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
+                           args.tile, in_channels=x.shape[0], out_channels=w.shape[0],
+                           largest_fft_size=MAX_ACCELERATOR_FFT_SIZE)
+    x_codes, w, b, fmt, quant = fixed_layer(args, x, w, b, tiling)
+    config = AcceleratorConfig(
+        pes=args.pes, fft_size=tiling.fft_size, data_width=fmt.data_width,
+        twiddle_width=fmt.twiddle_width, weight_width=fmt.weight_width,
+        spectrum_width=fmt.spectrum_width, bias_width=fmt.bias_width, rounding=fmt.rounding,
+        bin_lanes=args.bin_lanes, fft_lanes=args.fft_lanes, ifft_lanes=args.ifft_lanes,
+        max_channels=x.shape[0], max_out_channels=w.shape[0],
+        max_size=max(tiling.padded_shape))
+    job = layer_job(config, x_codes, w, b, tiling, fmt, quant)
+    work = Path(tempfile.mkdtemp(prefix="fdagen-sim-"))
+    try:
+        result = run_rtl(config, [job], work, args.sim, waves=args.waves, check=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    layer = result["layers"][0]
+    codes = layer["codes"]
+    y = codes.astype(np.int32) if args.raw else np.ldexp(codes.astype(np.float64),
+                                                         -quant.output_frac)
+    save_atomically(args.out, y)
+    counters = layer["counters"]
+    d = job.descriptor
+    agree = "bit-identical to" if np.array_equal(codes, job.expected) else "DIFFERENT FROM"
+    print(f"wrote {args.out}: {y.shape}, {agree} golden conv2d --fixed; {config.top} on "
+          f"{args.sim}, {config.pes} PEs ({config.bin_lanes} bin lanes x {config.slots} slots), "
+          f"N={tiling.fft_size} T={tiling.tile}, {tiling.tile_count} tiles")
+    bound = d.bound_cycles
+    print(f"cycles {counters['cycles']} (load {counters['load_cycles']}, run "
+          f"{counters['run_cycles']}, drain {counters['drain_cycles']}); bound 2*B_t*C*M*U/P = "
+          f"{bound:.0f}; efficiency {bound / counters['cycles']:.3f} of the layer, "
+          f"{bound / counters['run_cycles']:.3f} of the run")
+    for name, value in counters.items():
+        print(f"  {name:<24} {value}")
+    print(f"simulation: compile {result['compile_seconds']:.1f} s, run "
+          f"{result['run_seconds']:.1f} s")
+    if not np.array_equal(codes, job.expected):
+        raise InputError("RTL output differs from the golden model (a generator bug: please "
+                         "report it with this command line)")
+    return 0
+
+
+
+def add_commands(commands):
+    """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
+    from fdagen.flows.simulate import SIMULATORS
+
+    sim = commands.add_parser("sim", help="run a layer on the generated RTL (cocotb)",
+                              description="Simulate the generated accelerator RTL.")
+    sim_commands = sim.add_subparsers(dest="sim_command", metavar="LAYER", parser_class=Parser)
+    sim_commands.required = True
+    sim_conv = sim_commands.add_parser(
+        "conv2d", help="one conv layer on the accelerator RTL",
+        description="Generate the accelerator for this layer (N, widths and limits from the "
+                    "layer and the options), run it under cocotb and write the output in the "
+                    "format of `fdagen golden conv2d --fixed` with the same options; the two "
+                    "are bit-identical. Prints cycles, the bound 2*B_t*C*M*U/P, the efficiency "
+                    "and the counters.")
+    sim_conv.add_argument("--pes", type=positive_int, default=64, metavar="P",
+                          help="processing elements (default %(default)s)")
+    sim_conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
+    sim_conv.add_argument("--weights", required=True, metavar="W.npy",
+                          help="weights (M, C, K, K)")
+    sim_conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
+    sim_conv.add_argument("--stride", type=positive_int, default=1, metavar="S",
+                          help="stride, >= 1 (default 1)")
+    sim_conv.add_argument("--padding", type=non_negative_int, default=0, metavar="P",
+                          help="zero padding, >= 0 (default 0)")
+    sim_conv.add_argument("--fft-size", type=int, metavar="N",
+                          help="FFT size, a power of two in 4..64 (default: cheapest)")
+    sim_conv.add_argument("--tile", type=int, metavar="T", help="tile size (default N - K + 1)")
+    sim_conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
+    sim_conv.add_argument("--raw", action="store_true", help="write integer output codes")
+    add_config_flags(sim_conv, names=("bin_lanes", "fft_lanes", "ifft_lanes"))
+    sim_conv.add_argument("--sim", choices=SIMULATORS, default="icarus",
+                          help="simulator (default %(default)s)")
+    sim_conv.add_argument("--waves", metavar="FILE.fst", help="write an FST waveform")
+    add_format_arguments(sim_conv)
+    sim_conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
+    sim_conv.set_defaults(handler=_cmd_sim_conv2d, fixed=True)
