@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field, fields
 from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.fft import FFT2DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding
+from fdagen.arch.geometry import GENERATED_DIMS, TileGeometry
 from fdagen.arch.pe_kinds import generated_kinds, pe_kind
 
 __all__ = ["AcceleratorConfig", "default_bin_lanes", "flag"]
@@ -114,6 +115,8 @@ class AcceleratorConfig:
     max_size: int = _knob(32, "largest padded input height and width", "S")
     clock_mhz: float = _knob(100.0, "target clock for the constraints", "MHZ")
     pe_kind: str = _knob("digital", "PE kind", None)
+    dims: int = _knob(2, "spatial dimensions of the layers (2; 3-D is modelled, not generated)",
+                      "D")
 
     def __post_init__(self):
         check_range("PE count", self.pes)
@@ -142,6 +145,7 @@ class AcceleratorConfig:
             object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
         check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
         pe_kind(self.pe_kind)
+        TileGeometry(self.dims, self.fft_size)
         if self.accumulator_width > 62:
             raise ParameterError(f"accumulator width must be at most 62 bits, not "
                                  f"{self.accumulator_width}")
@@ -153,9 +157,14 @@ class AcceleratorConfig:
         return self.pes // self.bin_lanes
 
     @property
+    def geometry(self):
+        """The :class:`~fdagen.arch.geometry.TileGeometry` of the build's tiles."""
+        return TileGeometry(self.dims, self.fft_size)
+
+    @property
     def unique_bins(self):
-        """``U = N (N/2 + 1)``."""
-        return self.fft_size * (self.fft_size // 2 + 1)
+        """``U = N^(dims-1) (N/2 + 1)``: ``N (N/2 + 1)`` for 2-D."""
+        return self.geometry.unique_bins
 
     @property
     def bin_steps(self):
@@ -192,8 +201,9 @@ class AcceleratorConfig:
 
     @property
     def oaa_width(self):
-        """Overlap-add words: the IFFT output plus the worst case of N overlaps per axis (T = 1)."""
-        return self.spectrum_width + 2 * self.stages
+        """Overlap-add words: the IFFT output plus the worst case of N overlaps per axis (T = 1),
+        ``log2 N`` bits for each of the ``dims`` axes."""
+        return self.spectrum_width + self.dims * self.stages
 
     @property
     def weight_beat_width(self):
@@ -216,7 +226,8 @@ class AcceleratorConfig:
 
     @property
     def fmap_channel_stride(self):
-        return self.max_size * self.fmap_pitch
+        """Words per input channel: ``max_size^(dims-1) * pitch``."""
+        return self.geometry.plane_words(self.max_size, self.fmap_pitch)
 
     @property
     def fmap_depth(self):
@@ -248,7 +259,8 @@ class AcceleratorConfig:
 
     @property
     def oaa_channel_stride(self):
-        return self.oaa_extent * self.oaa_pitch
+        """Words per output channel's overlap-add volume: ``extent^(dims-1) * pitch``."""
+        return self.geometry.plane_words(self.oaa_extent, self.oaa_pitch)
 
     @property
     def oaa_depth(self):
@@ -266,6 +278,11 @@ class AcceleratorConfig:
         :data:`MAX_MEMORY_BITS` in all), naming the memory, its size and the limit, and a PE
         kind that has no gateware. The cost model has no such limits (it sizes memories for
         any network and rates modelled kinds)."""
+        if self.dims not in GENERATED_DIMS:
+            raise ParameterError(f"spatial dimensions must be "
+                                 f"{' or '.join(map(str, GENERATED_DIMS))} to generate, not "
+                                 f"{self.dims} (the tilers, raster counters and overlap-add "
+                                 f"addressing are 2-D)")
         if self.pe.gateware is None:
             raise ParameterError(f"PE kind must have gateware to be generated "
                                  f"({', '.join(generated_kinds())}), not {self.pe_kind!r} "

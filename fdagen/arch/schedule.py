@@ -31,8 +31,9 @@ class LayerSchedule:
     out_channels: int
 
     def __post_init__(self):
-        if self.tiling.dims != 2:
-            raise ParameterError(f"layers on the accelerator must be 2-D, not {self.tiling.dims}-D")
+        if self.tiling.dims != self.config.dims:
+            raise ParameterError(f"layers on this build must be {self.config.dims}-D, not "
+                                 f"{self.tiling.dims}-D")
         if self.tiling.fft_size != self.config.fft_size:
             raise ParameterError(f"layer FFT size must be the build's {self.config.fft_size}, not "
                                  f"{self.tiling.fft_size}")
@@ -65,11 +66,10 @@ class LayerSchedule:
 
     @property
     def butterflies_per_frame(self):
-        """Radix-2 butterflies of one 2-D transform as the RTL computes it: ``N`` row FFTs and
-        ``N/2 + 1`` column FFTs (forward; the inverse runs the same counts in the other order),
-        each ``(N/2) log2 N`` butterflies."""
-        n = self.tiling.fft_size
-        return (n + n // 2 + 1) * (n // 2) * (n.bit_length() - 1)
+        """Radix-2 butterflies of one transform as the RTL computes it
+        (:attr:`fdagen.arch.geometry.TileGeometry.butterflies_per_frame`: for 2-D, ``N`` row
+        FFTs and ``N/2 + 1`` column FFTs of ``(N/2) log2 N`` butterflies each)."""
+        return self.config.geometry.butterflies_per_frame
 
     @property
     def fft_butterflies(self):
@@ -96,9 +96,8 @@ class LayerSchedule:
         minus the union of the windows) before the drain reads each output pixel once.
         """
         c, t = self.config, self.tiling
-        n, tile = t.fft_size, t.tile
-        tiles_y, tiles_x = t.tiles_per_axis
-        covered = ((tiles_y - 1) * tile + n) * ((tiles_x - 1) * tile + n)
+        frame = c.geometry.frame_words
+        covered = c.geometry.covered(t)
         return {
             "pe_busy_cycles": self.config.issue_interval * self.mac_operations,
             "mac_operations": self.mac_operations,
@@ -112,8 +111,8 @@ class LayerSchedule:
             "spectrum_reads": self.mac_operations * c.bin_lanes,
             "output_spectrum_writes": self.tiles * self.groups * c.bin_steps * c.pes,
             "output_spectrum_reads": self.tiles * self.out_channels * c.unique_bins,
-            "oaa_reads": self.out_channels * (self.tiles * n * n - covered) + self.output_pixels,
-            "oaa_writes": self.tiles * self.out_channels * n * n,
+            "oaa_reads": self.out_channels * (self.tiles * frame - covered) + self.output_pixels,
+            "oaa_writes": self.tiles * self.out_channels * frame,
             "bias_writes": self.out_channels,
             "output_pixels": self.output_pixels,
         }

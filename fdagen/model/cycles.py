@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from fdagen.arch.fields import FIELDS
 from fdagen.arch.latency import fft_core_latency
+from fdagen.golden.checks import ParameterError
 
 __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_latency"]
 
@@ -94,9 +95,12 @@ def estimate_cycles(schedule, issue_interval=None):
     kind's (:attr:`fdagen.arch.config.AcceleratorConfig.issue_interval`); another value asks
     what a different PE would do."""
     cfg = schedule.config
+    if cfg.dims != 2:
+        raise ParameterError(f"the cycle model replays the 2-D transforms the RTL has, so layers "
+                             f"must be 2-D, not {cfg.dims}-D")
     operation_clocks = cfg.issue_interval if issue_interval is None else issue_interval
     n = schedule.tiling.fft_size
-    frame = n * n
+    frame = cfg.geometry.frame_words
     channels, tiles = schedule.channels, schedule.tiles
     forward_lanes = cfg.fft_lanes
     mac_time = operation_clocks * schedule.groups * cfg.bin_steps * channels

@@ -1,0 +1,47 @@
+"""TileGeometry: the dimension-dependent quantities in one place."""
+
+import pytest
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.geometry import TileGeometry
+from fdagen.arch.schedule import LayerSchedule
+from fdagen.golden.checks import ParameterError
+from fdagen.golden.tiling import Tiling, unique_bins
+
+
+@pytest.mark.parametrize("n", [4, 8, 16])
+def test_2d_matches_the_formulas_the_rtl_was_checked_against(n):
+    g = TileGeometry(2, n)
+    assert g.frame_words == n * n and g.unique_bins == n * (n // 2 + 1)
+    assert g.butterflies_per_frame == (n + n // 2 + 1) * (n // 2) * (n.bit_length() - 1)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_unique_bins_agree_with_the_golden_tiling(dims):
+    assert TileGeometry(dims, 8).unique_bins == unique_bins(8, dims)
+
+
+def test_3d_counts():
+    g = TileGeometry(3, 8)
+    assert g.frame_words == 512 and g.unique_bins == 8 * 8 * 5
+    assert g.transforms_per_frame == 64 + 2 * 8 * 5              # rows, then two more axes
+    assert g.butterflies_per_frame == (64 + 80) * 4 * 3
+
+
+def test_covered_window_and_schedule_use_the_geometry():
+    config = AcceleratorConfig(pes=16)
+    tiling = Tiling.choose((14, 14), 5, fft_size=8)
+    assert config.geometry.covered(tiling) == ((4 - 1) * 4 + 8) ** 2
+    schedule = LayerSchedule(config, tiling, 6, 16)
+    assert schedule.scheduled_counts()["oaa_writes"] == schedule.tiles * 16 * 64
+
+
+def test_dims_is_a_parameter_but_only_2_is_generated():
+    config = AcceleratorConfig(dims=3, max_size=16)
+    assert config.unique_bins == 320 and config.oaa_width == 16 + 3 * 3
+    with pytest.raises(ParameterError, match="spatial dimensions must be 2 to generate, not 3"):
+        config.check_generable()
+    with pytest.raises(ParameterError, match="spatial dimensions must be 2 or 3, not 4"):
+        AcceleratorConfig(dims=4)
+    with pytest.raises(ParameterError, match="layers on this build must be 3-D, not 2-D"):
+        LayerSchedule(config, Tiling.choose((14, 14), 5, fft_size=8), 1, 1)
