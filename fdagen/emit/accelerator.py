@@ -93,7 +93,10 @@ def render_accelerator(config):
     library = BlockLibrary(separate=True, prefix=c.top)
     top_text = convert(Accelerator(c, library), c.top)
     files, verilog_names = {}, []
-    for module, component in library.modules.items():
+    converted = 0
+    while converted < len(library.modules):          # a block may instantiate further blocks
+        module, component = list(library.modules.items())[converted]
+        converted += 1
         name = f"{module}.v"
         kind = module[len(c.top) + 1:]
         lines = [f"Block {kind!r} of {c.top}, instantiated by it (ports as the Amaranth "

@@ -15,6 +15,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from fdagen.arch.pe_kinds import generated_kinds
+from fdagen.gateware.accel.inverse_lane import IFFTLane
 from fdagen.gateware.fft.fft2d import FFT2D
 from fdagen.gateware.fft.ifft2d import IFFT2D
 from fdagen.golden.checks import ParameterError
@@ -72,6 +73,12 @@ class BlockLibrary:
         """Inverse 2-D FFT with run-time schedules."""
         return self._make(f"{self.prefix}_ifft2d{fmt.n}", ("ifft2d", fmt),
                           lambda: IFFT2D(fmt, runtime_schedule=True))
+
+    def ifft_lane(self, config, acc_width):
+        """One lane of the inverse stage (:class:`~fdagen.gateware.accel.inverse_lane.
+        IFFTLane`), the same module for every lane (its index is a port)."""
+        return self._make(f"{self.prefix}_ifft_lane", ("ifft_lane", config, acc_width),
+                          lambda: IFFTLane(config, acc_width, self))
 
     def pe(self, kind, data_width, weight_width, depth, max_terms):
         """One PE of :class:`~fdagen.arch.pe_kinds.PEKind` ``kind``: its ``gateware``

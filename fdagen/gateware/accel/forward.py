@@ -21,22 +21,14 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import LayerControl, SpectrumRead
+from fdagen.gateware.accel.layer import next_tile_origin
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, minimum
 from fdagen.gateware.common.layouts import complex_layout
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
 
-__all__ = ["FFTStage", "next_tile_origin"]
-
-
-def next_tile_origin(m, layer, ty, tx, oy, ox):
-    """Step tile ``(ty, tx)`` and its origin ``(oy, ox) = (ty T, tx T)`` to the next tile in
-    raster order (synchronous statements into ``m``)."""
-    with m.If(tx + 1 == layer.tiles_x):
-        m.d.sync += [tx.eq(0), ox.eq(0), ty.eq(ty + 1), oy.eq(oy + layer.tile)]
-    with m.Else():
-        m.d.sync += [tx.eq(tx + 1), ox.eq(ox + layer.tile)]
+__all__ = ["FFTStage"]
 
 
 class FFTStage(wiring.Component):

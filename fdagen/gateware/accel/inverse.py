@@ -17,17 +17,13 @@ slot) and serves ``drain`` (:class:`~fdagen.gateware.accel.interfaces.DrainRead`
 ``done`` counts tiles every lane has added) once ``done`` reaches the tile count.
 """
 
-from amaranth import Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, wiring
-from amaranth.lib.fifo import SyncFIFO
+from amaranth import Module, Mux, Signal
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.accel.forward import next_tile_origin
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl, OutputSpectrumRead
 from fdagen.gateware.blocks import INLINE
-from fdagen.gateware.common.arith import minimum, round_shift_saturate
-from fdagen.gateware.common.ram import ram
-from fdagen.gateware.common.read_stream import ReadStream
+from fdagen.gateware.common.arith import minimum
 
 __all__ = ["IFFTStage"]
 
@@ -56,11 +52,20 @@ class IFFTStage(wiring.Component):
         fed, done, events = [], [], []
         drain_reads = []
         for i in range(li):
-            fed_i, done_i, ev, data_i = self._lane(m, i)
-            fed.append(fed_i)
-            done.append(done_i)
-            events.append(ev)
-            drain_reads.append(data_i)
+            lane = self._blocks.ifft_lane(c, self.acc_width)
+            m.submodules[f"lane{i}"] = lane
+            wiring.connect(m, wiring.flipped(self.control), lane.control)
+            m.d.comb += [
+                lane.index.eq(i), lane.mac_done.eq(self.output.done),
+                self.output.en[i].eq(lane.spec_en), self.output.addr[i].eq(lane.spec_addr),
+                self.output.bank[i].eq(lane.spec_bank), lane.spec_data.eq(self.output.data[i]),
+                lane.drain_en.eq(self.drain.en), lane.drain_addr.eq(self.drain.addr),
+            ]
+            fed.append(lane.fed)
+            done.append(lane.done)
+            events.append({"frame": lane.frame_event, "read": lane.read_event,
+                           "oaa_read": lane.oaa_read_event, "oaa_write": lane.oaa_write_event})
+            drain_reads.append(lane.drain_data)
 
         m.d.comb += [self.output.fed.eq(minimum(m, fed, "fed_min")),
                      self.drain.done.eq(minimum(m, done, "done_min"))]
@@ -83,162 +88,3 @@ class IFFTStage(wiring.Component):
                 self.oaa_writes.eq(self.oaa_writes + sum(e["oaa_write"] for e in events)),
             ]
         return m
-
-    def _lane(self, m, i):
-        c = self.config
-        n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
-        s_steps, stride = c.bin_steps, c.oaa_channel_stride
-        layer = self.control.layer
-        lane_bits, bits = c.log2(lanes), c.stages
-        prefix = f"lane{i}_"
-
-        def reg(name, shape):
-            return Signal(shape, name=prefix + name)
-
-        ifft = self._blocks.ifft2d(c.inverse_format())
-        m.submodules[prefix + "ifft2d"] = ifft
-        m.d.comb += [ifft.column_schedule.eq(layer.inv_column_schedule),
-                     ifft.row_schedule.eq(layer.inv_row_schedule)]
-        reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),
-                                               "im": signed(c.spectrum_width),
-                                               "last": unsigned(1)}),
-                            latency=self.output.signature.latency + 1)   # + the requantizer
-        m.submodules[prefix + "reader"] = reader
-        wiring.connect(m, reader.o, ifft.i)
-        tag_layout = data.StructLayout({
-            "base": range(c.oaa_depth + 1), "oy": unsigned(16), "ox": unsigned(16),
-            "top": 1, "left": 1, "tile_last": 1})
-        tags = SyncFIFO(width=tag_layout.size, depth=8)
-        m.submodules[prefix + "tags"] = tags
-
-        # -- feeder --------------------------------------------------------------------------
-        t = reg("tile", 32)
-        ty, tx, oy, ox = reg("ty", 16), reg("tx", 16), reg("oy", 16), reg("ox", 16)
-        g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
-        g_slots = reg("g_slots", 32)           # g * J
-        g_steps = reg("g_steps", 32)           # g * U/L
-        g_base = reg("g_base", range(c.oaa_depth + 1))      # g * JL * stride
-        base = reg("base", range(c.oaa_depth + 1))          # (g * JL + jj) * stride
-        kx, ky = reg("kx", range(n // 2 + 1)), reg("ky", range(n))
-        pushed = reg("pushed", 1)
-        fed, done = reg("fed", 32), reg("done", 32)
-        j = jj * li + i
-        channel = g_slots + j
-        frame_valid = (j < c.slots) & (channel < layer.out_channels)
-        last_jj = jj == jl - 1
-        next_channel = Mux(~last_jj & (j + li < c.slots), channel + li, g_slots + c.slots + i)
-        k = Signal(range(c.unique_bins), name=prefix + "k")
-        m.d.comb += k.eq((kx << bits) | ky[::-1])
-        first_bin = (kx == 0) & (ky == 0)
-        last_bin = (kx == n // 2) & (ky == n - 1)
-        issue = reg("issue", 1)
-        tag_in = data.View(tag_layout, tags.w_data)
-        m.d.comb += [
-            tag_in.base.eq(base), tag_in.oy.eq(oy), tag_in.ox.eq(ox), tag_in.top.eq(ty == 0),
-            tag_in.left.eq(tx == 0), tag_in.tile_last.eq(next_channel >= layer.out_channels),
-        ]
-
-        with m.FSM(name=prefix + "fsm"):
-            with m.State("IDLE"):
-                with m.If(self.control.start):
-                    m.d.sync += [t.eq(0), ty.eq(0), tx.eq(0), oy.eq(0), ox.eq(0), fed.eq(0),
-                                 done.eq(0)]
-                    m.next = "TILE"
-            with m.State("TILE"):
-                with m.If(t >= self.control.tiles):
-                    m.next = "IDLE"
-                with m.Elif(self.output.done > t):
-                    m.d.sync += [g.eq(0), jj.eq(0), g_slots.eq(0), g_steps.eq(0),
-                                 g_base.eq(0), base.eq(0), pushed.eq(0), kx.eq(0), ky.eq(0)]
-                    m.next = "FRAME"
-            with m.State("FRAME"):
-                with m.If(frame_valid):
-                    m.next = "FEED"
-                with m.Else():
-                    m.next = "NEXT"
-            with m.State("FEED"):
-                m.d.comb += issue.eq(reader.can_issue & (~first_bin | tags.w_rdy))
-                with m.If(issue):
-                    m.d.sync += ky.eq(ky + 1)
-                    with m.If(ky == n - 1):
-                        m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
-                    with m.If(last_bin):
-                        m.d.sync += [kx.eq(0), pushed.eq(1)]
-                        m.next = "NEXT"
-            with m.State("NEXT"):
-                m.d.sync += [jj.eq(jj + 1), base.eq(base + stride)]
-                with m.If(last_jj):
-                    m.d.sync += [jj.eq(0), g.eq(g + 1), g_slots.eq(g_slots + c.slots),
-                                 g_steps.eq(g_steps + s_steps), g_base.eq(g_base + jl * stride),
-                                 base.eq(g_base + jl * stride)]
-                    with m.If(g + 1 >= layer.groups):
-                        m.d.sync += [fed.eq(fed + 1), t.eq(t + 1)]
-                        with m.If(~pushed):
-                            m.d.sync += done.eq(done + 1)     # a lane without channels
-                        next_tile_origin(m, layer, ty, tx, oy, ox)
-                        m.next = "TILE"
-                    with m.Else():
-                        m.next = "FRAME"
-                with m.Else():
-                    m.next = "FRAME"
-        m.d.comb += [
-            reader.issue.eq(issue), tags.w_en.eq(issue & first_bin),
-            self.output.en[i].eq(issue),
-            self.output.addr[i].eq(Mux(t[0], c.max_groups * s_steps, 0) + g_steps
-                              + (k >> lane_bits)),
-            self.output.bank[i].eq((jj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
-        ]
-        # Requantize the accumulated spectrum (one register) into the read queue.
-        y = self.output.data[i]
-        shift = layer.spectrum_shift
-        re = round_shift_saturate(m, y.re, shift, c.rounding, c.spectrum_width, prefix + "rq_re")
-        im = round_shift_saturate(m, y.im, shift, c.rounding, c.spectrum_width, prefix + "rq_im")
-        m.d.sync += [reader.data.re.eq(re), reader.data.im.eq(im)]
-        m.d.comb += reader.data.last.eq(0)
-
-        # -- overlap-add: address, read, add-and-write ---------------------------------------
-        mem = ram(signed(c.oaa_width), c.oaa_depth)
-        m.submodules[prefix + "oaa"] = mem
-        rp, wp = mem.read_port(), mem.write_port()
-        tag = data.View(tag_layout, tags.r_data)
-        yy, xr = reg("y", range(n)), reg("xr", range(n))
-        x = xr[::-1]
-        m.d.comb += ifft.o.ready.eq(1)
-        valid = ifft.o.valid
-        end_of_frame = valid & (yy == n - 1) & (xr == n - 1)
-        m.d.comb += tags.r_en.eq(end_of_frame)
-        with m.If(valid):
-            m.d.sync += xr.eq(xr + 1)
-            with m.If(xr == n - 1):
-                m.d.sync += yy.eq(yy + 1)
-        with m.If(self.control.start):
-            m.d.sync += [xr.eq(0), yy.eq(0)]
-        margin = n - layer.tile
-        p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "addr": range(c.oaa_depth),
-                                "value": signed(c.spectrum_width)})
-        s1 = Signal(p1, name=prefix + "oaa1")
-        s2 = Signal(p1, name=prefix + "oaa2")
-        row = tag.oy + yy
-        column = tag.ox + x
-        m.d.sync += [
-            s1.valid.eq(valid),
-            s1.first.eq((tag.top | (yy >= margin)) & (tag.left | (x >= margin))),
-            s1.end.eq(end_of_frame & tag.tile_last),
-            s1.addr.eq(tag.base + (row << c.log2(c.oaa_pitch)) + column),
-            s1.value.eq(ifft.o.payload.value),
-            s2.eq(s1),
-        ]
-        read_now = s1.valid & ~s1.first
-        m.d.comb += [
-            rp.en.eq(read_now | self.drain.en),
-            rp.addr.eq(Mux(self.drain.en, self.drain.addr, s1.addr)),
-            wp.en.eq(s2.valid), wp.addr.eq(s2.addr),
-            wp.data.eq(Mux(s2.first, s2.value, rp.data + s2.value)),
-        ]
-        with m.If(s2.valid & s2.end):
-            m.d.sync += done.eq(done + 1)
-        frame_done = reg("frame_done", 1)
-        m.d.sync += frame_done.eq(end_of_frame)
-        events = {"frame": frame_done, "read": issue, "oaa_read": read_now,
-                  "oaa_write": s2.valid}
-        return fed, done, events, rp.data

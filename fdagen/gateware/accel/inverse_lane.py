@@ -1,0 +1,216 @@
+"""One IFFT lane of the inverse stage: output-spectrum reads -> requantize -> 2-D IFFT ->
+overlap-add bank. A separate Verilog module, instantiated once per lane.
+
+Lane ``index`` (a port, so that one module serves every lane) owns output-channel slots
+``j = index, index + LI, ...`` and so the output channels ``m = g J + j``. For each tile (once
+``mac_done`` passes it) and each of its channels it reads the accumulated half spectrum in
+:meth:`IFFT2D.input_order <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin
+``k = kx N + bitrev(ky)`` of the forward order) through ``spec_*`` (one lane of
+:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`), requantizes it
+(``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
+:class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into its overlap-add bank at
+``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
+position writes it, later ones read-modify-write, so the bank needs no clearing.
+
+``fed`` counts tiles whose spectra the lane has read, ``done`` tiles it has overlap-added;
+``drain_*`` reads the bank (:attr:`DrainRead.latency <fdagen.gateware.accel.interfaces.
+DrainRead.latency>` including the stage's lane mux). The ``*_event`` outputs pulse for the
+stage's counters.
+"""
+
+from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.wiring import In, Out
+
+from fdagen.gateware.accel.interfaces import LayerControl, OutputSpectrumRead
+from fdagen.gateware.accel.layer import next_tile_origin
+from fdagen.gateware.common.arith import round_shift_saturate
+from fdagen.gateware.common.layouts import complex_layout
+from fdagen.gateware.common.ram import ram
+from fdagen.gateware.common.read_stream import ReadStream
+
+__all__ = ["IFFTLane"]
+
+
+class IFFTLane(wiring.Component):
+    """See the module docstring. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`;
+    ``acc_width`` the PE accumulator width; ``blocks`` (a
+    :class:`~fdagen.gateware.blocks.BlockLibrary`) where its 2-D IFFT comes from."""
+
+    def __init__(self, config, acc_width, blocks):
+        self.config = c = config
+        self._blocks = blocks
+        banks = c.slots_per_ifft_lane * c.bin_lanes
+        super().__init__({
+            "control": In(LayerControl(c.stages)),
+            "index": In(range(max(2, c.ifft_lanes))),
+            "spec_en": Out(1), "spec_addr": Out(range(c.output_spectrum_depth)),
+            "spec_bank": Out(range(max(2, banks))),
+            "spec_data": In(complex_layout(acc_width)),
+            "mac_done": In(32), "fed": Out(32), "done": Out(32),
+            "drain_en": In(1), "drain_addr": In(range(c.oaa_depth)),
+            "drain_data": Out(signed(c.oaa_width)),
+            "frame_event": Out(1), "read_event": Out(1), "oaa_read_event": Out(1),
+            "oaa_write_event": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
+        s_steps, stride = c.bin_steps, c.oaa_channel_stride
+        layer = self.control.layer
+        lane_bits, bits = c.log2(lanes), c.stages
+        i = self.index
+
+        def reg(name, shape):
+            return Signal(shape, name=name)
+
+        ifft = self._blocks.ifft2d(c.inverse_format())
+        m.submodules.ifft2d = ifft
+        m.d.comb += [ifft.column_schedule.eq(layer.inv_column_schedule),
+                     ifft.row_schedule.eq(layer.inv_row_schedule)]
+        reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),
+                                               "im": signed(c.spectrum_width),
+                                               "last": unsigned(1)}),
+                            latency=OutputSpectrumRead.latency + 1)   # + the requantizer
+        m.submodules.reader = reader
+        wiring.connect(m, reader.o, ifft.i)
+        tag_layout = data.StructLayout({
+            "base": range(c.oaa_depth + 1), "oy": unsigned(16), "ox": unsigned(16),
+            "top": 1, "left": 1, "tile_last": 1})
+        tags = SyncFIFO(width=tag_layout.size, depth=8)
+        m.submodules.tags = tags
+
+        # -- feeder --------------------------------------------------------------------------
+        t = reg("tile", 32)
+        ty, tx, oy, ox = reg("ty", 16), reg("tx", 16), reg("oy", 16), reg("ox", 16)
+        g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
+        g_slots = reg("g_slots", 32)           # g * J
+        g_steps = reg("g_steps", 32)           # g * U/L
+        g_base = reg("g_base", range(c.oaa_depth + 1))      # g * JL * stride
+        base = reg("base", range(c.oaa_depth + 1))          # (g * JL + jj) * stride
+        kx, ky = reg("kx", range(n // 2 + 1)), reg("ky", range(n))
+        pushed = reg("pushed", 1)
+        fed, done = reg("fed", 32), reg("done", 32)
+        j = jj * li + i
+        channel = g_slots + j
+        frame_valid = (j < c.slots) & (channel < layer.out_channels)
+        last_jj = jj == jl - 1
+        next_channel = Mux(~last_jj & (j + li < c.slots), channel + li, g_slots + c.slots + i)
+        k = Signal(range(c.unique_bins), name="k")
+        m.d.comb += k.eq((kx << bits) | ky[::-1])
+        first_bin = (kx == 0) & (ky == 0)
+        last_bin = (kx == n // 2) & (ky == n - 1)
+        issue = reg("issue", 1)
+        tag_in = data.View(tag_layout, tags.w_data)
+        m.d.comb += [
+            tag_in.base.eq(base), tag_in.oy.eq(oy), tag_in.ox.eq(ox), tag_in.top.eq(ty == 0),
+            tag_in.left.eq(tx == 0), tag_in.tile_last.eq(next_channel >= layer.out_channels),
+        ]
+
+        with m.FSM(name="fsm"):
+            with m.State("IDLE"):
+                with m.If(self.control.start):
+                    m.d.sync += [t.eq(0), ty.eq(0), tx.eq(0), oy.eq(0), ox.eq(0), fed.eq(0),
+                                 done.eq(0)]
+                    m.next = "TILE"
+            with m.State("TILE"):
+                with m.If(t >= self.control.tiles):
+                    m.next = "IDLE"
+                with m.Elif(self.mac_done > t):
+                    m.d.sync += [g.eq(0), jj.eq(0), g_slots.eq(0), g_steps.eq(0),
+                                 g_base.eq(0), base.eq(0), pushed.eq(0), kx.eq(0), ky.eq(0)]
+                    m.next = "FRAME"
+            with m.State("FRAME"):
+                with m.If(frame_valid):
+                    m.next = "FEED"
+                with m.Else():
+                    m.next = "NEXT"
+            with m.State("FEED"):
+                m.d.comb += issue.eq(reader.can_issue & (~first_bin | tags.w_rdy))
+                with m.If(issue):
+                    m.d.sync += ky.eq(ky + 1)
+                    with m.If(ky == n - 1):
+                        m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
+                    with m.If(last_bin):
+                        m.d.sync += [kx.eq(0), pushed.eq(1)]
+                        m.next = "NEXT"
+            with m.State("NEXT"):
+                m.d.sync += [jj.eq(jj + 1), base.eq(base + stride)]
+                with m.If(last_jj):
+                    m.d.sync += [jj.eq(0), g.eq(g + 1), g_slots.eq(g_slots + c.slots),
+                                 g_steps.eq(g_steps + s_steps), g_base.eq(g_base + jl * stride),
+                                 base.eq(g_base + jl * stride)]
+                    with m.If(g + 1 >= layer.groups):
+                        m.d.sync += [fed.eq(fed + 1), t.eq(t + 1)]
+                        with m.If(~pushed):
+                            m.d.sync += done.eq(done + 1)     # a lane without channels
+                        next_tile_origin(m, layer, ty, tx, oy, ox)
+                        m.next = "TILE"
+                    with m.Else():
+                        m.next = "FRAME"
+                with m.Else():
+                    m.next = "FRAME"
+        m.d.comb += [
+            reader.issue.eq(issue), tags.w_en.eq(issue & first_bin),
+            self.spec_en.eq(issue),
+            self.spec_addr.eq(Mux(t[0], c.max_groups * s_steps, 0) + g_steps + (k >> lane_bits)),
+            self.spec_bank.eq((jj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
+        ]
+        # Requantize the accumulated spectrum (one register) into the read queue.
+        y = self.spec_data
+        shift = layer.spectrum_shift
+        re = round_shift_saturate(m, y.re, shift, c.rounding, c.spectrum_width, "rq_re")
+        im = round_shift_saturate(m, y.im, shift, c.rounding, c.spectrum_width, "rq_im")
+        m.d.sync += [reader.data.re.eq(re), reader.data.im.eq(im)]
+        m.d.comb += reader.data.last.eq(0)
+
+        # -- overlap-add: address, read, add-and-write ---------------------------------------
+        mem = ram(signed(c.oaa_width), c.oaa_depth)
+        m.submodules.oaa = mem
+        rp, wp = mem.read_port(), mem.write_port()
+        tag = data.View(tag_layout, tags.r_data)
+        yy, xr = reg("y", range(n)), reg("xr", range(n))
+        x = xr[::-1]
+        m.d.comb += ifft.o.ready.eq(1)
+        valid = ifft.o.valid
+        end_of_frame = valid & (yy == n - 1) & (xr == n - 1)
+        m.d.comb += tags.r_en.eq(end_of_frame)
+        with m.If(valid):
+            m.d.sync += xr.eq(xr + 1)
+            with m.If(xr == n - 1):
+                m.d.sync += yy.eq(yy + 1)
+        with m.If(self.control.start):
+            m.d.sync += [xr.eq(0), yy.eq(0)]
+        margin = n - layer.tile
+        p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "addr": range(c.oaa_depth),
+                                "value": signed(c.spectrum_width)})
+        s1 = Signal(p1, name="oaa1")
+        s2 = Signal(p1, name="oaa2")
+        row = tag.oy + yy
+        column = tag.ox + x
+        m.d.sync += [
+            s1.valid.eq(valid),
+            s1.first.eq((tag.top | (yy >= margin)) & (tag.left | (x >= margin))),
+            s1.end.eq(end_of_frame & tag.tile_last),
+            s1.addr.eq(tag.base + (row << c.log2(c.oaa_pitch)) + column),
+            s1.value.eq(ifft.o.payload.value),
+            s2.eq(s1),
+        ]
+        read_now = s1.valid & ~s1.first
+        m.d.comb += [
+            rp.en.eq(read_now | self.drain_en),
+            rp.addr.eq(Mux(self.drain_en, self.drain_addr, s1.addr)),
+            wp.en.eq(s2.valid), wp.addr.eq(s2.addr),
+            wp.data.eq(Mux(s2.first, s2.value, rp.data + s2.value)),
+        ]
+        with m.If(s2.valid & s2.end):
+            m.d.sync += done.eq(done + 1)
+        frame_done = reg("frame_done", 1)
+        m.d.sync += frame_done.eq(end_of_frame)
+        m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(rp.data),
+                     self.frame_event.eq(frame_done), self.read_event.eq(issue),
+                     self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s2.valid)]
+        return m
