@@ -26,7 +26,7 @@ from functools import cached_property
 
 import numpy as np
 
-from fdagen.arch.fields import MAX_SHIFT
+from fdagen.arch.fields import FIELDS, MAX_SHIFT
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.fixedpoint import quantize
@@ -108,7 +108,13 @@ class LayerDescriptor:
         }
 
     def words(self):
-        return list(self.values().values())
+        """The ``desc`` stream: one word per :data:`fdagen.arch.fields.FIELDS` entry, in table
+        order."""
+        values = self.values()
+        if set(values) != set(FIELDS):
+            raise ValueError(f"descriptor values must name exactly the table's fields "
+                             f"{FIELDS}, not {tuple(values)}")
+        return [values[name] for name in FIELDS]
 
     # -- the schedule the controller runs (fdagen.arch.schedule) ----------------------------------
     @cached_property
