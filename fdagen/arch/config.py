@@ -27,7 +27,7 @@ from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.fft import FFT2DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding
 from fdagen.arch.geometry import GENERATED_DIMS, TileGeometry
-from fdagen.arch.pe_kinds import generated_kinds, pe_kind
+from fdagen.arch.pe_kinds import pe_kind
 
 __all__ = ["AcceleratorConfig", "default_bin_lanes", "flag"]
 
@@ -283,10 +283,7 @@ class AcceleratorConfig:
                                  f"{' or '.join(map(str, GENERATED_DIMS))} to generate, not "
                                  f"{self.dims} (the tilers, raster counters and overlap-add "
                                  f"addressing are 2-D)")
-        if self.pe.gateware is None:
-            raise ParameterError(f"PE kind must have gateware to be generated "
-                                 f"({', '.join(generated_kinds())}), not {self.pe_kind!r} "
-                                 f"(modelled only: see fdagen energy --pe-kind)")
+        self.pe.require_gateware()
         for name, m in self.derived()["memories"].items():
             if m["depth"] > MAX_MEMORY_WORDS:
                 raise ParameterError(

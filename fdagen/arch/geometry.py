@@ -33,10 +33,6 @@ class TileGeometry:
             raise ParameterError(f"spatial dimensions must be 2 or 3, not {self.dims!r}")
 
     @property
-    def stages(self):
-        return self.fft_size.bit_length() - 1
-
-    @property
     def frame_words(self):
         """Words of one tile frame, ``N^dims`` (one per clock through a transform)."""
         return self.fft_size ** self.dims

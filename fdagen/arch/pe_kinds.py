@@ -60,6 +60,14 @@ class PEKind:
     gateware = None
     latency = None
 
+    def require_gateware(self):
+        """Return ``gateware``; :class:`ParameterError` for a kind that is only modelled."""
+        if self.gateware is None:
+            raise ParameterError(f"PE kind must have gateware to be generated "
+                                 f"({', '.join(generated_kinds())}), not {self.name!r} "
+                                 f"(modelled only: see fdagen energy --pe-kind)")
+        return self.gateware
+
     def issue_interval(self, config):
         """Clocks per array operation on a build ``config``."""
         raise NotImplementedError

@@ -6,6 +6,7 @@ The accelerator's flags are its configuration's fields (:func:`fdagen.arch.confi
 import json
 from pathlib import Path
 
+from fdagen.arch.config import flag
 from fdagen.cli.common import InputError, Parser, add_config_flags
 from fdagen.emit.outdir import check_output_directory
 
@@ -26,12 +27,6 @@ SHARED = ("fft_size", "data_width", "twiddle_width", "rounding")
 #: What a shared flag means for a block.
 BLOCK_NOTES = {"fft_size": "with --block: 4..1024, required", "data_width": "with --block: "
                "the input word", "twiddle_width": "", "rounding": ""}
-
-
-def _flag(key):
-    from fdagen.arch.config import flag
-
-    return flag(key)
 
 
 def _read_config(path):
@@ -77,15 +72,14 @@ def _render(args):
 
         for key in BLOCK_ONLY:
             if getattr(args, key) not in (None, False):
-                raise InputError(f"{_flag(key)} applies to --block builds, not the accelerator")
+                raise InputError(f"{flag(key)} applies to --block builds, not the accelerator")
         config = accelerator_config(args)
-        config.check_generable()
         return build_accelerator(config), config.top, accelerator_ports(config), config
     if args.config is not None:
         raise InputError("--config applies to the accelerator, not --block builds")
     for key in _accelerator_keys():
         if key not in SHARED and getattr(args, key) is not None:
-            raise InputError(f"{_flag(key)} applies to the accelerator, not --block builds")
+            raise InputError(f"{flag(key)} applies to the accelerator, not --block builds")
     if args.fft_size is None:
         raise InputError("--fft-size is required with --block")
     given = {key: getattr(args, key) for key in SHARED + BLOCK_ONLY

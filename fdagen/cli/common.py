@@ -149,8 +149,9 @@ def check_finite(y, what="output"):
 
 
 def fixed_layer(args, x, w, b, tiling):
-    """Codes, float weights and bias, format and calibrated LayerQuant of ``golden conv2d
-    --fixed`` (shared by ``fdagen sim conv2d``, so both run the identical layer)."""
+    """Codes, float weights and bias, format, calibrated LayerQuant and the float reference
+    (direct convolution of the codes, before ReLU) of ``golden conv2d --fixed`` (shared by
+    ``fdagen sim conv2d``, so both run the identical layer)."""
     from fdagen.golden.direct import conv2d_direct
     from fdagen.golden.pipeline import calibrate_layer, quantize_input
     from fdagen.golden.spectral import spectral_weights
@@ -176,7 +177,7 @@ def fixed_layer(args, x, w, b, tiling):
     check_finite(spectra, "the spectral weights")
     check_finite(reference, "the float reference")
     quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu)
-    return x_codes, w, b, fmt, quant
+    return x_codes, w, b, fmt, quant, reference
 
 
 def int_list(text):

@@ -13,7 +13,7 @@ from fdagen.emit.outdir import check_output_file
 
 
 def _cmd_golden_conv2d(args):
-    from fdagen.golden.direct import conv2d_direct, relu
+    from fdagen.golden.direct import relu
     from fdagen.golden.pipeline import conv2d_fixed, sqnr_db
     from fdagen.golden.spectral import conv2d_spectral
     from fdagen.golden.tiling import Tiling
@@ -37,11 +37,8 @@ def _cmd_golden_conv2d(args):
         print(f"wrote {args.out}: {y.shape} float64, spectral float, N={tiling.fft_size} "
               f"T={tiling.tile}, {tiling.tile_count} tiles")
         return 0
-    x_codes, w, b, fmt, quant = fixed_layer(args, x, w, b, tiling)
-    frac = fmt.data_width - 1
+    x_codes, w, b, fmt, quant, reference = fixed_layer(args, x, w, b, tiling)
     trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant)
-    reference = conv2d_direct(np.ldexp(x_codes.astype(np.float64), -frac), w, b, args.stride,
-                              args.padding)
     reference = relu(reference) if args.relu else reference
     y = trace.output_codes.astype(np.int32) if args.raw else trace.output()
     save_atomically(args.out, y)

@@ -42,7 +42,7 @@ def _cmd_sim_conv2d(args):
     tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0],
                            largest_fft_size=MAX_ACCELERATOR_FFT_SIZE)
-    x_codes, w, b, fmt, quant = fixed_layer(args, x, w, b, tiling)
+    x_codes, w, b, fmt, quant, _ = fixed_layer(args, x, w, b, tiling)
     config = AcceleratorConfig(
         pes=args.pes, fft_size=tiling.fft_size, data_width=fmt.data_width,
         twiddle_width=fmt.twiddle_width, weight_width=fmt.weight_width,

@@ -10,9 +10,10 @@ them in the manifest.
 import json
 
 from fdagen.emit.accelerator import render_accelerator
-from fdagen.emit.block import render_block
+from fdagen.emit.outdir import verilog_sources
 
-__all__ = ["step_emit", "step_report", "ACCELERATOR_STEPS", "build_accelerator", "build_block"]
+__all__ = ["step_emit", "step_report", "ACCELERATOR_STEPS", "build_accelerator",
+           "build_summary"]
 
 
 def step_emit(config, files):
@@ -45,10 +46,6 @@ def build_accelerator(config, steps=ACCELERATOR_STEPS):
     return files
 
 
-def build_block(config):
-    """Return ``{filename: bytes}`` of one block's output directory."""
-    return render_block(config)
-
 
 def _bits(count):
     for unit, scale in (("Gibit", 1 << 30), ("Mibit", 1 << 20), ("kibit", 1 << 10)):
@@ -62,7 +59,7 @@ def build_summary(config, files, out):
     memories, the LeNet-5 layers the build runs (from its ``energy.json``) and what to run
     next."""
     c = config
-    verilog = [name for name in files["files.f"].decode().split()]
+    verilog = verilog_sources(files)
     report = json.loads(files["energy.json"]) if "energy.json" in files else None
     memories = c.memory_bits()
     lines = [

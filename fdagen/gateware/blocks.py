@@ -14,11 +14,9 @@ from amaranth import ClockSignal, Instance, Module, ResetSignal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from fdagen.arch.pe_kinds import generated_kinds
 from fdagen.gateware.accel.inverse_lane import IFFTLane
 from fdagen.gateware.fft.fft2d import FFT2D
 from fdagen.gateware.fft.ifft2d import IFFT2D
-from fdagen.golden.checks import ParameterError
 
 __all__ = ["BlockLibrary", "INLINE"]
 
@@ -83,11 +81,7 @@ class BlockLibrary:
     def pe(self, kind, data_width, weight_width, depth, max_terms):
         """One PE of :class:`~fdagen.arch.pe_kinds.PEKind` ``kind``: its ``gateware``
         component with these parameters (module ``<prefix>_pe_<kind>``)."""
-        if kind.gateware is None:
-            raise ParameterError(f"PE kind must have gateware to be generated ("
-                                 f"{', '.join(generated_kinds())}), not {kind.name!r} "
-                                 f"(modelled only)")
-        module, _, name = kind.gateware.partition(":")
+        module, _, name = kind.require_gateware().partition(":")
         component = getattr(importlib.import_module(module), name)
         args = (data_width, weight_width, depth, max_terms)
         return self._make(f"{self.prefix}_pe_{kind.name}", ("pe", kind.name, args),
