@@ -281,8 +281,8 @@ class AcceleratorConfig:
         if self.dims not in GENERATED_DIMS:
             raise ParameterError(f"spatial dimensions must be "
                                  f"{' or '.join(map(str, GENERATED_DIMS))} to generate, not "
-                                 f"{self.dims} (the tilers, raster counters and overlap-add "
-                                 f"addressing are 2-D)")
+                                 f"{self.dims} (the descriptor has no depth fields and there is "
+                                 f"no 3-D transform block yet)")
         self.pe.require_gateware()
         for name, m in self.derived()["memories"].items():
             if m["depth"] > MAX_MEMORY_WORDS:

@@ -3,10 +3,13 @@
 Everything that depends on whether tiles are squares or cubes asks a :class:`TileGeometry`:
 the words in a tile frame, the unique bins of its real-input spectrum, the butterflies of one
 transform as the RTL computes it, the window area an overlap-add covers, and the strides of
-the feature-map and overlap-add buffers. The schedule, the cycle model and the energy model
-use it, so a 3-D layer is a parameter (``dims = 3``) there, not a rewrite. The gateware's
-tilers, raster counters and overlap-add addressing are 2-D today; a build refuses other
-``dims`` (:meth:`fdagen.arch.config.AcceleratorConfig.check_generable`).
+the feature-map and overlap-add buffers, and the names of the descriptor fields that bound
+each axis. The schedule, the cycle model, the energy model and the gateware's raster walks
+(:mod:`fdagen.gateware.accel.raster`: the loader, the tilers, the overlap-add writers and the
+drain) use it, so a 3-D layer is a parameter (``dims = 3``), not a rewrite. What 3-D still
+lacks is the descriptor's depth fields and a 3-D transform block; a build refuses ``dims``
+other than :data:`GENERATED_DIMS` (:meth:`fdagen.arch.config.AcceleratorConfig.
+check_generable`).
 """
 
 import math
@@ -19,6 +22,15 @@ __all__ = ["TileGeometry", "GENERATED_DIMS"]
 
 #: Spatial dimensions the gateware generates.
 GENERATED_DIMS = (2,)
+
+#: Axis letters of a 3-D volume, outermost first; a ``dims``-D tile uses the last ``dims``.
+AXES = ("z", "y", "x")
+
+#: Descriptor fields of the unpadded input extent along each of :data:`AXES`.
+EXTENT_FIELDS = ("depth", "height", "width")
+
+#: Descriptor fields of the output extent along each of :data:`AXES`.
+OUTPUT_FIELDS = ("out_depth", "out_height", "out_width")
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,33 @@ class TileGeometry:
         """Radix-2 butterflies of one transform, ``(N/2) log2 N`` per 1-D FFT
         (:func:`fdagen.golden.tiling.real_fft_butterflies`)."""
         return real_fft_butterflies(self.fft_size, self.dims)
+
+    @property
+    def axes(self):
+        """Axis letters, outermost first (the last is the real FFT's): ``("y", "x")`` in 2-D."""
+        return AXES[-self.dims:]
+
+    @property
+    def extent_fields(self):
+        """Descriptor fields of the input extent per axis, outermost first."""
+        return EXTENT_FIELDS[-self.dims:]
+
+    @property
+    def output_fields(self):
+        """Descriptor fields of the output extent per axis, outermost first."""
+        return OUTPUT_FIELDS[-self.dims:]
+
+    @property
+    def tile_count_fields(self):
+        """Descriptor fields of the tiles along each axis, outermost first."""
+        return tuple(f"tiles_{axis}" for axis in self.axes)
+
+    def strides(self, extent, pitch):
+        """Word strides per axis, outermost first, in a buffer of ``extent`` per axis whose
+        innermost axis has a ``pitch``: ``(pitch, 1)`` in 2-D, ``(extent pitch, pitch, 1)``
+        in 3-D; the outermost stride times ``extent`` is :meth:`plane_words`."""
+        return tuple(pitch * extent ** (self.dims - 2 - axis) if axis < self.dims - 1 else 1
+                     for axis in range(self.dims))
 
     def covered(self, tiling):
         """Words of the union of a layer's ``N``-wide overlap-add windows (``T`` apart)."""

@@ -3,6 +3,7 @@
 import pytest
 
 from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.fields import FIELDS
 from fdagen.arch.geometry import TileGeometry
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError
@@ -45,3 +46,17 @@ def test_dims_is_a_parameter_but_only_2_is_generated():
         AcceleratorConfig(dims=4)
     with pytest.raises(ParameterError, match="layers on this build must be 3-D, not 2-D"):
         LayerSchedule(config, Tiling.choose((14, 14), 5, fft_size=8), 1, 1)
+
+
+def test_axes_and_the_descriptor_fields_that_bound_them():
+    g2, g3 = TileGeometry(2, 8), TileGeometry(3, 8)
+    assert g2.axes == ("y", "x") and g3.axes == ("z", "y", "x")
+    assert g2.extent_fields == ("height", "width")
+    assert g2.output_fields == ("out_height", "out_width")
+    assert g2.tile_count_fields == ("tiles_y", "tiles_x")
+    assert g3.extent_fields[0] == "depth" and g3.tile_count_fields[0] == "tiles_z"
+
+
+def test_the_2d_descriptor_has_every_field_the_2d_raster_walks_read():
+    g = TileGeometry(2, 8)
+    assert set(g.extent_fields + g.output_fields + g.tile_count_fields) <= set(FIELDS)

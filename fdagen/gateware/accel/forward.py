@@ -2,8 +2,10 @@
 buffer.
 
 Lane ``f`` of ``LF`` transforms tiles ``t = f, f + LF, ...``: for each input channel its tiler
-streams the zero-padded ``N x N`` tile (rows ``r``, columns ``s``; pixel ``(ty T + r - p, tx T + s -
-p)`` when ``r, s < T`` and inside the map, else 0) from the feature-map buffer into an
+streams the zero-padded ``N x N`` tile (sample ``(sy, sx)`` is pixel ``(ty T + sy - p, tx T + sx -
+p)`` when ``sy, sx < T`` and inside the map, else 0; the tile walk and the tiler are
+:class:`~fdagen.gateware.accel.raster.Raster` walks over the geometry's axes) from the
+feature-map buffer into an
 :class:`~fdagen.gateware.fft.fft2d.FFT2D`, and the half spectrum lands in the lane's input-spectrum
 buffer: ``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``), two
 tile slots of ``C_max`` channels each, so lane ``f`` fills one slot while the PE array reads the
@@ -21,7 +23,7 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import LayerControl, SpectrumRead
-from fdagen.gateware.accel.layer import next_tile_origin
+from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, minimum
 from fdagen.gateware.common.layouts import complex_layout
@@ -124,50 +126,56 @@ class FFTStage(wiring.Component):
         def reg(name, shape):
             return Signal(shape, name=prefix + name)
 
+        geometry = c.geometry
         t = reg("tile", 32)
         q = reg("local", 1)                # slot = local tile index mod 2
-        ty, tx = reg("ty", 16), reg("tx", 16)
-        oy, ox = reg("oy", 16), reg("ox", 16)
+        tiles = Raster(prefix, "t", geometry.axes,
+                       [layer[name] for name in geometry.tile_count_fields],
+                       position="o", step=layer.tile)
         ch = reg("channel", 16)
         cbase = reg("cbase", range(c.fmap_depth + 1))
         sbase = reg("sbase", range(c.spectrum_depth + 1))
-        r, s = reg("r", range(n)), reg("s", range(n))
+        sample = Raster(prefix, "s", geometry.axes, [n] * geometry.dims)
         advance = reg("advance", range(fl + 1))
         done = reg("done", 32)
         frame_event, read_event = reg("frame_event", 1), reg("read_event", 1)
 
-        # Tiler: one pixel (or a zero) per issued read.
-        h = Signal(signed(18), name=prefix + "h")
-        w = Signal(signed(18), name=prefix + "w")
+        # Tiler: one pixel (or a zero) per issued read; per axis the map coordinate
+        # origin + sample - padding, inside when the sample is in the tile and the map.
+        pixel = [Signal(signed(18), name=f"{prefix}pixel_{axis}") for axis in geometry.axes]
         inside = Signal(name=prefix + "inside")
+        conditions = []
+        for axis, name in enumerate(geometry.extent_fields):
+            m.d.comb += pixel[axis].eq(
+                Cat(tiles.position[axis] + sample.index[axis], Const(0, 1)).as_signed()
+                - layer.padding)
+            conditions += [sample.index[axis] < layer.tile, pixel[axis] >= 0,
+                           pixel[axis] < layer[name]]
         m.d.comb += [
-            h.eq(Cat(oy + r, Const(0, 1)).as_signed() - layer.padding),
-            w.eq(Cat(ox + s, Const(0, 1)).as_signed() - layer.padding),
-            inside.eq((r < layer.tile) & (s < layer.tile) & (h >= 0) & (h < layer.height)
-                      & (w >= 0) & (w < layer.width)),
-            fmap_read.addr.eq(cbase + (h.as_unsigned() << c.log2(c.fmap_pitch)) + w.as_unsigned()),
+            inside.eq(Cat(*conditions).all()),
+            fmap_read.addr.eq(buffer_address(cbase, [p.as_unsigned() for p in pixel],
+                                             geometry.strides(c.max_size, c.fmap_pitch))),
         ]
         zero = Signal(name=prefix + "zero")
-        last_sample = (r == n - 1) & (s == n - 1)
+        last_sample = sample.last
         m.d.comb += [reader.data.value.eq(Mux(zero, 0, fmap_read.data)), reader.data.last.eq(0)]
-        frame_start = (r == 0) & (s == 0)
+        frame_start = sample.first
         slot_free = t < self.spectrum.done + 2 * fl
         issue = Signal(name=prefix + "issue")
 
         with m.FSM(name=prefix + "fsm"):
             with m.State("IDLE"):
                 with m.If(self.control.start):
-                    m.d.sync += [t.eq(0), q.eq(0), ty.eq(0), tx.eq(0), oy.eq(0), ox.eq(0),
-                                 advance.eq(f), done.eq(0)]
+                    m.d.sync += [t.eq(0), q.eq(0), advance.eq(f), done.eq(0), *tiles.restart()]
                     m.next = "ADVANCE"
             with m.State("ADVANCE"):       # step to the lane's next tile, one tile a cycle
                 with m.If(advance == 0):
-                    m.d.sync += [ch.eq(0), cbase.eq(0), r.eq(0), s.eq(0),
+                    m.d.sync += [ch.eq(0), cbase.eq(0), *sample.restart(),
                                  sbase.eq(Mux(q, c.max_channels * c.bin_steps, 0))]
                     m.next = "WAIT"
                 with m.Else():
                     m.d.sync += [advance.eq(advance - 1), t.eq(t + 1)]
-                    next_tile_origin(m, layer, ty, tx, oy, ox)
+                    tiles.step(m)
             with m.State("WAIT"):
                 with m.If(t >= self.control.tiles):
                     m.next = "IDLE"
@@ -176,11 +184,9 @@ class FFTStage(wiring.Component):
             with m.State("FEED"):
                 m.d.comb += issue.eq(reader.can_issue & (~frame_start | tags.w_rdy))
                 with m.If(issue):
-                    m.d.sync += s.eq(s + 1)
-                    with m.If(s == n - 1):
-                        m.d.sync += [s.eq(0), r.eq(r + 1)]
+                    sample.step(m)
                     with m.If(last_sample):
-                        m.d.sync += [r.eq(0), ch.eq(ch + 1),
+                        m.d.sync += [ch.eq(ch + 1),
                                      cbase.eq(cbase + c.fmap_channel_stride),
                                      sbase.eq(sbase + c.bin_steps)]
                         with m.If(ch + 1 == layer.channels):

@@ -10,7 +10,10 @@ Lane ``index`` (a port, so that one module serves every lane) owns output-channe
 (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
 :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into its overlap-add bank at
 ``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
-position writes it, later ones read-modify-write, so the bank needs no clearing.
+position writes it, later ones read-modify-write, so the bank needs no clearing. The tile walk
+and the overlap-add writer's walk over the IFFT's output (``wy``, ``wx``, the innermost axis in
+the IFFT's bit-reversed output order) are :class:`~fdagen.gateware.accel.raster.Raster` walks
+over the geometry's axes.
 
 ``fed`` counts tiles whose spectra the lane has read, ``done`` tiles it has overlap-added;
 ``drain_*`` reads the bank (:attr:`DrainRead.latency <fdagen.gateware.accel.interfaces.
@@ -18,13 +21,13 @@ DrainRead.latency>` including the stage's lane mux). The ``*_event`` outputs pul
 stage's counters.
 """
 
-from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import LayerControl, OutputSpectrumRead
-from fdagen.gateware.accel.layer import next_tile_origin
+from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.common.arith import round_shift_saturate
 from fdagen.gateware.common.layouts import complex_layout
 from fdagen.gateware.common.ram import ram
@@ -77,15 +80,21 @@ class IFFTLane(wiring.Component):
                             latency=OutputSpectrumRead.latency + 1)   # + the requantizer
         m.submodules.reader = reader
         wiring.connect(m, reader.o, ifft.i)
+        geometry = c.geometry
+        dims = geometry.dims
+        # Per tile frame: its channel's base, the tile's origin and, per axis, whether the tile
+        # is the first along it (nothing overlap-added there before).
         tag_layout = data.StructLayout({
-            "base": range(c.oaa_depth + 1), "oy": unsigned(16), "ox": unsigned(16),
-            "top": 1, "left": 1, "tile_last": 1})
+            "base": range(c.oaa_depth + 1), "origin": data.ArrayLayout(unsigned(16), dims),
+            "first": data.ArrayLayout(1, dims), "tile_last": 1})
         tags = SyncFIFO(width=tag_layout.size, depth=8)
         m.submodules.tags = tags
 
         # -- feeder --------------------------------------------------------------------------
         t = reg("tile", 32)
-        ty, tx, oy, ox = reg("ty", 16), reg("tx", 16), reg("oy", 16), reg("ox", 16)
+        tiles = Raster("", "t", geometry.axes,
+                       [layer[name] for name in geometry.tile_count_fields],
+                       position="o", step=layer.tile)
         g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
         g_slots = reg("g_slots", 32)           # g * J
         g_steps = reg("g_steps", 32)           # g * U/L
@@ -105,16 +114,16 @@ class IFFTLane(wiring.Component):
         last_bin = (kx == n // 2) & (ky == n - 1)
         issue = reg("issue", 1)
         tag_in = data.View(tag_layout, tags.w_data)
-        m.d.comb += [
-            tag_in.base.eq(base), tag_in.oy.eq(oy), tag_in.ox.eq(ox), tag_in.top.eq(ty == 0),
-            tag_in.left.eq(tx == 0), tag_in.tile_last.eq(next_channel >= layer.out_channels),
-        ]
+        m.d.comb += [tag_in.base.eq(base),
+                     tag_in.tile_last.eq(next_channel >= layer.out_channels)]
+        for axis in range(dims):
+            m.d.comb += [tag_in.origin[axis].eq(tiles.position[axis]),
+                         tag_in.first[axis].eq(tiles.index[axis] == 0)]
 
         with m.FSM(name="fsm"):
             with m.State("IDLE"):
                 with m.If(self.control.start):
-                    m.d.sync += [t.eq(0), ty.eq(0), tx.eq(0), oy.eq(0), ox.eq(0), fed.eq(0),
-                                 done.eq(0)]
+                    m.d.sync += [t.eq(0), fed.eq(0), done.eq(0), *tiles.restart()]
                     m.next = "TILE"
             with m.State("TILE"):
                 with m.If(t >= self.control.tiles):
@@ -147,7 +156,7 @@ class IFFTLane(wiring.Component):
                         m.d.sync += [fed.eq(fed + 1), t.eq(t + 1)]
                         with m.If(~pushed):
                             m.d.sync += done.eq(done + 1)     # a lane without channels
-                        next_tile_origin(m, layer, ty, tx, oy, ox)
+                        tiles.step(m)
                         m.next = "TILE"
                     with m.Else():
                         m.next = "FRAME"
@@ -172,30 +181,31 @@ class IFFTLane(wiring.Component):
         m.submodules.oaa = mem
         rp, wp = mem.read_port(), mem.write_port()
         tag = data.View(tag_layout, tags.r_data)
-        yy, xr = reg("y", range(n)), reg("xr", range(n))
-        x = xr[::-1]
+        written = Raster("", "w", geometry.axes, [n] * dims)
+        position = written.index[:-1] + [written.index[-1][::-1]]   # the IFFT's output order
         m.d.comb += ifft.o.ready.eq(1)
         valid = ifft.o.valid
-        end_of_frame = valid & (yy == n - 1) & (xr == n - 1)
+        end_of_frame = valid & written.last
         m.d.comb += tags.r_en.eq(end_of_frame)
         with m.If(valid):
-            m.d.sync += xr.eq(xr + 1)
-            with m.If(xr == n - 1):
-                m.d.sync += yy.eq(yy + 1)
+            written.step(m)
         with m.If(self.control.start):
-            m.d.sync += [xr.eq(0), yy.eq(0)]
+            m.d.sync += written.restart()
         margin = n - layer.tile
         p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "addr": range(c.oaa_depth),
                                 "value": signed(c.spectrum_width)})
         s1 = Signal(p1, name="oaa1")
         s2 = Signal(p1, name="oaa2")
-        row = tag.oy + yy
-        column = tag.ox + x
+        # A position is first written by this tile when, along every axis, the tile is the
+        # first there or the position is past the previous tile's reach (its N - T margin).
+        first = Cat(*[tag.first[axis] | (position[axis] >= margin) for axis in range(dims)])
+        coordinates = [tag.origin[axis] + position[axis] for axis in range(dims)]
         m.d.sync += [
             s1.valid.eq(valid),
-            s1.first.eq((tag.top | (yy >= margin)) & (tag.left | (x >= margin))),
+            s1.first.eq(first.all()),
             s1.end.eq(end_of_frame & tag.tile_last),
-            s1.addr.eq(tag.base + (row << c.log2(c.oaa_pitch)) + column),
+            s1.addr.eq(buffer_address(tag.base, coordinates,
+                                      geometry.strides(c.oaa_extent, c.oaa_pitch))),
             s1.value.eq(ifft.o.payload.value),
             s2.eq(s1),
         ]

@@ -18,6 +18,9 @@ at once):
    width), then ReLU when the descriptor asks. ``last`` on the final pixel.
 5. ``counters``: one 32-bit word per :data:`COUNTERS` entry, ``last`` on the final one.
 
+The loader's pixel walk and the drain's are :class:`~fdagen.gateware.accel.raster.Raster`
+walks over the geometry's axes.
+
 Numerics are exactly :func:`fdagen.golden.pipeline.conv2d_fixed`'s, whatever ``P``.
 """
 
@@ -30,6 +33,7 @@ from fdagen.gateware.accel.forward import FFTStage
 from fdagen.gateware.accel.inverse import IFFTStage
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
 from fdagen.gateware.accel.mac import MACStage
+from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, round_shift_saturate
 from fdagen.gateware.common.ram import ram
@@ -96,8 +100,8 @@ class Accelerator(wiring.Component):
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
-        ph = Signal(16)
-        pw = Signal(16)
+        geometry = c.geometry
+        pixel = Raster("", "p", geometry.axes, [layer[name] for name in geometry.extent_fields])
         pc = Signal(16)
         pbase = Signal(range(c.fmap_depth + 1))
         pixels_done = Signal()
@@ -113,21 +117,21 @@ class Accelerator(wiring.Component):
             mac.prog_re.eq(beat[:c.weight_width]),
             mac.prog_im.eq(beat[c.weight_width:2 * c.weight_width]),
             bias_write.addr.eq(bias_index), bias_write.data.eq(beat[:c.bias_width]),
-            fft.fmap_waddr.eq(pbase + (ph << c.log2(c.fmap_pitch)) + pw),
+            fft.fmap_waddr.eq(buffer_address(pbase, pixel.index,
+                                             geometry.strides(c.max_size, c.fmap_pitch))),
             fft.fmap_wdata.eq(self.pixels.payload),
         ]
 
         # -- drain ------------------------------------------------------------------------
+        # Output (m, i, j) reads the overlap-add word at (K - 1 + i s, K - 1 + j s).
         dm = Signal(16)
-        di = Signal(16)
-        dj = Signal(16)
+        out = Raster("", "d", geometry.axes, [layer[name] for name in geometry.output_fields],
+                     position="read_", start=layer.kernel - 1, step=layer.stride)
         # (m mod J) mod LI, div LI
         d_mod = Signal(range(max(2, li)))
         d_div = Signal(16)
         d_slot = Signal(16)                                        # m mod J
         d_gbase = Signal(range(c.oaa_depth + 1))
-        d_row = Signal(16)
-        d_col = Signal(16)
         d_issued_all = Signal()
         # the overlap-add read, then the output register
         read = drain_read.signature.latency
@@ -136,13 +140,13 @@ class Accelerator(wiring.Component):
         m.submodules.drain = drain
         m.d.comb += [self.out.valid.eq(drain.o.valid), self.out.payload.eq(drain.o.payload),
                      drain.o.ready.eq(self.out.ready)]
-        d_last = (dm + 1 == layer.out_channels) & (di + 1 == layer.out_height) \
-            & (dj + 1 == layer.out_width)
+        d_last = (dm + 1 == layer.out_channels) & out.last
         d_issue = Signal()
         m.d.comb += [
             drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
-            drain_read.addr.eq(d_gbase + const_mul(d_div, c.oaa_channel_stride)
-                               + (d_row << c.log2(c.oaa_pitch)) + d_col),
+            drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
+                                              out.position,
+                                              geometry.strides(c.oaa_extent, c.oaa_pitch))),
             bias_read.addr.eq(dm), bias_read.en.eq(d_issue),
         ]
         # The bias (its read port, then registers) and the last flag arrive with the data.
@@ -203,8 +207,8 @@ class Accelerator(wiring.Component):
                     with m.If(field == len(FIELDS) - 1):
                         m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), wky.eq(0), wkx.eq(0),
                                      wj.eq(0), wg_steps.eq(0), bias_phase.eq(0),
-                                     weights_done.eq(0), bias_index.eq(0), ph.eq(0),
-                                     pw.eq(0), pc.eq(0), pbase.eq(0), pixels_done.eq(0)]
+                                     weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
+                                     pc.eq(0), pbase.eq(0), pixels_done.eq(0)]
                         m.next = "LOAD"
             with m.State("LOAD"):
                 m.d.sync += counters["load_cycles"].eq(counters["load_cycles"] + 1)
@@ -235,41 +239,33 @@ class Accelerator(wiring.Component):
                 take_pixel = self.pixels.valid & ~pixels_done
                 m.d.comb += fft.fmap_we.eq(take_pixel)
                 with m.If(take_pixel):
-                    m.d.sync += [counters["fmap_writes"].eq(counters["fmap_writes"] + 1),
-                                 pw.eq(pw + 1)]
-                    with m.If(pw + 1 == layer.width):
-                        m.d.sync += [pw.eq(0), ph.eq(ph + 1)]
-                        with m.If(ph + 1 == layer.height):
-                            m.d.sync += [ph.eq(0), pc.eq(pc + 1),
-                                         pbase.eq(pbase + c.fmap_channel_stride)]
-                            with m.If(pc + 1 == layer.channels):
-                                m.d.sync += pixels_done.eq(1)
+                    m.d.sync += counters["fmap_writes"].eq(counters["fmap_writes"] + 1)
+                    pixel.step(m)
+                    with m.If(pixel.last):
+                        m.d.sync += [pc.eq(pc + 1), pbase.eq(pbase + c.fmap_channel_stride)]
+                        with m.If(pc + 1 == layer.channels):
+                            m.d.sync += pixels_done.eq(1)
                 with m.If(weights_done & pixels_done):
                     m.d.comb += start.eq(1)
                     m.next = "RUN"
             with m.State("RUN"):
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
                 with m.If((drain_read.done >= layer.tiles) & mac.idle):
-                    m.d.sync += [dm.eq(0), di.eq(0), dj.eq(0), d_mod.eq(0), d_div.eq(0),
-                                 d_slot.eq(0), d_gbase.eq(0), d_row.eq(layer.kernel - 1),
-                                 d_col.eq(layer.kernel - 1), d_issued_all.eq(0)]
+                    m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
+                                 d_slot.eq(0), d_gbase.eq(0), d_issued_all.eq(0)]
                     m.next = "DRAIN"
             with m.State("DRAIN"):
                 m.d.sync += counters["drain_cycles"].eq(counters["drain_cycles"] + 1)
                 m.d.comb += d_issue.eq(drain.can_issue & ~d_issued_all)
                 with m.If(d_issue):
-                    m.d.sync += [dj.eq(dj + 1), d_col.eq(d_col + layer.stride)]
-                    with m.If(dj + 1 == layer.out_width):
-                        m.d.sync += [dj.eq(0), d_col.eq(layer.kernel - 1), di.eq(di + 1),
-                                     d_row.eq(d_row + layer.stride)]
-                        with m.If(di + 1 == layer.out_height):
-                            m.d.sync += [di.eq(0), d_row.eq(layer.kernel - 1), dm.eq(dm + 1),
-                                         d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
-                            with m.If(d_mod == li - 1):
-                                m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
-                            with m.If(d_slot + 1 == c.slots):
-                                m.d.sync += [d_slot.eq(0), d_mod.eq(0), d_div.eq(0),
-                                             d_gbase.eq(d_gbase + jl * c.oaa_channel_stride)]
+                    out.step(m)
+                    with m.If(out.last):
+                        m.d.sync += [dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
+                        with m.If(d_mod == li - 1):
+                            m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
+                        with m.If(d_slot + 1 == c.slots):
+                            m.d.sync += [d_slot.eq(0), d_mod.eq(0), d_div.eq(0),
+                                         d_gbase.eq(d_gbase + jl * c.oaa_channel_stride)]
                     with m.If(d_last):
                         m.d.sync += d_issued_all.eq(1)
                 with m.If(self.out.valid & self.out.ready & self.out.payload.last):

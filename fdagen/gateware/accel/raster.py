@@ -1,0 +1,96 @@
+"""Raster walks over the axes of a tile geometry, and buffer addresses from per-axis
+coordinates.
+
+Every counter of the accelerator that walks space walks it the same way: the pixel loader
+over the input map, each FFT lane's tile walk and tiler, each IFFT lane's tile walk and
+overlap-add writer, and the output drain. Each is a :class:`Raster` over the axes of the
+build's :class:`~fdagen.arch.geometry.TileGeometry` (outermost first, the last axis
+innermost), so the number of spatial dimensions is a parameter of all of them and of the
+addressing (:func:`buffer_address`), not something each stage restates.
+"""
+
+from contextlib import nullcontext
+
+from amaranth import Cat, Signal
+
+from fdagen.gateware.common.arith import const_mul
+
+__all__ = ["Raster", "buffer_address"]
+
+
+class Raster:
+    """Index registers over ``len(bounds)`` axes, stepped in raster order.
+
+    ``axes`` are the axis letters (:attr:`TileGeometry.axes
+    <fdagen.arch.geometry.TileGeometry.axes>`); index register ``a`` is named
+    ``{prefix}{letter}{axes[a]}`` and counts ``0 .. bounds[a] - 1`` (an ``int`` bound gives a
+    register of just enough bits, a run-time bound such as a descriptor field a ``width``-bit
+    one). With ``position`` each axis also has a register ``{prefix}{position}{axes[a]}`` that
+    is ``start + index * step`` (a tile's origin ``t T``, the drain's read position
+    ``K - 1 + i s``), kept by addition so that no multiplier is needed.
+    """
+
+    def __init__(self, prefix, letter, axes, bounds, *, position=None, start=0, step=1,
+                 width=16):
+        if len(axes) != len(bounds):
+            raise ValueError(f"a raster needs one bound per axis, not {len(bounds)} bounds for "
+                             f"{len(axes)} axes")
+        self.bounds = tuple(bounds)
+        # an int bound of 1 still gets one bit: no zero-width ([-1:0]) register in Verilog
+        self.index = [Signal(range(max(2, bound)) if isinstance(bound, int) else width,
+                             name=f"{prefix}{letter}{axis}")
+                      for axis, bound in zip(axes, bounds)]
+        self.position = [Signal(width, name=f"{prefix}{position}{axis}") for axis in axes] \
+            if position else []
+        self._start, self._step = start, step
+
+    def at_last(self, axis):
+        """Expression: axis ``axis`` is at its last index."""
+        bound = self.bounds[axis]
+        if isinstance(bound, int):
+            return self.index[axis] == bound - 1
+        return self.index[axis] + 1 == bound
+
+    @property
+    def first(self):
+        """Expression: every axis is at index 0 (the walk's first point)."""
+        return Cat(*[index == 0 for index in self.index]).all()
+
+    @property
+    def last(self):
+        """Expression: every axis is at its last index (the walk's last point)."""
+        return Cat(*[self.at_last(axis) for axis in range(len(self.index))]).all()
+
+    def restart(self):
+        """Statements that put the walk at its first point."""
+        return [index.eq(0) for index in self.index] \
+            + [position.eq(self._start) for position in self.position]
+
+    def step(self, m, domain="sync"):
+        """Add statements to ``m`` that move the walk to its next point: the innermost axis
+        counts up; an axis at its last index returns to 0 and carries into the next one out.
+        After the last point the walk is back at its first."""
+        for axis in reversed(range(len(self.index))):
+            inner = [self.at_last(a) for a in range(axis + 1, len(self.index))]
+            with m.If(Cat(*inner).all()) if inner else nullcontext():
+                with m.If(self.at_last(axis)):
+                    m.d[domain] += self._reset(axis)
+                with m.Else():
+                    m.d[domain] += self.index[axis].eq(self.index[axis] + 1)
+                    if self.position:
+                        m.d[domain] += self.position[axis].eq(self.position[axis] + self._step)
+
+    def _reset(self, axis):
+        return [self.index[axis].eq(0)] \
+            + ([self.position[axis].eq(self._start)] if self.position else [])
+
+
+def buffer_address(base, coordinates, strides):
+    """Expression: ``base + sum(coordinates[a] * strides[a])`` with constant strides
+    (:meth:`TileGeometry.strides <fdagen.arch.geometry.TileGeometry.strides>`) as shifted
+    additions; a power-of-two stride is a plain shift."""
+    address = base
+    for coordinate, stride in zip(coordinates, strides):
+        address = address + const_mul(coordinate, stride)
+    return address
+
