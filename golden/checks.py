@@ -59,6 +59,19 @@ RANGES = {
     # array
     "PE count": Range(1, 4096, "the programming port addresses PEs with 12 bits"),
     "FFT lanes": Range(1, 64, "each lane holds a 2-D FFT and its transpose memory"),
+    # ReRAM crossbars (golden.crossbar)
+    "crossbar rows": Range(1, 1024, "input channels summed by one analog column read; column "
+                                    "sums stay exact in the model's float64 products"),
+    "cell bits": Range(1, 4, "levels per ReRAM cell; with the level fraction bits a cell's "
+                             "effective level stays within 16 bits"),
+    "DAC bits": Range(1, 8, "input bits per row drive"),
+    "ADC bits": Range(1, 16, "column-sum resolution; 1024 rows of 8-bit slices and 4-bit cells "
+                             "need at most 22 bits, and an ADC beyond 16 bits is not a design "
+                             "anyone builds for a crossbar"),
+    "cell level fraction bits": Range(0, 12, "resolution of the device map's effective cell "
+                                             "levels (conductance variation)"),
+    "write-verify attempts": Range(1, 64, "program-and-verify pulses per cell before it is "
+                                          "reported failed"),
 }
 
 

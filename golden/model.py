@@ -66,12 +66,19 @@ class FixedNetwork:
         Layer name -> :class:`.Tiling`.
     quants : dict
         Layer name -> :class:`.LayerQuant` (the descriptor's shifts).
+    macs : dict
+        Layer name -> the layer's :class:`.crossbar.CrossbarMAC` (its own device map), or None
+        for digital PEs.
+
+    ``mac`` is None (digital PEs) or a :class:`.crossbar.CrossbarMAC` whose format and devices
+    every conv layer uses; conv layer ``i`` (counting from 0) gets the map of ``(seed, i)``.
     """
 
-    def __init__(self, network, weights, calibration, fmt=FixedFormat(), fft_size=None):
+    def __init__(self, network, weights, calibration, fmt=FixedFormat(), fft_size=None,
+                 mac=None):
         self.network, self.weights, self.fmt = network, weights, fmt
         self.input_frac = fmt.data_width - 1
-        self.tilings, self.quants = {}, {}
+        self.tilings, self.quants, self.macs = {}, {}, {}
         codes = [quantize_input(x, self.input_frac, fmt.data_width, fmt.rounding)
                  for x in calibration]
         frac = self.input_frac
@@ -80,9 +87,13 @@ class FixedNetwork:
                 w, b = weights[f"{layer.name}.w"], weights[f"{layer.name}.b"]
                 tiling = Tiling.choose(layer.in_shape, layer.kernel, layer.stride, layer.padding,
                                        fft_size, None, layer.in_channels, layer.out_channels)
-                quant = calibrate_layer(codes, w, b, tiling, fmt, frac, layer.relu)
+                layer_mac = None if mac is None else mac.for_layer(
+                    len(self.macs), fmt.mac_input_width(tiling.fft_size), fmt.weight_width)
+                quant = calibrate_layer(codes, w, b, tiling, fmt, frac, layer.relu, layer_mac)
                 self.tilings[layer.name], self.quants[layer.name] = tiling, quant
-                codes = [conv2d_fixed(c, w, b, tiling, fmt, quant).output_codes for c in codes]
+                self.macs[layer.name] = layer_mac
+                codes = [conv2d_fixed(c, w, b, tiling, fmt, quant, layer_mac).output_codes
+                         for c in codes]
                 frac = quant.output_frac
             elif layer.kind == "pool":
                 codes = [max_pool(c, layer.kernel, layer.stride) for c in codes]
@@ -121,7 +132,7 @@ class FixedNetwork:
             if layer.kind == "conv":
                 trace = conv2d_fixed(codes, self.weights[f"{layer.name}.w"],
                                      self.weights[f"{layer.name}.b"], self.tilings[layer.name],
-                                     fmt, self.quants[layer.name])
+                                     fmt, self.quants[layer.name], self.macs[layer.name])
                 if traces is not None:
                     traces.append(trace)
                 codes, frac = trace.output_codes, self.quants[layer.name].output_frac

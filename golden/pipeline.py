@@ -7,7 +7,8 @@ chains them and keeps every intermediate in a :class:`ConvTrace`.
     Tiling.tiles        T x T tiles, zero-padded to N x N
     fft2d_real_fixed    row FFT -> keep n/2+1 bins -> column FFT          (see golden.fft)
     quantize_spectral_weights   offline float FFT of the flipped kernel, power-of-two scaled
-    spectral_mac        exact complex MAC over input channels (FDA two-cycle PE arithmetic)
+    spectral_mac        exact complex MAC over input channels (FDA two-cycle PE arithmetic);
+                        the reram kind's crossbars instead (golden.crossbar.CrossbarMAC)
     requantize_spectrum accumulator -> spectrum_width, >> spectrum_shift (rounded, saturating)
     ifft2d_half_fixed   column IFFT -> Hermitian row rebuild -> row IFFT, real part
     Tiling.overlap_add  exact integer sum over K-1 wide seams (width sized for the worst case)
@@ -107,6 +108,10 @@ class FixedFormat:
         rows, columns = self._scalings(quant, 0, 1)
         return FFT2DFormat(n, self.data_width, self.twiddle_width, rows, columns, self.rounding)
 
+    def mac_input_width(self, n):
+        """Bits of the forward FFT's output words at FFT size ``n``: the PE array's inputs."""
+        return self.fft2d(n, _STATIC).output_width
+
     def ifft2d(self, n, quant=None):
         """Inverse 2-D format for FFT size ``n`` (schedules from ``quant`` when calibrated)."""
         columns, rows = self._scalings(quant, 2, 3)
@@ -133,6 +138,9 @@ class LayerQuant:
     schedules : tuple or None
         FFT stage-shift schedules ``(forward rows, forward columns, inverse columns, inverse
         rows)``, each a tuple of 0/1 per stage, when the format's scaling is ``"calibrated"``.
+    adc_shift : int
+        ReRAM crossbars only: the ADCs' right shift (:func:`.crossbar.adc_convert`); 0 for
+        digital PEs.
     """
 
     input_frac: int
@@ -141,6 +149,7 @@ class LayerQuant:
     output_frac: int
     relu: bool = False
     schedules: tuple = None
+    adc_shift: int = 0
 
 
 @dataclass
@@ -293,13 +302,15 @@ def check_datapath(tiling, fmt, channels):
     fmt.ifft2d(tiling.fft_size, _STATIC)     # validates the inverse widths
 
 
-def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant):
+def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant, mac=None):
     """Run one layer bit-true. Returns a :class:`ConvTrace` (``trace.output_codes`` is the result).
 
     ``x_codes`` are input codes (C, H, W) with ``quant.input_frac`` fraction bits; ``w`` float
-    weights (M, C, K, K); ``bias`` float (M,) or None. ``trace.saturated`` counts the values
-    clipped at each saturating step: ``fft`` and ``ifft`` (all stages), ``spectrum`` (the
-    requantized accumulator) and ``output``.
+    weights (M, C, K, K); ``bias`` float (M,) or None. ``mac`` is the PE kind's MAC: None for
+    the digital PEs' exact :func:`spectral_mac`, or a :class:`.crossbar.CrossbarMAC` (run with
+    ``quant.adc_shift``). ``trace.saturated`` counts the values clipped at each saturating step:
+    ``fft`` and ``ifft`` (all stages), ``spectrum`` (the requantized accumulator) and
+    ``output``.
     """
     x_codes = np.asarray(x_codes, dtype=np.int64)
     check_datapath(tiling, fmt, x_codes.shape[0])
@@ -314,8 +325,17 @@ def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant):
     trace.saturated["fft"] = sum(fft_clipped)
     trace.weights, _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding,
                                                  exponent=quant.weight_exp)
-    trace.accumulator = spectral_mac(trace.spectrum, trace.weights)
-    acc_width = accumulator_width(forward.output_width, fmt.weight_width, x_codes.shape[0])
+    channels = x_codes.shape[0]
+    if mac is None:
+        trace.accumulator = spectral_mac(trace.spectrum, trace.weights)
+        acc_width = accumulator_width(forward.output_width, fmt.weight_width, channels)
+    else:
+        if (mac.data_width, mac.weight_width) != (forward.output_width, fmt.weight_width):
+            raise ParameterError(f"crossbar MAC widths must be the layer's "
+                                 f"({forward.output_width}-bit spectrum, {fmt.weight_width}-bit "
+                                 f"weights), not {mac.data_width} and {mac.weight_width}")
+        trace.accumulator = mac(trace.spectrum, trace.weights, quant.adc_shift)
+        acc_width = mac.accumulator_width(channels, quant.adc_shift)
     assert all(fits(part, acc_width) for part in trace.accumulator)
     shifted = [round_shift(p, quant.spectrum_shift, fmt.rounding) for p in trace.accumulator]
     trace.saturated["spectrum"] = sum(count_saturated(p, fmt.spectrum_width) for p in shifted)
@@ -346,12 +366,13 @@ def _smallest_shift(peak, width, rounding):
     return shift
 
 
-def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False):
+def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False, mac=None):
     """Choose a layer's :class:`LayerQuant` from calibration inputs (a list of code arrays).
 
     Rules, in datapath order, each on all calibration inputs at once: ``weight_exp`` from
     :func:`weight_exponent`; with ``"calibrated"`` scaling, the forward FFT schedules from
-    :func:`.fft.calibrate_fft2d`; ``spectrum_shift`` the smallest shift that fits the largest
+    :func:`.fft.calibrate_fft2d`; with a crossbar ``mac`` (see :func:`conv2d_fixed`), the ADC
+    shift from its ``calibrate``; ``spectrum_shift`` the smallest shift that fits the largest
     accumulator component into ``spectrum_width`` bits; the IFFT schedules from
     :func:`.fft.calibrate_ifft2d`; ``output_frac`` the most fraction bits that fit the largest
     output (the positive side only when ``relu``) into ``data_width`` bits. On the calibration
@@ -368,8 +389,12 @@ def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False):
         forward = calibrate_fft2d(tiles, fmt.fft2d(n, _STATIC))
         schedules = (forward.row_scaling, forward.column_scaling, None, None)
     quant = LayerQuant(input_frac, e, 0, 0, relu, schedules)
-    spectra = fft2d_real_fixed(tiles, fmt.fft2d(n, quant))
-    acc = [spectral_mac((re, im), weights) for re, im in zip(*spectra)]
+    spectra = list(zip(*fft2d_real_fixed(tiles, fmt.fft2d(n, quant))))
+    if mac is None:
+        acc = [spectral_mac(spectrum, weights) for spectrum in spectra]
+    else:
+        quant = replace(quant, adc_shift=mac.calibrate(spectra, weights))
+        acc = [mac(spectrum, weights, quant.adc_shift) for spectrum in spectra]
     peak = max(int(np.abs(part).max()) for pair in acc for part in pair)
     quant = replace(quant, spectrum_shift=_smallest_shift(peak, fmt.spectrum_width, fmt.rounding))
     if calibrated:
@@ -382,7 +407,8 @@ def calibrate_layer(x_codes_set, w, bias, tiling, fmt, input_frac, relu=False):
     frac = tile_frac(tiling, fmt, quant)
     peak = 1
     for x_codes in x_codes_set:
-        trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, replace(quant, output_frac=frac))
+        trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, replace(quant, output_frac=frac),
+                             mac)
         summed = trace.cropped + trace.bias_codes.reshape(-1, 1, 1)
         peak = max(peak, int(summed.max() if relu else np.abs(summed).max()))
     return replace(quant, output_frac=frac - _smallest_shift(peak, fmt.data_width, fmt.rounding))

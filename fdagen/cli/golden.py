@@ -63,45 +63,118 @@ def _cmd_golden_net(args):
     if args.net != "lenet5":
         raise InputError(f"network must be lenet5 (the one with trained weights), not {args.net!r}")
     fmt = format_from(args)
+    mac = crossbar_from(args)
     network, weights = get_network(args.net), load_weights()
     test_x, test_y = load_digits32("test")
     if args.limit:
         test_x, test_y = test_x[:args.limit], test_y[:args.limit]
     calibration, _ = load_digits32("train")
-    fixed = FixedNetwork(network, weights, calibration[:args.calibration], fmt, args.fft_size)
+    calibration = calibration[:args.calibration]
+    fixed = FixedNetwork(network, weights, calibration, fmt, args.fft_size)
     paths = {
         "spatial_float": lambda x: forward_float(network, weights, x, "spatial"),
         "spectral_float": lambda x: forward_float(network, weights, x, "spectral", args.fft_size),
         "spectral_fixed": fixed.forward,
     }
+    crossbars = None
+    if mac is not None:
+        crossbars = FixedNetwork(network, weights, calibration, fmt, args.fft_size, mac)
+        paths["spectral_fixed_reram"] = crossbars.forward
     results = {}
     for name, predict in paths.items():
         images = tqdm(test_x, desc=name, leave=False, disable=None, file=sys.stderr)
         results[name] = accuracy(predict, images, test_y)
-    sqnr = fixed.layer_sqnr(test_x[:args.sqnr_images])
+    sqnr_images = test_x[:args.sqnr_images]
+    sqnr = fixed.layer_sqnr(sqnr_images)
     report = {
         "network": args.net, "data": args.data, "test_images": len(test_y),
-        "calibration_images": args.calibration, "accuracy": results,
+        "calibration_images": len(calibration), "accuracy": results,
         "layer_sqnr_db": {k: round(float(v), 2) for k, v in sqnr.items()},
-        "sqnr_images": min(args.sqnr_images, len(test_y)),
+        "sqnr_images": len(sqnr_images),
         "layers": {name: {"fft_size": fixed.tilings[name].fft_size,
                           "tile": fixed.tilings[name].tile, **vars(quant)}
                    for name, quant in fixed.quants.items()},
     }
+    if crossbars is not None:
+        report["reram"] = crossbar_report(crossbars, mac, sqnr_images)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
     print(f"{args.net} on {args.data}: {len(test_y)} test images; fixed point calibrated on "
-          f"{args.calibration} training images")
+          f"{len(calibration)} training images")
     for name, value in results.items():
-        print(f"  {name.replace('_', ' '):16s} accuracy {100 * value:6.2f} %")
+        print(f"  {name.replace('_', ' '):20s} accuracy {100 * value:6.2f} %")
     print(f"  per-layer SQNR, fixed vs float on the same input ({report['sqnr_images']} images):")
     for name, value in report["layer_sqnr_db"].items():
         tiling, quant = fixed.tilings[name], fixed.quants[name]
         print(f"    {name}: {value:6.2f} dB  (N={tiling.fft_size} T={tiling.tile} "
               f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
               f"output_frac={quant.output_frac})")
+    if crossbars is not None:
+        reram = report["reram"]
+        print(f"  reram: {reram['crossbar']['rows']}-row crossbars, "
+              f"{reram['crossbar']['cell_bits']}-bit cells, {reram['crossbar']['dac_bits']}-bit "
+              f"DACs, {reram['adc_bits']}-bit ADCs (full resolution "
+              f"{reram['full_resolution_bits']}); sigma {reram['device']['sigma']:g}, stuck-at "
+              f"low {reram['device']['stuck_low']:g} high {reram['device']['stuck_high']:g}, "
+              f"program failure {reram['device']['program_fail']:g} per attempt, seed "
+              f"{reram['device']['seed']}")
+        for name, layer in reram["layers"].items():
+            print(f"    {name}: {layer['sqnr_db']:6.2f} dB  (adc_shift={layer['adc_shift']}, "
+                  f"{layer['cells']} cells, {layer['program_pulses']} program pulses, "
+                  f"{layer['program_failures']} failed verify)")
     return 0
+
+
+def crossbar_from(args):
+    """The :class:`CrossbarMAC` the ``--pe-kind reram`` options describe, or None for digital
+    PEs (then no crossbar option may be given)."""
+    from fdagen.golden.crossbar import CrossbarFormat, CrossbarMAC, DeviceModel
+
+    given = [flag for flag, dest in CROSSBAR_FLAGS if getattr(args, dest) is not None]
+    if args.pe_kind != "reram":
+        if given:
+            raise InputError(f"{given[0]} needs --pe-kind reram, not --pe-kind {args.pe_kind}")
+        return None
+    defaults_fmt, defaults_device = CrossbarFormat(), DeviceModel()
+
+    def value(dest, default):
+        return default if getattr(args, dest) is None else getattr(args, dest)
+
+    stuck = value("stuck_at", 0.0)
+    fmt = CrossbarFormat(rows=value("xbar_rows", defaults_fmt.rows),
+                         cell_bits=value("cell_bits", defaults_fmt.cell_bits),
+                         dac_bits=value("dac_bits", defaults_fmt.dac_bits),
+                         adc_bits=value("adc_bits", None))
+    device = DeviceModel(sigma=value("sigma", 0.0), stuck_low=stuck / 2, stuck_high=stuck / 2,
+                         program_fail=value("program_fail", 0.0),
+                         max_attempts=value("max_attempts", defaults_device.max_attempts),
+                         seed=value("seed", defaults_device.seed))
+    return CrossbarMAC(fmt, device)
+
+
+def crossbar_report(network, mac, images):
+    """The ``"reram"`` part of ``golden net``'s report: the crossbar and device settings, and
+    per conv layer the ADC shift, cells, programming pulses and failures and the SQNR."""
+    sqnr = network.layer_sqnr(images)
+    layers = {}
+    for name, layer_mac in network.macs.items():
+        cells = layer_mac.programmed
+        layers[name] = {"sqnr_db": round(float(sqnr[name]), 2),
+                        "adc_shift": network.quants[name].adc_shift,
+                        "cells": int(cells.levels.size), "program_pulses": cells.pulses,
+                        "program_failures": cells.failures}
+    return {"crossbar": {"rows": mac.fmt.rows, "cell_bits": mac.fmt.cell_bits,
+                         "dac_bits": mac.fmt.dac_bits, "frac_bits": mac.fmt.frac_bits},
+            "adc_bits": mac.fmt.resolution, "full_resolution_bits": mac.fmt.full_resolution_bits(),
+            "device": vars(mac.device), "layers": layers}
+
+
+#: ``golden net``'s crossbar options: (flag, argparse destination).
+CROSSBAR_FLAGS = [("--xbar-rows", "xbar_rows"), ("--cell-bits", "cell_bits"),
+                  ("--dac-bits", "dac_bits"), ("--adc-bits", "adc_bits"), ("--sigma", "sigma"),
+                  ("--stuck-at", "stuck_at"), ("--program-fail", "program_fail"),
+                  ("--max-attempts", "max_attempts"), ("--seed", "seed")]
 
 
 
@@ -159,4 +232,37 @@ def add_commands(commands):
                      help="test images for the per-layer SQNR (default %(default)s)")
     net.add_argument("--json", action="store_true", help="print JSON")
     add_format_arguments(net)
+    add_crossbar_arguments(net)
     net.set_defaults(handler=_cmd_golden_net)
+
+
+def add_crossbar_arguments(parser):
+    from fdagen.arch.pe_kinds import PE_KINDS
+    from fdagen.golden.crossbar import CrossbarFormat, DeviceModel
+
+    fmt, device = CrossbarFormat(), DeviceModel()
+    group = parser.add_argument_group(
+        "PE kind", "--pe-kind reram also runs the conv layers' MACs through the bit-true ReRAM "
+                   "crossbar model (fdagen.golden.crossbar) and reports its accuracy")
+    group.add_argument("--pe-kind", choices=sorted(PE_KINDS), default="digital",
+                       help="PE kind (default %(default)s)")
+    group.add_argument("--xbar-rows", type=int, metavar="R",
+                       help=f"crossbar rows: input channels per analog column sum (default "
+                            f"{fmt.rows})")
+    group.add_argument("--cell-bits", type=int, metavar="BITS",
+                       help=f"bits per ReRAM cell (default {fmt.cell_bits})")
+    group.add_argument("--dac-bits", type=int, metavar="BITS",
+                       help=f"bits per input DAC drive (default {fmt.dac_bits})")
+    group.add_argument("--adc-bits", type=int, metavar="BITS",
+                       help="ADC resolution (default: full resolution for R rows, exact)")
+    group.add_argument("--sigma", type=float, metavar="S",
+                       help="relative conductance variation per cell (default 0)")
+    group.add_argument("--stuck-at", type=float, metavar="F",
+                       help="fraction of stuck cells, half at the low and half at the high "
+                            "level (default 0)")
+    group.add_argument("--program-fail", type=float, metavar="P",
+                       help="probability that one write-verify attempt misses (default 0)")
+    group.add_argument("--max-attempts", type=int, metavar="COUNT",
+                       help=f"write-verify attempts per cell (default {device.max_attempts})")
+    group.add_argument("--seed", type=int, metavar="N",
+                       help=f"seed of the device map (default {device.seed})")

@@ -159,3 +159,24 @@ def test_console_script_version_and_help():
         assert result.stdout.startswith("usage: fdagen")
     result = subprocess.run(fdagen + ["frobnicate"], capture_output=True, text=True)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_golden_net_reram_reports_the_crossbars(capsys):
+    status, out, _ = run(["golden", "net", "--limit", 4, "--calibration", 4, "--sqnr-images", 2,
+                          "--pe-kind", "reram", "--adc-bits", 6, "--sigma", 0.05, "--stuck-at",
+                          0.01, "--seed", 3, "--json"], capsys)
+    assert status == 0
+    report = json.loads(out)
+    assert set(report["accuracy"]) == {"spatial_float", "spectral_float", "spectral_fixed",
+                                       "spectral_fixed_reram"}
+    reram = report["reram"]
+    assert reram["adc_bits"] == 6 and reram["full_resolution_bits"] == 9
+    assert reram["device"] == {"sigma": 0.05, "stuck_low": 0.005, "stuck_high": 0.005,
+                               "program_fail": 0.0, "max_attempts": 8, "seed": 3}
+    for layer in reram["layers"].values():
+        # stuck cells off their target fail write-verify and are counted
+        assert layer["program_failures"] > 0 and layer["program_pulses"] > layer["cells"]
+    status, text, _ = run(["golden", "net", "--limit", 2, "--calibration", 2, "--sqnr-images",
+                           1, "--pe-kind", "reram"], capsys)
+    assert status == 0 and "spectral fixed reram accuracy" in text
+    assert "9-bit ADCs (full resolution 9)" in text
