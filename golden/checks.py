@@ -65,9 +65,8 @@ RANGES = {
     "cell bits": Range(1, 4, "levels per ReRAM cell; with the level fraction bits a cell's "
                              "effective level stays within 16 bits"),
     "DAC bits": Range(1, 8, "input bits per row drive"),
-    "ADC bits": Range(1, 16, "column-sum resolution; 1024 rows of 8-bit slices and 4-bit cells "
-                             "need at most 22 bits, and an ADC beyond 16 bits is not a design "
-                             "anyone builds for a crossbar"),
+    "ADC bits": Range(1, 22, "column-sum resolution; the full resolution of the largest legal "
+                             "crossbar (1024 rows, 8-bit DAC slices, 4-bit cells) is 22 bits"),
     "cell level fraction bits": Range(0, 12, "resolution of the device map's effective cell "
                                              "levels (conductance variation)"),
     "write-verify attempts": Range(1, 64, "program-and-verify pulses per cell before it is "

@@ -70,7 +70,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .checks import ParameterError, check_int, check_range
-from .fixedpoint import round_shift
+from .fixedpoint import fits, round_shift
 
 __all__ = ["CrossbarFormat", "DeviceModel", "DeviceMap", "CellMap", "STUCK_LOW", "STUCK_HIGH",
            "weight_cells", "input_slices", "draw_device_map", "program_cells", "ideal_cells", "column_sums", "adc_convert", "shift_add", "crossbar_mac",
@@ -158,11 +158,13 @@ class DeviceModel:
     seed: int = 0
 
     def __post_init__(self):
-        for name, value, high in (("sigma", self.sigma, 1.0), ("stuck-at-low rate", self.stuck_low, 1.0),
-                                  ("stuck-at-high rate", self.stuck_high, 1.0),
-                                  ("program failure rate", self.program_fail, 1.0)):
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value <= high):
-                raise ParameterError(f"{name} must be between 0 and {high}, not {value!r}")
+        for name, value in (("sigma", self.sigma), ("stuck-at-low rate", self.stuck_low),
+                            ("stuck-at-high rate", self.stuck_high),
+                            ("program failure rate", self.program_fail)):
+            real = isinstance(value, (int, float, np.integer, np.floating)) \
+                and not isinstance(value, bool)
+            if not (real and math.isfinite(value) and 0 <= value <= 1):
+                raise ParameterError(f"{name} must be between 0 and 1, not {value!r}")
         if self.stuck_low + self.stuck_high > 1:
             raise ParameterError(f"stuck-at rates must sum to at most 1, not "
                                  f"{self.stuck_low + self.stuck_high:g}")
@@ -256,18 +258,20 @@ def input_slices(codes, data_width, dac_bits):
 def draw_device_map(shape, fmt, device, stream):
     """Draw the non-idealities of ``shape`` cells: a :class:`DeviceMap`. ``stream`` is the
     map's ``numpy.random.Generator`` (:meth:`CrossbarMAC.rng`). Every draw is made whatever
-    the rates, in a fixed order, so that the map's randomness does not depend on them."""
+    the rates, in a fixed order (the attempts, whose number is a parameter, last, attempt by
+    attempt), so that the stuck cells, wrong levels and deviations depend on neither the rates
+    nor ``max_attempts``, and the first attempts' outcomes not on ``max_attempts``."""
     shape = tuple(shape)
     top = (1 << fmt.cell_bits) - 1
     stuck_draw = stream.random(shape)
-    attempt_draws = stream.random(shape + (device.max_attempts,))
     wrong = stream.integers(0, top, shape, endpoint=True)
     deviation = stream.standard_normal(shape)
+    attempt_draws = stream.random((device.max_attempts,) + shape)     # attempt-major
     stuck = np.where(stuck_draw < device.stuck_low, STUCK_LOW,
                      np.where(stuck_draw < device.stuck_low + device.stuck_high, STUCK_HIGH,
                               0)).astype(np.int64)
     missed = attempt_draws < device.program_fail
-    misses = np.where(missed.all(axis=-1), device.max_attempts, np.argmin(missed, axis=-1))
+    misses = np.where(missed.all(axis=0), device.max_attempts, np.argmin(missed, axis=0))
     scale = 1 << fmt.frac_bits
     gain = np.clip(np.rint(scale * (1.0 + device.sigma * deviation)), 0, 2 * scale - 1)
     return DeviceMap(gain.astype(np.int64), stuck, misses.astype(np.int64), wrong,
@@ -311,8 +315,8 @@ def column_sums(slices, levels, rows):
 
     ``slices`` (S, 2, C, B, K): DAC codes per input slice, phase (``Re``, ``Im``), channel,
     tile and flattened bin; ``levels`` (2, M, C, K, J): effective cell levels per part
-    (``W_re``, ``W_im``), output channel, channel, bin and cell. Returns float64 (G, K, B, S,
-    2, 2, M, J), integer-valued: row slice ``g`` (channels ``g R .. g R + R - 1``), bin, tile,
+    (``W_re``, ``W_im``), output channel, channel, bin and cell. Returns float32 or float64
+    (see below) of shape (G, K, B, S, 2, 2, M, J), integer-valued: row slice ``g`` (channels ``g R .. g R + R - 1``), bin, tile,
     input slice, phase, part, output channel, cell, in units of ``2**-frac_bits`` of a cell
     level. Exact: every sum is an integer that the float type holds exactly (float32 below
     ``2**24``, else float64, below ``2**53`` within :data:`RANGES`)."""
@@ -332,10 +336,13 @@ def column_sums(slices, levels, rows):
 
 
 def adc_convert(sums, frac_bits, adc_bits, adc_shift):
-    """ADC codes of column ``sums`` (float64 integers in units of ``2**-frac_bits`` of a
-    level, any shape): ``>> (frac_bits + adc_shift)`` rounded half up, clamped to ``[0,
-    2**adc_bits - 1]``. Exact for sums that the float type holds exactly with a bit to spare
-    (:func:`column_sums`). Works in place: ``sums`` becomes the codes."""
+    """ADC codes of column ``sums`` (:func:`column_sums`' float integers in units of
+    ``2**-frac_bits`` of a level, any shape): ``>> (frac_bits + adc_shift)`` rounded half up,
+    clamped to ``[0, 2**adc_bits - 1]``. Exact for every sum :func:`column_sums` gives within
+    :data:`RANGES`: with a shift of at least one bit, adding one half rounds only sums at or
+    above ``2**24 - 2**(shift - 1)`` (float32), and never changes their floor; with no shift
+    (``frac_bits = 0``) the sums stay below ``2**22``. Works in place: ``sums`` becomes the
+    codes."""
     codes = np.multiply(sums, sums.dtype.type(2.0 ** -(frac_bits + adc_shift)), out=sums)
     codes += sums.dtype.type(0.5)
     np.floor(codes, out=codes)
@@ -369,24 +376,41 @@ def _flat_inputs(spectrum):
     return np.stack([p.reshape(re.shape[0], -1, math.prod(re.shape[-2:])) for p in (re, im)])
 
 
+def _column_sum_chunks(slices, levels, fmt):
+    """:func:`column_sums` over output channels in chunks of about ``2**25`` sums each, so
+    that memory stays bounded on large layers and small crossbars."""
+    channels, outputs = slices.shape[2], levels.shape[1]
+    per_output = slices.size // channels * fmt.row_slices(channels) * 2 * levels.shape[-1]
+    chunk = max(1, (1 << 25) // per_output)
+    for first in range(0, outputs, chunk):
+        yield column_sums(slices, levels[:, first:first + chunk], fmt.rows)
+
+
 def crossbar_mac(spectrum, weights, fmt, data_width, weight_width, cell_map, adc_shift=0):
     """The crossbars' ``Y^[m] = sum_c X^[c] W^[m, c]``, shaped as :func:`.pipeline.spectral_mac`.
 
     ``spectrum`` ``(re, im)`` of shape (C, *B, N, N/2+1), ``data_width``-bit codes; ``weights``
     ``(re, im)`` (M, C, N, N/2+1), ``weight_width``-bit codes, programmed as ``cell_map``
     (:func:`program_cells` of :func:`weight_cells`). Returns ``(re, im)`` (M, *B, N, N/2+1)."""
+    check_range("data width", data_width)
+    check_range("weight width", weight_width)
+    if not all(fits(part, data_width) for part in spectrum):
+        raise ParameterError(f"crossbar inputs must be {data_width}-bit codes")
+    if not all(fits(part, weight_width) for part in weights):
+        raise ParameterError(f"crossbar weights must be {weight_width}-bit codes")
     x_re = np.asarray(spectrum[0])
     channels, lead, bin_shape = x_re.shape[0], x_re.shape[1:-2], x_re.shape[-2:]
     outputs = weights[0].shape[0]
     flat = _flat_inputs(spectrum)                                             # (2, C, B, K)
     slices, slice_weights = input_slices(flat, data_width, fmt.dac_bits)
     levels = cell_map.levels.reshape(2, outputs, channels, -1, cell_map.levels.shape[-1])
-    codes = adc_convert(column_sums(slices, levels, fmt.rows), cell_map.frac_bits,
-                        fmt.resolution, adc_shift)
     offset = (1 << (weight_width - 1)) * flat.sum(axis=1)                     # (2, B, K)
     exact = crossbar_accumulator_width(fmt, data_width, weight_width, channels, adc_shift) <= 53
-    (re_re, re_im), (im_re, im_im) = shift_add(codes, slice_weights, fmt.cell_bits, adc_shift,
-                                               offset, exact)
+    parts = []
+    for sums in _column_sum_chunks(slices, levels, fmt):
+        codes = adc_convert(sums, cell_map.frac_bits, fmt.resolution, adc_shift)
+        parts.append(shift_add(codes, slice_weights, fmt.cell_bits, adc_shift, offset, exact))
+    (re_re, re_im), (im_re, im_im) = np.concatenate(parts, axis=2)
     shape = (outputs, *lead, *bin_shape)
     return (re_re - im_im).reshape(shape), (re_im + im_re).reshape(shape)
 
@@ -401,7 +425,8 @@ def calibrate_adc_shift(spectra, cell_map, fmt, data_width):
         slices, _ = input_slices(flat, data_width, fmt.dac_bits)
         levels = cell_map.levels.reshape(2, outputs, flat.shape[1], -1,
                                          cell_map.levels.shape[-1])
-        peak = max(peak, int(column_sums(slices, levels, fmt.rows).max()))
+        for sums in _column_sum_chunks(slices, levels, fmt):
+            peak = max(peak, int(sums.max()))
     top = (1 << fmt.resolution) - 1
     shift = 0
     while round_shift(peak, cell_map.frac_bits + shift, "half_up") > top:

@@ -334,8 +334,12 @@ def conv2d_fixed(x_codes, w, bias, tiling, fmt, quant, mac=None):
             raise ParameterError(f"crossbar MAC widths must be the layer's "
                                  f"({forward.output_width}-bit spectrum, {fmt.weight_width}-bit "
                                  f"weights), not {mac.data_width} and {mac.weight_width}")
-        trace.accumulator = mac(trace.spectrum, trace.weights, quant.adc_shift)
         acc_width = mac.accumulator_width(channels, quant.adc_shift)
+        if acc_width > 62:
+            raise ParameterError(f"crossbar accumulator width must be at most 62 bits, not "
+                                 f"{acc_width} ({channels} channels; see "
+                                 f"golden.crossbar.crossbar_accumulator_width)")
+        trace.accumulator = mac(trace.spectrum, trace.weights, quant.adc_shift)
     assert all(fits(part, acc_width) for part in trace.accumulator)
     shifted = [round_shift(p, quant.spectrum_shift, fmt.rounding) for p in trace.accumulator]
     trace.saturated["spectrum"] = sum(count_saturated(p, fmt.spectrum_width) for p in shifted)

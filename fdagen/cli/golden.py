@@ -142,6 +142,8 @@ def crossbar_from(args):
         return default if getattr(args, dest) is None else getattr(args, dest)
 
     stuck = value("stuck_at", 0.0)
+    if not 0 <= stuck <= 1:                      # also refuses nan
+        raise InputError(f"--stuck-at must be between 0 and 1, not {stuck:g}")
     fmt = CrossbarFormat(rows=value("xbar_rows", defaults_fmt.rows),
                          cell_bits=value("cell_bits", defaults_fmt.cell_bits),
                          dac_bits=value("dac_bits", defaults_fmt.dac_bits),

@@ -100,16 +100,58 @@ def test_one_bit_too_few_changes_the_result_and_the_shift_rescues_it(rng):
     assert np.array_equal(re, exact[0]) and np.array_equal(im, exact[1])   # 384 = 2 x 192
 
 
-def test_accumulator_width_bounds_any_result(rng):
+def test_accumulator_width_is_a_tight_bound():
+    """An extreme result: ``Y_re = re_re - im_im`` with ``re_re`` at its most negative (full
+    ADC codes on the sign slice, the largest positive offset share) and ``im_im`` at its most
+    positive (full codes on the magnitude slices, the most negative offset share), over two
+    row slices. It needs all but one bit of the bound's width (the bound takes every slice at
+    full scale with one sign, which positive and negative slice weights cannot both be)."""
+    from fdagen.golden.crossbar import shift_add
+
+    fmt = CrossbarFormat(rows=4, adc_bits=5)
+    channels, shift, width = 8, 3, 16
+    bound = crossbar_accumulator_width(fmt, width, width, channels, shift)
+    _, slice_weights = input_slices(0, width, fmt.dac_bits)
+    codes = np.zeros((2, 1, 1, len(slice_weights), 2, 2, 1, fmt.cells(width)))
+    top = (1 << fmt.resolution) - 1
+    for s, weight in enumerate(slice_weights):
+        codes[:, :, :, s, 0, 0] = top if weight < 0 else 0     # Re(x) x W_re
+        codes[:, :, :, s, 1, 1] = top if weight > 0 else 0     # Im(x) x W_im
+    half = 1 << (width - 1)
+    offset = half * np.array([channels * (half - 1), -channels * half]).reshape(2, 1, 1)
+    summed = shift_add(codes, slice_weights, fmt.cell_bits, shift, offset, exact_float=False)
+    extreme = int(summed[0, 0, 0, 0, 0]) - int(summed[1, 1, 0, 0, 0])
+    assert -(1 << (bound - 1)) <= extreme < -(1 << (bound - 3))
+
+
+def test_accumulator_width_bounds_random_results(rng):
     fmt = CrossbarFormat(rows=4, adc_bits=5)
     x, w = operands(rng, 9, 3)
     device = DeviceModel(sigma=0.5, stuck_high=0.3, seed=3)
     for shift in (0, 3):
         (re, im), mac = run(fmt, x, w, device=device, adc_shift=shift)
-        width = crossbar_accumulator_width(fmt, 16, 16, 9, shift)
-        assert mac.accumulator_width(9, shift) == width
-        bound = 1 << (width - 1)
+        bound = 1 << (mac.accumulator_width(9, shift) - 1)
         assert np.abs(re).max() < bound and np.abs(im).max() < bound
+
+
+def test_codes_and_widths_are_checked(rng):
+    x, w = operands(rng, 2, 2, data_width=8, weight_width=8)
+    mac = CrossbarMAC(data_width=8, weight_width=8)
+    with pytest.raises(ParameterError, match="crossbar inputs must be 8-bit codes"):
+        mac((x[0] * 2, x[1]), w)
+    with pytest.raises(ParameterError, match="crossbar weights must be 8-bit codes"):
+        mac(x, (w[0], w[1] * 2))
+    with pytest.raises(ParameterError, match="data width must be between"):
+        CrossbarMAC(data_width=0, weight_width=8)(x, w)
+
+
+def test_large_layers_are_computed_in_chunks_alike(rng):
+    """Output channels beyond one chunk of column sums give the same result as spectral_mac
+    (1-row crossbars, 1-bit cells: many column sums per output)."""
+    x, w = operands(rng, 3, 40, bins=(8, 5), tiles=3)
+    (re, im), _ = run(CrossbarFormat(rows=1, cell_bits=1), x, w)
+    exact = spectral_mac(x, w)
+    assert np.array_equal(re, exact[0]) and np.array_equal(im, exact[1])
 
 
 def program(target, fmt, device, seed):
@@ -127,15 +169,28 @@ def test_device_map_is_seeded_and_deterministic(rng):
     assert a.levels.min() >= 0 and a.levels.max() < 1 << (fmt.cell_bits + fmt.frac_bits)
 
 
-def test_the_device_map_does_not_depend_on_the_weights(rng):
-    fmt, device = CrossbarFormat(), DeviceModel(sigma=0.1, stuck_high=0.05, program_fail=0.3)
-    one = draw_device_map((1000,), fmt, device, np.random.default_rng(4))
-    two = draw_device_map((1000,), fmt, device, np.random.default_rng(4))
-    for name in ("gain", "stuck", "misses", "wrong"):
-        assert np.array_equal(getattr(one, name), getattr(two, name))
-    low, high = (program_cells(np.full(1000, v), fmt, one) for v in (0, 3))
-    stuck = one.stuck == 2
-    assert np.all(low.levels[stuck] == high.levels[stuck])          # a stuck cell ignores it
+def test_the_map_draws_depend_on_neither_the_rates_nor_the_attempts():
+    """Changing a rate or max_attempts keeps every other draw: a sweep of one quantity with one
+    seed moves only that quantity."""
+    fmt = CrossbarFormat()
+
+    def drawn(**kwargs):
+        return draw_device_map((2000,), fmt, DeviceModel(**kwargs), np.random.default_rng(4))
+
+    base = drawn(sigma=0.1, stuck_low=0.01, stuck_high=0.02, program_fail=0.3, max_attempts=8)
+    for change in ({"program_fail": 0.0}, {"max_attempts": 3}, {"stuck_low": 0.0},
+                   {"stuck_high": 0.1}):
+        other = drawn(**{**dict(sigma=0.1, stuck_low=0.01, stuck_high=0.02, program_fail=0.3,
+                                max_attempts=8), **change})
+        assert np.array_equal(base.gain, other.gain) and np.array_equal(base.wrong, other.wrong)
+        if "stuck_low" not in change and "stuck_high" not in change:
+            assert np.array_equal(base.stuck, other.stuck)
+    fewer = drawn(sigma=0.1, stuck_low=0.01, stuck_high=0.02, program_fail=0.3, max_attempts=3)
+    # the first 3 attempts are the same draws: a cell that lands within them lands alike
+    assert np.array_equal(np.minimum(base.misses, 3), fewer.misses)
+    # a stuck cell ignores what is programmed
+    low, high = (program_cells(np.full(2000, v), fmt, base) for v in (0, 3))
+    assert np.array_equal(low.levels[base.stuck != 0], high.levels[base.stuck != 0])
 
 
 def write_verify_cell(target, gain, stuck, misses, wrong, attempts, fmt):
@@ -257,7 +312,7 @@ def test_sqnr_rises_with_adc_bits_and_is_exact_at_full_resolution(rng):
     ({"rows": 0}, "crossbar rows must be between 1 and 1024, not 0"),
     ({"cell_bits": 5}, "cell bits must be between 1 and 4, not 5"),
     ({"dac_bits": 0}, "DAC bits must be between 1 and 8, not 0"),
-    ({"adc_bits": 17}, "ADC bits must be between 1 and 16, not 17"),
+    ({"adc_bits": 23}, "ADC bits must be between 1 and 22, not 23"),
 ])
 def test_bad_crossbar_formats(kwargs, message):
     with pytest.raises(ParameterError, match=message):
@@ -265,9 +320,10 @@ def test_bad_crossbar_formats(kwargs, message):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"sigma": -0.1}, "sigma must be between 0 and 1.0, not -0.1"),
+    ({"sigma": -0.1}, "sigma must be between 0 and 1, not -0.1"),
+    ({"sigma": True}, "sigma must be between 0 and 1, not True"),
     ({"stuck_low": 0.7, "stuck_high": 0.6}, "stuck-at rates must sum to at most 1, not 1.3"),
-    ({"program_fail": float("nan")}, "program failure rate must be between 0 and 1.0, not nan"),
+    ({"program_fail": float("nan")}, "program failure rate must be between 0 and 1, not nan"),
     ({"max_attempts": 0}, "write-verify attempts must be between 1 and 64, not 0"),
 ])
 def test_bad_device_models(kwargs, message):
@@ -281,12 +337,3 @@ def test_widths_must_match_the_layer(rng):
     with pytest.raises(ParameterError, match="crossbar MAC widths must be the layer's"):
         conv2d_fixed(trace.input_codes, w, b, trace.tiling, FixedFormat(), trace.quant,
                      CrossbarMAC(data_width=12, weight_width=16))
-
-
-def test_crossbar_mac_function_matches_the_class(rng):
-    x, w = operands(rng, 3, 2)
-    fmt = CrossbarFormat(rows=2, adc_bits=4)
-    target = weight_cells(np.stack(w), 16, fmt.cell_bits)
-    direct = crossbar_mac(x, w, fmt, 16, 16, ideal_cells(target, fmt), 2)
-    (re, im), _ = run(fmt, x, w, adc_shift=2)
-    assert np.array_equal(direct[0], re) and np.array_equal(direct[1], im)
