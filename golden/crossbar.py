@@ -73,7 +73,7 @@ from .checks import ParameterError, check_int, check_range
 from .fixedpoint import fits, round_shift
 
 __all__ = ["CrossbarFormat", "DeviceModel", "DeviceMap", "CellMap", "STUCK_LOW", "STUCK_HIGH",
-           "weight_cells", "input_slices", "draw_device_map", "program_cells", "ideal_cells", "column_sums", "adc_convert", "shift_add", "crossbar_mac",
+           "weight_cells", "input_slices", "column_read", "draw_device_map", "program_cells", "ideal_cells", "column_sums", "adc_convert", "shift_add", "crossbar_mac",
            "calibrate_adc_shift", "crossbar_accumulator_width", "CrossbarMAC"]
 
 
@@ -333,6 +333,13 @@ def column_sums(slices, levels, rows):
         np.matmul(x.reshape(bins, tiles * s_count * 2, -1), w.reshape(bins, w.shape[1], -1),
                   out=out[g].reshape(bins, tiles * s_count * 2, -1))
     return out
+
+
+def column_read(drive, levels):
+    """One read of a physical crossbar: ``drive`` (rows,) unsigned DAC codes (0 on a disabled
+    row), ``levels`` (rows, columns) effective levels; the column sums ``sum_r drive_r
+    levels_rc`` (int64), the input of :func:`adc_convert`."""
+    return np.asarray(drive, dtype=np.int64) @ np.asarray(levels, dtype=np.int64)
 
 
 def adc_convert(sums, frac_bits, adc_bits, adc_shift):

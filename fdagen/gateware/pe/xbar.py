@@ -1,0 +1,270 @@
+"""The ReRAM crossbar macro: its port contract, and a behavioural model for simulation.
+
+One macro is one crossbar of ``rows`` x ``columns`` cells of ``cell_bits`` bits, with a DAC per
+row, an ADC per ``adc_share`` columns (column ``c`` is input ``c mod adc_share`` of ADC ``c div
+adc_share``) and a programming port. The generator instantiates it as a black box
+(``<top>_xbar``); a foundry macro with these ports replaces it. The arithmetic is
+:mod:`fdagen.golden.crossbar`'s; the macro does one thing at a time (a read, a conversion, a
+pulse or a verify). Members, directions as seen from the macro:
+
+``row_dac`` (in, ``rows`` x ``dac_bits``), ``row_en`` (in, ``rows``), ``read`` (in)
+    ``read`` high for one clock drives every enabled row with its unsigned DAC code (a
+    disabled row is driven with 0) and holds the drive until the next ``read``; the columns
+    carry their sums ``sum_r drive_r * G_rc`` (``G`` a cell's conductance in level units) from
+    :attr:`XbarSignature.read_latency` clocks on.
+``adc_sel`` (in), ``adc_shift`` (in), ``convert`` (in); ``adc_code`` (out, ``adcs`` x
+``adc_bits``), ``adc_valid`` (out)
+    ``convert`` high for one clock makes every ADC convert its column ``adc_sel``: ``code =
+    clamp(round_half_up(sum / 2**adc_shift), 0, 2**adc_bits - 1)``
+    (:func:`fdagen.golden.crossbar.adc_convert`). ``adc_code`` and a one-clock ``adc_valid``
+    follow :attr:`XbarSignature.adc_latency` clocks after ``convert``; the codes hold until the
+    next conversion.
+``prog_row``, ``prog_col``, ``prog_level`` (in), ``prog_pulse`` (in); ``busy`` (out)
+    ``prog_pulse`` high for one clock while ``busy`` is low applies one programming pulse
+    (SET or RESET, whichever moves the cell toward ``prog_level``; the macro's write driver
+    chooses) to cell (``prog_row``, ``prog_col``); ``busy`` is high for the next
+    :attr:`XbarSignature.pulse_cycles` clocks, during which the macro ignores requests.
+``verify`` (in); ``verify_level`` (out, ``cell_bits``), ``verify_valid`` (out)
+    ``verify`` high for one clock while ``busy`` is low reads back the level of cell
+    (``prog_row``, ``prog_col``): ``verify_level`` and a one-clock ``verify_valid`` follow
+    :attr:`XbarSignature.verify_latency` clocks later. The controller compares it with the
+    target and retries (write-verify).
+
+A cell starts at level 0 (formed, reset). :class:`XbarModel` implements the contract for
+simulation only, including a loadable :class:`~fdagen.golden.crossbar.DeviceMap`; it is not
+meant for synthesis.
+"""
+
+from amaranth import Cat, Const, Module, Mux, Signal, unsigned
+from amaranth.lib import data, memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from fdagen.golden.checks import ParameterError, check_range
+from fdagen.golden.crossbar import STUCK_HIGH
+
+__all__ = ["XbarSignature", "XbarModel"]
+
+
+def _bits(count):
+    """Bits of an index over ``count`` values (at least one: no zero-width port)."""
+    return max(1, (count - 1).bit_length())
+
+
+class XbarSignature(wiring.Signature):
+    """Ports of one crossbar macro (see the module docstring).
+
+    Members
+    -------
+    rows, columns, cell_bits, dac_bits, adc_bits, adc_share : int
+    max_shift : int
+        Largest ``adc_shift`` the ADCs take (in cell-level units below the model's fraction
+        bits: the model adds its own).
+    pulse_cycles : int
+        Clocks a programming pulse keeps the macro busy.
+    read_latency, adc_latency, verify_latency : int
+        Clocks from ``read`` to the first ``convert`` it serves, from ``convert`` to
+        ``adc_valid``, from ``verify`` to ``verify_valid``.
+    """
+
+    read_latency = 1
+    adc_latency = 1
+    verify_latency = 1
+
+    def __init__(self, rows, columns, cell_bits, dac_bits, adc_bits, adc_share, max_shift,
+                 pulse_cycles=1):
+        check_range("crossbar rows", rows)
+        check_range("cell bits", cell_bits)
+        check_range("DAC bits", dac_bits)
+        check_range("ADC bits", adc_bits)
+        if not (isinstance(columns, int) and isinstance(adc_share, int) and adc_share >= 1
+                and columns >= adc_share and columns % adc_share == 0):
+            raise ParameterError(f"crossbar columns must be a positive multiple of the ADC "
+                                 f"share ({adc_share}), not {columns}")
+        if not (isinstance(pulse_cycles, int) and 1 <= pulse_cycles <= 1024):
+            raise ParameterError(f"pulse cycles must be between 1 and 1024, not {pulse_cycles}")
+        self.rows, self.columns, self.cell_bits = rows, columns, cell_bits
+        self.dac_bits, self.adc_bits, self.adc_share = dac_bits, adc_bits, adc_share
+        self.max_shift, self.pulse_cycles = max_shift, pulse_cycles
+        super().__init__({
+            "row_dac": In(data.ArrayLayout(unsigned(dac_bits), rows)),
+            "row_en": In(rows),
+            "read": In(1),
+            "adc_sel": In(_bits(adc_share)),
+            "adc_shift": In(range(max_shift + 1)),
+            "convert": In(1),
+            "adc_code": Out(data.ArrayLayout(unsigned(adc_bits), self.adcs)),
+            "adc_valid": Out(1),
+            "prog_row": In(_bits(rows)),
+            "prog_col": In(_bits(columns)),
+            "prog_level": In(unsigned(cell_bits)),
+            "prog_pulse": In(1),
+            "busy": Out(1),
+            "verify": In(1),
+            "verify_level": Out(unsigned(cell_bits)),
+            "verify_valid": Out(1),
+        })
+
+    @property
+    def adcs(self):
+        return self.columns // self.adc_share
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self._key() == other._key()
+
+    def _key(self):
+        return (self.rows, self.columns, self.cell_bits, self.dac_bits, self.adc_bits,
+                self.adc_share, self.max_shift, self.pulse_cycles)
+
+    def __repr__(self):
+        return f"XbarSignature{self._key()}"
+
+
+class XbarModel(wiring.Component):
+    """Behavioural model of the macro (simulation only), bit-exact with
+    :mod:`fdagen.golden.crossbar`.
+
+    A cell's conductance is its effective level (``frac_bits`` fraction bits), set when a
+    pulse programs it by :func:`~fdagen.golden.crossbar.program_cells`' rule, pulse by pulse:
+    a pulse counts the cell's attempt; a stuck cell goes to its rail; otherwise the attempt
+    lands (level = target) once the cell's ``misses`` leading attempts have missed, else it
+    leaves the ``wrong`` level; when the level is then the target, the attempt count starts
+    again (the write-verify sequence for that target is over). A cell whose map says that no
+    attempt lands (``misses = max_attempts``) never lands. The column sums are in
+    ``2**-frac_bits`` level units, so the ADCs shift by ``frac_bits + adc_shift``.
+
+    ``device_map`` is a :class:`~fdagen.golden.crossbar.DeviceMap` of shape ``(rows,
+    columns)`` (None: ideal cells); it is part of the model's initial memory contents.
+    """
+
+    def __init__(self, signature, frac_bits=8, device_map=None):
+        shape = (signature.rows, signature.columns)
+        try:
+            check_range("cell level fraction bits", frac_bits)
+            if device_map is not None and device_map.gain.shape != shape:
+                raise ParameterError(f"device map must have shape {shape}, not "
+                                     f"{device_map.gain.shape}")
+        except ParameterError:
+            self._MustUse__silence = True       # refused, not "created but never used"
+            raise
+        self.frac_bits, self.device_map = frac_bits, device_map
+        super().__init__(signature)
+
+    def _layouts(self):
+        s, f = self.signature, self.frac_bits
+        attempts = 1 if self.device_map is None else self.device_map.max_attempts
+        self.never = (1 << attempts.bit_length()) - 1 if attempts >= 1 else 1
+        count = unsigned(max(1, self.never.bit_length()))
+        cell_map = data.StructLayout({"gain": unsigned(f + 1), "stuck": unsigned(2),
+                                      "misses": count, "wrong": unsigned(s.cell_bits)})
+        state = data.StructLayout({"level": unsigned(s.cell_bits),
+                                   "effective": unsigned(s.cell_bits + f), "count": count})
+        return cell_map, state
+
+    def _map_words(self, cell_map, group):
+        """Initial words of ADC group ``group``'s map memory: one word per column of the
+        group, one field per row."""
+        s, f = self.signature, self.frac_bits
+        words = []
+        for column in range(group * s.adc_share, (group + 1) * s.adc_share):
+            word = 0
+            for row in reversed(range(s.rows)):
+                if self.device_map is None:
+                    fields = {"gain": 1 << f, "stuck": 0, "misses": 0, "wrong": 0}
+                else:
+                    d = self.device_map
+                    misses = int(d.misses[row, column])
+                    fields = {"gain": int(d.gain[row, column]),
+                              "stuck": int(d.stuck[row, column]),
+                              "misses": self.never if misses >= d.max_attempts else misses,
+                              "wrong": int(d.wrong[row, column])}
+                word = (word << cell_map.size) | cell_map.const(fields).as_value().value
+            words.append(word)
+        return words
+
+    def elaborate(self, platform):
+        m = Module()
+        s, f = self.signature, self.frac_bits
+        cell_map, state = self._layouts()
+        rows, share = s.rows, s.adc_share
+
+        # -- per ADC group: the map (read only) and the cell state, one word per column ------
+        maps, states, conversions, programs, writes = [], [], [], [], []
+        for group in range(s.adcs):
+            mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=share,
+                                   init=self._map_words(cell_map, group))
+            cells = memory.Memory(shape=unsigned(rows * state.size), depth=share, init=[])
+            m.submodules[f"map{group}"] = mapped
+            m.submodules[f"cells{group}"] = cells
+            maps.append(mapped.read_port(domain="comb"))
+            conversions.append(cells.read_port(domain="comb"))
+            programs.append(cells.read_port(domain="comb"))
+            writes.append(cells.write_port(granularity=state.size))
+
+        # -- read and convert ------------------------------------------------------------------
+        drive = Signal(data.ArrayLayout(unsigned(s.dac_bits), rows), name="drive")
+        with m.If(self.read):
+            m.d.sync += [drive[r].eq(Mux(self.row_en[r], self.row_dac[r], 0))
+                         for r in range(rows)]
+        total = f + self.signature.max_shift
+        half = Signal(total + 1, name="half")
+        m.d.comb += half.eq((Const(1, total + 1) << (f + self.adc_shift)) >> 1)
+        top = (1 << s.adc_bits) - 1
+        for group, port in enumerate(conversions):
+            m.d.comb += port.addr.eq(self.adc_sel)
+            word = data.View(data.ArrayLayout(state, rows), port.data)
+            column = sum(drive[r] * word[r].effective for r in range(rows))
+            summed = Signal(max(len(column), len(half)) + 1, name=f"column{group}")
+            rounded = Signal.like(summed, name=f"rounded{group}")
+            m.d.comb += [summed.eq(column + half), rounded.eq(summed >> (f + self.adc_shift))]
+            with m.If(self.convert):
+                m.d.sync += self.adc_code[group].eq(Mux(rounded > top, top, rounded))
+        m.d.sync += self.adc_valid.eq(self.convert)
+
+        # -- program and verify ----------------------------------------------------------------
+        group = Signal(_bits(s.adcs), name="prog_group")
+        m.d.comb += group.eq(self.prog_col // share if s.adcs > 1 else 0)
+        local = self.prog_col % share if share > 1 else 0
+        cell = Signal(cell_map, name="cell_map")
+        now = Signal(state, name="cell")
+        for g in range(s.adcs):
+            m.d.comb += [maps[g].addr.eq(local), programs[g].addr.eq(local),
+                         writes[g].addr.eq(local)]
+            with m.If(group == g):
+                m.d.comb += [
+                    cell.eq(data.View(data.ArrayLayout(cell_map, rows), maps[g].data)
+                            [self.prog_row]),
+                    now.eq(data.View(data.ArrayLayout(state, rows), programs[g].data)
+                           [self.prog_row]),
+                ]
+        busy = Signal(range(s.pulse_cycles + 1), name="busy_cycles")
+        m.d.comb += self.busy.eq(busy != 0)
+        with m.If(busy != 0):
+            m.d.sync += busy.eq(busy - 1)
+        idle = busy == 0
+        target = self.prog_level
+        count = Signal.like(now.count, name="attempt")
+        m.d.comb += count.eq(Mux(now.count == self.never, self.never, now.count + 1))
+        lands = (cell.misses != self.never) & (count > cell.misses)
+        level = Signal(s.cell_bits, name="new_level")
+        rail = Mux(cell.stuck == STUCK_HIGH, (1 << s.cell_bits) - 1, 0)
+        m.d.comb += level.eq(Mux(cell.stuck != 0, rail, Mux(lands, target, cell.wrong)))
+        product = Signal(s.cell_bits + f + 1, name="varied")
+        m.d.comb += product.eq(level * cell.gain)
+        cap = (1 << (s.cell_bits + f)) - 1
+        after = Signal(state, name="programmed")
+        m.d.comb += [
+            after.level.eq(level),
+            after.effective.eq(Mux(cell.stuck != 0, level << f,
+                                   Mux(product > cap, cap, product))),
+            after.count.eq(Mux(level == target, 0, count)),
+        ]
+        for g in range(s.adcs):
+            m.d.comb += writes[g].data.eq(Cat(*[after] * rows))
+            with m.If(self.prog_pulse & idle & (group == g)):
+                m.d.comb += writes[g].en.eq(1 << self.prog_row)
+        with m.If(self.prog_pulse & idle):
+            m.d.sync += busy.eq(s.pulse_cycles)
+        m.d.sync += self.verify_valid.eq(self.verify & idle)
+        with m.If(self.verify & idle):
+            m.d.sync += self.verify_level.eq(now.level)
+        return m
