@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from fdagen.golden.crossbar import CrossbarFormat, DeviceModel, crossbar_mac
+from fdagen.golden.crossbar import CrossbarFormat, DeviceModel, crossbar_mac, draw_device_map
 from fdagen.golden.pipeline import spectral_mac
 from fdagen.gateware.pe.crossbar_array import CrossbarArray
 from support.crossbarsim import golden_programming, physical_maps
@@ -116,3 +116,53 @@ def test_crossbar_array_verilog_lints_clean(tmp_path):
 def test_bad_crossbar_array_parameters(kwargs, message):
     with pytest.raises(Exception, match=message):
         CrossbarArray(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(adc_share=1, channels=1, outputs=1, max_shift=0),
+    dict(adc_share=2, channels=3, outputs=1, max_shift=1,
+         fmt=CrossbarFormat(rows=2, cell_bits=4, dac_bits=8, frac_bits=0)),
+], ids=["ones", "wide-dac"])
+def test_corner_arrays_lint_clean(tmp_path, kwargs):
+    from fdagen.emit.verilog import convert
+    from fdagen.flows.lint import lint
+
+    text = convert(CrossbarArray(**{"weight_width": 8, "data_width": 8, **kwargs}), "array")
+    assert "[-1:0]" not in text
+    path = tmp_path / "array.v"
+    path.write_text(text)
+    lint([path], top="array")
+
+
+def test_a_start_offered_with_a_weight_waits():
+    dut = CrossbarArray(CrossbarFormat(rows=2, frac_bits=0), 4, 8, 8, 2, 1, max_shift=0,
+                        max_attempts=1)
+    seen = {}
+
+    async def bench(ctx):
+        ctx.set(dut.prog_valid, 1)
+        ctx.set(dut.start, 1)
+        seen["ready"] = ctx.get(dut.ready)
+        await ctx.tick()
+        ctx.set(dut.prog_valid, 0)
+        await ctx.tick().until(dut.ready)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        await ctx.tick().until(dut.result_valid)
+        seen["pulses"], seen["reads"] = ctx.get(dut.pulses), ctx.get(dut.reads)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen["ready"] == 0
+    assert seen["pulses"] == 2 * 4 and seen["reads"] == 2 * 8  # the weight, then the operation
+
+
+def test_attempts_must_match_the_maps():
+    fmt = CrossbarFormat(rows=4)
+    maps = [draw_device_map((4, 2 * 2 * 8), fmt, DeviceModel(max_attempts=3),
+                            np.random.default_rng(0))]
+    with pytest.raises(Exception, match="write-verify attempts must be the device maps' "
+                                        "\\(3\\), not 2"):
+        CrossbarArray(fmt, 8, 16, 16, 4, 2, max_attempts=2, device_maps=maps)

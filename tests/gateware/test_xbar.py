@@ -130,3 +130,78 @@ def test_bad_macro_parameters():
         fmt = CrossbarFormat(rows=4)
         XbarModel(XbarSignature(4, 6, 2, 1, 6, 3, 2), 8,
                   draw_device_map((4, 5), fmt, DeviceModel(), np.random.default_rng(0)))
+
+
+def test_contract_corners(rng):
+    """The drive is latched at ``read``; requests while busy are ignored; a pulse wins over a
+    verify in the same clock; a stuck-high cell conducts at its rail before any pulse."""
+    fmt = CrossbarFormat(rows=2, cell_bits=2, dac_bits=1, adc_bits=8, frac_bits=0)
+    signature = XbarSignature(2, 2, 2, 1, 8, 2, 0, pulse_cycles=3)
+    device = DeviceModel(stuck_high=1.0)                          # every cell stuck high
+    device_map = draw_device_map((2, 2), fmt, device, np.random.default_rng(0))
+    model = XbarModel(signature, 0, device_map)
+    seen = {}
+
+    async def convert(ctx):
+        ctx.set(model.convert, 1)
+        await ctx.tick()
+        ctx.set(model.convert, 0)
+        return ctx.get(model.adc_valid), ctx.get(model.adc_code[0])
+
+    async def bench(ctx):
+        ctx.set(model.row_en, 0b11)
+        ctx.set(model.row_dac[0], 1)
+        ctx.set(model.read, 1)
+        await ctx.tick()
+        ctx.set(model.read, 0)
+        ctx.set(model.row_dac[1], 1)                          # not read: no effect
+        seen["stuck"] = await convert(ctx)                    # row 0 at level 3
+        ctx.set(model.prog_level, 1)
+        ctx.set(model.prog_pulse, 1)
+        ctx.set(model.verify, 1)                              # loses to the pulse
+        await ctx.tick()
+        ctx.set(model.prog_pulse, 0)
+        seen["verify_with_pulse"] = ctx.get(model.verify_valid)
+        ctx.set(model.read, 1)                                # busy: ignored
+        await ctx.tick()
+        ctx.set(model.read, 0)
+        seen["busy"] = ctx.get(model.busy)
+        seen["while_busy"] = await convert(ctx)               # busy: ignored
+        await ctx.tick().until(~model.busy)
+        await ctx.tick()
+        seen["verify"] = (ctx.get(model.verify_valid), ctx.get(model.verify_level))
+
+    sim = Simulator(model)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen["stuck"] == (1, 3)
+    assert seen["verify_with_pulse"] == 0 and seen["busy"] == 1
+    assert seen["while_busy"] == (0, 3)                       # no conversion, codes held
+    assert seen["verify"] == (1, 3)                           # stuck: the pulse did nothing
+
+
+@pytest.mark.parametrize("rows, columns, share, max_shift", [
+    (3, 4, 1, 0), (1, 2, 2, 5), (4, 3, 3, 1)])
+def test_corner_configurations_lint_clean(tmp_path, rows, columns, share, max_shift):
+    signature = XbarSignature(rows, columns, 2, 1, 4, share, max_shift)
+    text = convert(XbarModel(signature, 4), "xbar_model")
+    assert "[-1:0]" not in text
+    path = tmp_path / "xbar_model.v"
+    path.write_text(text)
+    lint([path], top="xbar_model")
+
+
+def test_the_largest_crossbar_elaborates():
+    """1024 rows: the column sums are adder trees, not 1024-deep chains."""
+    from amaranth.back import rtlil
+
+    rtlil.convert(XbarModel(XbarSignature(1024, 2, 1, 1, 11, 2, 2), 0), name="big")
+
+
+def test_maps_drawn_for_other_formats_are_refused():
+    fmt = CrossbarFormat(rows=2, cell_bits=3, frac_bits=8)
+    device_map = draw_device_map((2, 2), fmt, DeviceModel(sigma=0.3), np.random.default_rng(1))
+    with pytest.raises(ParameterError, match="device map must be drawn for 4 level fraction "
+                                             "bits and 2-bit cells"):
+        XbarModel(XbarSignature(2, 2, 2, 1, 6, 2, 2), 4, device_map)

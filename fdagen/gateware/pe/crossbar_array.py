@@ -23,7 +23,9 @@ arithmetic of :func:`fdagen.golden.crossbar.crossbar_mac`, bit for bit:
   encoding's share, ``2**(weight_width - 1) sum_c x_c`` per phase, is subtracted, the sums are
   scaled by ``2**adc_shift``, and ``Y_re = sum Re*W_re - sum Im*W_im``, ``Y_im = sum Re*W_im +
   sum Im*W_re`` are the result (``result_valid`` for one clock; held until the next).
-- ``ready`` is high when neither programming nor an operation is under way.
+- ``ready`` is high when neither programming nor an operation is under way and no weight is
+  offered (``prog_valid`` wins); ``adc_shift`` must not exceed ``max_shift`` (the
+  accumulators are sized for it).
 
 Counters (32 bits, from reset): ``reads`` (macro reads: one per macro and slice),
 ``conversions`` (ADC conversions), ``pulses`` (programming pulses), ``verifies`` (verify
@@ -36,7 +38,7 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.golden.checks import ParameterError, ParameterTypeError, check_range
 from fdagen.golden.crossbar import CrossbarFormat, crossbar_accumulator_width
-from fdagen.gateware.pe.xbar import XbarModel, XbarSignature
+from fdagen.gateware.pe.xbar import XbarModel, XbarSignature, _bits, tree_sum
 
 __all__ = ["CrossbarArray"]
 
@@ -77,12 +79,12 @@ class CrossbarArray(wiring.Component):
         weight_width, data_width, max_shift = self.weight_width, self.data_width, self.max_shift
         super().__init__({
             "prog_valid": In(1), "prog_ready": Out(1),
-            "prog_m": In(range(outputs)), "prog_c": In(range(channels)),
+            "prog_m": In(_bits(outputs)), "prog_c": In(_bits(channels)),
             "prog_re": In(signed(weight_width)), "prog_im": In(signed(weight_width)),
             "start": In(1), "ready": Out(1),
             "x_re": In(data.ArrayLayout(signed(data_width), channels)),
             "x_im": In(data.ArrayLayout(signed(data_width), channels)),
-            "adc_shift": In(range(max_shift + 1)),
+            "adc_shift": In(_bits(max_shift + 1)),
             "result_valid": Out(1),
             "result_re": Out(data.ArrayLayout(signed(self.acc_width), outputs)),
             "result_im": Out(data.ArrayLayout(signed(self.acc_width), outputs)),
@@ -113,6 +115,10 @@ class CrossbarArray(wiring.Component):
         if device_maps is not None and len(device_maps) != self.crossbars:
             raise ParameterError(f"device maps must be one per crossbar ({self.crossbars}), "
                                  f"not {len(device_maps)}")
+        for device_map in device_maps or ():
+            if device_map.max_attempts != max_attempts:
+                raise ParameterError(f"write-verify attempts must be the device maps' "
+                                     f"({device_map.max_attempts}), not {max_attempts}")
         self.device_maps = device_maps
         self.acc_width = crossbar_accumulator_width(fmt, data_width, weight_width, channels,
                                                     max_shift)
@@ -148,10 +154,10 @@ class CrossbarArray(wiring.Component):
         macro = pc // rows if self.crossbars > 1 else 0
         busy = Cat(*[x.busy for x in macros]).any()
         verified = Signal(b, name="verified")
-        m.d.comb += verified.eq(Mux(macro == 0, macros[0].verify_level, 0))
-        for g, x in enumerate(macros[1:], start=1):
+        verify_valid = Signal(name="verify_valid")
+        for g, x in enumerate(macros):
             with m.If(macro == g):
-                m.d.comb += verified.eq(x.verify_level)
+                m.d.comb += [verified.eq(x.verify_level), verify_valid.eq(x.verify_valid)]
         for x in macros:
             m.d.comb += [x.prog_row.eq(row), x.prog_col.eq(column), x.prog_level.eq(target)]
 
@@ -208,8 +214,8 @@ class CrossbarArray(wiring.Component):
         half = 1 << (ww - 1)
         share_of = [Signal(signed(dw + ww + max(1, (self.channels - 1).bit_length()) + 1),
                            name=f"offset_{'ri'[p]}") for p in range(2)]
-        m.d.comb += [share_of[0].eq(sum(x_re[c] for c in range(self.channels)) * half),
-                     share_of[1].eq(sum(x_im[c] for c in range(self.channels)) * half)]
+        m.d.comb += [share_of[0].eq(tree_sum(x_re[c] for c in range(self.channels)) * half),
+                     share_of[1].eq(tree_sum(x_im[c] for c in range(self.channels)) * half)]
 
         def counted(counter, amount=1):
             m.d.sync += counter.eq(counter + amount)
@@ -217,7 +223,8 @@ class CrossbarArray(wiring.Component):
         m.d.sync += self.result_valid.eq(0)
         with m.FSM(name="fsm"):
             with m.State("IDLE"):
-                m.d.comb += [self.ready.eq(1), self.prog_ready.eq(1)]
+                # programming first: a start offered with a weight waits (ready low)
+                m.d.comb += [self.ready.eq(~self.prog_valid), self.prog_ready.eq(1)]
                 with m.If(self.prog_valid):
                     m.d.sync += [pm.eq(self.prog_m), pc.eq(self.prog_c), part.eq(0),
                                  cell.eq(0), attempt.eq(0),
@@ -244,9 +251,9 @@ class CrossbarArray(wiring.Component):
                         m.d.comb += x.verify.eq(macro == g)
                     counted(self.verifies)
                     m.next = "CHECK"
-            with m.State("CHECK"):
+            with m.State("CHECK"):                 # once the read-back arrives
                 passed = verified == target
-                with m.If(passed | (attempt == self.max_attempts)):
+                with m.If(verify_valid & (passed | (attempt == self.max_attempts))):
                     with m.If(~passed):
                         counted(self.failures)
                     m.d.sync += [attempt.eq(0), cell.eq(cell + 1)]
@@ -255,7 +262,7 @@ class CrossbarArray(wiring.Component):
                         m.d.sync += [cell.eq(0), part.eq(1)]
                         with m.If(part == 1):
                             m.next = "IDLE"
-                with m.Else():
+                with m.Elif(verify_valid):
                     m.next = "PULSE"
             with m.State("READ"):
                 for x in macros:

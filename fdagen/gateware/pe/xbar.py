@@ -2,10 +2,12 @@
 
 One macro is one crossbar of ``rows`` x ``columns`` cells of ``cell_bits`` bits, with a DAC per
 row, an ADC per ``adc_share`` columns (column ``c`` is input ``c mod adc_share`` of ADC ``c div
-adc_share``) and a programming port. The generator instantiates it as a black box
-(``<top>_xbar``); a foundry macro with these ports replaces it. The arithmetic is
-:mod:`fdagen.golden.crossbar`'s; the macro does one thing at a time (a read, a conversion, a
-pulse or a verify). Members, directions as seen from the macro:
+adc_share``) and a programming port. The accelerator is to instantiate it as a black box
+(``<top>_xbar``) that a foundry macro with these ports replaces; that integration is not
+built yet (issue 12), and :class:`~fdagen.gateware.pe.crossbar_array.CrossbarArray`
+instantiates :class:`XbarModel` directly. The arithmetic is :mod:`fdagen.golden.crossbar`'s.
+The macro does one thing at a time: while ``busy`` it ignores every request, and of requests
+in one clock a pulse wins over a verify. Members, directions as seen from the macro:
 
 ``row_dac`` (in, ``rows`` x ``dac_bits``), ``row_en`` (in, ``rows``), ``read`` (in)
     ``read`` high for one clock drives every enabled row with its unsigned DAC code (a
@@ -30,19 +32,30 @@ pulse or a verify). Members, directions as seen from the macro:
     :attr:`XbarSignature.verify_latency` clocks later. The controller compares it with the
     target and retries (write-verify).
 
-A cell starts at level 0 (formed, reset). :class:`XbarModel` implements the contract for
-simulation only, including a loadable :class:`~fdagen.golden.crossbar.DeviceMap`; it is not
-meant for synthesis.
+A cell starts at level 0 (formed, reset), a stuck cell at its rail. ``adc_shift`` must not
+exceed ``max_shift``. :class:`XbarModel` implements the contract for simulation only,
+including a loadable :class:`~fdagen.golden.crossbar.DeviceMap`; it is not meant for
+synthesis.
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.golden.checks import ParameterError, check_range
+from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.crossbar import STUCK_HIGH
 
-__all__ = ["XbarSignature", "XbarModel"]
+__all__ = ["XbarSignature", "XbarModel", "tree_sum"]
+
+
+def tree_sum(terms):
+    """Sum of ``terms`` as a balanced adder tree (a chain of hundreds of additions is too deep
+    for Amaranth's expression walkers)."""
+    terms = list(terms)
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] if i + 1 < len(terms) else terms[i]
+                 for i in range(0, len(terms), 2)]
+    return terms[0]
 
 
 def _bits(count):
@@ -80,6 +93,7 @@ class XbarSignature(wiring.Signature):
                 and columns >= adc_share and columns % adc_share == 0):
             raise ParameterError(f"crossbar columns must be a positive multiple of the ADC "
                                  f"share ({adc_share}), not {columns}")
+        check_int("ADC shift limit", max_shift, 0, 32)
         if not (isinstance(pulse_cycles, int) and 1 <= pulse_cycles <= 1024):
             raise ParameterError(f"pulse cycles must be between 1 and 1024, not {pulse_cycles}")
         self.rows, self.columns, self.cell_bits = rows, columns, cell_bits
@@ -90,7 +104,7 @@ class XbarSignature(wiring.Signature):
             "row_en": In(rows),
             "read": In(1),
             "adc_sel": In(_bits(adc_share)),
-            "adc_shift": In(range(max_shift + 1)),
+            "adc_shift": In(_bits(max_shift + 1)),
             "convert": In(1),
             "adc_code": Out(data.ArrayLayout(unsigned(adc_bits), self.adcs)),
             "adc_valid": Out(1),
@@ -115,6 +129,9 @@ class XbarSignature(wiring.Signature):
         return (self.rows, self.columns, self.cell_bits, self.dac_bits, self.adc_bits,
                 self.adc_share, self.max_shift, self.pulse_cycles)
 
+    def __hash__(self):
+        return hash(self._key())
+
     def __repr__(self):
         return f"XbarSignature{self._key()}"
 
@@ -129,7 +146,11 @@ class XbarModel(wiring.Component):
     lands (level = target) once the cell's ``misses`` leading attempts have missed, else it
     leaves the ``wrong`` level; when the level is then the target, the attempt count starts
     again (the write-verify sequence for that target is over). A cell whose map says that no
-    attempt lands (``misses = max_attempts``) never lands. The column sums are in
+    attempt lands (``misses = max_attempts``) never lands. A sequence a controller abandons
+    (after the map's ``max_attempts`` pulses: a cell that never lands, or a stuck cell off its
+    target) leaves the count running, and such a cell fails again when programmed again, as
+    golden's :func:`~fdagen.golden.crossbar.program_cells` says of it; a controller must
+    therefore make exactly the map's ``max_attempts`` attempts. The column sums are in
     ``2**-frac_bits`` level units, so the ADCs shift by ``frac_bits + adc_shift``.
 
     ``device_map`` is a :class:`~fdagen.golden.crossbar.DeviceMap` of shape ``(rows,
@@ -140,9 +161,16 @@ class XbarModel(wiring.Component):
         shape = (signature.rows, signature.columns)
         try:
             check_range("cell level fraction bits", frac_bits)
-            if device_map is not None and device_map.gain.shape != shape:
-                raise ParameterError(f"device map must have shape {shape}, not "
-                                     f"{device_map.gain.shape}")
+            if device_map is not None:
+                if device_map.gain.shape != shape:
+                    raise ParameterError(f"device map must have shape {shape}, not "
+                                         f"{device_map.gain.shape}")
+                if device_map.gain.max(initial=0) >= 1 << (frac_bits + 1) \
+                        or device_map.wrong.max(initial=0) >= 1 << signature.cell_bits:
+                    raise ParameterError(f"device map must be drawn for {frac_bits} level "
+                                         f"fraction bits and {signature.cell_bits}-bit cells "
+                                         f"(gains below {1 << (frac_bits + 1)}, levels below "
+                                         f"{1 << signature.cell_bits})")
         except ParameterError:
             self._MustUse__silence = True       # refused, not "created but never used"
             raise
@@ -159,6 +187,26 @@ class XbarModel(wiring.Component):
         state = data.StructLayout({"level": unsigned(s.cell_bits),
                                    "effective": unsigned(s.cell_bits + f), "count": count})
         return cell_map, state
+
+    def _depth(self):
+        """Words of each group's memories: one per column (at least two, so that no address
+        is zero bits wide)."""
+        return max(2, self.signature.adc_share)
+
+    def _state_words(self, state, group):
+        """Initial words of ADC group ``group``'s cell state: level 0, a stuck cell at its
+        rail."""
+        s, f = self.signature, self.frac_bits
+        words = []
+        for column in range(group * s.adc_share, (group + 1) * s.adc_share):
+            word = 0
+            for row in reversed(range(s.rows)):
+                stuck = 0 if self.device_map is None else int(self.device_map.stuck[row, column])
+                level = (1 << s.cell_bits) - 1 if stuck == STUCK_HIGH else 0
+                fields = {"level": level, "effective": level << f, "count": 0}
+                word = (word << state.size) | state.const(fields).as_value().value
+            words.append(word)
+        return words
 
     def _map_words(self, cell_map, group):
         """Initial words of ADC group ``group``'s map memory: one word per column of the
@@ -188,11 +236,12 @@ class XbarModel(wiring.Component):
         rows, share = s.rows, s.adc_share
 
         # -- per ADC group: the map (read only) and the cell state, one word per column ------
-        maps, states, conversions, programs, writes = [], [], [], [], []
+        maps, conversions, programs, writes = [], [], [], []
         for group in range(s.adcs):
-            mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=share,
+            mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=self._depth(),
                                    init=self._map_words(cell_map, group))
-            cells = memory.Memory(shape=unsigned(rows * state.size), depth=share, init=[])
+            cells = memory.Memory(shape=unsigned(rows * state.size), depth=self._depth(),
+                                  init=self._state_words(state, group))
             m.submodules[f"map{group}"] = mapped
             m.submodules[f"cells{group}"] = cells
             maps.append(mapped.read_port(domain="comb"))
@@ -200,25 +249,28 @@ class XbarModel(wiring.Component):
             programs.append(cells.read_port(domain="comb"))
             writes.append(cells.write_port(granularity=state.size))
 
+        busy = Signal(range(s.pulse_cycles + 1), name="busy_cycles")
+        idle = busy == 0
+
         # -- read and convert ------------------------------------------------------------------
         drive = Signal(data.ArrayLayout(unsigned(s.dac_bits), rows), name="drive")
-        with m.If(self.read):
+        with m.If(self.read & idle):
             m.d.sync += [drive[r].eq(Mux(self.row_en[r], self.row_dac[r], 0))
                          for r in range(rows)]
-        total = f + self.signature.max_shift
+        total = f + (1 << len(self.adc_shift)) - 1          # any value of the port, exactly
         half = Signal(total + 1, name="half")
         m.d.comb += half.eq((Const(1, total + 1) << (f + self.adc_shift)) >> 1)
         top = (1 << s.adc_bits) - 1
         for group, port in enumerate(conversions):
             m.d.comb += port.addr.eq(self.adc_sel)
             word = data.View(data.ArrayLayout(state, rows), port.data)
-            column = sum(drive[r] * word[r].effective for r in range(rows))
+            column = tree_sum(drive[r] * word[r].effective for r in range(rows))
             summed = Signal(max(len(column), len(half)) + 1, name=f"column{group}")
             rounded = Signal.like(summed, name=f"rounded{group}")
             m.d.comb += [summed.eq(column + half), rounded.eq(summed >> (f + self.adc_shift))]
-            with m.If(self.convert):
+            with m.If(self.convert & idle):
                 m.d.sync += self.adc_code[group].eq(Mux(rounded > top, top, rounded))
-        m.d.sync += self.adc_valid.eq(self.convert)
+        m.d.sync += self.adc_valid.eq(self.convert & idle)
 
         # -- program and verify ----------------------------------------------------------------
         group = Signal(_bits(s.adcs), name="prog_group")
@@ -236,11 +288,9 @@ class XbarModel(wiring.Component):
                     now.eq(data.View(data.ArrayLayout(state, rows), programs[g].data)
                            [self.prog_row]),
                 ]
-        busy = Signal(range(s.pulse_cycles + 1), name="busy_cycles")
         m.d.comb += self.busy.eq(busy != 0)
         with m.If(busy != 0):
             m.d.sync += busy.eq(busy - 1)
-        idle = busy == 0
         target = self.prog_level
         count = Signal.like(now.count, name="attempt")
         m.d.comb += count.eq(Mux(now.count == self.never, self.never, now.count + 1))
@@ -264,7 +314,8 @@ class XbarModel(wiring.Component):
                 m.d.comb += writes[g].en.eq(1 << self.prog_row)
         with m.If(self.prog_pulse & idle):
             m.d.sync += busy.eq(s.pulse_cycles)
-        m.d.sync += self.verify_valid.eq(self.verify & idle)
-        with m.If(self.verify & idle):
+        verify = self.verify & idle & ~self.prog_pulse
+        m.d.sync += self.verify_valid.eq(verify)
+        with m.If(verify):
             m.d.sync += self.verify_level.eq(now.level)
         return m
