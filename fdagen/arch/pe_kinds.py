@@ -11,6 +11,8 @@ classes and ``collect_cpus()``):
   model replays it: it is stated here and nowhere else;
 - ``latency``: clocks from a ``last`` operation's start to its ``result_valid`` (generated
   kinds);
+- :meth:`PEKind.golden_mac` and ``golden_options``: the golden model's MAC for the kind
+  (``fdagen golden net --pe-kind``) and the options it takes;
 - :meth:`PEKind.accumulator_width`;
 - cost hooks for :mod:`fdagen.model.energy`: :meth:`PEKind.array_counts` (events per layer) and
   :meth:`PEKind.energy_terms` / :meth:`PEKind.area_terms`, which name costs as data,
@@ -59,6 +61,8 @@ class PEKind:
     description = ""
     gateware = None
     latency = None
+    #: Options of :meth:`golden_mac` (``fdagen golden net`` flags' argparse destinations).
+    golden_options = ()
 
     def require_gateware(self):
         """Return ``gateware``; :class:`ParameterError` for a kind that is only modelled."""
@@ -71,6 +75,12 @@ class PEKind:
     def issue_interval(self, config):
         """Clocks per array operation on a build ``config``."""
         raise NotImplementedError
+
+    def golden_mac(self, options):
+        """The MAC :func:`fdagen.golden.pipeline.conv2d_fixed` runs for this kind, from
+        ``options`` (a dict of some of :attr:`golden_options`): None for the exact
+        :func:`~fdagen.golden.pipeline.spectral_mac`."""
+        return None
 
     def accumulator_width(self, config):
         """Bits of each PE sum: the worst case of ``max_channels`` complex products."""
@@ -148,6 +158,29 @@ class ReRAMPE(PEKind):
     #: bits per ReRAM cell and per DAC conversion
     CELL_BITS = 2
     DAC_BITS = 1
+
+    golden_options = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "sigma", "stuck_at",
+                      "program_fail", "max_attempts", "seed")
+
+    def golden_mac(self, options):
+        """The bit-true crossbars of :mod:`fdagen.golden.crossbar` (what the generated kind is
+        to compute; the cost hooks below still model ISAAC-style PEs). ``stuck_at`` is split
+        half stuck low, half stuck high."""
+        from fdagen.golden.crossbar import CrossbarFormat, CrossbarMAC, DeviceModel
+
+        fmt, device = CrossbarFormat(), DeviceModel()
+        stuck = options.get("stuck_at", 0.0)
+        if not 0 <= stuck <= 1:                      # also refuses nan
+            raise ParameterError(f"stuck-at rate must be between 0 and 1, not {stuck:g}")
+        return CrossbarMAC(
+            CrossbarFormat(rows=options.get("xbar_rows", fmt.rows),
+                           cell_bits=options.get("cell_bits", fmt.cell_bits),
+                           dac_bits=options.get("dac_bits", fmt.dac_bits),
+                           adc_bits=options.get("adc_bits")),
+            DeviceModel(sigma=options.get("sigma", 0.0), stuck_low=stuck / 2,
+                        stuck_high=stuck / 2, program_fail=options.get("program_fail", 0.0),
+                        max_attempts=options.get("max_attempts", device.max_attempts),
+                        seed=options.get("seed", device.seed)))
 
     def cells_per_part(self, config):
         return -(-config.weight_width // self.CELL_BITS)

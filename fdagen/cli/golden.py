@@ -63,7 +63,7 @@ def _cmd_golden_net(args):
     if args.net != "lenet5":
         raise InputError(f"network must be lenet5 (the one with trained weights), not {args.net!r}")
     fmt = format_from(args)
-    mac = crossbar_from(args)
+    mac = golden_mac_from(args)
     network, weights = get_network(args.net), load_weights()
     test_x, test_y = load_digits32("test")
     if args.limit:
@@ -79,7 +79,7 @@ def _cmd_golden_net(args):
     crossbars = None
     if mac is not None:
         crossbars = FixedNetwork(network, weights, calibration, fmt, args.fft_size, mac)
-        paths["spectral_fixed_reram"] = crossbars.forward
+        paths[f"spectral_fixed_{args.pe_kind}"] = crossbars.forward
     results = {}
     for name, predict in paths.items():
         images = tqdm(test_x, desc=name, leave=False, disable=None, file=sys.stderr)
@@ -96,7 +96,7 @@ def _cmd_golden_net(args):
                    for name, quant in fixed.quants.items()},
     }
     if crossbars is not None:
-        report["reram"] = crossbar_report(crossbars, mac, sqnr_images)
+        report["crossbars"] = crossbar_report(crossbars, mac, sqnr_images)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -111,52 +111,39 @@ def _cmd_golden_net(args):
               f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
               f"output_frac={quant.output_frac})")
     if crossbars is not None:
-        reram = report["reram"]
-        print(f"  reram: {reram['crossbar']['rows']}-row crossbars, "
-              f"{reram['crossbar']['cell_bits']}-bit cells, {reram['crossbar']['dac_bits']}-bit "
-              f"DACs, {reram['adc_bits']}-bit ADCs (full resolution "
-              f"{reram['full_resolution_bits']}); sigma {reram['device']['sigma']:g}, stuck-at "
-              f"low {reram['device']['stuck_low']:g} high {reram['device']['stuck_high']:g}, "
-              f"program failure {reram['device']['program_fail']:g} per attempt, seed "
-              f"{reram['device']['seed']}")
-        for name, layer in reram["layers"].items():
+        xbars = report["crossbars"]
+        print(f"  {args.pe_kind}: {xbars['crossbar']['rows']}-row crossbars, "
+              f"{xbars['crossbar']['cell_bits']}-bit cells, {xbars['crossbar']['dac_bits']}-bit "
+              f"DACs, {xbars['adc_bits']}-bit ADCs (full resolution "
+              f"{xbars['full_resolution_bits']}); sigma {xbars['device']['sigma']:g}, stuck-at "
+              f"low {xbars['device']['stuck_low']:g} high {xbars['device']['stuck_high']:g}, "
+              f"program failure {xbars['device']['program_fail']:g} per attempt, seed "
+              f"{xbars['device']['seed']}")
+        for name, layer in xbars["layers"].items():
             print(f"    {name}: {layer['sqnr_db']:6.2f} dB  (adc_shift={layer['adc_shift']}, "
                   f"{layer['cells']} cells, {layer['program_pulses']} program pulses, "
                   f"{layer['program_failures']} failed verify)")
     return 0
 
 
-def crossbar_from(args):
-    """The :class:`CrossbarMAC` the ``--pe-kind reram`` options describe, or None for digital
-    PEs (then no crossbar option may be given)."""
-    from fdagen.golden.crossbar import CrossbarFormat, CrossbarMAC, DeviceModel
+def golden_mac_from(args):
+    """The golden MAC of ``--pe-kind`` with the crossbar options given (None: the exact MAC of
+    digital PEs); an option the kind does not take is refused."""
+    from fdagen.arch.pe_kinds import PE_KINDS, pe_kind
 
-    given = [flag for flag, dest in CROSSBAR_FLAGS if getattr(args, dest) is not None]
-    if args.pe_kind != "reram":
-        if given:
-            raise InputError(f"{given[0]} needs --pe-kind reram, not --pe-kind {args.pe_kind}")
-        return None
-    defaults_fmt, defaults_device = CrossbarFormat(), DeviceModel()
-
-    def value(dest, default):
-        return default if getattr(args, dest) is None else getattr(args, dest)
-
-    stuck = value("stuck_at", 0.0)
-    if not 0 <= stuck <= 1:                      # also refuses nan
-        raise InputError(f"--stuck-at must be between 0 and 1, not {stuck:g}")
-    fmt = CrossbarFormat(rows=value("xbar_rows", defaults_fmt.rows),
-                         cell_bits=value("cell_bits", defaults_fmt.cell_bits),
-                         dac_bits=value("dac_bits", defaults_fmt.dac_bits),
-                         adc_bits=value("adc_bits", None))
-    device = DeviceModel(sigma=value("sigma", 0.0), stuck_low=stuck / 2, stuck_high=stuck / 2,
-                         program_fail=value("program_fail", 0.0),
-                         max_attempts=value("max_attempts", defaults_device.max_attempts),
-                         seed=value("seed", defaults_device.seed))
-    return CrossbarMAC(fmt, device)
+    kind = pe_kind(args.pe_kind)
+    given = {dest: getattr(args, dest) for _, dest in CROSSBAR_FLAGS
+             if getattr(args, dest) is not None}
+    for flag, dest in CROSSBAR_FLAGS:
+        if dest in given and dest not in kind.golden_options:
+            takers = [k.name for k in PE_KINDS.values() if dest in k.golden_options]
+            raise InputError(f"{flag} needs --pe-kind {' or '.join(takers)}, not --pe-kind "
+                             f"{kind.name}")
+    return kind.golden_mac(given)
 
 
 def crossbar_report(network, mac, images):
-    """The ``"reram"`` part of ``golden net``'s report: the crossbar and device settings, and
+    """The ``"crossbars"`` part of ``golden net``'s report: the crossbar and device settings, and
     per conv layer the ADC shift, cells, programming pulses and failures and the SQNR."""
     sqnr = network.layer_sqnr(images)
     layers = {}

@@ -171,8 +171,8 @@ def test_a_bug_is_not_reported_as_a_user_error(monkeypatch):
     (["--pe-kind", "reram", "--adc-bits", "0"], "ADC bits must be between 1 and 22, not 0"),
     (["--pe-kind", "reram", "--xbar-rows", "2000"],
      "crossbar rows must be between 1 and 1024, not 2000"),
-    (["--pe-kind", "reram", "--stuck-at", "1.5"], "--stuck-at must be between 0 and 1, not 1.5"),
-    (["--pe-kind", "reram", "--stuck-at", "nan"], "--stuck-at must be between 0 and 1, not nan"),
+    (["--pe-kind", "reram", "--stuck-at", "1.5"], "stuck-at rate must be between 0 and 1, not 1.5"),
+    (["--pe-kind", "reram", "--stuck-at", "nan"], "stuck-at rate must be between 0 and 1, not nan"),
     (["--pe-kind", "reram", "--sigma", "nan"], "sigma must be between 0 and 1, not nan"),
     (["--pe-kind", "reram", "--seed", "-1"], "device seed must be between 0 and"),
 ])

@@ -169,7 +169,7 @@ def test_golden_net_reram_reports_the_crossbars(capsys):
     report = json.loads(out)
     assert set(report["accuracy"]) == {"spatial_float", "spectral_float", "spectral_fixed",
                                        "spectral_fixed_reram"}
-    reram = report["reram"]
+    reram = report["crossbars"]
     assert reram["adc_bits"] == 6 and reram["full_resolution_bits"] == 9
     assert reram["device"] == {"sigma": 0.05, "stuck_low": 0.005, "stuck_high": 0.005,
                                "program_fail": 0.0, "max_attempts": 8, "seed": 3}
