@@ -383,6 +383,16 @@ def _flat_inputs(spectrum):
     return np.stack([p.reshape(re.shape[0], -1, math.prod(re.shape[-2:])) for p in (re, im)])
 
 
+def _drives(spectrum, cell_map, fmt, data_width):
+    """What the crossbars see for ``spectrum``: ``(flat inputs, DAC slices, slice weights,
+    levels)`` in the shapes of :func:`column_sums`."""
+    flat = _flat_inputs(spectrum)                                             # (2, C, B, K)
+    slices, slice_weights = input_slices(flat, data_width, fmt.dac_bits)
+    outputs, cells = cell_map.levels.shape[1], cell_map.levels.shape[-1]
+    levels = cell_map.levels.reshape(2, outputs, flat.shape[1], -1, cells)
+    return flat, slices, slice_weights, levels
+
+
 def _column_sum_chunks(slices, levels, fmt):
     """:func:`column_sums` over output channels in chunks of about ``2**25`` sums each, so
     that memory stays bounded on large layers and small crossbars."""
@@ -408,9 +418,7 @@ def crossbar_mac(spectrum, weights, fmt, data_width, weight_width, cell_map, adc
     x_re = np.asarray(spectrum[0])
     channels, lead, bin_shape = x_re.shape[0], x_re.shape[1:-2], x_re.shape[-2:]
     outputs = weights[0].shape[0]
-    flat = _flat_inputs(spectrum)                                             # (2, C, B, K)
-    slices, slice_weights = input_slices(flat, data_width, fmt.dac_bits)
-    levels = cell_map.levels.reshape(2, outputs, channels, -1, cell_map.levels.shape[-1])
+    flat, slices, slice_weights, levels = _drives(spectrum, cell_map, fmt, data_width)
     offset = (1 << (weight_width - 1)) * flat.sum(axis=1)                     # (2, B, K)
     exact = crossbar_accumulator_width(fmt, data_width, weight_width, channels, adc_shift) <= 53
     parts = []
@@ -426,12 +434,8 @@ def calibrate_adc_shift(spectra, cell_map, fmt, data_width):
     """Smallest ADC shift at which no column sum of the calibration ``spectra`` (a list of
     ``(re, im)``) clamps at ``fmt``'s resolution (0 at full resolution with ideal cells)."""
     peak = 0
-    outputs = cell_map.levels.shape[1]
     for spectrum in spectra:
-        flat = _flat_inputs(spectrum)
-        slices, _ = input_slices(flat, data_width, fmt.dac_bits)
-        levels = cell_map.levels.reshape(2, outputs, flat.shape[1], -1,
-                                         cell_map.levels.shape[-1])
+        _, slices, _, levels = _drives(spectrum, cell_map, fmt, data_width)
         for sums in _column_sum_chunks(slices, levels, fmt):
             peak = max(peak, int(sums.max()))
     top = (1 << fmt.resolution) - 1

@@ -6,7 +6,7 @@ import pytest
 
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.crossbar import (CrossbarFormat, CrossbarMAC, DeviceModel, adc_convert,
-                                    crossbar_accumulator_width, crossbar_mac, draw_device_map,
+                                    crossbar_accumulator_width, draw_device_map,
                                     ideal_cells, input_slices, program_cells, weight_cells)
 from fdagen.golden.pipeline import (FixedFormat, calibrate_layer, conv2d_fixed, spectral_mac,
                                     sqnr_db)

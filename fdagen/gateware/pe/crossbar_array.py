@@ -38,7 +38,7 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.golden.checks import ParameterError, ParameterTypeError, check_range
 from fdagen.golden.crossbar import CrossbarFormat, crossbar_accumulator_width
-from fdagen.gateware.pe.xbar import XbarModel, XbarSignature, _bits, tree_sum
+from fdagen.gateware.pe.xbar import XbarModel, XbarSignature, index_bits, tree_sum
 
 __all__ = ["CrossbarArray"]
 
@@ -79,12 +79,12 @@ class CrossbarArray(wiring.Component):
         weight_width, data_width, max_shift = self.weight_width, self.data_width, self.max_shift
         super().__init__({
             "prog_valid": In(1), "prog_ready": Out(1),
-            "prog_m": In(_bits(outputs)), "prog_c": In(_bits(channels)),
+            "prog_m": In(index_bits(outputs)), "prog_c": In(index_bits(channels)),
             "prog_re": In(signed(weight_width)), "prog_im": In(signed(weight_width)),
             "start": In(1), "ready": Out(1),
             "x_re": In(data.ArrayLayout(signed(data_width), channels)),
             "x_im": In(data.ArrayLayout(signed(data_width), channels)),
-            "adc_shift": In(_bits(max_shift + 1)),
+            "adc_shift": In(index_bits(max_shift + 1)),
             "result_valid": Out(1),
             "result_re": Out(data.ArrayLayout(signed(self.acc_width), outputs)),
             "result_im": Out(data.ArrayLayout(signed(self.acc_width), outputs)),
@@ -203,7 +203,7 @@ class CrossbarArray(wiring.Component):
                         terms.append(Mux(pending.sel == h, x.adc_code[a], 0) << (b * j))
                 value = Signal(range(len(macros) * (1 << (b * cells + fmt.resolution)) + 1),
                                name=f"codes_{'ri'[q]}{o}")
-                m.d.comb += value.eq(sum(terms))
+                m.d.comb += value.eq(tree_sum(terms))
                 weighted = Mux(pending.slice == last_slice, -(value << (dw - 1)),
                                value << weight_shift)
                 with m.If(arrived):

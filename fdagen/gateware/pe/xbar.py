@@ -45,7 +45,7 @@ from amaranth.lib.wiring import In, Out
 from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.crossbar import STUCK_HIGH
 
-__all__ = ["XbarSignature", "XbarModel", "tree_sum"]
+__all__ = ["XbarSignature", "XbarModel", "tree_sum", "index_bits"]
 
 
 def tree_sum(terms):
@@ -58,7 +58,7 @@ def tree_sum(terms):
     return terms[0]
 
 
-def _bits(count):
+def index_bits(count):
     """Bits of an index over ``count`` values (at least one: no zero-width port)."""
     return max(1, (count - 1).bit_length())
 
@@ -103,13 +103,13 @@ class XbarSignature(wiring.Signature):
             "row_dac": In(data.ArrayLayout(unsigned(dac_bits), rows)),
             "row_en": In(rows),
             "read": In(1),
-            "adc_sel": In(_bits(adc_share)),
-            "adc_shift": In(_bits(max_shift + 1)),
+            "adc_sel": In(index_bits(adc_share)),
+            "adc_shift": In(index_bits(max_shift + 1)),
             "convert": In(1),
             "adc_code": Out(data.ArrayLayout(unsigned(adc_bits), self.adcs)),
             "adc_valid": Out(1),
-            "prog_row": In(_bits(rows)),
-            "prog_col": In(_bits(columns)),
+            "prog_row": In(index_bits(rows)),
+            "prog_col": In(index_bits(columns)),
             "prog_level": In(unsigned(cell_bits)),
             "prog_pulse": In(1),
             "busy": Out(1),
@@ -175,13 +175,15 @@ class XbarModel(wiring.Component):
             self._MustUse__silence = True       # refused, not "created but never used"
             raise
         self.frac_bits, self.device_map = frac_bits, device_map
+        attempts = 1 if device_map is None else device_map.max_attempts
+        #: The ``misses`` code of a cell on which no attempt lands (the attempt count
+        #: saturates there).
+        self.never = (1 << attempts.bit_length()) - 1
         super().__init__(signature)
 
     def _layouts(self):
         s, f = self.signature, self.frac_bits
-        attempts = 1 if self.device_map is None else self.device_map.max_attempts
-        self.never = (1 << attempts.bit_length()) - 1 if attempts >= 1 else 1
-        count = unsigned(max(1, self.never.bit_length()))
+        count = unsigned(self.never.bit_length())
         cell_map = data.StructLayout({"gain": unsigned(f + 1), "stuck": unsigned(2),
                                       "misses": count, "wrong": unsigned(s.cell_bits)})
         state = data.StructLayout({"level": unsigned(s.cell_bits),
@@ -193,39 +195,30 @@ class XbarModel(wiring.Component):
         is zero bits wide)."""
         return max(2, self.signature.adc_share)
 
-    def _state_words(self, state, group):
-        """Initial words of ADC group ``group``'s cell state: level 0, a stuck cell at its
-        rail."""
-        s, f = self.signature, self.frac_bits
-        words = []
-        for column in range(group * s.adc_share, (group + 1) * s.adc_share):
-            word = 0
-            for row in reversed(range(s.rows)):
-                stuck = 0 if self.device_map is None else int(self.device_map.stuck[row, column])
-                level = (1 << s.cell_bits) - 1 if stuck == STUCK_HIGH else 0
-                fields = {"level": level, "effective": level << f, "count": 0}
-                word = (word << state.size) | state.const(fields).as_value().value
-            words.append(word)
-        return words
+    def _cell_fields(self, row, column):
+        """``(map fields, initial state fields)`` of cell ``(row, column)``: ideal cells
+        without a map; a stuck cell starts at its rail, every other cell at level 0."""
+        s, f, d = self.signature, self.frac_bits, self.device_map
+        if d is None:
+            return {"gain": 1 << f, "stuck": 0, "misses": 0, "wrong": 0}, \
+                {"level": 0, "effective": 0, "count": 0}
+        misses, stuck = int(d.misses[row, column]), int(d.stuck[row, column])
+        level = (1 << s.cell_bits) - 1 if stuck == STUCK_HIGH else 0
+        return ({"gain": int(d.gain[row, column]), "stuck": stuck,
+                 "misses": self.never if misses >= d.max_attempts else misses,
+                 "wrong": int(d.wrong[row, column])},
+                {"level": level, "effective": level << f, "count": 0})
 
-    def _map_words(self, cell_map, group):
-        """Initial words of ADC group ``group``'s map memory: one word per column of the
-        group, one field per row."""
-        s, f = self.signature, self.frac_bits
+    def _words(self, layout, group, which):
+        """Initial words of ADC group ``group``'s memory of ``layout``: one word per column
+        of the group, field ``r`` for row ``r`` (``which`` 0: the map, 1: the cell state)."""
+        s = self.signature
         words = []
         for column in range(group * s.adc_share, (group + 1) * s.adc_share):
             word = 0
             for row in reversed(range(s.rows)):
-                if self.device_map is None:
-                    fields = {"gain": 1 << f, "stuck": 0, "misses": 0, "wrong": 0}
-                else:
-                    d = self.device_map
-                    misses = int(d.misses[row, column])
-                    fields = {"gain": int(d.gain[row, column]),
-                              "stuck": int(d.stuck[row, column]),
-                              "misses": self.never if misses >= d.max_attempts else misses,
-                              "wrong": int(d.wrong[row, column])}
-                word = (word << cell_map.size) | cell_map.const(fields).as_value().value
+                fields = self._cell_fields(row, column)[which]
+                word = (word << layout.size) | layout.const(fields).as_value().value
             words.append(word)
         return words
 
@@ -239,9 +232,9 @@ class XbarModel(wiring.Component):
         maps, conversions, programs, writes = [], [], [], []
         for group in range(s.adcs):
             mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=self._depth(),
-                                   init=self._map_words(cell_map, group))
+                                   init=self._words(cell_map, group, 0))
             cells = memory.Memory(shape=unsigned(rows * state.size), depth=self._depth(),
-                                  init=self._state_words(state, group))
+                                  init=self._words(state, group, 1))
             m.submodules[f"map{group}"] = mapped
             m.submodules[f"cells{group}"] = cells
             maps.append(mapped.read_port(domain="comb"))
@@ -273,7 +266,7 @@ class XbarModel(wiring.Component):
         m.d.sync += self.adc_valid.eq(self.convert & idle)
 
         # -- program and verify ----------------------------------------------------------------
-        group = Signal(_bits(s.adcs), name="prog_group")
+        group = Signal(index_bits(s.adcs), name="prog_group")
         m.d.comb += group.eq(self.prog_col // share if s.adcs > 1 else 0)
         local = self.prog_col % share if share > 1 else 0
         cell = Signal(cell_map, name="cell_map")
