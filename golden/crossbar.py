@@ -484,7 +484,8 @@ class CrossbarMAC:
         return draw_device_map(shape, self.fmt, self.device, self.rng())
 
     def cell_map(self, weights):
-        """The :class:`CellMap` of ``weights`` ``(re, im)`` codes (programmed once)."""
+        """The :class:`CellMap` of ``weights`` ``(re, im)`` codes (programmed once; see also
+        :meth:`pin`)."""
         key = tuple(np.asarray(p, dtype=np.int64).tobytes() for p in weights)
         if self._programmed is None or self._programmed[0] != key:
             target = weight_cells(np.stack(weights), self.weight_width, self.fmt.cell_bits)
@@ -492,6 +493,14 @@ class CrossbarMAC:
                      else program_cells(target, self.fmt, self.device_map(target.shape)))
             self._programmed = (key, cells)
         return self._programmed[1]
+
+    def pin(self, weights, cell_map):
+        """Take ``cell_map`` as what programming ``weights`` left (a hardware model's
+        programming with its own physical map, e.g. the accelerator's crossbars: their cells
+        are placed by the hardware, not by this layer's draw)."""
+        key = tuple(np.asarray(p, dtype=np.int64).tobytes() for p in weights)
+        self._programmed = (key, cell_map)
+        return self
 
     @property
     def programmed(self):

@@ -21,13 +21,13 @@ collide. The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py
 """
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.fft import FFT2DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding
 from fdagen.arch.geometry import GENERATED_DIMS, TileGeometry
-from fdagen.arch.pe_kinds import pe_kind
+from fdagen.arch.pe_kinds import PE_KINDS, pe_kind
 
 __all__ = ["AcceleratorConfig", "default_bin_lanes", "flag"]
 
@@ -41,6 +41,13 @@ MAX_MEMORY_WORDS = 1 << 24
 
 #: Most RAM bits one build may hold (1 Gibit), far beyond what any FPGA carries on chip.
 MAX_MEMORY_BITS = 1 << 30
+
+
+#: ``{field: (kinds that take it)}`` of the PE kinds' own configuration fields.
+KIND_FIELDS = {}
+for _kind in PE_KINDS.values():
+    for _name in _kind.config_fields:
+        KIND_FIELDS[_name] = KIND_FIELDS.get(_name, ()) + (_kind.name,)
 
 
 def default_bin_lanes(pes, fft_size):
@@ -117,6 +124,15 @@ class AcceleratorConfig:
     pe_kind: str = _knob("digital", "PE kind", None)
     dims: int = _knob(2, "spatial dimensions of the layers (2; 3-D is modelled, not generated)",
                       "D")
+    # The PE kinds' own knobs (PEKind.config_fields): only the build's kind may set them.
+    xbar_rows: int = _knob(128, "crossbar rows R: input channels per analog column sum (reram)",
+                           "R")
+    cell_bits: int = _knob(2, "bits per ReRAM cell (reram)", "BITS")
+    dac_bits: int = _knob(1, "bits per row DAC conversion, the input slice (reram)", "BITS")
+    adc_bits: int = _knob(None, "ADC resolution (reram)", "BITS", "full resolution for R rows")
+    adc_share: int = _knob(8, "crossbar columns per ADC, through its mux (reram)", "COLUMNS")
+    max_attempts: int = _knob(8, "write-verify pulses per cell before it counts as failed "
+                              "(reram)", "N")
 
     def __post_init__(self):
         check_range("PE count", self.pes)
@@ -144,7 +160,15 @@ class AcceleratorConfig:
         if self.ifft_lanes is None:
             object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
         check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
-        pe_kind(self.pe_kind)
+        kind = pe_kind(self.pe_kind)
+        defaults = {f.name: f.default for f in fields(self)}
+        for name in KIND_FIELDS:
+            if name not in kind.config_fields and getattr(self, name) != defaults[name]:
+                raise ParameterError(f"{flag(name)} must be left at its default for PE kind "
+                                     f"{kind.name!r} (it sets PE kind "
+                                     f"{' or '.join(KIND_FIELDS[name])}), not "
+                                     f"{getattr(self, name)!r}")
+        kind.check_config(self)
         TileGeometry(self.dims, self.fft_size)
         if self.accumulator_width > 62:
             raise ParameterError(f"accumulator width must be at most 62 bits, not "
@@ -300,12 +324,19 @@ class AcceleratorConfig:
     def top(self):
         return f"fdagen_accel_p{self.pes}_n{self.fft_size}"
 
+    def _fields(self):
+        """The fields that configure this build: every field but other PE kinds' knobs."""
+        return [f for f in fields(self) if f.name not in KIND_FIELDS
+                or f.name in self.pe.config_fields]
+
     def parameters(self):
-        """Given and defaulted parameters, as a JSON-ready dict (canonical field order)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Given and defaulted parameters, as a JSON-ready dict (canonical field order; other
+        PE kinds' knobs left out)."""
+        return {f.name: getattr(self, f.name) for f in self._fields()}
 
     def derived(self):
         return {
+            **self.pe.derived(self),
             "slots": self.slots, "unique_bins": self.unique_bins, "bin_steps": self.bin_steps,
             "max_groups": self.max_groups, "accumulator_width": self.accumulator_width,
             "oaa_width": self.oaa_width, "weight_beat_width": self.weight_beat_width,
@@ -314,8 +345,7 @@ class AcceleratorConfig:
                          "width": self.data_width},
                 "spectrum": {"banks": self.fft_lanes * self.bin_lanes,
                              "depth": self.spectrum_depth, "width": 2 * self.data_width},
-                "weights": {"banks": self.pes, "depth": self.weight_depth,
-                            "width": 2 * self.weight_width},
+                **self.pe.memories(self),
                 "output_spectrum": {"banks": self.pes, "depth": self.output_spectrum_depth,
                                     "width": 2 * self.accumulator_width},
                 "overlap_add": {"banks": self.ifft_lanes, "depth": self.oaa_depth,
@@ -328,7 +358,7 @@ class AcceleratorConfig:
         """The canonical ``fdagen build`` command line for this configuration: every field, or
         with ``minimal`` ``--pes`` and the fields that differ from their default (lane counts:
         from what the other fields derive), which builds the same configuration."""
-        values = asdict(self)
+        values = {f.name: getattr(self, f.name) for f in self._fields()}
         if minimal:
             defaults = {f.name: f.default for f in fields(self)}
             lanes = ("bin_lanes", "fft_lanes", "ifft_lanes")
@@ -339,7 +369,8 @@ class AcceleratorConfig:
                     kept[lane] = values[lane]
             values = {k: v for k, v in values.items() if k in kept}
         return " ".join(["fdagen build"] + [f"{flag(k)} {v:g}" if isinstance(v, float)
-                                            else f"{flag(k)} {v}" for k, v in values.items()])
+                                            else f"{flag(k)} {v}" for k, v in values.items()
+                                            if v is not None])
 
     @staticmethod
     def log2(value):

@@ -22,7 +22,7 @@ on timing.
 from typing import NamedTuple
 
 __all__ = ["Field", "Counter", "DESCRIPTOR", "FIELDS", "COUNTER_TABLE", "COUNTERS",
-           "SCHEDULED_COUNTERS", "MAX_SHIFT", "WORD_BITS"]
+           "SCHEDULED_COUNTERS", "PE_COUNTERS", "MAX_SHIFT", "WORD_BITS"]
 
 #: Width of a descriptor word and of a counter word.
 WORD_BITS = 32
@@ -63,6 +63,7 @@ DESCRIPTOR = (
     Field("groups", "output-channel groups G = ceil(M / J)", 16),
     Field("spectrum_shift", "right shift of the accumulated spectrum", 6),
     Field("output_shift", "right shift of the overlap-added output plus bias", 6),
+    Field("adc_shift", "right shift of the crossbar ADCs (reram kind; 0 on others)", 6),
     Field("relu", "1: ReLU on the output", 1),
     Field("fwd_row_schedule", "forward row FFT stage shifts", "stages"),
     Field("fwd_column_schedule", "forward column FFT stage shifts", "stages"),
@@ -103,7 +104,22 @@ COUNTER_TABLE = (
     Counter("output_pixels", "output pixels sent", True),
     Counter("output_stall_cycles", "cycles an output pixel waited for the consumer "
             "(backpressure)", False),
+    # the PE kinds' own events (PE_COUNTERS; 0 on a kind that has not the event)
+    Counter("xbar_reads", "crossbar reads (reram: each row slice of an operation, per phase and "
+            "input slice)", True),
+    Counter("dac_conversions", "row DAC conversions (reram: the driven rows of every read)",
+            True),
+    Counter("adc_conversions", "ADC conversions (reram: every column of every read)", True),
+    Counter("shift_adds", "ADC codes shifted into place and added (reram)", True),
+    Counter("program_pulses", "cell programming pulses, write-verify retries included (reram)",
+            False),
+    Counter("verify_reads", "write-verify read-backs (reram)", False),
+    Counter("program_failures", "cells whose write-verify never passed in --max-attempts "
+            "pulses (reram): their weights are wrong", False),
 )
+
+#: The counters only some PE kinds have (:meth:`fdagen.arch.pe_kinds.PEKind.scheduled_counts`).
+PE_COUNTERS = ("xbar_reads", "dac_conversions", "adc_conversions", "shift_adds")
 
 #: ``(name, meaning)`` of every counter, in stream order.
 COUNTERS = tuple((counter.name, counter.meaning) for counter in COUNTER_TABLE)

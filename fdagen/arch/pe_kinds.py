@@ -6,9 +6,15 @@ classes and ``collect_cpus()``):
 - ``name`` and ``description``;
 - ``gateware``: ``"module:Class"`` of its Amaranth component (looked up by
   :mod:`fdagen.gateware.blocks`), or ``None`` for a kind that is only modelled;
-- :meth:`PEKind.issue_interval`: clocks per array operation (one complex MAC on every PE). The
-  MAC stage issues at this interval, the counters and the schedule count with it, the cycle
-  model replays it: it is stated here and nowhere else;
+- ``mac_stage``: ``"module:Class"`` of the MAC stage that drives the kind's array behind the
+  common stage ports (:mod:`fdagen.gateware.accel.mac`);
+- ``config_fields``: the :class:`~fdagen.arch.config.AcceleratorConfig` fields only this kind
+  takes (its build flags), checked by :meth:`PEKind.check_config`;
+- :meth:`PEKind.issue_interval`: clocks per array operation. The MAC stage issues at this
+  interval, the counters and the schedule count with it, the cycle model replays it: it is
+  stated here and nowhere else; :meth:`PEKind.operations` and
+  :meth:`PEKind.scheduled_counts`: the operations of a layer and the counters that follow from
+  them;
 - ``latency``: clocks from a ``last`` operation's start to its ``result_valid`` (generated
   kinds);
 - :meth:`PEKind.golden_mac` and ``golden_options``: the golden model's MAC for the kind
@@ -22,6 +28,11 @@ classes and ``collect_cpus()``):
 Add a kind by subclassing :class:`PEKind` and decorating the class with :func:`register`.
 """
 
+from fdagen.arch.fields import PE_COUNTERS
+
+#: Clocks a programming pulse keeps a crossbar macro busy in the generated builds
+#: (``fdagen.gateware.pe.xbar.XbarSignature.pulse_cycles``).
+XBAR_PULSE_CYCLES = 1
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.pipeline import accumulator_width
 
@@ -60,9 +71,12 @@ class PEKind:
     name = None
     description = ""
     gateware = None
+    mac_stage = None
     latency = None
     #: Options of :meth:`golden_mac` (``fdagen golden net`` flags' argparse destinations).
     golden_options = ()
+    #: AcceleratorConfig fields only this kind takes.
+    config_fields = ()
 
     def require_gateware(self):
         """Return ``gateware``; :class:`ParameterError` for a kind that is only modelled."""
@@ -72,9 +86,64 @@ class PEKind:
                                  f"(modelled only: see fdagen energy --pe-kind)")
         return self.gateware
 
+    def check_config(self, config):
+        """Refuse (:class:`ParameterError`) a build ``config`` this kind cannot take."""
+
     def issue_interval(self, config):
         """Clocks per array operation on a build ``config``."""
         raise NotImplementedError
+
+    def operations(self, config, tiles, groups, channels):
+        """Array operations of a layer of ``tiles`` tiles, ``groups`` output-channel groups and
+        ``channels`` input channels."""
+        raise NotImplementedError
+
+    def operation_clocks(self, config, channels):
+        """Clocks from one operation to the next when nothing else waits (the cycle model's):
+        the issue interval, unless feeding an operation takes longer."""
+        return self.issue_interval(config)
+
+    def lead_clocks(self, channels):
+        """Clocks between a tile's spectra being ready and its first operation beyond the
+        digital stage's (the cycle model's)."""
+        return 0
+
+    def weight_load_clocks(self, config, weights):
+        """Clocks the array takes ``weights`` spectral weight words in (one per clock)."""
+        return weights
+
+    def channels_per_operation(self, channels):
+        """Input channels one array operation sums (of a layer's ``channels``)."""
+        raise NotImplementedError
+
+    def scheduled_counts(self, config, operations, channels):
+        """The kind's own counters (``PE_COUNTERS`` of :mod:`fdagen.arch.fields`) and the
+        array's buffer reads for ``operations`` operations of a layer of ``channels`` input
+        channels: ``weight_reads``, ``spectrum_reads`` and every kind counter, 0 for events
+        the kind has not."""
+        raise NotImplementedError
+
+    def build_mac(self, config):
+        """The golden MAC (see :meth:`golden_mac`) that a build ``config`` of this kind
+        computes, with ideal devices."""
+        return None
+
+    def max_adc_shift(self, config):
+        """Largest ADC shift a layer's descriptor may ask for (0: the kind has no ADC)."""
+        return 0
+
+    def contract_lines(self, config):
+        """Lines the generated top's header adds about this kind."""
+        return []
+
+    def memories(self, config):
+        """The array's RAMs in :meth:`fdagen.arch.config.AcceleratorConfig.derived`'s form
+        (``{name: {"banks", "depth", "width"}}``)."""
+        return {}
+
+    def derived(self, config):
+        """The kind's derived sizes for the manifest (JSON-ready)."""
+        return {}
 
     def golden_mac(self, options):
         """The MAC :func:`fdagen.golden.pipeline.conv2d_fixed` runs for this kind, from
@@ -86,9 +155,9 @@ class PEKind:
         """Bits of each PE sum: the worst case of ``max_channels`` complex products."""
         return accumulator_width(config.data_width, config.weight_width, config.max_channels)
 
-    def array_counts(self, config, operations, weight_writes):
-        """``{event: count}`` of the array for ``operations`` array operations and
-        ``weight_writes`` weight words written."""
+    def array_counts(self, config, counts):
+        """``{event: count}`` of the array from a layer's scheduled ``counts``
+        (:meth:`fdagen.arch.schedule.LayerSchedule.scheduled_counts`)."""
         raise NotImplementedError
 
     def energy_terms(self, config):
@@ -114,13 +183,32 @@ class DigitalPE(PEKind):
     name = "digital"
     description = "digital twin: two multipliers per PE, two cycles per complex MAC (generated)"
     gateware = "fdagen.gateware.pe.digital:PE"
+    mac_stage = "fdagen.gateware.accel.mac:MACStage"
     #: operation register, product register, real sum, imaginary sum
     latency = 4
 
     def issue_interval(self, config):
         return 2
 
-    def array_counts(self, config, operations, weight_writes):
+    def memories(self, config):
+        return {"weights": {"banks": config.pes, "depth": config.weight_depth,
+                            "width": 2 * config.weight_width}}
+
+    def operations(self, config, tiles, groups, channels):
+        # one input channel at L bins per operation
+        return tiles * groups * config.bin_steps * channels
+
+    def channels_per_operation(self, channels):
+        return 1
+
+    def scheduled_counts(self, config, operations, channels):
+        counts = dict.fromkeys(PE_COUNTERS, 0)
+        counts.update(weight_reads=operations * config.pes,
+                      spectrum_reads=operations * config.bin_lanes)
+        return counts
+
+    def array_counts(self, config, counts):
+        operations = counts["mac_operations"]
         # four real products per complex MAC (two cells x two cycles), one accumulation each
         return {"pe_multiplies": 4 * config.pes * operations,
                 "pe_accumulations": 4 * config.pes * operations}
@@ -148,24 +236,152 @@ class DigitalPE(PEKind):
 
 @register
 class ReRAMPE(PEKind):
-    """ISAAC-style crossbar PEs (modelled, not generated): each PE owns a 2-row column of
-    ``ceil(weight_width / CELL_BITS)`` cells per weight part, inputs arrive bit-serially through
-    1-bit DACs and every column read is an 8-bit ADC conversion; the sum over input channels is
-    digital. (ISAAC, ISCA 2016: 2-bit cells, 1-bit DACs, 8-bit ADCs.)"""
+    """FDA's two-cell PE in ReRAM crossbars (generated:
+    :class:`fdagen.gateware.pe.crossbar_array.CrossbarArray` behind
+    :class:`fdagen.gateware.accel.crossbar_mac.CrossbarMACStage`).
+
+    An array operation is one bin step of one output-channel group: each bin lane's crossbars
+    take the ``C`` input-spectrum values of their bin on ``C`` rows and sum ``C`` complex
+    products per output column in the analog domain (:mod:`fdagen.golden.crossbar` gives the
+    arithmetic). Rows: input channels, in slices of ``R`` (``--xbar-rows``); a bin lane's weight
+    sets (one per group and bin step) are stacked down the rows
+    (:class:`fdagen.arch.crossbar_layout.CrossbarLayout`). Columns: ``J`` outputs x 2 parts x
+    ``ceil(weight_width / cell_bits)`` cells, ``--adc-share`` columns per ADC."""
 
     name = "reram"
-    description = "ISAAC-style crossbar PEs, bit-serial inputs (modelled only)"
-    #: bits per ReRAM cell and per DAC conversion
-    CELL_BITS = 2
-    DAC_BITS = 1
-
+    description = ("FDA's two-cell PE in ReRAM crossbars, analog sums over input channels "
+                   "(generated)")
+    gateware = "fdagen.gateware.pe.crossbar_array:CrossbarArray"
+    mac_stage = "fdagen.gateware.accel.crossbar_mac:CrossbarMACStage"
+    config_fields = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "adc_share",
+                     "max_attempts")
     golden_options = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "sigma", "stuck_at",
                       "program_fail", "max_attempts", "seed")
 
+    # -- the build -------------------------------------------------------------------------------
+    def crossbar_format(self, config):
+        """The :class:`~fdagen.golden.crossbar.CrossbarFormat` of a build."""
+        from fdagen.golden.crossbar import CrossbarFormat
+
+        return CrossbarFormat(rows=config.xbar_rows, cell_bits=config.cell_bits,
+                              dac_bits=config.dac_bits, adc_bits=config.adc_bits)
+
+    def layout(self, config):
+        """The :class:`~fdagen.arch.crossbar_layout.CrossbarLayout` of each bin lane."""
+        from fdagen.arch.crossbar_layout import CrossbarLayout
+
+        return CrossbarLayout(config.xbar_rows, config.max_channels,
+                              config.max_groups * config.bin_steps)
+
+    def columns(self, config):
+        """Columns of every crossbar: ``J`` outputs x 2 parts x cells per part."""
+        return config.slots * 2 * self.crossbar_format(config).cells(config.weight_width)
+
+    def max_adc_shift(self, config):
+        """Largest ADC shift a layer may take: the bits a full-scale column sum (cells at twice
+        their level under variation) has beyond the ADC, plus one for rounding up."""
+        fmt = self.crossbar_format(config)
+        return fmt.full_resolution_bits() - fmt.resolution + 1
+
+    def contract_lines(self, config):
+        fmt, layout = self.crossbar_format(config), self.layout(config)
+        return [
+            f"Crossbars: {config.bin_lanes} bin lane(s) x {layout.macros} macro(s) "
+            f"{config.top}_xbar of {fmt.rows} rows x {self.columns(config)} columns "
+            f"({fmt.cell_bits}-bit cells, {fmt.dac_bits}-bit DACs, {fmt.resolution}-bit ADCs "
+            f"shared by {config.adc_share} columns); {layout.sets_per_macro} weight set(s) of "
+            f"{layout.rows_per_set} rows per macro; write-verify up to {config.max_attempts} "
+            f"pulses per cell (program_failures counts the cells that never verified).",
+            f"The descriptor's adc_shift is at most {self.max_adc_shift(config)}. The macro is "
+            f"a black box: its behavioural model {config.top}_xbar.v is for simulation only "
+            f"(sim_files.f).",
+        ]
+
+    def derived(self, config):
+        fmt, layout = self.crossbar_format(config), self.layout(config)
+        return {"crossbars": {
+            "macros": config.bin_lanes * layout.macros, "macros_per_lane": layout.macros,
+            "rows": fmt.rows, "columns": self.columns(config), "cell_bits": fmt.cell_bits,
+            "dac_bits": fmt.dac_bits, "adc_bits": fmt.resolution,
+            "adcs_per_macro": self.columns(config) // config.adc_share,
+            "weight_sets_per_lane": layout.sets, "sets_per_macro": layout.sets_per_macro,
+            "rows_per_set": layout.rows_per_set, "max_adc_shift": self.max_adc_shift(config)}}
+
+    def check_config(self, config):
+        from fdagen.golden.checks import check_range
+
+        fmt = self.crossbar_format(config)        # checks rows, cell, DAC and ADC bits
+        check_range("write-verify attempts", config.max_attempts)
+        columns = self.columns(config)
+        share = config.adc_share
+        if not (isinstance(share, int) and not isinstance(share, bool) and share >= 1
+                and columns % share == 0):
+            raise ParameterError(f"ADC share must divide the crossbar columns ({config.slots} "
+                                 f"outputs x 2 parts x {fmt.cells(config.weight_width)} cells = "
+                                 f"{columns}), not {share!r}")
+
+    def issue_interval(self, config):
+        # per phase and input slice: one read of the crossbars, then adc_share conversions (one
+        # per clock through the ADC mux); one clock to take the operation, two to combine
+        fmt = self.crossbar_format(config)
+        return 2 * fmt.slices(config.data_width) * (1 + config.adc_share) + 3
+
+    def accumulator_width(self, config):
+        from fdagen.golden.crossbar import crossbar_accumulator_width
+
+        return crossbar_accumulator_width(self.crossbar_format(config), config.data_width,
+                                          config.weight_width, config.max_channels,
+                                          self.max_adc_shift(config))
+
+    def operations(self, config, tiles, groups, channels):
+        # every input channel at once: one operation per tile, group and bin step
+        return tiles * groups * config.bin_steps
+
+    def channels_per_operation(self, channels):
+        return channels
+
+    #: Clocks from a launch to the next operation's gather being complete, beyond its ``C``
+    #: reads: a clock for the launch to register, the read latency (2), a clock to register
+    #: the arrival (``fdagen.gateware.accel.crossbar_mac``).
+    GATHER_OVERHEAD = 4
+
+    def operation_clocks(self, config, channels):
+        # the next operation's C reads overlap this one's crossbar work
+        return max(self.issue_interval(config), channels + self.GATHER_OVERHEAD)
+
+    def lead_clocks(self, channels):
+        # the first operation of a tile gathers its C channels first
+        return channels + self.GATHER_OVERHEAD - 1
+
+    def weight_load_clocks(self, config, weights):
+        # write-verify with ideal cells: per cell a pulse, the macro busy for its pulse, a
+        # verify read and the check; a clock to take each weight (bin lanes programme
+        # one after another: consecutive weights share a lane)
+        cells = 2 * self.crossbar_format(config).cells(config.weight_width)
+        return weights * (cells * (XBAR_PULSE_CYCLES + 3) + 1)
+
+    def scheduled_counts(self, config, operations, channels):
+        fmt = self.crossbar_format(config)
+        per_phase = 2 * fmt.slices(config.data_width)      # reads per operation and lane
+        reads = operations * config.bin_lanes * per_phase * fmt.row_slices(channels)
+        conversions = reads * self.columns(config)
+        counts = dict.fromkeys(PE_COUNTERS, 0)
+        counts.update(
+            weight_reads=0, spectrum_reads=operations * config.bin_lanes * channels,
+            xbar_reads=reads, dac_conversions=operations * config.bin_lanes * per_phase * channels,
+            adc_conversions=conversions, shift_adds=conversions)
+        return counts
+
+    def build_mac(self, config):
+        from fdagen.golden.crossbar import CrossbarMAC, DeviceModel
+
+        return CrossbarMAC(self.crossbar_format(config),
+                           DeviceModel(max_attempts=config.max_attempts),
+                           data_width=config.data_width, weight_width=config.weight_width)
+
     def golden_mac(self, options):
-        """The bit-true crossbars of :mod:`fdagen.golden.crossbar` (what the generated kind is
-        to compute; the cost hooks below still model ISAAC-style PEs). ``stuck_at`` is split
-        half stuck low, half stuck high."""
+        """The bit-true crossbars of :mod:`fdagen.golden.crossbar`. ``stuck_at`` is split half
+        stuck low, half stuck high."""
         from fdagen.golden.crossbar import CrossbarFormat, CrossbarMAC, DeviceModel
 
         fmt, device = CrossbarFormat(), DeviceModel()
@@ -182,24 +398,12 @@ class ReRAMPE(PEKind):
                         max_attempts=options.get("max_attempts", device.max_attempts),
                         seed=options.get("seed", device.seed)))
 
-    def cells_per_part(self, config):
-        return -(-config.weight_width // self.CELL_BITS)
-
-    def input_slices(self, config):
-        return -(-config.data_width // self.DAC_BITS)
-
-    def issue_interval(self, config):
-        # the two FDA cycles, each streaming the input word bit-serially through the DACs
-        return 2 * self.input_slices(config)
-
-    def array_counts(self, config, operations, weight_writes):
-        c, cells, slices = config, self.cells_per_part(config), self.input_slices(config)
-        return {
-            "reram_cell_reads": operations * c.pes * 2 * 2 * cells * slices,
-            "reram_cell_programs": weight_writes * 2 * cells,
-            "dac_conversions": operations * c.bin_lanes * 2 * 2 * slices,
-            "adc_conversions": operations * c.pes * 2 * cells * slices,
-        }
+    # -- cost hooks (the counters above; library energies still ISAAC's 8-bit ADC) ---------------
+    def array_counts(self, config, counts):
+        cells = self.crossbar_format(config).cells(config.weight_width)
+        # a driven row reads every cell on it
+        return {"reram_cell_reads": counts["dac_conversions"] * self.columns(config),
+                "reram_cell_programs": counts["weight_writes"] * 2 * cells}
 
     def energy_terms(self, config):
         acc = self.accumulator_width(config)
@@ -208,16 +412,18 @@ class ReRAMPE(PEKind):
             ("reram_programming", "reram_cell_programs", ("event", "reram_cell_program")),
             ("dacs", "dac_conversions", ("event", "dac_1b_conversion")),
             ("adcs", "adc_conversions", ("event", "adc_8b_conversion")),
-            ("shift_add", "adc_conversions", ("add", acc)),
+            ("shift_add", "shift_adds", ("add", acc)),
         ]
 
     def area_terms(self, config):
-        c, cells = config, self.cells_per_part(config)
+        c, layout = config, self.layout(config)
+        macros = c.bin_lanes * layout.macros
         acc = self.accumulator_width(c)
+        columns = self.columns(c)
         return [
-            ("reram_cells", c.pes * c.weight_depth * 2 * cells, ("area_of", "area_reram_cell")),
-            ("adcs", c.pes * cells, ("area_of", "area_adc_8b")),
-            ("dacs", c.bin_lanes * 2, ("area_of", "area_dac_1b")),
-            ("shift_add", c.pes * cells, ("adder_area", acc)),
-            ("pe_accumulators", c.pes, ("memory_area", 2 * acc)),
+            ("reram_cells", macros * c.xbar_rows * columns, ("area_of", "area_reram_cell")),
+            ("adcs", macros * columns // c.adc_share, ("area_of", "area_adc_8b")),
+            ("dacs", macros * c.xbar_rows, ("area_of", "area_dac_1b")),
+            ("shift_add", c.pes, ("adder_area", acc)),
+            ("pe_accumulators", c.pes, ("memory_area", 4 * acc)),
         ]

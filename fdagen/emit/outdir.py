@@ -59,9 +59,12 @@ def check_output_directory(out, force=False):
     return out
 
 
-def verilog_sources(files):
-    """The Verilog file names of an output directory's ``files`` in compile order (``files.f``)."""
-    return files["files.f"].decode().split()
+def verilog_sources(files, simulation=False):
+    """The Verilog file names of an output directory's ``files`` in compile order: for
+    synthesis (``files.f``), or with ``simulation`` the behavioural models of black-box macros
+    too (``sim_files.f``, where the directory has one)."""
+    name = "sim_files.f" if simulation and "sim_files.f" in files else "files.f"
+    return files[name].decode().split()
 
 
 def write_output_directory(files, out, force=False):

@@ -47,11 +47,14 @@ class LayerJob:
         return job
 
 
-def layer_job(config, x_codes, w, bias, tiling, fmt, quant):
-    """Streams for one layer (validated against ``config``) and the golden output codes."""
+def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None):
+    """Streams for one layer (validated against ``config``) and the golden output codes, from
+    the golden MAC the build computes (``mac``; by default its PE kind's with ideal devices,
+    :meth:`fdagen.arch.pe_kinds.PEKind.build_mac`)."""
     x_codes = np.asarray(x_codes, dtype=np.int64)
     descriptor = LayerDescriptor(config, tiling, fmt, quant, x_codes.shape[0], w.shape[0])
-    trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, quant)
+    trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, quant,
+                         config.pe.build_mac(config) if mac is None else mac)
     return LayerJob(descriptor, descriptor.words(),
                     weight_beats(config, w, bias, tiling, fmt, quant),
                     pixel_beats(config, x_codes), trace.output_codes)
@@ -75,7 +78,7 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
     rtl = work / "rtl"
     files = render_accelerator(config)
     write_output_directory(files, rtl, force=True)
-    sources = [rtl / name for name in verilog_sources(files)]
+    sources = [rtl / name for name in verilog_sources(files, simulation=True)]
     job_file, result_file = work / "job.json", work / "result.json"
     if max_cycles is None:      # a generous watchdog: 20x the bound plus all stream words
         max_cycles = 10_000 + 20 * sum(int(j.descriptor.bound_cycles) + len(j.weights)
@@ -142,7 +145,8 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
     train, _ = load_digits32("train")
     test, _ = load_digits32("test")
     fmt = layer_format(config)
-    fixed = FixedNetwork(network, weights, list(train[:calibration]), fmt, config.fft_size)
+    fixed = FixedNetwork(network, weights, list(train[:calibration]), fmt, config.fft_size,
+                         config.pe.build_mac(config))
     codes = quantize_input(test[image], fixed.input_frac, fmt.data_width, fmt.rounding)
     conv_names = [layer.name for layer in network.layers if layer.kind == "conv"]
     wanted = max(conv_names.index(name) for name in layers) + 1
@@ -154,7 +158,8 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
         if layer.kind != "conv" or len(jobs) == wanted:
             break
         job = layer_job(config, codes, weights[f"{layer.name}.w"], weights[f"{layer.name}.b"],
-                        fixed.tilings[layer.name], fmt, fixed.quants[layer.name])
+                        fixed.tilings[layer.name], fmt, fixed.quants[layer.name],
+                        fixed.macs[layer.name])
         jobs.append(job)
         codes = job.expected
     return [job for job, name in zip(jobs, conv_names) if name in layers]

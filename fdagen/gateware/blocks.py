@@ -50,6 +50,8 @@ class BlockLibrary:
     def __init__(self, separate, prefix="fdagen"):
         self.separate, self.prefix = separate, prefix
         self.modules = {}
+        #: Module names whose Verilog is a behavioural model, not for synthesis.
+        self.simulation_only = set()
         self._keys = {}
 
     def _make(self, name, key, factory):
@@ -86,6 +88,29 @@ class BlockLibrary:
         args = (data_width, weight_width, depth, max_terms)
         return self._make(f"{self.prefix}_pe_{kind.name}", ("pe", kind.name, args),
                           lambda: component(*args))
+
+    def crossbar_array(self, **parameters):
+        """One bin lane's crossbars and their periphery
+        (:class:`~fdagen.gateware.pe.crossbar_array.CrossbarArray`, module
+        ``<prefix>_pe_reram``), its macros from this library."""
+        from fdagen.gateware.pe.crossbar_array import CrossbarArray
+
+        key = tuple(sorted(parameters.items()))
+        return self._make(f"{self.prefix}_pe_reram", ("crossbar_array", key),
+                          lambda: CrossbarArray(**parameters, blocks=self))
+
+    def xbar(self, signature, frac_bits):
+        """One crossbar macro of :class:`~fdagen.gateware.pe.xbar.XbarSignature`
+        ``signature``: in place, the behavioural :class:`~fdagen.gateware.pe.xbar.XbarModel`
+        with ideal cells; separate, the black box ``<prefix>_xbar`` whose Verilog is that
+        model for simulation only (:attr:`simulation_only`), to be replaced by a foundry
+        macro with the same ports."""
+        from fdagen.gateware.pe.xbar import XbarModel
+
+        name = f"{self.prefix}_xbar"
+        self.simulation_only.add(name)
+        return self._make(name, ("xbar", signature, frac_bits),
+                          lambda: XbarModel(signature, frac_bits))
 
 
 #: Elaborate every block in place (Amaranth simulation).

@@ -79,6 +79,10 @@ class LayerDescriptor:
                             ("output shift", self.output_shift)):
             if not 0 <= value <= MAX_SHIFT:
                 raise ParameterError(f"{name} must be between 0 and {MAX_SHIFT}, not {value}")
+        limit = cfg.pe.max_adc_shift(cfg)
+        if not 0 <= self.quant.adc_shift <= limit:
+            raise ParameterError(f"ADC shift must be between 0 and {limit} for this build, not "
+                                 f"{self.quant.adc_shift}")
 
     @property
     def output_shift(self):
@@ -100,7 +104,7 @@ class LayerDescriptor:
             "tiles_y": t.tiles_per_axis[0], "tiles_x": t.tiles_per_axis[1], "tiles": t.tile_count,
             "out_height": t.output_shape[0], "out_width": t.output_shape[1],
             "groups": self.groups, "spectrum_shift": q.spectrum_shift,
-            "output_shift": self.output_shift, "relu": int(q.relu),
+            "output_shift": self.output_shift, "adc_shift": q.adc_shift, "relu": int(q.relu),
             "fwd_row_schedule": _schedule_word(forward.row_scaling, stages),
             "fwd_column_schedule": _schedule_word(forward.column_scaling, stages),
             "inv_column_schedule": _schedule_word(inverse.column_scaling, stages),

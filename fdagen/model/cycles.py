@@ -13,7 +13,12 @@ model, not a cycle-accurate one):
   complete
   :func:`forward_latency` clocks after its last pixel. The array starts tile ``t`` when it has
   finished tile ``t - 1``, the spectra are complete and an output-spectrum slot is free (the
-  IFFT lanes have read tile ``t - 2``); it takes ``2 G (U/L) C`` clocks. IFFT lane ``i`` then
+  IFFT lanes have read tile ``t - 2``); it takes the kind's operation clocks per operation
+  (:meth:`fdagen.arch.pe_kinds.PEKind.operation_clocks`: ``2 G (U/L) C`` clocks for digital
+  PEs; crossbars also gather each operation's ``C`` channels, overlapped with the previous
+  operation but not before a tile's first, :meth:`~fdagen.arch.pe_kinds.PEKind.lead_clocks`).
+  Weights load at the kind's pace (:meth:`~fdagen.arch.pe_kinds.PEKind.weight_load_clocks`:
+  crossbars write-verify every cell). IFFT lane ``i`` then
   transforms its output channels of the tile at ``N^2`` clocks a frame, and the run ends
   :func:`inverse_latency` clocks after the last lane's last frame.
 * **Drain.** One output pixel per clock on an ideal consumer, plus :data:`DRAIN_OVERHEAD`.
@@ -98,12 +103,15 @@ def estimate_cycles(schedule, issue_interval=None):
     if cfg.dims != 2:
         raise ParameterError(f"the cycle model replays the 2-D transforms the RTL has, so layers "
                              f"must be 2-D, not {cfg.dims}-D")
-    operation_clocks = cfg.issue_interval if issue_interval is None else issue_interval
+    channels, tiles = schedule.channels, schedule.tiles
+    kind = cfg.pe
+    operation_clocks = (kind.operation_clocks(cfg, channels) if issue_interval is None
+                        else issue_interval)
     n = schedule.tiling.fft_size
     frame = cfg.geometry.frame_words
-    channels, tiles = schedule.channels, schedule.tiles
     forward_lanes = cfg.fft_lanes
-    mac_time = operation_clocks * schedule.groups * cfg.bin_steps * channels
+    mac_time = operation_clocks * (schedule.mac_operations // tiles)
+    lead = kind.lead_clocks(channels)
     lane_frames = [f for f in _ifft_frames_per_lane(cfg, schedule.out_channels, schedule.groups)
                    if f]
     fill, tail = forward_latency(n), inverse_latency(n)
@@ -124,7 +132,7 @@ def estimate_cycles(schedule, issue_interval=None):
         waited_fft = max(0, spectra - array_free)
         stall_fft += waited_fft
         stall_ifft += issue - array_free - waited_fft
-        array_free = issue + mac_time
+        array_free = issue + mac_time + (lead if issue > array_free else 0)
         mac_done.append(array_free)
         read = 0
         for i, frames in enumerate(lane_frames):
@@ -134,12 +142,14 @@ def estimate_cycles(schedule, issue_interval=None):
             # the last frame's U bins are read at its start, N^2 - U before its slot ends
             read = max(read, inverse_free[i] - frame + schedule.config.unique_bins)
         fed.append(read)
-    weights = schedule.out_channels * channels * cfg.unique_bins + schedule.out_channels
+    weights = (kind.weight_load_clocks(cfg, schedule.out_channels * channels * cfg.unique_bins)
+               + schedule.out_channels)
     pixels = channels * math.prod(schedule.tiling.shape)
     return CycleEstimate(
         load_cycles=max(weights, pixels) + LOAD_OVERHEAD,
         run_cycles=end,
         drain_cycles=schedule.output_pixels + DRAIN_OVERHEAD,
-        pe_busy_cycles=operation_clocks * schedule.mac_operations,
+        pe_busy_cycles=(cfg.issue_interval if issue_interval is None else issue_interval)
+        * schedule.mac_operations,
         pe_stall_fft=stall_fft,
         pe_stall_ifft=stall_ifft)

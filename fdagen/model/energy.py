@@ -149,7 +149,6 @@ class EnergyModel:
         schedule = LayerSchedule(c, tiling, layer.in_channels // groups,
                                  layer.out_channels // groups)
         counts = {name: groups * value for name, value in schedule.scheduled_counts().items()}
-        ops = counts["mac_operations"]
         counts.update({
             "complex_macs": groups * schedule.complex_macs,
             "fft_butterflies": groups * schedule.fft_butterflies,
@@ -159,7 +158,7 @@ class EnergyModel:
         })
         energy = {}
         kind = c.pe
-        counts.update(kind.array_counts(c, ops, counts["weight_writes"]))
+        counts.update(kind.array_counts(c, counts))
         for component, names, cost in kind.energy_terms(c):
             events = sum(counts[n] for n in ((names,) if isinstance(names, str) else names))
             energy[component] = _component(events, self._cost(cost), lib)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_registry():
     assert list(PE_KINDS) == ["digital", "reram"]
-    assert generated_kinds() == ("digital",)
+    assert generated_kinds() == ("digital", "reram")
     assert pe_kind("digital").gateware == "fdagen.gateware.pe.digital:PE"
     with pytest.raises(ParameterError, match=r"^PE kind must be one of digital, reram, not 'x'$"):
         pe_kind("x")
@@ -35,8 +35,11 @@ def test_registry():
 
 def test_issue_intervals():
     assert AcceleratorConfig().issue_interval == 2                    # FDA: two cycles per MAC
-    assert AcceleratorConfig(pe_kind="reram").issue_interval == 2 * 16  # bit-serial, 1-bit DAC
-    assert AcceleratorConfig(pe_kind="reram", data_width=8).issue_interval == 2 * 8
+    # crossbars: two phases x 16 input slices (1-bit DACs: 15 magnitude bits, the sign) x (one
+    # read + 8 conversions through the ADC mux), plus taking the operation and combining
+    assert AcceleratorConfig(pe_kind="reram").issue_interval == 2 * 16 * 9 + 3
+    assert AcceleratorConfig(pe_kind="reram", data_width=8, dac_bits=2,
+                             adc_share=1).issue_interval == 2 * 5 * 2 + 3
 
 
 @pytest.mark.parametrize("kind", ["digital", "reram"])
@@ -44,15 +47,20 @@ def test_schedule_counts_with_the_kinds_interval(kind):
     config = AcceleratorConfig(pes=16, pe_kind=kind)
     schedule = LayerSchedule(config, Tiling.choose((14, 14), 5, fft_size=8), 6, 16)
     interval = config.issue_interval
+    per_operation = 1 if kind == "digital" else 6        # crossbars sum every channel at once
+    assert schedule.mac_operations * per_operation == 16 * 1 * 40 * 6   # B_t G U/L C
     assert schedule.scheduled_counts()["pe_busy_cycles"] == interval * schedule.mac_operations
-    assert schedule.bound_cycles == interval * schedule.complex_macs / 16
+    assert schedule.bound_cycles == interval * schedule.complex_macs / (16 * per_operation)
     assert estimate_cycles(schedule).pe_busy_cycles == interval * schedule.mac_operations
 
 
-def test_a_modelled_kind_is_not_generated():
+def test_a_modelled_kind_is_not_generated(monkeypatch):
+    class Modelled(PEKind):
+        name = "modelled"
+    monkeypatch.setitem(PE_KINDS, "modelled", Modelled())
     with pytest.raises(ParameterError, match="PE kind must have gateware to be generated "
-                                             r"\(digital\), not 'reram'"):
-        AcceleratorConfig(pe_kind="reram").check_generable()
+                                             r"\(digital, reram\), not 'modelled'"):
+        Modelled().require_gateware()
 
 
 def test_nothing_outside_the_kinds_branches_on_a_kind_name():

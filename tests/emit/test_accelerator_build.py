@@ -108,7 +108,7 @@ def test_build_ends_with_a_summary(tmp_path, capsys):
     out = tmp_path / "rtl"
     assert main(["build", "--pes", "4", "--out", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"wrote {out}: 14 files, top fdagen_accel_p4_n8"
+    assert lines[0] == f"wrote {out}: 15 files, top fdagen_accel_p4_n8"
     text = "\n".join(lines)
     assert "4 digital PEs = 1 bin lanes x 4 output-channel slots, 2 clocks per operation" in text
     assert "memories" in text and "overlap_add" in text

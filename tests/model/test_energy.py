@@ -74,16 +74,19 @@ def test_layer_counts_are_the_schedule_and_energy_adds_up():
 
 
 def test_reram_counts_by_hand():
-    """P = 4, L = 1: per array operation 4 PEs x 2 cycles x 16 input bits, 8 two-bit cells per
-    weight part; DACs per lane (shared by its PEs), ADCs per PE column."""
+    """P = 4, L = 1, C3 (C = 6, M = 16, 16 tiles): an operation per tile, group and bin (16 x 4
+    x 40); per operation 2 phases x 16 input slices, each one read of the one row slice (6 <= 128
+    rows) driving 6 rows, and a conversion of each of its 4 outputs x 2 parts x 8 cells."""
     config = AcceleratorConfig(pes=4, max_channels=6, pe_kind="reram")
     report = EnergyModel(config, LIBRARY).layer(_c3(config))
     ops = report["counts"]["mac_operations"]
-    assert report["counts"]["reram_cell_reads"] == ops * 4 * 2 * 2 * 8 * 16
-    assert report["counts"]["adc_conversions"] == ops * 4 * 2 * 8 * 16
-    assert report["counts"]["dac_conversions"] == ops * 1 * 2 * 2 * 16
+    assert ops == 16 * 4 * 40
+    assert report["counts"]["xbar_reads"] == ops * 2 * 16
+    assert report["counts"]["dac_conversions"] == ops * 2 * 16 * 6
+    assert report["counts"]["adc_conversions"] == ops * 2 * 16 * 64
+    assert report["counts"]["reram_cell_reads"] == ops * 2 * 16 * 6 * 64
     assert report["counts"]["reram_cell_programs"] == 16 * 6 * 40 * 2 * 8
-    assert report["cycles"]["pe_busy_cycles"] == 32 * ops
+    assert report["cycles"]["pe_busy_cycles"] == (2 * 16 * 9 + 3) * ops
     assert "weight_memory" not in report["energy"]
 
 

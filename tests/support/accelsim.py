@@ -15,17 +15,19 @@ from fdagen.arch.fields import COUNTERS
 from fdagen.flows.simulate import layer_job
 from fdagen.gateware.accel.top import Accelerator
 from fdagen.golden.fixedpoint import quantize
-from fdagen.golden.pipeline import calibrate_layer
+from fdagen.golden.pipeline import calibrate_layer, quantize_spectral_weights
 from fdagen.golden.tiling import Tiling
 from fdagen.host.descriptor import layer_format
 
 
-def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_000):
-    """``layers``: list of (descriptor words, weight beats, pixel beats, output count).
+def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_000,
+               **stage_options):
+    """``layers``: list of (descriptor words, weight beats, pixel beats, output count);
+    ``stage_options`` go to the MAC stage (:class:`~fdagen.gateware.accel.top.Accelerator`).
 
     Returns a list of (output words, {counter: value}) per layer.
     """
-    dut = Accelerator(config)
+    dut = Accelerator(config, **stage_options)
     results = []
 
     async def driver(ctx, port, words):
@@ -93,7 +95,11 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
 
 
 def random_layer(config, rng, channels, out_channels, height, width, kernel, stride=1,
-                 padding=0, tile=None, relu=False, bias=True):
+                 padding=0, tile=None, relu=False, bias=True, program=None):
+    """A random layer's job on ``config``, calibrated and computed with the build's golden MAC
+    (:meth:`fdagen.arch.pe_kinds.PEKind.build_mac`); ``program``, for crossbars, maps the
+    layer's spectral weight codes to the :class:`~fdagen.golden.crossbar.CellMap` the hardware
+    programs (see :func:`support.crossbarsim.accelerator_cells`)."""
     x = rng.uniform(-1, 1, (channels, height, width))
     w = rng.normal(0, 1 / np.sqrt(channels * kernel * kernel),
                    (out_channels, channels, kernel, kernel))
@@ -102,5 +108,9 @@ def random_layer(config, rng, channels, out_channels, height, width, kernel, str
     tiling = Tiling.choose((height, width), kernel, stride, padding, fft_size=config.fft_size,
                            tile=tile)
     codes = quantize(x, config.data_width - 1, config.data_width)
-    quant = calibrate_layer([codes], w, b, tiling, fmt, config.data_width - 1, relu=relu)
-    return layer_job(config, codes, w, b, tiling, fmt, quant)
+    mac = config.pe.build_mac(config)
+    if program is not None:
+        codes_w, _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding)
+        mac.pin(codes_w, program(codes_w))
+    quant = calibrate_layer([codes], w, b, tiling, fmt, config.data_width - 1, relu=relu, mac=mac)
+    return layer_job(config, codes, w, b, tiling, fmt, quant, mac)

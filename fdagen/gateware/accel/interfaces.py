@@ -7,8 +7,10 @@ that provides the data holds it flipped (``In(...)``). A reader sizes its pipeli
 signature's ``latency``, never from a number of its own.
 
 :class:`LayerControl`
-    The layer registers (:func:`~fdagen.gateware.accel.layer.LayerShape`), ``start`` (one
-    cycle: a layer's run begins, counters restart) and ``tiles``; the top drives every stage.
+    The layer registers (:func:`~fdagen.gateware.accel.layer.LayerShape`), ``begin`` (one
+    cycle: a layer's first descriptor word; counters of the loading restart), ``start`` (one
+    cycle: a layer's run begins, the run's counters restart) and ``tiles``; the top drives
+    every stage.
 :class:`SpectrumRead`
     The MAC stage reads the forward stage's input-spectrum buffer: all ``L`` banks of FFT lane
     ``lane`` at ``addr`` when ``en``; the ``L`` values are on ``data`` ``latency`` cycles later.
@@ -21,6 +23,11 @@ signature's ``latency``, never from a number of its own.
 :class:`DrainRead`
     The top reads overlap-add bank ``lane`` at ``addr`` when ``en``; ``data`` ``latency``
     cycles later. ``done``: tiles every IFFT lane has overlap-added.
+:class:`WeightProgram`
+    The top's loader offers spectral weight ``(re, im)`` of PE ``pe`` (bin lane ``pe mod L``,
+    output-channel slot ``pe div L``), weight set ``set`` (``g U/L + k/L``: group and bin
+    step) and input channel ``channel`` with ``valid``; the MAC stage takes it when ``ready``
+    (a stream handshake: the crossbars' write-verify takes many clocks per weight).
 """
 
 from amaranth import signed
@@ -30,7 +37,7 @@ from amaranth.lib.wiring import In, Out
 from fdagen.gateware.accel.layer import LayerShape
 from fdagen.gateware.common.layouts import complex_layout
 
-__all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead"]
+__all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead", "WeightProgram"]
 
 
 class LayerControl(wiring.Signature):
@@ -38,7 +45,8 @@ class LayerControl(wiring.Signature):
     the top: every stage holds it flipped)."""
 
     def __init__(self, stages):
-        super().__init__({"layer": Out(LayerShape(stages)), "start": Out(1), "tiles": Out(32)})
+        super().__init__({"layer": Out(LayerShape(stages)), "begin": Out(1), "start": Out(1),
+                          "tiles": Out(32)})
 
 
 class SpectrumRead(wiring.Signature):
@@ -90,4 +98,17 @@ class DrainRead(wiring.Signature):
             "addr": Out(range(c.oaa_depth)),
             "data": In(signed(c.oaa_width)),
             "done": In(32),
+        })
+
+
+class WeightProgram(wiring.Signature):
+    """Spectral weights from the loader to the MAC stage (see the module docstring)."""
+
+    def __init__(self, config):
+        c = config
+        super().__init__({
+            "valid": Out(1), "ready": In(1), "pe": Out(range(max(2, c.pes))),
+            "set": Out(range(max(2, c.max_groups * c.bin_steps))),
+            "channel": Out(range(max(2, c.max_channels))),
+            "re": Out(signed(c.weight_width)), "im": Out(signed(c.weight_width)),
         })

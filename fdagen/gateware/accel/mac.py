@@ -19,11 +19,11 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.accel.interfaces import LayerControl, OutputSpectrumRead, SpectrumRead
+from fdagen.gateware.accel.interfaces import (LayerControl, OutputSpectrumRead, SpectrumRead,
+                                              WeightProgram)
+from fdagen.gateware.accel.output_spectrum import OutputSpectrumBuffer
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul
-from fdagen.gateware.common.layouts import complex_layout
-from fdagen.gateware.common.ram import ram
 from fdagen.gateware.pe.array import PEArray
 from fdagen.golden.checks import ParameterError
 
@@ -36,6 +36,7 @@ class MACStage(wiring.Component):
     def __init__(self, config, blocks=INLINE):
         self.config = c = config
         self.array = PEArray(c, blocks)
+        self.acc_width = self.array.acc_width
         if self.array.issue_interval < 2:
             raise ParameterError(f"PE issue interval must be at least 2 clocks (the tile "
                                  f"readiness compares are registered), not "
@@ -45,12 +46,21 @@ class MACStage(wiring.Component):
             "spectrum": Out(SpectrumRead(c)),
             "output": In(OutputSpectrumRead(c, self.array.acc_width)),
             "idle": Out(1),
-            "prog_en": In(1), "prog_pe": In(range(max(2, c.pes))),
-            "prog_addr": In(self.array.prog_addr.shape()),
-            "prog_re": In(self.array.prog_re.shape()), "prog_im": In(self.array.prog_im.shape()),
+            "prog": In(WeightProgram(c)),
             "operations": Out(32), "finished_sums": Out(32), "stall_fft": Out(32),
             "stall_ifft": Out(32),
         })
+
+    def counter_sources(self):
+        """``{counter: value}`` of the :data:`~fdagen.arch.fields.COUNTERS` this stage keeps
+        (the top reports the others; a kind counter this stage does not name is 0)."""
+        c = self.config
+        return {"pe_busy_cycles": const_mul(self.operations, c.issue_interval),
+                "mac_operations": self.operations,
+                "pe_stall_fft": self.stall_fft, "pe_stall_ifft": self.stall_ifft,
+                "weight_reads": const_mul(self.operations, c.pes),
+                "spectrum_reads": const_mul(self.operations, c.bin_lanes),
+                "output_spectrum_writes": const_mul(self.finished_sums, c.pes)}
 
     def elaborate(self, platform):
         m = Module()
@@ -58,9 +68,11 @@ class MACStage(wiring.Component):
         s_steps, cmax, fl = c.bin_steps, c.max_channels, c.fft_lanes
         layer = self.control.layer
         m.submodules.array = array = self.array
-        m.d.comb += [array.prog_en.eq(self.prog_en), array.prog_pe.eq(self.prog_pe),
-                     array.prog_addr.eq(self.prog_addr), array.prog_re.eq(self.prog_re),
-                     array.prog_im.eq(self.prog_im)]
+        prog = self.prog
+        m.d.comb += [array.prog_en.eq(prog.valid), prog.ready.eq(1),
+                     array.prog_pe.eq(prog.pe),
+                     array.prog_addr.eq(const_mul(prog.set, cmax) + prog.channel),
+                     array.prog_re.eq(prog.re), array.prog_im.eq(prog.im)]
 
         # Loop nest: tile t, group g, bin step, input channel.
         tiles_done = Signal(32)             # tiles whose sums are all in the output spectrum
@@ -137,32 +149,15 @@ class MACStage(wiring.Component):
             array.x.eq(self.spectrum.data),
         ]
 
-        # Output-spectrum banks, one per PE.
-        acc = complex_layout(array.acc_width)
-        lanes, li = c.bin_lanes, c.ifft_lanes
-        selected = [Signal.like(self.output.bank[i], name=f"y_bank_d{i}") for i in range(li)]
-        choices = [[] for _ in range(li)]
-        for p in range(c.pes):
-            j, lane = divmod(p, lanes)
-            i = j % li
-            mem = ram(acc, c.output_spectrum_depth)
-            m.submodules[f"ospec{p}"] = mem
-            wp, rp = mem.write_port(), mem.read_port()
-            m.d.comb += [wp.en.eq(array.result_valid), wp.addr.eq(at_result.yaddr),
-                         wp.data.eq(array.results[p]),
-                         rp.en.eq(self.output.en[i]), rp.addr.eq(self.output.addr[i])]
-            choices[i].append(((j // li) * lanes + lane, rp.data))
-        for i in range(li):
-            m.d.sync += selected[i].eq(self.output.bank[i])
-            chosen = choices[i][0][1]
-            for bank, value in choices[i][1:]:
-                chosen = Mux(selected[i] == bank, value, chosen)
-            m.d.sync += self.output.data[i].eq(chosen)
+        m.submodules.output_spectrum = buffer = OutputSpectrumBuffer(c, array.acc_width)
+        m.d.comb += [buffer.write_en.eq(array.result_valid), buffer.write_addr.eq(at_result.yaddr),
+                     buffer.write_data.eq(array.results), buffer.read_en.eq(self.output.en),
+                     buffer.read_addr.eq(self.output.addr), buffer.read_bank.eq(self.output.bank),
+                     self.output.data.eq(buffer.read_data)]
 
         with m.If(self.control.start):
             m.d.sync += [tiles_done.eq(0), self.operations.eq(0), self.finished_sums.eq(0),
-                         self.stall_fft.eq(0),
-                         self.stall_ifft.eq(0)]
+                         self.stall_fft.eq(0), self.stall_ifft.eq(0)]
         with m.Else():
             with m.If(array.result_valid):
                 m.d.sync += self.finished_sums.eq(self.finished_sums + 1)

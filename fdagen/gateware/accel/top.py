@@ -7,10 +7,11 @@ at once):
 1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each).
 2. ``weights`` and ``pixels``, accepted concurrently: spectral weights go through the PE
    programming port (weight ``(m, c, ky, kx)`` to PE ``(l, j) = (k mod L, m mod J)`` at word
-   ``(g U/L + k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, ``g = m div J``), then the ``M``
-   bias codes; pixels into the feature-map buffer.
-3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` ->
-   :class:`~fdagen.gateware.accel.mac.MACStage` ->
+   ``(g U/L + k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, ``g = m div J``: weight set
+   ``g U/L + k/L``, channel ``c``), at the MAC stage's pace, then the ``M`` bias codes; pixels
+   into the feature-map buffer.
+3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` -> the PE kind's MAC stage
+   (:attr:`fdagen.arch.pe_kinds.PEKind.mac_stage`) ->
    :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped tile by tile through
    double-buffered spectrum buffers, until every tile is overlap-added.
 4. Drain: output ``(m, i, j)`` in raster order is the overlap-add word at ``(K - 1 + i s,
@@ -24,15 +25,16 @@ walks over the geometry's axes.
 Numerics are exactly :func:`fdagen.golden.pipeline.conv2d_fixed`'s, whatever ``P``.
 """
 
+import importlib
+
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.arch.fields import COUNTERS, FIELDS
+from fdagen.arch.fields import COUNTERS, FIELDS, PE_COUNTERS
 from fdagen.gateware.accel.forward import FFTStage
 from fdagen.gateware.accel.inverse import IFFTStage
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
-from fdagen.gateware.accel.mac import MACStage
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, round_shift_saturate
@@ -46,12 +48,14 @@ class Accelerator(wiring.Component):
     """The generated top (see the module docstring). ``config`` is an
     :class:`fdagen.arch.config.AcceleratorConfig`; ``blocks`` a
     :class:`fdagen.gateware.blocks.BlockLibrary` (inline for Amaranth simulation, separate
-    modules for Verilog)."""
+    modules for Verilog); ``stage_options`` go to the kind's MAC stage (e.g. the crossbars'
+    ``device_maps`` in Amaranth simulation)."""
 
-    def __init__(self, config, blocks=INLINE):
+    def __init__(self, config, blocks=INLINE, **stage_options):
         self.config = c = config
         self._blocks = blocks
-        self.mac = MACStage(c, blocks)
+        module, _, name = c.pe.mac_stage.partition(":")
+        self.mac = getattr(importlib.import_module(module), name)(c, blocks, **stage_options)
         super().__init__({
             "desc": In(stream.Signature(unsigned(32))),
             "weights": In(stream.Signature(unsigned(c.weight_beat_width))),
@@ -69,7 +73,7 @@ class Accelerator(wiring.Component):
         lane_bits, bits = c.log2(lanes), c.stages
         m.submodules.fft = fft = FFTStage(c, self._blocks)
         m.submodules.mac = mac = self.mac
-        m.submodules.ifft = ifft = IFFTStage(c, mac.array.acc_width, self._blocks)
+        m.submodules.ifft = ifft = IFFTStage(c, mac.acc_width, self._blocks)
         control = LayerControl(bits).create(path=("control",))
         layer, start = control.layer, control.start
         m.d.comb += control.tiles.eq(layer.tiles)
@@ -87,6 +91,7 @@ class Accelerator(wiring.Component):
 
         # -- descriptor -----------------------------------------------------------------
         field = Signal(range(len(FIELDS)))
+        m.d.comb += control.begin.eq(self.desc.ready & self.desc.valid & (field == 0))
         m.d.comb += self.desc.ready.eq(0)
 
         # -- loader counters --------------------------------------------------------------
@@ -112,10 +117,10 @@ class Accelerator(wiring.Component):
         m.d.comb += k.eq((wkx << bits) | wky[::-1])
         beat = self.weights.payload
         m.d.comb += [
-            mac.prog_pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
-            mac.prog_addr.eq(const_mul(wg_steps + (k >> lane_bits), c.max_channels) + wc),
-            mac.prog_re.eq(beat[:c.weight_width]),
-            mac.prog_im.eq(beat[c.weight_width:2 * c.weight_width]),
+            mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
+            mac.prog.set.eq(wg_steps + (k >> lane_bits)), mac.prog.channel.eq(wc),
+            mac.prog.re.eq(beat[:c.weight_width]),
+            mac.prog.im.eq(beat[c.weight_width:2 * c.weight_width]),
             bias_write.addr.eq(bias_index), bias_write.data.eq(beat[:c.bias_width]),
             fft.fmap_waddr.eq(buffer_address(pbase, pixel.index,
                                              geometry.strides(c.max_size, c.fmap_pitch))),
@@ -170,15 +175,12 @@ class Accelerator(wiring.Component):
         report_index = Signal(range(len(COUNTERS)))
         sources = {
             **counters,
-            "pe_busy_cycles": const_mul(mac.operations, c.issue_interval),
-            "mac_operations": mac.operations,
-            "pe_stall_fft": mac.stall_fft, "pe_stall_ifft": mac.stall_ifft,
+            **dict.fromkeys(PE_COUNTERS + ("program_pulses", "verify_reads", "program_failures"),
+                            0),
+            **mac.counter_sources(),
             "fft_frames": fft.frames, "ifft_frames": ifft.frames,
             "fmap_reads": fft.fmap_reads,
-            "weight_reads": const_mul(mac.operations, c.pes),
             "spectrum_writes": fft.spectrum_writes,
-            "spectrum_reads": const_mul(mac.operations, lanes),
-            "output_spectrum_writes": const_mul(mac.finished_sums, c.pes),
             "output_spectrum_reads": ifft.spectrum_reads,
             "oaa_reads": ifft.oaa_reads + counters["output_pixels"],
             "oaa_writes": ifft.oaa_writes,
@@ -212,10 +214,11 @@ class Accelerator(wiring.Component):
                         m.next = "LOAD"
             with m.State("LOAD"):
                 m.d.sync += counters["load_cycles"].eq(counters["load_cycles"] + 1)
-                m.d.comb += [self.weights.ready.eq(~weights_done),
+                m.d.comb += [self.weights.ready.eq(~weights_done &
+                                                   (bias_phase | mac.prog.ready)),
                              self.pixels.ready.eq(~pixels_done)]
-                take_weight = self.weights.valid & ~weights_done
-                m.d.comb += [mac.prog_en.eq(take_weight & ~bias_phase),
+                take_weight = self.weights.valid & self.weights.ready
+                m.d.comb += [mac.prog.valid.eq(self.weights.valid & ~weights_done & ~bias_phase),
                              bias_write.en.eq(take_weight & bias_phase)]
                 with m.If(take_weight & ~bias_phase):
                     m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + 1),

@@ -38,7 +38,7 @@ including a loadable :class:`~fdagen.golden.crossbar.DeviceMap`; it is not meant
 synthesis.
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal, unsigned
+from amaranth import Cat, Const, Module, Mux, Shape, Signal, unsigned
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -121,6 +121,50 @@ class XbarSignature(wiring.Signature):
     @property
     def adcs(self):
         return self.columns // self.adc_share
+
+    #: ``(port, meaning)`` of every member, for the macro's Verilog header.
+    PORT_MEANINGS = (
+        ("row_dac", "unsigned DAC code of each row (row r at bits [r*dac_bits +: dac_bits])"),
+        ("row_en", "row enables: a disabled row is driven with 0"),
+        ("read", "one clock: drive the enabled rows with their codes until the next read"),
+        ("adc_sel", "column of each ADC's mux: column a*adc_share + adc_sel on ADC a"),
+        ("adc_shift", "ADC right shift (level units), at most the macro's max_shift"),
+        ("convert", "one clock: every ADC converts its selected column"),
+        ("adc_code", "each ADC's clamp(round_half_up(column sum / 2**adc_shift), 0, "
+                     "2**adc_bits - 1), ADC a at bits [a*adc_bits +: adc_bits]; held until the "
+                     "next conversion"),
+        ("adc_valid", "one clock, adc_latency clocks after convert"),
+        ("prog_row", "row of the cell to program or verify"),
+        ("prog_col", "column of the cell to program or verify"),
+        ("prog_level", "target level of a programming pulse"),
+        ("prog_pulse", "one clock while not busy: a SET or RESET pulse toward prog_level"),
+        ("busy", "high pulse_cycles clocks after a pulse; every request is ignored while high"),
+        ("verify", "one clock while not busy: read back the level of (prog_row, prog_col)"),
+        ("verify_level", "the level read back, held until the next verify"),
+        ("verify_valid", "one clock, verify_latency clocks after verify"),
+    )
+
+    def contract(self):
+        """The macro's contract as text lines: geometry, timing, and every port with its
+        direction (as seen from the macro), width and meaning."""
+        lines = [
+            f"ReRAM crossbar macro: {self.rows} rows x {self.columns} columns of "
+            f"{self.cell_bits}-bit cells; {self.dac_bits}-bit row DACs; {self.adcs} ADC(s) of "
+            f"{self.adc_bits} bits, each shared by {self.adc_share} column(s) through a mux "
+            f"(column c: ADC c div {self.adc_share}, input c mod {self.adc_share}).",
+            f"Timing: read_latency {self.read_latency}, adc_latency {self.adc_latency}, "
+            f"verify_latency {self.verify_latency} clock(s); a programming pulse keeps the "
+            f"macro busy for {self.pulse_cycles} clock(s); max_shift {self.max_shift}.",
+            "One thing at a time: while busy every request is ignored; of requests in one "
+            "clock a pulse wins over a verify.",
+            "Ports (direction as seen from the macro; plus clk and rst):",
+        ]
+        for name, meaning in self.PORT_MEANINGS:
+            member = self.members[name]
+            direction = "input" if member.flow == In else "output"
+            width = Shape.cast(member.shape).width
+            lines.append(f"  {name:<13} {direction:<6} {width:>5}  {meaning}")
+        return lines
 
     def __eq__(self, other):
         return type(other) is type(self) and self._key() == other._key()

@@ -1,0 +1,62 @@
+"""The output-spectrum buffer: one bank per PE, written by the MAC stage, read by the IFFT lanes.
+
+PE ``p = j * L + l`` (bin lane ``l``, output-channel slot ``j``) writes its finished sums to its
+own bank, two tile slots of ``G_max * U/L`` words: tile ``t``'s group ``g`` at bin step ``k / L``
+is word ``(t mod 2) G_max U/L + g U/L + k / L`` (the stage's ``write_addr``). IFFT lane ``i``
+owns slots ``j = i, i + LI, ...`` and reads its bank ``(j // LI) * L + l`` (``read_bank[i]``)
+at ``read_addr[i]`` when ``read_en[i]``; ``read_data[i]`` follows
+:attr:`OutputSpectrumRead.latency <fdagen.gateware.accel.interfaces.OutputSpectrumRead.latency>`
+cycles later (the bank's port, then the bank mux register). The MAC stage passes these through
+its ``output`` port.
+"""
+
+from amaranth import Module, Mux, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from fdagen.gateware.accel.interfaces import OutputSpectrumRead
+from fdagen.gateware.common.layouts import complex_layout
+from fdagen.gateware.common.ram import ram
+
+__all__ = ["OutputSpectrumBuffer"]
+
+
+class OutputSpectrumBuffer(wiring.Component):
+    """See the module docstring: ``write_en`` writes ``write_data[p]`` to every PE ``p``'s bank
+    at ``write_addr``. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`,
+    ``acc_width`` the sums' width."""
+
+    def __init__(self, config, acc_width):
+        self.config, self.acc_width = config, acc_width
+        read = OutputSpectrumRead(config, acc_width).members     # the IFFT lanes' side
+        super().__init__({
+            "write_en": In(1), "write_addr": In(range(config.output_spectrum_depth)),
+            "write_data": In(data.ArrayLayout(complex_layout(acc_width), config.pes)),
+            "read_en": In(read["en"].shape), "read_addr": In(read["addr"].shape),
+            "read_bank": In(read["bank"].shape), "read_data": Out(read["data"].shape),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        acc = complex_layout(self.acc_width)
+        lanes, li = c.bin_lanes, c.ifft_lanes
+        selected = [Signal.like(self.read_bank[i], name=f"y_bank_d{i}") for i in range(li)]
+        choices = [[] for _ in range(li)]
+        for p in range(c.pes):
+            j, lane = divmod(p, lanes)
+            i = j % li
+            mem = ram(acc, c.output_spectrum_depth)
+            m.submodules[f"ospec{p}"] = mem
+            wp, rp = mem.write_port(), mem.read_port()
+            m.d.comb += [wp.en.eq(self.write_en), wp.addr.eq(self.write_addr),
+                         wp.data.eq(self.write_data[p]),
+                         rp.en.eq(self.read_en[i]), rp.addr.eq(self.read_addr[i])]
+            choices[i].append(((j // li) * lanes + lane, rp.data))
+        for i in range(li):
+            m.d.sync += selected[i].eq(self.read_bank[i])
+            chosen = choices[i][0][1]
+            for bank, value in choices[i][1:]:
+                chosen = Mux(selected[i] == bank, value, chosen)
+            m.d.sync += self.read_data[i].eq(chosen)
+        return m

@@ -1,0 +1,77 @@
+# amaranth: UnusedElaboratable=no
+"""The accelerator with ReRAM crossbar PEs in amaranth.sim against the golden crossbar pipeline:
+bit-exact outputs with input gaps and output backpressure, counters equal to the schedule, and
+the programming counters equal to the golden write-verify (ideal cells; a reduced ADC with a
+seeded variation, stuck-at and programming-failure map, where failures are reported)."""
+
+import numpy as np
+from support.accelsim import random_layer, run_layers
+from support.crossbarsim import accelerator_cells, accelerator_maps
+from support.modelcheck import CYCLE_TOLERANCE
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.golden.crossbar import DeviceModel
+from fdagen.host.descriptor import decode_output
+from fdagen.model.cycles import estimate_cycles
+
+# small words and crossbars keep the behavioural macros quick to simulate
+WORDS = dict(data_width=8, weight_width=8, spectrum_width=10)
+CROSSBARS = dict(pe_kind="reram", xbar_rows=32, adc_share=4)
+
+
+def run(config, job, **options):
+    (words, counters), = run_layers(config, [(job.desc, job.weights, job.pixels,
+                                              job.expected.size)], gaps=0.3, stalls=0.3,
+                                    **options)
+    codes = decode_output(config, [v for v, _ in words], job.descriptor)
+    np.testing.assert_array_equal(codes, job.expected)
+    scheduled = job.descriptor.scheduled_counts()
+    assert {name: counters[name] for name in scheduled} == scheduled
+    assert counters["verify_reads"] == counters["program_pulses"]
+    # the cycle model replays the crossbars' gather and operation time (the run phase: load
+    # and drain follow the random gaps and backpressure)
+    estimate = estimate_cycles(job.descriptor.schedule)
+    assert abs(estimate.run_cycles - counters["run_cycles"]) <= \
+        CYCLE_TOLERANCE * counters["run_cycles"], (estimate, counters)
+    return counters
+
+
+def test_ideal_crossbars_at_full_resolution_compute_the_digital_result():
+    """Full-resolution ADCs and ideal cells: the crossbars' sums are the exact spectral MAC, so
+    the layer's golden result is the digital PEs' too, and the RTL gives it."""
+    limits = dict(pes=2, max_channels=3, max_out_channels=3, max_size=10, **WORDS)
+    config = AcceleratorConfig(**limits, **CROSSBARS)
+    job = random_layer(config, np.random.default_rng(5), 3, 3, 7, 6, 3, 1, 1, relu=True)
+    digital = random_layer(AcceleratorConfig(**limits), np.random.default_rng(5), 3, 3, 7, 6, 3,
+                           1, 1, relu=True)
+    assert job.descriptor.quant.adc_shift == 0
+    np.testing.assert_array_equal(job.expected, digital.expected)
+    counters = run(config, job)
+    cells = config.pe.crossbar_format(config).cells(config.weight_width)
+    assert counters["program_pulses"] == counters["weight_writes"] * 2 * cells
+    assert counters["program_failures"] == 0
+
+
+def test_reduced_adc_and_faulty_cells_are_bit_exact_and_failures_are_reported():
+    """Two bin lanes, 5-bit ADCs, conductance variation, stuck cells and programming that can
+    fail: the RTL loads the same physical maps as the golden model programs, and reports the
+    cells whose write-verify failed."""
+    config = AcceleratorConfig(pes=4, bin_lanes=2, max_channels=2, max_out_channels=4,
+                               max_size=10, adc_bits=5, max_attempts=3, **WORDS,
+                               **CROSSBARS)
+    device = DeviceModel(sigma=0.1, stuck_low=0.01, stuck_high=0.01, program_fail=0.3,
+                         max_attempts=3, seed=11)
+    maps = accelerator_maps(config, device)
+    programmed = {}
+
+    def program(weights):
+        programmed["cells"] = accelerator_cells(config, weights, maps)
+        return programmed["cells"]
+
+    job = random_layer(config, np.random.default_rng(8), 2, 4, 6, 7, 3, 1, 1,
+                       program=program)
+    counters = run(config, job, device_maps=maps)
+    cells = programmed["cells"]
+    assert (counters["program_pulses"], counters["program_failures"]) == (cells.pulses,
+                                                                          cells.failures)
+    assert cells.failures > 0
