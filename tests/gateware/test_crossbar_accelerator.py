@@ -14,9 +14,10 @@ from fdagen.golden.crossbar import DeviceModel
 from fdagen.host.descriptor import decode_output
 from fdagen.model.cycles import estimate_cycles
 
-# small words and crossbars keep the behavioural macros quick to simulate
-WORDS = dict(data_width=8, weight_width=8, spectrum_width=10)
-CROSSBARS = dict(pe_kind="reram", xbar_rows=32, adc_share=4)
+# Small words, N = 4 and few macros (weight sets stacked in 32 or 8 rows) keep the behavioural
+# macros quick to simulate; row slices (C > R) are the crossbar array's tests'.
+WORDS = dict(fft_size=4, data_width=6, weight_width=6, spectrum_width=8, max_size=8)
+CROSSBARS = dict(pe_kind="reram", adc_share=3)
 
 
 def run(config, job, **options):
@@ -39,11 +40,11 @@ def run(config, job, **options):
 def test_ideal_crossbars_at_full_resolution_compute_the_digital_result():
     """Full-resolution ADCs and ideal cells: the crossbars' sums are the exact spectral MAC, so
     the layer's golden result is the digital PEs' too, and the RTL gives it."""
-    limits = dict(pes=2, max_channels=3, max_out_channels=3, max_size=10, **WORDS)
-    config = AcceleratorConfig(**limits, **CROSSBARS)
-    job = random_layer(config, np.random.default_rng(5), 3, 3, 7, 6, 3, 1, 1, relu=True)
-    digital = random_layer(AcceleratorConfig(**limits), np.random.default_rng(5), 3, 3, 7, 6, 3,
-                           1, 1, relu=True)
+    limits = dict(pes=2, max_channels=3, max_out_channels=3, **WORDS)
+    config = AcceleratorConfig(**limits, **CROSSBARS, xbar_rows=32)
+    job = random_layer(config, np.random.default_rng(5), 3, 3, 6, 6, 2, relu=True)
+    digital = random_layer(AcceleratorConfig(**limits), np.random.default_rng(5), 3, 3, 6, 6, 2,
+                           relu=True)
     assert job.descriptor.quant.adc_shift == 0
     np.testing.assert_array_equal(job.expected, digital.expected)
     counters = run(config, job)
@@ -53,12 +54,11 @@ def test_ideal_crossbars_at_full_resolution_compute_the_digital_result():
 
 
 def test_reduced_adc_and_faulty_cells_are_bit_exact_and_failures_are_reported():
-    """Two bin lanes, 5-bit ADCs, conductance variation, stuck cells and programming that can
-    fail: the RTL loads the same physical maps as the golden model programs, and reports the
-    cells whose write-verify failed."""
+    """Two bin lanes, 2-bit ADCs (two channels sum to 6 levels: a shift), conductance variation, stuck
+    cells and programming that can fail: the RTL loads the same physical maps as the golden
+    model programs, and reports the cells whose write-verify failed."""
     config = AcceleratorConfig(pes=4, bin_lanes=2, max_channels=2, max_out_channels=4,
-                               max_size=10, adc_bits=5, max_attempts=3, **WORDS,
-                               **CROSSBARS)
+                               xbar_rows=8, adc_bits=2, max_attempts=3, **WORDS, **CROSSBARS)
     device = DeviceModel(sigma=0.1, stuck_low=0.01, stuck_high=0.01, program_fail=0.3,
                          max_attempts=3, seed=11)
     maps = accelerator_maps(config, device)
@@ -68,8 +68,9 @@ def test_reduced_adc_and_faulty_cells_are_bit_exact_and_failures_are_reported():
         programmed["cells"] = accelerator_cells(config, weights, maps)
         return programmed["cells"]
 
-    job = random_layer(config, np.random.default_rng(8), 2, 4, 6, 7, 3, 1, 1,
+    job = random_layer(config, np.random.default_rng(8), 2, 4, 5, 6, 2, 1, 1,
                        program=program)
+    assert job.descriptor.quant.adc_shift > 0
     counters = run(config, job, device_maps=maps)
     cells = programmed["cells"]
     assert (counters["program_pulses"], counters["program_failures"]) == (cells.pulses,
