@@ -29,8 +29,8 @@ async def crossbar_array_matches_golden(dut):
     config = json.loads(os.environ["FDAGEN_TB_CONFIG"])
     dw, ww, acc = config["data_width"], config["weight_width"], config["acc_width"]
     channels, outputs = config["channels"], config["outputs"]
-    for name in ("prog_valid", "prog_m", "prog_c", "prog_re", "prog_im", "start", "x_re",
-                 "x_im", "adc_shift"):
+    for name in ("prog_valid", "prog_set", "prog_m", "prog_c", "prog_re", "prog_im", "start",
+                 "set", "active", "x_re", "x_im", "adc_shift", "clear"):
         getattr(dut, name).value = 0                  # every input driven from time 0
     dut.rst.value = 1
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
@@ -38,19 +38,22 @@ async def crossbar_array_matches_golden(dut):
     dut.rst.value = 0
     limit = config["cycle_limit"]
 
-    for o in range(outputs):
-        for c in range(channels):
-            dut.prog_m.value, dut.prog_c.value = o, c
-            dut.prog_re.value = config["weights_re"][o][c] & ((1 << ww) - 1)
-            dut.prog_im.value = config["weights_im"][o][c] & ((1 << ww) - 1)
-            await _until(dut, dut.prog_ready, limit)
-            dut.prog_valid.value = 1
-            await RisingEdge(dut.clk)                   # taken here, exactly once
-            await FallingEdge(dut.clk)
-            dut.prog_valid.value = 0
-    for (x_re, x_im), shift, (want_re, want_im) in zip(config["inputs"], config["shifts"],
-                                                      config["expected"]):
+    for weight_set, (weights_re, weights_im) in enumerate(config["weights"]):
+        for o in range(outputs):
+            for c in range(channels):
+                dut.prog_set.value, dut.prog_m.value, dut.prog_c.value = weight_set, o, c
+                dut.prog_re.value = weights_re[o][c] & ((1 << ww) - 1)
+                dut.prog_im.value = weights_im[o][c] & ((1 << ww) - 1)
+                await _until(dut, dut.prog_ready, limit)
+                dut.prog_valid.value = 1
+                await RisingEdge(dut.clk)                   # taken here, exactly once
+                await FallingEdge(dut.clk)
+                dut.prog_valid.value = 0
+    for (x_re, x_im), shift, weight_set, active, (want_re, want_im) in zip(
+            config["inputs"], config["shifts"], config["sets"], config["active"],
+            config["expected"]):
         await _until(dut, dut.ready, limit)
+        dut.set.value, dut.active.value = weight_set, active
         dut.x_re.value = pack([(v, dw) for v in x_re])
         dut.x_im.value = pack([(v, dw) for v in x_im])
         dut.adc_shift.value = shift

@@ -355,10 +355,10 @@ class ReRAMPE(PEKind):
 
     def weight_load_clocks(self, config, weights):
         # write-verify with ideal cells: per cell a pulse, the macro busy for its pulse, a
-        # verify read and the check; a clock to take each weight (bin lanes programme
-        # one after another: consecutive weights share a lane)
+        # verify read and the check; a clock to take each weight. The bin lanes programme
+        # concurrently (each has a FIFO), each its 1/L of the weights.
         cells = 2 * self.crossbar_format(config).cells(config.weight_width)
-        return weights * (cells * (XBAR_PULSE_CYCLES + 3) + 1)
+        return -(-weights // config.bin_lanes) * (cells * (XBAR_PULSE_CYCLES + 3) + 1)
 
     def scheduled_counts(self, config, operations, channels):
         fmt = self.crossbar_format(config)

@@ -118,7 +118,10 @@ def _cmd_synth(args):
         args.freq = config.clock_mhz if args.block is None else 150.0
     write_output_directory(files, args.out, args.force)
     ports = [(name, direction, width) for name, direction, width, _ in ports]
-    report = run_synthesis(args.out, verilog_sources(files), top, args.target, args.freq, ports)
+    synthesized = verilog_sources(files)
+    models = [name for name in verilog_sources(files, simulation=True) if name not in synthesized]
+    report = run_synthesis(args.out, synthesized, top, args.target, args.freq, ports,
+                           black_boxes=models)
     report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
                                                  f"{args.target} --freq {args.freq:g}")
     Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -105,12 +105,14 @@ def ooc_wrapper(top, ports):
     return "\n".join(lines)
 
 
-def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=None):
+def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=None,
+                  black_boxes=()):
     """Synthesize ``sources`` (names inside ``directory``) for ``target``; return the report.
 
     The report holds the Yosys cell counts, and for FPGA targets the placed utilisation and
     the achieved clock frequency of ``clk``. ``ports`` (``[(name, direction, width)]``) is
-    needed for ``ice40``, whose harness it describes.
+    needed for ``ice40``, whose harness it describes. ``black_boxes`` are files whose modules
+    stay black boxes (read for their ports only: the ReRAM crossbar macro's model).
     """
     if target not in TARGETS:
         raise ParameterError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
@@ -123,6 +125,7 @@ def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=No
         sources.append("ooc_wrapper.v")
         top = WRAPPER
     script = "; ".join([
+        *(f"read_verilog -sv -lib {name}" for name in black_boxes),
         *(f"read_verilog -sv {name}" for name in sources),
         spec.yosys_command.format(top=top),
         "tee -q -o stat.json stat -json",

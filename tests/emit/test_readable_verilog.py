@@ -21,6 +21,10 @@ MATRIX = [
     dict(pes=1, fft_size=4, max_size=6), dict(pes=5, fft_size=16, max_size=20),
     dict(pes=12, fft_size=8, max_channels=6), dict(pes=16, bin_lanes=2, fft_lanes=1),
     dict(pes=64),
+    dict(pes=64, pe_kind="reram"),
+    dict(pes=4, pe_kind="reram", fft_size=4, max_channels=4, max_out_channels=4, max_size=8,
+         data_width=8, weight_width=8, spectrum_width=10, xbar_rows=16, adc_share=4,
+         adc_bits=3),
 ]
 
 
@@ -39,7 +43,7 @@ def rendered(request, tmp_path_factory):
 
 def test_lints_clean(rendered):
     config, files, out = rendered
-    lint([out / name for name in verilog_sources(files)], top=config.top)
+    lint([out / name for name in verilog_sources(files, simulation=True)], top=config.top)
 
 
 def test_names_are_amaranths(rendered):

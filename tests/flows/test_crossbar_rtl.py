@@ -9,8 +9,9 @@ import numpy as np
 from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import get_runner
 
+from fdagen.arch.crossbar_layout import CrossbarLayout
 from fdagen.emit.verilog import convert
-from fdagen.golden.crossbar import CrossbarFormat, DeviceModel, crossbar_mac
+from fdagen.golden.crossbar import CellMap, CrossbarFormat, DeviceModel, crossbar_mac
 from fdagen.gateware.pe.crossbar_array import CrossbarArray
 from support.crossbarsim import golden_programming, physical_maps
 
@@ -18,41 +19,47 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_icarus_crossbar_array_bit_exact(tmp_path, rng):
-    fmt = CrossbarFormat(rows=3, cell_bits=2, dac_bits=2, adc_bits=5, frac_bits=4)
-    share, dw, ww, channels, outputs = 2, 8, 6, 5, 2
+    """Two row slices, three weight sets (three blocks of macros), a reduced ADC and a faulty
+    device map; operations on chosen sets with fewer channels in use."""
+    fmt = CrossbarFormat(rows=4, cell_bits=2, dac_bits=2, adc_bits=5, frac_bits=4)
+    share, dw, ww, channels, outputs, sets = 2, 8, 6, 5, 2, 3
     device = DeviceModel(sigma=0.1, stuck_low=0.03, stuck_high=0.03, program_fail=0.4,
                          max_attempts=3, seed=11)
-    shape = {"channels": channels, "outputs": outputs, "cells": fmt.cells(ww)}
-    maps = physical_maps(fmt, shape, device)
-    dut = CrossbarArray(fmt, share, dw, ww, channels, outputs, max_shift=3,
+    layout = CrossbarLayout(fmt.rows, channels, sets)
+    maps = physical_maps(fmt, layout, outputs * 2 * fmt.cells(ww), device)
+    dut = CrossbarArray(fmt, share, dw, ww, channels, outputs, sets=sets, max_shift=3,
                         max_attempts=device.max_attempts, device_maps=maps, pulse_cycles=2)
     source = tmp_path / "crossbar_array.v"
     source.write_text(convert(dut, "crossbar_array"))
 
     lo, hi = -(1 << (ww - 1)), 1 << (ww - 1)
-    weights = (rng.integers(lo, hi, (outputs, channels)), rng.integers(lo, hi, (outputs, channels)))
+    weights = [(rng.integers(lo, hi, (outputs, channels)),
+                rng.integers(lo, hi, (outputs, channels))) for _ in range(sets)]
     lo, hi = -(1 << (dw - 1)), 1 << (dw - 1)
     inputs = [(rng.integers(lo, hi, channels), rng.integers(lo, hi, channels)) for _ in range(3)]
-    shifts = [0, 2, 1]
-    cell_map, pulses, failures = golden_programming(fmt, weights, maps, ww, channels, outputs)
+    shifts, chosen, active = [0, 2, 1], [2, 0, 1], [5, 3, 5]
+    cell_maps, pulses, failures = golden_programming(fmt, layout, weights, maps, ww)
     assert failures > 0
     expected = []
-    for (x_re, x_im), shift in zip(inputs, shifts):
-        x = (x_re[:, None, None, None], x_im[:, None, None, None])
-        w = tuple(part[:, :, None, None] for part in weights)
-        re, im = crossbar_mac(x, w, fmt, dw, ww, cell_map, shift)
+    for (x_re, x_im), shift, s, used in zip(inputs, shifts, chosen, active):
+        x = (x_re[:used, None, None, None], x_im[:used, None, None, None])
+        w = tuple(part[:, :used, None, None] for part in weights[s])
+        cells = CellMap(cell_maps[s].levels[:, :, :used], fmt.frac_bits)
+        re, im = crossbar_mac(x, w, fmt, dw, ww, cells, shift)
         expected.append((re[:, 0, 0, 0].tolist(), im[:, 0, 0, 0].tolist()))
-    slices, macros = fmt.slices(dw), fmt.row_slices(channels)
+    slices = fmt.slices(dw)
+    live = sum(fmt.row_slices(used) for used in active)
     columns = outputs * 2 * fmt.cells(ww)
     settings = {
         "data_width": dw, "weight_width": ww, "acc_width": dut.acc_width,
-        "channels": channels, "outputs": outputs, "cycle_limit": 2000,
-        "weights_re": weights[0].tolist(), "weights_im": weights[1].tolist(),
+        "channels": channels, "outputs": outputs, "cycle_limit": 4000,
+        "weights": [(re.tolist(), im.tolist()) for re, im in weights],
         "inputs": [(x_re.tolist(), x_im.tolist()) for x_re, x_im in inputs],
-        "shifts": shifts, "expected": expected,
+        "shifts": shifts, "sets": chosen, "active": active, "expected": expected,
         "counters": {"pulses": pulses, "verifies": pulses, "failures": failures,
-                     "reads": len(inputs) * 2 * slices * macros,
-                     "conversions": len(inputs) * 2 * slices * columns * macros},
+                     "reads": 2 * slices * live, "dac_conversions": 2 * slices * sum(active),
+                     "conversions": 2 * slices * columns * live,
+                     "shift_adds": 2 * slices * columns * live},
     }
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))

@@ -5,7 +5,9 @@ Same ports as :class:`fdagen.gateware.accel.mac.MACStage`, so the top and the ot
 not know which kind computes. Each bin lane ``l`` is one
 :class:`~fdagen.gateware.pe.crossbar_array.CrossbarArray` of ``J`` outputs holding the weight
 sets ``s = g * U/L + step`` of every group and bin step of the lane's bins (programmed once per
-layer through ``prog``, write-verify, at the array's pace).
+layer through ``prog``, write-verify, at the array's pace; each lane takes its weights through
+a FIFO of :data:`WEIGHT_FIFO_DEPTH`, so the lanes programme concurrently, and ``prog.busy``
+holds the run back until every weight is in its cells).
 
 For each tile ``t`` (once its spectra are ready and a slot of the output-spectrum buffer is
 free), group ``g < G`` and bin step ``< U/L``, one **array operation**:
@@ -29,6 +31,7 @@ layer (from ``control.start``), and sum the lanes' crossbar events (cleared by
 
 from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data, wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import (LayerControl, OutputSpectrumRead, SpectrumRead,
@@ -40,6 +43,10 @@ from fdagen.gateware.common.layouts import complex_layout
 from fdagen.gateware.pe.xbar import tree_sum
 
 __all__ = ["CrossbarMACStage"]
+
+#: Weights each lane's FIFO holds: two bins' worth of a channel at N = 8 (the loader sends a
+#: lane runs of up to ``(N/2 + 1) N / L`` weights).
+WEIGHT_FIFO_DEPTH = 16
 
 #: The lanes' event counters and the stage's names for them (``fdagen.arch.fields.COUNTERS``).
 LANE_COUNTERS = {"reads": "xbar_reads", "dac_conversions": "dac_conversions",
@@ -96,15 +103,28 @@ class CrossbarMACStage(wiring.Component):
         for lane, array in enumerate(self.lanes):
             m.submodules[f"lane{lane}"] = array
 
-        # -- weights: to the lane of the PE's bins, at its pace ---------------------------------
+        # -- weights: through each lane's FIFO, so that the lanes programme concurrently ------
         pe_lane = prog.pe[:lane_bits] if lane_bits else 0
+        weight = data.StructLayout({"set": prog.set.shape(), "m": self.lanes[0].prog_m.shape(),
+                                    "c": prog.channel.shape(), "re": prog.re.shape(),
+                                    "im": prog.im.shape()})
+        offered = Signal(weight, name="weight_offered")
+        m.d.comb += [offered.set.eq(prog.set), offered.m.eq(prog.pe >> lane_bits),
+                     offered.c.eq(prog.channel), offered.re.eq(prog.re), offered.im.eq(prog.im)]
+        pending = []
         for lane, array in enumerate(self.lanes):
-            m.d.comb += [array.prog_valid.eq(prog.valid & (pe_lane == lane)),
-                         array.prog_set.eq(prog.set), array.prog_m.eq(prog.pe >> lane_bits),
-                         array.prog_c.eq(prog.channel), array.prog_re.eq(prog.re),
-                         array.prog_im.eq(prog.im)]
+            queue = SyncFIFOBuffered(width=weight.size, depth=WEIGHT_FIFO_DEPTH)
+            m.submodules[f"weights{lane}"] = queue
+            head = data.View(weight, queue.r_data)
+            m.d.comb += [queue.w_data.eq(offered), queue.w_en.eq(prog.valid & (pe_lane == lane)),
+                         array.prog_valid.eq(queue.r_rdy), queue.r_en.eq(array.prog_ready),
+                         array.prog_set.eq(head.set), array.prog_m.eq(head.m),
+                         array.prog_c.eq(head.c), array.prog_re.eq(head.re),
+                         array.prog_im.eq(head.im)]
             with m.If(pe_lane == lane):
-                m.d.comb += prog.ready.eq(array.prog_ready)
+                m.d.comb += prog.ready.eq(queue.w_rdy)
+            pending.append((queue.level != 0) | ~array.ready)
+        m.d.comb += prog.busy.eq(Cat(*pending).any())
 
         # -- loop nest: tile t, group g, bin step; advanced at each launch ----------------------
         tiles_done = Signal(32)

@@ -27,7 +27,8 @@ signature's ``latency``, never from a number of its own.
     The top's loader offers spectral weight ``(re, im)`` of PE ``pe`` (bin lane ``pe mod L``,
     output-channel slot ``pe div L``), weight set ``set`` (``g U/L + k/L``: group and bin
     step) and input channel ``channel`` with ``valid``; the MAC stage takes it when ``ready``
-    (a stream handshake: the crossbars' write-verify takes many clocks per weight).
+    (a stream handshake: the crossbars' write-verify takes many clocks per weight) and holds
+    ``busy`` while weights it took are not yet in place (the run waits for it).
 """
 
 from amaranth import signed
@@ -107,7 +108,7 @@ class WeightProgram(wiring.Signature):
     def __init__(self, config):
         c = config
         super().__init__({
-            "valid": Out(1), "ready": In(1), "pe": Out(range(max(2, c.pes))),
+            "valid": Out(1), "ready": In(1), "busy": In(1), "pe": Out(range(max(2, c.pes))),
             "set": Out(range(max(2, c.max_groups * c.bin_steps))),
             "channel": Out(range(max(2, c.max_channels))),
             "re": Out(signed(c.weight_width)), "im": Out(signed(c.weight_width)),

@@ -69,7 +69,7 @@ class MACStage(wiring.Component):
         layer = self.control.layer
         m.submodules.array = array = self.array
         prog = self.prog
-        m.d.comb += [array.prog_en.eq(prog.valid), prog.ready.eq(1),
+        m.d.comb += [array.prog_en.eq(prog.valid), prog.ready.eq(1), prog.busy.eq(0),
                      array.prog_pe.eq(prog.pe),
                      array.prog_addr.eq(const_mul(prog.set, cmax) + prog.channel),
                      array.prog_re.eq(prog.re), array.prog_im.eq(prog.im)]

@@ -248,7 +248,7 @@ class Accelerator(wiring.Component):
                         m.d.sync += [pc.eq(pc + 1), pbase.eq(pbase + c.fmap_channel_stride)]
                         with m.If(pc + 1 == layer.channels):
                             m.d.sync += pixels_done.eq(1)
-                with m.If(weights_done & pixels_done):
+                with m.If(weights_done & pixels_done & ~mac.prog.busy):
                     m.d.comb += start.eq(1)
                     m.next = "RUN"
             with m.State("RUN"):

@@ -1,0 +1,37 @@
+"""The generated accelerator with ReRAM crossbar PEs (``--pe-kind reram``) under cocotb on Icarus:
+the periphery, MAC stage and black-box macros (their behavioural model from ``sim_files.f``)
+bit-exact with the golden crossbar pipeline, with random input gaps and output backpressure;
+every schedule-determined counter equal to the schedule, the programming counters equal to
+write-verify on ideal cells, and the run cycles within the cycle model's tolerance."""
+
+import numpy as np
+from support.accelsim import random_layer
+from support.modelcheck import CYCLE_TOLERANCE
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.flows.simulate import run_rtl
+from fdagen.model.cycles import estimate_cycles
+
+#: A small build the Icarus test runs (also in the lint matrix of tests/emit).
+RERAM_SMALL = dict(pes=4, pe_kind="reram", fft_size=4, max_channels=4, max_out_channels=4,
+                   max_size=8, data_width=8, weight_width=8, spectrum_width=10, xbar_rows=16,
+                   adc_share=4, adc_bits=3)
+
+
+def test_icarus_reram_layer_with_a_reduced_adc(tmp_path):
+    config = AcceleratorConfig(**RERAM_SMALL)
+    job = random_layer(config, np.random.default_rng(3), 4, 3, 6, 5, 2, 1, 1, relu=True)
+    assert job.descriptor.quant.adc_shift > 0            # 4 channels x 3 levels > 3 bits
+    result = run_rtl(config, [job], tmp_path, "icarus", gaps=0.25, stalls=0.3, seed=4)
+    layer = result["layers"][0]
+    np.testing.assert_array_equal(layer["codes"], job.expected)
+    assert layer["lasts"] == [0] * (job.expected.size - 1) + [1]
+    counters, scheduled = layer["counters"], job.descriptor.scheduled_counts()
+    assert {name: counters[name] for name in scheduled} == scheduled
+    cells = 2 * config.pe.crossbar_format(config).cells(config.weight_width)
+    assert counters["program_pulses"] == counters["verify_reads"] == \
+        counters["weight_writes"] * cells
+    assert counters["program_failures"] == 0
+    estimate = estimate_cycles(job.descriptor.schedule)
+    assert abs(estimate.run_cycles - counters["run_cycles"]) <= \
+        CYCLE_TOLERANCE * counters["run_cycles"], (estimate, counters)
