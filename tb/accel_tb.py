@@ -3,8 +3,10 @@
 The job comes as a JSON file named by ``FDAGEN_TB_JOB``: ``layers`` (each with ``desc``,
 ``weights`` and ``pixels`` word lists, ``outputs`` (the count) and optionally ``expected``
 (output codes as unsigned words)), ``gaps`` and ``stalls`` (pause probabilities of the drivers
-and the output monitor), ``seed``, ``max_cycles`` (a watchdog) and ``result`` (where to write what was received: per layer
-the output words, the ``last`` flags, the counters and the simulated cycles).
+and the output monitor), ``seed``, ``max_cycles`` (a watchdog), ``result`` (where to write what
+was received: per layer the output words, the ``last`` flags, the counters and the simulated
+cycles) and optionally ``memories``: ``{path: words}`` written into memories of the design
+during reset (e.g. a device map into the crossbar models, ``mac.lane0.block.xbar0.block.map0``).
 
 Per layer the bench sends the descriptor, then the weight and pixel streams concurrently, takes
 every output pixel and then the counters, both with random backpressure. With ``expected``, every
@@ -38,6 +40,12 @@ async def layers_back_to_back(dut):
         job = json.load(handle)
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.rst.value = 1
+    for path, words in job.get("memories", {}).items():
+        memory = dut
+        for name in path.split("."):
+            memory = getattr(memory, name)
+        for index, word in enumerate(words):
+            memory[index].value = word
     seed = job.get("seed", 0)
     desc = StreamDriver(dut, "desc", dut.clk, job["gaps"], seed)
     weights = StreamDriver(dut, "weights", dut.clk, job["gaps"], seed + 1)

@@ -61,12 +61,14 @@ def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None):
 
 
 def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0, waves=None,
-            check=True, max_cycles=None):
+            check=True, max_cycles=None, memories=None):
     """Generate, compile and run; return ``{"layers": [...], "compile_seconds", "run_seconds"}``.
 
     Each layer entry has ``codes`` (decoded outputs), ``lasts``, ``counters`` and
     ``bench_cycles``. With ``check`` the bench itself compares against the golden codes.
-    ``waves``: a path to copy the FST waveform to.
+    ``waves``: a path to copy the FST waveform to. ``memories``: ``{hierarchical path: words}``
+    the bench loads before the first layer (a device map into the crossbar models:
+    :func:`fdagen.gateware.pe.xbar.XbarModel.memory_words`).
     """
     if simulator not in SIMULATORS:
         raise ParameterError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
@@ -85,7 +87,8 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
                                        + len(j.pixels) + 4 * j.expected.size for j in jobs)
     job_file.write_text(json.dumps({
         "layers": [j.as_json(config, check) for j in jobs], "gaps": gaps, "stalls": stalls,
-        "seed": seed, "result": str(result_file), "max_cycles": max_cycles}))
+        "seed": seed, "result": str(result_file), "max_cycles": max_cycles,
+        "memories": memories or {}}))
     result_file.unlink(missing_ok=True)
     build_dir = work / simulator
     previous = dict(os.environ)

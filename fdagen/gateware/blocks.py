@@ -99,18 +99,18 @@ class BlockLibrary:
         return self._make(f"{self.prefix}_pe_reram", ("crossbar_array", key),
                           lambda: CrossbarArray(**parameters, blocks=self))
 
-    def xbar(self, signature, frac_bits):
+    def xbar(self, signature, frac_bits, max_attempts):
         """One crossbar macro of :class:`~fdagen.gateware.pe.xbar.XbarSignature`
         ``signature``: in place, the behavioural :class:`~fdagen.gateware.pe.xbar.XbarModel`
-        with ideal cells; separate, the black box ``<prefix>_xbar`` whose Verilog is that
+        with ideal cells (attempt counts for ``max_attempts``); separate, the black box ``<prefix>_xbar`` whose Verilog is that
         model for simulation only (:attr:`simulation_only`), to be replaced by a foundry
         macro with the same ports."""
         from fdagen.gateware.pe.xbar import XbarModel
 
         name = f"{self.prefix}_xbar"
         self.simulation_only.add(name)
-        return self._make(name, ("xbar", signature, frac_bits),
-                          lambda: XbarModel(signature, frac_bits))
+        return self._make(name, ("xbar", signature, frac_bits, max_attempts),
+                          lambda: XbarModel(signature, frac_bits, max_attempts=max_attempts))
 
 
 #: Elaborate every block in place (Amaranth simulation).

@@ -97,3 +97,21 @@ def accelerator_cells(config, weights, maps):
         programmed = program_cells(target, fmt, DeviceMap(*fields, maps[0][0].max_attempts))
     return CellMap(programmed.levels.reshape(logical.shape), fmt.frac_bits, programmed.failures,
                    programmed.pulses)
+
+
+def accelerator_model_memories(config, maps):
+    """``{path: words}`` that load ``maps[lane][macro]`` into the behavioural macros of a
+    generated ``reram`` top (``fdagen.flows.simulate.run_rtl``'s ``memories``)."""
+    from fdagen.gateware.pe.xbar import XbarModel, XbarSignature
+
+    kind = config.pe
+    fmt = kind.crossbar_format(config)
+    signature = XbarSignature(fmt.rows, kind.columns(config), fmt.cell_bits, fmt.dac_bits,
+                              fmt.resolution, config.adc_share, kind.max_adc_shift(config))
+    memories = {}
+    for lane, lane_maps in enumerate(maps):
+        for macro, device_map in enumerate(lane_maps):
+            model = XbarModel(signature, fmt.frac_bits, device_map, config.max_attempts)
+            for name, words in model.memory_words().items():
+                memories[f"mac.lane{lane}.block.xbar{macro}.block.{name}"] = words
+    return memories

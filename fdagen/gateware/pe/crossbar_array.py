@@ -152,9 +152,10 @@ class CrossbarArray(wiring.Component):
 
     def _macro(self, index):
         if self._blocks is not None and self._blocks.separate:
-            return self._blocks.xbar(self.xbar, self.fmt.frac_bits)
+            return self._blocks.xbar(self.xbar, self.fmt.frac_bits, self.max_attempts)
         return XbarModel(self.xbar, self.fmt.frac_bits,
-                         None if self.device_maps is None else self.device_maps[index])
+                         None if self.device_maps is None else self.device_maps[index],
+                         self.max_attempts)
 
     def elaborate(self, platform):
         m = Module()

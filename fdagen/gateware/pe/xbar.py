@@ -198,13 +198,20 @@ class XbarModel(wiring.Component):
     ``2**-frac_bits`` level units, so the ADCs shift by ``frac_bits + adc_shift``.
 
     ``device_map`` is a :class:`~fdagen.golden.crossbar.DeviceMap` of shape ``(rows,
-    columns)`` (None: ideal cells); it is part of the model's initial memory contents.
+    columns)`` (None: ideal cells; ``max_attempts`` then sizes the attempt counts for maps
+    loaded later); it is part of the model's initial memory contents, and a
+    simulation can load another into a model instance by writing :meth:`memory_words` into
+    its memories (``map<a>`` and ``cells<a>`` per ADC ``a``) before any request.
     """
 
-    def __init__(self, signature, frac_bits=8, device_map=None):
+    def __init__(self, signature, frac_bits=8, device_map=None, max_attempts=None):
         shape = (signature.rows, signature.columns)
         try:
             check_range("cell level fraction bits", frac_bits)
+            if (device_map is not None and max_attempts is not None
+                    and device_map.max_attempts != max_attempts):
+                raise ParameterError(f"write-verify attempts must be the device map's "
+                                     f"({device_map.max_attempts}), not {max_attempts}")
             if device_map is not None:
                 if device_map.gain.shape != shape:
                     raise ParameterError(f"device map must have shape {shape}, not "
@@ -219,7 +226,10 @@ class XbarModel(wiring.Component):
             self._MustUse__silence = True       # refused, not "created but never used"
             raise
         self.frac_bits, self.device_map = frac_bits, device_map
-        attempts = 1 if device_map is None else device_map.max_attempts
+        # the attempt counts are sized for the controller's attempts (a map loaded later must
+        # have been drawn for as many)
+        attempts = (device_map.max_attempts if device_map is not None
+                    else 1 if max_attempts is None else max_attempts)
         #: The ``misses`` code of a cell on which no attempt lands (the attempt count
         #: saturates there).
         self.never = (1 << attempts.bit_length()) - 1
@@ -266,6 +276,13 @@ class XbarModel(wiring.Component):
             words.append(word)
         return words
 
+    def memory_words(self):
+        """``{memory name: words}`` of this model's device map and initial cell state."""
+        cell_map, state = self._layouts()
+        return {f"{name}{group}": self._words(layout, group, which)
+                for group in range(self.signature.adcs)
+                for name, layout, which in (("map", cell_map, 0), ("cells", state, 1))}
+
     def elaborate(self, platform):
         m = Module()
         s, f = self.signature, self.frac_bits
@@ -274,11 +291,12 @@ class XbarModel(wiring.Component):
 
         # -- per ADC group: the map (read only) and the cell state, one word per column ------
         maps, conversions, programs, writes = [], [], [], []
+        words = self.memory_words()
         for group in range(s.adcs):
             mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=self._depth(),
-                                   init=self._words(cell_map, group, 0))
+                                   init=words[f"map{group}"])
             cells = memory.Memory(shape=unsigned(rows * state.size), depth=self._depth(),
-                                  init=self._words(state, group, 1))
+                                  init=words[f"cells{group}"])
             m.submodules[f"map{group}"] = mapped
             m.submodules[f"cells{group}"] = cells
             maps.append(mapped.read_port(domain="comb"))
