@@ -3,6 +3,7 @@
     .venv/bin/python bench/accelerator.py                # efficiency and simulator speed (~10 min)
     .venv/bin/python bench/accelerator.py --synth        # + ECP5-85F synthesis of P = 16
     .venv/bin/python bench/accelerator.py --pes 16 --json out.json
+    .venv/bin/python bench/accelerator.py --pe-kind reram --pes 64 --simulators verilator
 
 Every figure comes from the generated Verilog (`fdagen build` output) run under cocotb
 (`fdagen.flows.simulate.run_rtl`): LeNet-5 conv1 then conv2, back to back, on test digit 0 with
@@ -10,7 +11,9 @@ shifts calibrated on 16 training images, ideal host (no input gaps, no output ba
 counts are the accelerator's own perf counters; the bench checks each layer bit-exact against the
 golden model and that Icarus and Verilator report identical counters.
 
-Efficiency is the bound ``2 B_t C M U / P`` (every PE busy on every cycle) over measured cycles,
+Efficiency is the bound ``I B_t C M U / (P C_op)`` (every PE busy on every cycle; ``I`` the
+kind's issue interval, ``C_op`` the channels one operation sums: 2 and 1 for digital PEs, the
+crossbars' operation time and C for ReRAM) over measured cycles,
 for the whole layer (first descriptor word to last output pixel: the ``cycles`` counter) and
 for the compute phase (RUN: from the last input word to the last IFFT frame). Load and drain
 are bounded by the streams, one word a clock: ``max(weight beats, pixel beats)`` and the
@@ -87,12 +90,15 @@ def main():
     parser.add_argument("--simulators", default="verilator,icarus",
                         help="simulators to run (the speed table needs both; efficiency comes "
                              "from the first)")
+    parser.add_argument("--pe-kind", default="digital",
+                        help="PE kind of the builds (default digital; reram: the crossbars at "
+                             "their default flags)")
     parser.add_argument("--synth", action="store_true", help="also synthesize P = 16 for ECP5")
     parser.add_argument("--json", help="write every figure to this file")
     args = parser.parse_args()
     figures = {"efficiency": [], "speed": [], "synthesis": None}
     for pes in (int(p) for p in args.pes.split(",")):
-        config = AcceleratorConfig(pes=pes)
+        config = AcceleratorConfig(pes=pes, pe_kind=args.pe_kind)
         jobs = lenet5_jobs(config)
         runs = {sim: run(config, sim, jobs) for sim in args.simulators.split(",")}
         counters = [[layer["counters"] for layer in r["layers"]] for r in runs.values()]

@@ -73,7 +73,8 @@ from .checks import ParameterError, check_int, check_range
 from .fixedpoint import fits, round_shift
 
 __all__ = ["CrossbarFormat", "DeviceModel", "DeviceMap", "CellMap", "STUCK_LOW", "STUCK_HIGH",
-           "weight_cells", "input_slices", "column_read", "draw_device_map", "program_cells", "ideal_cells", "column_sums", "adc_convert", "shift_add", "crossbar_mac",
+           "weight_cells", "input_slices", "column_read", "draw_device_map", "program_cells",
+           "ideal_cells", "column_sums", "adc_convert", "shift_add", "crossbar_mac",
            "calibrate_adc_shift", "crossbar_accumulator_width", "CrossbarMAC"]
 
 
@@ -316,8 +317,8 @@ def column_sums(slices, levels, rows):
     ``slices`` (S, 2, C, B, K): DAC codes per input slice, phase (``Re``, ``Im``), channel,
     tile and flattened bin; ``levels`` (2, M, C, K, J): effective cell levels per part
     (``W_re``, ``W_im``), output channel, channel, bin and cell. Returns float32 or float64
-    (see below) of shape (G, K, B, S, 2, 2, M, J), integer-valued: row slice ``g`` (channels ``g R .. g R + R - 1``), bin, tile,
-    input slice, phase, part, output channel, cell, in units of ``2**-frac_bits`` of a cell
+    (see below) of shape (G, K, B, S, 2, 2, M, J), integer-valued: row slice ``g`` (channels
+    ``g R .. g R + R - 1``), bin, tile, input slice, phase, part, output channel, cell, in units of ``2**-frac_bits`` of a cell
     level. Exact: every sum is an integer that the float type holds exactly (float32 below
     ``2**24``, else float64, below ``2**53`` within :data:`RANGES`)."""
     s_count, _, channels, tiles, bins = slices.shape

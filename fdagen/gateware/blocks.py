@@ -102,9 +102,9 @@ class BlockLibrary:
     def xbar(self, signature, frac_bits, max_attempts):
         """One crossbar macro of :class:`~fdagen.gateware.pe.xbar.XbarSignature`
         ``signature``: in place, the behavioural :class:`~fdagen.gateware.pe.xbar.XbarModel`
-        with ideal cells (attempt counts for ``max_attempts``); separate, the black box ``<prefix>_xbar`` whose Verilog is that
-        model for simulation only (:attr:`simulation_only`), to be replaced by a foundry
-        macro with the same ports."""
+        with ideal cells (attempt counts for ``max_attempts``); separate, the black box
+        ``<prefix>_xbar`` whose Verilog is that model for simulation only
+        (:attr:`simulation_only`), to be replaced by a foundry macro with the same ports."""
         from fdagen.gateware.pe.xbar import XbarModel
 
         name = f"{self.prefix}_xbar"

@@ -54,8 +54,8 @@ def test_ideal_crossbars_at_full_resolution_compute_the_digital_result():
 
 
 def test_reduced_adc_and_faulty_cells_are_bit_exact_and_failures_are_reported():
-    """Two bin lanes, 2-bit ADCs (two channels sum to 6 levels: a shift), conductance variation, stuck
-    cells and programming that can fail: the RTL loads the same physical maps as the golden
+    """Two bin lanes, 2-bit ADCs (two channels sum to 6 levels: a shift), conductance
+    variation, stuck cells and programming that can fail: the RTL loads the same physical maps as the golden
     model programs, and reports the cells whose write-verify failed."""
     config = AcceleratorConfig(pes=4, bin_lanes=2, max_channels=2, max_out_channels=4,
                                xbar_rows=8, adc_bits=2, max_attempts=3, **WORDS, **CROSSBARS)

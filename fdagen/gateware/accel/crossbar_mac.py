@@ -37,6 +37,7 @@ from amaranth.lib.wiring import In, Out
 from fdagen.gateware.accel.interfaces import (LayerControl, OutputSpectrumRead, SpectrumRead,
                                               WeightProgram)
 from fdagen.gateware.accel.output_spectrum import OutputSpectrumBuffer
+from fdagen.gateware.accel.tile_loop import TileLoop
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.layouts import complex_layout
@@ -97,7 +98,7 @@ class CrossbarMACStage(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         c = self.config
-        steps, cmax, fl, lanes = c.bin_steps, c.max_channels, c.fft_lanes, c.bin_lanes
+        steps, cmax, lanes = c.bin_steps, c.max_channels, c.bin_lanes
         lane_bits = c.log2(lanes)
         layer, prog = self.control.layer, self.prog
         for lane, array in enumerate(self.lanes):
@@ -130,12 +131,8 @@ class CrossbarMACStage(wiring.Component):
         tiles_done = Signal(32)
         m.d.comb += [self.spectrum.done.eq(tiles_done), self.output.done.eq(tiles_done)]
         running = Signal()
-        t = Signal(32)
-        f = Signal(range(max(2, fl)))       # FFT lane of tile t
-        fslot = Signal()                    # its slot on that lane
-        g = Signal(16)
-        step = Signal(range(steps))
-        gs = Signal(range(c.max_groups * steps + 1))        # the weight set g * U/L + step
+        loop = TileLoop(c)
+        t, f, fslot, gs = loop.t, loop.f, loop.fslot, loop.gs
         ch = Signal(16)                                     # next channel to read
         requested = Signal()                                # every channel read
         gathered = Signal()                                 # every channel arrived
@@ -151,7 +148,7 @@ class CrossbarMACStage(wiring.Component):
                      self.idle.eq(~running)]
         m.d.comb += [
             self.spectrum.en.eq(read), self.spectrum.lane.eq(f),
-            self.spectrum.addr.eq(Mux(fslot, cmax * steps, 0) + const_mul(ch, steps) + step),
+            self.spectrum.addr.eq(Mux(fslot, cmax * steps, 0) + const_mul(ch, steps) + loop.step),
         ]
         last_c = ch + 1 == layer.channels
 
@@ -174,7 +171,7 @@ class CrossbarMACStage(wiring.Component):
             with m.If(arriving.last):
                 m.d.sync += gathered.eq(1)
 
-        # -- launch ---------------------------------------------------------------------------------
+        # -- launch -----------------------------------------------------------------------------
         ready = Cat(*[array.ready for array in self.lanes]).all()
         launch = Signal()
         m.d.comb += launch.eq(running & gathered & ready)
@@ -187,23 +184,15 @@ class CrossbarMACStage(wiring.Component):
                              array.x_im[channel].eq(gather[lane][channel].im)]
         op = data.StructLayout({"tile_end": 1, "yaddr": range(c.output_spectrum_depth)})
         inflight = Signal(op, name="inflight")
-        last_step = step == steps - 1
-        last_g = g + 1 == layer.groups
 
         with m.If(self.control.start):
-            m.d.sync += [running.eq(1), t.eq(0), f.eq(0), fslot.eq(0), g.eq(0), step.eq(0),
-                         gs.eq(0), ch.eq(0), requested.eq(0), gathered.eq(0), fft_ok.eq(0),
-                         slot_ok.eq(0)]
+            m.d.sync += [running.eq(1), *loop.restart(), ch.eq(0), requested.eq(0),
+                         gathered.eq(0), fft_ok.eq(0), slot_ok.eq(0)]
         with m.Elif(launch):
-            m.d.sync += [inflight.tile_end.eq(last_step & last_g),
+            m.d.sync += [inflight.tile_end.eq(loop.tile_end(layer.groups)),
                          inflight.yaddr.eq(Mux(t[0], c.max_groups * steps, 0) + gs),
-                         requested.eq(0), gathered.eq(0), step.eq(step + 1), gs.eq(gs + 1)]
-            with m.If(last_step):
-                m.d.sync += [step.eq(0), g.eq(g + 1)]
-                with m.If(last_g):
-                    m.d.sync += [g.eq(0), gs.eq(0), t.eq(t + 1), f.eq(f + 1)]
-                    with m.If(f == fl - 1):
-                        m.d.sync += [f.eq(0), fslot.eq(~fslot)]
+                         requested.eq(0), gathered.eq(0)]
+            loop.advance(m, layer.groups)
         with m.Elif(read):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):

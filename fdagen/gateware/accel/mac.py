@@ -22,6 +22,7 @@ from amaranth.lib.wiring import In, Out
 from fdagen.gateware.accel.interfaces import (LayerControl, OutputSpectrumRead, SpectrumRead,
                                               WeightProgram)
 from fdagen.gateware.accel.output_spectrum import OutputSpectrumBuffer
+from fdagen.gateware.accel.tile_loop import TileLoop
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.pe.array import PEArray
@@ -65,7 +66,7 @@ class MACStage(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         c = self.config
-        s_steps, cmax, fl = c.bin_steps, c.max_channels, c.fft_lanes
+        s_steps, cmax = c.bin_steps, c.max_channels
         layer = self.control.layer
         m.submodules.array = array = self.array
         prog = self.prog
@@ -78,13 +79,9 @@ class MACStage(wiring.Component):
         tiles_done = Signal(32)             # tiles whose sums are all in the output spectrum
         m.d.comb += [self.spectrum.done.eq(tiles_done), self.output.done.eq(tiles_done)]
         running = Signal()
-        t = Signal(32)
-        f = Signal(range(max(2, fl)))       # FFT lane of tile t
-        fslot = Signal()                    # its slot on that lane
-        g = Signal(16)
-        step = Signal(range(s_steps))
+        loop = TileLoop(c)
+        t, f, fslot, step, gs = loop.t, loop.f, loop.fslot, loop.step, loop.gs
         ch = Signal(16)
-        gs = Signal(range(c.max_groups * s_steps + 1))       # g * U/L + step
         # Clocks until the array takes the next operation: the kind's issue interval after each
         # issue.
         interval = array.issue_interval
@@ -105,21 +102,14 @@ class MACStage(wiring.Component):
         with m.Elif(holdoff != 0):
             m.d.sync += holdoff.eq(holdoff - 1)
         last_c = ch + 1 == layer.channels
-        last_step = step == s_steps - 1
-        last_g = g + 1 == layer.groups
         with m.If(self.control.start):
-            m.d.sync += [running.eq(1), t.eq(0), f.eq(0), fslot.eq(0), g.eq(0), step.eq(0),
-                         ch.eq(0), gs.eq(0), fft_ok.eq(0), slot_ok.eq(0)]
+            m.d.sync += [running.eq(1), *loop.restart(), ch.eq(0), fft_ok.eq(0),
+                         slot_ok.eq(0)]
         with m.Elif(issue):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):
-                m.d.sync += [ch.eq(0), step.eq(step + 1), gs.eq(gs + 1)]
-                with m.If(last_step):
-                    m.d.sync += [step.eq(0), g.eq(g + 1)]
-                    with m.If(last_g):
-                        m.d.sync += [g.eq(0), gs.eq(0), t.eq(t + 1), f.eq(f + 1)]
-                        with m.If(f == fl - 1):
-                            m.d.sync += [f.eq(0), fslot.eq(~fslot)]
+                m.d.sync += ch.eq(0)
+                loop.advance(m, layer.groups)
         with m.Elif(running & (t >= self.control.tiles) & (tiles_done >= self.control.tiles)):
             m.d.sync += running.eq(0)
 
@@ -136,7 +126,7 @@ class MACStage(wiring.Component):
         stages = [Signal(op, name=f"op{i}") for i in range(read + array.latency)]
         m.d.sync += [
             stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
-            stages[0].tile_end.eq(last_c & last_step & last_g),
+            stages[0].tile_end.eq(last_c & loop.tile_end(layer.groups)),
             stages[0].waddr.eq(const_mul(gs, cmax) + ch),
             stages[0].yaddr.eq(Mux(t[0], c.max_groups * s_steps, 0) + gs),
         ]
