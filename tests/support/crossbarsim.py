@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """The golden side of the crossbar tests (amaranth.sim and cocotb): the physical device maps of
 an array's macros, and the golden programming of its cells where the array places them
 (:class:`fdagen.arch.crossbar_layout.CrossbarLayout`)."""
