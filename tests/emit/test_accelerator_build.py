@@ -69,6 +69,15 @@ def test_config_file_equals_flags(tmp_path):
     (["--pes", "4", "--order", "natural"], "--order applies to --block builds"),
     (["--block", "fft", "--fft-size", "8", "--pes", "4"], "--pes applies to the accelerator"),
     (["--block", "fft"], "--fft-size is required with --block"),
+    (["--pes", "4", "--pe-kind", "reram", "--adc-share", "7"],
+     "ADC share must divide the crossbar columns (4 outputs x 2 parts x 8 cells = 64), not 7"),
+    (["--pes", "4", "--xbar-rows", "64"],
+     "--xbar-rows must be left at its default for PE kind 'digital' (it sets PE kind reram), "
+     "not 64"),
+    (["--pes", "4", "--pe-kind", "reram", "--xbar-rows", "2000"],
+     "crossbar rows must be between 1 and 1024, not 2000"),
+    (["--pes", "4", "--pe-kind", "reram", "--max-attempts", "0"],
+     "write-verify attempts must be between 1 and 64, not 0"),
 ])
 def test_bad_parameters_write_nothing(tmp_path, capsys, argv, message):
     out = tmp_path / "out"
