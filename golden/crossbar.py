@@ -318,8 +318,8 @@ def column_sums(slices, levels, rows):
     tile and flattened bin; ``levels`` (2, M, C, K, J): effective cell levels per part
     (``W_re``, ``W_im``), output channel, channel, bin and cell. Returns float32 or float64
     (see below) of shape (G, K, B, S, 2, 2, M, J), integer-valued: row slice ``g`` (channels
-    ``g R .. g R + R - 1``), bin, tile, input slice, phase, part, output channel, cell, in units of ``2**-frac_bits`` of a cell
-    level. Exact: every sum is an integer that the float type holds exactly (float32 below
+    ``g R .. g R + R - 1``), bin, tile, input slice, phase, part, output channel, cell, in
+    units of ``2**-frac_bits`` of a cell level. Exact: every sum is an integer that the float type holds exactly (float32 below
     ``2**24``, else float64, below ``2**53`` within :data:`RANGES`)."""
     s_count, _, channels, tiles, bins = slices.shape
     _, outputs, _, _, cells = levels.shape

@@ -118,8 +118,10 @@ COUNTER_TABLE = (
             "pulses (reram): their weights are wrong", False),
 )
 
-#: The counters only some PE kinds have (:meth:`fdagen.arch.pe_kinds.PEKind.scheduled_counts`).
-PE_COUNTERS = ("xbar_reads", "dac_conversions", "adc_conversions", "shift_adds")
+#: The counters only some PE kinds have (0 on the others; the scheduled ones come from
+#: :meth:`fdagen.arch.pe_kinds.PEKind.scheduled_counts`).
+PE_COUNTERS = ("xbar_reads", "dac_conversions", "adc_conversions", "shift_adds",
+               "program_pulses", "verify_reads", "program_failures")
 
 #: ``(name, meaning)`` of every counter, in stream order.
 COUNTERS = tuple((counter.name, counter.meaning) for counter in COUNTER_TABLE)

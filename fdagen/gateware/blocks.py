@@ -18,7 +18,13 @@ from fdagen.gateware.accel.inverse_lane import IFFTLane
 from fdagen.gateware.fft.fft2d import FFT2D
 from fdagen.gateware.fft.ifft2d import IFFT2D
 
-__all__ = ["BlockLibrary", "INLINE"]
+__all__ = ["BlockLibrary", "INLINE", "component_class"]
+
+
+def component_class(path):
+    """The class a PE kind names as ``"module:Class"`` (its ``gateware`` or ``mac_stage``)."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class _Instance(wiring.Component):
@@ -83,8 +89,7 @@ class BlockLibrary:
     def pe(self, kind, data_width, weight_width, depth, max_terms):
         """One PE of :class:`~fdagen.arch.pe_kinds.PEKind` ``kind``: its ``gateware``
         component with these parameters (module ``<prefix>_pe_<kind>``)."""
-        module, _, name = kind.require_gateware().partition(":")
-        component = getattr(importlib.import_module(module), name)
+        component = component_class(kind.require_gateware())
         args = (data_width, weight_width, depth, max_terms)
         return self._make(f"{self.prefix}_pe_{kind.name}", ("pe", kind.name, args),
                           lambda: component(*args))

@@ -105,6 +105,7 @@ def estimate_cycles(schedule, issue_interval=None):
                              f"must be 2-D, not {cfg.dims}-D")
     channels, tiles = schedule.channels, schedule.tiles
     kind = cfg.pe
+    interval = cfg.issue_interval if issue_interval is None else issue_interval
     operation_clocks = (kind.operation_clocks(cfg, channels) if issue_interval is None
                         else issue_interval)
     n = schedule.tiling.fft_size
@@ -149,7 +150,6 @@ def estimate_cycles(schedule, issue_interval=None):
         load_cycles=max(weights, pixels) + LOAD_OVERHEAD,
         run_cycles=end,
         drain_cycles=schedule.output_pixels + DRAIN_OVERHEAD,
-        pe_busy_cycles=(cfg.issue_interval if issue_interval is None else issue_interval)
-        * schedule.mac_operations,
+        pe_busy_cycles=interval * schedule.mac_operations,
         pe_stall_fft=stall_fft,
         pe_stall_ifft=stall_ifft)

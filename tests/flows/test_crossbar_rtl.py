@@ -11,6 +11,7 @@ from cocotb_tools.runner import get_runner
 
 from fdagen.arch.crossbar_layout import CrossbarLayout
 from fdagen.emit.verilog import convert
+from fdagen.flows.lint import lint
 from fdagen.golden.crossbar import CellMap, CrossbarFormat, DeviceModel, crossbar_mac
 from fdagen.gateware.pe.crossbar_array import CrossbarArray
 from support.crossbarsim import golden_programming, physical_maps
@@ -31,6 +32,7 @@ def test_icarus_crossbar_array_bit_exact(tmp_path, rng):
                         max_attempts=device.max_attempts, device_maps=maps, pulse_cycles=2)
     source = tmp_path / "crossbar_array.v"
     source.write_text(convert(dut, "crossbar_array"))
+    lint([source], top="crossbar_array")
 
     lo, hi = -(1 << (ww - 1)), 1 << (ww - 1)
     weights = [(rng.integers(lo, hi, (outputs, channels)),

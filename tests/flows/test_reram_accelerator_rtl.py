@@ -6,7 +6,8 @@ write-verify on ideal cells, and the run cycles within the cycle model's toleran
 
 import numpy as np
 from support.accelsim import random_layer
-from support.crossbarsim import accelerator_cells, accelerator_maps, accelerator_model_memories
+from support.crossbarsim import (AcceleratorProgramming, accelerator_maps,
+                                 accelerator_model_memories)
 from support.modelcheck import CYCLE_TOLERANCE
 
 from fdagen.arch.config import AcceleratorConfig
@@ -47,18 +48,13 @@ def test_icarus_reram_layer_with_a_loaded_device_map(tmp_path):
     device = DeviceModel(sigma=0.1, stuck_low=0.02, stuck_high=0.02, program_fail=0.3,
                          max_attempts=2, seed=4)
     maps = accelerator_maps(config, device)
-    programmed = {}
-
-    def program(weights):
-        programmed["cells"] = accelerator_cells(config, weights, maps)
-        return programmed["cells"]
-
+    program = AcceleratorProgramming(config, maps)
     job = random_layer(config, np.random.default_rng(6), 3, 4, 5, 5, 2, 1, 1, program=program)
     result = run_rtl(config, [job], tmp_path, "icarus", gaps=0.2, stalls=0.2, seed=6,
                      memories=accelerator_model_memories(config, maps))
     layer = result["layers"][0]
     np.testing.assert_array_equal(layer["codes"], job.expected)
-    counters, cells = layer["counters"], programmed["cells"]
+    counters, cells = layer["counters"], program.cells
     assert (counters["program_pulses"], counters["program_failures"]) == (cells.pulses,
                                                                           cells.failures)
     assert cells.failures > 0

@@ -6,7 +6,7 @@ seeded variation, stuck-at and programming-failure map, where failures are repor
 
 import numpy as np
 from support.accelsim import random_layer, run_layers
-from support.crossbarsim import accelerator_cells, accelerator_maps
+from support.crossbarsim import AcceleratorProgramming, accelerator_maps
 from support.modelcheck import CYCLE_TOLERANCE
 
 from fdagen.arch.config import AcceleratorConfig
@@ -55,24 +55,19 @@ def test_ideal_crossbars_at_full_resolution_compute_the_digital_result():
 
 def test_reduced_adc_and_faulty_cells_are_bit_exact_and_failures_are_reported():
     """Two bin lanes, 2-bit ADCs (two channels sum to 6 levels: a shift), conductance
-    variation, stuck cells and programming that can fail: the RTL loads the same physical maps as the golden
-    model programs, and reports the cells whose write-verify failed."""
+    variation, stuck cells and programming that can fail: the RTL loads the same physical maps
+    as the golden model programs, and reports the cells whose write-verify failed."""
     config = AcceleratorConfig(pes=4, bin_lanes=2, max_channels=2, max_out_channels=4,
                                xbar_rows=8, adc_bits=2, max_attempts=3, **WORDS, **CROSSBARS)
     device = DeviceModel(sigma=0.1, stuck_low=0.01, stuck_high=0.01, program_fail=0.3,
                          max_attempts=3, seed=11)
     maps = accelerator_maps(config, device)
-    programmed = {}
-
-    def program(weights):
-        programmed["cells"] = accelerator_cells(config, weights, maps)
-        return programmed["cells"]
-
+    program = AcceleratorProgramming(config, maps)
     job = random_layer(config, np.random.default_rng(8), 2, 4, 5, 6, 2, 1, 1,
                        program=program)
     assert job.descriptor.quant.adc_shift > 0
     counters = run(config, job, device_maps=maps)
-    cells = programmed["cells"]
+    cells = program.cells
     assert (counters["program_pulses"], counters["program_failures"]) == (cells.pulses,
                                                                           cells.failures)
     assert cells.failures > 0

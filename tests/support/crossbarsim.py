@@ -116,3 +116,16 @@ def accelerator_model_memories(config, maps):
             for name, words in model.memory_words().items():
                 memories[f"mac.lane{lane}.block.xbar{macro}.block.{name}"] = words
     return memories
+
+
+class AcceleratorProgramming:
+    """A ``program`` for :func:`support.accelsim.random_layer`: programs a layer's weights into
+    a build's crossbars with physical ``maps`` (:func:`accelerator_cells`) and keeps the
+    result in ``cells``."""
+
+    def __init__(self, config, maps):
+        self.config, self.maps, self.cells = config, maps, None
+
+    def __call__(self, weights):
+        self.cells = accelerator_cells(self.config, weights, self.maps)
+        return self.cells

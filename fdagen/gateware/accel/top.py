@@ -25,8 +25,6 @@ walks over the geometry's axes.
 Numerics are exactly :func:`fdagen.golden.pipeline.conv2d_fixed`'s, whatever ``P``.
 """
 
-import importlib
-
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -36,7 +34,7 @@ from fdagen.gateware.accel.forward import FFTStage
 from fdagen.gateware.accel.inverse import IFFTStage
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
 from fdagen.gateware.accel.raster import Raster, buffer_address
-from fdagen.gateware.blocks import INLINE
+from fdagen.gateware.blocks import INLINE, component_class
 from fdagen.gateware.common.arith import const_mul, round_shift_saturate
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
@@ -54,8 +52,7 @@ class Accelerator(wiring.Component):
     def __init__(self, config, blocks=INLINE, **stage_options):
         self.config = c = config
         self._blocks = blocks
-        module, _, name = c.pe.mac_stage.partition(":")
-        self.mac = getattr(importlib.import_module(module), name)(c, blocks, **stage_options)
+        self.mac = component_class(c.pe.mac_stage)(c, blocks, **stage_options)
         super().__init__({
             "desc": In(stream.Signature(unsigned(32))),
             "weights": In(stream.Signature(unsigned(c.weight_beat_width))),
@@ -175,8 +172,7 @@ class Accelerator(wiring.Component):
         report_index = Signal(range(len(COUNTERS)))
         sources = {
             **counters,
-            **dict.fromkeys(PE_COUNTERS + ("program_pulses", "verify_reads", "program_failures"),
-                            0),
+            **dict.fromkeys(PE_COUNTERS, 0),
             **mac.counter_sources(),
             "fft_frames": fft.frames, "ifft_frames": ifft.frames,
             "fmap_reads": fft.fmap_reads,
