@@ -38,7 +38,7 @@ def network_tables(name, pes, library):
           "baseline energy | baseline / FDA energy | baseline / FDA cycles |")
     print("|---|---|---|---|---|---|---|---|---|")
     for layer in report["layers"]:
-        lb = layer["baseline"]
+        lb = layer["baselines"]["spatial_digital"]
         print(f"| {layer['name']} | {layer['tiles']} | {layer['cycles']['cycles']:,} | "
               f"{layer['latency_s'] * 1e3:.3f} ms | {layer['energy_pj'] / 1e6:.4g} uJ | "
               f"{layer['pe_efficiency']:.3f} / {layer['pe_efficiency_run']:.3f} | "

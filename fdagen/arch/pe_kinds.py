@@ -170,6 +170,12 @@ class PEKind:
         """``[(component, instances, cost)]`` of the array's area."""
         raise NotImplementedError
 
+    def endurance(self, config, layers):
+        """What programming the array costs a network per inference, from the
+        :meth:`fdagen.model.energy.EnergyModel.layer` reports ``layers``: a JSON-ready dict, or
+        None for a kind whose weights need no programming."""
+        return None
+
     def __repr__(self):
         return f"<PE kind {self.name}>"
 
@@ -398,32 +404,66 @@ class ReRAMPE(PEKind):
                         max_attempts=options.get("max_attempts", device.max_attempts),
                         seed=options.get("seed", device.seed)))
 
-    # -- cost hooks (the counters above; library energies still ISAAC's 8-bit ADC) ---------------
+    # -- cost hooks: the counters above, ISAAC's converters at the build's resolutions ---------
     def array_counts(self, config, counts):
         cells = self.crossbar_format(config).cells(config.weight_width)
-        # a driven row reads every cell on it
+        # a driven row reads every cell on it; an ideal cell verifies after one pulse (the RTL
+        # counts the real pulses: program_pulses, verify_reads)
         return {"reram_cell_reads": counts["dac_conversions"] * self.columns(config),
-                "reram_cell_programs": counts["weight_writes"] * 2 * cells}
+                "cell_programs": counts["weight_writes"] * 2 * cells}
 
     def energy_terms(self, config):
         acc = self.accumulator_width(config)
+        fmt = self.crossbar_format(config)
         return [
             ("reram_cells", "reram_cell_reads", ("event", "reram_cell_read")),
-            ("reram_programming", "reram_cell_programs", ("event", "reram_cell_program")),
-            ("dacs", "dac_conversions", ("event", "dac_1b_conversion")),
-            ("adcs", "adc_conversions", ("event", "adc_8b_conversion")),
-            ("shift_add", "shift_adds", ("add", acc)),
+            ("dacs", "dac_conversions", ("dac_conversion", fmt.dac_bits)),
+            ("sample_hold", "adc_conversions", ("event", "snh_sample")),
+            ("adcs", "adc_conversions", ("adc_conversion", fmt.resolution)),
+            ("shift_add", "shift_adds", ("shift_add", acc)),
+            ("program_pulses", "cell_programs", ("event", "reram_program_pulse")),
+            ("verify_reads", "cell_programs", ("verify_read", fmt.resolution)),
         ]
+
+    def endurance(self, config, layers):
+        """Cell writes and programming time per inference. The build programs every layer's
+        weights into the same sets before the layer runs, so the cells of set 0 are written
+        once per layer (per group of a grouped conv) and inference; a network whose weight sets all fit at once
+        (``resident_sets_per_lane``) could keep them, programmed once (not built yet)."""
+        from fdagen.arch.crossbar_layout import CrossbarLayout
+
+        fmt, layout = self.crossbar_format(config), self.layout(config)
+        cells = config.bin_lanes * layout.macros * fmt.rows * self.columns(config)
+        writes = sum(layer["counts"]["cell_programs"] for layer in layers)
+        clocks = sum(layer["groups"] * self.weight_load_clocks(
+            config, layer["counts"]["weight_writes"] // layer["groups"]) for layer in layers)
+        cycles = sum(layer["cycles"]["cycles"] for layer in layers)
+        sets = sum(layer["groups"] * -(-(layer["out_channels"] // layer["groups"])
+                                       // config.slots) * config.bin_steps for layer in layers)
+        resident = CrossbarLayout(config.xbar_rows, config.max_channels, sets)
+        return {
+            "cell_writes_per_inference": writes,
+            "cells": cells,
+            "writes_per_cell_per_inference": {
+                "mean": writes / cells, "max": sum(layer["groups"] for layer in layers)},
+            "programming_cycles": clocks,
+            "programming_share_of_latency": clocks / cycles,
+            "weight_sets_per_lane": layout.sets,
+            "resident_sets_per_lane": sets,
+            "resident_macros": config.bin_lanes * resident.macros,
+        }
 
     def area_terms(self, config):
         c, layout = config, self.layout(config)
+        fmt = self.crossbar_format(c)
         macros = c.bin_lanes * layout.macros
         acc = self.accumulator_width(c)
         columns = self.columns(c)
         return [
             ("reram_cells", macros * c.xbar_rows * columns, ("area_of", "area_reram_cell")),
-            ("adcs", macros * columns // c.adc_share, ("area_of", "area_adc_8b")),
-            ("dacs", macros * c.xbar_rows, ("area_of", "area_dac_1b")),
-            ("shift_add", c.pes, ("adder_area", acc)),
+            ("sample_hold", macros * columns, ("area_of", "area_snh")),
+            ("adcs", macros * columns // c.adc_share, ("adc_area", fmt.resolution)),
+            ("dacs", macros * c.xbar_rows, ("dac_area", fmt.dac_bits)),
+            ("shift_add", macros * columns // c.adc_share, ("shift_add_area", acc)),
             ("pe_accumulators", c.pes, ("memory_area", 4 * acc)),
         ]

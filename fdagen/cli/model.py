@@ -4,11 +4,13 @@ line."""
 import json
 import sys
 
-from fdagen.cli.common import InputError, fft_size_or_auto, int_list, word_list
+from fdagen.cli.common import (InputError, add_config_flags, fft_size_or_auto, int_list,
+                               word_list)
 from fdagen.emit.outdir import check_output_directory
 
 
 def _cmd_energy(args):
+    from fdagen.arch.config import KIND_FIELDS
     from fdagen.golden.networks import resolve_network
     from fdagen.model.components import load_library
     from fdagen.model.energy import EnergyModel, choose_fft_size, network_config
@@ -19,6 +21,8 @@ def _cmd_energy(args):
     options = {"clock_mhz": args.clock, "data_width": args.data_width,
                "weight_width": args.weight_width, "spectrum_width": args.data_width,
                "pe_kind": args.pe_kind}
+    options.update({name: getattr(args, name) for name in KIND_FIELDS
+                    if getattr(args, name) is not None})
     fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.node,
                                                 **options)
     config = network_config(network, args.pes, fft_size, **options)
@@ -97,6 +101,7 @@ def add_commands(commands):
     cmc.add_argument("--json", action="store_true", help="print JSON")
     cmc.set_defaults(handler=_cmd_cmc)
 
+    from fdagen.arch.config import KIND_FIELDS
     from fdagen.arch.pe_kinds import PE_KINDS
 
     energy = commands.add_parser(
@@ -104,8 +109,10 @@ def add_commands(commands):
         description="Model a network's conv layers on the accelerator: counts from the "
                     "controller's schedule, cycles from the tile-pipeline model, energy and "
                     "area from the component library (every constant with its source), and "
-                    "the same network on a spatial-domain array with the same multiplier "
-                    "budget. Memories are sized to the network.")
+                    "the same network on the baselines: a spatial-domain digital array with the "
+                    "same multiplier budget, an ISAAC-like spatial ReRAM array with the build's "
+                    "crossbar format, and (for a kind other than digital) the digital spectral "
+                    "kind on the same build. Memories are sized to the network.")
     energy.add_argument("--pes", type=int, default=64, metavar="P",
                         help="processing elements (default %(default)s)")
     energy.add_argument("--net", required=True, metavar="NET",
@@ -115,7 +122,8 @@ def add_commands(commands):
                         help="FFT size 8..64, or auto: the one with the least energy "
                              "(default auto)")
     energy.add_argument("--pe-kind", choices=PE_KINDS, default="digital",
-                        help="digital (the generated RTL) or reram (modelled crossbar PEs)")
+                        help="; ".join(f"{k.name}: {k.description}" for k in PE_KINDS.values()))
+    add_config_flags(energy, names=KIND_FIELDS)
     energy.add_argument("--node", type=float, default=32.0, metavar="NM",
                         help="technology node for the library's scaling rule (default 32)")
     energy.add_argument("--clock", type=float, default=100.0, metavar="MHZ",

@@ -15,16 +15,17 @@ Scope and assumptions (also in the report's ``"assumptions"``):
 * Every PE computes on every array operation, idle output-channel slots included (no gating).
 * Latency on an ideal host (every stream one word per clock), one image at a time.
 
-PE kinds: ``digital`` is the RTL (two real multipliers per PE, weights in SRAM); ``reram`` is
-the FDA PE in ISAAC-style crossbars (modelled, not generated): each weight part in
-``ceil(weight_width / 2)`` 2-bit cells, the spectrum value bit-serial through 1-bit DACs shared
-by a bin lane's ``J`` PEs, one 8-bit ADC per PE column, a shift-and-add per conversion; an
-array operation then takes ``2 data_width`` clocks.
+PE kinds (both generated): ``digital`` has two real multipliers per PE and weights in SRAM;
+``reram`` is FDA's PE in crossbars (:class:`fdagen.arch.pe_kinds.ReRAMPE`): its reads, DAC drives,
+ADC conversions and shift-adds are the counters the RTL counts, priced at the build's converter
+resolutions (:meth:`fdagen.model.costs.CostRules.adc_conversion`), and its weights cost a
+programming pulse and a verify read per cell, every layer (the build programs each layer's
+weights before it runs).
 
-The spatial baseline has the same multiplier budget (``2 P`` multipliers of ``data_width x
-weight_width``) at full utilisation, one weight read per MAC from its local memory, each input
-read once per ``min(M, 2P)`` MACs (broadcast to the output channels in flight), partial sums in
-registers, the same streams and memory rules.
+Baselines (:mod:`fdagen.model.baselines`): the spatial digital array with the same multiplier
+budget (``report["baseline"]``, as before), the ISAAC-like spatial ReRAM array with the build's
+crossbar format, and, for a kind other than digital, the digital spectral kind on the same
+build; ``report["baselines"]`` has them all, per layer and in total.
 """
 
 import math
@@ -35,6 +36,7 @@ from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.cmc import layer_counts
 from fdagen.golden.tiling import Tiling
+from fdagen.model import baselines
 from fdagen.model.costs import CostRules, total
 from fdagen.model.cycles import estimate_cycles
 
@@ -50,7 +52,20 @@ ASSUMPTIONS = (
     "latency on an ideal host (one word per clock per stream), one image at a time",
     "spatial baseline: 2P multipliers at full utilisation, one weight read per MAC, inputs "
     "broadcast to min(M, 2P) MACs, same memory rules",
+    "spatial ReRAM baseline (ISAAC-like): C K K rows, the build's crossbar format and "
+    "converters, weights resident and programmed once per layer, the build's crossbar count "
+    "at work (fdagen.model.baselines)",
+    "reram programming: ideal cells, one pulse and one verify read each (the RTL counts the "
+    "real pulses)",
 )
+
+
+#: The baselines of a report (:mod:`fdagen.model.baselines`), and what each is.
+BASELINES = {
+    "spatial_digital": "spatial-domain digital array with the same multiplier budget",
+    "spatial_reram": "spatial-domain ReRAM array, ISAAC-like, with the build's crossbar format",
+    "spectral_digital": "this build with digital PEs (the digital spectral kind)",
+}
 
 
 class ModelError(ParameterError):
@@ -66,6 +81,17 @@ def _conv_layers(network):
             raise ModelError(f"layer {layer.name!r} must be 2-D for the accelerator, not "
                              f"{layer.dims}-D")
     return layers
+
+
+def digital_twin(config):
+    """``config`` with digital PEs: the same build but for the PE kind and its own fields."""
+    from dataclasses import fields, replace
+
+    from fdagen.arch.config import KIND_FIELDS
+    from fdagen.arch.pe_kinds import DigitalPE
+
+    defaults = {f.name: f.default for f in fields(config) if f.name in KIND_FIELDS}
+    return replace(config, pe_kind=DigitalPE.name, **defaults)
 
 
 def network_config(network, pes, fft_size=8, **options):
@@ -137,8 +163,9 @@ class EnergyModel:
         return butterfly, frame
 
     # -- one layer -----------------------------------------------------------------------------
-    def layer(self, layer):
-        """Counts, cycles and energy by component of one conv layer (all its groups)."""
+    def layer(self, layer, with_baselines=True):
+        """Counts, cycles and energy by component of one conv layer (all its groups), and the
+        baselines' (:meth:`_baselines`) unless ``with_baselines`` is false."""
         c, r, lib = self.config, self.rules, self.library
         groups = layer.groups
         if layer.kernel > c.fft_size:
@@ -191,6 +218,7 @@ class EnergyModel:
         bound = groups * schedule.bound_cycles
         spatial = layer_counts(layer, c.fft_size)
         energy_pj = sum(part["pj"] for part in energy.values())
+        others = self._baselines(layer, spatial) if with_baselines else {}
         return {
             "name": layer.name, "in_channels": layer.in_channels,
             "out_channels": layer.out_channels, "in_shape": list(layer.in_shape),
@@ -203,36 +231,28 @@ class EnergyModel:
             "pe_efficiency": bound / cycles["cycles"],
             "pe_efficiency_run": bound / cycles["run_cycles"],
             "energy": energy, "energy_pj": energy_pj,
-            "baseline": self._baseline_layer(layer, spatial),
+            "baselines": others,
         }
 
-    # -- spatial baseline -------------------------------------------------------------------------
-    def _baseline_layer(self, layer, spatial):
-        c, r, lib = self.config, self.rules, self.library
-        multipliers = 2 * c.pes
-        macs = spatial["spatial_macs"]
-        group_in = layer.in_channels // layer.groups
-        acc = c.data_width + c.weight_width + math.ceil(math.log2(group_in * layer.kernel ** 2))
-        weights = spatial["spatial_weight_words"]
-        per_unit = -(-weights // multipliers) * c.weight_width
-        inputs, outputs = spatial["input_words"], spatial["output_words"]
-        fmap_bits = c.fmap_depth * c.data_width
-        input_reads = -(-macs // min(layer.out_channels, multipliers))
-        energy = {
-            "multipliers": _component(macs, r.multiply(c.data_width, c.weight_width), lib),
-            "accumulators": _component(macs, r.add(acc), lib),
-            "weight_memory": _component(macs + weights,
-                                        r.memory_access(c.weight_width, per_unit), lib),
-            "fmap_buffer": _component(inputs + input_reads,
-                                      r.memory_access(c.data_width, fmap_bits), lib),
-            "output_stage": _component(outputs, r.add(acc), lib),
-        }
-        load = max(weights + layer.out_channels, inputs) + 1
-        compute = -(-macs // multipliers)
-        cycles = load + compute + outputs + 4
-        return {"multipliers": multipliers, "cycles": cycles, "compute_cycles": compute,
-                "latency_s": cycles / (c.clock_mhz * 1e6), "energy": energy,
-                "energy_pj": sum(part["pj"] for part in energy.values())}
+    # -- baselines ----------------------------------------------------------------------------
+    def _baselines(self, layer, spatial):
+        """``{name: layer report}`` of the other architectures on ``layer``
+        (:mod:`fdagen.model.baselines`; the digital spectral kind on the same build when this
+        build's kind is another)."""
+        c, r = self.config, self.rules
+
+        def component(events, cost):
+            return _component(events, cost, self.library)
+        result = {"spatial_digital": baselines.spatial_digital(c, r, component, layer, spatial),
+                  "spatial_reram": baselines.spatial_reram(c, r, component, layer)}
+        twin = digital_twin(c)
+        if twin.pe is not c.pe:
+            digital = EnergyModel(twin, self.library, self.node_nm).layer(
+                layer, with_baselines=False)
+            result["spectral_digital"] = {key: digital[key] for key in (
+                "energy", "energy_pj", "latency_s")}
+            result["spectral_digital"]["cycles"] = digital["cycles"]["cycles"]
+        return result
 
     # -- area ---------------------------------------------------------------------------------
     def area(self):
@@ -303,7 +323,8 @@ class EnergyModel:
                   "command": c.command(), "assumptions": list(ASSUMPTIONS)}
         if not layers:
             return {**header, "layers": [], "not_modelled": not_modelled, "totals": None,
-                    "energy_by_component": {}, "area": area, "baseline": None,
+                    "energy_by_component": {}, "area": area, "baseline": None, "baselines": {},
+                    "endurance": None,
                     "library": self._provenance(area, [])}
         energy_pj = sum(layer["energy_pj"] for layer in layers)
         cycles = sum(layer["cycles"]["cycles"] for layer in layers)
@@ -317,8 +338,23 @@ class EnergyModel:
                 entry["pj"] += part["pj"]
         for entry in by_component.values():
             entry["share"] = entry["pj"] / energy_pj
-        base_energy = sum(layer["baseline"]["energy_pj"] for layer in layers)
-        base_cycles = sum(layer["baseline"]["cycles"] for layer in layers)
+        others = {}
+        for name, description in BASELINES.items():
+            if name not in layers[0]["baselines"]:
+                continue
+            base_energy = sum(layer["baselines"][name]["energy_pj"] for layer in layers)
+            base_cycles = sum(layer["baselines"][name]["cycles"] for layer in layers)
+            others[name] = {
+                "description": description,
+                "energy_pj": base_energy,
+                "energy_per_inference_uj": base_energy / 1e6,
+                "cycles": base_cycles,
+                "latency_s": base_cycles / (c.clock_mhz * 1e6),
+                "tops_per_w": 2 * spatial_macs / base_energy,
+                "energy_ratio": base_energy / energy_pj,
+                "latency_ratio": base_cycles / cycles,
+            }
+        others["spatial_digital"]["multipliers"] = 2 * c.pes
         return {
             **header,
             "layers": layers,
@@ -335,24 +371,18 @@ class EnergyModel:
             },
             "energy_by_component": by_component,
             "area": area,
-            "baseline": {
-                "description": "spatial-domain array with the same multiplier budget",
-                "multipliers": 2 * c.pes,
-                "energy_pj": base_energy,
-                "energy_per_inference_uj": base_energy / 1e6,
-                "cycles": base_cycles,
-                "latency_s": base_cycles / (c.clock_mhz * 1e6),
-                "tops_per_w": 2 * spatial_macs / base_energy,
-                "energy_ratio": base_energy / energy_pj,
-                "latency_ratio": base_cycles / cycles,
-            },
+            "baseline": others["spatial_digital"],
+            "baselines": others,
+            "endurance": c.pe.endurance(c, layers),
             "library": self._provenance(area, layers),
         }
 
     def _provenance(self, area, layers):
         """Every library entry behind a number of the report, with its provenance."""
         parts = [part for layer in layers for part in
-                 list(layer["energy"].values()) + list(layer["baseline"]["energy"].values())]
+                 list(layer["energy"].values()) + [
+                     entry for other in layer["baselines"].values()
+                     for entry in other["energy"].values()]]
         parts += list(area["components"].values())
         used = sorted({name.split(":")[0] for part in parts for name in part["source"]})
         return {name: self.library[name].provenance() for name in used}

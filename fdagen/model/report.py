@@ -52,7 +52,7 @@ def format_report(report):
         return "\n".join(lines)
     rows = []
     for layer in report["layers"]:
-        base = layer["baseline"]
+        base = layer["baselines"]["spatial_digital"]
         rows.append([layer["name"], layer["tiles"], layer["counts"]["mac_operations"],
                      layer["cycles"]["cycles"], _seconds(layer["latency_s"]),
                      _uj(layer["energy_pj"]), f"{layer['pe_efficiency']:.3f}",
@@ -71,12 +71,49 @@ def format_report(report):
               f"baseline: {b['description']} ({b['multipliers']} multipliers): "
               f"{_uj(b['energy_pj'])}, {_seconds(b['latency_s'])}, {b['tops_per_w']:.4g} TOPS/W; "
               f"E gain and speed-up are baseline / FDA (below 1: the baseline wins)", ""]
+    lines += _baseline_lines(report) + _endurance_lines(report)
     rows = [[name, _uj(e["pj"]), f"{100 * e['share']:.1f} %", _sources(e)]
             for name, e in sorted(report["energy_by_component"].items(),
                                   key=lambda kv: -kv[1]["pj"])]
     lines += _table(["energy by component", "energy", "share", "library entries"], rows)
     lines += [""] + _area_lines(report["area"]) + _tail_lines(report)
     return "\n".join(lines)
+
+
+def _baseline_lines(report):
+    """Per layer, the energy of every baseline of the report and its ratio to this build's."""
+    names = list(report["baselines"])
+    if len(names) < 2:
+        return []
+    rows = []
+    for layer in report["layers"] + [None]:
+        energy = report["totals"]["energy_pj"] if layer is None else layer["energy_pj"]
+        row = ["total" if layer is None else layer["name"], _uj(energy)]
+        for name in names:
+            other = (report["baselines"] if layer is None else layer["baselines"])[name]
+            row += [_uj(other["energy_pj"]), _ratio(other["energy_pj"], energy)]
+        rows.append(row)
+    header = ["layer", report["pe_kind"]]
+    for name in names:
+        header += [name.replace("_", " "), "E gain"]
+    lines = _table(header, rows)
+    lines += [f"{name.replace('_', ' ')}: {report['baselines'][name]['description']}"
+              for name in names]
+    return lines + [""]
+
+
+def _endurance_lines(report):
+    e = report["endurance"]
+    if e is None:
+        return []
+    return [f"programming per inference: {e['cell_writes_per_inference']:,} cell writes (ideal "
+            f"cells: a pulse and a verify read each) into {e['cells']:,} cells, "
+            f"{e['writes_per_cell_per_inference']['mean']:.3g} writes per cell on average and "
+            f"up to {e['writes_per_cell_per_inference']['max']}; {e['programming_cycles']:,} "
+            f"cycles, {100 * e['programming_share_of_latency']:.1f} % of the latency. Every "
+            f"weight resident at once would take {e['resident_sets_per_lane']} weight sets per "
+            f"bin lane ({e['resident_macros']} macros), this build has "
+            f"{e['weight_sets_per_lane']}.", ""]
 
 
 def _area_lines(area):

@@ -46,6 +46,22 @@ def test_rules_reproduce_the_published_points():
     assert math.isclose(CostRules(LIBRARY, 7).event("reram_cell_read").value, 0.00625)
 
 
+def test_converter_and_shift_add_rules():
+    """Accelergy's isaac.py rules: ADC and DAC double per bit, shift-and-add linear in width."""
+    at32 = CostRules(LIBRARY, 32)
+    assert math.isclose(at32.adc_conversion(8).value, 1.67)
+    assert math.isclose(at32.adc_conversion(9).value, 2 * 1.67)
+    assert math.isclose(at32.adc_conversion(4).value, 1.67 / 16)
+    assert math.isclose(at32.adc_area(10).value, 4 * 1200)
+    assert math.isclose(at32.dac_conversion(1).value, 0.39)
+    assert math.isclose(at32.dac_conversion(2).value, 0.78)
+    assert math.isclose(at32.shift_add(16).value, 0.021)
+    assert math.isclose(at32.shift_add(40).value, 0.021 * 40 / 16)
+    assert math.isclose(at32.verify_read(8).value, 1.67 + 0.00625)
+    assert at32.verify_read(8).sources == ("reram_cell_read", "adc_8b_conversion")
+    assert math.isclose(CostRules(LIBRARY, 16).adc_conversion(8).value, 1.67 / 2)
+
+
 def test_costs_name_their_library_entries():
     cost = CostRules(LIBRARY, 32).multiply(16, 12)
     assert cost.sources == ("int_mult_8", "int_mult_32")
@@ -85,9 +101,105 @@ def test_reram_counts_by_hand():
     assert report["counts"]["dac_conversions"] == ops * 2 * 16 * 6
     assert report["counts"]["adc_conversions"] == ops * 2 * 16 * 64
     assert report["counts"]["reram_cell_reads"] == ops * 2 * 16 * 6 * 64
-    assert report["counts"]["reram_cell_programs"] == 16 * 6 * 40 * 2 * 8
+    assert report["counts"]["cell_programs"] == 16 * 6 * 40 * 2 * 8
     assert report["cycles"]["pe_busy_cycles"] == (2 * 16 * 9 + 3) * ops
     assert "weight_memory" not in report["energy"]
+
+
+def test_reram_energy_takes_the_builds_converters():
+    """The ADC costs what the build's resolution costs (9 bits: full resolution for 128 rows of
+    2-bit cells and 1-bit DACs; 6 bits when asked); programming is a pulse and a verify read
+    per cell."""
+    full = AcceleratorConfig(pes=4, max_channels=6, pe_kind="reram")
+    reduced = AcceleratorConfig(pes=4, max_channels=6, pe_kind="reram", adc_bits=6)
+    at32 = CostRules(LIBRARY, 32)
+    for config, bits in ((full, 9), (reduced, 6)):
+        report = EnergyModel(config, LIBRARY).layer(_c3(config))
+        energy = report["energy"]
+        assert math.isclose(energy["adcs"]["pj_per_event"], 1.67 * 2 ** (bits - 8))
+        assert energy["adcs"]["events"] == report["counts"]["adc_conversions"]
+        assert energy["sample_hold"]["events"] == report["counts"]["adc_conversions"]
+        assert energy["program_pulses"]["events"] == report["counts"]["cell_programs"]
+        assert math.isclose(energy["verify_reads"]["pj_per_event"],
+                            at32.verify_read(bits).value)
+        assert math.isclose(energy["dacs"]["pj_per_event"], 0.39)
+    area = EnergyModel(reduced, LIBRARY).area()["components"]
+    assert math.isclose(area["adcs"]["um2_each"], 1200 / 4)
+    # 160 weight sets (4 groups x 40 bins) of 6 rows, 16 to a 128-row macro: 10 macros
+    assert area["adcs"]["count"] == 10 * 64 // 8
+
+
+def test_spatial_reram_baseline_by_hand():
+    """C3 on the P = 4 build: 150 rows (C K K) in 2 slices of 128, 16 outputs x 8 cells = 128
+    columns in 2 crossbars of 64, 16 input slices, 100 output pixels."""
+    config = AcceleratorConfig(pes=4, max_channels=6, pe_kind="reram")
+    layer = EnergyModel(config, LIBRARY).layer(_c3(config))
+    base = layer["baselines"]["spatial_reram"]
+    counts = base["counts"]
+    assert counts["crossbars"] == 2 * 2
+    assert counts["xbar_reads"] == 100 * 16 * 2 * 2
+    assert counts["adc_conversions"] == counts["shift_adds"] == 100 * 16 * 2 * 128
+    assert counts["dac_conversions"] == 100 * 16 * 150 * 2
+    assert counts["reram_cell_reads"] == 100 * 16 * 150 * 128
+    assert counts["cell_programs"] == 150 * 128
+    assert counts["fmap_reads"] == 100 * 6 * 5
+    assert base["adc_bits"] == 9
+    assert math.isclose(base["energy"]["adcs"]["pj"], 100 * 16 * 2 * 128 * 1.67 * 2)
+    assert base["compute_cycles"] == -(-6400 * 9 // base["crossbars_at_once"])
+    assert math.isclose(base["energy_pj"], sum(p["pj"] for p in base["energy"].values()))
+
+
+def test_reram_report_rates_both_spectral_kinds_and_both_spatial_arrays():
+    config = AcceleratorConfig(pes=16, max_channels=6, pe_kind="reram")
+    report = EnergyModel(config, LIBRARY).report(lenet5())
+    assert list(report["baselines"]) == ["spatial_digital", "spatial_reram", "spectral_digital"]
+    twin = AcceleratorConfig(pes=16, max_channels=6)
+    digital = EnergyModel(twin, LIBRARY).report(lenet5())
+    assert list(digital["baselines"]) == ["spatial_digital", "spatial_reram"]
+    assert math.isclose(report["baselines"]["spectral_digital"]["energy_pj"],
+                        digital["totals"]["energy_pj"])
+    assert report["baselines"]["spectral_digital"]["cycles"] == digital["totals"]["cycles"]
+    for name, other in report["baselines"].items():
+        assert math.isclose(other["energy_ratio"],
+                            other["energy_pj"] / report["totals"]["energy_pj"])
+        assert other["energy_pj"] == sum(layer["baselines"][name]["energy_pj"]
+                                         for layer in report["layers"])
+    assert {"adc_8b_conversion", "shift_add_16b", "snh_sample",
+            "reram_program_pulse"} <= set(report["library"])
+
+
+def test_reram_endurance_per_inference():
+    """LeNet-5 at P = 64 (J = 16, L = 4, 10 bin steps): C1 and C3 one group each, C5 eight, so
+    every weight resident takes 100 sets per lane, 16-row sets, 8 to a macro: 13 macros a lane."""
+    config = network_config(lenet5(), 64, 8, pe_kind="reram")
+    report = EnergyModel(config, LIBRARY).report(lenet5())
+    endurance = report["endurance"]
+    writes = sum(layer["counts"]["weight_writes"] for layer in report["layers"])
+    assert endurance["cell_writes_per_inference"] == writes * 2 * 8
+    assert endurance["cells"] == 4 * 10 * 128 * 256
+    assert endurance["writes_per_cell_per_inference"]["max"] == 3
+    assert endurance["programming_cycles"] == sum(
+        config.pe.weight_load_clocks(config, layer["counts"]["weight_writes"])
+        for layer in report["layers"])
+    assert 0 < endurance["programming_share_of_latency"] < 1
+    assert (endurance["weight_sets_per_lane"], endurance["resident_sets_per_lane"],
+            endurance["resident_macros"]) == (80, 100, 4 * 13)
+    assert EnergyModel(network_config(lenet5(), 64, 8), LIBRARY).report(
+        lenet5())["endurance"] is None
+
+
+def test_energy_takes_the_kinds_flags(capsys):
+    argv = ["energy", "--pes", "16", "--net", "lenet5", "--fft-size", "8", "--pe-kind", "reram",
+            "--json"]
+    assert main(argv) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert main(argv + ["--adc-bits", "6", "--xbar-rows", "64"]) == 0
+    reduced = json.loads(capsys.readouterr().out)
+    assert reduced["config"]["adc_bits"] == 6 and reduced["config"]["xbar_rows"] == 64
+    assert reduced["totals"]["energy_pj"] < full["totals"]["energy_pj"]
+    assert main(argv[:-1]) == 0
+    table = capsys.readouterr().out
+    assert "spatial reram" in table and "spectral digital" in table
 
 
 def test_grouped_layer_runs_as_groups():
@@ -106,7 +218,7 @@ def test_baseline_has_the_same_multiplier_budget():
     report = EnergyModel(config, LIBRARY).report(lenet5())
     assert report["baseline"]["multipliers"] == 128
     for layer in report["layers"]:
-        assert layer["baseline"]["compute_cycles"] == -(-layer["spatial_macs"] // 128)
+        assert layer["baselines"]["spatial_digital"]["compute_cycles"] == -(-layer["spatial_macs"] // 128)
     assert math.isclose(report["baseline"]["energy_ratio"],
                         report["baseline"]["energy_pj"] / report["totals"]["energy_pj"])
 
@@ -235,6 +347,9 @@ def test_energy_alexnet_and_a_file(tmp_path, capsys):
     (["--net", "alexnet", "--fft-size", "8"], "FFT size must be at least the kernel size 11"),
     (["--net", "lenet5", "--lib", "/nonexistent.toml"], "does not exist"),
     (["--net", "lenet5", "--node", "1"], "technology node must be between 5 and 180 nm"),
+    (["--net", "lenet5", "--adc-bits", "6"], "--adc-bits must be left at its default for PE "
+                                             "kind 'digital'"),
+    (["--net", "lenet5", "--pe-kind", "reram", "--adc-bits", "40"], "ADC"),
 ])
 def test_energy_bad_input(capsys, argv, message):
     assert run(["energy", *argv]) == 2
