@@ -148,10 +148,12 @@ def check_finite(y, what="output"):
                          f"weights or bias down)")
 
 
-def fixed_layer(args, x, w, b, tiling):
+def fixed_layer(args, x, w, b, tiling, mac=None):
     """Codes, float weights and bias, format, calibrated LayerQuant and the float reference
     (direct convolution of the codes, before ReLU) of ``golden conv2d --fixed`` (shared by
-    ``fdagen sim conv2d``, so both run the identical layer)."""
+    ``fdagen sim conv2d``, so both run the identical layer); ``mac``: the golden MAC of the PE
+    kind (None: the exact spectral MAC), bound to the layer's word widths and returned last,
+    which the calibration runs."""
     from fdagen.golden.direct import conv2d_direct
     from fdagen.golden.pipeline import calibrate_layer, quantize_input
     from fdagen.golden.spectral import spectral_weights
@@ -176,8 +178,10 @@ def fixed_layer(args, x, w, b, tiling):
                                   tiling.stride, tiling.padding)
     check_finite(spectra, "the spectral weights")
     check_finite(reference, "the float reference")
-    quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu)
-    return x_codes, w, b, fmt, quant, reference
+    if mac is not None:
+        mac = mac.for_layer(0, fmt.mac_input_width(tiling.fft_size), fmt.weight_width)
+    quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu, mac)
+    return x_codes, w, b, fmt, quant, reference, mac
 
 
 def int_list(text):

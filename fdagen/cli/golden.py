@@ -25,6 +25,10 @@ def _cmd_golden_conv2d(args):
     check_conv_operands(x, w, b)
     if not args.fixed and args.raw:
         raise InputError("--raw needs --fixed (float results have no integer codes)")
+    mac = golden_mac_from(args)
+    if not args.fixed and mac is not None:
+        raise InputError(f"--pe-kind {args.pe_kind} needs --fixed (its crossbars compute on "
+                         f"integer codes)")
     tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
     if not args.fixed:
@@ -37,8 +41,8 @@ def _cmd_golden_conv2d(args):
         print(f"wrote {args.out}: {y.shape} float64, spectral float, N={tiling.fft_size} "
               f"T={tiling.tile}, {tiling.tile_count} tiles")
         return 0
-    x_codes, w, b, fmt, quant, reference = fixed_layer(args, x, w, b, tiling)
-    trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant)
+    x_codes, w, b, fmt, quant, reference, mac = fixed_layer(args, x, w, b, tiling, mac)
+    trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant, mac)
     reference = relu(reference) if args.relu else reference
     y = trace.output_codes.astype(np.int32) if args.raw else trace.output()
     save_atomically(args.out, y)
@@ -47,8 +51,9 @@ def _cmd_golden_conv2d(args):
     clipped = ", ".join(f"{k} {v}" for k, v in trace.saturated.items() if v)
     print(f"wrote {args.out}: {y.shape} {kind}; N={tiling.fft_size} T={tiling.tile}; "
           f"weight_exp={quant.weight_exp} spectrum_shift={quant.spectrum_shift} "
-          f"output_frac={quant.output_frac}; "
-          f"SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
+          f"output_frac={quant.output_frac}"
+          + (f" adc_shift={quant.adc_shift} ({mac.fmt.resolution}-bit ADCs)" if mac else "")
+          + f"; SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
           + (f"; saturated values: {clipped}" if clipped else ""))
     return 0
 
@@ -132,8 +137,8 @@ def golden_mac_from(args):
     from fdagen.arch.pe_kinds import PE_KINDS, pe_kind
 
     kind = pe_kind(args.pe_kind)
-    given = {dest: getattr(args, dest) for _, dest in CROSSBAR_FLAGS
-             if getattr(args, dest) is not None}
+    given = {dest: getattr(args, dest, None) for _, dest in CROSSBAR_FLAGS
+             if getattr(args, dest, None) is not None}
     for flag, dest in CROSSBAR_FLAGS:
         if dest in given and dest not in kind.golden_options:
             takers = [k.name for k in PE_KINDS.values() if dest in k.golden_options]
@@ -202,6 +207,8 @@ def add_commands(commands):
     conv.add_argument("--raw", action="store_true",
                       help="with --fixed, write the integer output codes instead of floats")
     add_format_arguments(conv)
+    add_crossbar_arguments(conv, "with --fixed, --pe-kind reram runs the layer's MAC through "
+                                 "the bit-true ReRAM crossbar model (fdagen.golden.crossbar)")
     conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
     conv.set_defaults(handler=_cmd_golden_conv2d)
 
@@ -225,14 +232,14 @@ def add_commands(commands):
     net.set_defaults(handler=_cmd_golden_net)
 
 
-def add_crossbar_arguments(parser):
+def add_crossbar_arguments(parser, description="--pe-kind reram also runs the conv layers' "
+                           "MACs through the bit-true ReRAM crossbar model "
+                           "(fdagen.golden.crossbar) and reports its accuracy"):
     from fdagen.arch.pe_kinds import PE_KINDS
     from fdagen.golden.crossbar import CrossbarFormat, DeviceModel
 
     fmt, device = CrossbarFormat(), DeviceModel()
-    group = parser.add_argument_group(
-        "PE kind", "--pe-kind reram also runs the conv layers' MACs through the bit-true ReRAM "
-                   "crossbar model (fdagen.golden.crossbar) and reports its accuracy")
+    group = parser.add_argument_group("PE kind", description)
     group.add_argument("--pe-kind", choices=sorted(PE_KINDS), default="digital",
                        help="PE kind (default %(default)s)")
     group.add_argument("--xbar-rows", type=int, metavar="R",

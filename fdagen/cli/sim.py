@@ -14,7 +14,9 @@ from fdagen.emit.outdir import check_output_file
 
 
 def _cmd_sim_conv2d(args):
-    from fdagen.arch.config import MAX_ACCELERATOR_FFT_SIZE, AcceleratorConfig
+    from fdagen.arch.config import KIND_FIELDS, MAX_ACCELERATOR_FFT_SIZE, AcceleratorConfig
+    from fdagen.arch.pe_kinds import pe_kind
+    from fdagen.cli.golden import golden_mac_from
     from fdagen.flows.simulate import layer_job, run_rtl
     from fdagen.golden.checks import RANGES
     from fdagen.golden.tiling import Tiling
@@ -42,15 +44,22 @@ def _cmd_sim_conv2d(args):
     tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0],
                            largest_fft_size=MAX_ACCELERATOR_FFT_SIZE)
-    x_codes, w, b, fmt, quant, _ = fixed_layer(args, x, w, b, tiling)
+    kind = pe_kind(args.pe_kind or AcceleratorConfig.pe_kind)
+    kind_options = {name: getattr(args, name) for name in KIND_FIELDS
+                    if getattr(args, name) is not None}
+    # the MAC of `fdagen golden conv2d --fixed --pe-kind ...` with the same options: ideal
+    # devices (a build's macros start with every cell at its target level)
+    args.pe_kind = kind.name
+    mac = golden_mac_from(args)
+    x_codes, w, b, fmt, quant, _, mac = fixed_layer(args, x, w, b, tiling, mac)
     config = AcceleratorConfig(
         pes=args.pes, fft_size=tiling.fft_size, data_width=fmt.data_width,
         twiddle_width=fmt.twiddle_width, weight_width=fmt.weight_width,
         spectrum_width=fmt.spectrum_width, bias_width=fmt.bias_width, rounding=fmt.rounding,
         bin_lanes=args.bin_lanes, fft_lanes=args.fft_lanes, ifft_lanes=args.ifft_lanes,
         max_channels=x.shape[0], max_out_channels=w.shape[0],
-        max_size=max(tiling.padded_shape))
-    job = layer_job(config, x_codes, w, b, tiling, fmt, quant)
+        max_size=max(tiling.padded_shape), pe_kind=kind.name, **kind_options)
+    job = layer_job(config, x_codes, w, b, tiling, fmt, quant, mac)
     work = Path(tempfile.mkdtemp(prefix="fdagen-sim-"))
     try:
         result = run_rtl(config, [job], work, args.sim, waves=args.waves, check=False)
@@ -69,8 +78,8 @@ def _cmd_sim_conv2d(args):
           f"N={tiling.fft_size} T={tiling.tile}, {tiling.tile_count} tiles")
     bound = d.bound_cycles
     print(f"cycles {counters['cycles']} (load {counters['load_cycles']}, run "
-          f"{counters['run_cycles']}, drain {counters['drain_cycles']}); bound 2*B_t*C*M*U/P = "
-          f"{bound:.0f}; efficiency {bound / counters['cycles']:.3f} of the layer, "
+          f"{counters['run_cycles']}, drain {counters['drain_cycles']}); bound (the PE array busy "
+          f"every clock) {bound:.0f}; efficiency {bound / counters['cycles']:.3f} of the layer, "
           f"{bound / counters['run_cycles']:.3f} of the run")
     for name, value in counters.items():
         print(f"  {name:<24} {value}")
@@ -85,6 +94,7 @@ def _cmd_sim_conv2d(args):
 
 def add_commands(commands):
     """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
+    from fdagen.arch.config import KIND_FIELDS
     from fdagen.flows.simulate import SIMULATORS
 
     sim = commands.add_parser("sim", help="run a layer on the generated RTL (cocotb)",
@@ -96,7 +106,9 @@ def add_commands(commands):
         description="Generate the accelerator for this layer (N, widths and limits from the "
                     "layer and the options), run it under cocotb and write the output in the "
                     "format of `fdagen golden conv2d --fixed` with the same options; the two "
-                    "are bit-identical. Prints cycles, the bound 2*B_t*C*M*U/P, the efficiency "
+                    "are bit-identical (--pe-kind reram: ideal devices, with the crossbar options "
+                    "given to both). Prints cycles, the bound (the PE array busy every clock), "
+                    "the efficiency "
                     "and the counters.")
     sim_conv.add_argument("--pes", type=positive_int, default=64, metavar="P",
                           help="processing elements (default %(default)s)")
@@ -113,7 +125,8 @@ def add_commands(commands):
     sim_conv.add_argument("--tile", type=int, metavar="T", help="tile size (default N - K + 1)")
     sim_conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
     sim_conv.add_argument("--raw", action="store_true", help="write integer output codes")
-    add_config_flags(sim_conv, names=("bin_lanes", "fft_lanes", "ifft_lanes"))
+    add_config_flags(sim_conv, names=("bin_lanes", "fft_lanes", "ifft_lanes", "pe_kind",
+                                      *KIND_FIELDS))
     sim_conv.add_argument("--sim", choices=SIMULATORS, default="icarus",
                           help="simulator (default %(default)s)")
     sim_conv.add_argument("--waves", metavar="FILE.fst", help="write an FST waveform")

@@ -114,6 +114,14 @@ CASES = [
                 d / "y.npy"], "input file '{d}/a_dir' must be a file, not a directory"),
     (lambda d: conv(d, "text", "w"),
      "input file '{d}/text.npy' must be a NumPy .npy array (np.save), not another kind of file"),
+    # PE kinds
+    (lambda d: conv(d, "x", "w", "--pe-kind", "reram"),
+     "--pe-kind reram needs --fixed (its crossbars compute on integer codes)"),
+    (lambda d: conv(d, "x", "w", "--fixed", "--adc-bits", "6"),
+     "--adc-bits needs --pe-kind reram, not --pe-kind digital"),
+    (lambda d: sim(d, "x", "w", "--adc-share", "3"),
+     "--adc-share must be left at its default for PE kind 'digital'"),
+    (lambda d: sim(d, "x", "w", "--pe-kind", "reram", "--adc-bits", "40"), "ADC"),
 ]
 
 

@@ -11,6 +11,7 @@ from support.crossbarsim import (AcceleratorProgramming, accelerator_maps,
 from support.modelcheck import CYCLE_TOLERANCE
 
 from fdagen.arch.config import AcceleratorConfig
+from fdagen.cli import main
 from fdagen.golden.crossbar import DeviceModel
 from fdagen.flows.simulate import run_rtl
 from fdagen.model.cycles import estimate_cycles
@@ -58,3 +59,26 @@ def test_icarus_reram_layer_with_a_loaded_device_map(tmp_path):
     assert (counters["program_pulses"], counters["program_failures"]) == (cells.pulses,
                                                                           cells.failures)
     assert cells.failures > 0
+
+
+def test_sim_cli_reram_writes_what_golden_writes(tmp_path, capsys):
+    """``fdagen sim conv2d --pe-kind reram`` on the small build (Icarus) writes the very bytes
+    ``fdagen golden conv2d --fixed --pe-kind reram`` writes with the same options, here with
+    a 3-bit ADC that needs an ADC shift."""
+    rng = np.random.default_rng(11)
+    np.save(tmp_path / "x.npy", rng.uniform(-1, 1, (3, 6, 5)))
+    np.save(tmp_path / "w.npy", rng.uniform(-0.3, 0.3, (4, 3, 3, 3)))
+    small = RERAM_SMALL
+    layer = ["conv2d", "--input", tmp_path / "x.npy", "--weights", tmp_path / "w.npy",
+             "--padding", "1", "--fft-size", "4", "--raw", "--pe-kind", "reram",
+             "--data-width", small["data_width"], "--weight-width", small["weight_width"],
+             "--spectrum-width", small["spectrum_width"], "--xbar-rows", small["xbar_rows"],
+             "--adc-bits", small["adc_bits"]]
+    assert main([str(a) for a in ["golden", *layer, "--fixed", "--out",
+                                  tmp_path / "golden.npy"]]) == 0
+    assert "adc_shift=1 (3-bit ADCs)" in capsys.readouterr().out
+    assert main([str(a) for a in ["sim", *layer, "--pes", small["pes"], "--adc-share",
+                                  small["adc_share"], "--out", tmp_path / "sim.npy"]]) == 0
+    out = capsys.readouterr().out
+    assert "bit-identical to golden" in out and "adc_conversions" in out
+    assert (tmp_path / "sim.npy").read_bytes() == (tmp_path / "golden.npy").read_bytes()
