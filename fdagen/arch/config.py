@@ -39,6 +39,9 @@ MAX_ACCELERATOR_FFT_SIZE = 64
 #: 3.2 GB (about 48 bytes a word), so 2^24 words stay under a gigabyte and ten seconds.
 MAX_MEMORY_WORDS = 1 << 24
 
+#: Most weight sets a build may hold (the descriptor's ``weight_base`` is a 16-bit field).
+MAX_WEIGHT_SETS = 1 << 16
+
 #: Most RAM bits one build may hold (1 Gibit), far beyond what any FPGA carries on chip.
 MAX_MEMORY_BITS = 1 << 30
 
@@ -120,6 +123,9 @@ class AcceleratorConfig:
     max_channels: int = _knob(16, "largest C", "C")
     max_out_channels: int = _knob(16, "largest M", "M")
     max_size: int = _knob(32, "largest padded input height and width", "S")
+    weight_sets: int = _knob(None, "weight sets per bin lane (one per output-channel group and "
+                             "bin step): more than one layer's keep several layers' weights "
+                             "resident", "S", "G U/L of the largest layer")
     clock_mhz: float = _knob(100.0, "target clock for the constraints", "MHZ")
     pe_kind: str = _knob("digital", "PE kind", None)
     dims: int = _knob(2, "spatial dimensions of the layers (2; 3-D is modelled, not generated)",
@@ -160,6 +166,11 @@ class AcceleratorConfig:
         if self.ifft_lanes is None:
             object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
         check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
+        layer_sets = self.max_groups * self.bin_steps
+        if self.weight_sets is None:
+            object.__setattr__(self, "weight_sets", layer_sets)
+        check_int(f"weight sets (at least G U/L = {self.max_groups} x {self.bin_steps} of the "
+                  f"largest layer)", self.weight_sets, layer_sets, MAX_WEIGHT_SETS)
         kind = pe_kind(self.pe_kind)
         defaults = {f.name: f.default for f in fields(self)}
         for name in KIND_FIELDS:
@@ -265,7 +276,7 @@ class AcceleratorConfig:
     @property
     def weight_depth(self):
         """Weight words per PE: ``G_max * U/L * C_max``."""
-        return self.max_groups * self.bin_steps * self.max_channels
+        return self.weight_sets * self.max_channels
 
     @property
     def output_spectrum_depth(self):
@@ -356,17 +367,18 @@ class AcceleratorConfig:
 
     def command(self, minimal=False):
         """The canonical ``fdagen build`` command line for this configuration: every field, or
-        with ``minimal`` ``--pes`` and the fields that differ from their default (lane counts:
-        from what the other fields derive), which builds the same configuration."""
+        with ``minimal`` ``--pes`` and the fields that differ from their default (lane counts
+        and weight sets: from what the other fields derive), which builds the same
+        configuration."""
         values = {f.name: getattr(self, f.name) for f in self._fields()}
         if minimal:
             defaults = {f.name: f.default for f in fields(self)}
-            lanes = ("bin_lanes", "fft_lanes", "ifft_lanes")
+            derived = ("bin_lanes", "fft_lanes", "ifft_lanes", "weight_sets")
             kept = {k: v for k, v in values.items()
-                    if k == "pes" or (k not in lanes and v != defaults[k])}
-            for lane in lanes:
-                if getattr(AcceleratorConfig(**kept), lane) != values[lane]:
-                    kept[lane] = values[lane]
+                    if k == "pes" or (k not in derived and v != defaults[k])}
+            for name in derived:
+                if getattr(AcceleratorConfig(**kept), name) != values[name]:
+                    kept[name] = values[name]
             values = {k: v for k, v in values.items() if k in kept}
         return " ".join(["fdagen build"] + [f"{flag(k)} {v:g}" if isinstance(v, float)
                                             else f"{flag(k)} {v}" for k, v in values.items()

@@ -64,6 +64,11 @@ DESCRIPTOR = (
     Field("spectrum_shift", "right shift of the accumulated spectrum", 6),
     Field("output_shift", "right shift of the overlap-added output plus bias", 6),
     Field("adc_shift", "right shift of the crossbar ADCs (reram kind; 0 on others)", 6),
+    Field("weight_base", "first weight set of the layer's G U/L (0 unless several layers' "
+          "weights stay resident)", 16),
+    Field("weights_resident", "1: the layer's spectral weights are in place already (an "
+          "earlier layer loaded them at weight_base); the weights stream carries the biases "
+          "only", 1),
     Field("relu", "1: ReLU on the output", 1),
     Field("fwd_row_schedule", "forward row FFT stage shifts", "stages"),
     Field("fwd_column_schedule", "forward column FFT stage shifts", "stages"),

@@ -276,8 +276,7 @@ class ReRAMPE(PEKind):
         """The :class:`~fdagen.arch.crossbar_layout.CrossbarLayout` of each bin lane."""
         from fdagen.arch.crossbar_layout import CrossbarLayout
 
-        return CrossbarLayout(config.xbar_rows, config.max_channels,
-                              config.max_groups * config.bin_steps)
+        return CrossbarLayout(config.xbar_rows, config.max_channels, config.weight_sets)
 
     def columns(self, config):
         """Columns of every crossbar: ``J`` outputs x 2 parts x cells per part."""
@@ -426,10 +425,11 @@ class ReRAMPE(PEKind):
         ]
 
     def endurance(self, config, layers):
-        """Cell writes and programming time per inference. The build programs every layer's
-        weights into the same sets before the layer runs, so the cells of set 0 are written
-        once per layer (per group of a grouped conv) and inference; a network whose weight sets all fit at once
-        (``resident_sets_per_lane``) could keep them, programmed once (not built yet)."""
+        """Cell writes and programming time per inference. Unless they are resident, a layer's
+        weights are programmed before it runs, into the sets from its base: with one layer's
+        sets (the default) the cells of set 0 are written once per layer (per group of a
+        grouped conv) and inference. ``resident_sets_per_lane``: the sets that keep every
+        weight at once (``--weight-sets``), programmed once."""
         from fdagen.arch.crossbar_layout import CrossbarLayout
 
         fmt, layout = self.crossbar_format(config), self.layout(config)
@@ -438,14 +438,14 @@ class ReRAMPE(PEKind):
         clocks = sum(layer["groups"] * self.weight_load_clocks(
             config, layer["counts"]["weight_writes"] // layer["groups"]) for layer in layers)
         cycles = sum(layer["cycles"]["cycles"] for layer in layers)
-        sets = sum(layer["groups"] * -(-(layer["out_channels"] // layer["groups"])
-                                       // config.slots) * config.bin_steps for layer in layers)
+        sets = sum(layer["weight_sets"] for layer in layers)
         resident = CrossbarLayout(config.xbar_rows, config.max_channels, sets)
         return {
             "cell_writes_per_inference": writes,
             "cells": cells,
             "writes_per_cell_per_inference": {
-                "mean": writes / cells, "max": sum(layer["groups"] for layer in layers)},
+                "mean": writes / cells,
+                "max": sum(layer["groups"] for layer in layers if not layer["resident"])},
             "programming_cycles": clocks,
             "programming_share_of_latency": clocks / cycles,
             "weight_sets_per_lane": layout.sets,

@@ -31,6 +31,8 @@ class LayerSchedule:
     tiling: Tiling
     channels: int
     out_channels: int
+    #: The layer's weights are in place already (loaded by an earlier layer): none stream in.
+    resident: bool = False
 
     def __post_init__(self):
         if self.tiling.dims != self.config.dims:
@@ -86,6 +88,16 @@ class LayerSchedule:
         return self.tiles * self.out_channels * self.butterflies_per_frame
 
     @property
+    def weight_sets(self):
+        """Weight sets the layer's weights take on every bin lane: ``G U/L``."""
+        return self.groups * self.config.bin_steps
+
+    @property
+    def weight_writes(self):
+        """Spectral weights the layer loads: ``M C U``, none when they are resident."""
+        return 0 if self.resident else self.out_channels * self.channels * self.config.unique_bins
+
+    @property
     def output_pixels(self):
         return self.out_channels * math.prod(self.tiling.output_shape)
 
@@ -111,7 +123,7 @@ class LayerSchedule:
             "ifft_frames": self.tiles * self.out_channels,
             "fmap_writes": self.channels * math.prod(t.shape),
             "fmap_reads": self.channels * math.prod(t.shape),
-            "weight_writes": self.out_channels * self.channels * c.unique_bins,
+            "weight_writes": self.weight_writes,
             "spectrum_writes": self.tiles * self.channels * c.unique_bins,
             **c.pe.scheduled_counts(c, self.mac_operations, self.channels),
             "output_spectrum_writes": self.tiles * self.groups * c.bin_steps * c.pes,

@@ -24,9 +24,9 @@ def _cmd_energy(args):
     options.update({name: getattr(args, name) for name in KIND_FIELDS
                     if getattr(args, name) is not None})
     fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.node,
-                                                **options)
-    config = network_config(network, args.pes, fft_size, **options)
-    report = EnergyModel(config, library, args.node).report(network)
+                                                args.resident, **options)
+    config = network_config(network, args.pes, fft_size, args.resident, **options)
+    report = EnergyModel(config, library, args.node).report(network, resident=args.resident)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
@@ -124,6 +124,10 @@ def add_commands(commands):
     energy.add_argument("--pe-kind", choices=PE_KINDS, default="digital",
                         help="; ".join(f"{k.name}: {k.description}" for k in PE_KINDS.values()))
     add_config_flags(energy, names=KIND_FIELDS)
+    energy.add_argument("--resident", action="store_true",
+                        help="size the weight sets to keep every layer's weights resident "
+                             "(the report's build command gives --weight-sets): an inference "
+                             "loads no weights; loading them once is reported apart")
     energy.add_argument("--node", type=float, default=32.0, metavar="NM",
                         help="technology node for the library's scaling rule (default 32)")
     energy.add_argument("--clock", type=float, default=100.0, metavar="MHZ",

@@ -47,16 +47,20 @@ class LayerJob:
         return job
 
 
-def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None):
+def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None, weight_base=0,
+              resident=False):
     """Streams for one layer (validated against ``config``) and the golden output codes, from
     the golden MAC the build computes (``mac``; by default its PE kind's with ideal devices,
-    :meth:`fdagen.arch.pe_kinds.PEKind.build_mac`)."""
+    :meth:`fdagen.arch.pe_kinds.PEKind.build_mac`). The layer's weights go to the weight sets
+    from ``weight_base`` on, or are there already when ``resident`` (an earlier job loaded the
+    same ``w`` at the same base)."""
     x_codes = np.asarray(x_codes, dtype=np.int64)
-    descriptor = LayerDescriptor(config, tiling, fmt, quant, x_codes.shape[0], w.shape[0])
+    descriptor = LayerDescriptor(config, tiling, fmt, quant, x_codes.shape[0], w.shape[0],
+                                 weight_base, resident)
     trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, quant,
                          config.pe.build_mac(config) if mac is None else mac)
     return LayerJob(descriptor, descriptor.words(),
-                    weight_beats(config, w, bias, tiling, fmt, quant),
+                    weight_beats(config, w, bias, tiling, fmt, quant, resident),
                     pixel_beats(config, x_codes), trace.output_codes)
 
 

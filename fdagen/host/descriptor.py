@@ -61,6 +61,9 @@ class LayerDescriptor:
     quant: LayerQuant
     channels: int
     out_channels: int
+    #: The layer's first weight set, and whether its weights are in place already.
+    weight_base: int = 0
+    resident: bool = False
 
     def __post_init__(self):
         cfg, tiling = self.config, self.tiling
@@ -79,6 +82,12 @@ class LayerDescriptor:
                             ("output shift", self.output_shift)):
             if not 0 <= value <= MAX_SHIFT:
                 raise ParameterError(f"{name} must be between 0 and {MAX_SHIFT}, not {value}")
+        sets = self.groups * cfg.bin_steps
+        if not (isinstance(self.weight_base, int) and 0 <= self.weight_base
+                <= cfg.weight_sets - sets):
+            raise ParameterError(f"weight base must be between 0 and {cfg.weight_sets - sets} "
+                                 f"(the build's {cfg.weight_sets} weight sets less the layer's "
+                                 f"{sets}), not {self.weight_base!r}")
         limit = cfg.pe.max_adc_shift(cfg)
         if not 0 <= self.quant.adc_shift <= limit:
             raise ParameterError(f"ADC shift must be between 0 and {limit} for this build, not "
@@ -104,7 +113,9 @@ class LayerDescriptor:
             "tiles_y": t.tiles_per_axis[0], "tiles_x": t.tiles_per_axis[1], "tiles": t.tile_count,
             "out_height": t.output_shape[0], "out_width": t.output_shape[1],
             "groups": self.groups, "spectrum_shift": q.spectrum_shift,
-            "output_shift": self.output_shift, "adc_shift": q.adc_shift, "relu": int(q.relu),
+            "output_shift": self.output_shift, "adc_shift": q.adc_shift,
+            "weight_base": self.weight_base, "weights_resident": int(self.resident),
+            "relu": int(q.relu),
             "fwd_row_schedule": _schedule_word(forward.row_scaling, stages),
             "fwd_column_schedule": _schedule_word(forward.column_scaling, stages),
             "inv_column_schedule": _schedule_word(inverse.column_scaling, stages),
@@ -124,7 +135,8 @@ class LayerDescriptor:
     @cached_property
     def schedule(self):
         """The layer's :class:`~fdagen.arch.schedule.LayerSchedule` on this build."""
-        return LayerSchedule(self.config, self.tiling, self.channels, self.out_channels)
+        return LayerSchedule(self.config, self.tiling, self.channels, self.out_channels,
+                             self.resident)
 
     @property
     def tiles(self):
@@ -142,8 +154,9 @@ class LayerDescriptor:
         return self.schedule.scheduled_counts()
 
 
-def weight_beats(config, w, bias, tiling, fmt, quant):
-    """The ``weights`` stream for float weights ``w`` (M, C, K, K) and float ``bias`` or None.
+def weight_beats(config, w, bias, tiling, fmt, quant, resident=False):
+    """The ``weights`` stream for float weights ``w`` (M, C, K, K) and float ``bias`` or None:
+    the bias codes alone when the weights are ``resident`` (loaded by an earlier layer).
 
     Spectral codes and bias codes are the golden model's (same quantization, same exponent).
     """
@@ -151,7 +164,8 @@ def weight_beats(config, w, bias, tiling, fmt, quant):
                                             exponent=quant.weight_exp)
     ww = config.weight_width
     mask = (1 << ww) - 1
-    beats = ((re.reshape(-1) & mask) | ((im.reshape(-1) & mask) << ww)).tolist()
+    beats = [] if resident else ((re.reshape(-1) & mask)
+                                 | ((im.reshape(-1) & mask) << ww)).tolist()
     frac = tile_frac(tiling, fmt, quant)
     codes = (quantize(bias, frac, fmt.bias_width, fmt.rounding) if bias is not None
              else np.zeros(w.shape[0], dtype=np.int64))

@@ -58,8 +58,9 @@ def spatial_digital(config, rules, component, layer, spatial):
                    compute_cycles=compute)
 
 
-def spatial_reram_counts(config, layer):
-    """Events of the ISAAC-like array on ``layer`` (module docstring), all groups."""
+def spatial_reram_counts(config, layer, resident=False):
+    """Events of the ISAAC-like array on ``layer`` (module docstring), all groups; with
+    ``resident`` its weights are programmed already."""
     kind = PE_KINDS["reram"]
     fmt = kind.crossbar_format(config)
     group_in = layer.in_channels // layer.groups
@@ -81,18 +82,19 @@ def spatial_reram_counts(config, layer):
         "adc_conversions": conversions,
         "shift_adds": conversions,
         "slice_adds": pixels * out_channels * row_slices,
-        "cell_programs": layer.groups * rows * used_columns,
+        "cell_programs": 0 if resident else layer.groups * rows * used_columns,
         "fmap_reads": pixels * group_in * layer.kernel * min(layer.stride, layer.kernel),
         "output_pixels": pixels * out_channels,
     }
 
 
-def spatial_reram(config, rules, component, layer):
-    """The ISAAC-like spatial ReRAM array of the module docstring on ``layer``."""
+def spatial_reram(config, rules, component, layer, resident=False):
+    """The ISAAC-like spatial ReRAM array of the module docstring on ``layer`` (``resident``:
+    its weights programmed already, as the spectral build's)."""
     kind = PE_KINDS["reram"]
     c, r = config, rules
     fmt = kind.crossbar_format(c)
-    counts = spatial_reram_counts(c, layer)
+    counts = spatial_reram_counts(c, layer, resident)
     acc = kind.accumulator_width(c)
     energy = {
         "reram_cells": component(counts["reram_cell_reads"], r.event("reram_cell_read")),

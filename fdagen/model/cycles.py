@@ -143,8 +143,7 @@ def estimate_cycles(schedule, issue_interval=None):
             # the last frame's U bins are read at its start, N^2 - U before its slot ends
             read = max(read, inverse_free[i] - frame + schedule.config.unique_bins)
         fed.append(read)
-    weights = (kind.weight_load_clocks(cfg, schedule.out_channels * channels * cfg.unique_bins)
-               + schedule.out_channels)
+    weights = kind.weight_load_clocks(cfg, schedule.weight_writes) + schedule.out_channels
     pixels = channels * math.prod(schedule.tiling.shape)
     return CycleEstimate(
         load_cycles=max(weights, pixels) + LOAD_OVERHEAD,

@@ -29,6 +29,7 @@ build; ``report["baselines"]`` has them all, per layer and in total.
 """
 
 import math
+from dataclasses import replace
 
 from fdagen import __version__
 from fdagen.arch.config import AcceleratorConfig
@@ -94,9 +95,17 @@ def digital_twin(config):
     return replace(config, pe_kind=DigitalPE.name, **defaults)
 
 
-def network_config(network, pes, fft_size=8, **options):
+def network_weight_sets(network, config):
+    """Weight sets per bin lane that hold every conv layer of ``network`` at once on
+    ``config`` (a grouped conv's groups each their own ``G U/L``)."""
+    return sum(layer.groups * -(-(layer.out_channels // layer.groups) // config.slots)
+               * config.bin_steps for layer in _conv_layers(network))
+
+
+def network_config(network, pes, fft_size=8, resident=False, **options):
     """The :class:`AcceleratorConfig` with ``pes`` and ``fft_size`` whose memories hold every
-    conv layer of ``network`` (``options`` as AcceleratorConfig's other fields)."""
+    conv layer of ``network`` (``options`` as AcceleratorConfig's other fields), and with
+    ``resident`` the weight sets for all their weights at once."""
     layers = _conv_layers(network)
     for layer in layers:
         if layer.kernel > fft_size:
@@ -107,20 +116,24 @@ def network_config(network, pes, fft_size=8, **options):
         max_out_channels=max(layer.out_channels // layer.groups for layer in layers),
         max_size=max(max(layer.in_shape) + 2 * layer.padding for layer in layers))
     limits.update(options)
-    return AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
+    config = AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
+    if resident:
+        config = replace(config, weight_sets=max(config.weight_sets,
+                                                 network_weight_sets(network, config)))
+    return config
 
 
-def choose_fft_size(network, pes, library, node_nm=32, **options):
+def choose_fft_size(network, pes, library, node_nm=32, resident=False, **options):
     """The FFT size in :data:`FFT_SIZES` (at least every kernel) with the least energy per
-    inference (ties: the smaller)."""
+    inference (ties: the smaller); ``resident`` as :meth:`EnergyModel.report`'s."""
     kernel = max(layer.kernel for layer in _conv_layers(network))
     best = None
     for n in FFT_SIZES:
         if n < kernel:
             continue
-        config = network_config(network, pes, n, **options)
-        energy = EnergyModel(config, library, node_nm).report(network)["totals"][
-            "energy_pj"]
+        config = network_config(network, pes, n, resident, **options)
+        energy = EnergyModel(config, library, node_nm).report(network, resident=resident)[
+            "totals"]["energy_pj"]
         if best is None or energy < best[0]:
             best = (energy, n)
     if best is None:
@@ -163,9 +176,10 @@ class EnergyModel:
         return butterfly, frame
 
     # -- one layer -----------------------------------------------------------------------------
-    def layer(self, layer, with_baselines=True):
+    def layer(self, layer, with_baselines=True, resident=False):
         """Counts, cycles and energy by component of one conv layer (all its groups), and the
-        baselines' (:meth:`_baselines`) unless ``with_baselines`` is false."""
+        baselines' (:meth:`_baselines`) unless ``with_baselines`` is false; with ``resident``
+        the layer's weights are in place already (no weight loaded, on the baselines neither)."""
         c, r, lib = self.config, self.rules, self.library
         groups = layer.groups
         if layer.kernel > c.fft_size:
@@ -174,7 +188,7 @@ class EnergyModel:
         tiling = Tiling.choose(layer.in_shape, layer.kernel, layer.stride, layer.padding,
                                fft_size=c.fft_size)
         schedule = LayerSchedule(c, tiling, layer.in_channels // groups,
-                                 layer.out_channels // groups)
+                                 layer.out_channels // groups, resident)
         counts = {name: groups * value for name, value in schedule.scheduled_counts().items()}
         counts.update({
             "complex_macs": groups * schedule.complex_macs,
@@ -218,13 +232,14 @@ class EnergyModel:
         bound = groups * schedule.bound_cycles
         spatial = layer_counts(layer, c.fft_size)
         energy_pj = sum(part["pj"] for part in energy.values())
-        others = self._baselines(layer, spatial) if with_baselines else {}
+        others = self._baselines(layer, spatial, resident) if with_baselines else {}
         return {
             "name": layer.name, "in_channels": layer.in_channels,
             "out_channels": layer.out_channels, "in_shape": list(layer.in_shape),
             "out_shape": list(layer.out_shape), "kernel": layer.kernel, "stride": layer.stride,
             "padding": layer.padding, "groups": groups, "fft_size": c.fft_size,
             "tile": tiling.tile, "tiles": tiling.tile_count,
+            "weight_sets": groups * schedule.weight_sets, "resident": resident,
             "spatial_macs": spatial["spatial_macs"],
             "counts": counts, "cycles": cycles, "bound_cycles": bound,
             "latency_s": cycles["cycles"] / (c.clock_mhz * 1e6),
@@ -235,7 +250,7 @@ class EnergyModel:
         }
 
     # -- baselines ----------------------------------------------------------------------------
-    def _baselines(self, layer, spatial):
+    def _baselines(self, layer, spatial, resident):
         """``{name: layer report}`` of the other architectures on ``layer``
         (:mod:`fdagen.model.baselines`; the digital spectral kind on the same build when this
         build's kind is another)."""
@@ -244,11 +259,11 @@ class EnergyModel:
         def component(events, cost):
             return _component(events, cost, self.library)
         result = {"spatial_digital": baselines.spatial_digital(c, r, component, layer, spatial),
-                  "spatial_reram": baselines.spatial_reram(c, r, component, layer)}
+                  "spatial_reram": baselines.spatial_reram(c, r, component, layer, resident)}
         twin = digital_twin(c)
         if twin.pe is not c.pe:
             digital = EnergyModel(twin, self.library, self.node_nm).layer(
-                layer, with_baselines=False)
+                layer, with_baselines=False, resident=resident)
             result["spectral_digital"] = {key: digital[key] for key in (
                 "energy", "energy_pj", "latency_s")}
             result["spectral_digital"]["cycles"] = digital["cycles"]["cycles"]
@@ -299,16 +314,30 @@ class EnergyModel:
                 return f"{what} {value} exceed this build's limit {limit}"
         return None
 
-    def report(self, network, require_layers=True):
+    def report(self, network, require_layers=True, resident=False):
         """The whole report (JSON-ready dict) of ``network`` on this build. A network none of
         whose layers fit is an error, or with ``require_layers`` False a report of the area
-        alone (``totals`` and ``baseline`` None)."""
+        alone (``totals`` and ``baseline`` None). With ``resident`` every layer's weights stay
+        in the build (which must have the weight sets,
+        :func:`network_weight_sets`): an inference loads none, and ``"weights"`` gives what
+        loading them once costs."""
         c = self.config
+        if resident:
+            needed = network_weight_sets(network, c)
+            if needed > c.weight_sets:
+                raise ModelError(f"weight sets must be at least {needed} to keep every weight "
+                                 f"of {network.name!r} resident, not {c.weight_sets}")
         layers, not_modelled = [], []
+        once = {"energy_pj": 0.0, "cycles": 0}
         for layer in network.layers:
             reason = self.misfit(layer)
             if reason is None:
-                layers.append(self.layer(layer))
+                layers.append(self.layer(layer, resident=resident))
+                if resident:
+                    loading = self.layer(layer, with_baselines=False)
+                    once["energy_pj"] += loading["energy_pj"] - layers[-1]["energy_pj"]
+                    once["cycles"] += loading["cycles"]["cycles"] - \
+                        layers[-1]["cycles"]["cycles"]
             else:
                 not_modelled.append({"name": layer.name, "kind": layer.kind,
                                      "spatial_macs": layer_counts(layer)["spatial_macs"]
@@ -324,7 +353,7 @@ class EnergyModel:
         if not layers:
             return {**header, "layers": [], "not_modelled": not_modelled, "totals": None,
                     "energy_by_component": {}, "area": area, "baseline": None, "baselines": {},
-                    "endurance": None,
+                    "endurance": None, "weights": None,
                     "library": self._provenance(area, [])}
         energy_pj = sum(layer["energy_pj"] for layer in layers)
         cycles = sum(layer["cycles"]["cycles"] for layer in layers)
@@ -374,6 +403,9 @@ class EnergyModel:
             "baseline": others["spatial_digital"],
             "baselines": others,
             "endurance": c.pe.endurance(c, layers),
+            "weights": {"resident": resident, "weight_sets": c.weight_sets,
+                        "network_weight_sets": network_weight_sets(network, c),
+                        "loaded_once": once if resident else None},
             "library": self._provenance(area, layers),
         }
 

@@ -103,16 +103,23 @@ def _baseline_lines(report):
 
 
 def _endurance_lines(report):
-    e = report["endurance"]
+    e, weights = report["endurance"], report["weights"]
+    lines = []
+    if weights["resident"]:
+        once = weights["loaded_once"]
+        lines += [f"weights resident: every layer's weights stay in the build's "
+                  f"{weights['weight_sets']} weight sets per bin lane; loading them once "
+                  f"costs {_uj(once['energy_pj'])} and {once['cycles']:,} cycles, not counted "
+                  f"per inference above.", ""]
     if e is None:
-        return []
-    return [f"programming per inference: {e['cell_writes_per_inference']:,} cell writes (ideal "
+        return lines
+    return lines + [f"programming per inference: {e['cell_writes_per_inference']:,} cell writes (ideal "
             f"cells: a pulse and a verify read each) into {e['cells']:,} cells, "
             f"{e['writes_per_cell_per_inference']['mean']:.3g} writes per cell on average and "
             f"up to {e['writes_per_cell_per_inference']['max']}; {e['programming_cycles']:,} "
             f"cycles, {100 * e['programming_share_of_latency']:.1f} % of the latency. Every "
-            f"weight resident at once would take {e['resident_sets_per_lane']} weight sets per "
-            f"bin lane ({e['resident_macros']} macros), this build has "
+            f"weight resident at once takes {e['resident_sets_per_lane']} weight sets per bin "
+            f"lane ({e['resident_macros']} macros; fdagen energy --resident), this build has "
             f"{e['weight_sets_per_lane']}.", ""]
 
 

@@ -31,6 +31,15 @@ MATRIX = [
     dict(pes=4, bin_lanes=2, pe_kind="reram", fft_size=4, max_channels=2, max_out_channels=4,
          max_size=8, data_width=6, weight_width=6, spectrum_width=8, xbar_rows=8, adc_bits=2,
          adc_share=3, max_attempts=3),
+    # resident weights: tests/gateware/test_resident_weights.py and the Icarus reram test
+    dict(pes=2, fft_size=4, data_width=6, weight_width=6, spectrum_width=8, max_size=8,
+         max_channels=3, max_out_channels=3, weight_sets=48),
+    dict(pes=2, fft_size=4, data_width=6, weight_width=6, spectrum_width=8, max_size=8,
+         max_channels=3, max_out_channels=3, weight_sets=48, pe_kind="reram", xbar_rows=32,
+         adc_share=3),
+    dict(pes=4, pe_kind="reram", fft_size=4, max_channels=4, max_out_channels=4, max_size=8,
+         data_width=8, weight_width=8, spectrum_width=10, xbar_rows=16, adc_share=4,
+         adc_bits=3, weight_sets=24),
 ]
 
 

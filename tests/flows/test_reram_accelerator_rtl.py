@@ -5,7 +5,7 @@ every schedule-determined counter equal to the schedule, the programming counter
 write-verify on ideal cells, and the run cycles within the cycle model's tolerance."""
 
 import numpy as np
-from support.accelsim import random_layer
+from support.accelsim import layer_weights, random_layer
 from support.crossbarsim import (AcceleratorProgramming, accelerator_maps,
                                  accelerator_model_memories)
 from support.modelcheck import CYCLE_TOLERANCE
@@ -82,3 +82,22 @@ def test_sim_cli_reram_writes_what_golden_writes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "bit-identical to golden" in out and "adc_conversions" in out
     assert (tmp_path / "sim.npy").read_bytes() == (tmp_path / "golden.npy").read_bytes()
+
+
+def test_icarus_reram_resident_weights_across_layers(tmp_path):
+    """The generated Verilog keeps two layers' weights (``--weight-sets 24``, 12 sets a layer):
+    A programs sets 0..11, B sets 12..23, then A runs again on new pixels with its weights
+    resident, programming nothing; all three bit-exact."""
+    config = AcceleratorConfig(**{**RERAM_SMALL, "weight_sets": 24})
+    rng = np.random.default_rng(9)
+    weights_a = layer_weights(rng, 4, 3, 2)
+    jobs = [random_layer(config, rng, 4, 3, 6, 5, 2, 1, 1, weights=weights_a),
+            random_layer(config, rng, 2, 4, 5, 5, 3, weight_base=12),
+            random_layer(config, rng, 4, 3, 6, 5, 2, 1, 1, weights=weights_a, resident=True)]
+    result = run_rtl(config, jobs, tmp_path, "icarus", gaps=0.2, stalls=0.2, seed=9)
+    for job, layer in zip(jobs, result["layers"]):
+        np.testing.assert_array_equal(layer["codes"], job.expected)
+        scheduled = job.descriptor.scheduled_counts()
+        assert {name: layer["counters"][name] for name in scheduled} == scheduled
+    assert result["layers"][2]["counters"]["program_pulses"] == 0
+    assert result["layers"][0]["counters"]["program_pulses"] > 0

@@ -188,6 +188,40 @@ def test_reram_endurance_per_inference():
         lenet5())["endurance"] is None
 
 
+@pytest.mark.parametrize("kind", ["digital", "reram"])
+def test_resident_weights_load_once(kind):
+    """--resident sizes the weight sets to the network (LeNet-5 at P = 64: 10 + 10 + 80); an
+    inference then loads no weight, and the report prices loading them once as the difference
+    to loading them every layer on the same build."""
+    config = network_config(lenet5(), 64, 8, resident=True, pe_kind=kind)
+    assert config.weight_sets == 100
+    model = EnergyModel(config, LIBRARY)
+    resident, loading = model.report(lenet5(), resident=True), model.report(lenet5())
+    for layer in resident["layers"]:
+        assert layer["counts"]["weight_writes"] == 0 and layer["resident"]
+        assert layer["cycles"]["load_cycles"] < layer["counts"]["fmap_writes"] + 10   # pixels
+    once = resident["weights"]["loaded_once"]
+    assert math.isclose(once["energy_pj"], loading["totals"]["energy_pj"]
+                        - resident["totals"]["energy_pj"])
+    assert once["cycles"] == loading["totals"]["cycles"] - resident["totals"]["cycles"] > 0
+    assert resident["weights"]["network_weight_sets"] == 100
+    assert loading["weights"] == {"resident": False, "weight_sets": 100,
+                                  "network_weight_sets": 100, "loaded_once": None}
+    with pytest.raises(ModelError, match="weight sets must be at least 100 to keep every "
+                                         "weight of 'lenet5' resident, not 80"):
+        EnergyModel(network_config(lenet5(), 64, 8, pe_kind=kind), LIBRARY).report(
+            lenet5(), resident=True)
+
+
+def test_resident_reram_baseline_programs_nothing():
+    config = network_config(lenet5(), 16, 8, resident=True, pe_kind="reram")
+    report = EnergyModel(config, LIBRARY).report(lenet5(), resident=True)
+    for layer in report["layers"]:
+        assert layer["baselines"]["spatial_reram"]["counts"]["cell_programs"] == 0
+        assert layer["baselines"]["spatial_reram"]["program_cycles"] == 0
+    assert report["endurance"]["cell_writes_per_inference"] == 0
+
+
 def test_energy_takes_the_kinds_flags(capsys):
     argv = ["energy", "--pes", "16", "--net", "lenet5", "--fft-size", "8", "--pe-kind", "reram",
             "--json"]
@@ -200,6 +234,9 @@ def test_energy_takes_the_kinds_flags(capsys):
     assert main(argv[:-1]) == 0
     table = capsys.readouterr().out
     assert "spatial reram" in table and "spectral digital" in table
+    assert main(argv[:-1] + ["--resident"]) == 0
+    table = capsys.readouterr().out
+    assert "--weight-sets 400" in table.splitlines()[0] and "loading them once" in table
 
 
 def test_grouped_layer_runs_as_groups():

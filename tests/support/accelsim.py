@@ -95,15 +95,16 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
 
 
 def random_layer(config, rng, channels, out_channels, height, width, kernel, stride=1,
-                 padding=0, tile=None, relu=False, bias=True, program=None):
+                 padding=0, tile=None, relu=False, bias=True, program=None, weights=None,
+                 weight_base=0, resident=False):
     """A random layer's job on ``config``, calibrated and computed with the build's golden MAC
     (:meth:`fdagen.arch.pe_kinds.PEKind.build_mac`); ``program``, for crossbars, maps the
     layer's spectral weight codes to the :class:`~fdagen.golden.crossbar.CellMap` the hardware
-    programs (see :func:`support.crossbarsim.accelerator_cells`)."""
+    programs (see :func:`support.crossbarsim.accelerator_cells`). ``weights``: the ``(w, b)``
+    to use (another job's: :func:`layer_weights`), else random ones; ``weight_base`` and
+    ``resident`` as :func:`fdagen.flows.simulate.layer_job`'s."""
     x = rng.uniform(-1, 1, (channels, height, width))
-    w = rng.normal(0, 1 / np.sqrt(channels * kernel * kernel),
-                   (out_channels, channels, kernel, kernel))
-    b = rng.normal(0, 0.1, out_channels) if bias else None
+    w, b = weights or layer_weights(rng, channels, out_channels, kernel, bias)
     fmt = layer_format(config)
     tiling = Tiling.choose((height, width), kernel, stride, padding, fft_size=config.fft_size,
                            tile=tile)
@@ -113,4 +114,11 @@ def random_layer(config, rng, channels, out_channels, height, width, kernel, str
         codes_w, _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding)
         mac.pin(codes_w, program(codes_w))
     quant = calibrate_layer([codes], w, b, tiling, fmt, config.data_width - 1, relu=relu, mac=mac)
-    return layer_job(config, codes, w, b, tiling, fmt, quant, mac)
+    return layer_job(config, codes, w, b, tiling, fmt, quant, mac, weight_base, resident)
+
+
+def layer_weights(rng, channels, out_channels, kernel, bias=True):
+    """Random float ``(w, b)`` of a layer (``b`` None without ``bias``)."""
+    w = rng.normal(0, 1 / np.sqrt(channels * kernel * kernel),
+                   (out_channels, channels, kernel, kernel))
+    return w, (rng.normal(0, 0.1, out_channels) if bias else None)

@@ -68,7 +68,7 @@ class CrossbarMACStage(wiring.Component):
         self.lanes = [blocks.crossbar_array(
             fmt=kind.crossbar_format(c), adc_share=c.adc_share, data_width=c.data_width,
             weight_width=c.weight_width, channels=c.max_channels, outputs=c.slots,
-            sets=c.max_groups * c.bin_steps, max_shift=kind.max_adc_shift(c),
+            sets=c.weight_sets, max_shift=kind.max_adc_shift(c),
             max_attempts=c.max_attempts,
             **({} if device_maps is None else {"device_maps": device_maps[lane]}))
             for lane in range(c.bin_lanes)]
@@ -177,7 +177,7 @@ class CrossbarMACStage(wiring.Component):
         m.d.comb += launch.eq(running & gathered & ready)
         m.d.sync += launched.eq(launch)
         for lane, array in enumerate(self.lanes):
-            m.d.comb += [array.start.eq(launch), array.set.eq(gs),
+            m.d.comb += [array.start.eq(launch), array.set.eq(layer.weight_base + gs),
                          array.active.eq(layer.channels), array.adc_shift.eq(layer.adc_shift)]
             for channel in range(cmax):
                 m.d.comb += [array.x_re[channel].eq(gather[lane][channel].re),

@@ -109,7 +109,7 @@ class WeightProgram(wiring.Signature):
         c = config
         super().__init__({
             "valid": Out(1), "ready": In(1), "busy": In(1), "pe": Out(range(max(2, c.pes))),
-            "set": Out(range(max(2, c.max_groups * c.bin_steps))),
+            "set": Out(range(max(2, c.weight_sets))),
             "channel": Out(range(max(2, c.max_channels))),
             "re": Out(signed(c.weight_width)), "im": Out(signed(c.weight_width)),
         })

@@ -127,7 +127,7 @@ class MACStage(wiring.Component):
         m.d.sync += [
             stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
             stages[0].tile_end.eq(last_c & loop.tile_end(layer.groups)),
-            stages[0].waddr.eq(const_mul(gs, cmax) + ch),
+            stages[0].waddr.eq(const_mul(layer.weight_base + gs, cmax) + ch),
             stages[0].yaddr.eq(Mux(t[0], c.max_groups * s_steps, 0) + gs),
         ]
         for i in range(1, len(stages)):

@@ -7,9 +7,11 @@ at once):
 1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each).
 2. ``weights`` and ``pixels``, accepted concurrently: spectral weights go through the PE
    programming port (weight ``(m, c, ky, kx)`` to PE ``(l, j) = (k mod L, m mod J)`` at word
-   ``(g U/L + k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, ``g = m div J``: weight set
-   ``g U/L + k/L``, channel ``c``), at the MAC stage's pace, then the ``M`` bias codes; pixels
-   into the feature-map buffer.
+   ``(b + g U/L + k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, ``g = m div J`` and the
+   descriptor's ``weight_base`` ``b``: weight set ``b + g U/L + k/L``, channel ``c``), at the
+   MAC stage's pace, then the ``M`` bias codes; pixels into the feature-map buffer. With
+   ``weights_resident`` the weights are in their sets already (an earlier layer loaded them at
+   the same base) and the stream carries the biases only.
 3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` -> the PE kind's MAC stage
    (:attr:`fdagen.arch.pe_kinds.PEKind.mac_stage`) ->
    :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped tile by tile through
@@ -115,7 +117,8 @@ class Accelerator(wiring.Component):
         beat = self.weights.payload
         m.d.comb += [
             mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
-            mac.prog.set.eq(wg_steps + (k >> lane_bits)), mac.prog.channel.eq(wc),
+            mac.prog.set.eq(layer.weight_base + wg_steps + (k >> lane_bits)),
+            mac.prog.channel.eq(wc),
             mac.prog.re.eq(beat[:c.weight_width]),
             mac.prog.im.eq(beat[c.weight_width:2 * c.weight_width]),
             bias_write.addr.eq(bias_index), bias_write.data.eq(beat[:c.bias_width]),
@@ -204,7 +207,9 @@ class Accelerator(wiring.Component):
                                     m.d.sync += layer[name].eq(self.desc.payload)
                     with m.If(field == len(FIELDS) - 1):
                         m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), wky.eq(0), wkx.eq(0),
-                                     wj.eq(0), wg_steps.eq(0), bias_phase.eq(0),
+                                     wj.eq(0), wg_steps.eq(0),
+                                     # resident weights: the stream carries the biases only
+                                     bias_phase.eq(layer.weights_resident),
                                      weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
                                      pc.eq(0), pbase.eq(0), pixels_done.eq(0)]
                         m.next = "LOAD"

@@ -1,0 +1,55 @@
+# amaranth: UnusedElaboratable=no
+"""Weights that stay across layers (``--weight-sets``, the descriptor's ``weight_base`` and
+``weights_resident``), for every generated PE kind in amaranth.sim: layers load their weights
+into their own sets, and a later layer reuses an earlier one's without loading them again,
+bit-exact, with no weight written or programmed."""
+
+import numpy as np
+import pytest
+from support.accelsim import layer_weights, random_layer, run_layers
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.golden.checks import ParameterError
+from fdagen.host.descriptor import decode_output
+
+# N = 4, P = 2 (one bin lane, J = 2): U/L = 12 bin steps; M <= 3 takes G <= 2 groups, so one
+# layer holds up to 24 weight sets and the build below holds two such layers.
+SMALL = dict(pes=2, fft_size=4, data_width=6, weight_width=6, spectrum_width=8, max_size=8,
+             max_channels=3, max_out_channels=3, weight_sets=48)
+KINDS = {"digital": {}, "reram": dict(pe_kind="reram", xbar_rows=32, adc_share=3)}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_layer_reuses_resident_weights(kind):
+    """A loads at base 0 (2 groups x 12 steps), B at base 24, then A again on a new input with
+    its weights resident: the weights stream carries its 3 biases only."""
+    config = AcceleratorConfig(**SMALL, **KINDS[kind])
+    rng = np.random.default_rng(21)
+    weights_a = layer_weights(rng, 3, 3, 2)
+    jobs = [random_layer(config, rng, 3, 3, 6, 6, 2, weights=weights_a, relu=True),
+            random_layer(config, rng, 2, 2, 5, 5, 2, weight_base=24),
+            random_layer(config, rng, 3, 3, 6, 6, 2, weights=weights_a, relu=True,
+                         resident=True)]
+    assert len(jobs[2].weights) == 3
+    results = run_layers(config, [(j.desc, j.weights, j.pixels, j.expected.size) for j in jobs],
+                         gaps=0.2, stalls=0.2, seed=3)
+    for job, (words, counters) in zip(jobs, results):
+        codes = decode_output(config, [v for v, _ in words], job.descriptor)
+        np.testing.assert_array_equal(codes, job.expected)
+        scheduled = job.descriptor.scheduled_counts()
+        assert {name: counters[name] for name in scheduled} == scheduled
+    counters = results[2][1]
+    assert counters["weight_writes"] == 0 and counters["bias_writes"] == 3
+    assert counters["program_pulses"] == counters["verify_reads"] == 0
+
+
+def test_weight_sets_and_bases_are_checked():
+    with pytest.raises(ParameterError, match=r"weight sets \(at least G U/L = 2 x 12 of the "
+                                             r"largest layer\) must be between 24 and 65536, "
+                                             r"not 20"):
+        AcceleratorConfig(**{**SMALL, "weight_sets": 20})
+    config = AcceleratorConfig(**SMALL)
+    with pytest.raises(ParameterError, match=r"weight base must be between 0 and 24 \(the "
+                                             r"build's 48 weight sets less the layer's 24\), "
+                                             r"not 25"):
+        random_layer(config, np.random.default_rng(1), 3, 3, 6, 6, 2, weight_base=25)
