@@ -133,13 +133,17 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
             "run_seconds": finished - compiled}
 
 
-def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
+def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3"), resident=None):
     """LeNet-5 conv layers on one test digit (index ``image``), as the trained network runs them.
 
     Shifts are calibrated on the first ``calibration`` training images (never the test image);
     each layer's input is the previous conv layer's golden output, max-pooled on the codes (the
     host's job between layers). Returns a list of :class:`LayerJob` for the conv layers named
     in ``layers`` (earlier conv layers are computed by the golden model to feed them).
+    ``resident``: None loads every layer's weights at weight set 0; False loads each conv
+    layer's at its own sets, one after the other (the build needs the network's weight sets,
+    :func:`fdagen.model.energy.network_weight_sets`); True expects them there already (an
+    earlier run with False loaded them) and streams the biases only.
     """
     from fdagen.golden.digits import load_digits32
     from fdagen.golden.direct import max_pool
@@ -157,7 +161,7 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
     codes = quantize_input(test[image], fixed.input_frac, fmt.data_width, fmt.rounding)
     conv_names = [layer.name for layer in network.layers if layer.kind == "conv"]
     wanted = max(conv_names.index(name) for name in layers) + 1
-    jobs = []
+    jobs, base = [], 0
     for layer in network.layers:
         if layer.kind == "pool":
             codes = max_pool(codes, layer.kernel, layer.stride)
@@ -166,7 +170,9 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3")):
             break
         job = layer_job(config, codes, weights[f"{layer.name}.w"], weights[f"{layer.name}.b"],
                         fixed.tilings[layer.name], fmt, fixed.quants[layer.name],
-                        fixed.macs[layer.name])
+                        fixed.macs[layer.name], base, bool(resident))
+        if resident is not None:
+            base += job.descriptor.schedule.weight_sets
         jobs.append(job)
         codes = job.expected
     return [job for job, name in zip(jobs, conv_names) if name in layers]

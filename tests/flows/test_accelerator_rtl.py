@@ -6,7 +6,8 @@ counter, every schedule-determined counter equal to :meth:`LayerDescriptor.sched
 with random gaps on the input streams and random backpressure on the output and counter
 streams. P = 64 (the product configuration) runs on Verilator, whose C++ build takes about
 2 minutes but then simulates 10x faster than Icarus; a small P and a non-power-of-two P run
-on Icarus. The energy model (``fdagen.model.energy``) must report exactly the counts the RTL
+on Icarus. The small P keeps both layers' weights resident (``--weight-sets``): a first image
+loads them, each at its own weight sets, and a second image runs on them, loading none. The energy model (``fdagen.model.energy``) must report exactly the counts the RTL
 counters report, and run cycles within ``modelcheck.CYCLE_TOLERANCE``. ``fdagen sim conv2d`` must
 write exactly what ``fdagen golden conv2d --fixed`` writes.
 """
@@ -36,14 +37,24 @@ def check_rtl_layers(jobs, result):
 @pytest.mark.parametrize("pes, simulator", [(64, "verilator"), (4, "icarus"), (12, "icarus")],
                          ids=["p64-verilator", "p4-icarus", "p12-icarus"])
 def test_lenet5_conv1_conv2_back_to_back(tmp_path, pes, simulator):
-    config = AcceleratorConfig(pes=pes)
-    jobs = lenet5_jobs(config, image=pes % 7)
+    if pes == 4:        # conv1's 2 x 40 weight sets and conv2's 4 x 40, then a second image
+        config = AcceleratorConfig(pes=pes, weight_sets=240)
+        jobs = (lenet5_jobs(config, image=pes % 7, resident=False)
+                + lenet5_jobs(config, image=pes % 7 + 1, resident=True))
+        assert [job.descriptor.weight_base for job in jobs] == [0, 80, 0, 80]
+    else:
+        config = AcceleratorConfig(pes=pes)
+        jobs = lenet5_jobs(config, image=pes % 7)
     result = run_rtl(config, jobs, tmp_path, simulator, gaps=0.25, stalls=0.3, seed=pes)
     check_rtl_layers(jobs, result)
     library = load_library()
     layers = {layer.name: layer for layer in lenet5().conv_layers}
-    for name, layer in zip(("C1", "C3"), result["layers"]):
-        check_model_agrees(config, layers[name], layer["counters"], library, ideal_host=False)
+    for job, name, layer in zip(jobs, ("C1", "C3") * 2, result["layers"]):
+        check_model_agrees(config, layers[name], layer["counters"], library, ideal_host=False,
+                           resident=job.descriptor.resident)
+    if pes == 4:
+        assert [layer["counters"]["weight_writes"] for layer in result["layers"]] == \
+            [6 * 40, 16 * 6 * 40, 0, 0]
 
 
 def test_sim_cli_writes_what_golden_writes(tmp_path, rng, capsys):

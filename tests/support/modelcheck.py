@@ -16,11 +16,12 @@ CYCLE_TOLERANCE = 0.01
 STALL_TOLERANCE = 0.02
 
 
-def check_model_agrees(config, layer, counters, library, ideal_host=True):
+def check_model_agrees(config, layer, counters, library, ideal_host=True, resident=False):
     """Every count the RTL reports equals the model's; cycles within the tolerances. With
     ``ideal_host`` False (random input gaps and output backpressure) only the run phase is
-    compared, since load and drain then follow the host."""
-    model = EnergyModel(config, library).layer(layer)
+    compared, since load and drain then follow the host. ``resident``: the layer ran on
+    weights an earlier layer loaded."""
+    model = EnergyModel(config, library).layer(layer, resident=resident)
     counts, cycles = model["counts"], model["cycles"]
     for name in counts.keys() & counters.keys():
         assert counts[name] == counters[name], (layer.name, name, counts[name], counters[name])
