@@ -7,7 +7,9 @@ the network (``fdagen energy --pe-kind reram``'s model): per layer the energy an
 spectral ReRAM build, of the spatial digital array with the same multiplier budget, of the
 ISAAC-like spatial ReRAM array with the same crossbar format, and of the digital spectral kind
 on the same build; the ADCs' and the programming's share of the energy; then the totals at
-each ADC resolution asked for, and the endurance figures. Everything is analytic (the schedule
+each ADC resolution asked for, and the endurance figures; then the same builds with every
+weight resident (``fdagen energy --resident``: the weight sets sized to the network, loaded once)
+against loading every layer's weights per inference. Everything is analytic (the schedule
 the RTL counters equal, and the sourced component library): reruns give the same numbers.
 """
 
@@ -71,6 +73,31 @@ def layer_table(name, report):
           f"({e['resident_macros']} macros) against the build's {e['weight_sets_per_lane']}.")
 
 
+def resident_table(name, fft_size, pes, library, results):
+    """Per-inference energy and latency with weights loaded every layer (the default build)
+    and resident (weight sets for the whole network), same kind and converters."""
+    network = get_network(name)
+    config = network_config(network, pes, fft_size, resident=True, pe_kind="reram")
+    resident = EnergyModel(config, library).report(network, resident=True)
+    results["resident"] = resident
+    loaded = results["full"]
+    once = resident["weights"]["loaded_once"]
+    print(f"\n{name}: weights loaded every layer (the default build, "
+          f"{loaded['weights']['weight_sets']} weight sets per lane) against resident "
+          f"(`--weight-sets {config.weight_sets}`), full-resolution ADCs\n")
+    print("| weights | energy per inference uJ | latency ms | inferences/s | spatial ReRAM gain "
+          "| area mm2 | loaded once |")
+    print("|---|---|---|---|---|---|---|")
+    for label, report in (("loaded per layer", loaded), ("resident", resident)):
+        t = report["totals"]
+        extra = (f"{_uj(once['energy_pj'])} uJ, {once['cycles']:,} cycles"
+                 if report is resident else "-")
+        print(f"| {label} | {_uj(t['energy_pj'])} | {t['latency_s'] * 1e3:.4g} | "
+              f"{t['inferences_per_s']:.4g} | "
+              f"{_gain(report['baselines']['spatial_reram']['energy_pj'], t['energy_pj'])} | "
+              f"{report['area']['total_mm2']:.4g} | {extra} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pes", type=int, default=64)
@@ -103,6 +130,7 @@ def main():
                   f"{_gain(b['spatial_reram']['energy_pj'], t['energy_pj'])} | "
                   f"{_gain(b['spatial_digital']['energy_pj'], t['energy_pj'])} | "
                   f"{report['area']['total_mm2']:.4g} |")
+        resident_table(name, fft_size, args.pes, library, results[name])
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0
