@@ -319,16 +319,18 @@ class AcceleratorConfig:
                                  f"{self.dims} (the descriptor has no depth fields and there is "
                                  f"no 3-D transform block yet)")
         self.pe.require_gateware()
+        self.pe.check_generable(self)
+        hint = "lower --max-channels, --max-out-channels, --max-size or --weight-sets"
         for name, m in self.derived()["memories"].items():
             if m["depth"] > MAX_MEMORY_WORDS:
                 raise ParameterError(
                     f"{name} memory depth must be at most {MAX_MEMORY_WORDS} words to generate, "
-                    f"not {m['depth']} (lower --max-channels, --max-out-channels or --max-size)")
+                    f"not {m['depth']} ({hint})")
         total = sum(self.memory_bits().values())
         if total > MAX_MEMORY_BITS:
             raise ParameterError(
                 f"total memory must be at most {MAX_MEMORY_BITS} bits to generate, not {total} "
-                f"(lower --max-channels, --max-out-channels or --max-size)")
+                f"({hint})")
 
     # -- reporting -----------------------------------------------------------------------------
     @property

@@ -86,6 +86,11 @@ class PEKind:
                                  f"(modelled only: see fdagen energy --pe-kind)")
         return self.gateware
 
+    def check_generable(self, config):
+        """Refuse a build of this kind the generator cannot elaborate in reasonable time
+        (:meth:`fdagen.arch.config.AcceleratorConfig.check_generable`; the cost model has no such
+        limit)."""
+
     def check_config(self, config):
         """Refuse (:class:`ParameterError`) a build ``config`` this kind cannot take."""
 
@@ -312,10 +317,25 @@ class ReRAMPE(PEKind):
             "weight_sets_per_lane": layout.sets, "sets_per_macro": layout.sets_per_macro,
             "rows_per_set": layout.rows_per_set, "max_adc_shift": self.max_adc_shift(config)}}
 
+    #: Most crossbar macros a build may instantiate (elaboration takes about 0.1 s a macro).
+    MAX_MACROS = 4096
+
+    def check_generable(self, config):
+        macros = config.bin_lanes * self.layout(config).macros
+        if macros > self.MAX_MACROS:
+            raise ParameterError(f"crossbar macros must be at most {self.MAX_MACROS} to "
+                                 f"generate, not {macros} (lower --weight-sets, --max-channels "
+                                 f"or --max-out-channels, or raise --xbar-rows)")
+
     def check_config(self, config):
         from fdagen.golden.checks import check_range
 
         fmt = self.crossbar_format(config)        # checks rows, cell, DAC and ADC bits
+        full = fmt.full_resolution_bits()
+        if config.adc_bits is not None and config.adc_bits > full:
+            raise ParameterError(f"ADC bits must be between 1 and {full} (the full resolution of "
+                                 f"{fmt.rows} rows of {fmt.cell_bits}-bit cells and "
+                                 f"{fmt.dac_bits}-bit DACs), not {config.adc_bits}")
         check_range("write-verify attempts", config.max_attempts)
         columns = self.columns(config)
         share = config.adc_share

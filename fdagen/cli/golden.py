@@ -27,8 +27,8 @@ def _cmd_golden_conv2d(args):
         raise InputError("--raw needs --fixed (float results have no integer codes)")
     mac = golden_mac_from(args)
     if not args.fixed and mac is not None:
-        raise InputError(f"--pe-kind {args.pe_kind} needs --fixed (its crossbars compute on "
-                         f"integer codes)")
+        raise InputError(f"--pe-kind must be digital without --fixed (the {args.pe_kind} "
+                         f"kind's crossbars compute on integer codes), not {args.pe_kind}")
     tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
     if not args.fixed:

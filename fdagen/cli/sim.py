@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_arguments,
-                               check_conv_operands, fixed_layer, load_array, non_negative_int,
-                               positive_int, save_atomically)
+                               check_conv_operands, fixed_layer, format_from, load_array,
+                               non_negative_int, positive_int, save_atomically)
 from fdagen.emit.outdir import check_output_file
 
 
@@ -47,11 +47,9 @@ def _cmd_sim_conv2d(args):
     kind = pe_kind(args.pe_kind or AcceleratorConfig.pe_kind)
     kind_options = {name: getattr(args, name) for name in KIND_FIELDS
                     if getattr(args, name) is not None}
-    # the MAC of `fdagen golden conv2d --fixed --pe-kind ...` with the same options: ideal
-    # devices (a build's macros start with every cell at its target level)
     args.pe_kind = kind.name
-    mac = golden_mac_from(args)
-    x_codes, w, b, fmt, quant, _, mac = fixed_layer(args, x, w, b, tiling, mac)
+    fmt = format_from(args)
+    # the build first: its parameters are checked before the calibration's work
     config = AcceleratorConfig(
         pes=args.pes, fft_size=tiling.fft_size, data_width=fmt.data_width,
         twiddle_width=fmt.twiddle_width, weight_width=fmt.weight_width,
@@ -59,6 +57,11 @@ def _cmd_sim_conv2d(args):
         bin_lanes=args.bin_lanes, fft_lanes=args.fft_lanes, ifft_lanes=args.ifft_lanes,
         max_channels=x.shape[0], max_out_channels=w.shape[0],
         max_size=max(tiling.padded_shape), pe_kind=kind.name, **kind_options)
+    config.check_generable()
+    # the MAC of `fdagen golden conv2d --fixed --pe-kind ...` with the same options: ideal
+    # devices (a build's macros start with every cell at its target level)
+    mac = golden_mac_from(args)
+    x_codes, w, b, fmt, quant, _, mac = fixed_layer(args, x, w, b, tiling, mac)
     job = layer_job(config, x_codes, w, b, tiling, fmt, quant, mac)
     work = Path(tempfile.mkdtemp(prefix="fdagen-sim-"))
     try:

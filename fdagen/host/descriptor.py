@@ -28,7 +28,7 @@ import numpy as np
 
 from fdagen.arch.fields import FIELDS, MAX_SHIFT
 from fdagen.arch.schedule import LayerSchedule
-from fdagen.golden.checks import ParameterError
+from fdagen.golden.checks import ParameterError, is_int
 from fdagen.golden.fixedpoint import quantize
 from fdagen.golden.pipeline import FixedFormat, LayerQuant, quantize_spectral_weights, tile_frac
 from fdagen.golden.tiling import Tiling
@@ -83,11 +83,13 @@ class LayerDescriptor:
             if not 0 <= value <= MAX_SHIFT:
                 raise ParameterError(f"{name} must be between 0 and {MAX_SHIFT}, not {value}")
         sets = self.groups * cfg.bin_steps
-        if not (isinstance(self.weight_base, int) and 0 <= self.weight_base
-                <= cfg.weight_sets - sets):
+        if not (is_int(self.weight_base) and 0 <= self.weight_base <= cfg.weight_sets - sets):
             raise ParameterError(f"weight base must be between 0 and {cfg.weight_sets - sets} "
                                  f"(the build's {cfg.weight_sets} weight sets less the layer's "
                                  f"{sets}), not {self.weight_base!r}")
+        if not isinstance(self.resident, (bool, np.bool_)):
+            raise ParameterError(f"weights resident must be True or False, not "
+                                 f"{self.resident!r}")
         limit = cfg.pe.max_adc_shift(cfg)
         if not 0 <= self.quant.adc_shift <= limit:
             raise ParameterError(f"ADC shift must be between 0 and {limit} for this build, not "
@@ -114,7 +116,7 @@ class LayerDescriptor:
             "out_height": t.output_shape[0], "out_width": t.output_shape[1],
             "groups": self.groups, "spectrum_shift": q.spectrum_shift,
             "output_shift": self.output_shift, "adc_shift": q.adc_shift,
-            "weight_base": self.weight_base, "weights_resident": int(self.resident),
+            "weight_base": int(self.weight_base), "weights_resident": int(self.resident),
             "relu": int(q.relu),
             "fwd_row_schedule": _schedule_word(forward.row_scaling, stages),
             "fwd_column_schedule": _schedule_word(forward.column_scaling, stages),

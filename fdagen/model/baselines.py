@@ -16,8 +16,12 @@ build, so that a ratio compares architectures, not constants.
   crossbar of the layer is read once per input slice (``data_width / dac_bits`` bit-serial
   steps) and every used column converted once per read; the inputs of the window are read from
   the feature-map buffer as it slides (``C K s`` new words per output pixel at stride ``s``, ``C
-  K K`` at most). Throughput: the build's number of crossbars work at once, each read taking
-  ``1 + adc_share`` clocks (a read, then the ADC mux), like the build's.
+  K K`` at most). Throughput: the layer's crossbars work at once (one copy of the weights, no
+  replication), each read taking ``1 + adc_share`` clocks (a read, then the ADC mux), like the
+  build's.
+
+With ``resident`` (weights in place already, as the build's with ``--weight-sets``) neither
+baseline loads or programs weights.
 """
 
 import math
@@ -32,7 +36,7 @@ def _finish(config, energy, cycles, **extra):
             "energy": energy, "energy_pj": sum(part["pj"] for part in energy.values())}
 
 
-def spatial_digital(config, rules, component, layer, spatial):
+def spatial_digital(config, rules, component, layer, spatial, resident=False):
     """The spatial digital array of the module docstring; ``component(events, cost)`` makes a
     report entry, ``spatial`` is :func:`fdagen.golden.cmc.layer_counts` of ``layer``."""
     c, r = config, rules
@@ -45,14 +49,15 @@ def spatial_digital(config, rules, component, layer, spatial):
     inputs, outputs = spatial["input_words"], spatial["output_words"]
     fmap_bits = c.fmap_depth * c.data_width
     input_reads = -(-macs // min(layer.out_channels, multipliers))
+    loaded = 0 if resident else weights
     energy = {
         "multipliers": component(macs, r.multiply(c.data_width, c.weight_width)),
         "accumulators": component(macs, r.add(acc)),
-        "weight_memory": component(macs + weights, r.memory_access(c.weight_width, per_unit)),
+        "weight_memory": component(macs + loaded, r.memory_access(c.weight_width, per_unit)),
         "fmap_buffer": component(inputs + input_reads, r.memory_access(c.data_width, fmap_bits)),
         "output_stage": component(outputs, r.add(acc)),
     }
-    load = max(weights + layer.out_channels, inputs) + 1
+    load = max(loaded + layer.out_channels, inputs) + 1
     compute = -(-macs // multipliers)
     return _finish(c, energy, load + compute + outputs + 4, multipliers=multipliers,
                    compute_cycles=compute)
@@ -110,12 +115,11 @@ def spatial_reram(config, rules, component, layer, resident=False):
                                  r.memory_access(c.data_width, c.fmap_depth * c.data_width)),
         "output_stage": component(counts["output_pixels"], r.add(acc)),
     }
-    crossbars_at_once = c.bin_lanes * kind.layout(c).macros
-    compute = -(-counts["xbar_reads"] * (1 + c.adc_share) // crossbars_at_once)
+    compute = -(-counts["xbar_reads"] * (1 + c.adc_share) // counts["crossbars"])
     cells = fmt.cells(c.weight_width)
     program = -(-counts["cell_programs"] // (cells * c.bin_lanes)) * (
         cells * (XBAR_PULSE_CYCLES + 3) + 1)
     cycles = program + compute + counts["output_pixels"] + 4
     return _finish(c, energy, cycles, counts=counts, compute_cycles=compute,
                    program_cycles=program, crossbars=counts["crossbars"],
-                   crossbars_at_once=crossbars_at_once, adc_bits=fmt.resolution)
+                   adc_bits=fmt.resolution)

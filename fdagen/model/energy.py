@@ -54,8 +54,8 @@ ASSUMPTIONS = (
     "spatial baseline: 2P multipliers at full utilisation, one weight read per MAC, inputs "
     "broadcast to min(M, 2P) MACs, same memory rules",
     "spatial ReRAM baseline (ISAAC-like): C K K rows, the build's crossbar format and "
-    "converters, weights resident and programmed once per layer, the build's crossbar count "
-    "at work (fdagen.model.baselines)",
+    "converters, one copy of the weights programmed once per layer (none with --resident), "
+    "all of the layer's crossbars at work (fdagen.model.baselines)",
     "reram programming: ideal cells, one pulse and one verify read each (the RTL counts the "
     "real pulses)",
 )
@@ -258,7 +258,8 @@ class EnergyModel:
 
         def component(events, cost):
             return _component(events, cost, self.library)
-        result = {"spatial_digital": baselines.spatial_digital(c, r, component, layer, spatial),
+        result = {"spatial_digital": baselines.spatial_digital(c, r, component, layer, spatial,
+                                                               resident),
                   "spatial_reram": baselines.spatial_reram(c, r, component, layer, resident)}
         twin = digital_twin(c)
         if twin.pe is not c.pe:

@@ -116,12 +116,24 @@ CASES = [
      "input file '{d}/text.npy' must be a NumPy .npy array (np.save), not another kind of file"),
     # PE kinds
     (lambda d: conv(d, "x", "w", "--pe-kind", "reram"),
-     "--pe-kind reram needs --fixed (its crossbars compute on integer codes)"),
+     "--pe-kind must be digital without --fixed (the reram kind's crossbars compute on "
+     "integer codes), not reram"),
     (lambda d: conv(d, "x", "w", "--fixed", "--adc-bits", "6"),
      "--adc-bits needs --pe-kind reram, not --pe-kind digital"),
     (lambda d: sim(d, "x", "w", "--adc-share", "3"),
      "--adc-share must be left at its default for PE kind 'digital'"),
-    (lambda d: sim(d, "x", "w", "--pe-kind", "reram", "--adc-bits", "40"), "ADC"),
+    (lambda d: sim(d, "x", "w", "--pe-kind", "reram", "--adc-bits", "40"),
+     "ADC bits must be between 1 and 22, not 40"),
+    (lambda d: sim(d, "x", "w", "--pe-kind", "reram", "--adc-bits", "12"),
+     "ADC bits must be between 1 and 9 (the full resolution of 128 rows of 2-bit cells and "
+     "1-bit DACs), not 12"),
+    (lambda d: sim(d, "x", "w", "--pe-kind", "reram", "--adc-share", "7"),
+     "ADC share must divide the crossbar columns"),
+    (lambda d: ["build", "--pes", "64", "--pe-kind", "reram", "--weight-sets", "65536", "--out",
+                d / "o"], "crossbar macros must be at most 4096 to generate, not 32768"),
+    (lambda d: ["build", "--pes", "4", "--weight-sets", "5", "--out", d / "o"],
+     "weight sets (at least G U/L = 4 x 40 of the largest layer) must be between 160 and "
+     "65536, not 5"),
 ]
 
 

@@ -21,16 +21,18 @@ KINDS = {"digital": {}, "reram": dict(pe_kind="reram", xbar_rows=32, adc_share=3
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_layer_reuses_resident_weights(kind):
-    """A loads at base 0 (2 groups x 12 steps), B at base 24, then A again on a new input with
-    its weights resident: the weights stream carries its 3 biases only."""
+    """A loads at base 0 (2 groups x 12 steps), B at base 24, then A and B again on new inputs
+    with their weights resident: the weights stream carries their biases only."""
     config = AcceleratorConfig(**SMALL, **KINDS[kind])
     rng = np.random.default_rng(21)
-    weights_a = layer_weights(rng, 3, 3, 2)
+    weights_a, weights_b = layer_weights(rng, 3, 3, 2), layer_weights(rng, 2, 2, 2)
     jobs = [random_layer(config, rng, 3, 3, 6, 6, 2, weights=weights_a, relu=True),
-            random_layer(config, rng, 2, 2, 5, 5, 2, weight_base=24),
+            random_layer(config, rng, 2, 2, 5, 5, 2, weights=weights_b, weight_base=24),
             random_layer(config, rng, 3, 3, 6, 6, 2, weights=weights_a, relu=True,
+                         resident=True),
+            random_layer(config, rng, 2, 2, 4, 5, 2, weights=weights_b, weight_base=24,
                          resident=True)]
-    assert len(jobs[2].weights) == 3
+    assert [len(job.weights) for job in jobs[2:]] == [3, 2]
     results = run_layers(config, [(j.desc, j.weights, j.pixels, j.expected.size) for j in jobs],
                          gaps=0.2, stalls=0.2, seed=3)
     for job, (words, counters) in zip(jobs, results):
@@ -38,9 +40,9 @@ def test_a_layer_reuses_resident_weights(kind):
         np.testing.assert_array_equal(codes, job.expected)
         scheduled = job.descriptor.scheduled_counts()
         assert {name: counters[name] for name in scheduled} == scheduled
-    counters = results[2][1]
-    assert counters["weight_writes"] == 0 and counters["bias_writes"] == 3
-    assert counters["program_pulses"] == counters["verify_reads"] == 0
+    for (_, counters), biases in zip(results[2:], (3, 2)):
+        assert counters["weight_writes"] == 0 and counters["bias_writes"] == biases
+        assert counters["program_pulses"] == counters["verify_reads"] == 0
 
 
 def test_weight_sets_and_bases_are_checked():

@@ -145,7 +145,10 @@ def test_spatial_reram_baseline_by_hand():
     assert counts["fmap_reads"] == 100 * 6 * 5
     assert base["adc_bits"] == 9
     assert math.isclose(base["energy"]["adcs"]["pj"], 100 * 16 * 2 * 128 * 1.67 * 2)
-    assert base["compute_cycles"] == -(-6400 * 9 // base["crossbars_at_once"])
+    # 6400 reads over the 4 crossbars, each a read and 8 conversions through its ADC mux
+    assert base["compute_cycles"] == 6400 * 9 // 4
+    # 150 x 16 weights of 8 cells, one bin lane: 2400 x (8 x (1 + 3) + 1) clocks to program
+    assert base["program_cycles"] == 2400 * 33
     assert math.isclose(base["energy_pj"], sum(p["pj"] for p in base["energy"].values()))
 
 
@@ -213,12 +216,20 @@ def test_resident_weights_load_once(kind):
             lenet5(), resident=True)
 
 
-def test_resident_reram_baseline_programs_nothing():
+def test_resident_baselines_load_nothing():
+    """With --resident no baseline loads weights either: the ISAAC-like array programs no cell,
+    the spatial digital array writes no weight, so both get cheaper and faster."""
     config = network_config(lenet5(), 16, 8, resident=True, pe_kind="reram")
-    report = EnergyModel(config, LIBRARY).report(lenet5(), resident=True)
-    for layer in report["layers"]:
-        assert layer["baselines"]["spatial_reram"]["counts"]["cell_programs"] == 0
-        assert layer["baselines"]["spatial_reram"]["program_cycles"] == 0
+    model = EnergyModel(config, LIBRARY)
+    report, loading = model.report(lenet5(), resident=True), model.report(lenet5())
+    for layer, loaded in zip(report["layers"], loading["layers"]):
+        reram, digital = (layer["baselines"][name] for name in ("spatial_reram",
+                                                                "spatial_digital"))
+        assert reram["counts"]["cell_programs"] == reram["program_cycles"] == 0
+        assert digital["energy"]["weight_memory"]["events"] == layer["spatial_macs"]
+        for name in ("spatial_reram", "spatial_digital", "spectral_digital"):
+            assert layer["baselines"][name]["energy_pj"] < loaded["baselines"][name]["energy_pj"]
+            assert layer["baselines"][name]["cycles"] <= loaded["baselines"][name]["cycles"]
     assert report["endurance"]["cell_writes_per_inference"] == 0
 
 
@@ -386,7 +397,9 @@ def test_energy_alexnet_and_a_file(tmp_path, capsys):
     (["--net", "lenet5", "--node", "1"], "technology node must be between 5 and 180 nm"),
     (["--net", "lenet5", "--adc-bits", "6"], "--adc-bits must be left at its default for PE "
                                              "kind 'digital'"),
-    (["--net", "lenet5", "--pe-kind", "reram", "--adc-bits", "40"], "ADC"),
+    (["--net", "lenet5", "--pe-kind", "reram", "--adc-bits", "12"],
+     "ADC bits must be between 1 and 9 (the full resolution of 128 rows of 2-bit cells and "
+     "1-bit DACs), not 12"),
 ])
 def test_energy_bad_input(capsys, argv, message):
     assert run(["energy", *argv]) == 2
