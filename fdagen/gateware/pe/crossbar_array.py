@@ -199,8 +199,11 @@ class CrossbarArray(wiring.Component):
         for g, x in enumerate(macros):
             with m.If(macro == g):
                 m.d.comb += [verified.eq(x.verify_level), verify_valid.eq(x.verify_valid)]
-        for x in macros:
-            m.d.comb += [x.prog_row.eq(row), x.prog_col.eq(column), x.prog_level.eq(target)]
+        # only the addressed macro sees the cell address (the others' inputs stay still: no
+        # toggling, and a quick simulation of the behavioural models)
+        for g, x in enumerate(macros):
+            with m.If(macro == g):
+                m.d.comb += [x.prog_row.eq(row), x.prog_col.eq(column), x.prog_level.eq(target)]
 
         # -- operation: phases, slices, conversions -------------------------------------------
         phase = Signal(name="phase")
@@ -225,15 +228,16 @@ class CrossbarArray(wiring.Component):
         for g, x in enumerate(macros):
             blk, q = divmod(g, q_count)
             m.d.comb += reading[g].eq((block == blk) & live[q])
-            for r in range(rows):
-                placed = layout.row_channel(r)
-                c = None if placed is None else q * rows + placed[1]
-                if c is not None and c < self.channels:
-                    sign = Mux(phase, x_im[c], x_re[c])[dw - 1]
-                    m.d.comb += [x.row_dac[r].eq(Mux(slice_ == last_slice, sign, bits[c])),
-                                 x.row_en[r].eq((block == blk) & (local == placed[0])
-                                                & (active > c))]
-            m.d.comb += [x.adc_sel.eq(sel), x.adc_shift.eq(adc_shift)]
+            # a macro the operation does not read keeps its inputs still (as above)
+            with m.If(reading[g]):
+                for r in range(rows):
+                    placed = layout.row_channel(r)
+                    c = None if placed is None else q * rows + placed[1]
+                    if c is not None and c < self.channels:
+                        sign = Mux(phase, x_im[c], x_re[c])[dw - 1]
+                        m.d.comb += [x.row_dac[r].eq(Mux(slice_ == last_slice, sign, bits[c])),
+                                     x.row_en[r].eq((local == placed[0]) & (active > c))]
+                m.d.comb += [x.adc_sel.eq(sel), x.adc_shift.eq(adc_shift)]
 
         # conversions come back one clock later with what they were for
         codes_for = data.StructLayout({"phase": 1, "slice": range(fmt.slices(dw)),
