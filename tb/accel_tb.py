@@ -6,7 +6,7 @@ The job comes as a JSON file named by ``FDAGEN_TB_JOB``: ``layers`` (each with `
 and the output monitor), ``seed``, ``max_cycles`` (a watchdog), ``result`` (where to write what
 was received: per layer the output words, the ``last`` flags, the counters and the simulated
 cycles) and optionally ``memories``: ``{path: words}`` written into memories of the design
-during reset (e.g. a device map into the crossbar models, ``mac.lane0.block.xbar0.block.map0``).
+during reset (e.g. a device map into the crossbar models, ``mac.lane0.block.xbar0.block.map``).
 
 Per layer the bench sends the descriptor, then the weight and pixel streams concurrently, takes
 every output pixel and then the counters, both with random backpressure. With ``expected``, every

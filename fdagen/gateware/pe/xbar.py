@@ -201,7 +201,7 @@ class XbarModel(wiring.Component):
     columns)`` (None: ideal cells; ``max_attempts`` then sizes the attempt counts for maps
     loaded later); it is part of the model's initial memory contents, and a
     simulation can load another into a model instance by writing :meth:`memory_words` into
-    its memories (``map<a>`` and ``cells<a>`` per ADC ``a``) before any request.
+    its memories (``map`` and ``cells``, one word per column) before any request.
     """
 
     def __init__(self, signature, frac_bits=8, device_map=None, max_attempts=None):
@@ -245,9 +245,9 @@ class XbarModel(wiring.Component):
         return cell_map, state
 
     def _depth(self):
-        """Words of each group's memories: one per column (at least two, so that no address
-        is zero bits wide)."""
-        return max(2, self.signature.adc_share)
+        """Words of the memories: one per column (at least two, so that no address is zero bits
+        wide)."""
+        return max(2, self.signature.columns)
 
     def _cell_fields(self, row, column):
         """``(map fields, initial state fields)`` of cell ``(row, column)``: ideal cells
@@ -263,12 +263,12 @@ class XbarModel(wiring.Component):
                  "wrong": int(d.wrong[row, column])},
                 {"level": level, "effective": level << f, "count": 0})
 
-    def _words(self, layout, group, which):
-        """Initial words of ADC group ``group``'s memory of ``layout``: one word per column
-        of the group, field ``r`` for row ``r`` (``which`` 0: the map, 1: the cell state)."""
+    def _words(self, layout, which):
+        """Initial words of the memory of ``layout``: one word per column, field ``r`` for row
+        ``r`` (``which`` 0: the map, 1: the cell state)."""
         s = self.signature
         words = []
-        for column in range(group * s.adc_share, (group + 1) * s.adc_share):
+        for column in range(s.columns):
             word = 0
             for row in reversed(range(s.rows)):
                 fields = self._cell_fields(row, column)[which]
@@ -277,11 +277,10 @@ class XbarModel(wiring.Component):
         return words
 
     def memory_words(self):
-        """``{memory name: words}`` of this model's device map and initial cell state."""
+        """``{memory name: words}`` of this model's device map (``map``) and initial cell state
+        (``cells``)."""
         cell_map, state = self._layouts()
-        return {f"{name}{group}": self._words(layout, group, which)
-                for group in range(self.signature.adcs)
-                for name, layout, which in (("map", cell_map, 0), ("cells", state, 1))}
+        return {"map": self._words(cell_map, 0), "cells": self._words(state, 1)}
 
     def elaborate(self, platform):
         m = Module()
@@ -289,20 +288,19 @@ class XbarModel(wiring.Component):
         cell_map, state = self._layouts()
         rows, share = s.rows, s.adc_share
 
-        # -- per ADC group: the map (read only) and the cell state, one word per column ------
-        maps, conversions, programs, writes = [], [], [], []
+        # -- the map (read only) and the cell state, one word per column. One write port of
+        # whole words (a pulse rewrites its cell's field): a simulator evaluates one write
+        # enable per clock, not one per row.
         words = self.memory_words()
-        for group in range(s.adcs):
-            mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=self._depth(),
-                                   init=words[f"map{group}"])
-            cells = memory.Memory(shape=unsigned(rows * state.size), depth=self._depth(),
-                                  init=words[f"cells{group}"])
-            m.submodules[f"map{group}"] = mapped
-            m.submodules[f"cells{group}"] = cells
-            maps.append(mapped.read_port(domain="comb"))
-            conversions.append(cells.read_port(domain="comb"))
-            programs.append(cells.read_port(domain="comb"))
-            writes.append(cells.write_port(granularity=state.size))
+        mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=self._depth(),
+                               init=words["map"])
+        cells = memory.Memory(shape=unsigned(rows * state.size), depth=self._depth(),
+                              init=words["cells"])
+        m.submodules["map"], m.submodules["cells"] = mapped, cells
+        conversions = [cells.read_port(domain="comb") for _ in range(s.adcs)]
+        program_map = mapped.read_port(domain="comb")
+        program_cells = cells.read_port(domain="comb")
+        write = cells.write_port()
 
         busy = Signal(range(s.pulse_cycles + 1), name="busy_cycles")
         idle = busy == 0
@@ -317,7 +315,7 @@ class XbarModel(wiring.Component):
         m.d.comb += half.eq((Const(1, total + 1) << (f + self.adc_shift)) >> 1)
         top = (1 << s.adc_bits) - 1
         for group, port in enumerate(conversions):
-            m.d.comb += port.addr.eq(self.adc_sel)
+            m.d.comb += port.addr.eq(group * share + self.adc_sel if share > 1 else group)
             word = data.View(data.ArrayLayout(state, rows), port.data)
             column = tree_sum(drive[r] * word[r].effective for r in range(rows))
             summed = Signal(max(len(column), len(half)) + 1, name=f"column{group}")
@@ -328,21 +326,14 @@ class XbarModel(wiring.Component):
         m.d.sync += self.adc_valid.eq(self.convert & idle)
 
         # -- program and verify ----------------------------------------------------------------
-        group = Signal(index_bits(s.adcs), name="prog_group")
-        m.d.comb += group.eq(self.prog_col // share if s.adcs > 1 else 0)
-        local = self.prog_col % share if share > 1 else 0
+        m.d.comb += [program_map.addr.eq(self.prog_col), program_cells.addr.eq(self.prog_col),
+                     write.addr.eq(self.prog_col)]
         cell = Signal(cell_map, name="cell_map")
         now = Signal(state, name="cell")
-        for g in range(s.adcs):
-            m.d.comb += [maps[g].addr.eq(local), programs[g].addr.eq(local),
-                         writes[g].addr.eq(local)]
-            with m.If(group == g):
-                m.d.comb += [
-                    cell.eq(data.View(data.ArrayLayout(cell_map, rows), maps[g].data)
-                            [self.prog_row]),
-                    now.eq(data.View(data.ArrayLayout(state, rows), programs[g].data)
-                           [self.prog_row]),
-                ]
+        m.d.comb += [
+            cell.eq(data.View(data.ArrayLayout(cell_map, rows), program_map.data)[self.prog_row]),
+            now.eq(data.View(data.ArrayLayout(state, rows), program_cells.data)[self.prog_row]),
+        ]
         m.d.comb += self.busy.eq(busy != 0)
         with m.If(busy != 0):
             m.d.sync += busy.eq(busy - 1)
@@ -363,11 +354,14 @@ class XbarModel(wiring.Component):
                                    Mux(product > cap, cap, product))),
             after.count.eq(Mux(level == target, 0, count)),
         ]
-        for g in range(s.adcs):
-            m.d.comb += writes[g].data.eq(Cat(*[after] * rows))
-            with m.If(self.prog_pulse & idle & (group == g)):
-                m.d.comb += writes[g].en.eq(1 << self.prog_row)
+        # the column's word with the pulsed cell's field replaced
+        offset = Signal(range(rows * state.size), name="field_offset")
+        m.d.comb += offset.eq(self.prog_row * state.size)
+        field = Const((1 << state.size) - 1, len(write.data))
+        m.d.comb += write.data.eq((program_cells.data & ~(field << offset))
+                                  | (after.as_value() << offset))
         with m.If(self.prog_pulse & idle):
+            m.d.comb += write.en.eq(1)
             m.d.sync += busy.eq(s.pulse_cycles)
         verify = self.verify & idle & ~self.prog_pulse
         m.d.sync += self.verify_valid.eq(verify)
