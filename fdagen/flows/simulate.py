@@ -133,7 +133,8 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
             "run_seconds": finished - compiled}
 
 
-def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3"), resident=None):
+def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3"), resident=None,
+                program=None):
     """LeNet-5 conv layers on one test digit (index ``image``), as the trained network runs them.
 
     Shifts are calibrated on the first ``calibration`` training images (never the test image);
@@ -143,13 +144,16 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3"), resident=N
     ``resident``: None loads every layer's weights at weight set 0; False loads each conv
     layer's at its own sets, one after the other (the build needs the network's weight sets,
     :func:`fdagen.model.energy.network_weight_sets`); True expects them there already (an
-    earlier run with False loaded them) and streams the biases only.
+    earlier run with False loaded them) and streams the biases only. ``program``, for
+    crossbars: maps a layer's spectral weight codes ``(re, im)`` to the
+    :class:`~fdagen.golden.crossbar.CellMap` that programming them leaves in the build's
+    macros (their physical device maps); the golden MAC then computes with those cells.
     """
     from fdagen.golden.digits import load_digits32
     from fdagen.golden.direct import max_pool
     from fdagen.golden.model import FixedNetwork, load_weights
     from fdagen.golden.networks import lenet5
-    from fdagen.golden.pipeline import quantize_input
+    from fdagen.golden.pipeline import quantize_input, quantize_spectral_weights
     from fdagen.host.descriptor import layer_format
 
     network, weights = lenet5(), load_weights()
@@ -168,9 +172,13 @@ def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3"), resident=N
             continue
         if layer.kind != "conv" or len(jobs) == wanted:
             break
-        job = layer_job(config, codes, weights[f"{layer.name}.w"], weights[f"{layer.name}.b"],
-                        fixed.tilings[layer.name], fmt, fixed.quants[layer.name],
-                        fixed.macs[layer.name], base, bool(resident))
+        w, mac = weights[f"{layer.name}.w"], fixed.macs[layer.name]
+        if program is not None:
+            codes_w, _ = quantize_spectral_weights(w, fixed.tilings[layer.name],
+                                                   fmt.weight_width, fmt.rounding)
+            mac.pin(codes_w, program(codes_w))
+        job = layer_job(config, codes, w, weights[f"{layer.name}.b"], fixed.tilings[layer.name],
+                        fmt, fixed.quants[layer.name], mac, base, bool(resident))
         if resident is not None:
             base += job.descriptor.schedule.weight_sets
         jobs.append(job)

@@ -236,71 +236,70 @@ class XbarModel(wiring.Component):
         super().__init__(signature)
 
     def _layouts(self):
+        """``(map, state, conductance)`` layouts: a cell's device map and programming state
+        (one cell per word), and a column's conductances (a field per row)."""
         s, f = self.signature, self.frac_bits
         count = unsigned(self.never.bit_length())
         cell_map = data.StructLayout({"gain": unsigned(f + 1), "stuck": unsigned(2),
                                       "misses": count, "wrong": unsigned(s.cell_bits)})
-        state = data.StructLayout({"level": unsigned(s.cell_bits),
-                                   "effective": unsigned(s.cell_bits + f), "count": count})
-        return cell_map, state
-
-    def _depth(self):
-        """Words of the memories: one per column (at least two, so that no address is zero bits
-        wide)."""
-        return max(2, self.signature.columns)
+        state = data.StructLayout({"level": unsigned(s.cell_bits), "count": count})
+        return cell_map, state, data.ArrayLayout(unsigned(s.cell_bits + f), s.rows)
 
     def _cell_fields(self, row, column):
-        """``(map fields, initial state fields)`` of cell ``(row, column)``: ideal cells
-        without a map; a stuck cell starts at its rail, every other cell at level 0."""
+        """``(map fields, initial state fields, initial conductance)`` of cell ``(row,
+        column)``: ideal cells without a map; a stuck cell starts at its rail, every other
+        cell at level 0."""
         s, f, d = self.signature, self.frac_bits, self.device_map
         if d is None:
             return {"gain": 1 << f, "stuck": 0, "misses": 0, "wrong": 0}, \
-                {"level": 0, "effective": 0, "count": 0}
+                {"level": 0, "count": 0}, 0
         misses, stuck = int(d.misses[row, column]), int(d.stuck[row, column])
         level = (1 << s.cell_bits) - 1 if stuck == STUCK_HIGH else 0
         return ({"gain": int(d.gain[row, column]), "stuck": stuck,
                  "misses": self.never if misses >= d.max_attempts else misses,
                  "wrong": int(d.wrong[row, column])},
-                {"level": level, "effective": level << f, "count": 0})
-
-    def _words(self, layout, which):
-        """Initial words of the memory of ``layout``: one word per column, field ``r`` for row
-        ``r`` (``which`` 0: the map, 1: the cell state)."""
-        s = self.signature
-        words = []
-        for column in range(s.columns):
-            word = 0
-            for row in reversed(range(s.rows)):
-                fields = self._cell_fields(row, column)[which]
-                word = (word << layout.size) | layout.const(fields).as_value().value
-            words.append(word)
-        return words
+                {"level": level, "count": 0}, level << f)
 
     def memory_words(self):
-        """``{memory name: words}`` of this model's device map (``map``) and initial cell state
-        (``cells``)."""
-        cell_map, state = self._layouts()
-        return {"map": self._words(cell_map, 0), "cells": self._words(state, 1)}
+        """``{memory name: words}`` of this model's device map and initial cell state:
+        ``map`` and ``cells`` (a word per cell, cell ``(row, column)`` at ``column * rows +
+        row``) and ``conductance`` (a word per column, row ``r``'s conductance at field
+        ``r``)."""
+        s = self.signature
+        cell_map, state, column = self._layouts()
+        words = {"map": [], "cells": [], "conductance": []}
+        for c in range(s.columns):
+            fields = [self._cell_fields(r, c) for r in range(s.rows)]
+            words["map"] += [cell_map.const(f[0]).as_value().value for f in fields]
+            words["cells"] += [state.const(f[1]).as_value().value for f in fields]
+            words["conductance"].append(column.const([f[2] for f in fields]).as_value().value)
+        return words
 
     def elaborate(self, platform):
         m = Module()
         s, f = self.signature, self.frac_bits
-        cell_map, state = self._layouts()
+        cell_map, state, column_layout = self._layouts()
         rows, share = s.rows, s.adc_share
 
-        # -- the map (read only) and the cell state, one word per column. One write port of
-        # whole words (a pulse rewrites its cell's field): a simulator evaluates one write
-        # enable per clock, not one per row.
+        # -- storage: a word per cell of its map and programming state, for the programming
+        # port; a word per column of its conductances, for the conversions. A pulse writes the
+        # cell's state at once and its conductance one clock later (while busy), so that a
+        # simulator handles column-wide words only for the conversions and once per pulse.
         words = self.memory_words()
-        mapped = memory.Memory(shape=unsigned(rows * cell_map.size), depth=self._depth(),
+        cell_words = max(2, rows * s.columns)
+        mapped = memory.Memory(shape=unsigned(cell_map.size), depth=cell_words,
                                init=words["map"])
-        cells = memory.Memory(shape=unsigned(rows * state.size), depth=self._depth(),
-                              init=words["cells"])
+        cells = memory.Memory(shape=unsigned(state.size), depth=cell_words, init=words["cells"])
+        conductance = memory.Memory(shape=unsigned(column_layout.size),
+                                    depth=max(2, s.columns), init=words["conductance"])
         m.submodules["map"], m.submodules["cells"] = mapped, cells
-        conversions = [cells.read_port(domain="comb") for _ in range(s.adcs)]
+        m.submodules["conductance"] = conductance
+        conversions = [conductance.read_port(domain="comb") for _ in range(s.adcs)]
         program_map = mapped.read_port(domain="comb")
         program_cells = cells.read_port(domain="comb")
-        write = cells.write_port()
+        write_cell = cells.write_port()
+        column_before = conductance.read_port(domain="comb")
+        write_column = conductance.write_port()
 
         busy = Signal(range(s.pulse_cycles + 1), name="busy_cycles")
         idle = busy == 0
@@ -316,8 +315,8 @@ class XbarModel(wiring.Component):
         top = (1 << s.adc_bits) - 1
         for group, port in enumerate(conversions):
             m.d.comb += port.addr.eq(group * share + self.adc_sel if share > 1 else group)
-            word = data.View(data.ArrayLayout(state, rows), port.data)
-            column = tree_sum(drive[r] * word[r].effective for r in range(rows))
+            word = data.View(column_layout, port.data)
+            column = tree_sum(drive[r] * word[r] for r in range(rows))
             summed = Signal(max(len(column), len(half)) + 1, name=f"column{group}")
             rounded = Signal.like(summed, name=f"rounded{group}")
             m.d.comb += [summed.eq(column + half), rounded.eq(summed >> (f + self.adc_shift))]
@@ -326,14 +325,12 @@ class XbarModel(wiring.Component):
         m.d.sync += self.adc_valid.eq(self.convert & idle)
 
         # -- program and verify ----------------------------------------------------------------
-        m.d.comb += [program_map.addr.eq(self.prog_col), program_cells.addr.eq(self.prog_col),
-                     write.addr.eq(self.prog_col)]
-        cell = Signal(cell_map, name="cell_map")
-        now = Signal(state, name="cell")
-        m.d.comb += [
-            cell.eq(data.View(data.ArrayLayout(cell_map, rows), program_map.data)[self.prog_row]),
-            now.eq(data.View(data.ArrayLayout(state, rows), program_cells.data)[self.prog_row]),
-        ]
+        cell_address = Signal(range(cell_words), name="cell_address")
+        m.d.comb += cell_address.eq(self.prog_col * rows + self.prog_row)
+        m.d.comb += [program_map.addr.eq(cell_address), program_cells.addr.eq(cell_address),
+                     write_cell.addr.eq(cell_address)]
+        cell = data.View(cell_map, program_map.data)
+        now = data.View(state, program_cells.data)
         m.d.comb += self.busy.eq(busy != 0)
         with m.If(busy != 0):
             m.d.sync += busy.eq(busy - 1)
@@ -347,22 +344,25 @@ class XbarModel(wiring.Component):
         product = Signal(s.cell_bits + f + 1, name="varied")
         m.d.comb += product.eq(level * cell.gain)
         cap = (1 << (s.cell_bits + f)) - 1
-        after = Signal(state, name="programmed")
-        m.d.comb += [
-            after.level.eq(level),
-            after.effective.eq(Mux(cell.stuck != 0, level << f,
-                                   Mux(product > cap, cap, product))),
-            after.count.eq(Mux(level == target, 0, count)),
-        ]
-        # the column's word with the pulsed cell's field replaced
-        offset = Signal(range(rows * state.size), name="field_offset")
-        m.d.comb += offset.eq(self.prog_row * state.size)
-        field = Const((1 << state.size) - 1, len(write.data))
-        m.d.comb += write.data.eq((program_cells.data & ~(field << offset))
-                                  | (after.as_value() << offset))
+        written = data.View(state, write_cell.data)
+        m.d.comb += [written.level.eq(level), written.count.eq(Mux(level == target, 0, count))]
+        # the conductance a pulse leaves, written into its column on the next clock
+        pending = Signal(name="conductance_pending")
+        pending_row = Signal.like(self.prog_row, name="conductance_row")
+        pending_column = Signal.like(self.prog_col, name="conductance_column")
+        pending_value = Signal(s.cell_bits + f, name="conductance_value")
+        m.d.comb += [column_before.addr.eq(pending_column), write_column.addr.eq(pending_column)]
+        m.d.sync += pending.eq(0)
         with m.If(self.prog_pulse & idle):
-            m.d.comb += write.en.eq(1)
-            m.d.sync += busy.eq(s.pulse_cycles)
+            m.d.comb += write_cell.en.eq(1)
+            m.d.sync += [busy.eq(s.pulse_cycles), pending.eq(1), pending_row.eq(self.prog_row),
+                         pending_column.eq(self.prog_col),
+                         pending_value.eq(Mux(cell.stuck != 0, level << f,
+                                              Mux(product > cap, cap, product)))]
+        before = data.View(column_layout, column_before.data)
+        m.d.comb += [write_column.en.eq(pending),
+                     write_column.data.eq(Cat(*[Mux(pending_row == r, pending_value, before[r])
+                                                for r in range(rows)]))]
         verify = self.verify & idle & ~self.prog_pulse
         m.d.sync += self.verify_valid.eq(verify)
         with m.If(verify):
