@@ -14,6 +14,7 @@ write exactly what ``fdagen golden conv2d --fixed`` writes.
 
 import numpy as np
 import pytest
+from support.accelsim import check_rtl_layers
 from support.modelcheck import check_model_agrees
 
 from fdagen.arch.config import AcceleratorConfig
@@ -21,17 +22,6 @@ from fdagen.cli import main
 from fdagen.flows.simulate import lenet5_jobs, run_rtl
 from fdagen.golden.networks import lenet5
 from fdagen.model.components import load_library
-
-
-def check_rtl_layers(jobs, result):
-    for index, (job, layer) in enumerate(zip(jobs, result["layers"])):
-        np.testing.assert_array_equal(layer["codes"], job.expected, err_msg=f"layer {index}")
-        assert layer["lasts"] == [0] * (job.expected.size - 1) + [1]
-        counters, scheduled = layer["counters"], job.descriptor.scheduled_counts()
-        assert {name: counters[name] for name in scheduled} == scheduled
-        assert counters["cycles"] >= (counters["load_cycles"] + counters["run_cycles"]
-                                      + counters["drain_cycles"])
-        assert counters["run_cycles"] >= job.descriptor.bound_cycles
 
 
 @pytest.mark.parametrize("pes, simulator", [(64, "verilator"), (4, "icarus"), (12, "icarus")],

@@ -1,25 +1,84 @@
-"""The generated accelerator with ReRAM crossbar PEs (``--pe-kind reram``) under cocotb on Icarus:
-the periphery, MAC stage and black-box macros (their behavioural model from ``sim_files.f``)
+"""The generated accelerator with ReRAM crossbar PEs (``--pe-kind reram``) under cocotb: the
+periphery, MAC stage and black-box macros (their behavioural model from ``sim_files.f``)
 bit-exact with the golden crossbar pipeline, with random input gaps and output backpressure;
 every schedule-determined counter equal to the schedule, the programming counters equal to
-write-verify on ideal cells, and the run cycles within the cycle model's tolerance."""
+write-verify on ideal cells (or to the golden programming with a device map), and the run
+cycles within the cycle model's tolerance.
+
+LeNet-5 conv1 then conv2 on a real test digit run at a small build on Icarus, with reduced
+ADCs and a seeded map of conductance variation, stuck cells and programming misses loaded into
+the macros; and at the default build (P = 64, full-resolution ADCs, ideal cells) on Verilator,
+with every count equal to the energy model's. That run takes about 15 minutes on 2 cores (the
+C++ build and 309 k cycles of 8 behavioural macros of 128 x 256 cells), so it is marked slow
+and runs with FDAGEN_FULL=1 only. Random layers cover the rest on the small build.
+"""
 
 import numpy as np
-from support.accelsim import layer_weights, random_layer
-from support.crossbarsim import (AcceleratorProgramming, accelerator_maps,
+import pytest
+from conftest import FULL
+from support.accelsim import check_rtl_layers, layer_weights, random_layer
+from support.crossbarsim import (AcceleratorProgramming, accelerator_cells, accelerator_maps,
                                  accelerator_model_memories)
-from support.modelcheck import CYCLE_TOLERANCE
+from support.modelcheck import CYCLE_TOLERANCE, check_model_agrees
 
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.cli import main
 from fdagen.golden.crossbar import DeviceModel
-from fdagen.flows.simulate import run_rtl
+from fdagen.flows.simulate import lenet5_jobs, run_rtl
+from fdagen.golden.networks import lenet5
+from fdagen.model.components import load_library
 from fdagen.model.cycles import estimate_cycles
 
 #: A small build the Icarus test runs (also in the lint matrix of tests/emit).
 RERAM_SMALL = dict(pes=4, pe_kind="reram", fft_size=4, max_channels=4, max_out_channels=4,
                    max_size=8, data_width=8, weight_width=8, spectrum_width=10, xbar_rows=16,
                    adc_share=4, adc_bits=3)
+
+#: The small LeNet-5 build on Icarus: 8-bit words, 4-bit DAC slices and 4-bit cells keep the
+#: operations short (2 phases x 3 slices x 2 clocks) and programming at 4 cells a weight; a
+#: 6-bit ADC (full resolution for 128 rows is 15 bits) needs a shift.
+RERAM_LENET = dict(pes=16, pe_kind="reram", data_width=8, weight_width=8, spectrum_width=12,
+                   dac_bits=4, cell_bits=4, adc_share=1, adc_bits=6)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL, reason="about 15 minutes on 2 cores: FDAGEN_FULL=1 runs it")
+def test_lenet5_conv1_conv2_default_build_verilator(tmp_path):
+    """The default ``--pe-kind reram`` build at P = 64 (full-resolution ADCs, ideal cells)."""
+    config = AcceleratorConfig(pes=64, pe_kind="reram")
+    jobs = lenet5_jobs(config, image=5)
+    result = run_rtl(config, jobs, tmp_path, "verilator", gaps=0.25, stalls=0.3, seed=64)
+    check_rtl_layers(jobs, result)
+    library, layers = load_library(), lenet5().conv_layers
+    for layer, counters in zip(layers, (r["counters"] for r in result["layers"])):
+        check_model_agrees(config, layer, counters, library, ideal_host=False)
+        assert counters["program_failures"] == 0
+
+
+def test_lenet5_conv1_conv2_reduced_adc_device_map_icarus(tmp_path):
+    """A small build with 8-bit ADCs and a seeded device map loaded into its macros: bit-exact
+    with the golden crossbar path programmed with the same physical map, the programming
+    pulses and failures of each layer equal to golden write-verify's."""
+    config = AcceleratorConfig(**RERAM_LENET)
+    device = DeviceModel(sigma=0.05, stuck_low=0.01, stuck_high=0.01, program_fail=0.2,
+                         max_attempts=config.max_attempts, seed=12)
+    maps = accelerator_maps(config, device)
+    programmed = []
+
+    def program(weights):
+        programmed.append(accelerator_cells(config, weights, maps))
+        return programmed[-1]
+
+    jobs = lenet5_jobs(config, image=3, program=program)
+    assert [job.descriptor.quant.adc_shift > 0 for job in jobs] == [True, True]
+    result = run_rtl(config, jobs, tmp_path, "icarus", gaps=0.25, stalls=0.3, seed=3,
+                     memories=accelerator_model_memories(config, maps))
+    check_rtl_layers(jobs, result)
+    for cells, layer in zip(programmed, result["layers"]):
+        counters = layer["counters"]
+        assert (counters["program_pulses"], counters["program_failures"]) == \
+            (cells.pulses, cells.failures)
+    assert sum(cells.failures for cells in programmed) > 0
 
 
 def test_icarus_reram_layer_with_a_reduced_adc(tmp_path):

@@ -117,6 +117,20 @@ def random_layer(config, rng, channels, out_channels, height, width, kernel, str
     return layer_job(config, codes, w, b, tiling, fmt, quant, mac, weight_base, resident)
 
 
+def check_rtl_layers(jobs, result):
+    """Every layer of an RTL run (:func:`fdagen.flows.simulate.run_rtl`) bit-exact with its
+    job's golden codes, ``last`` on the final pixel only, every schedule-determined counter
+    equal to the schedule, and the phase counters consistent with the bound."""
+    for index, (job, layer) in enumerate(zip(jobs, result["layers"])):
+        np.testing.assert_array_equal(layer["codes"], job.expected, err_msg=f"layer {index}")
+        assert layer["lasts"] == [0] * (job.expected.size - 1) + [1]
+        counters, scheduled = layer["counters"], job.descriptor.scheduled_counts()
+        assert {name: counters[name] for name in scheduled} == scheduled
+        assert counters["cycles"] >= (counters["load_cycles"] + counters["run_cycles"]
+                                      + counters["drain_cycles"])
+        assert counters["run_cycles"] >= job.descriptor.bound_cycles
+
+
 def layer_weights(rng, channels, out_channels, kernel, bias=True):
     """Random float ``(w, b)`` of a layer (``b`` None without ``bias``)."""
     w = rng.normal(0, 1 / np.sqrt(channels * kernel * kernel),

@@ -32,9 +32,10 @@ def round_shift_saturate(m, value, shift, rounding, width, name):
     if rounding != "truncate":
         half = Signal(name=f"{name}_half")
         rest = Signal(name=f"{name}_rest")
+        # only the terms that can be non-zero (amount <= limit): no constant compares
         m.d.comb += [
-            half.eq(Cat(*[wide[i] & (amount == i + 1) for i in range(w + 2)]).any()),
-            rest.eq(Cat(*[wide[i] & (amount > i + 1) for i in range(w + 2)]).any()),
+            half.eq(Cat(*[wide[i] & (amount == i + 1) for i in range(limit)]).any()),
+            rest.eq(Cat(*[wide[i] & (amount > i + 1) for i in range(limit - 1)]).any()),
         ]
         if rounding == "half_up":
             m.d.comb += up.eq(half)
