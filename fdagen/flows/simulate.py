@@ -9,6 +9,7 @@ output for a configuration, compiles it with Icarus (``-g2012``) or Verilator, r
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -101,7 +102,11 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
     try:
         runner = get_runner(simulator)
         started = time.perf_counter()
-        build_args = ["-g2012"] if simulator == "icarus" else ["-Wno-fatal", "-O2"]
+        if simulator == "icarus":
+            build_args = ["-g2012"]
+        else:
+            build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw",
+                          str(_verilator_public(work, config.top, files, memories or {}))]
         runner.build(sources=sources, hdl_toplevel=config.top, build_dir=build_dir,
                      timescale=("1ns", "1ps"), build_args=build_args, waves=bool(waves),
                      log_file=work / f"{simulator}_build.log")
@@ -131,6 +136,26 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
                     "bench_cycles": layer["bench_cycles"]})
     return {"layers": out, "compile_seconds": compiled - started,
             "run_seconds": finished - compiled}
+
+
+def _verilator_public(work, top, files, memories):
+    """Write and return a Verilator configuration file that makes only what the bench touches
+    visible to VPI: the top's ports and the memories it loads.
+
+    cocotb's runner asks Verilator for ``--public-flat-rw`` (every signal public), which stops
+    Verilator from optimising any signal away: the reram top then compiles and simulates
+    several times slower. ``run_rtl`` turns that off and names these instead.
+    """
+    text = files[f"{top}.v"].decode()
+    header = re.search(rf"^module {re.escape(top)}\((.*?)\);", text, re.M | re.S)
+    ports = [name.strip() for name in header.group(1).split(",")]
+    lines = ["`verilator_config"]
+    lines += [f'public_flat_rw -module "{top}" -var "{port}"' for port in ports]
+    lines += [f'public_flat_rw -module "*" -var "{name}"'
+              for name in sorted({path.rsplit(".", 1)[-1] for path in memories})]
+    path = work / "public.vlt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def lenet5_jobs(config, image=0, calibration=16, layers=("C1", "C3"), resident=None,

@@ -8,14 +8,14 @@ cycles within the cycle model's tolerance.
 LeNet-5 conv1 then conv2 on a real test digit run at a small build on Icarus, with reduced
 ADCs and a seeded map of conductance variation, stuck cells and programming misses loaded into
 the macros; and at the default build (P = 64, full-resolution ADCs, ideal cells) on Verilator,
-with every count equal to the energy model's. That run takes about 15 minutes on 2 cores (the
-C++ build and 309 k cycles of 8 behavioural macros of 128 x 256 cells), so it is marked slow
-and runs with FDAGEN_FULL=1 only. Random layers cover the rest on the small build.
+with every count equal to the energy model's (about 3 minutes on 2 cores: a 2-minute C++ build,
+then 309 k cycles at about 20 k cycles/s, since ``run_rtl`` makes only the bench's ports and
+memories public to VPI). Random layers cover the rest on the small build, the loaded device
+map on both simulators.
 """
 
 import numpy as np
 import pytest
-from conftest import FULL
 from support.accelsim import check_rtl_layers, layer_weights, random_layer
 from support.crossbarsim import (AcceleratorProgramming, accelerator_cells, accelerator_maps,
                                  accelerator_model_memories)
@@ -41,8 +41,6 @@ RERAM_LENET = dict(pes=16, pe_kind="reram", data_width=8, weight_width=8, spectr
                    dac_bits=4, cell_bits=4, adc_share=1, adc_bits=6)
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not FULL, reason="about 15 minutes on 2 cores: FDAGEN_FULL=1 runs it")
 def test_lenet5_conv1_conv2_default_build_verilator(tmp_path):
     """The default ``--pe-kind reram`` build at P = 64 (full-resolution ADCs, ideal cells)."""
     config = AcceleratorConfig(pes=64, pe_kind="reram")
@@ -100,17 +98,19 @@ def test_icarus_reram_layer_with_a_reduced_adc(tmp_path):
         CYCLE_TOLERANCE * counters["run_cycles"], (estimate, counters)
 
 
-def test_icarus_reram_layer_with_a_loaded_device_map(tmp_path):
+@pytest.mark.parametrize("simulator", ["icarus", "verilator"])
+def test_reram_layer_with_a_loaded_device_map(tmp_path, simulator):
     """A seeded map of conductance variation, stuck cells and programming misses loaded into the
     generated macros' models: bit-exact with the golden model programmed with the same physical
-    map, and the cells whose write-verify failed are reported on the counter stream."""
+    map, and the cells whose write-verify failed are reported on the counter stream (on
+    Verilator the memories are the only internal signals made public to the bench)."""
     config = AcceleratorConfig(**{**RERAM_SMALL, "max_attempts": 2})
     device = DeviceModel(sigma=0.1, stuck_low=0.02, stuck_high=0.02, program_fail=0.3,
                          max_attempts=2, seed=4)
     maps = accelerator_maps(config, device)
     program = AcceleratorProgramming(config, maps)
     job = random_layer(config, np.random.default_rng(6), 3, 4, 5, 5, 2, 1, 1, program=program)
-    result = run_rtl(config, [job], tmp_path, "icarus", gaps=0.2, stalls=0.2, seed=6,
+    result = run_rtl(config, [job], tmp_path, simulator, gaps=0.2, stalls=0.2, seed=6,
                      memories=accelerator_model_memories(config, maps))
     layer = result["layers"][0]
     np.testing.assert_array_equal(layer["codes"], job.expected)
