@@ -4,7 +4,8 @@
 
 Prints, per network: the FFT size the model picks (least energy), per-layer latency, energy,
 PE efficiency and the spatial-baseline ratios, the energy breakdown by component, the area,
-and the totals; then times the design-space sweep that ``fdagen explore`` runs (7 PE counts x
+and the totals; AlexNet's strided conv1 decimated against polyphase (digital and reram PEs,
+each at its least-energy N); then times the design-space sweep that ``fdagen explore`` runs (7 PE counts x
 4 FFT sizes x 2 data widths x 2 PE kinds = 112 configurations per network), once in one process
 and once with ``--jobs`` workers, in the same run. Everything is analytic: reruns give the same
 numbers; only the wall times vary with the machine's load.
@@ -64,6 +65,48 @@ def network_tables(name, pes, library):
     return report
 
 
+def strided_treatments(name, pes, library, pe_kind):
+    """Per layer, the network with its strided layers decimated (the accelerator's earlier
+    dataflow: stride 1 over the whole input, every s-th output kept) against polyphase (the
+    host's default now), each at its least-energy N, in the same run."""
+    network = get_network(name)
+    reports = {}
+    for strided in ("decimate", "polyphase"):
+        n = choose_fft_size(network, pes, library, strided=strided, pe_kind=pe_kind)
+        config = network_config(network, pes, n, strided=strided, pe_kind=pe_kind)
+        reports[strided] = (n, EnergyModel(config, library, strided=strided).report(network))
+    (n_before, before), (n_after, after) = reports["decimate"], reports["polyphase"]
+    print(f"\n{name}, P = {pes}, {pe_kind} PEs: strided layers decimated (N = {n_before}) "
+          f"against polyphase (N = {n_after}), each at its least-energy N\n")
+    print(f"`fdagen energy --pes {pes} --net {name} --pe-kind {pe_kind} --strided "
+          f"decimate|polyphase`\n")
+    print("| layer | runs as (polyphase) | energy before | energy after | cycles before | "
+          "cycles after | spatial digital / after | spatial ReRAM / after |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = list(zip(before["layers"], after["layers"])) + [(None, None)]
+    for old, new in rows:
+        if old is None:
+            old, new = before["totals"], after["totals"]
+            name_cell, runs = "**total**", ""
+            spatial = after["baselines"]["spatial_digital"]["energy_pj"]
+            reram = after["baselines"]["spatial_reram"]["energy_pj"]
+            cycles_old, cycles_new = old["cycles"], new["cycles"]
+        else:
+            name_cell = new["name"]
+            r = new["runs_as"]
+            runs = (f"C={r['in_channels']} K={r['kernel']} on "
+                    f"{'x'.join(map(str, r['in_shape']))}" if r["treatment"] == "polyphase"
+                    else "as defined")
+            spatial = new["baselines"]["spatial_digital"]["energy_pj"]
+            reram = new["baselines"]["spatial_reram"]["energy_pj"]
+            cycles_old, cycles_new = old["cycles"]["cycles"], new["cycles"]["cycles"]
+        print(f"| {name_cell} | {runs} | {old['energy_pj'] / 1e6:.4g} uJ | "
+              f"{new['energy_pj'] / 1e6:.4g} uJ | {cycles_old:,} | {cycles_new:,} | "
+              f"{spatial / new['energy_pj']:.3f} | {reram / new['energy_pj']:.3f} |")
+    return {"decimate": before["totals"], "polyphase": after["totals"],
+            "fft_size": {"decimate": n_before, "polyphase": n_after}}
+
+
 def sweep(name, jobs, out):
     network = get_network(name)
     points = sweep_points(*SWEEP.values())
@@ -105,6 +148,9 @@ def main():
     results = {}
     for name in ("lenet5", "alexnet"):
         results[name] = {"report": network_tables(name, args.pes, library)}
+    for kind in ("digital", "reram"):
+        results["alexnet"][f"strided_{kind}"] = strided_treatments("alexnet", args.pes,
+                                                                   library, kind)
     for name in ("lenet5", "alexnet"):
         results[name]["sweep"] = sweep(name, args.jobs, args.sweep_out)
     if args.json:

@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/reram_energy.py [--pes 64] [--adc-bits full,8,6] [--json FILE]
 
-For LeNet-5 (N = 8) and AlexNet (N = 16) on a ``--pe-kind reram`` build of ``--pes`` PEs sized to
-the network (``fdagen energy --pe-kind reram``'s model): per layer the energy and cycles of the
+For LeNet-5 and AlexNet at N = 8 (AlexNet's stride-4 conv1 runs as its polyphase form with K = 3,
+so N = 8 holds every kernel, and it is AlexNet's least-energy N; LeNet-5's at full ADC resolution
+is N = 16, with 3x the latency and the area) on a ``--pe-kind reram`` build of ``--pes`` PEs sized
+to the network (``fdagen energy --pe-kind reram``'s model): per layer the energy and cycles of the
 spectral ReRAM build, of the spatial digital array with the same multiplier budget, of the
 ISAAC-like spatial ReRAM array with the same crossbar format, and of the digital spectral kind
 on the same build; the ADCs' and the programming's share of the energy; then the totals at
@@ -22,7 +24,7 @@ from fdagen.golden.networks import get_network
 from fdagen.model.components import load_library
 from fdagen.model.energy import EnergyModel, network_config
 
-NETWORKS = (("lenet5", 8), ("alexnet", 16))
+NETWORKS = (("lenet5", 8), ("alexnet", 8))
 BASELINES = ("spatial_digital", "spatial_reram", "spectral_digital")
 PROGRAMMING = ("program_pulses", "verify_reads")
 

@@ -16,6 +16,7 @@ import numpy as np
 from .checks import ParameterError
 from .direct import conv_direct, max_pool, relu
 from .pipeline import FixedFormat, calibrate_layer, conv2d_fixed, quantize_input
+from .polyphase import layer_polyphase, runs_as
 from .spectral import conv_spectral
 from .tiling import Tiling
 
@@ -72,6 +73,9 @@ class FixedNetwork:
 
     ``mac`` is None (digital PEs) or a :class:`.crossbar.CrossbarMAC` whose format and devices
     every conv layer uses; conv layer ``i`` (counting from 0) gets the map of ``(seed, i)``.
+    A conv layer with stride > 1 runs as the accelerator runs it, as its stride-1 polyphase
+    form (:mod:`.polyphase`): ``tilings`` and ``quants`` are that form's, and the traces'
+    inputs are the phases.
     """
 
     def __init__(self, network, weights, calibration, fmt=FixedFormat(), fft_size=None,
@@ -79,14 +83,18 @@ class FixedNetwork:
         self.network, self.weights, self.fmt = network, weights, fmt
         self.input_frac = fmt.data_width - 1
         self.tilings, self.quants, self.macs = {}, {}, {}
+        self.phases = {}          # layer name -> its Polyphase, or None
         codes = [quantize_input(x, self.input_frac, fmt.data_width, fmt.rounding)
                  for x in calibration]
         frac = self.input_frac
         for layer in network.layers:
             if layer.kind == "conv":
-                w, b = weights[f"{layer.name}.w"], weights[f"{layer.name}.b"]
-                tiling = Tiling.choose(layer.in_shape, layer.kernel, layer.stride, layer.padding,
-                                       fft_size, None, layer.in_channels, layer.out_channels)
+                self.phases[layer.name] = layer_polyphase(layer)
+                w, b = self._weights(layer)
+                run = runs_as(layer)
+                codes = [self._arrange(layer, c) for c in codes]
+                tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
+                                       fft_size, None, run.in_channels, run.out_channels)
                 layer_mac = None if mac is None else mac.for_layer(
                     len(self.macs), fmt.mac_input_width(tiling.fft_size), fmt.weight_width)
                 quant = calibrate_layer(codes, w, b, tiling, fmt, frac, layer.relu, layer_mac)
@@ -99,6 +107,17 @@ class FixedNetwork:
                 codes = [max_pool(c, layer.kernel, layer.stride) for c in codes]
             else:
                 break
+
+    def _weights(self, layer):
+        """``(w, b)`` of conv ``layer`` as it runs (phase kernels when polyphase)."""
+        w, b = self.weights[f"{layer.name}.w"], self.weights[f"{layer.name}.b"]
+        phases = self.phases[layer.name]
+        return (w if phases is None else phases.weights(w)), b
+
+    def _arrange(self, layer, codes):
+        """The input codes of conv ``layer`` as it runs (its phases when polyphase)."""
+        phases = self.phases[layer.name]
+        return codes if phases is None else phases.inputs(codes)
 
     def layer_sqnr(self, images):
         """Return per-layer SQNR in dB of the bit-true conv layers on ``images``.
@@ -113,9 +132,9 @@ class FixedNetwork:
             self.forward(x, traces)
             for layer, trace in zip(self.network.conv_layers, traces):
                 x_float = np.ldexp(trace.input_codes.astype(np.float64), -trace.quant.input_frac)
-                reference = conv_direct(x_float, self.weights[f"{layer.name}.w"],
-                                        self.weights[f"{layer.name}.b"], layer.stride,
-                                        layer.padding)
+                tiling = trace.tiling          # the layer as it ran: the same float result
+                reference = conv_direct(x_float, *self._weights(layer), tiling.stride,
+                                        tiling.padding)
                 reference = relu(reference) if layer.relu else reference
                 energy[layer.name][0] += float(np.sum(reference ** 2))
                 energy[layer.name][1] += float(np.sum((trace.output() - reference) ** 2))
@@ -130,9 +149,9 @@ class FixedNetwork:
         features = None
         for layer in self.network.layers:
             if layer.kind == "conv":
-                trace = conv2d_fixed(codes, self.weights[f"{layer.name}.w"],
-                                     self.weights[f"{layer.name}.b"], self.tilings[layer.name],
-                                     fmt, self.quants[layer.name], self.macs[layer.name])
+                trace = conv2d_fixed(self._arrange(layer, codes), *self._weights(layer),
+                                     self.tilings[layer.name], fmt, self.quants[layer.name],
+                                     self.macs[layer.name])
                 if traces is not None:
                     traces.append(trace)
                 codes, frac = trace.output_codes, self.quants[layer.name].output_frac

@@ -17,8 +17,8 @@ from fdagen.emit.outdir import check_output_file
 
 __all__ = ["InputError", "Parser", "positive_int", "non_negative_int", "int_list", "word_list",
            "fft_size_or_auto", "load_array", "save_atomically", "add_format_arguments",
-           "format_from", "check_conv_operands", "check_codes", "check_finite", "fixed_layer",
-           "add_config_flags"]
+           "format_from", "check_conv_operands", "add_stride_arguments", "strided_operands",
+           "check_codes", "check_finite", "fixed_layer", "add_config_flags"]
 
 
 class InputError(Exception):
@@ -129,6 +129,39 @@ def check_conv_operands(x, w, b):
                          f"not {b.shape}")
     if min(x.shape) < 1 or min(w.shape) < 1:
         raise InputError(f"arrays must not be empty, not shapes {x.shape} and {w.shape}")
+
+
+def add_stride_arguments(parser):
+    """``--stride``, ``--padding`` and ``--strided`` (how a stride > 1 runs)."""
+    from fdagen.golden.polyphase import STRIDED_TREATMENTS
+
+    parser.add_argument("--stride", type=positive_int, default=1, metavar="S",
+                        help="stride, >= 1 (default 1)")
+    parser.add_argument("--padding", type=non_negative_int, default=0, metavar="P",
+                        help="zero padding, >= 0 (default 0)")
+    parser.add_argument("--strided", choices=STRIDED_TREATMENTS, default="polyphase",
+                        help="with stride > 1: run the layer as its stride-1 polyphase form "
+                             "(C*min(s,K)^2 channels of ceil(K/s) kernels, arranged by the "
+                             "host; default) or decimate (stride 1 over the whole input, "
+                             "every s-th output kept)")
+
+
+def strided_operands(args, x, w):
+    """``(x, w, stride, padding, note)``: the layer as it runs. With ``--stride`` above 1 and
+    ``--strided polyphase``, ``x`` and ``w`` become the polyphase inputs and kernels
+    (:class:`fdagen.golden.polyphase.Polyphase`, an exact rearrangement of floats or codes)
+    at stride 1 without padding, and ``note`` says so; otherwise they pass through."""
+    from fdagen.golden.checks import ParameterError
+    from fdagen.golden.polyphase import Polyphase
+
+    if args.stride == 1 or args.strided == "decimate":
+        return x, w, args.stride, args.padding, ""
+    try:
+        phases = Polyphase(x.shape[1:], w.shape[2], args.stride, args.padding)
+    except ParameterError as error:
+        raise InputError(str(error)) from None
+    return (phases.inputs(x), phases.weights(w), 1, 0,
+            f"; {phases.describe(x.shape[0])}")
 
 
 def check_codes(array, what, width):

@@ -6,9 +6,10 @@ import sys
 
 import numpy as np
 
-from fdagen.cli.common import (InputError, Parser, add_format_arguments, check_conv_operands,
-                               check_finite, fixed_layer, format_from, load_array, non_negative_int,
-                               positive_int, save_atomically)
+from fdagen.cli.common import (InputError, Parser, add_format_arguments, add_stride_arguments,
+                               check_conv_operands, check_finite, fixed_layer, format_from,
+                               load_array, positive_int, save_atomically,
+                               strided_operands)
 from fdagen.emit.outdir import check_output_file
 
 
@@ -29,17 +30,17 @@ def _cmd_golden_conv2d(args):
     if not args.fixed and mac is not None:
         raise InputError(f"--pe-kind must be digital without --fixed (the {args.pe_kind} "
                          f"kind's crossbars compute on integer codes), not {args.pe_kind}")
-    tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
+    x, w, stride, padding, runs_as = strided_operands(args, x, w)
+    tiling = Tiling.choose(x.shape[1:], w.shape[2], stride, padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
     if not args.fixed:
         with np.errstate(over="ignore", invalid="ignore"):
-            y, _ = conv2d_spectral(x, w, b, args.stride, args.padding, tiling.fft_size,
-                                   tiling.tile)
+            y, _ = conv2d_spectral(x, w, b, stride, padding, tiling.fft_size, tiling.tile)
         y = relu(y) if args.relu else y
         check_finite(y)
         save_atomically(args.out, y)
         print(f"wrote {args.out}: {y.shape} float64, spectral float, N={tiling.fft_size} "
-              f"T={tiling.tile}, {tiling.tile_count} tiles")
+              f"T={tiling.tile}, {tiling.tile_count} tiles{runs_as}")
         return 0
     x_codes, w, b, fmt, quant, reference, mac = fixed_layer(args, x, w, b, tiling, mac)
     trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant, mac)
@@ -54,7 +55,7 @@ def _cmd_golden_conv2d(args):
           f"output_frac={quant.output_frac}"
           + (f" adc_shift={quant.adc_shift} ({mac.fmt.resolution}-bit ADCs)" if mac else "")
           + f"; SQNR vs float {sqnr_db(reference, trace.output()):.1f} dB"
-          + (f"; saturated values: {clipped}" if clipped else ""))
+          + (f"; saturated values: {clipped}" if clipped else "") + runs_as)
     return 0
 
 
@@ -194,10 +195,7 @@ def add_commands(commands):
     conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
     conv.add_argument("--weights", required=True, metavar="W.npy", help="weights (M, C, K, K)")
     conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
-    conv.add_argument("--stride", type=positive_int, default=1, metavar="S",
-                      help="stride, >= 1 (default 1)")
-    conv.add_argument("--padding", type=non_negative_int, default=0, metavar="P",
-                      help="zero padding, >= 0 (default 0)")
+    add_stride_arguments(conv)
     conv.add_argument("--fft-size", type=int, metavar="N",
                       help="FFT size, a power of two in 4..1024 with N >= T + K - 1 "
                            "(default: cheapest)")

@@ -7,6 +7,7 @@ import sys
 from fdagen.cli.common import (InputError, add_config_flags, fft_size_or_auto, int_list,
                                word_list)
 from fdagen.emit.outdir import check_output_directory
+from fdagen.golden.polyphase import STRIDED_TREATMENTS
 
 
 def _cmd_energy(args):
@@ -24,9 +25,11 @@ def _cmd_energy(args):
     options.update({name: getattr(args, name) for name in KIND_FIELDS
                     if getattr(args, name) is not None})
     fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.node,
-                                                args.resident, **options)
-    config = network_config(network, args.pes, fft_size, args.resident, **options)
-    report = EnergyModel(config, library, args.node).report(network, resident=args.resident)
+                                                args.resident, args.strided, **options)
+    config = network_config(network, args.pes, fft_size, args.resident, args.strided,
+                            **options)
+    report = EnergyModel(config, library, args.node, args.strided).report(
+        network, resident=args.resident)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
@@ -128,6 +131,11 @@ def add_commands(commands):
                         help="size the weight sets to keep every layer's weights resident "
                              "(the report's build command gives --weight-sets): an inference "
                              "loads no weights; loading them once is reported apart")
+    energy.add_argument("--strided", choices=STRIDED_TREATMENTS, default="polyphase",
+                        help="how a layer with stride > 1 runs: as its stride-1 polyphase "
+                             "form, C*min(s,K)^2 channels of ceil(K/s) kernels (default), or "
+                             "decimate: at stride 1 over the whole input, every s-th output "
+                             "kept")
     energy.add_argument("--node", type=float, default=32.0, metavar="NM",
                         help="technology node for the library's scaling rule (default 32)")
     energy.add_argument("--clock", type=float, default=100.0, metavar="MHZ",

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_arguments,
-                               check_conv_operands, fixed_layer, format_from, load_array,
-                               non_negative_int, positive_int, save_atomically)
+                               add_stride_arguments, check_conv_operands, fixed_layer,
+                               format_from, load_array, positive_int, save_atomically,
+                               strided_operands)
 from fdagen.emit.outdir import check_output_file
 
 
@@ -28,6 +29,7 @@ def _cmd_sim_conv2d(args):
     w = load_array(args.weights, "weights")
     b = load_array(args.bias, "bias") if args.bias else None
     check_conv_operands(x, w, b)
+    x, w, stride, padding, runs_as = strided_operands(args, x, w)
     channels = RANGES["channels"]
     for what, count, source in (("input channels", x.shape[0], args.input),
                                 ("output channels", w.shape[0], args.weights)):
@@ -41,7 +43,7 @@ def _cmd_sim_conv2d(args):
     if args.fft_scaling == "growth":
         raise InputError("FFT scaling on the accelerator must be calibrated or per_stage "
                          "(constant width), not growth")
-    tiling = Tiling.choose(x.shape[1:], w.shape[2], args.stride, args.padding, args.fft_size,
+    tiling = Tiling.choose(x.shape[1:], w.shape[2], stride, padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0],
                            largest_fft_size=MAX_ACCELERATOR_FFT_SIZE)
     kind = pe_kind(args.pe_kind or AcceleratorConfig.pe_kind)
@@ -78,7 +80,7 @@ def _cmd_sim_conv2d(args):
     agree = "bit-identical to" if np.array_equal(codes, job.expected) else "DIFFERENT FROM"
     print(f"wrote {args.out}: {y.shape}, {agree} golden conv2d --fixed; {config.top} on "
           f"{args.sim}, {config.pes} PEs ({config.bin_lanes} bin lanes x {config.slots} slots), "
-          f"N={tiling.fft_size} T={tiling.tile}, {tiling.tile_count} tiles")
+          f"N={tiling.fft_size} T={tiling.tile}, {tiling.tile_count} tiles{runs_as}")
     bound = d.bound_cycles
     print(f"cycles {counters['cycles']} (load {counters['load_cycles']}, run "
           f"{counters['run_cycles']}, drain {counters['drain_cycles']}); bound (the PE array busy "
@@ -119,10 +121,7 @@ def add_commands(commands):
     sim_conv.add_argument("--weights", required=True, metavar="W.npy",
                           help="weights (M, C, K, K)")
     sim_conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
-    sim_conv.add_argument("--stride", type=positive_int, default=1, metavar="S",
-                          help="stride, >= 1 (default 1)")
-    sim_conv.add_argument("--padding", type=non_negative_int, default=0, metavar="P",
-                          help="zero padding, >= 0 (default 0)")
+    add_stride_arguments(sim_conv)
     sim_conv.add_argument("--fft-size", type=int, metavar="N",
                           help="FFT size, a power of two in 4..64 (default: cheapest)")
     sim_conv.add_argument("--tile", type=int, metavar="T", help="tile size (default N - K + 1)")

@@ -10,6 +10,10 @@ Scope and assumptions (also in the report's ``"assumptions"``):
 * Conv layers run on the accelerator one after another, each as its own descriptor (a grouped
   conv as ``groups`` layers of ``C/g -> M/g``); pooling and fully connected layers are not part
   of the accelerator and are listed under ``"not_modelled"``.
+* A layer with stride ``s > 1`` runs as its stride-1 polyphase form (``strided="polyphase"``,
+  :mod:`fdagen.golden.polyphase`: ``C min(s, K)^2`` channels, ``ceil(K/s)`` kernels), which the
+  host arranges; ``strided="decimate"`` models the other treatment, stride 1 over the whole
+  input keeping every ``s``-th output. The baselines run the layer as defined.
 * Dynamic energy of the datapath and on-chip memories only: no leakage, clock tree, control or
   off-chip traffic (the host's weight, pixel and output words are reported as counts).
 * Every PE computes on every array operation, idle output-channel slots included (no gating).
@@ -36,6 +40,7 @@ from fdagen.arch.config import AcceleratorConfig
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.cmc import layer_counts
+from fdagen.golden.polyphase import check_strided, runs_as
 from fdagen.golden.tiling import Tiling
 from fdagen.model import baselines
 from fdagen.model.costs import CostRules, total
@@ -47,6 +52,8 @@ FFT_SIZES = (8, 16, 32, 64)
 
 ASSUMPTIONS = (
     "conv layers only, one descriptor each (grouped convs as groups of C/g -> M/g layers)",
+    "a strided layer runs as its stride-1 polyphase form (C min(s,K)^2 channels, ceil(K/s) "
+    "kernels) unless the report says decimate; baselines run it as defined",
     "dynamic energy of datapath and on-chip memories; no leakage, clock tree, control or "
     "off-chip traffic",
     "every PE computes on every array operation (idle output-channel slots not gated)",
@@ -102,11 +109,12 @@ def network_weight_sets(network, config):
                * config.bin_steps for layer in _conv_layers(network))
 
 
-def network_config(network, pes, fft_size=8, resident=False, **options):
+def network_config(network, pes, fft_size=8, resident=False, strided="polyphase", **options):
     """The :class:`AcceleratorConfig` with ``pes`` and ``fft_size`` whose memories hold every
-    conv layer of ``network`` (``options`` as AcceleratorConfig's other fields), and with
-    ``resident`` the weight sets for all their weights at once."""
-    layers = _conv_layers(network)
+    conv layer of ``network`` as it runs (``strided``: see :class:`EnergyModel`; ``options``
+    as AcceleratorConfig's other fields), and with ``resident`` the weight sets for all their
+    weights at once."""
+    layers = [runs_as(layer, strided) for layer in _conv_layers(network)]
     for layer in layers:
         if layer.kernel > fft_size:
             raise ModelError(f"FFT size must be at least the kernel size {layer.kernel} of "
@@ -116,24 +124,30 @@ def network_config(network, pes, fft_size=8, resident=False, **options):
         max_out_channels=max(layer.out_channels // layer.groups for layer in layers),
         max_size=max(max(layer.in_shape) + 2 * layer.padding for layer in layers))
     limits.update(options)
-    config = AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
+    try:
+        config = AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
+    except ParameterError as error:      # e.g. more weight sets than a build can address
+        raise ModelError(f"the build for {network.name!r} at P = {pes}, N = {fft_size}: "
+                         f"{error}") from None
     if resident:
         config = replace(config, weight_sets=max(config.weight_sets,
                                                  network_weight_sets(network, config)))
     return config
 
 
-def choose_fft_size(network, pes, library, node_nm=32, resident=False, **options):
-    """The FFT size in :data:`FFT_SIZES` (at least every kernel) with the least energy per
-    inference (ties: the smaller); ``resident`` as :meth:`EnergyModel.report`'s."""
-    kernel = max(layer.kernel for layer in _conv_layers(network))
+def choose_fft_size(network, pes, library, node_nm=32, resident=False, strided="polyphase",
+                    **options):
+    """The FFT size in :data:`FFT_SIZES` (at least every kernel as it runs) with the least
+    energy per inference (ties: the smaller); ``resident`` as :meth:`EnergyModel.report`'s,
+    ``strided`` as :class:`EnergyModel`'s."""
+    kernel = max(runs_as(layer, strided).kernel for layer in _conv_layers(network))
     best = None
     for n in FFT_SIZES:
         if n < kernel:
             continue
-        config = network_config(network, pes, n, resident, **options)
-        energy = EnergyModel(config, library, node_nm).report(network, resident=resident)[
-            "totals"]["energy_pj"]
+        config = network_config(network, pes, n, resident, strided, **options)
+        energy = EnergyModel(config, library, node_nm, strided).report(
+            network, resident=resident)["totals"]["energy_pj"]
         if best is None or energy < best[0]:
             best = (energy, n)
     if best is None:
@@ -149,15 +163,18 @@ def _component(events, cost, library):
 class EnergyModel:
     """The model for one build: ``config`` (:class:`AcceleratorConfig`), ``library``
     (:class:`~fdagen.model.components.ComponentLibrary`) and the technology node. The PE
-    kind is the build's (``config.pe``): its hooks give the array's counts, energy and area."""
+    kind is the build's (``config.pe``): its hooks give the array's counts, energy and area.
+    ``strided`` is how a layer with stride > 1 runs (:data:`fdagen.golden.polyphase.
+    STRIDED_TREATMENTS`): as its stride-1 polyphase form (the host's default) or decimated."""
 
-    def __init__(self, config, library, node_nm=32):
+    def __init__(self, config, library, node_nm=32, strided="polyphase"):
         if isinstance(node_nm, bool) or not isinstance(node_nm, (int, float)) \
                 or not 5 <= node_nm <= 180:
             raise ModelError(f"technology node must be between 5 and 180 nm, not {node_nm!r}")
         self.config = config
         self.library = library
         self.node_nm = node_nm
+        self.strided = check_strided(strided)
         self.rules = CostRules(library, node_nm)
 
     # -- per-event costs -----------------------------------------------------------------------
@@ -182,13 +199,14 @@ class EnergyModel:
         the layer's weights are in place already (no weight loaded, on the baselines neither)."""
         c, r, lib = self.config, self.rules, self.library
         groups = layer.groups
-        if layer.kernel > c.fft_size:
-            raise ModelError(f"FFT size must be at least the kernel size {layer.kernel} of "
-                             f"layer {layer.name!r}, not {c.fft_size}")
-        tiling = Tiling.choose(layer.in_shape, layer.kernel, layer.stride, layer.padding,
+        run = runs_as(layer, self.strided)
+        if run.kernel > c.fft_size:
+            raise ModelError(f"FFT size must be at least the kernel size {run.kernel} of "
+                             f"layer {layer.name!r} as it runs, not {c.fft_size}")
+        tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
                                fft_size=c.fft_size)
-        schedule = LayerSchedule(c, tiling, layer.in_channels // groups,
-                                 layer.out_channels // groups, resident)
+        schedule = LayerSchedule(c, tiling, run.in_channels // groups,
+                                 run.out_channels // groups, resident)
         counts = {name: groups * value for name, value in schedule.scheduled_counts().items()}
         counts.update({
             "complex_macs": groups * schedule.complex_macs,
@@ -230,14 +248,18 @@ class EnergyModel:
         estimate = estimate_cycles(schedule).as_dict()
         cycles = {name: groups * value for name, value in estimate.items()}
         bound = groups * schedule.bound_cycles
-        spatial = layer_counts(layer, c.fft_size)
+        spatial = layer_counts(layer)         # its spatial counts do not depend on N
         energy_pj = sum(part["pj"] for part in energy.values())
         others = self._baselines(layer, spatial, resident) if with_baselines else {}
         return {
             "name": layer.name, "in_channels": layer.in_channels,
             "out_channels": layer.out_channels, "in_shape": list(layer.in_shape),
             "out_shape": list(layer.out_shape), "kernel": layer.kernel, "stride": layer.stride,
-            "padding": layer.padding, "groups": groups, "fft_size": c.fft_size,
+            "padding": layer.padding, "groups": groups,
+            "runs_as": {"treatment": "polyphase" if run is not layer else "as defined",
+                        "in_channels": run.in_channels, "in_shape": list(run.in_shape),
+                        "kernel": run.kernel, "stride": run.stride, "padding": run.padding},
+            "fft_size": c.fft_size,
             "tile": tiling.tile, "tiles": tiling.tile_count,
             "weight_sets": groups * schedule.weight_sets, "resident": resident,
             "spatial_macs": spatial["spatial_macs"],
@@ -263,7 +285,7 @@ class EnergyModel:
                   "spatial_reram": baselines.spatial_reram(c, r, component, layer, resident)}
         twin = digital_twin(c)
         if twin.pe is not c.pe:
-            digital = EnergyModel(twin, self.library, self.node_nm).layer(
+            digital = EnergyModel(twin, self.library, self.node_nm, self.strided).layer(
                 layer, with_baselines=False, resident=resident)
             result["spectral_digital"] = {key: digital[key] for key in (
                 "energy", "energy_pj", "latency_s")}
@@ -306,6 +328,7 @@ class EnergyModel:
             return "pooling: not part of the accelerator"
         if layer.dims != 2:
             return f"{layer.dims}-D: the accelerator runs 2-D layers"
+        layer = runs_as(layer, self.strided)
         for what, value, limit in (
                 ("input channels", layer.in_channels // layer.groups, c.max_channels),
                 ("output channels", layer.out_channels // layer.groups, c.max_out_channels),
@@ -349,7 +372,8 @@ class EnergyModel:
                              f"({reasons[0] if reasons else 'it has none'})")
         area = self.area()
         header = {"fdagen_version": __version__, "network": network.name,
-                  "pe_kind": c.pe_kind, "node_nm": self.node_nm, "config": c.parameters(),
+                  "pe_kind": c.pe_kind, "node_nm": self.node_nm, "strided": self.strided,
+                  "config": c.parameters(),
                   "command": c.command(), "assumptions": list(ASSUMPTIONS)}
         if not layers:
             return {**header, "layers": [], "not_modelled": not_modelled, "totals": None,

@@ -14,13 +14,13 @@ write exactly what ``fdagen golden conv2d --fixed`` writes.
 
 import numpy as np
 import pytest
-from support.accelsim import check_rtl_layers
+from support.accelsim import check_rtl_layers, random_layer
 from support.modelcheck import check_model_agrees
 
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.cli import main
 from fdagen.flows.simulate import lenet5_jobs, run_rtl
-from fdagen.golden.networks import lenet5
+from fdagen.golden.networks import Layer, lenet5
 from fdagen.model.components import load_library
 
 
@@ -47,6 +47,27 @@ def test_lenet5_conv1_conv2_back_to_back(tmp_path, pes, simulator):
             [6 * 40, 16 * 6 * 40, 0, 0]
 
 
+def test_polyphase_layers_stride_2_3_4_back_to_back_icarus(tmp_path):
+    """Strided layers as the host runs them, their stride-1 polyphase forms (odd sizes,
+    padding, K not a multiple of s, K < s), back to back with input gaps and output
+    backpressure: bit-exact, and every count the energy model gives for the strided layer
+    as defined (``strided="polyphase"``) equal to the RTL's."""
+    config = AcceleratorConfig(pes=4, max_channels=16, max_out_channels=4, max_size=12)
+    rng = np.random.default_rng(23)
+    # (C, M, H, W, K, stride, padding): run as 8 channels of K = 2 on 7x6, 9 of K = 2 on
+    # 4x4, 9 of K = 1 on 3x3 (K = 3 < s = 4 leaves 7 of the 16 phases out)
+    shapes = [(2, 4, 11, 10, 3, 2, 1), (1, 3, 13, 13, 5, 3, 0), (1, 2, 9, 12, 3, 4, 1)]
+    jobs = [random_layer(config, rng, *shape, relu=True, strided="polyphase")
+            for shape in shapes]
+    assert [job.descriptor.channels for job in jobs] == [8, 9, 9]
+    result = run_rtl(config, jobs, tmp_path, "icarus", gaps=0.25, stalls=0.3, seed=23)
+    check_rtl_layers(jobs, result)
+    library = load_library()
+    for (c, m, h, w, k, s, p), layer in zip(shapes, result["layers"]):
+        check_model_agrees(config, Layer("strided", "conv", c, m, (h, w), k, s, p),
+                           layer["counters"], library, ideal_host=False)
+
+
 def test_sim_cli_writes_what_golden_writes(tmp_path, rng, capsys):
     x, w, b = (rng.uniform(-1, 1, (3, 12, 11)), rng.normal(0, 0.2, (5, 3, 3, 3)),
                rng.normal(0, 0.1, 5))
@@ -54,15 +75,21 @@ def test_sim_cli_writes_what_golden_writes(tmp_path, rng, capsys):
         np.save(tmp_path / f"{name}.npy", array)
     layer = ["conv2d", "--input", tmp_path / "x.npy", "--weights", tmp_path / "w.npy",
              "--bias", tmp_path / "b.npy", "--stride", "2", "--padding", "1", "--relu"]
-    for raw in ([], ["--raw"]):
+    # float output of the polyphase form (the default), raw codes of the decimated layer
+    for raw, strided in (([], "polyphase"), (["--raw"], "decimate")):
         tag = "raw" if raw else "float"
-        sim = ["sim", *layer, "--pes", "6", *raw, "--out", tmp_path / f"sim_{tag}.npy",
+        options = [*raw, "--strided", strided]
+        sim = ["sim", *layer, "--pes", "6", *options, "--out", tmp_path / f"sim_{tag}.npy",
                "--waves", tmp_path / "waves.fst"]
         assert main([str(a) for a in sim]) == 0
         out = capsys.readouterr().out
         assert "bit-identical to golden" in out and "efficiency" in out
-        golden = ["golden", *layer, "--fixed", *raw, "--out", tmp_path / f"golden_{tag}.npy"]
+        assert ("stride 2 as 4 polyphase components: 12 channels, K=2 on 7x7" in out) == \
+            (strided == "polyphase")
+        golden = ["golden", *layer, "--fixed", *options, "--out",
+                  tmp_path / f"golden_{tag}.npy"]
         assert main([str(a) for a in golden]) == 0
+        assert ("polyphase components" in capsys.readouterr().out) == (strided == "polyphase")
         assert ((tmp_path / f"sim_{tag}.npy").read_bytes()
                 == (tmp_path / f"golden_{tag}.npy").read_bytes())
     assert (tmp_path / "waves.fst").stat().st_size > 0

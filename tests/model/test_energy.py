@@ -281,10 +281,15 @@ def test_report_lists_what_it_does_not_model():
 
 
 def test_fft_size_must_hold_the_kernels():
+    """As the layers run: AlexNet conv1 (K = 11, stride 4) runs as K = 3 polyphase, so N = 8
+    holds every kernel (conv2's 5); decimated it needs N = 16."""
     with pytest.raises(ModelError, match="FFT size must be at least the kernel size 11 of "
                                          "layer 'conv1', not 8"):
-        network_config(alexnet(), 64, 8)
-    assert choose_fft_size(alexnet(), 64, LIBRARY) in (16, 32, 64)
+        network_config(alexnet(), 64, 8, strided="decimate")
+    with pytest.raises(ModelError, match="kernel size 5 of layer 'conv2', not 4"):
+        network_config(alexnet(), 64, 4)
+    assert network_config(alexnet(), 64, 8).fft_size == 8
+    assert choose_fft_size(alexnet(), 64, LIBRARY, strided="decimate") in (16, 32, 64)
 
 
 # -- network files ------------------------------------------------------------------------------
@@ -392,7 +397,9 @@ def test_energy_alexnet_and_a_file(tmp_path, capsys):
     (["--pes", "0", "--net", "lenet5"], "PE count must be between 1 and 4096, not 0"),
     (["--net", "lenet6"], "network must be one of"),
     (["--net", "lenet5", "--fft-size", "12"], "FFT size must be a power of two"),
-    (["--net", "alexnet", "--fft-size", "8"], "FFT size must be at least the kernel size 11"),
+    (["--net", "alexnet", "--fft-size", "8", "--strided", "decimate"],
+     "FFT size must be at least the kernel size 11"),
+    (["--net", "lenet5", "--strided", "skip"], "argument --strided: invalid choice"),
     (["--net", "lenet5", "--lib", "/nonexistent.toml"], "does not exist"),
     (["--net", "lenet5", "--node", "1"], "technology node must be between 5 and 180 nm"),
     (["--net", "lenet5", "--adc-bits", "6"], "--adc-bits must be left at its default for PE "
@@ -435,7 +442,10 @@ def test_explore_writes_csv_json_and_pareto_plot(tmp_path, capsys):
 
 def test_explore_marks_infeasible_points(tmp_path, capsys):
     out = tmp_path / "alex"
-    assert main(["explore", "--pes", "64", "--fft-size", "8,16", "--net", "alexnet",
+    network = tmp_path / "wide.toml"
+    network.write_text('name = "wide"\nin_channels = 3\nin_shape = [32, 32]\nlayers = [\n'
+                       '  {name = "c1", kind = "conv", out_channels = 8, kernel = 11},\n]\n')
+    assert main(["explore", "--pes", "64", "--fft-size", "8,16", "--net", str(network),
                  "--out", str(out)]) == 0
     points = json.loads((out / "explore.json").read_text())["points"]
     assert "kernel size 11" in points[0]["infeasible"] and "infeasible" not in points[1]
@@ -473,3 +483,45 @@ def test_build_report_when_no_layer_fits():
     assert report["layers"] == [] and report["totals"] is None
     assert report["area"]["total_mm2"] > 0
     assert b"no layer of lenet5 fits this build" in files["energy.txt"]
+
+
+def test_strided_layers_run_as_polyphase():
+    """AlexNet conv1 (C = 3, K = 11, stride 4 on 227x227) runs as C = 48, K = 3 on 57x57: the
+    accelerator's counts are that stride-1 layer's, the spatial baseline's the layer's as
+    defined; decimated at N = 16 it costs more (the transforms of 217 x 217 outputs of which
+    55 x 55 are kept)."""
+    conv1 = alexnet().conv_layers[0]
+    config = network_config(alexnet(), 64, 8)
+    assert (config.max_size, config.max_channels) == (57, 256)
+    report = EnergyModel(config, LIBRARY).layer(conv1)
+    assert report["runs_as"] == {"treatment": "polyphase", "in_channels": 48,
+                                 "in_shape": [57, 57], "kernel": 3, "stride": 1, "padding": 0}
+    run = Tiling.choose((57, 57), 3, fft_size=8)
+    schedule = LayerSchedule(config, run, 48, 96)
+    assert report["counts"]["complex_macs"] == schedule.complex_macs
+    assert report["counts"]["input_words"] == 48 * 57 * 57
+    assert report["counts"]["output_pixels"] == 96 * 55 * 55
+    assert report["spatial_macs"] == layer_counts(conv1)["spatial_macs"] == 96 * 3 * 121 * 55 ** 2
+    decimate = network_config(alexnet(), 64, 16, strided="decimate")
+    decimated = EnergyModel(decimate, LIBRARY, strided="decimate").layer(conv1)
+    assert decimated["runs_as"]["treatment"] == "as defined"
+    assert decimated["counts"]["input_words"] == 3 * 227 * 227
+    assert decimated["energy_pj"] > 5 * report["energy_pj"]
+    assert EnergyModel(decimate, LIBRARY).report(alexnet())["strided"] == "polyphase"
+
+
+def test_energy_cli_strided_treatments(capsys):
+    for strided in ("polyphase", "decimate"):
+        assert main(["energy", "--net", "alexnet", "--pes", "64", "--json",
+                     "--strided", strided]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["strided"] == strided
+        assert report["config"]["fft_size"] == (8 if strided == "polyphase" else 16)
+
+
+def test_a_network_too_big_for_any_build_is_a_model_error():
+    """P = 8, N = 64: AlexNet conv3's G U/L weight sets exceed what a build addresses; the
+    sweep lists such points as infeasible instead of stopping."""
+    with pytest.raises(ModelError, match=r"the build for 'alexnet' at P = 8, N = 64: weight "
+                                         r"sets .* must be between"):
+        network_config(alexnet(), 8, 64)

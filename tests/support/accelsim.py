@@ -16,6 +16,7 @@ from fdagen.flows.simulate import layer_job
 from fdagen.gateware.accel.top import Accelerator
 from fdagen.golden.fixedpoint import quantize
 from fdagen.golden.pipeline import calibrate_layer, quantize_spectral_weights
+from fdagen.golden.polyphase import Polyphase
 from fdagen.golden.tiling import Tiling
 from fdagen.host.descriptor import layer_format
 
@@ -96,19 +97,25 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
 
 def random_layer(config, rng, channels, out_channels, height, width, kernel, stride=1,
                  padding=0, tile=None, relu=False, bias=True, program=None, weights=None,
-                 weight_base=0, resident=False):
+                 weight_base=0, resident=False, strided="decimate"):
     """A random layer's job on ``config``, calibrated and computed with the build's golden MAC
     (:meth:`fdagen.arch.pe_kinds.PEKind.build_mac`); ``program``, for crossbars, maps the
     layer's spectral weight codes to the :class:`~fdagen.golden.crossbar.CellMap` the hardware
     programs (see :func:`support.crossbarsim.accelerator_cells`). ``weights``: the ``(w, b)``
     to use (another job's: :func:`layer_weights`), else random ones; ``weight_base`` and
-    ``resident`` as :func:`fdagen.flows.simulate.layer_job`'s."""
+    ``resident`` as :func:`fdagen.flows.simulate.layer_job`'s. A strided layer runs at its
+    stride in the descriptor (``strided="decimate"``, the RTL's crop decimation) or as its
+    stride-1 polyphase form, arranged here as the host does (``"polyphase"``)."""
     x = rng.uniform(-1, 1, (channels, height, width))
     w, b = weights or layer_weights(rng, channels, out_channels, kernel, bias)
     fmt = layer_format(config)
+    codes = quantize(x, config.data_width - 1, config.data_width)
+    if stride > 1 and strided == "polyphase":
+        phases = Polyphase((height, width), kernel, stride, padding)
+        codes, w = phases.inputs(codes), phases.weights(w)
+        (height, width), kernel, stride, padding = phases.phase_shape, phases.phase_kernel, 1, 0
     tiling = Tiling.choose((height, width), kernel, stride, padding, fft_size=config.fft_size,
                            tile=tile)
-    codes = quantize(x, config.data_width - 1, config.data_width)
     mac = config.pe.build_mac(config)
     if program is not None:
         codes_w, _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding)

@@ -16,12 +16,14 @@ CYCLE_TOLERANCE = 0.01
 STALL_TOLERANCE = 0.02
 
 
-def check_model_agrees(config, layer, counters, library, ideal_host=True, resident=False):
+def check_model_agrees(config, layer, counters, library, ideal_host=True, resident=False,
+                       strided="polyphase"):
     """Every count the RTL reports equals the model's; cycles within the tolerances. With
     ``ideal_host`` False (random input gaps and output backpressure) only the run phase is
     compared, since load and drain then follow the host. ``resident``: the layer ran on
-    weights an earlier layer loaded."""
-    model = EnergyModel(config, library).layer(layer, resident=resident)
+    weights an earlier layer loaded. ``strided``: how a strided ``layer`` ran (its polyphase
+    form, or at its stride in the descriptor: ``"decimate"``)."""
+    model = EnergyModel(config, library, strided=strided).layer(layer, resident=resident)
     counts, cycles = model["counts"], model["cycles"]
     for name in counts.keys() & counters.keys():
         assert counts[name] == counters[name], (layer.name, name, counts[name], counters[name])
