@@ -96,7 +96,7 @@ def main():
     parser.add_argument("--synth", action="store_true", help="also synthesize P = 16 for ECP5")
     parser.add_argument("--json", help="write every figure to this file")
     args = parser.parse_args()
-    figures = {"efficiency": [], "speed": [], "synthesis": None}
+    figures = {"efficiency": [], "runs": [], "speed": [], "synthesis": None}
     for pes in (int(p) for p in args.pes.split(",")):
         config = AcceleratorConfig(pes=pes, pe_kind=args.pe_kind)
         jobs = lenet5_jobs(config)
@@ -105,9 +105,14 @@ def main():
         if any(c != counters[0] for c in counters):
             raise AssertionError(f"P={pes}: the simulators' counters differ")
         figures["efficiency"] += efficiency_rows(config, jobs, next(iter(runs.values())))
+        cycles = int(sum(layer["bench_cycles"] for layer in next(iter(runs.values()))["layers"]))
+        figures["runs"] += [{"pes": pes, "simulator": sim, "cycles": cycles,
+                             "compile_s": round(r["compile_seconds"], 1),
+                             "run_s": round(r["run_seconds"], 1),
+                             "cycles_per_s": round(cycles / r["run_seconds"])}
+                            for sim, r in runs.items()]
         if len(runs) < 2:
             continue
-        cycles = int(sum(layer["bench_cycles"] for layer in runs["icarus"]["layers"]))
         speed = {"pes": pes, "cycles": cycles}
         for sim, r in runs.items():
             speed[sim] = {"compile_s": round(r["compile_seconds"], 1),
@@ -128,6 +133,13 @@ def main():
               f"| {r['pe_stall_ifft']} | {r['macs_per_spectrum_read']:.1f} | "
               f"{r['macs_per_fft_frame']:.0f} |")
     print("\nrun: wall time of the cocotb run, simulator and bench start-up included")
+    print("| P | simulator | cycles | compile (s) | run (s) | cycles/s |")
+    print("|---|---|---|---|---|---|")
+    for r in figures["runs"]:
+        print(f"| {r['pes']} | {r['simulator']} | {r['cycles']} | {r['compile_s']} | "
+              f"{r['run_s']} | {r['cycles_per_s']} |")
+    if figures["speed"]:
+        print()
     print("| P | cycles | Icarus compile / run (s) | Icarus cycles/s | Verilator compile / run "
           "(s) | Verilator cycles/s | Verilator / Icarus |")
     print("|---|---|---|---|---|---|---|")

@@ -90,7 +90,7 @@ class FixedNetwork:
         for layer in network.layers:
             if layer.kind == "conv":
                 self.phases[layer.name] = layer_polyphase(layer)
-                w, b = self._weights(layer)
+                w, b = self.run_weights(layer)
                 run = runs_as(layer)
                 codes = [self._arrange(layer, c) for c in codes]
                 tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
@@ -108,7 +108,7 @@ class FixedNetwork:
             else:
                 break
 
-    def _weights(self, layer):
+    def run_weights(self, layer):
         """``(w, b)`` of conv ``layer`` as it runs (phase kernels when polyphase)."""
         w, b = self.weights[f"{layer.name}.w"], self.weights[f"{layer.name}.b"]
         phases = self.phases[layer.name]
@@ -133,7 +133,7 @@ class FixedNetwork:
             for layer, trace in zip(self.network.conv_layers, traces):
                 x_float = np.ldexp(trace.input_codes.astype(np.float64), -trace.quant.input_frac)
                 tiling = trace.tiling          # the layer as it ran: the same float result
-                reference = conv_direct(x_float, *self._weights(layer), tiling.stride,
+                reference = conv_direct(x_float, *self.run_weights(layer), tiling.stride,
                                         tiling.padding)
                 reference = relu(reference) if layer.relu else reference
                 energy[layer.name][0] += float(np.sum(reference ** 2))
@@ -141,20 +141,32 @@ class FixedNetwork:
         return {name: (float("inf") if noise == 0 else 10 * np.log10(signal / noise))
                 for name, (signal, noise) in energy.items()}
 
-    def forward(self, x, traces=None):
-        """Return the logits of one float input ``x``; append each conv trace to ``traces``."""
+    def forward(self, x, traces=None, conv=None):
+        """Return the logits of one float input ``x``; append each conv trace to ``traces``.
+
+        ``conv``: who computes the conv layers, ``conv(layer, codes) -> output codes`` with the
+        codes of the layer as it runs (its phases when polyphase; :meth:`run_weights` and
+        ``tilings`` give the rest), e.g. the accelerator RTL; by default this golden model
+        (:func:`.pipeline.conv2d_fixed`). Quantization, pooling and the fully connected
+        layers are the host's and run here either way.
+        """
         fmt = self.fmt
         codes = quantize_input(x, self.input_frac, fmt.data_width, fmt.rounding)
         frac = self.input_frac
         features = None
         for layer in self.network.layers:
             if layer.kind == "conv":
-                trace = conv2d_fixed(self._arrange(layer, codes), *self._weights(layer),
-                                     self.tilings[layer.name], fmt, self.quants[layer.name],
-                                     self.macs[layer.name])
-                if traces is not None:
-                    traces.append(trace)
-                codes, frac = trace.output_codes, self.quants[layer.name].output_frac
+                run_codes = self._arrange(layer, codes)
+                if conv is None:
+                    trace = conv2d_fixed(run_codes, *self.run_weights(layer),
+                                         self.tilings[layer.name], fmt,
+                                         self.quants[layer.name], self.macs[layer.name])
+                    if traces is not None:
+                        traces.append(trace)
+                    codes = trace.output_codes
+                else:
+                    codes = conv(layer, run_codes)
+                frac = self.quants[layer.name].output_frac
             elif layer.kind == "pool":
                 codes = max_pool(codes, layer.kernel, layer.stride)
             else:

@@ -17,12 +17,11 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from fdagen.arch.fields import COUNTERS
 
-from .streams import StreamDriver, StreamMonitor
+from .streams import AcceleratorStreams
 
 
 async def _watchdog(dut, limit, out):
@@ -38,24 +37,10 @@ async def _watchdog(dut, limit, out):
 async def layers_back_to_back(dut):
     with open(os.environ["FDAGEN_TB_JOB"]) as handle:
         job = json.load(handle)
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    for path, words in job.get("memories", {}).items():
-        memory = dut
-        for name in path.split("."):
-            memory = getattr(memory, name)
-        for index, word in enumerate(words):
-            memory[index].value = word
-    seed = job.get("seed", 0)
-    desc = StreamDriver(dut, "desc", dut.clk, job["gaps"], seed)
-    weights = StreamDriver(dut, "weights", dut.clk, job["gaps"], seed + 1)
-    pixels = StreamDriver(dut, "pixels", dut.clk, job["gaps"], seed + 2)
-    out = StreamMonitor(dut, "out", dut.clk, job["stalls"], seed + 3)
-    reports = StreamMonitor(dut, "counters", dut.clk, job["stalls"], seed + 4)
-    await ClockCycles(dut.clk, 3)
-    dut.rst.value = 0
-    out.start()
-    reports.start()
+    streams = await AcceleratorStreams.start(dut, job["gaps"], job["stalls"], job.get("seed", 0),
+                                             job.get("memories"))
+    desc, weights, pixels = streams.desc, streams.weights, streams.pixels
+    out, reports = streams.out, streams.reports
     cocotb.start_soon(_watchdog(dut, job.get("max_cycles", 2_000_000), out))
     results = []
     for index, layer in enumerate(job["layers"]):
@@ -88,8 +73,7 @@ async def layers_back_to_back(dut):
             assert not mismatches, (f"layer {index}: {len(mismatches)} output words differ from "
                                     f"golden, first at {mismatches[0]}")
             assert lasts == [0] * (len(lasts) - 1) + [1], f"layer {index}: last misplaced"
-    out.stop()
-    reports.stop()
+    streams.stop()
     assert len(out.words) == sum(layer["outputs"] for layer in job["layers"]), "extra outputs"
     assert len(reports.words) == len(job["layers"]) * len(COUNTERS), "extra counter words"
     with open(job["result"], "w") as handle:

@@ -8,7 +8,8 @@ runs with random idle cycles and random backpressure.
 import random
 
 import cocotb
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 
 def pack(fields):
@@ -84,3 +85,40 @@ class StreamMonitor:
             await ReadOnly()
             if accept and self.valid.value:
                 self.words.append(int(self.payload.value))
+
+
+class AcceleratorStreams:
+    """The accelerator top's five streams: ``desc``, ``weights`` and ``pixels`` driven with
+    random gaps (``gaps``), ``out`` and ``counters`` taken with random backpressure
+    (``stalls``), each from its own seed (``seed`` .. ``seed + 4``)."""
+
+    def __init__(self, dut, gaps, stalls, seed):
+        self.desc = StreamDriver(dut, "desc", dut.clk, gaps, seed)
+        self.weights = StreamDriver(dut, "weights", dut.clk, gaps, seed + 1)
+        self.pixels = StreamDriver(dut, "pixels", dut.clk, gaps, seed + 2)
+        self.out = StreamMonitor(dut, "out", dut.clk, stalls, seed + 3)
+        self.reports = StreamMonitor(dut, "counters", dut.clk, stalls, seed + 4)
+
+    @classmethod
+    async def start(cls, dut, gaps, stalls, seed, memories=None):
+        """Start the clock, hold reset for 3 clocks (writing ``memories``, ``{path: words}``,
+        into the design meanwhile), then start the monitors; return the streams."""
+        cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+        dut.rst.value = 1
+        for path, words in (memories or {}).items():
+            memory = dut
+            for name in path.split("."):
+                memory = getattr(memory, name)
+            for index, word in enumerate(words):
+                memory[index].value = word
+        streams = cls(dut, gaps, stalls, seed)
+        await ClockCycles(dut.clk, 3)
+        dut.rst.value = 0
+        streams.out.start()
+        streams.reports.start()
+        return streams
+
+    def stop(self):
+        self.out.stop()
+        self.reports.stop()
+

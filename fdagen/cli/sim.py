@@ -1,7 +1,9 @@
 """``fdagen sim conv2d``: one conv layer on the generated RTL under cocotb, written in the format of
 ``fdagen golden conv2d --fixed``."""
 
+import argparse
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,16 @@ from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_
                                format_from, load_array, positive_int, save_atomically,
                                strided_operands)
 from fdagen.emit.outdir import check_output_file
+
+
+def probability(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1), not {text!r}")
+    return value
 
 
 def _cmd_sim_conv2d(args):
@@ -97,6 +109,88 @@ def _cmd_sim_conv2d(args):
 
 
 
+def _cmd_sim_net(args):
+    from tqdm import tqdm
+
+    from fdagen.arch.config import KIND_FIELDS
+    from fdagen.arch.pe_kinds import pe_kind
+    from fdagen.flows.simulate import run_network
+    from fdagen.golden.checks import ParameterError
+    from fdagen.golden.digits import load_digits32
+    from fdagen.golden.model import FixedNetwork, load_weights
+    from fdagen.golden.networks import get_network
+    from fdagen.host.descriptor import layer_format
+    from fdagen.host.network import NetworkHost
+    from fdagen.model.energy import network_config
+
+    if args.net != "lenet5":
+        raise InputError(f"network must be lenet5 (the one with trained weights), not "
+                         f"{args.net!r}")
+    test_x, test_y = load_digits32("test")
+    if not 1 <= args.images <= len(test_y):
+        raise InputError(f"--images must be between 1 and {len(test_y)} (the {args.data} test "
+                         f"set), not {args.images}")
+    kind = pe_kind(args.pe_kind or "digital")
+    kind_options = {name: getattr(args, name) for name in KIND_FIELDS
+                    if getattr(args, name) is not None}
+    network, weights = get_network(args.net), load_weights()
+    try:        # the build first: its parameters are checked before the calibration's work
+        config = network_config(network, args.pes, args.fft_size, resident=True,
+                                pe_kind=kind.name, **kind_options)
+        config.check_generable()
+    except ParameterError as error:
+        raise InputError(str(error)) from None
+    calibration, _ = load_digits32("train")
+    fixed = FixedNetwork(network, weights, list(calibration[:args.calibration]),
+                         layer_format(config), config.fft_size, config.pe.build_mac(config))
+    host = NetworkHost(config, fixed)
+    images, labels = test_x[:args.images], test_y[:args.images]
+    work = Path(tempfile.mkdtemp(prefix="fdagen-sim-net-"))
+    try:
+        with tqdm(total=len(images), desc=f"{args.net} on {config.top} ({args.sim})",
+                  unit="image", disable=None, file=sys.stderr) as bar:
+            result = run_network(host, images, work, args.sim, args.gaps, args.stalls,
+                                 progress=lambda done: bar.update(done - bar.n))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rtl_classes, golden_classes, exact = [], [], 0
+    for x, image in zip(images, result["images"]):
+        traces = []
+        golden = fixed.forward(x, traces)
+        golden_classes.append(int(np.argmax(golden)))
+        rtl_classes.append(int(np.argmax(image["logits"])))
+        exact += all(np.array_equal(image["layers"][layer.name]["codes"], trace.output_codes)
+                     for layer, trace in zip(network.conv_layers, traces))
+    agree = sum(a == b for a, b in zip(rtl_classes, golden_classes))
+    hits = sum(int(c == label) for c, label in zip(rtl_classes, labels))
+    first, later = result["images"][0], result["images"][1:]
+    print(f"{args.net} on {args.data}: {len(images)} test images through {config.top} on "
+          f"{args.sim} ({config.pes} {kind.name} PEs, N = {config.fft_size}; conv layers on the "
+          f"RTL, pooling and fully connected layers on the host)")
+    print(f"  accuracy {100 * hits / len(images):.2f} % ({hits} of {len(images)})")
+    print(f"  predicted classes equal to the golden fixed-point path's: {agree} of "
+          f"{len(images)}; every conv layer's output bit-exact: {exact} of {len(images)}")
+    for layer in network.conv_layers:
+        load = first["layers"][layer.name]["counters"]["cycles"]
+        line = f"  {layer.name}: {load} cycles with its weights loaded (first image)"
+        if later:
+            resident = np.mean([i["layers"][layer.name]["counters"]["cycles"] for i in later])
+            line += f", {resident:.0f} resident (mean of {len(later)})"
+        print(line)
+    if later:
+        cycles = np.mean([sum(layer["counters"]["cycles"] for layer in i["layers"].values())
+                          for i in later])
+        print(f"  conv layers per image with resident weights: {cycles:.0f} cycles, "
+              f"{config.clock_mhz * 1e6 / cycles:.0f} images/s at {config.clock_mhz:g} MHz")
+    print(f"  simulation: compile {result['compile_seconds']:.1f} s, run "
+          f"{result['run_seconds']:.1f} s")
+    if agree != len(images) or exact != len(images):
+        print("RTL results differ from the golden model (a generator bug: please report it "
+              "with this command line)", file=sys.stderr)
+        return 1
+    return 0
+
+
 def add_commands(commands):
     """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
     from fdagen.arch.config import KIND_FIELDS
@@ -135,3 +229,33 @@ def add_commands(commands):
     add_format_arguments(sim_conv)
     sim_conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
     sim_conv.set_defaults(handler=_cmd_sim_conv2d, fixed=True)
+    sim_net = sim_commands.add_parser(
+        "net", help="a whole network on the accelerator RTL, the host in the loop",
+        description="Run test images through a network on the generated accelerator under "
+                    "cocotb: the conv layers on the RTL (every layer's weights resident after "
+                    "the first image), quantization, pooling and the fully connected layers on "
+                    "the host, exactly as `fdagen golden net`'s fixed-point path. Prints the "
+                    "accuracy, whether the predicted classes and every conv layer's outputs "
+                    "equal the golden fixed-point path's, and the cycles per layer; exits 1 if "
+                    "anything differs.")
+    sim_net.add_argument("--net", default="lenet5", choices=["lenet5"],
+                         help="network (the one with trained weights)")
+    sim_net.add_argument("--data", default="digits", choices=["digits"],
+                         help="data set (scikit-learn's digits, 32x32)")
+    sim_net.add_argument("--images", type=positive_int, default=100, metavar="COUNT",
+                         help="test images, from the first (default %(default)s)")
+    sim_net.add_argument("--pes", type=positive_int, default=64, metavar="P",
+                         help="processing elements (default %(default)s)")
+    sim_net.add_argument("--fft-size", type=positive_int, default=8, metavar="N",
+                         help="FFT size of the build (default %(default)s)")
+    sim_net.add_argument("--calibration", type=positive_int, default=64, metavar="COUNT",
+                         help="training images the shifts are calibrated on (default "
+                              "%(default)s, as golden net)")
+    add_config_flags(sim_net, names=("pe_kind", *KIND_FIELDS))
+    sim_net.add_argument("--sim", choices=SIMULATORS, default="verilator",
+                         help="simulator (default %(default)s)")
+    sim_net.add_argument("--gaps", type=probability, default=0.0, metavar="P",
+                         help="probability of an idle clock on each input stream (default 0)")
+    sim_net.add_argument("--stalls", type=probability, default=0.0, metavar="P",
+                         help="probability of backpressure on each output clock (default 0)")
+    sim_net.set_defaults(handler=_cmd_sim_net)

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from fdagen.golden.checks import ParameterError
 from fdagen.golden.pipeline import conv2d_fixed
 from fdagen.host.descriptor import LayerDescriptor, decode_output, pixel_beats, weight_beats
 
-__all__ = ["LayerJob", "layer_job", "run_rtl", "SIMULATORS"]
+__all__ = ["LayerJob", "layer_job", "run_rtl", "run_network", "SIMULATORS"]
 
 SIMULATORS = ("icarus", "verilator")
 
@@ -75,25 +76,94 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
     the bench loads before the first layer (a device map into the crossbar models:
     :func:`fdagen.gateware.pe.xbar.XbarModel.memory_words`).
     """
-    if simulator not in SIMULATORS:
-        raise ParameterError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
-    require("iverilog" if simulator == "icarus" else "verilator")
-    from cocotb_tools.check_results import get_results
-    from cocotb_tools.runner import get_runner
-
+    _check_simulator(simulator)
     work = Path(work).resolve()
-    rtl = work / "rtl"
-    files = render_accelerator(config)
-    write_output_directory(files, rtl, force=True)
-    sources = [rtl / name for name in verilog_sources(files, simulation=True)]
     job_file, result_file = work / "job.json", work / "result.json"
     if max_cycles is None:      # a generous watchdog: 20x the bound plus all stream words
         max_cycles = 10_000 + 20 * sum(int(j.descriptor.bound_cycles) + len(j.weights)
                                        + len(j.pixels) + 4 * j.expected.size for j in jobs)
+    work.mkdir(parents=True, exist_ok=True)
     job_file.write_text(json.dumps({
         "layers": [j.as_json(config, check) for j in jobs], "gaps": gaps, "stalls": stalls,
         "seed": seed, "result": str(result_file), "max_cycles": max_cycles,
         "memories": memories or {}}))
+    build_dir, compile_seconds, run_seconds = _compile_and_run(
+        config, work, simulator, "fdagen.tb.accel_tb", job_file, result_file, waves, memories)
+    if waves:
+        fst = next(iter(sorted(build_dir.glob("*.fst"))), None)
+        if fst is not None:
+            shutil.copyfile(fst, waves)
+    received = json.loads(result_file.read_text())["layers"]
+    out = []
+    for job, layer in zip(jobs, received):
+        codes = decode_output(config, layer["outputs"], job.descriptor)
+        out.append({"codes": codes, "lasts": layer["lasts"], "counters": layer["counters"],
+                    "bench_cycles": layer["bench_cycles"]})
+    return {"layers": out, "compile_seconds": compile_seconds, "run_seconds": run_seconds}
+
+
+def run_network(host, images, work, simulator="verilator", gaps=0.0, stalls=0.0, seed=0,
+                progress=None):
+    """Run ``images`` (float inputs) through a whole network on the generated RTL, the host in
+    the loop (``fdagen.tb.net_tb``; ``host`` a :class:`fdagen.host.network.NetworkHost`).
+
+    Returns ``{"images": [...], "compile_seconds", "run_seconds"}``; each image has
+    ``logits`` and ``layers``: per conv layer name, ``codes`` (the RTL's output codes, the
+    layer's shape) and ``counters``. ``progress(done)`` is called as images finish.
+    """
+    import pickle
+
+    _check_simulator(simulator)
+    config = host.config
+    work = Path(work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    job_file, result_file = work / "job.pickle", work / "result.json"
+    progress_file = work / "progress.txt"
+    progress_file.write_text("")
+    per_image = sum(int(step.load.bound_cycles) + len(step.load_weights)
+                    + 4 * step.load.schedule.output_pixels for step in host.steps.values())
+    with open(job_file, "wb") as handle:
+        pickle.dump({"host": host, "images": [np.asarray(x) for x in images], "gaps": gaps,
+                     "stalls": stalls, "seed": seed, "max_cycles": 10_000 + 20 * per_image,
+                     "result": str(result_file), "progress": str(progress_file)}, handle)
+    done = [0]
+
+    def report():
+        count = len(progress_file.read_text().split())
+        if progress is not None and count != done[0]:
+            done[0] = count
+            progress(count)
+    _, compile_seconds, run_seconds = _compile_and_run(
+        config, work, simulator, "fdagen.tb.net_tb", job_file, result_file,
+        while_running=report)
+    report()
+    received = json.loads(result_file.read_text())["images"]
+    for image in received:
+        for name, layer in image["layers"].items():
+            shape = host.outputs(name, [0] * len(layer["codes"])).shape
+            layer["codes"] = np.asarray(layer["codes"], dtype=np.int64).reshape(shape)
+    return {"images": received, "compile_seconds": compile_seconds, "run_seconds": run_seconds}
+
+
+def _check_simulator(simulator):
+    if simulator not in SIMULATORS:
+        raise ParameterError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    require("iverilog" if simulator == "icarus" else "verilator")
+
+
+def _compile_and_run(config, work, simulator, test_module, job_file, result_file, waves=None,
+                     memories=None, while_running=None):
+    """Write ``config``'s build into ``work/rtl``, compile it and run cocotb ``test_module`` on
+    the job in ``job_file``; return ``(build directory, compile seconds, run seconds)``.
+    Raises RuntimeError unless the test passed and wrote ``result_file``.
+    ``while_running()`` is called about every 0.2 s while the simulation runs."""
+    from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
+
+    rtl = work / "rtl"
+    files = render_accelerator(config)
+    write_output_directory(files, rtl, force=True)
+    sources = [rtl / name for name in verilog_sources(files, simulation=True)]
     result_file.unlink(missing_ok=True)
     build_dir = work / simulator
     previous = dict(os.environ)
@@ -111,10 +181,15 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
                      timescale=("1ns", "1ps"), build_args=build_args, waves=bool(waves),
                      log_file=work / f"{simulator}_build.log")
         compiled = time.perf_counter()
-        results = runner.test(hdl_toplevel=config.top, test_module="fdagen.tb.accel_tb",
-                              build_dir=build_dir, waves=bool(waves),
-                              extra_env={"FDAGEN_TB_JOB": str(job_file)},
-                              log_file=work / f"{simulator}_run.log")
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(runner.test, hdl_toplevel=config.top, test_module=test_module,
+                                  build_dir=build_dir, waves=bool(waves),
+                                  extra_env={"FDAGEN_TB_JOB": str(job_file)},
+                                  log_file=work / f"{simulator}_run.log")
+            while while_running is not None and not running.done():
+                time.sleep(0.2)
+                while_running()
+            results = running.result()
         finished = time.perf_counter()
     finally:
         os.environ.clear()
@@ -124,18 +199,7 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
         log = (work / f"{simulator}_run.log")
         tail = log.read_text()[-2000:] if log.exists() else ""
         raise RuntimeError(f"RTL simulation failed ({failed} of {tests} tests); see {log}\n{tail}")
-    if waves:
-        fst = next(iter(sorted(build_dir.glob("*.fst"))), None)
-        if fst is not None:
-            shutil.copyfile(fst, waves)
-    received = json.loads(result_file.read_text())["layers"]
-    out = []
-    for job, layer in zip(jobs, received):
-        codes = decode_output(config, layer["outputs"], job.descriptor)
-        out.append({"codes": codes, "lasts": layer["lasts"], "counters": layer["counters"],
-                    "bench_cycles": layer["bench_cycles"]})
-    return {"layers": out, "compile_seconds": compiled - started,
-            "run_seconds": finished - compiled}
+    return build_dir, compiled - started, finished - compiled
 
 
 def _verilator_public(work, top, files, memories):

@@ -69,6 +69,7 @@ def no_generation(monkeypatch):
     monkeypatch.setattr("fdagen.emit.accelerator.render_accelerator", forbidden)
     monkeypatch.setattr("fdagen.flows.build.render_accelerator", forbidden)
     monkeypatch.setattr("fdagen.flows.simulate.run_rtl", forbidden)
+    monkeypatch.setattr("fdagen.flows.simulate.run_network", forbidden)
     monkeypatch.setattr("fdagen.model.explore.run_sweep", forbidden)
 
 
@@ -134,6 +135,14 @@ CASES = [
     (lambda d: ["build", "--pes", "4", "--weight-sets", "5", "--out", d / "o"],
      "weight sets (at least G U/L = 4 x 40 of the largest layer) must be between 160 and "
      "65536, not 5"),
+    # whole networks on the RTL
+    (lambda d: ["sim", "net", "--images", "451"],
+     "--images must be between 1 and 450 (the digits test set), not 451"),
+    (lambda d: ["sim", "net", "--fft-size", "4"],
+     "FFT size must be at least the kernel size 5 of layer 'C1', not 4"),
+    (lambda d: ["sim", "net", "--pes", "5000"], "PE count must be between 1 and 4096, not 5000"),
+    (lambda d: ["sim", "net", "--adc-bits", "6"],
+     "--adc-bits must be left at its default for PE kind 'digital'"),
 ]
 
 
