@@ -33,7 +33,10 @@ def unpack(word, widths, signed=()):
 
 
 class StreamDriver:
-    """Drive words onto ``<prefix>__valid/__payload``, honouring ``__ready``."""
+    """Drive words onto ``<prefix>__valid/__payload``, honouring ``__ready``, as AXI4-Stream
+    asks of a source: before each word the driver idles a random number of clocks (each with
+    probability ``pause``); once it raises ``valid`` it holds ``valid`` and the payload until
+    the transfer (a clock with ``ready`` high)."""
 
     def __init__(self, dut, prefix, clock, pause=0.0, seed=0):
         self.valid = getattr(dut, f"{prefix}__valid")
@@ -46,14 +49,16 @@ class StreamDriver:
 
     async def send(self, words):
         for word in words:
-            while True:
+            await RisingEdge(self.clock)
+            while self.random.random() < self.pause:
+                self.valid.value = 0
                 await RisingEdge(self.clock)
-                offer = self.random.random() >= self.pause
-                self.valid.value = int(offer)
-                self.payload.value = word
+            self.valid.value = 1
+            self.payload.value = word
+            await ReadOnly()
+            while not self.ready.value:
+                await RisingEdge(self.clock)
                 await ReadOnly()
-                if offer and self.ready.value:
-                    break
         await RisingEdge(self.clock)
         self.valid.value = 0
 

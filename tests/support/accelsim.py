@@ -48,21 +48,25 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
             await driver(ctx, dut.desc, desc)
             ctx.set(dut.desc.valid, 0)
             # weights and pixels concurrently
+            # (AXI4-Stream: a word once offered stays valid until it is taken)
             it_w, it_p = iter(weights), iter(pixels)
             cur_w, cur_p = next(it_w, None), next(it_p, None)
+            offer_w = offer_p = False
             while cur_w is not None or cur_p is not None:
-                ctx.set(dut.weights.valid, cur_w is not None and rand.random() >= gaps)
+                offer_w = offer_w or (cur_w is not None and rand.random() >= gaps)
+                offer_p = offer_p or (cur_p is not None and rand.random() >= gaps)
+                ctx.set(dut.weights.valid, offer_w)
                 ctx.set(dut.weights.payload, cur_w or 0)
-                ctx.set(dut.pixels.valid, cur_p is not None and rand.random() >= gaps)
+                ctx.set(dut.pixels.valid, offer_p)
                 ctx.set(dut.pixels.payload, cur_p or 0)
                 await ctx.delay(1e-9)
-                took_w = ctx.get(dut.weights.valid) and ctx.get(dut.weights.ready)
-                took_p = ctx.get(dut.pixels.valid) and ctx.get(dut.pixels.ready)
+                took_w = offer_w and ctx.get(dut.weights.ready)
+                took_p = offer_p and ctx.get(dut.pixels.ready)
                 await ctx.tick()
                 if took_w:
-                    cur_w = next(it_w, None)
+                    cur_w, offer_w = next(it_w, None), False
                 if took_p:
-                    cur_p = next(it_p, None)
+                    cur_p, offer_p = next(it_p, None), False
             ctx.set(dut.weights.valid, 0)
             ctx.set(dut.pixels.valid, 0)
             words = []
