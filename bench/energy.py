@@ -5,10 +5,10 @@
 Prints, per network: the FFT size the model picks (least energy), per-layer latency, energy,
 PE efficiency and the spatial-baseline ratios, the energy breakdown by component, the area,
 and the totals; AlexNet's strided conv1 decimated against polyphase (digital and reram PEs,
-each at its least-energy N); then times the design-space sweep that ``fdagen explore`` runs (7 PE counts x
-4 FFT sizes x 2 data widths x 2 PE kinds = 112 configurations per network), once in one process
-and once with ``--jobs`` workers, in the same run. Everything is analytic: reruns give the same
-numbers; only the wall times vary with the machine's load.
+each at its least-energy N); then times the design-space sweep that ``fdagen explore`` runs
+(7 PE counts x 4 FFT sizes x 2 data widths x 2 PE kinds = 112 configurations per network),
+once in one process and once with ``--jobs`` workers, in the same run. Everything is analytic:
+reruns give the same numbers; only the wall times vary with the machine's load.
 """
 
 import argparse
@@ -96,7 +96,7 @@ def strided_treatments(name, pes, library, pe_kind):
             r = new["runs_as"]
             runs = (f"C={r['in_channels']} K={r['kernel']} on "
                     f"{'x'.join(map(str, r['in_shape']))}" if r["treatment"] == "polyphase"
-                    else "as defined")
+                    else r["treatment"])
             spatial = new["baselines"]["spatial_digital"]["energy_pj"]
             reram = new["baselines"]["spatial_reram"]["energy_pj"]
             cycles_old, cycles_new = old["cycles"]["cycles"], new["cycles"]["cycles"]

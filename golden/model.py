@@ -147,8 +147,9 @@ class FixedNetwork:
         ``conv``: who computes the conv layers, ``conv(layer, codes) -> output codes`` with the
         codes of the layer as it runs (its phases when polyphase; :meth:`run_weights` and
         ``tilings`` give the rest), e.g. the accelerator RTL; by default this golden model
-        (:func:`.pipeline.conv2d_fixed`). Quantization, pooling and the fully connected
-        layers are the host's and run here either way.
+        (:func:`.pipeline.conv2d_fixed`); ``traces`` collects only the golden model's.
+        Quantization, pooling and the fully connected layers are the host's and run here
+        either way.
         """
         fmt = self.fmt
         codes = quantize_input(x, self.input_frac, fmt.data_width, fmt.rounding)

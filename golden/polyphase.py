@@ -11,15 +11,16 @@ so the layer becomes a stride-1, unpadded layer over the phases: a phase ``r >= 
 an axis meets no tap and is left out, so each input channel has ``P = min(s, K)^d`` phases
 (``d`` spatial axes) and channel ``c P + r`` of the new layer is phase ``r`` of channel ``c``
 (the phase index over the axes in row-major order); its kernels are ``K'`` wide and its
-phases ``O + K' - 1`` samples per axis (``O`` the output extent). The host arranges the phases (:meth:`Polyphase.inputs`: a rearrangement
-and zero extension, exact on integer codes) and the weights (:meth:`Polyphase.weights`); the
-accelerator runs the result as any stride-1 layer, so it computes ``s^d`` times fewer
-transform outputs than computing at stride 1 and keeping every ``s``-th (AlexNet conv1:
-C = 48, K = 3 on 57 x 57 phases instead of C = 3, K = 11 on 227 x 227 with 55 x 55 of the
-217 x 217 outputs kept). A phase sample past the padded input is zero and meets only zero
-taps (``s (i + a) + r`` is past the input only for ``s a + r >= K``), so the float result
-equals the direct definition; the fixed-point result is the stride-1 pipeline's on the
-phases (:mod:`.pipeline`), which the golden model defines for strided layers.
+phases ``O + K' - 1`` samples per axis (``O`` the output extent). The host arranges the
+phases (:meth:`Polyphase.inputs`: a rearrangement and zero extension, exact on integer codes)
+and the weights (:meth:`Polyphase.weights`); the accelerator runs the result as any stride-1
+layer, so it computes ``s^d`` times fewer transform outputs than computing at stride 1 and
+keeping every ``s``-th (AlexNet conv1: C = 48, K = 3 on 57 x 57 phases instead of C = 3,
+K = 11 on 227 x 227 with 55 x 55 of the 217 x 217 outputs kept). A phase sample past the
+padded input is zero and meets only zero taps (``s (i + a) + r`` is past the input only for
+``s a + r >= K``), so the float result equals the direct definition; the fixed-point result
+is the stride-1 pipeline's on the phases (:mod:`.pipeline`), which the golden model defines
+for strided layers.
 """
 
 from dataclasses import dataclass, replace
@@ -50,6 +51,7 @@ class Polyphase:
 
     @property
     def dims(self):
+        """Spatial axes ``d``."""
         return len(self.shape)
 
     @property
@@ -122,7 +124,6 @@ class Polyphase:
                 f"{self.channels(in_channels)} channels, K={self.phase_kernel} on {size}")
 
 
-
 #: How a conv layer with stride > 1 runs on the accelerator: ``"polyphase"`` (the default) as
 #: its stride-1 polyphase form; ``"decimate"`` at stride 1 over the whole input, keeping every
 #: ``s``-th output (the descriptor's stride field; ``s^d`` times the transform outputs).
@@ -130,6 +131,7 @@ STRIDED_TREATMENTS = ("polyphase", "decimate")
 
 
 def check_strided(strided):
+    """``strided`` if it is one of :data:`STRIDED_TREATMENTS`, else a ParameterError."""
     if strided not in STRIDED_TREATMENTS:
         raise ParameterError(f"strided treatment must be one of "
                              f"{', '.join(STRIDED_TREATMENTS)}, not {strided!r}")

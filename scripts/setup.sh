@@ -6,19 +6,22 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*"; }
 
-# System packages. iverilog runs the cocotb sign-off; make, g++ and perl build Verilator models.
+# System packages. iverilog runs the cocotb sign-off; make, g++ and perl build Verilator models;
+# Verilator's FST waveform writer (--waves on --sim verilator) compiles against lz4 and zlib.
 missing=()
 command -v iverilog >/dev/null || missing+=(iverilog)
 command -v make     >/dev/null || missing+=(make)
 command -v g++      >/dev/null || missing+=(g++)
 command -v perl     >/dev/null || missing+=(perl)
+[ -f /usr/include/lz4.h ]  || missing+=(liblz4-dev)
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing system packages: ${missing[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-    say "system packages present: iverilog make g++ perl"
+    say "system packages present: iverilog make g++ perl liblz4-dev zlib1g-dev"
 fi
 
 # Python 3.11 virtual environment with the pinned packages (pyproject.toml).

@@ -126,4 +126,3 @@ class AcceleratorStreams:
     def stop(self):
         self.out.stop()
         self.reports.stop()
-

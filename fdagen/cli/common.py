@@ -18,6 +18,7 @@ from fdagen.emit.outdir import check_output_file
 __all__ = ["InputError", "Parser", "positive_int", "non_negative_int", "int_list", "word_list",
            "fft_size_or_auto", "load_array", "save_atomically", "add_format_arguments",
            "format_from", "check_conv_operands", "add_stride_arguments", "strided_operands",
+           "probability",
            "check_codes", "check_finite", "fixed_layer", "add_config_flags"]
 
 
@@ -129,6 +130,17 @@ def check_conv_operands(x, w, b):
                          f"not {b.shape}")
     if min(x.shape) < 1 or min(w.shape) < 1:
         raise InputError(f"arrays must not be empty, not shapes {x.shape} and {w.shape}")
+
+
+def probability(text):
+    """An argparse type: a float in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1), not {text!r}")
+    return value
 
 
 def add_stride_arguments(parser):

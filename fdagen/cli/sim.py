@@ -1,7 +1,6 @@
 """``fdagen sim conv2d``: one conv layer on the generated RTL under cocotb, written in the format of
 ``fdagen golden conv2d --fixed``."""
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -11,19 +10,9 @@ import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_arguments,
                                add_stride_arguments, check_conv_operands, fixed_layer,
-                               format_from, load_array, positive_int, save_atomically,
-                               strided_operands)
+                               format_from, load_array, positive_int, probability,
+                               save_atomically, strided_operands)
 from fdagen.emit.outdir import check_output_file
-
-
-def probability(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1), not {text!r}")
-    return value
 
 
 def _cmd_sim_conv2d(args):
@@ -47,7 +36,7 @@ def _cmd_sim_conv2d(args):
                                 ("output channels", w.shape[0], args.weights)):
         if count > channels.high:
             raise InputError(f"{what} must be at most {channels.high} on the accelerator, not "
-                             f"{count} (from {source!r})")
+                             f"{count} (from {source!r}{runs_as and ', in its polyphase form'})")
     if w.shape[2] > MAX_ACCELERATOR_FFT_SIZE:
         raise InputError(f"kernel size must be at most {MAX_ACCELERATOR_FFT_SIZE} on the "
                          f"accelerator (its largest FFT size; T + K - 1 <= N), not {w.shape[2]} "
@@ -112,8 +101,6 @@ def _cmd_sim_conv2d(args):
 def _cmd_sim_net(args):
     from tqdm import tqdm
 
-    from fdagen.arch.config import KIND_FIELDS
-    from fdagen.arch.pe_kinds import pe_kind
     from fdagen.flows.simulate import run_network
     from fdagen.golden.checks import ParameterError
     from fdagen.golden.digits import load_digits32
@@ -123,20 +110,13 @@ def _cmd_sim_net(args):
     from fdagen.host.network import NetworkHost
     from fdagen.model.energy import network_config
 
-    if args.net != "lenet5":
-        raise InputError(f"network must be lenet5 (the one with trained weights), not "
-                         f"{args.net!r}")
     test_x, test_y = load_digits32("test")
     if not 1 <= args.images <= len(test_y):
         raise InputError(f"--images must be between 1 and {len(test_y)} (the {args.data} test "
                          f"set), not {args.images}")
-    kind = pe_kind(args.pe_kind or "digital")
-    kind_options = {name: getattr(args, name) for name in KIND_FIELDS
-                    if getattr(args, name) is not None}
     network, weights = get_network(args.net), load_weights()
     try:        # the build first: its parameters are checked before the calibration's work
-        config = network_config(network, args.pes, args.fft_size, resident=True,
-                                pe_kind=kind.name, **kind_options)
+        config = network_config(network, args.pes, args.fft_size, resident=True)
         config.check_generable()
     except ParameterError as error:
         raise InputError(str(error)) from None
@@ -165,7 +145,7 @@ def _cmd_sim_net(args):
     hits = sum(int(c == label) for c, label in zip(rtl_classes, labels))
     first, later = result["images"][0], result["images"][1:]
     print(f"{args.net} on {args.data}: {len(images)} test images through {config.top} on "
-          f"{args.sim} ({config.pes} {kind.name} PEs, N = {config.fft_size}; conv layers on the "
+          f"{args.sim} ({config.pes} digital PEs, N = {config.fft_size}; conv layers on the "
           f"RTL, pooling and fully connected layers on the host)")
     print(f"  accuracy {100 * hits / len(images):.2f} % ({hits} of {len(images)})")
     print(f"  predicted classes equal to the golden fixed-point path's: {agree} of "
@@ -231,10 +211,11 @@ def add_commands(commands):
     sim_conv.set_defaults(handler=_cmd_sim_conv2d, fixed=True)
     sim_net = sim_commands.add_parser(
         "net", help="a whole network on the accelerator RTL, the host in the loop",
-        description="Run test images through a network on the generated accelerator under "
-                    "cocotb: the conv layers on the RTL (every layer's weights resident after "
-                    "the first image), quantization, pooling and the fully connected layers on "
-                    "the host, exactly as `fdagen golden net`'s fixed-point path. Prints the "
+        description="Run test images through a network on the generated accelerator (digital "
+                    "PEs) under cocotb: the conv layers on the RTL (every layer's weights "
+                    "resident after the first image), quantization, pooling and the fully "
+                    "connected layers on the host, exactly as `fdagen golden net`'s fixed-point "
+                    "path. Prints the "
                     "accuracy, whether the predicted classes and every conv layer's outputs "
                     "equal the golden fixed-point path's, and the cycles per layer; exits 1 if "
                     "anything differs.")
@@ -251,7 +232,6 @@ def add_commands(commands):
     sim_net.add_argument("--calibration", type=positive_int, default=64, metavar="COUNT",
                          help="training images the shifts are calibrated on (default "
                               "%(default)s, as golden net)")
-    add_config_flags(sim_net, names=("pe_kind", *KIND_FIELDS))
     sim_net.add_argument("--sim", choices=SIMULATORS, default="verilator",
                          help="simulator (default %(default)s)")
     sim_net.add_argument("--gaps", type=probability, default=0.0, metavar="P",

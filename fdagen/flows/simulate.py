@@ -91,8 +91,9 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
         config, work, simulator, "fdagen.tb.accel_tb", job_file, result_file, waves, memories)
     if waves:
         fst = next(iter(sorted(build_dir.glob("*.fst"))), None)
-        if fst is not None:
-            shutil.copyfile(fst, waves)
+        if fst is None:
+            raise RuntimeError(f"{simulator} wrote no FST waveform in {build_dir}")
+        shutil.copyfile(fst, waves)
     received = json.loads(result_file.read_text())["layers"]
     out = []
     for job, layer in zip(jobs, received):
@@ -121,7 +122,8 @@ def run_network(host, images, work, simulator="verilator", gaps=0.0, stalls=0.0,
     progress_file = work / "progress.txt"
     progress_file.write_text("")
     per_image = sum(int(step.load.bound_cycles) + len(step.load_weights)
-                    + 4 * step.load.schedule.output_pixels for step in host.steps.values())
+                    + step.input_pixels + 4 * step.load.schedule.output_pixels
+                    for step in host.steps.values())
     with open(job_file, "wb") as handle:
         pickle.dump({"host": host, "images": [np.asarray(x) for x in images], "gaps": gaps,
                      "stalls": stalls, "seed": seed, "max_cycles": 10_000 + 20 * per_image,
@@ -140,8 +142,8 @@ def run_network(host, images, work, simulator="verilator", gaps=0.0, stalls=0.0,
     received = json.loads(result_file.read_text())["images"]
     for image in received:
         for name, layer in image["layers"].items():
-            shape = host.outputs(name, [0] * len(layer["codes"])).shape
-            layer["codes"] = np.asarray(layer["codes"], dtype=np.int64).reshape(shape)
+            layer["codes"] = np.asarray(layer["codes"], dtype=np.int64).reshape(
+                host.steps[name].output_shape)
     return {"images": received, "compile_seconds": compile_seconds, "run_seconds": run_seconds}
 
 
@@ -177,6 +179,7 @@ def _compile_and_run(config, work, simulator, test_module, job_file, result_file
         else:
             build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw",
                           str(_verilator_public(work, config.top, files, memories or {}))]
+            build_args += ["--trace-fst"] if waves else []       # dump.fst, not dump.vcd
         runner.build(sources=sources, hdl_toplevel=config.top, build_dir=build_dir,
                      timescale=("1ns", "1ps"), build_args=build_args, waves=bool(waves),
                      log_file=work / f"{simulator}_build.log")
@@ -208,10 +211,13 @@ def _verilator_public(work, top, files, memories):
 
     cocotb's runner asks Verilator for ``--public-flat-rw`` (every signal public), which stops
     Verilator from optimising any signal away: the reram top then compiles and simulates
-    several times slower. ``run_rtl`` turns that off and names these instead.
+    several times slower. The build turns that off and names these instead; a memory is
+    named by its variable name, in whichever module holds it.
     """
     text = files[f"{top}.v"].decode()
     header = re.search(rf"^module {re.escape(top)}\((.*?)\);", text, re.M | re.S)
+    if header is None:
+        raise RuntimeError(f"no 'module {top}(...)' header in {top}.v (a generator bug)")
     ports = [name.strip() for name in header.group(1).split(",")]
     lines = ["`verilator_config"]
     lines += [f'public_flat_rw -module "{top}" -var "{port}"' for port in ports]

@@ -31,6 +31,16 @@ class ConvStep:
     resident: LayerDescriptor
     resident_weights: list
 
+    @property
+    def input_pixels(self):
+        """Pixel beats of one input (the layer as it runs)."""
+        return self.load.channels * self.load.tiling.shape[0] * self.load.tiling.shape[1]
+
+    @property
+    def output_shape(self):
+        """``(M, H_out, W_out)``."""
+        return (self.load.out_channels,) + tuple(self.load.tiling.output_shape)
+
 
 class NetworkHost:
     """``fixed``'s conv layers on ``config``: :attr:`steps` by layer name, in network order."""

@@ -256,7 +256,8 @@ class EnergyModel:
             "out_channels": layer.out_channels, "in_shape": list(layer.in_shape),
             "out_shape": list(layer.out_shape), "kernel": layer.kernel, "stride": layer.stride,
             "padding": layer.padding, "groups": groups,
-            "runs_as": {"treatment": "polyphase" if run is not layer else "as defined",
+            "runs_as": {"treatment": ("polyphase" if run is not layer else "decimate"
+                                      if layer.stride > 1 else "as defined"),
                         "in_channels": run.in_channels, "in_shape": list(run.in_shape),
                         "kernel": run.kernel, "stride": run.stride, "padding": run.padding},
             "fft_size": c.fft_size,

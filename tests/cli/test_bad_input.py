@@ -141,8 +141,6 @@ CASES = [
     (lambda d: ["sim", "net", "--fft-size", "4"],
      "FFT size must be at least the kernel size 5 of layer 'C1', not 4"),
     (lambda d: ["sim", "net", "--pes", "5000"], "PE count must be between 1 and 4096, not 5000"),
-    (lambda d: ["sim", "net", "--adc-bits", "6"],
-     "--adc-bits must be left at its default for PE kind 'digital'"),
 ]
 
 

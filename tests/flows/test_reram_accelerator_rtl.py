@@ -9,7 +9,7 @@ LeNet-5 conv1 then conv2 on a real test digit run at a small build on Icarus, wi
 ADCs and a seeded map of conductance variation, stuck cells and programming misses loaded into
 the macros; and at the default build (P = 64, full-resolution ADCs, ideal cells) on Verilator,
 with every count equal to the energy model's (about 3 minutes on 2 cores: a 2-minute C++ build,
-then 309 k cycles at about 20 k cycles/s, since ``run_rtl`` makes only the bench's ports and
+then 309 k cycles at 10-15 k cycles/s, since ``run_rtl`` makes only the bench's ports and
 memories public to VPI). Random layers cover the rest on the small build, the loaded device
 map on both simulators.
 """
@@ -103,7 +103,8 @@ def test_reram_layer_with_a_loaded_device_map(tmp_path, simulator):
     """A seeded map of conductance variation, stuck cells and programming misses loaded into the
     generated macros' models: bit-exact with the golden model programmed with the same physical
     map, and the cells whose write-verify failed are reported on the counter stream (on
-    Verilator the memories are the only internal signals made public to the bench)."""
+    Verilator the memories are the only internal signals made public to the bench); an FST
+    waveform from either simulator."""
     config = AcceleratorConfig(**{**RERAM_SMALL, "max_attempts": 2})
     device = DeviceModel(sigma=0.1, stuck_low=0.02, stuck_high=0.02, program_fail=0.3,
                          max_attempts=2, seed=4)
@@ -111,7 +112,9 @@ def test_reram_layer_with_a_loaded_device_map(tmp_path, simulator):
     program = AcceleratorProgramming(config, maps)
     job = random_layer(config, np.random.default_rng(6), 3, 4, 5, 5, 2, 1, 1, program=program)
     result = run_rtl(config, [job], tmp_path, simulator, gaps=0.2, stalls=0.2, seed=6,
-                     memories=accelerator_model_memories(config, maps))
+                     memories=accelerator_model_memories(config, maps),
+                     waves=tmp_path / "waves.fst")
+    assert (tmp_path / "waves.fst").read_bytes()[:1] == b"\x00"     # an FST header block
     layer = result["layers"][0]
     np.testing.assert_array_equal(layer["codes"], job.expected)
     counters, cells = layer["counters"], program.cells
