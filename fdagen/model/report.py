@@ -71,13 +71,30 @@ def format_report(report):
               f"baseline: {b['description']} ({b['multipliers']} multipliers): "
               f"{_uj(b['energy_pj'])}, {_seconds(b['latency_s'])}, {b['tops_per_w']:.4g} TOPS/W; "
               f"E gain and speed-up are baseline / FDA (below 1: the baseline wins)", ""]
-    lines += _baseline_lines(report) + _endurance_lines(report)
+    lines += _strided_lines(report) + _baseline_lines(report) + _endurance_lines(report)
     rows = [[name, _uj(e["pj"]), f"{100 * e['share']:.1f} %", _sources(e)]
             for name, e in sorted(report["energy_by_component"].items(),
                                   key=lambda kv: -kv[1]["pj"])]
     lines += _table(["energy by component", "energy", "share", "library entries"], rows)
     lines += [""] + _area_lines(report["area"]) + _tail_lines(report)
     return "\n".join(lines)
+
+
+def _strided_lines(report):
+    """How each strided layer runs on the accelerator (the baselines run it as defined)."""
+    lines = []
+    for layer in report["layers"]:
+        run = layer.get("runs_as", {})
+        if run.get("treatment") == "polyphase":
+            shape = "x".join(str(e) for e in run["in_shape"])
+            lines.append(f"{layer['name']} (stride {layer['stride']}) runs as its stride-1 "
+                         f"polyphase form: {run['in_channels']} channels, K = {run['kernel']} "
+                         f"on {shape} (--strided decimate: at stride 1, every "
+                         f"{layer['stride']}th output kept)")
+        elif run.get("treatment") == "decimate":
+            lines.append(f"{layer['name']} (stride {layer['stride']}) runs decimated: at stride "
+                         f"1 over the whole input, every {layer['stride']}th output kept")
+    return lines + [""] if lines else []
 
 
 def _baseline_lines(report):

@@ -525,3 +525,13 @@ def test_a_network_too_big_for_any_build_is_a_model_error():
     with pytest.raises(ModelError, match=r"the build for 'alexnet' at P = 8, N = 64: weight "
                                          r"sets .* must be between"):
         network_config(alexnet(), 8, 64)
+
+
+def test_energy_text_says_how_strided_layers_run(capsys):
+    assert main(["energy", "--net", "alexnet", "--pes", "64"]) == 0
+    assert ("conv1 (stride 4) runs as its stride-1 polyphase form: 48 channels, K = 3 on 57x57"
+            in capsys.readouterr().out)
+    assert main(["energy", "--net", "alexnet", "--pes", "64", "--strided", "decimate"]) == 0
+    assert "conv1 (stride 4) runs decimated" in capsys.readouterr().out
+    assert main(["energy", "--net", "lenet5", "--pes", "64"]) == 0
+    assert ") runs as its stride-1 polyphase form:" not in capsys.readouterr().out
