@@ -84,13 +84,17 @@ class FixedNetwork:
         self.input_frac = fmt.data_width - 1
         self.tilings, self.quants, self.macs = {}, {}, {}
         self.phases = {}          # layer name -> its Polyphase, or None
+        self._run_weights = {}    # layer name -> (w, b) as the layer runs
         codes = [quantize_input(x, self.input_frac, fmt.data_width, fmt.rounding)
                  for x in calibration]
         frac = self.input_frac
         for layer in network.layers:
             if layer.kind == "conv":
-                self.phases[layer.name] = layer_polyphase(layer)
-                w, b = self.run_weights(layer)
+                phases = self.phases[layer.name] = layer_polyphase(layer)
+                w, b = weights[f"{layer.name}.w"], weights[f"{layer.name}.b"]
+                if phases is not None:
+                    w = phases.weights(w)
+                self._run_weights[layer.name] = (w, b)
                 run = runs_as(layer)
                 codes = [self._arrange(layer, c) for c in codes]
                 tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
@@ -110,9 +114,7 @@ class FixedNetwork:
 
     def run_weights(self, layer):
         """``(w, b)`` of conv ``layer`` as it runs (phase kernels when polyphase)."""
-        w, b = self.weights[f"{layer.name}.w"], self.weights[f"{layer.name}.b"]
-        phases = self.phases[layer.name]
-        return (w if phases is None else phases.weights(w)), b
+        return self._run_weights[layer.name]
 
     def _arrange(self, layer, codes):
         """The input codes of conv ``layer`` as it runs (its phases when polyphase)."""

@@ -18,8 +18,7 @@ from fdagen.emit.outdir import check_output_file
 __all__ = ["InputError", "Parser", "positive_int", "non_negative_int", "int_list", "word_list",
            "fft_size_or_auto", "load_array", "save_atomically", "add_format_arguments",
            "format_from", "check_conv_operands", "add_stride_arguments", "strided_operands",
-           "probability",
-           "check_codes", "check_finite", "fixed_layer", "add_config_flags"]
+           "probability", "check_codes", "check_finite", "fixed_layer", "add_config_flags"]
 
 
 class InputError(Exception):
@@ -163,15 +162,11 @@ def strided_operands(args, x, w):
     ``--strided polyphase``, ``x`` and ``w`` become the polyphase inputs and kernels
     (:class:`fdagen.golden.polyphase.Polyphase`, an exact rearrangement of floats or codes)
     at stride 1 without padding, and ``note`` says so; otherwise they pass through."""
-    from fdagen.golden.checks import ParameterError
     from fdagen.golden.polyphase import Polyphase
 
     if args.stride == 1 or args.strided == "decimate":
         return x, w, args.stride, args.padding, ""
-    try:
-        phases = Polyphase(x.shape[1:], w.shape[2], args.stride, args.padding)
-    except ParameterError as error:
-        raise InputError(str(error)) from None
+    phases = Polyphase(x.shape[1:], w.shape[2], args.stride, args.padding)
     return (phases.inputs(x), phases.weights(w), 1, 0,
             f"; {phases.describe(x.shape[0])}")
 

@@ -102,7 +102,6 @@ def _cmd_sim_net(args):
     from tqdm import tqdm
 
     from fdagen.flows.simulate import run_network
-    from fdagen.golden.checks import ParameterError
     from fdagen.golden.digits import load_digits32
     from fdagen.golden.model import FixedNetwork, load_weights
     from fdagen.golden.networks import get_network
@@ -115,11 +114,9 @@ def _cmd_sim_net(args):
         raise InputError(f"--images must be between 1 and {len(test_y)} (the {args.data} test "
                          f"set), not {args.images}")
     network, weights = get_network(args.net), load_weights()
-    try:        # the build first: its parameters are checked before the calibration's work
-        config = network_config(network, args.pes, args.fft_size, resident=True)
-        config.check_generable()
-    except ParameterError as error:
-        raise InputError(str(error)) from None
+    # the build first: its parameters are checked before the calibration's work
+    config = network_config(network, args.pes, args.fft_size, resident=True)
+    config.check_generable()
     calibration, _ = load_digits32("train")
     fixed = FixedNetwork(network, weights, list(calibration[:args.calibration]),
                          layer_format(config), config.fft_size, config.pe.build_mac(config))
@@ -215,10 +212,9 @@ def add_commands(commands):
                     "PEs) under cocotb: the conv layers on the RTL (every layer's weights "
                     "resident after the first image), quantization, pooling and the fully "
                     "connected layers on the host, exactly as `fdagen golden net`'s fixed-point "
-                    "path. Prints the "
-                    "accuracy, whether the predicted classes and every conv layer's outputs "
-                    "equal the golden fixed-point path's, and the cycles per layer; exits 1 if "
-                    "anything differs.")
+                    "path. Prints the accuracy, whether the predicted classes and every conv "
+                    "layer's outputs equal the golden fixed-point path's, and the cycles per "
+                    "layer; exits 1 if anything differs.")
     sim_net.add_argument("--net", default="lenet5", choices=["lenet5"],
                          help="network (the one with trained weights)")
     sim_net.add_argument("--data", default="digits", choices=["digits"],

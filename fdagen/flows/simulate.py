@@ -9,6 +9,7 @@ output for a configuration, compiles it with Icarus (``-g2012``) or Verilator, r
 
 import json
 import os
+import pickle
 import re
 import shutil
 import time
@@ -112,8 +113,6 @@ def run_network(host, images, work, simulator="verilator", gaps=0.0, stalls=0.0,
     ``logits`` and ``layers``: per conv layer name, ``codes`` (the RTL's output codes, the
     layer's shape) and ``counters``. ``progress(done)`` is called as images finish.
     """
-    import pickle
-
     _check_simulator(simulator)
     config = host.config
     work = Path(work).resolve()

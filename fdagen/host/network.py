@@ -10,6 +10,7 @@ weights sit at their own weight sets (the build must have the network's weight s
 stream the biases only (``weights_resident``).
 """
 
+import math
 from dataclasses import dataclass
 
 from fdagen.golden.checks import ParameterError
@@ -34,7 +35,7 @@ class ConvStep:
     @property
     def input_pixels(self):
         """Pixel beats of one input (the layer as it runs)."""
-        return self.load.channels * self.load.tiling.shape[0] * self.load.tiling.shape[1]
+        return self.load.channels * math.prod(self.load.tiling.shape)
 
     @property
     def output_shape(self):
