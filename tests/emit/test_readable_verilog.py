@@ -43,6 +43,11 @@ MATRIX = [
     # the LeNet-5 reram build tests/flows/test_reram_accelerator_rtl.py runs on Icarus
     dict(pes=16, pe_kind="reram", data_width=8, weight_width=8, spectrum_width=12, dac_bits=4,
          cell_bits=4, adc_share=1, adc_bits=6),
+    # the polyphase layers' build (tests/flows/test_accelerator_rtl.py) and the whole-LeNet-5
+    # builds `fdagen sim net` makes (tests/flows/test_network_rtl.py)
+    dict(pes=4, max_channels=16, max_out_channels=4, max_size=12),
+    dict(pes=64, max_channels=16, max_out_channels=120, max_size=32, weight_sets=100),
+    dict(pes=16, max_channels=16, max_out_channels=120, max_size=32, weight_sets=400),
 ]
 
 
