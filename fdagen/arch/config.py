@@ -15,7 +15,10 @@ layer with ``M`` output channels takes ``G = ceil(M / J)`` channel groups; each 
 PEs busy on several bins at once.
 
 Forward FFT lanes (``fft_lanes``) take whole tiles in turn (tile ``t`` on lane ``t mod LF``), so a
-one-channel layer still gains from them. Inverse FFT lanes (``ifft_lanes``) take output-channel
+one-channel layer still gains from them. The input-spectrum buffer keeps ``spectrum_tiles`` tiles'
+spectra: a layer runs in blocks of that many tiles, every output-channel group over a block
+before the next block (:mod:`fdagen.gateware.accel.tile_loop`), so the groups re-read the spectra
+instead of recomputing them. Inverse FFT lanes (``ifft_lanes``) take output-channel
 slots (slot ``j`` on lane ``j mod LI``), each with its own overlap-add bank, so lanes never
 collide. The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py``).
 """
@@ -99,6 +102,10 @@ class AcceleratorConfig:
         Largest ``C`` and ``M`` a layer may have (size the weight and buffer memories).
     max_size : int
         Largest padded input extent ``H + 2p`` (and ``W + 2p``).
+    weight_sets : int or None
+        Weight sets per bin lane (``U/L`` per output-channel group).
+    spectrum_tiles : int or None
+        Tiles whose input spectra the buffer keeps (a multiple of ``LF``): the block size.
     clock_mhz : float
         Target clock for the constraint files.
     pe_kind : str
@@ -126,6 +133,10 @@ class AcceleratorConfig:
     weight_sets: int = _knob(None, "weight sets per bin lane (one per output-channel group and "
                              "bin step): more than one layer's keep several layers' weights "
                              "resident", "S", "G U/L of the largest layer")
+    spectrum_tiles: int = _knob(None, "tiles whose input spectra the buffer keeps (a multiple "
+                                "of the FFT lanes): a layer runs in blocks of this many tiles, "
+                                "every output-channel group over a block before the next",
+                                "TILES", "a K = 3 layer's tiles at the largest size")
     clock_mhz: float = _knob(100.0, "target clock for the constraints", "MHZ")
     pe_kind: str = _knob("digital", "PE kind", None)
     dims: int = _knob(2, "spatial dimensions of the layers (2; 3-D is modelled, not generated)",
@@ -171,6 +182,12 @@ class AcceleratorConfig:
             object.__setattr__(self, "weight_sets", layer_sets)
         check_int(f"weight sets (at least G U/L = {self.max_groups} x {self.bin_steps} of the "
                   f"largest layer)", self.weight_sets, layer_sets, MAX_WEIGHT_SETS)
+        if self.spectrum_tiles is None:
+            object.__setattr__(self, "spectrum_tiles", self._default_spectrum_tiles())
+        check_int("spectrum tiles", self.spectrum_tiles, self.fft_lanes, MAX_MEMORY_WORDS)
+        if self.spectrum_tiles % self.fft_lanes:
+            raise ParameterError(f"spectrum tiles must be a multiple of the FFT lanes "
+                                 f"{self.fft_lanes}, not {self.spectrum_tiles}")
         kind = pe_kind(self.pe_kind)
         defaults = {f.name: f.default for f in fields(self)}
         for name in KIND_FIELDS:
@@ -184,6 +201,13 @@ class AcceleratorConfig:
         if self.accumulator_width > 62:
             raise ParameterError(f"accumulator width must be at most 62 bits, not "
                                  f"{self.accumulator_width}")
+
+    def _default_spectrum_tiles(self):
+        """Tiles of a ``K = 3`` layer at the largest padded size (``T = N - 2``), rounded up
+        to a multiple of the FFT lanes and at least two per lane."""
+        per_axis = -(-(self.max_size - 2) // (self.fft_size - 2))
+        tiles = max(2 * self.fft_lanes, per_axis ** self.dims)
+        return -(-tiles // self.fft_lanes) * self.fft_lanes
 
     # -- geometry ------------------------------------------------------------------------------
     @property
@@ -269,9 +293,14 @@ class AcceleratorConfig:
         return self.max_channels * self.fmap_channel_stride
 
     @property
+    def spectrum_slots(self):
+        """Tile slots of each FFT lane's spectrum banks: ``spectrum_tiles / LF``."""
+        return self.spectrum_tiles // self.fft_lanes
+
+    @property
     def spectrum_depth(self):
-        """Words per (FFT lane, bin lane) bank: two tiles of ``C_max`` channels."""
-        return 2 * self.max_channels * self.bin_steps
+        """Words per (FFT lane, bin lane) bank: its tile slots of ``C_max`` channels."""
+        return self.spectrum_slots * self.max_channels * self.bin_steps
 
     @property
     def weight_depth(self):
@@ -280,8 +309,8 @@ class AcceleratorConfig:
 
     @property
     def output_spectrum_depth(self):
-        """Accumulated-spectrum words per PE: two tiles of ``G_max`` groups."""
-        return 2 * self.max_groups * self.bin_steps
+        """Accumulated-spectrum words per PE: two passes (a tile's one group) of ``U/L``."""
+        return 2 * self.bin_steps
 
     @property
     def oaa_extent(self):
@@ -375,7 +404,7 @@ class AcceleratorConfig:
         values = {f.name: getattr(self, f.name) for f in self._fields()}
         if minimal:
             defaults = {f.name: f.default for f in fields(self)}
-            derived = ("bin_lanes", "fft_lanes", "ifft_lanes", "weight_sets")
+            derived = ("bin_lanes", "fft_lanes", "ifft_lanes", "weight_sets", "spectrum_tiles")
             kept = {k: v for k, v in values.items()
                     if k == "pes" or (k not in derived and v != defaults[k])}
             for name in derived:

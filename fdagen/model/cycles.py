@@ -7,20 +7,22 @@ model, not a cycle-accurate one):
 * **Load.** Weights (``M C U`` spectral words and ``M`` biases) and pixels (``C H W``) arrive
   concurrently, one word per clock each on an ideal host: ``max(weights, pixels)`` plus
   :data:`LOAD_OVERHEAD`.
-* **Run.** Forward lane ``f = t mod LF`` streams tile ``t``'s ``C`` frames at one pixel per
-  clock (``N^2`` clocks a frame, :class:`fdagen.gateware.fft.fft2d.FFT2D`'s throughput) once the
-  array has finished tile ``t - 2 LF`` (two spectrum slots per lane); the tile's spectra are
-  complete
-  :func:`forward_latency` clocks after its last pixel. The array starts tile ``t`` when it has
-  finished tile ``t - 1``, the spectra are complete and an output-spectrum slot is free (the
-  IFFT lanes have read tile ``t - 2``); it takes the kind's operation clocks per operation
-  (:meth:`fdagen.arch.pe_kinds.PEKind.operation_clocks`: ``2 G (U/L) C`` clocks for digital
-  PEs; crossbars also gather each operation's ``C`` channels, overlapped with the previous
-  operation but not before a tile's first, :meth:`~fdagen.arch.pe_kinds.PEKind.lead_clocks`).
+* **Run.** Tiles run in blocks of ``B`` (the build's ``spectrum_tiles``), every
+  output-channel group over a block before the next block (:mod:`fdagen.gateware.accel.
+  tile_loop`); a (group, tile) is a **pass**. Forward lane ``f = t mod LF`` streams tile ``t``'s
+  ``C`` frames at one pixel per clock (``N^2`` clocks a frame,
+  :class:`fdagen.gateware.fft.fft2d.FFT2D`'s throughput) once the array is done with tile
+  ``t - B`` (its last group's pass); the tile's spectra are complete :func:`forward_latency`
+  clocks after its last pixel. The array starts a pass when it has finished the previous one,
+  the tile's spectra are complete and an output-spectrum slot is free (the IFFT lanes have read
+  the pass before the previous); it takes the kind's operation clocks per operation
+  (:meth:`fdagen.arch.pe_kinds.PEKind.operation_clocks`: ``2 (U/L) C`` clocks a pass for
+  digital PEs; crossbars also gather each operation's ``C`` channels, overlapped with the
+  previous operation but not after a wait, :meth:`~fdagen.arch.pe_kinds.PEKind.lead_clocks`).
   Weights load at the kind's pace (:meth:`~fdagen.arch.pe_kinds.PEKind.weight_load_clocks`:
-  crossbars write-verify every cell). IFFT lane ``i`` then
-  transforms its output channels of the tile at ``N^2`` clocks a frame, and the run ends
-  :func:`inverse_latency` clocks after the last lane's last frame.
+  crossbars write-verify every cell). IFFT lane ``i`` then transforms its output channels of
+  the pass's group at ``N^2`` clocks a frame, and the run ends :func:`inverse_latency` clocks
+  after the last lane's last frame.
 * **Drain.** One output pixel per clock on an ideal consumer, plus :data:`DRAIN_OVERHEAD`.
 
 The latencies come from the RTL's own pipeline depths (:func:`fdagen.arch.latency.fft_core_latency`)
@@ -83,13 +85,13 @@ class CycleEstimate:
                 "pe_stall_ifft": self.pe_stall_ifft}
 
 
-def _ifft_frames_per_lane(config, out_channels, groups):
-    """IFFT frames each lane runs per tile: lane ``i`` owns slots ``j = i, i + LI, ...``."""
+def _ifft_frames_per_lane(config, out_channels, group):
+    """IFFT frames each lane runs in a pass of ``group``: lane ``i`` owns slots ``j = i, i +
+    LI, ...``, the output channels ``group J + j < M``."""
     frames = [0] * config.ifft_lanes
-    for g in range(groups):
-        for j in range(config.slots):
-            if g * config.slots + j < out_channels:
-                frames[j % config.ifft_lanes] += 1
+    for j in range(config.slots):
+        if group * config.slots + j < out_channels:
+            frames[j % config.ifft_lanes] += 1
     return frames
 
 
@@ -103,46 +105,56 @@ def estimate_cycles(schedule, issue_interval=None):
     if cfg.dims != 2:
         raise ParameterError(f"the cycle model replays the 2-D transforms the RTL has, so layers "
                              f"must be 2-D, not {cfg.dims}-D")
-    channels, tiles = schedule.channels, schedule.tiles
+    channels, tiles, groups = schedule.channels, schedule.tiles, schedule.groups
     kind = cfg.pe
     interval = cfg.issue_interval if issue_interval is None else issue_interval
     operation_clocks = (kind.operation_clocks(cfg, channels) if issue_interval is None
                         else issue_interval)
     n = schedule.tiling.fft_size
     frame = cfg.geometry.frame_words
-    forward_lanes = cfg.fft_lanes
-    mac_time = operation_clocks * (schedule.mac_operations // tiles)
+    forward_lanes, block = cfg.fft_lanes, cfg.spectrum_tiles
+    pass_time = operation_clocks * (schedule.mac_operations // (tiles * groups))
     lead = kind.lead_clocks(channels)
-    lane_frames = [f for f in _ifft_frames_per_lane(cfg, schedule.out_channels, schedule.groups)
-                   if f]
+    frames_of = [_ifft_frames_per_lane(cfg, schedule.out_channels, g) for g in range(groups)]
     fill, tail = forward_latency(n), inverse_latency(n)
 
     forward_free = [0] * forward_lanes
-    inverse_free = [0] * len(lane_frames)
-    mac_done, fed = [], []
+    inverse_free = [0] * cfg.ifft_lanes
+    lane_read = [0] * cfg.ifft_lanes
+    spectra, tile_free, fed = [0] * tiles, [0] * tiles, []
     array_free = stall_fft = stall_ifft = end = 0
-    for t in range(tiles):
-        lane = t % forward_lanes
-        start = max(forward_free[lane], mac_done[t - 2 * forward_lanes]
-                    if t >= 2 * forward_lanes else 0)
-        forward_free[lane] = start + channels * frame
-        spectra = forward_free[lane] + fill
-        slot = fed[t - 2] if t >= 2 else 0
-        issue = max(array_free, spectra, slot)
-        # the RTL counts a wait for the spectra first, then for the slot
-        waited_fft = max(0, spectra - array_free)
-        stall_fft += waited_fft
-        stall_ifft += issue - array_free - waited_fft
-        array_free = issue + mac_time + (lead if issue > array_free else 0)
-        mac_done.append(array_free)
-        read = 0
-        for i, frames in enumerate(lane_frames):
-            begin = max(inverse_free[i], array_free)
-            inverse_free[i] = begin + frames * frame
-            end = max(end, inverse_free[i] + tail)
-            # the last frame's U bins are read at its start, N^2 - U before its slot ends
-            read = max(read, inverse_free[i] - frame + schedule.config.unique_bins)
-        fed.append(read)
+    for first in range(0, tiles, block):
+        block_tiles = range(first, min(first + block, tiles))
+        for t in block_tiles:
+            lane = t % forward_lanes
+            start = max(forward_free[lane], tile_free[t - block] if t >= block else 0)
+            forward_free[lane] = start + channels * frame
+            spectra[t] = forward_free[lane] + fill
+        for g in range(groups):
+            for t in block_tiles:
+                p = len(fed)
+                slot = fed[p - 2] if p >= 2 else 0
+                issue = max(array_free, spectra[t], slot)
+                # the RTL counts a wait for the spectra first, then for the slot
+                waited_fft = max(0, spectra[t] - array_free)
+                stall_fft += waited_fft
+                stall_ifft += issue - array_free - waited_fft
+                array_free = issue + pass_time + (lead if issue > array_free else 0)
+                if g == groups - 1:
+                    tile_free[t] = array_free
+                read = 0
+                for i, frames in enumerate(frames_of[g]):
+                    if frames:
+                        begin = max(inverse_free[i], array_free)
+                        inverse_free[i] = begin + frames * frame
+                        end = max(end, inverse_free[i] + tail)
+                        # the last frame's U bins are read at its start, N^2 - U before its
+                        # slot ends
+                        lane_read[i] = inverse_free[i] - frame + cfg.unique_bins
+                    else:
+                        lane_read[i] = max(lane_read[i], array_free)
+                    read = max(read, lane_read[i])
+                fed.append(read)
     weights = kind.weight_load_clocks(cfg, schedule.weight_writes) + schedule.out_channels
     pixels = channels * math.prod(schedule.tiling.shape)
     return CycleEstimate(

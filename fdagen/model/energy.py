@@ -112,8 +112,9 @@ def network_weight_sets(network, config):
 def network_config(network, pes, fft_size=8, resident=False, strided="polyphase", **options):
     """The :class:`AcceleratorConfig` with ``pes`` and ``fft_size`` whose memories hold every
     conv layer of ``network`` as it runs (``strided``: see :class:`EnergyModel`; ``options``
-    as AcceleratorConfig's other fields), and with ``resident`` the weight sets for all their
-    weights at once."""
+    as AcceleratorConfig's other fields): its spectrum buffer keeps every tile of the layer
+    with the most (so each layer runs as one block), and with ``resident`` the weight sets for
+    all their weights at once."""
     layers = [runs_as(layer, strided) for layer in _conv_layers(network)]
     for layer in layers:
         if layer.kernel > fft_size:
@@ -126,6 +127,12 @@ def network_config(network, pes, fft_size=8, resident=False, strided="polyphase"
     limits.update(options)
     try:
         config = AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
+        if "spectrum_tiles" not in options:     # one block: every layer's tiles kept at once
+            tiles = max(Tiling.choose(layer.in_shape, layer.kernel, layer.stride,
+                                      layer.padding, fft_size=fft_size).tile_count
+                        for layer in layers)
+            config = replace(config, spectrum_tiles=-(-tiles // config.fft_lanes)
+                             * config.fft_lanes)
     except ParameterError as error:      # e.g. more weight sets than a build can address
         raise ModelError(f"the build for {network.name!r} at P = {pes}, N = {fft_size}: "
                          f"{error}") from None

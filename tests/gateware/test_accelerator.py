@@ -75,6 +75,19 @@ def test_layer_without_bias_and_channel_groups(rng):
     check(config, [random_layer(config, rng, 2, 5, 8, 8, 3, bias=False)], stalls=0.5)
 
 
+@pytest.mark.parametrize("kw", [
+    dict(pes=2, spectrum_tiles=2),
+    dict(pes=4, bin_lanes=2, fft_lanes=2, ifft_lanes=1, spectrum_tiles=4),
+], ids=["p2_blocks_of_2", "p4_lf2_blocks_of_4"])
+def test_tile_blocks_with_groups(rng, kw):
+    """More tiles than the spectrum buffer keeps (blocks, the last one short) and more output
+    channels than slots (groups): every group runs over a block before the next block."""
+    config = AcceleratorConfig(max_channels=2, max_out_channels=5, max_size=16, **kw)
+    job = random_layer(config, rng, 2, 5, 13, 11, 3, 1, 1, relu=True)
+    assert job.descriptor.tiling.tile_count > config.spectrum_tiles
+    check(config, [job], gaps=0.2, stalls=0.3)
+
+
 def test_descriptor_rejects_layers_beyond_the_build(rng):
     config = AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4, max_size=10)
     fmt = layer_format(config)

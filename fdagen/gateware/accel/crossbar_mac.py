@@ -9,11 +9,12 @@ layer through ``prog``, write-verify, at the array's pace; each lane takes its w
 a FIFO of :data:`WEIGHT_FIFO_DEPTH`, so the lanes programme concurrently, and ``prog.busy``
 holds the run back until every weight is in its cells).
 
-For each tile ``t`` (once its spectra are ready and a slot of the output-spectrum buffer is
-free), group ``g < G`` and bin step ``< U/L``, one **array operation**:
+For each pass (:mod:`fdagen.gateware.accel.tile_loop`: tile blocks, then groups ``g < G``, then
+the block's tiles ``t``; once tile ``t``'s spectra are ready and a slot of the output-spectrum
+buffer is free) and bin step ``< U/L``, one **array operation**:
 
 1. **Gather**: ``C`` reads of the input spectrum, channel ``c`` of bins ``step * L + l`` at
-   ``(t mod 2 slot) C_max U/L + c U/L + step``, one per clock, into each lane's gather
+   ``lslot C_max U/L + c U/L + step`` (the tile's slot), one per clock, into each lane's gather
    registers (``C`` complex values per lane). The gather of the next operation overlaps the
    crossbars' work on this one (the arrays hold their inputs from ``start``).
 2. **Launch**, when every value has arrived and the crossbars are ready: every lane starts
@@ -21,8 +22,8 @@ free), group ``g < G`` and bin step ``< U/L``, one **array operation**:
    channels at once (two phases, bit-serial input slices, the ADC mux, shift-and-add, row
    slices: :class:`~fdagen.gateware.pe.crossbar_array.CrossbarArray`).
 3. **Write**: the ``J`` sums of every lane are complete sums over the input channels; they go
-   to the PEs' output-spectrum banks at ``(t mod 2) G_max U/L + s`` (one IFFT per tile and
-   output channel, as with digital PEs).
+   to the PEs' output-spectrum banks at ``(p mod 2) U/L + step`` for pass ``p`` (one IFFT per
+   tile and output channel, as with digital PEs).
 
 The counters count launches (``operations``), written sums, spectrum reads and stalls per
 layer (from ``control.start``), and sum the lanes' crossbar events (cleared by
@@ -127,28 +128,30 @@ class CrossbarMACStage(wiring.Component):
             pending.append((queue.level != 0) | ~array.ready)
         m.d.comb += prog.busy.eq(Cat(*pending).any())
 
-        # -- loop nest: tile t, group g, bin step; advanced at each launch ----------------------
-        tiles_done = Signal(32)
-        m.d.comb += [self.spectrum.done.eq(tiles_done), self.output.done.eq(tiles_done)]
+        # -- loop nest: block, group g, tile t, bin step; advanced at each launch --------------
+        passes_done = Signal(32)            # passes whose sums are all in the output spectrum
+        spectra_free = Signal(32)           # leading tiles whose last group is done
+        m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
         loop = TileLoop(c)
-        t, f, fslot, gs = loop.t, loop.f, loop.fslot, loop.gs
+        t, f, gs, p = loop.t, loop.f, loop.gs, loop.p
         ch = Signal(16)                                     # next channel to read
         requested = Signal()                                # every channel read
         gathered = Signal()                                 # every channel arrived
         launched = Signal()                                 # last clock launched
-        # Readiness of tile t, registered; t moves only at a launch and no read follows a
-        # launch at once, so a stale value is never used for a new t.
+        # Readiness of pass p (tile t), registered; t and p move only at a launch and no read
+        # follows a launch at once, so a stale value is never used for a new pass.
         fft_ok = Signal()
         slot_ok = Signal()
-        m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(t < self.output.fed + 2)]
+        m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(p < self.output.fed + 2)]
         work = running & (t < self.control.tiles)
         read = Signal()
         m.d.comb += [read.eq(work & ~requested & ~launched & fft_ok & slot_ok),
                      self.idle.eq(~running)]
         m.d.comb += [
             self.spectrum.en.eq(read), self.spectrum.lane.eq(f),
-            self.spectrum.addr.eq(Mux(fslot, cmax * steps, 0) + const_mul(ch, steps) + loop.step),
+            self.spectrum.addr.eq(const_mul(loop.lslot, cmax * steps) + const_mul(ch, steps)
+                                  + loop.step),
         ]
         last_c = ch + 1 == layer.channels
 
@@ -182,22 +185,24 @@ class CrossbarMACStage(wiring.Component):
             for channel in range(cmax):
                 m.d.comb += [array.x_re[channel].eq(gather[lane][channel].re),
                              array.x_im[channel].eq(gather[lane][channel].im)]
-        op = data.StructLayout({"tile_end": 1, "yaddr": range(c.output_spectrum_depth)})
+        op = data.StructLayout({"pass_end": 1, "last_group": 1,
+                                "yaddr": range(c.output_spectrum_depth)})
         inflight = Signal(op, name="inflight")
 
         with m.If(self.control.start):
             m.d.sync += [running.eq(1), *loop.restart(), ch.eq(0), requested.eq(0),
                          gathered.eq(0), fft_ok.eq(0), slot_ok.eq(0)]
         with m.Elif(launch):
-            m.d.sync += [inflight.tile_end.eq(loop.tile_end(layer.groups)),
-                         inflight.yaddr.eq(Mux(t[0], c.max_groups * steps, 0) + gs),
+            m.d.sync += [inflight.pass_end.eq(loop.pass_end()),
+                         inflight.last_group.eq(loop.last_group(layer.groups)),
+                         inflight.yaddr.eq(Mux(p[0], steps, 0) + loop.step),
                          requested.eq(0), gathered.eq(0)]
-            loop.advance(m, layer.groups)
+            loop.advance(m, layer.groups, self.control.tiles)
         with m.Elif(read):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):
                 m.d.sync += [ch.eq(0), requested.eq(1)]
-        with m.Elif(running & (t >= self.control.tiles) & (tiles_done >= self.control.tiles)):
+        with m.Elif(running & (t >= self.control.tiles) & (passes_done == p)):
             m.d.sync += running.eq(0)
 
         # -- write the sums ---------------------------------------------------------------------
@@ -218,13 +223,16 @@ class CrossbarMACStage(wiring.Component):
         for array in self.lanes:
             m.d.comb += array.clear.eq(self.control.begin)
         with m.If(self.control.start):
-            m.d.sync += [tiles_done.eq(0), self.operations.eq(0), self.finished_sums.eq(0),
-                         self.stall_fft.eq(0), self.stall_ifft.eq(0), self.spectrum_reads.eq(0)]
+            m.d.sync += [passes_done.eq(0), spectra_free.eq(0), self.operations.eq(0),
+                         self.finished_sums.eq(0), self.stall_fft.eq(0), self.stall_ifft.eq(0),
+                         self.spectrum_reads.eq(0)]
         with m.Else():
             with m.If(done):
                 m.d.sync += self.finished_sums.eq(self.finished_sums + 1)
-                with m.If(inflight.tile_end):
-                    m.d.sync += tiles_done.eq(tiles_done + 1)
+                with m.If(inflight.pass_end):
+                    m.d.sync += passes_done.eq(passes_done + 1)
+                    with m.If(inflight.last_group):
+                        m.d.sync += spectra_free.eq(spectra_free + 1)
             with m.If(launch):
                 m.d.sync += self.operations.eq(self.operations + 1)
             with m.If(read):

@@ -7,9 +7,12 @@ p)`` when ``sy, sx < T`` and inside the map, else 0; the tile walk and the tiler
 :class:`~fdagen.gateware.accel.raster.Raster` walks over the geometry's axes) from the
 feature-map buffer into an
 :class:`~fdagen.gateware.fft.fft2d.FFT2D`, and the half spectrum lands in the lane's input-spectrum
-buffer: ``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``), two
-tile slots of ``C_max`` channels each, so lane ``f`` fills one slot while the PE array reads the
-other. A lane starts tile ``t`` once the array has finished tile ``t - 2 LF`` (``spectrum.done``).
+buffer: ``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``),
+``B / LF`` tile slots of ``C_max`` channels each (``B`` the build's
+:attr:`~fdagen.arch.config.AcceleratorConfig.spectrum_tiles`; tile ``t`` in slot ``(t div LF) mod
+(B / LF)``), so the buffer keeps a block of ``B`` tiles' spectra for every output-channel group
+to read. A lane starts tile ``t`` once the array is done with tile ``t - B`` (``spectrum.done``:
+its last group has read it).
 
 The array reads through ``spectrum`` (:class:`~fdagen.gateware.accel.interfaces.SpectrumRead`):
 all ``L`` banks of FFT lane ``lane`` at ``addr``, the values on ``data`` the interface's latency
@@ -128,7 +131,8 @@ class FFTStage(wiring.Component):
 
         geometry = c.geometry
         t = reg("tile", 32)
-        q = reg("local", 1)                # slot = local tile index mod 2
+        slot_words = c.max_channels * c.bin_steps
+        qbase = reg("slot_base", range(c.spectrum_depth))    # the next tile's slot
         tiles = Raster(prefix, "t", geometry.axes,
                        [layer[name] for name in geometry.tile_count_fields],
                        position="o", step=layer.tile)
@@ -160,18 +164,18 @@ class FFTStage(wiring.Component):
         last_sample = sample.last
         m.d.comb += [reader.data.value.eq(Mux(zero, 0, fmap_read.data)), reader.data.last.eq(0)]
         frame_start = sample.first
-        slot_free = t < self.spectrum.done + 2 * fl
+        slot_free = t < self.spectrum.done + c.spectrum_tiles
         issue = Signal(name=prefix + "issue")
 
         with m.FSM(name=prefix + "fsm"):
             with m.State("IDLE"):
                 with m.If(self.control.start):
-                    m.d.sync += [t.eq(0), q.eq(0), advance.eq(f), done.eq(0), *tiles.restart()]
+                    m.d.sync += [t.eq(0), qbase.eq(0), advance.eq(f), done.eq(0),
+                                 *tiles.restart()]
                     m.next = "ADVANCE"
             with m.State("ADVANCE"):       # step to the lane's next tile, one tile a cycle
                 with m.If(advance == 0):
-                    m.d.sync += [ch.eq(0), cbase.eq(0), *sample.restart(),
-                                 sbase.eq(Mux(q, c.max_channels * c.bin_steps, 0))]
+                    m.d.sync += [ch.eq(0), cbase.eq(0), *sample.restart(), sbase.eq(qbase)]
                     m.next = "WAIT"
                 with m.Else():
                     m.d.sync += [advance.eq(advance - 1), t.eq(t + 1)]
@@ -190,7 +194,9 @@ class FFTStage(wiring.Component):
                                      cbase.eq(cbase + c.fmap_channel_stride),
                                      sbase.eq(sbase + c.bin_steps)]
                         with m.If(ch + 1 == layer.channels):
-                            m.d.sync += [advance.eq(fl), q.eq(~q)]
+                            m.d.sync += [advance.eq(fl),
+                                         qbase.eq(Mux(qbase == c.spectrum_depth - slot_words, 0,
+                                                      qbase + slot_words))]
                             m.next = "ADVANCE"
         m.d.comb += [
             reader.issue.eq(issue),

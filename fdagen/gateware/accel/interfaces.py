@@ -14,15 +14,16 @@ signature's ``latency``, never from a number of its own.
 :class:`SpectrumRead`
     The MAC stage reads the forward stage's input-spectrum buffer: all ``L`` banks of FFT lane
     ``lane`` at ``addr`` when ``en``; the ``L`` values are on ``data`` ``latency`` cycles later.
-    ``ready``: leading tiles whose spectra are complete; ``done``: tiles the array has
-    finished (their spectrum slots are free).
+    ``ready``: leading tiles whose spectra are complete; ``done``: leading tiles the array is
+    done with (their last output-channel group has read them: their spectrum slots are free).
 :class:`OutputSpectrumRead`
     Each IFFT lane ``i`` reads the MAC stage's output-spectrum bank ``bank[i]`` at ``addr[i]``
-    when ``en[i]``; ``data[i]`` follows ``latency`` cycles later. ``done``: tiles whose sums are
-    complete; ``fed``: leading tiles every IFFT lane has read (their slots are free).
+    when ``en[i]``; ``data[i]`` follows ``latency`` cycles later. ``done``: passes (a tile and
+    an output-channel group, :mod:`fdagen.gateware.accel.tile_loop`) whose sums are complete;
+    ``fed``: leading passes every IFFT lane has read (their slots are free).
 :class:`DrainRead`
     The top reads overlap-add bank ``lane`` at ``addr`` when ``en``; ``data`` ``latency``
-    cycles later. ``done``: tiles every IFFT lane has overlap-added.
+    cycles later. ``finished``: every IFFT lane has overlap-added every pass of the layer.
 :class:`WeightProgram`
     The top's loader offers spectral weight ``(re, im)`` of PE ``pe`` (bin lane ``pe mod L``,
     output-channel slot ``pe div L``), weight set ``set`` (``g U/L + k/L``: group and bin
@@ -98,7 +99,7 @@ class DrainRead(wiring.Signature):
             "en": Out(1), "lane": Out(range(max(2, c.ifft_lanes))),
             "addr": Out(range(c.oaa_depth)),
             "data": In(signed(c.oaa_width)),
-            "done": In(32),
+            "finished": In(1),
         })
 
 

@@ -2,8 +2,9 @@
 overlap-add buffer.
 
 IFFT lane ``i`` of ``LI`` owns output-channel slots ``j = i, i + LI, ...`` and so the output
-channels ``m = g J + j``. For each tile (once the array has finished it) and each of its channels,
-it reads the accumulated half spectrum in :meth:`IFFT2D.input_order
+channels ``m = g J + j``. For each pass of the MAC stage (a tile and an output-channel group,
+:mod:`fdagen.gateware.accel.tile_loop`; once the array has finished it) and each of the lane's
+channels of the group, it reads the accumulated half spectrum in :meth:`IFFT2D.input_order
 <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin ``k = kx N + bitrev(ky)`` of the forward
 order), requantizes it (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
 :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into the lane's overlap-add bank
@@ -12,12 +13,12 @@ position writes it, later ones read-modify-write, so the bank needs no clearing.
 channel, so never a bank.
 
 It reads through ``output`` (:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`,
-whose ``fed`` counts tiles whose spectra every lane has read: the array may then reuse the
+whose ``fed`` counts passes whose spectra every lane has read: the array may then reuse the
 slot) and serves ``drain`` (:class:`~fdagen.gateware.accel.interfaces.DrainRead`, whose
-``done`` counts tiles every lane has added) once ``done`` reaches the tile count.
+``finished`` says every lane has added every pass of the layer).
 """
 
-from amaranth import Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -49,7 +50,7 @@ class IFFTStage(wiring.Component):
         m = Module()
         c = self.config
         li = c.ifft_lanes
-        fed, done, events = [], [], []
+        fed, finished, events = [], [], []
         drain_reads = []
         for i in range(li):
             lane = self._blocks.ifft_lane(c, self.acc_width)
@@ -62,13 +63,13 @@ class IFFTStage(wiring.Component):
                 lane.drain_en.eq(self.drain.en), lane.drain_addr.eq(self.drain.addr),
             ]
             fed.append(lane.fed)
-            done.append(lane.done)
+            finished.append(lane.finished)
             events.append({"frame": lane.frame_event, "read": lane.read_event,
                            "oaa_read": lane.oaa_read_event, "oaa_write": lane.oaa_write_event})
             drain_reads.append(lane.drain_data)
 
         m.d.comb += [self.output.fed.eq(minimum(m, fed, "fed_min")),
-                     self.drain.done.eq(minimum(m, done, "done_min"))]
+                     self.drain.finished.eq(Cat(*finished).all())]
 
         lane_d = Signal.like(self.drain.lane)
         m.d.sync += lane_d.eq(self.drain.lane)

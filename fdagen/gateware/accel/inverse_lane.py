@@ -2,21 +2,24 @@
 overlap-add bank. A separate Verilog module, instantiated once per lane.
 
 Lane ``index`` (a port, so that one module serves every lane) owns output-channel slots
-``j = index, index + LI, ...`` and so the output channels ``m = g J + j``. For each tile (once
-``mac_done`` passes it) and each of its channels it reads the accumulated half spectrum in
+``j = index, index + LI, ...`` and so the output channels ``m = g J + j``. It walks the MAC
+stage's passes (:mod:`fdagen.gateware.accel.tile_loop`: tile blocks, groups ``g``, the block's
+tiles ``t``); for each pass (once ``mac_done`` passes it) and each of its channels of group ``g``
+it reads the accumulated half spectrum in
 :meth:`IFFT2D.input_order <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin
 ``k = kx N + bitrev(ky)`` of the forward order) through ``spec_*`` (one lane of
 :class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`), requantizes it
 (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
 :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into its overlap-add bank at
 ``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
-position writes it, later ones read-modify-write, so the bank needs no clearing. The tile walk
-and the overlap-add writer's walk over the IFFT's output (``wy``, ``wx``, the innermost axis in
+position writes it, later ones read-modify-write, so the bank needs no clearing (a group's tiles
+come in raster order, block after block). The tile walk (rewound to the block's first tile for
+each group) and the overlap-add writer's walk over the IFFT's output (``wy``, ``wx``, the innermost axis in
 the IFFT's bit-reversed output order) are :class:`~fdagen.gateware.accel.raster.Raster` walks
 over the geometry's axes.
 
-``fed`` counts tiles whose spectra the lane has read, ``done`` tiles it has overlap-added;
-``drain_*`` reads the bank (:attr:`DrainRead.latency <fdagen.gateware.accel.interfaces.
+``fed`` counts passes whose spectra the lane has read, ``done`` passes it has overlap-added,
+``finished`` says every pass of the layer is; ``drain_*`` reads the bank (:attr:`DrainRead.latency <fdagen.gateware.accel.interfaces.
 DrainRead.latency>` including the stage's lane mux). The ``*_event`` outputs pulse for the
 stage's counters.
 """
@@ -51,7 +54,7 @@ class IFFTLane(wiring.Component):
             "spec_en": Out(1), "spec_addr": Out(range(c.output_spectrum_depth)),
             "spec_bank": Out(range(max(2, banks))),
             "spec_data": In(complex_layout(acc_width)),
-            "mac_done": In(32), "fed": Out(32), "done": Out(32),
+            "mac_done": In(32), "fed": Out(32), "done": Out(32), "finished": Out(1),
             "drain_en": In(1), "drain_addr": In(range(c.oaa_depth)),
             "drain_data": Out(signed(c.oaa_width)),
             "frame_event": Out(1), "read_event": Out(1), "oaa_read_event": Out(1),
@@ -86,18 +89,21 @@ class IFFTLane(wiring.Component):
         # is the first along it (nothing overlap-added there before).
         tag_layout = data.StructLayout({
             "base": range(c.oaa_depth + 1), "origin": data.ArrayLayout(unsigned(16), dims),
-            "first": data.ArrayLayout(1, dims), "tile_last": 1})
+            "first": data.ArrayLayout(1, dims), "pass_last": 1})
         tags = SyncFIFO(width=tag_layout.size, depth=8)
         m.submodules.tags = tags
 
         # -- feeder --------------------------------------------------------------------------
         t = reg("tile", 32)
+        block_start = reg("block_start", 32)
+        tb = reg("tile_in_block", range(max(2, c.spectrum_tiles)))
+        p = reg("pass_index", 32)
+        walked = reg("walked", 1)             # every pass fed
         tiles = Raster("", "t", geometry.axes,
                        [layer[name] for name in geometry.tile_count_fields],
-                       position="o", step=layer.tile)
+                       position="o", step=layer.tile, bookmark=True)
         g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
         g_slots = reg("g_slots", 32)           # g * J
-        g_steps = reg("g_steps", 32)           # g * U/L
         g_base = reg("g_base", range(c.oaa_depth + 1))      # g * JL * stride
         base = reg("base", range(c.oaa_depth + 1))          # (g * JL + jj) * stride
         kx, ky = reg("kx", range(n // 2 + 1)), reg("ky", range(n))
@@ -107,15 +113,16 @@ class IFFTLane(wiring.Component):
         channel = g_slots + j
         frame_valid = (j < c.slots) & (channel < layer.out_channels)
         last_jj = jj == jl - 1
-        next_channel = Mux(~last_jj & (j + li < c.slots), channel + li, g_slots + c.slots + i)
+        pass_last = last_jj | (j + li >= c.slots) | (channel + li >= layer.out_channels)
         k = Signal(range(c.unique_bins), name="k")
         m.d.comb += k.eq((kx << bits) | ky[::-1])
         first_bin = (kx == 0) & (ky == 0)
         last_bin = (kx == n // 2) & (ky == n - 1)
         issue = reg("issue", 1)
+        empty_pass = reg("empty_pass", 1)
         tag_in = data.View(tag_layout, tags.w_data)
         m.d.comb += [tag_in.base.eq(base),
-                     tag_in.tile_last.eq(next_channel >= layer.out_channels)]
+                     tag_in.pass_last.eq(pass_last)]
         for axis in range(dims):
             m.d.comb += [tag_in.origin[axis].eq(tiles.position[axis]),
                          tag_in.first[axis].eq(tiles.index[axis] == 0)]
@@ -123,14 +130,18 @@ class IFFTLane(wiring.Component):
         with m.FSM(name="fsm"):
             with m.State("IDLE"):
                 with m.If(self.control.start):
-                    m.d.sync += [t.eq(0), fed.eq(0), done.eq(0), *tiles.restart()]
-                    m.next = "TILE"
-            with m.State("TILE"):
+                    m.d.sync += [t.eq(0), block_start.eq(0), tb.eq(0), p.eq(0), g.eq(0),
+                                 g_slots.eq(0), g_base.eq(0), fed.eq(0), done.eq(0),
+                                 walked.eq(0), *tiles.restart()]
+                    m.next = "PASS"
+            with m.State("PASS"):
                 with m.If(t >= self.control.tiles):
+                    m.d.sync += walked.eq(1)
                     m.next = "IDLE"
-                with m.Elif(self.mac_done > t):
-                    m.d.sync += [g.eq(0), jj.eq(0), g_slots.eq(0), g_steps.eq(0),
-                                 g_base.eq(0), base.eq(0), pushed.eq(0), kx.eq(0), ky.eq(0)]
+                with m.Elif(self.mac_done > p):
+                    m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0)]
+                    with m.If((tb == 0) & (g == 0)):
+                        m.d.sync += tiles.mark()           # the block's first tile
                     m.next = "FRAME"
             with m.State("FRAME"):
                 with m.If(frame_valid):
@@ -149,23 +160,29 @@ class IFFTLane(wiring.Component):
             with m.State("NEXT"):
                 m.d.sync += [jj.eq(jj + 1), base.eq(base + stride)]
                 with m.If(last_jj):
-                    m.d.sync += [jj.eq(0), g.eq(g + 1), g_slots.eq(g_slots + c.slots),
-                                 g_steps.eq(g_steps + s_steps), g_base.eq(g_base + jl * stride),
-                                 base.eq(g_base + jl * stride)]
-                    with m.If(g + 1 >= layer.groups):
-                        m.d.sync += [fed.eq(fed + 1), t.eq(t + 1)]
-                        with m.If(~pushed):
-                            m.d.sync += done.eq(done + 1)     # a lane without channels
-                        tiles.step(m)
-                        m.next = "TILE"
+                    m.d.sync += [fed.eq(fed + 1), p.eq(p + 1)]
+                    m.d.comb += empty_pass.eq(~pushed)    # no channel of this lane in it
+                    with m.If((tb == c.spectrum_tiles - 1) | (t + 1 == self.control.tiles)):
+                        m.d.sync += tb.eq(0)
+                        with m.If(g + 1 == layer.groups):
+                            next_block = block_start + c.spectrum_tiles
+                            m.d.sync += [g.eq(0), g_slots.eq(0), g_base.eq(0),
+                                         block_start.eq(next_block), t.eq(next_block)]
+                            tiles.step(m)
+                        with m.Else():
+                            m.d.sync += [g.eq(g + 1), g_slots.eq(g_slots + c.slots),
+                                         g_base.eq(g_base + jl * stride), t.eq(block_start),
+                                         *tiles.rewind()]
                     with m.Else():
-                        m.next = "FRAME"
+                        m.d.sync += [t.eq(t + 1), tb.eq(tb + 1)]
+                        tiles.step(m)
+                    m.next = "PASS"
                 with m.Else():
                     m.next = "FRAME"
         m.d.comb += [
             reader.issue.eq(issue), tags.w_en.eq(issue & first_bin),
             self.spec_en.eq(issue),
-            self.spec_addr.eq(Mux(t[0], c.max_groups * s_steps, 0) + g_steps + (k >> lane_bits)),
+            self.spec_addr.eq(Mux(p[0], s_steps, 0) + (k >> lane_bits)),
             self.spec_bank.eq((jj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
         ]
         # Requantize the accumulated spectrum (one register) into the read queue.
@@ -203,7 +220,7 @@ class IFFTLane(wiring.Component):
         m.d.sync += [
             s1.valid.eq(valid),
             s1.first.eq(first.all()),
-            s1.end.eq(end_of_frame & tag.tile_last),
+            s1.end.eq(end_of_frame & tag.pass_last),
             s1.addr.eq(buffer_address(tag.base, coordinates,
                                       geometry.strides(c.oaa_extent, c.oaa_pitch))),
             s1.value.eq(ifft.o.payload.value),
@@ -216,11 +233,13 @@ class IFFTLane(wiring.Component):
             wp.en.eq(s2.valid), wp.addr.eq(s2.addr),
             wp.data.eq(Mux(s2.first, s2.value, rp.data + s2.value)),
         ]
-        with m.If(s2.valid & s2.end):
-            m.d.sync += done.eq(done + 1)
+        # a pass's last overlap-add and an empty pass may end in the same clock
+        with m.If(~self.control.start):
+            m.d.sync += done.eq(done + (s2.valid & s2.end) + empty_pass)
         frame_done = reg("frame_done", 1)
         m.d.sync += frame_done.eq(end_of_frame)
         m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(rp.data),
+                     self.finished.eq(walked & (done == fed)),
                      self.frame_event.eq(frame_done), self.read_event.eq(issue),
                      self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s2.valid)]
         return m

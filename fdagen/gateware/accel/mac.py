@@ -1,18 +1,21 @@
 """The frequency-domain MAC stage: controller of the PE array and the output-spectrum buffer.
 
-For each tile ``t`` (once its spectra are ready and a slot of the output-spectrum buffer is
-free), for each channel group ``g < G``, bin step ``< U/L`` and input channel ``c < C``, one array
-operation: the ``L`` spectrum values of bins ``step * L + l`` of channel ``c`` go to the lanes,
-each PE ``(l, j)`` multiplies by its weight at ``(g * U/L + step) * C_max + c`` and accumulates
-over ``c`` in its registers (the sum over input channels never leaves the PE, so one IFFT runs
-per tile and output channel). The finished sums land in the PE's own output-spectrum bank, two
-tile slots of ``G_max * U/L`` words, read by the IFFT lanes while the next tile accumulates.
+It walks the layer's passes (:mod:`fdagen.gateware.accel.tile_loop`: tile blocks, then
+output-channel groups ``g < G``, then the block's tiles ``t``): for each pass (once tile ``t``'s
+spectra are ready and a slot of the output-spectrum buffer is free), bin step ``< U/L`` and input
+channel ``c < C``, one array operation: the ``L`` spectrum values of bins ``step * L + l`` of
+channel ``c`` go to the lanes, each PE ``(l, j)`` multiplies by its weight at ``(g * U/L + step) *
+C_max + c`` and accumulates over ``c`` in its registers (the sum over input channels never leaves
+the PE, so one IFFT runs per tile and output channel). The finished sums land in the PE's own
+output-spectrum bank, two pass slots of ``U/L`` words, read by the IFFT lanes while the next pass
+accumulates. A block's input spectra stay in the forward stage's buffer until its last group has
+read them, so every group re-reads them instead of recomputing the FFT.
 
 It reads the input spectra through ``spectrum``
 (:class:`~fdagen.gateware.accel.interfaces.SpectrumRead`) and serves the output-spectrum reads
 on ``output`` (:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`), one port per IFFT
 lane ``i``, which owns slots ``j = i, i + LI, ...``: bank ``(j // LI) * L + l`` of the lane,
-word ``(t mod 2) G_max U/L + g U/L + k / L``.
+word ``(p mod 2) U/L + k / L`` for pass ``p``.
 """
 
 from amaranth import Module, Mux, Signal
@@ -75,24 +78,25 @@ class MACStage(wiring.Component):
                      array.prog_addr.eq(const_mul(prog.set, cmax) + prog.channel),
                      array.prog_re.eq(prog.re), array.prog_im.eq(prog.im)]
 
-        # Loop nest: tile t, group g, bin step, input channel.
-        tiles_done = Signal(32)             # tiles whose sums are all in the output spectrum
-        m.d.comb += [self.spectrum.done.eq(tiles_done), self.output.done.eq(tiles_done)]
+        # Loop nest: tile block, group g, tile t, bin step, input channel.
+        passes_done = Signal(32)            # passes whose sums are all in the output spectrum
+        spectra_free = Signal(32)           # leading tiles whose last group is done
+        m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
         loop = TileLoop(c)
-        t, f, fslot, step, gs = loop.t, loop.f, loop.fslot, loop.step, loop.gs
+        t, f, step, gs, p = loop.t, loop.f, loop.step, loop.gs, loop.p
         ch = Signal(16)
         # Clocks until the array takes the next operation: the kind's issue interval after each
         # issue.
         interval = array.issue_interval
         holdoff = Signal(range(interval), name="issue_holdoff")
-        # Readiness of tile t, registered to keep the FFT/IFFT counters' minimum and compare
-        # off the issue path. One cycle stale is safe: t only moves on an issue, and the cycle
-        # after an issue never issues (holdoff, interval >= 2), so a stale value is never used
-        # for a new t.
+        # Readiness of pass p (tile t), registered to keep the FFT/IFFT counters' minimum and
+        # compare off the issue path. One cycle stale is safe: t and p only move on an issue,
+        # and the cycle after an issue never issues (holdoff, interval >= 2), so a stale value
+        # is never used for a new pass.
         fft_ok = Signal()
         slot_ok = Signal()
-        m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(t < self.output.fed + 2)]
+        m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(p < self.output.fed + 2)]
         work = running & (t < self.control.tiles)
         issue = Signal()
         m.d.comb += [issue.eq(work & fft_ok & slot_ok & (holdoff == 0)),
@@ -109,26 +113,29 @@ class MACStage(wiring.Component):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):
                 m.d.sync += ch.eq(0)
-                loop.advance(m, layer.groups)
-        with m.Elif(running & (t >= self.control.tiles) & (tiles_done >= self.control.tiles)):
+                loop.advance(m, layer.groups, self.control.tiles)
+        with m.Elif(running & (t >= self.control.tiles) & (passes_done == p)):
             m.d.sync += running.eq(0)
 
         m.d.comb += [
             self.spectrum.en.eq(issue), self.spectrum.lane.eq(f),
-            self.spectrum.addr.eq(Mux(fslot, cmax * s_steps, 0) + const_mul(ch, s_steps) + step),
+            self.spectrum.addr.eq(const_mul(loop.lslot, cmax * s_steps) + const_mul(ch, s_steps)
+                                  + step),
         ]
         # Operation tags: the spectrum read's latency to the array, the array's latency more to
         # the sums.
         read = self.spectrum.signature.latency
-        op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "tile_end": 1,
+        op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "pass_end": 1,
+                                "last_group": 1,
                                 "waddr": array.addr.shape(),
                                 "yaddr": range(c.output_spectrum_depth)})
         stages = [Signal(op, name=f"op{i}") for i in range(read + array.latency)]
         m.d.sync += [
             stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
-            stages[0].tile_end.eq(last_c & loop.tile_end(layer.groups)),
+            stages[0].pass_end.eq(last_c & loop.pass_end()),
+            stages[0].last_group.eq(loop.last_group(layer.groups)),
             stages[0].waddr.eq(const_mul(layer.weight_base + gs, cmax) + ch),
-            stages[0].yaddr.eq(Mux(t[0], c.max_groups * s_steps, 0) + gs),
+            stages[0].yaddr.eq(Mux(p[0], s_steps, 0) + step),
         ]
         for i in range(1, len(stages)):
             m.d.sync += stages[i].eq(stages[i - 1])
@@ -146,13 +153,15 @@ class MACStage(wiring.Component):
                      self.output.data.eq(buffer.read_data)]
 
         with m.If(self.control.start):
-            m.d.sync += [tiles_done.eq(0), self.operations.eq(0), self.finished_sums.eq(0),
-                         self.stall_fft.eq(0), self.stall_ifft.eq(0)]
+            m.d.sync += [passes_done.eq(0), spectra_free.eq(0), self.operations.eq(0),
+                         self.finished_sums.eq(0), self.stall_fft.eq(0), self.stall_ifft.eq(0)]
         with m.Else():
             with m.If(array.result_valid):
                 m.d.sync += self.finished_sums.eq(self.finished_sums + 1)
-            with m.If(array.result_valid & at_result.tile_end):
-                m.d.sync += tiles_done.eq(tiles_done + 1)
+            with m.If(array.result_valid & at_result.pass_end):
+                m.d.sync += passes_done.eq(passes_done + 1)
+                with m.If(at_result.last_group):
+                    m.d.sync += spectra_free.eq(spectra_free + 1)
             with m.If(issue):
                 m.d.sync += self.operations.eq(self.operations + 1)
             with m.If(work & (holdoff == 0) & ~fft_ok):

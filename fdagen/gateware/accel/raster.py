@@ -27,11 +27,14 @@ class Raster:
     register of just enough bits, a run-time bound such as a descriptor field a ``width``-bit
     one). With ``position`` each axis also has a register ``{prefix}{position}{axes[a]}`` that
     is ``start + index * step`` (a tile's origin ``t T``, the drain's read position
-    ``K - 1 + i s``), kept by addition so that no multiplier is needed.
+    ``K - 1 + i s``), kept by addition so that no multiplier is needed. With ``bookmark`` the
+    walk also has a copy of every register (``{name}_mark``): :meth:`mark` saves the point,
+    :meth:`rewind` returns to it (a tile walk that passes over a block of tiles once per
+    output-channel group).
     """
 
     def __init__(self, prefix, letter, axes, bounds, *, position=None, start=0, step=1,
-                 width=16):
+                 width=16, bookmark=False):
         if len(axes) != len(bounds):
             raise ValueError(f"a raster needs one bound per axis, not {len(bounds)} bounds for "
                              f"{len(axes)} axes")
@@ -43,6 +46,17 @@ class Raster:
         self.position = [Signal(width, name=f"{prefix}{position}{axis}") for axis in axes] \
             if position else []
         self._start, self._step = start, step
+        registers = self.index + self.position
+        self._marks = [Signal.like(r, name=f"{r.name}_mark") for r in registers] \
+            if bookmark else None
+
+    def mark(self):
+        """Statements that save the current point (a ``bookmark`` walk)."""
+        return [saved.eq(r) for saved, r in zip(self._marks, self.index + self.position)]
+
+    def rewind(self):
+        """Statements that return to the point :meth:`mark` saved."""
+        return [r.eq(saved) for saved, r in zip(self._marks, self.index + self.position)]
 
     def at_last(self, axis):
         """Expression: axis ``axis`` is at its last index."""

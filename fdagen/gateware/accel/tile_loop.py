@@ -1,8 +1,12 @@
-"""The MAC stages' walk over a layer's work: tiles, output-channel groups, bin steps.
+"""The MAC stages' walk over a layer's work: tile blocks, output-channel groups, tiles, bin steps.
 
-Tile ``t`` (raster order) is on FFT lane ``f = t mod LF``, in slot ``fslot`` of that lane's two
-spectrum slots; for each tile, groups ``g < G`` and bin steps ``step < U/L``, with ``gs = g U/L
-+ step`` (the weight set, and the word of the output-spectrum slot). Both MAC stages
+A layer's ``B_t`` tiles (raster order) run in blocks of ``B`` (the build's
+:attr:`~fdagen.arch.config.AcceleratorConfig.spectrum_tiles`: the input-spectrum buffer keeps a
+block's spectra). For each block, each group ``g < G`` and each tile ``t`` of the block, one
+**pass** (the pass count ``p`` numbers them) over the bin steps ``step < U/L``, with ``gs = g U/L
++ step`` (the weight set). Tile ``t`` is on FFT lane ``f = t mod LF``, in slot ``lslot = (t div
+LF) mod (B / LF)`` of that lane's spectrum banks; a block starts at a multiple of ``B``, so at
+lane 0, slot 0. Pass ``p``'s sums go to output-spectrum slot ``p mod 2``. Both MAC stages
 (:mod:`fdagen.gateware.accel.mac`, :mod:`fdagen.gateware.accel.crossbar_mac`) walk it, each
 advancing it at its own pace.
 """
@@ -17,28 +21,48 @@ class TileLoop:
 
     def __init__(self, config):
         self.lanes, self.steps = config.fft_lanes, config.bin_steps
+        self.block = config.spectrum_tiles
         self.t = Signal(32, name="t")
+        self.block_start = Signal(32, name="block_start")
+        self.tb = Signal(range(max(2, self.block)), name="tile_in_block")
         self.f = Signal(range(max(2, self.lanes)), name="f")
-        self.fslot = Signal(name="fslot")
+        self.lslot = Signal(range(max(2, config.spectrum_slots)), name="lslot")
         self.g = Signal(16, name="g")
-        self.step = Signal(range(self.steps), name="step")
-        self.gs = Signal(range(config.max_groups * self.steps + 1), name="gs")
+        self.step = Signal(range(max(2, self.steps)), name="step")
+        self.gbase = Signal(range(config.weight_sets + 1), name="gbase")
+        self.gs = Signal(range(config.weight_sets + 1), name="gs")
+        self.p = Signal(32, name="p")
 
     def restart(self):
-        """Statements that go back to the first tile, group and step."""
-        return [s.eq(0) for s in (self.t, self.f, self.fslot, self.g, self.step, self.gs)]
+        """Statements that go back to the first block, group, tile and step."""
+        return [s.eq(0) for s in (self.t, self.block_start, self.tb, self.f, self.lslot,
+                                  self.g, self.step, self.gbase, self.gs, self.p)]
 
-    def tile_end(self, groups):
-        """True at the last step of the last of ``groups`` groups: the tile's last work."""
-        return (self.step == self.steps - 1) & (self.g + 1 == groups)
+    def pass_end(self):
+        """True at a pass's last bin step."""
+        return self.step == self.steps - 1
 
-    def advance(self, m, groups):
-        """Add to ``m`` the move to the next bin step, group or tile (``groups`` per tile)."""
+    def last_group(self, groups):
+        """True in the last of ``groups`` groups (a block's tiles' spectra are then done with)."""
+        return self.g + 1 == groups
+
+    def advance(self, m, groups, tiles):
+        """Add to ``m`` the move to the next bin step, tile, group or block (``groups`` per
+        layer, ``tiles`` in all). After the last pass ``t >= tiles``."""
         m.d.sync += [self.step.eq(self.step + 1), self.gs.eq(self.gs + 1)]
-        with m.If(self.step == self.steps - 1):
-            m.d.sync += [self.step.eq(0), self.g.eq(self.g + 1)]
-            with m.If(self.g + 1 == groups):
-                m.d.sync += [self.g.eq(0), self.gs.eq(0), self.t.eq(self.t + 1),
+        with m.If(self.pass_end()):
+            m.d.sync += [self.step.eq(0), self.gs.eq(self.gbase), self.p.eq(self.p + 1)]
+            with m.If((self.tb == self.block - 1) | (self.t + 1 == tiles)):
+                m.d.sync += [self.tb.eq(0), self.f.eq(0), self.lslot.eq(0)]
+                with m.If(self.g + 1 == groups):
+                    next_block = self.block_start + self.block
+                    m.d.sync += [self.g.eq(0), self.gbase.eq(0), self.gs.eq(0),
+                                 self.block_start.eq(next_block), self.t.eq(next_block)]
+                with m.Else():
+                    m.d.sync += [self.g.eq(self.g + 1), self.gbase.eq(self.gbase + self.steps),
+                                 self.gs.eq(self.gbase + self.steps), self.t.eq(self.block_start)]
+            with m.Else():
+                m.d.sync += [self.t.eq(self.t + 1), self.tb.eq(self.tb + 1),
                              self.f.eq(self.f + 1)]
                 with m.If(self.f == self.lanes - 1):
-                    m.d.sync += [self.f.eq(0), self.fslot.eq(~self.fslot)]
+                    m.d.sync += [self.f.eq(0), self.lslot.eq(self.lslot + 1)]

@@ -14,8 +14,9 @@ at once):
    the same base) and the stream carries the biases only.
 3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` -> the PE kind's MAC stage
    (:attr:`fdagen.arch.pe_kinds.PEKind.mac_stage`) ->
-   :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped tile by tile through
-   double-buffered spectrum buffers, until every tile is overlap-added.
+   :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped pass by pass (tile blocks,
+   output-channel groups, the block's tiles: :mod:`fdagen.gateware.accel.tile_loop`) through
+   the spectrum buffers, until every pass is overlap-added.
 4. Drain: output ``(m, i, j)`` in raster order is the overlap-add word at ``(K - 1 + i s,
    K - 1 + j s)`` plus the bias code, ``>> output_shift`` (rounded, saturating to the data
    width), then ReLU when the descriptor asks. ``last`` on the final pixel.
@@ -254,7 +255,7 @@ class Accelerator(wiring.Component):
                     m.next = "RUN"
             with m.State("RUN"):
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
-                with m.If((drain_read.done >= layer.tiles) & mac.idle):
+                with m.If(drain_read.finished & mac.idle):
                     m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
                                  d_slot.eq(0), d_gbase.eq(0), d_issued_all.eq(0)]
                     m.next = "DRAIN"
