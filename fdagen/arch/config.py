@@ -130,9 +130,11 @@ class AcceleratorConfig:
     max_channels: int = _knob(16, "largest C", "C")
     max_out_channels: int = _knob(16, "largest M", "M")
     max_size: int = _knob(32, "largest padded input height and width", "S")
-    weight_sets: int = _knob(None, "weight sets per bin lane (one per output-channel group and "
-                             "bin step): more than one layer's keep several layers' weights "
-                             "resident", "S", "G U/L of the largest layer")
+    weight_sets: int = _knob(None, "weight sets per bin lane, U/L per output-channel group "
+                             "buffer: a layer with more groups than buffers streams them in "
+                             "turn; more than one layer's keep several layers' weights "
+                             "resident", "S", "the PE kind's: two groups for digital PEs, "
+                             "every group of the largest layer for crossbars")
     spectrum_tiles: int = _knob(None, "tiles whose input spectra the buffer keeps (a multiple "
                                 "of the FFT lanes): a layer runs in blocks of this many tiles, "
                                 "every output-channel group over a block before the next",
@@ -177,18 +179,18 @@ class AcceleratorConfig:
         if self.ifft_lanes is None:
             object.__setattr__(self, "ifft_lanes", min(self.slots, 2 * self.bin_lanes + 1))
         check_int("IFFT lanes", self.ifft_lanes, 1, self.slots)
-        layer_sets = self.max_groups * self.bin_steps
+        kind = pe_kind(self.pe_kind)
         if self.weight_sets is None:
-            object.__setattr__(self, "weight_sets", layer_sets)
-        check_int(f"weight sets (at least G U/L = {self.max_groups} x {self.bin_steps} of the "
-                  f"largest layer)", self.weight_sets, layer_sets, MAX_WEIGHT_SETS)
+            object.__setattr__(self, "weight_sets",
+                               kind.default_weight_groups(self) * self.bin_steps)
+        check_int(f"weight sets (at least U/L = {self.bin_steps}, one output-channel group)",
+                  self.weight_sets, self.bin_steps, MAX_WEIGHT_SETS)
         if self.spectrum_tiles is None:
             object.__setattr__(self, "spectrum_tiles", self._default_spectrum_tiles())
         check_int("spectrum tiles", self.spectrum_tiles, self.fft_lanes, MAX_MEMORY_WORDS)
         if self.spectrum_tiles % self.fft_lanes:
             raise ParameterError(f"spectrum tiles must be a multiple of the FFT lanes "
                                  f"{self.fft_lanes}, not {self.spectrum_tiles}")
-        kind = pe_kind(self.pe_kind)
         defaults = {f.name: f.default for f in fields(self)}
         for name in KIND_FIELDS:
             if name not in kind.config_fields and getattr(self, name) != defaults[name]:
@@ -303,8 +305,13 @@ class AcceleratorConfig:
         return self.spectrum_slots * self.max_channels * self.bin_steps
 
     @property
+    def weight_groups(self):
+        """Output-channel group buffers: ``weight_sets // (U/L)``."""
+        return self.weight_sets // self.bin_steps
+
+    @property
     def weight_depth(self):
-        """Weight words per PE: ``G_max * U/L * C_max``."""
+        """Weight words per PE: ``weight_sets * C_max``."""
         return self.weight_sets * self.max_channels
 
     @property

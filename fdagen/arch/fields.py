@@ -61,11 +61,15 @@ DESCRIPTOR = (
     Field("out_height", "output height", 16),
     Field("out_width", "output width", 16),
     Field("groups", "output-channel groups G = ceil(M / J)", 16),
+    Field("blocks", "tile blocks ceil(B_t / B), B the build's spectrum tiles", 32),
     Field("spectrum_shift", "right shift of the accumulated spectrum", 6),
     Field("output_shift", "right shift of the overlap-added output plus bias", 6),
     Field("adc_shift", "right shift of the crossbar ADCs (reram kind; 0 on others)", 6),
     Field("weight_base", "first weight set of the layer's G U/L (0 unless several layers' "
           "weights stay resident)", 16),
+    Field("weight_buffers", "output-channel group buffers (U/L weight sets each, from "
+          "weight_base) the layer uses: at least G loads every group once; fewer streams the "
+          "groups into them in turn, once per tile block", 16),
     Field("weights_resident", "1: the layer's spectral weights are in place already (an "
           "earlier layer loaded them at weight_base); the weights stream carries the biases "
           "only", 1),
@@ -82,8 +86,8 @@ FIELDS = tuple(field.name for field in DESCRIPTOR)
 COUNTER_TABLE = (
     Counter("cycles", "clock cycles from the first descriptor word to the last output pixel",
             False),
-    Counter("load_cycles", "cycles loading weights and pixels (the two streams concurrently)",
-            False),
+    Counter("load_cycles", "cycles loading pixels and biases (and, for a PE kind that does "
+            "not stream its weights into the run, the weights)", False),
     Counter("run_cycles", "cycles from the first tile transform to the last overlap-add", False),
     Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel", False),
     Counter("pe_busy_cycles", "cycles the PEs compute: the PE kind's issue interval per array "
@@ -91,6 +95,8 @@ COUNTER_TABLE = (
     Counter("mac_operations", "array operations, each one complex MAC on every PE", True),
     Counter("pe_stall_fft", "run cycles the array waits for a tile's input spectra", False),
     Counter("pe_stall_ifft", "run cycles the array waits for a free output-spectrum slot", False),
+    Counter("pe_stall_weights", "run cycles the array waits for an output-channel group's "
+            "weights", False),
     Counter("fft_frames", "2-D FFTs (one per tile and input channel)", True),
     Counter("ifft_frames", "2-D IFFTs (one per tile and output channel)", True),
     Counter("fmap_writes", "feature-map buffer writes (input pixels)", True),

@@ -77,6 +77,15 @@ class PEKind:
     golden_options = ()
     #: AcceleratorConfig fields only this kind takes.
     config_fields = ()
+    #: The weights stream into the run, a group into each free group buffer while the array
+    #: computes (else every weight is in place before the run starts, and a layer needs a
+    #: buffer per group).
+    streams_weights = True
+
+    def default_weight_groups(self, config):
+        """Output-channel group buffers of a build that does not set ``--weight-sets``: two
+        (one computes while the next loads), or one for a build of one group."""
+        return min(2, config.max_groups)
 
     def require_gateware(self):
         """Return ``gateware``; :class:`ParameterError` for a kind that is only modelled."""
@@ -266,6 +275,8 @@ class ReRAMPE(PEKind):
     mac_stage = "fdagen.gateware.accel.crossbar_mac:CrossbarMACStage"
     config_fields = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "adc_share",
                      "max_attempts")
+    #: Weights are stationary: programmed (write-verify) before the layer runs.
+    streams_weights = False
     golden_options = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "sigma", "stuck_at",
                       "program_fail", "max_attempts", "seed")
 
@@ -327,9 +338,19 @@ class ReRAMPE(PEKind):
                                  f"generate, not {macros} (lower --weight-sets, --max-channels "
                                  f"or --max-out-channels, or raise --xbar-rows)")
 
+    def default_weight_groups(self, config):
+        """Every group of the largest layer: the crossbars hold a layer's weights."""
+        return config.max_groups
+
     def check_config(self, config):
         from fdagen.golden.checks import check_range
 
+        sets = config.max_groups * config.bin_steps
+        if config.weight_sets < sets:
+            raise ParameterError(f"weight sets must be at least G U/L = {config.max_groups} x "
+                                 f"{config.bin_steps} = {sets} for PE kind {self.name!r} (its "
+                                 f"crossbars hold a layer's every group), not "
+                                 f"{config.weight_sets}")
         fmt = self.crossbar_format(config)        # checks rows, cell, DAC and ADC bits
         full = fmt.full_resolution_bits()
         if config.adc_bits is not None and config.adc_bits > full:

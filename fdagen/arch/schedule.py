@@ -33,8 +33,24 @@ class LayerSchedule:
     out_channels: int
     #: The layer's weights are in place already (loaded by an earlier layer): none stream in.
     resident: bool = False
+    #: Output-channel group buffers the layer uses (``None``: as many as it has groups, up to
+    #: the build's :attr:`~fdagen.arch.config.AcceleratorConfig.weight_groups`).
+    weight_buffers: int = None
 
     def __post_init__(self):
+        if self.weight_buffers is None:
+            object.__setattr__(self, "weight_buffers",
+                               min(self.groups, self.config.weight_groups))
+        if not 1 <= self.weight_buffers <= self.config.weight_groups:
+            raise ParameterError(f"weight buffers must be between 1 and the build's "
+                                 f"{self.config.weight_groups}, not {self.weight_buffers}")
+        if self.streams_groups and not self.config.pe.streams_weights:
+            raise ParameterError(f"weight buffers must be at least the layer's {self.groups} "
+                                 f"groups for PE kind {self.config.pe.name!r} (its weights are "
+                                 f"in place before the run), not {self.weight_buffers}")
+        if self.streams_groups and self.resident:
+            raise ParameterError(f"resident weights must fit the layer's weight buffers: "
+                                 f"{self.groups} groups, not {self.weight_buffers}")
         if self.tiling.dims != self.config.dims:
             raise ParameterError(f"layers on this build must be {self.config.dims}-D, not "
                                  f"{self.tiling.dims}-D")
@@ -51,6 +67,23 @@ class LayerSchedule:
     def groups(self):
         """``G = ceil(M / J)``: passes over the input spectra, one per output-channel group."""
         return -(-self.out_channels // self.config.slots)
+
+    @property
+    def blocks(self):
+        """Tile blocks: ``ceil(B_t / B)`` with the build's ``spectrum_tiles`` ``B``."""
+        return -(-self.tiles // self.config.spectrum_tiles)
+
+    @property
+    def streams_groups(self):
+        """More groups than weight buffers: the groups stream into the buffers in turn, once
+        per tile block."""
+        return self.groups > self.weight_buffers
+
+    @property
+    def weight_passes(self):
+        """Times the weights stream in: once per block when :attr:`streams_groups`, else
+        once."""
+        return self.blocks if self.streams_groups else 1
 
     @property
     def mac_operations(self):
@@ -89,13 +122,15 @@ class LayerSchedule:
 
     @property
     def weight_sets(self):
-        """Weight sets the layer's weights take on every bin lane: ``G U/L``."""
-        return self.groups * self.config.bin_steps
+        """Weight sets the layer's weights take on every bin lane: ``U/L`` per buffer."""
+        return self.weight_buffers * self.config.bin_steps
 
     @property
     def weight_writes(self):
-        """Spectral weights the layer loads: ``M C U``, none when they are resident."""
-        return 0 if self.resident else self.out_channels * self.channels * self.config.unique_bins
+        """Spectral weights the layer loads: ``M C U`` per :attr:`weight_passes`, none when
+        they are resident."""
+        return 0 if self.resident else (self.weight_passes * self.out_channels * self.channels
+                                         * self.config.unique_bins)
 
     @property
     def output_pixels(self):

@@ -63,7 +63,8 @@ def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None, weight_bas
     trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, quant,
                          config.pe.build_mac(config) if mac is None else mac)
     return LayerJob(descriptor, descriptor.words(),
-                    weight_beats(config, w, bias, tiling, fmt, quant, resident),
+                    weight_beats(config, w, bias, tiling, fmt, quant, resident,
+                                 descriptor.schedule.weight_passes),
                     pixel_beats(config, x_codes), trace.output_codes)
 
 

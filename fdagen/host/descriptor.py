@@ -10,10 +10,13 @@ accepted concurrently after the descriptor):
     stage schedules, bit ``i`` = stage ``i``); the derived loop bounds (tiles per axis, output
     size, channel groups) are computed here so the RTL needs no dividers.
 ``weights``
-    ``M * C * N * (N/2 + 1)`` spectral weight codes in natural order ``(m, c, ky, kx)``, each
-    beat ``re`` in the low ``weight_width`` bits and ``im`` above, then ``M`` bias codes
-    (``bias_width`` bits, aligned to the IFFT output scale as in
-    :func:`fdagen.golden.pipeline.conv2d_fixed`).
+    ``M`` bias codes (``bias_width`` bits, aligned to the IFFT output scale as in
+    :func:`fdagen.golden.pipeline.conv2d_fixed`), then the ``M * C * N * (N/2 + 1)`` spectral
+    weight codes in natural order ``(m, c, ky, kx)`` (so output-channel group by group), each
+    beat ``re`` in the low ``weight_width`` bits and ``im`` above; the weights once per tile
+    block when the layer has more groups than weight buffers
+    (:attr:`~fdagen.arch.schedule.LayerSchedule.weight_passes`), none when they are resident.
+    The accelerator takes a group's weights as a buffer is free for them, while it computes.
 ``pixels``
     ``C * H * W`` input codes in raster order ``(c, h, w)``.
 
@@ -64,6 +67,8 @@ class LayerDescriptor:
     #: The layer's first weight set, and whether its weights are in place already.
     weight_base: int = 0
     resident: bool = False
+    #: Group buffers the layer uses from its base (``None``: one per group, as many as fit).
+    weight_buffers: int = None
 
     def __post_init__(self):
         cfg, tiling = self.config, self.tiling
@@ -82,7 +87,7 @@ class LayerDescriptor:
                             ("output shift", self.output_shift)):
             if not 0 <= value <= MAX_SHIFT:
                 raise ParameterError(f"{name} must be between 0 and {MAX_SHIFT}, not {value}")
-        sets = self.groups * cfg.bin_steps
+        sets = self.schedule.weight_sets
         if not (is_int(self.weight_base) and 0 <= self.weight_base <= cfg.weight_sets - sets):
             raise ParameterError(f"weight base must be between 0 and {cfg.weight_sets - sets} "
                                  f"(the build's {cfg.weight_sets} weight sets less the layer's "
@@ -114,9 +119,12 @@ class LayerDescriptor:
             "padding": t.padding, "fft_size": t.fft_size, "tile": t.tile,
             "tiles_y": t.tiles_per_axis[0], "tiles_x": t.tiles_per_axis[1], "tiles": t.tile_count,
             "out_height": t.output_shape[0], "out_width": t.output_shape[1],
-            "groups": self.groups, "spectrum_shift": q.spectrum_shift,
+            "groups": self.groups, "blocks": self.schedule.blocks,
+            "spectrum_shift": q.spectrum_shift,
             "output_shift": self.output_shift, "adc_shift": q.adc_shift,
-            "weight_base": int(self.weight_base), "weights_resident": int(self.resident),
+            "weight_base": int(self.weight_base),
+            "weight_buffers": self.schedule.weight_buffers,
+            "weights_resident": int(self.resident),
             "relu": int(q.relu),
             "fwd_row_schedule": _schedule_word(forward.row_scaling, stages),
             "fwd_column_schedule": _schedule_word(forward.column_scaling, stages),
@@ -137,8 +145,13 @@ class LayerDescriptor:
     @cached_property
     def schedule(self):
         """The layer's :class:`~fdagen.arch.schedule.LayerSchedule` on this build."""
+        buffers = self.weight_buffers
+        if buffers is None and is_int(self.weight_base) \
+                and 0 <= self.weight_base < self.config.weight_sets:
+            free = (self.config.weight_sets - self.weight_base) // self.config.bin_steps
+            buffers = max(1, min(-(-self.out_channels // self.config.slots), free))
         return LayerSchedule(self.config, self.tiling, self.channels, self.out_channels,
-                             self.resident)
+                             self.resident, buffers)
 
     @property
     def tiles(self):
@@ -156,9 +169,11 @@ class LayerDescriptor:
         return self.schedule.scheduled_counts()
 
 
-def weight_beats(config, w, bias, tiling, fmt, quant, resident=False):
+def weight_beats(config, w, bias, tiling, fmt, quant, resident=False, passes=1):
     """The ``weights`` stream for float weights ``w`` (M, C, K, K) and float ``bias`` or None:
-    the bias codes alone when the weights are ``resident`` (loaded by an earlier layer).
+    the bias codes, then the spectral weights ``passes`` times
+    (:attr:`~fdagen.arch.schedule.LayerSchedule.weight_passes`), none when they are
+    ``resident`` (loaded by an earlier layer).
 
     Spectral codes and bias codes are the golden model's (same quantization, same exponent).
     """
@@ -166,12 +181,12 @@ def weight_beats(config, w, bias, tiling, fmt, quant, resident=False):
                                             exponent=quant.weight_exp)
     ww = config.weight_width
     mask = (1 << ww) - 1
-    beats = [] if resident else ((re.reshape(-1) & mask)
-                                 | ((im.reshape(-1) & mask) << ww)).tolist()
     frac = tile_frac(tiling, fmt, quant)
     codes = (quantize(bias, frac, fmt.bias_width, fmt.rounding) if bias is not None
              else np.zeros(w.shape[0], dtype=np.int64))
-    beats += [int(c) & ((1 << config.bias_width) - 1) for c in codes]
+    beats = [int(c) & ((1 << config.bias_width) - 1) for c in codes]
+    if not resident:
+        beats += ((re.reshape(-1) & mask) | ((im.reshape(-1) & mask) << ww)).tolist() * passes
     return [int(b) for b in beats]
 
 

@@ -63,8 +63,8 @@ class NetworkHost:
             descriptors = [LayerDescriptor(config, tiling, fmt, quant, run.in_channels,
                                            run.out_channels, base, resident)
                            for resident in (False, True)]
-            beats = [weight_beats(config, w, bias, tiling, fmt, quant, resident)
-                     for resident in (False, True)]
+            beats = [weight_beats(config, w, bias, tiling, fmt, quant, d.resident,
+                                  d.schedule.weight_passes) for d in descriptors]
             self.steps[layer.name] = ConvStep(layer.name, descriptors[0], beats[0],
                                               descriptors[1], beats[1])
             base += descriptors[0].schedule.weight_sets

@@ -4,9 +4,14 @@ The schedule's counts (:class:`fdagen.arch.schedule.LayerSchedule`) are exact; c
 the three pipelined engines overlap, which this model replays one tile at a time (an event
 model, not a cycle-accurate one):
 
-* **Load.** Weights (``M C U`` spectral words and ``M`` biases) and pixels (``C H W``) arrive
-  concurrently, one word per clock each on an ideal host: ``max(weights, pixels)`` plus
-  :data:`LOAD_OVERHEAD`.
+* **Load.** The weights stream (``M`` biases, then the spectral words, ``M C U`` per weight
+  pass) and the pixels (``C H W``) arrive concurrently, one word per clock each on an ideal
+  host. The run starts after the pixels and biases, ``max(M, pixels)`` plus
+  :data:`LOAD_OVERHEAD`, for a kind that streams its weights into the run
+  (:attr:`fdagen.arch.pe_kinds.PEKind.streams_weights`); the others load every weight first.
+  Streamed weights arrive group by group, each group once its buffer's previous group is
+  finished (``weight_buffers`` buffers), and the array starts a group's passes once its weights
+  are in.
 * **Run.** Tiles run in blocks of ``B`` (the build's ``spectrum_tiles``), every
   output-channel group over a block before the next block (:mod:`fdagen.gateware.accel.
   tile_loop`); a (group, tile) is a **pass**. Forward lane ``f = t mod LF`` streams tile ``t``'s
@@ -72,6 +77,7 @@ class CycleEstimate:
     pe_busy_cycles: int
     pe_stall_fft: int
     pe_stall_ifft: int
+    pe_stall_weights: int = 0
 
     @property
     def cycles(self):
@@ -82,7 +88,7 @@ class CycleEstimate:
         return {"cycles": self.cycles, "load_cycles": self.load_cycles,
                 "run_cycles": self.run_cycles, "drain_cycles": self.drain_cycles,
                 "pe_busy_cycles": self.pe_busy_cycles, "pe_stall_fft": self.pe_stall_fft,
-                "pe_stall_ifft": self.pe_stall_ifft}
+                "pe_stall_ifft": self.pe_stall_ifft, "pe_stall_weights": self.pe_stall_weights}
 
 
 def _ifft_frames_per_lane(config, out_channels, group):
@@ -102,11 +108,36 @@ def estimate_cycles(schedule, issue_interval=None):
     kind's (:attr:`fdagen.arch.config.AcceleratorConfig.issue_interval`); another value asks
     what a different PE would do."""
     cfg = schedule.config
+    kind = cfg.pe
     if cfg.dims != 2:
         raise ParameterError(f"the cycle model replays the 2-D transforms the RTL has, so layers "
                              f"must be 2-D, not {cfg.dims}-D")
     channels, tiles, groups = schedule.channels, schedule.tiles, schedule.groups
-    kind = cfg.pe
+    out_channels, buffers = schedule.out_channels, schedule.weight_buffers
+    pixels = channels * math.prod(schedule.tiling.shape)
+    group_words = [min(cfg.slots, out_channels - g * cfg.slots) * channels * cfg.unique_bins
+                   for g in range(groups)]
+    if kind.streams_weights:
+        load = max(out_channels, pixels) + LOAD_OVERHEAD
+    else:
+        weights = kind.weight_load_clocks(cfg, schedule.weight_writes) + out_channels
+        load = max(weights, pixels) + LOAD_OVERHEAD
+    # Streamed groups, in stream order: when each is in its buffer (run clock 0 is the end
+    # of the load; the weights follow the biases from the load's start).
+    loader_free = out_channels - load
+    loaded, group_done = [], []
+
+    def group_loaded(q):
+        """When the ``q``-th group of the stream is in (resident or loaded before: at once)."""
+        nonlocal loader_free
+        if schedule.resident or not kind.streams_weights:
+            return 0
+        while len(loaded) <= q:
+            k = len(loaded)
+            start = max(loader_free, group_done[k - buffers] if k >= buffers else loader_free)
+            loader_free = start + kind.weight_load_clocks(cfg, group_words[k % groups])
+            loaded.append(loader_free)
+        return loaded[q]
     interval = cfg.issue_interval if issue_interval is None else issue_interval
     operation_clocks = (kind.operation_clocks(cfg, channels) if issue_interval is None
                         else issue_interval)
@@ -122,7 +153,7 @@ def estimate_cycles(schedule, issue_interval=None):
     inverse_free = [0] * cfg.ifft_lanes
     lane_read = [0] * cfg.ifft_lanes
     spectra, tile_free, fed = [0] * tiles, [0] * tiles, []
-    array_free = stall_fft = stall_ifft = end = 0
+    array_free = stall_weights = stall_fft = stall_ifft = end = 0
     for first in range(0, tiles, block):
         block_tiles = range(first, min(first + block, tiles))
         for t in block_tiles:
@@ -131,14 +162,18 @@ def estimate_cycles(schedule, issue_interval=None):
             forward_free[lane] = start + channels * frame
             spectra[t] = forward_free[lane] + fill
         for g in range(groups):
+            q = len(group_done) if schedule.streams_groups else g
+            weights_in = group_loaded(q)
             for t in block_tiles:
                 p = len(fed)
                 slot = fed[p - 2] if p >= 2 else 0
-                issue = max(array_free, spectra[t], slot)
-                # the RTL counts a wait for the spectra first, then for the slot
-                waited_fft = max(0, spectra[t] - array_free)
+                issue = max(array_free, weights_in, spectra[t], slot)
+                # the RTL counts a wait for the weights first, then the spectra, then the slot
+                waited_weights = max(0, weights_in - array_free)
+                waited_fft = max(0, spectra[t] - max(array_free, weights_in))
+                stall_weights += waited_weights
                 stall_fft += waited_fft
-                stall_ifft += issue - array_free - waited_fft
+                stall_ifft += issue - array_free - waited_weights - waited_fft
                 array_free = issue + pass_time + (lead if issue > array_free else 0)
                 if g == groups - 1:
                     tile_free[t] = array_free
@@ -155,12 +190,12 @@ def estimate_cycles(schedule, issue_interval=None):
                         lane_read[i] = max(lane_read[i], array_free)
                     read = max(read, lane_read[i])
                 fed.append(read)
-    weights = kind.weight_load_clocks(cfg, schedule.weight_writes) + schedule.out_channels
-    pixels = channels * math.prod(schedule.tiling.shape)
+            group_done.append(array_free)
     return CycleEstimate(
-        load_cycles=max(weights, pixels) + LOAD_OVERHEAD,
+        load_cycles=load,
         run_cycles=end,
         drain_cycles=schedule.output_pixels + DRAIN_OVERHEAD,
         pe_busy_cycles=interval * schedule.mac_operations,
         pe_stall_fft=stall_fft,
-        pe_stall_ifft=stall_ifft)
+        pe_stall_ifft=stall_ifft,
+        pe_stall_weights=stall_weights)

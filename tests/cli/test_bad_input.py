@@ -133,8 +133,12 @@ CASES = [
     (lambda d: ["build", "--pes", "64", "--pe-kind", "reram", "--weight-sets", "65536", "--out",
                 d / "o"], "crossbar macros must be at most 4096 to generate, not 32768"),
     (lambda d: ["build", "--pes", "4", "--weight-sets", "5", "--out", d / "o"],
-     "weight sets (at least G U/L = 4 x 40 of the largest layer) must be between 160 and "
+     "weight sets (at least U/L = 40, one output-channel group) must be between 40 and "
      "65536, not 5"),
+    (lambda d: ["build", "--pes", "4", "--pe-kind", "reram", "--weight-sets", "80", "--out",
+                d / "o"],
+     "weight sets must be at least G U/L = 4 x 40 = 160 for PE kind 'reram' (its crossbars hold "
+     "a layer's every group), not 80"),
     # whole networks on the RTL
     (lambda d: ["sim", "net", "--images", "451"],
      "--images must be between 1 and 450 (the digits test set), not 451"),

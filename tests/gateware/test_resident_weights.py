@@ -46,12 +46,29 @@ def test_a_layer_reuses_resident_weights(kind):
 
 
 def test_weight_sets_and_bases_are_checked():
-    with pytest.raises(ParameterError, match=r"weight sets \(at least G U/L = 2 x 12 of the "
-                                             r"largest layer\) must be between 24 and 65536, "
-                                             r"not 20"):
-        AcceleratorConfig(**{**SMALL, "weight_sets": 20})
+    with pytest.raises(ParameterError, match=r"weight sets \(at least U/L = 12, one "
+                                             r"output-channel group\) must be between 12 and "
+                                             r"65536, not 10"):
+        AcceleratorConfig(**{**SMALL, "weight_sets": 10})
+    with pytest.raises(ParameterError, match=r"weight sets must be at least G U/L = 2 x 12 = 24 "
+                                             r"for PE kind 'reram' \(its crossbars hold a "
+                                             r"layer's every group\), not 20"):
+        AcceleratorConfig(**{**SMALL, "weight_sets": 20}, **KINDS["reram"])
     config = AcceleratorConfig(**SMALL)
-    with pytest.raises(ParameterError, match=r"weight base must be between 0 and 24 \(the "
-                                             r"build's 48 weight sets less the layer's 24\), "
-                                             r"not 25"):
-        random_layer(config, np.random.default_rng(1), 3, 3, 6, 6, 2, weight_base=25)
+    rng = np.random.default_rng(1)
+    # from base 25 one group buffer is left: the two groups stream through it
+    job = random_layer(config, rng, 3, 3, 6, 6, 2, weight_base=25)
+    assert job.descriptor.schedule.weight_buffers == 1
+    assert job.descriptor.schedule.streams_groups
+    with pytest.raises(ParameterError, match=r"weight base must be between 0 and 36 \(the "
+                                             r"build's 48 weight sets less the layer's 12\), "
+                                             r"not 40"):
+        random_layer(config, rng, 3, 3, 6, 6, 2, weight_base=40)
+    with pytest.raises(ParameterError, match=r"resident weights must fit the layer's weight "
+                                             r"buffers: 2 groups, not 1"):
+        random_layer(config, rng, 3, 3, 6, 6, 2, weight_base=25, resident=True)
+    reram = AcceleratorConfig(**SMALL, **KINDS["reram"])
+    with pytest.raises(ParameterError, match=r"weight buffers must be at least the layer's 2 "
+                                             r"groups for PE kind 'reram' \(its weights are in "
+                                             r"place before the run\), not 1"):
+        random_layer(reram, rng, 3, 3, 6, 6, 2, weight_base=25)

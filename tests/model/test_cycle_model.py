@@ -34,9 +34,15 @@ CASES = [
      (2, 32, 12, 12, 3, 1, 0)),
     (dict(pes=4, fft_size=32, max_channels=1, max_out_channels=2, max_size=32),
      (1, 2, 20, 20, 5, 1, 0)),
+    # groups streamed through two weight buffers, once per block of 4 tiles
+    (dict(pes=4, bin_lanes=2, fft_lanes=2, max_channels=3, max_out_channels=9, max_size=16,
+          spectrum_tiles=4), (3, 9, 13, 11, 3, 1, 1)),
+    # groups streamed through two buffers over one block: the weights bound the run
+    (dict(pes=16, max_channels=4, max_out_channels=64, max_size=16), (4, 64, 10, 10, 3, 1, 0)),
 ]
-#: Always run in CI: MAC-bound with stride and padding, several lanes, IFFT-bound at N = 4.
-QUICK = (0, 3, 10)
+#: Always run in CI: MAC-bound with stride and padding, several lanes, IFFT-bound at N = 4,
+#: streamed weight groups over tile blocks.
+QUICK = (0, 3, 10, 12)
 
 
 def _id(case):

@@ -210,8 +210,10 @@ def test_resident_weights_load_once(kind):
     assert resident["weights"]["network_weight_sets"] == 100
     assert loading["weights"] == {"resident": False, "weight_sets": 100,
                                   "network_weight_sets": 100, "loaded_once": None}
+    # without --resident: two group buffers for digital PEs, every group of C5 for crossbars
     with pytest.raises(ModelError, match="weight sets must be at least 100 to keep every "
-                                         "weight of 'lenet5' resident, not 80"):
+                                         f"weight of 'lenet5' resident, not "
+                                         f"{20 if kind == 'digital' else 80}"):
         EnergyModel(network_config(lenet5(), 64, 8, pe_kind=kind), LIBRARY).report(
             lenet5(), resident=True)
 
@@ -516,15 +518,16 @@ def test_energy_cli_strided_treatments(capsys):
                      "--strided", strided]) == 0
         report = json.loads(capsys.readouterr().out)
         assert report["strided"] == strided
-        assert report["config"]["fft_size"] == (8 if strided == "polyphase" else 16)
+        assert report["config"]["fft_size"] == (8 if strided == "polyphase" else 32)
 
 
 def test_a_network_too_big_for_any_build_is_a_model_error():
-    """P = 8, N = 64: AlexNet conv3's G U/L weight sets exceed what a build addresses; the
-    sweep lists such points as infeasible instead of stopping."""
+    """P = 8, N = 64, crossbars: AlexNet conv3's G U/L weight sets (the crossbars hold every
+    group) exceed what a build addresses; the sweep lists such points as infeasible instead of
+    stopping."""
     with pytest.raises(ModelError, match=r"the build for 'alexnet' at P = 8, N = 64: weight "
                                          r"sets .* must be between"):
-        network_config(alexnet(), 8, 64)
+        network_config(alexnet(), 8, 64, pe_kind="reram")
 
 
 def test_energy_text_says_how_strided_layers_run(capsys):

@@ -30,7 +30,7 @@ layer (from ``control.start``), and sum the lanes' crossbar events (cleared by
 ``control.begin``, so that a layer's programming is counted with it).
 """
 
-from amaranth import Cat, Module, Mux, Signal
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
@@ -91,6 +91,7 @@ class CrossbarMACStage(wiring.Component):
         return {"pe_busy_cycles": const_mul(self.operations, c.issue_interval),
                 "mac_operations": self.operations,
                 "pe_stall_fft": self.stall_fft, "pe_stall_ifft": self.stall_ifft,
+                "pe_stall_weights": 0,              # every weight is in before the run
                 "weight_reads": 0,
                 "spectrum_reads": const_mul(self.spectrum_reads, c.bin_lanes),
                 "output_spectrum_writes": const_mul(self.finished_sums, c.pes),
@@ -126,7 +127,8 @@ class CrossbarMACStage(wiring.Component):
             with m.If(pe_lane == lane):
                 m.d.comb += prog.ready.eq(queue.w_rdy)
             pending.append((queue.level != 0) | ~array.ready)
-        m.d.comb += prog.busy.eq(Cat(*pending).any())
+        m.d.comb += [prog.busy.eq(Cat(*pending).any()),
+                     prog.groups_done.eq(0)]        # a buffer per group: no refills
 
         # -- loop nest: block, group g, tile t, bin step; advanced at each launch --------------
         passes_done = Signal(32)            # passes whose sums are all in the output spectrum
@@ -197,7 +199,7 @@ class CrossbarMACStage(wiring.Component):
                          inflight.last_group.eq(loop.last_group(layer.groups)),
                          inflight.yaddr.eq(Mux(p[0], steps, 0) + loop.step),
                          requested.eq(0), gathered.eq(0)]
-            loop.advance(m, layer.groups, self.control.tiles)
+            loop.advance(m, layer.groups, self.control.tiles, layer.weight_buffers, Const(0, 1))
         with m.Elif(read):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):

@@ -30,6 +30,9 @@ signature's ``latency``, never from a number of its own.
     step) and input channel ``channel`` with ``valid``; the MAC stage takes it when ``ready``
     (a stream handshake: the crossbars' write-verify takes many clocks per weight) and holds
     ``busy`` while weights it took are not yet in place (the run waits for it).
+    ``groups_loaded``: output-channel groups whose weights the loader has streamed, in stream
+    order (all ones when they are resident); ``groups_done``: groups (per tile block) the array
+    has finished, whose buffers the loader may then refill.
 """
 
 from amaranth import signed
@@ -113,4 +116,5 @@ class WeightProgram(wiring.Signature):
             "set": Out(range(max(2, c.weight_sets))),
             "channel": Out(range(max(2, c.max_channels))),
             "re": Out(signed(c.weight_width)), "im": Out(signed(c.weight_width)),
+            "groups_loaded": Out(32), "groups_done": In(32),
         })

@@ -52,7 +52,7 @@ class MACStage(wiring.Component):
             "idle": Out(1),
             "prog": In(WeightProgram(c)),
             "operations": Out(32), "finished_sums": Out(32), "stall_fft": Out(32),
-            "stall_ifft": Out(32),
+            "stall_ifft": Out(32), "stall_weights": Out(32),
         })
 
     def counter_sources(self):
@@ -62,6 +62,7 @@ class MACStage(wiring.Component):
         return {"pe_busy_cycles": const_mul(self.operations, c.issue_interval),
                 "mac_operations": self.operations,
                 "pe_stall_fft": self.stall_fft, "pe_stall_ifft": self.stall_ifft,
+                "pe_stall_weights": self.stall_weights,
                 "weight_reads": const_mul(self.operations, c.pes),
                 "spectrum_reads": const_mul(self.operations, c.bin_lanes),
                 "output_spectrum_writes": const_mul(self.finished_sums, c.pes)}
@@ -96,10 +97,14 @@ class MACStage(wiring.Component):
         # is never used for a new pass.
         fft_ok = Signal()
         slot_ok = Signal()
-        m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(p < self.output.fed + 2)]
+        weights_ok = Signal()
+        ring = Signal()                     # the groups stream into fewer buffers
+        m.d.comb += ring.eq(layer.groups > layer.weight_buffers)
+        m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(p < self.output.fed + 2),
+                     weights_ok.eq(prog.groups_loaded > Mux(ring, loop.q, loop.g))]
         work = running & (t < self.control.tiles)
         issue = Signal()
-        m.d.comb += [issue.eq(work & fft_ok & slot_ok & (holdoff == 0)),
+        m.d.comb += [issue.eq(work & weights_ok & fft_ok & slot_ok & (holdoff == 0)),
                      self.idle.eq(~running)]
         with m.If(issue):
             m.d.sync += holdoff.eq(interval - 1)
@@ -108,12 +113,12 @@ class MACStage(wiring.Component):
         last_c = ch + 1 == layer.channels
         with m.If(self.control.start):
             m.d.sync += [running.eq(1), *loop.restart(), ch.eq(0), fft_ok.eq(0),
-                         slot_ok.eq(0)]
+                         slot_ok.eq(0), weights_ok.eq(0)]
         with m.Elif(issue):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):
                 m.d.sync += ch.eq(0)
-                loop.advance(m, layer.groups, self.control.tiles)
+                loop.advance(m, layer.groups, self.control.tiles, layer.weight_buffers, ring)
         with m.Elif(running & (t >= self.control.tiles) & (passes_done == p)):
             m.d.sync += running.eq(0)
 
@@ -126,7 +131,7 @@ class MACStage(wiring.Component):
         # the sums.
         read = self.spectrum.signature.latency
         op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "pass_end": 1,
-                                "last_group": 1,
+                                "last_group": 1, "group_end": 1,
                                 "waddr": array.addr.shape(),
                                 "yaddr": range(c.output_spectrum_depth)})
         stages = [Signal(op, name=f"op{i}") for i in range(read + array.latency)]
@@ -134,6 +139,7 @@ class MACStage(wiring.Component):
             stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
             stages[0].pass_end.eq(last_c & loop.pass_end()),
             stages[0].last_group.eq(loop.last_group(layer.groups)),
+            stages[0].group_end.eq(loop.group_end(self.control.tiles)),
             stages[0].waddr.eq(const_mul(layer.weight_base + gs, cmax) + ch),
             stages[0].yaddr.eq(Mux(p[0], s_steps, 0) + step),
         ]
@@ -152,9 +158,12 @@ class MACStage(wiring.Component):
                      buffer.read_addr.eq(self.output.addr), buffer.read_bank.eq(self.output.bank),
                      self.output.data.eq(buffer.read_data)]
 
+        groups_done = Signal(32)            # groups (per block) whose every pass is done
+        m.d.comb += prog.groups_done.eq(groups_done)
         with m.If(self.control.start):
-            m.d.sync += [passes_done.eq(0), spectra_free.eq(0), self.operations.eq(0),
-                         self.finished_sums.eq(0), self.stall_fft.eq(0), self.stall_ifft.eq(0)]
+            m.d.sync += [passes_done.eq(0), spectra_free.eq(0), groups_done.eq(0),
+                         self.operations.eq(0), self.finished_sums.eq(0), self.stall_fft.eq(0),
+                         self.stall_ifft.eq(0), self.stall_weights.eq(0)]
         with m.Else():
             with m.If(array.result_valid):
                 m.d.sync += self.finished_sums.eq(self.finished_sums + 1)
@@ -162,10 +171,15 @@ class MACStage(wiring.Component):
                 m.d.sync += passes_done.eq(passes_done + 1)
                 with m.If(at_result.last_group):
                     m.d.sync += spectra_free.eq(spectra_free + 1)
+                with m.If(at_result.group_end):
+                    m.d.sync += groups_done.eq(groups_done + 1)
             with m.If(issue):
                 m.d.sync += self.operations.eq(self.operations + 1)
-            with m.If(work & (holdoff == 0) & ~fft_ok):
+            waiting = work & (holdoff == 0)
+            with m.If(waiting & ~weights_ok):
+                m.d.sync += self.stall_weights.eq(self.stall_weights + 1)
+            with m.If(waiting & weights_ok & ~fft_ok):
                 m.d.sync += self.stall_fft.eq(self.stall_fft + 1)
-            with m.If(work & (holdoff == 0) & fft_ok & ~slot_ok):
+            with m.If(waiting & weights_ok & fft_ok & ~slot_ok):
                 m.d.sync += self.stall_ifft.eq(self.stall_ifft + 1)
         return m

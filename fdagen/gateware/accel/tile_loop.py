@@ -3,8 +3,10 @@
 A layer's ``B_t`` tiles (raster order) run in blocks of ``B`` (the build's
 :attr:`~fdagen.arch.config.AcceleratorConfig.spectrum_tiles`: the input-spectrum buffer keeps a
 block's spectra). For each block, each group ``g < G`` and each tile ``t`` of the block, one
-**pass** (the pass count ``p`` numbers them) over the bin steps ``step < U/L``, with ``gs = g U/L
-+ step`` (the weight set). Tile ``t`` is on FFT lane ``f = t mod LF``, in slot ``lslot = (t div
+**pass** (the pass count ``p`` numbers them) over the bin steps ``step < U/L``, with ``gs = w U/L
++ step`` the weight set: ``w`` the group's buffer (of the layer's ``W``), ``g`` when the layer
+has a buffer per group, else ``q mod W`` for the ``q``-th group the walk has started (``q``
+counts groups over the blocks: the groups stream into the buffers in turn). Tile ``t`` is on FFT lane ``f = t mod LF``, in slot ``lslot = (t div
 LF) mod (B / LF)`` of that lane's spectrum banks; a block starts at a multiple of ``B``, so at
 lane 0, slot 0. Pass ``p``'s sums go to output-spectrum slot ``p mod 2``. Both MAC stages
 (:mod:`fdagen.gateware.accel.mac`, :mod:`fdagen.gateware.accel.crossbar_mac`) walk it, each
@@ -29,14 +31,17 @@ class TileLoop:
         self.lslot = Signal(range(max(2, config.spectrum_slots)), name="lslot")
         self.g = Signal(16, name="g")
         self.step = Signal(range(max(2, self.steps)), name="step")
+        self.w = Signal(16, name="group_buffer")
         self.gbase = Signal(range(config.weight_sets + 1), name="gbase")
         self.gs = Signal(range(config.weight_sets + 1), name="gs")
         self.p = Signal(32, name="p")
+        self.q = Signal(32, name="q")
 
     def restart(self):
         """Statements that go back to the first block, group, tile and step."""
         return [s.eq(0) for s in (self.t, self.block_start, self.tb, self.f, self.lslot,
-                                  self.g, self.step, self.gbase, self.gs, self.p)]
+                                  self.g, self.step, self.w, self.gbase, self.gs, self.p,
+                                  self.q)]
 
     def pass_end(self):
         """True at a pass's last bin step."""
@@ -46,21 +51,33 @@ class TileLoop:
         """True in the last of ``groups`` groups (a block's tiles' spectra are then done with)."""
         return self.g + 1 == groups
 
-    def advance(self, m, groups, tiles):
+    def group_end(self, tiles):
+        """True in a block's last tile: the pass ends the group's work on the block."""
+        return (self.tb == self.block - 1) | (self.t + 1 == tiles)
+
+    def advance(self, m, groups, tiles, buffers, ring):
         """Add to ``m`` the move to the next bin step, tile, group or block (``groups`` per
-        layer, ``tiles`` in all). After the last pass ``t >= tiles``."""
+        layer, ``tiles`` in all, ``buffers`` group buffers, ``ring``: fewer buffers than
+        groups). After the last pass ``t >= tiles``."""
         m.d.sync += [self.step.eq(self.step + 1), self.gs.eq(self.gs + 1)]
         with m.If(self.pass_end()):
             m.d.sync += [self.step.eq(0), self.gs.eq(self.gbase), self.p.eq(self.p + 1)]
-            with m.If((self.tb == self.block - 1) | (self.t + 1 == tiles)):
-                m.d.sync += [self.tb.eq(0), self.f.eq(0), self.lslot.eq(0)]
+            with m.If(self.group_end(tiles)):
+                m.d.sync += [self.tb.eq(0), self.f.eq(0), self.lslot.eq(0), self.q.eq(self.q + 1)]
+                wrap = self.w + 1 == buffers
+                # the next group's buffer: the next one in turn, or the first for a new block
+                # of a layer that keeps every group
+                with m.If(wrap | ((self.g + 1 == groups) & ~ring)):
+                    m.d.sync += [self.w.eq(0), self.gbase.eq(0), self.gs.eq(0)]
+                with m.Else():
+                    m.d.sync += [self.w.eq(self.w + 1), self.gbase.eq(self.gbase + self.steps),
+                                 self.gs.eq(self.gbase + self.steps)]
                 with m.If(self.g + 1 == groups):
                     next_block = self.block_start + self.block
-                    m.d.sync += [self.g.eq(0), self.gbase.eq(0), self.gs.eq(0),
-                                 self.block_start.eq(next_block), self.t.eq(next_block)]
+                    m.d.sync += [self.g.eq(0), self.block_start.eq(next_block),
+                                 self.t.eq(next_block)]
                 with m.Else():
-                    m.d.sync += [self.g.eq(self.g + 1), self.gbase.eq(self.gbase + self.steps),
-                                 self.gs.eq(self.gbase + self.steps), self.t.eq(self.block_start)]
+                    m.d.sync += [self.g.eq(self.g + 1), self.t.eq(self.block_start)]
             with m.Else():
                 m.d.sync += [self.t.eq(self.t + 1), self.tb.eq(self.tb + 1),
                              self.f.eq(self.f + 1)]

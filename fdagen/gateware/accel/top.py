@@ -5,13 +5,18 @@ A layer, start to finish (no host help between tiles; the next layer's descripto
 at once):
 
 1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each).
-2. ``weights`` and ``pixels``, accepted concurrently: spectral weights go through the PE
-   programming port (weight ``(m, c, ky, kx)`` to PE ``(l, j) = (k mod L, m mod J)`` at word
-   ``(b + g U/L + k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, ``g = m div J`` and the
-   descriptor's ``weight_base`` ``b``: weight set ``b + g U/L + k/L``, channel ``c``), at the
-   MAC stage's pace, then the ``M`` bias codes; pixels into the feature-map buffer. With
-   ``weights_resident`` the weights are in their sets already (an earlier layer loaded them at
-   the same base) and the stream carries the biases only.
+2. ``weights`` and ``pixels``, accepted concurrently: first the ``M`` bias codes, then the
+   spectral weights through the PE programming port, output-channel group by group into the
+   layer's ``weight_buffers`` group buffers in turn (weight ``(m, c, ky, kx)`` of the ``q``-th
+   group streamed to PE ``(l, j) = (k mod L, m mod J)`` at word ``(b + (q mod W) U/L + k/L)
+   C_max + c`` with ``k = kx N + bitrev(ky)``, the descriptor's ``weight_base`` ``b`` and ``W``
+   buffers), at the MAC stage's pace and only into a buffer whose group the array has finished;
+   pixels into the feature-map buffer. With at least ``G`` buffers every group loads once; with
+   fewer the groups stream once per tile block. With ``weights_resident`` the weights are in
+   their sets already (an earlier layer loaded them at the same base) and the stream carries
+   the biases only. The run starts once the pixels and biases are in: a kind that streams its
+   weights (:attr:`fdagen.arch.pe_kinds.PEKind.streams_weights`) takes them during the run,
+   each group before the array needs it; the others' run waits for every weight.
 3. Run: :class:`~fdagen.gateware.accel.forward.FFTStage` -> the PE kind's MAC stage
    (:attr:`fdagen.arch.pe_kinds.PEKind.mac_stage`) ->
    :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped pass by pass (tile blocks,
@@ -99,12 +104,23 @@ class Accelerator(wiring.Component):
         wc = Signal(16)
         wky = Signal(range(n))
         wkx = Signal(range(n // 2 + 1))
-        # m mod J, (m div J) * U/L
-        wj = Signal(16)
-        wg_steps = Signal(32)
+        wj = Signal(16)                                             # m mod J
+        groups_loaded = Signal(32)                                  # q: groups streamed
+        wbuf = Signal(16)                                           # q mod W
+        wbuf_sets = Signal(range(c.weight_sets + 1))                # (q mod W) U/L
+        wblock = Signal(32)                                         # tile blocks streamed
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
+        loading = Signal()                  # LOAD or RUN: the weights stream is taken
+        ring = Signal()                     # fewer buffers than groups
+        m.d.comb += ring.eq(layer.groups > layer.weight_buffers)
+        # the q-th group's buffer is free once the array has finished group q - W
+        buffer_free = Signal()
+        m.d.comb += [
+            buffer_free.eq(groups_loaded < mac.prog.groups_done + layer.weight_buffers),
+            mac.prog.groups_loaded.eq(Mux(layer.weights_resident, 0xFFFF_FFFF, groups_loaded)),
+        ]
         geometry = c.geometry
         pixel = Raster("", "p", geometry.axes, [layer[name] for name in geometry.extent_fields])
         pc = Signal(16)
@@ -118,7 +134,7 @@ class Accelerator(wiring.Component):
         beat = self.weights.payload
         m.d.comb += [
             mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
-            mac.prog.set.eq(layer.weight_base + wg_steps + (k >> lane_bits)),
+            mac.prog.set.eq(layer.weight_base + wbuf_sets + (k >> lane_bits)),
             mac.prog.channel.eq(wc),
             mac.prog.re.eq(beat[:c.weight_width]),
             mac.prog.im.eq(beat[c.weight_width:2 * c.weight_width]),
@@ -208,39 +224,14 @@ class Accelerator(wiring.Component):
                                     m.d.sync += layer[name].eq(self.desc.payload)
                     with m.If(field == len(FIELDS) - 1):
                         m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), wky.eq(0), wkx.eq(0),
-                                     wj.eq(0), wg_steps.eq(0),
-                                     # resident weights: the stream carries the biases only
-                                     bias_phase.eq(layer.weights_resident),
+                                     wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
+                                     wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
                                      weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
                                      pc.eq(0), pbase.eq(0), pixels_done.eq(0)]
                         m.next = "LOAD"
             with m.State("LOAD"):
                 m.d.sync += counters["load_cycles"].eq(counters["load_cycles"] + 1)
-                m.d.comb += [self.weights.ready.eq(~weights_done &
-                                                   (bias_phase | mac.prog.ready)),
-                             self.pixels.ready.eq(~pixels_done)]
-                take_weight = self.weights.valid & self.weights.ready
-                m.d.comb += [mac.prog.valid.eq(self.weights.valid & ~weights_done & ~bias_phase),
-                             bias_write.en.eq(take_weight & bias_phase)]
-                with m.If(take_weight & ~bias_phase):
-                    m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + 1),
-                                 wkx.eq(wkx + 1)]
-                    with m.If(wkx == n // 2):
-                        m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
-                        with m.If(wky == n - 1):
-                            m.d.sync += wc.eq(wc + 1)
-                            with m.If(wc + 1 == layer.channels):
-                                m.d.sync += [wc.eq(0), wm.eq(wm + 1), wj.eq(wj + 1)]
-                                with m.If(wj + 1 == c.slots):
-                                    m.d.sync += [wj.eq(0),
-                                                 wg_steps.eq(wg_steps + c.bin_steps)]
-                                with m.If(wm + 1 == layer.out_channels):
-                                    m.d.sync += bias_phase.eq(1)
-                with m.If(take_weight & bias_phase):
-                    m.d.sync += [bias_index.eq(bias_index + 1),
-                                 counters["bias_writes"].eq(counters["bias_writes"] + 1)]
-                    with m.If(bias_index + 1 == layer.out_channels):
-                        m.d.sync += weights_done.eq(1)
+                m.d.comb += [loading.eq(1), self.pixels.ready.eq(~pixels_done)]
                 take_pixel = self.pixels.valid & ~pixels_done
                 m.d.comb += fft.fmap_we.eq(take_pixel)
                 with m.If(take_pixel):
@@ -250,10 +241,12 @@ class Accelerator(wiring.Component):
                         m.d.sync += [pc.eq(pc + 1), pbase.eq(pbase + c.fmap_channel_stride)]
                         with m.If(pc + 1 == layer.channels):
                             m.d.sync += pixels_done.eq(1)
-                with m.If(weights_done & pixels_done & ~mac.prog.busy):
+                weights_in = weights_done & ~mac.prog.busy if not c.pe.streams_weights else 1
+                with m.If(pixels_done & ~bias_phase & weights_in):
                     m.d.comb += start.eq(1)
                     m.next = "RUN"
             with m.State("RUN"):
+                m.d.comb += loading.eq(1)
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
                 with m.If(drain_read.finished & mac.idle):
                     m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
@@ -283,6 +276,39 @@ class Accelerator(wiring.Component):
                     with m.If(report_index == len(COUNTERS) - 1):
                         m.d.sync += report_index.eq(0)
                         m.next = "DESC"
+
+        # -- the weights stream: the biases, then the groups' spectral weights -------------------
+        m.d.comb += self.weights.ready.eq(loading & ~weights_done &
+                                          (bias_phase | (mac.prog.ready & buffer_free)))
+        take_weight = self.weights.valid & self.weights.ready
+        m.d.comb += [mac.prog.valid.eq(self.weights.valid & loading & ~weights_done &
+                                       ~bias_phase & buffer_free),
+                     bias_write.en.eq(take_weight & bias_phase)]
+        with m.If(take_weight & ~bias_phase):
+            m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + 1),
+                         wkx.eq(wkx + 1)]
+            with m.If(wkx == n // 2):
+                m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
+                with m.If(wky == n - 1):
+                    m.d.sync += wc.eq(wc + 1)
+                    with m.If(wc + 1 == layer.channels):
+                        m.d.sync += [wc.eq(0), wm.eq(wm + 1), wj.eq(wj + 1)]
+                        with m.If((wj + 1 == c.slots) | (wm + 1 == layer.out_channels)):
+                            # the group is in its buffer; the next goes to the next buffer
+                            m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
+                                         wbuf.eq(wbuf + 1), wbuf_sets.eq(wbuf_sets + c.bin_steps)]
+                            with m.If(wbuf + 1 == layer.weight_buffers):
+                                m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
+                        with m.If(wm + 1 == layer.out_channels):
+                            m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
+                            with m.If(~ring | (wblock + 1 == layer.blocks)):
+                                m.d.sync += weights_done.eq(1)
+        with m.If(take_weight & bias_phase):
+            m.d.sync += [bias_index.eq(bias_index + 1),
+                         counters["bias_writes"].eq(counters["bias_writes"] + 1)]
+            with m.If(bias_index + 1 == layer.out_channels):
+                # resident weights: the stream carries the biases only
+                m.d.sync += [bias_phase.eq(0), weights_done.eq(layer.weights_resident)]
 
         with m.If(active):
             m.d.sync += counters["cycles"].eq(counters["cycles"] + 1)
