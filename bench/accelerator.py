@@ -15,9 +15,11 @@ Efficiency is the bound ``I B_t C M U / (P C_op)`` (every PE busy on every cycle
 kind's issue interval, ``C_op`` the channels one operation sums: 2 and 1 for digital PEs, the
 crossbars' operation time and C for ReRAM) over measured cycles,
 for the whole layer (first descriptor word to last output pixel: the ``cycles`` counter) and
-for the compute phase (RUN: from the last input word to the last IFFT frame). Load and drain
-are bounded by the streams, one word a clock: ``max(weight beats, pixel beats)`` and the
-output pixel count; the table gives both.
+for the compute phase (RUN: from the end of the load to the last IFFT frame). Load and drain
+are bounded by the streams, one word a clock: ``max(biases, pixel beats)`` for digital PEs,
+whose weights stream into the run (``max(weight beats, pixel beats)`` for crossbars, which
+take every weight first), and the output pixel count; the table gives both, and the run's
+waits for the spectra, a free output-spectrum slot and the weights.
 
 Simulator speed is simulated cycles over the wall time of the cocotb run (bench start-up
 included), both simulators on the same job in this one process, one after the other.
@@ -58,12 +60,14 @@ def efficiency_rows(config, jobs, result):
         rows.append({
             "pes": config.pes, "layer": name, "tiles": d.tiles,
             "bound": d.bound_cycles, "cycles": c["cycles"], "load": c["load_cycles"],
-            "load_floor": max(len(job.weights), len(job.pixels)), "run": c["run_cycles"],
+            "load_floor": max(job.descriptor.out_channels if config.pe.streams_weights
+                              else len(job.weights), len(job.pixels)),
+            "run": c["run_cycles"],
             "drain": c["drain_cycles"], "drain_floor": int(job.expected.size),
             "efficiency_layer": d.bound_cycles / c["cycles"],
             "efficiency_run": d.bound_cycles / c["run_cycles"],
             "pe_stall_fft": c["pe_stall_fft"], "pe_stall_ifft": c["pe_stall_ifft"],
-            "fft_frames": c["fft_frames"], "ifft_frames": c["ifft_frames"],
+            "pe_stall_weights": c["pe_stall_weights"], "fft_frames": c["fft_frames"], "ifft_frames": c["ifft_frames"],
             # reuse: useful complex MACs per input-spectrum read (broadcast to the slots) and
             # per FFT frame (spectra re-read for every channel group, never recomputed)
             "macs_per_spectrum_read": d.schedule.complex_macs / c["spectrum_reads"],
@@ -123,14 +127,15 @@ def main():
         figures["speed"].append(speed)
 
     print("| P | layer | tiles | bound | cycles | load (floor) | run | drain (floor) | "
-          "eff. layer | eff. run | PE wait FFT | PE wait IFFT | MACs / spectrum read | "
-          "MACs / FFT frame |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "eff. layer | eff. run | PE wait FFT | PE wait IFFT | PE wait weights | "
+          "MACs / spectrum read | MACs / FFT frame |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in figures["efficiency"]:
         print(f"| {r['pes']} | {r['layer']} | {r['tiles']} | {r['bound']:.0f} | {r['cycles']} | "
               f"{r['load']} ({r['load_floor']}) | {r['run']} | {r['drain']} ({r['drain_floor']}) "
               f"| {r['efficiency_layer']:.3f} | {r['efficiency_run']:.3f} | {r['pe_stall_fft']} "
-              f"| {r['pe_stall_ifft']} | {r['macs_per_spectrum_read']:.1f} | "
+              f"| {r['pe_stall_ifft']} | {r['pe_stall_weights']} "
+              f"| {r['macs_per_spectrum_read']:.1f} | "
               f"{r['macs_per_fft_frame']:.0f} |")
     print("\nrun: wall time of the cocotb run, simulator and bench start-up included")
     print("| P | simulator | cycles | compile (s) | run (s) | cycles/s |")

@@ -30,7 +30,8 @@ SWEEP = {"pes": [8, 16, 32, 64, 128, 256, 512], "fft_size": [8, 16, 32, 64],
 def network_tables(name, pes, library):
     network = get_network(name)
     fft_size = choose_fft_size(network, pes, library)
-    report = EnergyModel(network_config(network, pes, fft_size), library).report(network)
+    report = EnergyModel(network_config(network, pes, fft_size, library=library),
+                         library).report(network)
     t, b = report["totals"], report["baseline"]
     print(f"\n### {name}, P = {pes}, digital PEs, N = {fft_size} (least energy), 32 nm, "
           f"100 MHz\n")
@@ -73,7 +74,8 @@ def strided_treatments(name, pes, library, pe_kind):
     reports = {}
     for strided in ("decimate", "polyphase"):
         n = choose_fft_size(network, pes, library, strided=strided, pe_kind=pe_kind)
-        config = network_config(network, pes, n, strided=strided, pe_kind=pe_kind)
+        config = network_config(network, pes, n, strided=strided, library=library,
+                                pe_kind=pe_kind)
         reports[strided] = (n, EnergyModel(config, library, strided=strided).report(network))
     (n_before, before), (n_after, after) = reports["decimate"], reports["polyphase"]
     print(f"\n{name}, P = {pes}, {pe_kind} PEs: strided layers decimated (N = {n_before}) "

@@ -79,7 +79,8 @@ def resident_table(name, fft_size, pes, library, results):
     """Per-inference energy and latency with weights loaded every layer (the default build)
     and resident (weight sets for the whole network), same kind and converters."""
     network = get_network(name)
-    config = network_config(network, pes, fft_size, resident=True, pe_kind="reram")
+    config = network_config(network, pes, fft_size, resident=True, library=library,
+                            pe_kind="reram")
     resident = EnergyModel(config, library).report(network, resident=True)
     results["resident"] = resident
     loaded = results["full"]
@@ -114,7 +115,8 @@ def main():
         results[name] = {}
         for bits in args.adc_bits.split(","):
             options = {} if bits == "full" else {"adc_bits": int(bits)}
-            config = network_config(network, args.pes, fft_size, pe_kind="reram", **options)
+            config = network_config(network, args.pes, fft_size, library=library,
+                                    pe_kind="reram", **options)
             report = EnergyModel(config, library).report(network)
             results[name][bits] = report
             if bits == "full":

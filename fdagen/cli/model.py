@@ -26,8 +26,8 @@ def _cmd_energy(args):
                     if getattr(args, name) is not None})
     fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.node,
                                                 args.resident, args.strided, **options)
-    config = network_config(network, args.pes, fft_size, args.resident, args.strided,
-                            **options)
+    config = network_config(network, args.pes, fft_size, args.resident, args.strided, library,
+                            args.node, **options)
     report = EnergyModel(config, library, args.node, args.strided).report(
         network, resident=args.resident)
     print(json.dumps(report, indent=2) if args.json else format_report(report))

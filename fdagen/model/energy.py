@@ -46,7 +46,8 @@ from fdagen.model import baselines
 from fdagen.model.costs import CostRules, total
 from fdagen.model.cycles import estimate_cycles
 
-__all__ = ["EnergyModel", "network_config", "choose_fft_size", "ModelError"]
+__all__ = ["EnergyModel", "network_config", "spectrum_tile_choices", "choose_fft_size",
+           "ModelError"]
 
 FFT_SIZES = (8, 16, 32, 64)
 
@@ -109,12 +110,16 @@ def network_weight_sets(network, config):
                * config.bin_steps for layer in _conv_layers(network))
 
 
-def network_config(network, pes, fft_size=8, resident=False, strided="polyphase", **options):
+def network_config(network, pes, fft_size=8, resident=False, strided="polyphase", library=None,
+                   node_nm=32, **options):
     """The :class:`AcceleratorConfig` with ``pes`` and ``fft_size`` whose memories hold every
     conv layer of ``network`` as it runs (``strided``: see :class:`EnergyModel`; ``options``
-    as AcceleratorConfig's other fields): its spectrum buffer keeps every tile of the layer
-    with the most (so each layer runs as one block), and with ``resident`` the weight sets for
-    all their weights at once."""
+    as AcceleratorConfig's other fields), and with ``resident`` the weight sets for all their
+    weights at once. Unless ``options`` set ``spectrum_tiles``, the spectrum buffer keeps
+    every tile of the layer with the most (each layer then runs as one block), or, given a
+    ``library``, the block size in :func:`spectrum_tile_choices` with the least energy per
+    inference (ties: the smaller): a larger block costs more per spectrum-buffer access, a
+    smaller one streams the weights of a layer with more groups than buffers once per block."""
     layers = [runs_as(layer, strided) for layer in _conv_layers(network)]
     for layer in layers:
         if layer.kernel > fft_size:
@@ -139,7 +144,26 @@ def network_config(network, pes, fft_size=8, resident=False, strided="polyphase"
     if resident:
         config = replace(config, weight_sets=max(config.weight_sets,
                                                  network_weight_sets(network, config)))
+    if library is not None and "spectrum_tiles" not in options:
+        best = None
+        for tiles in spectrum_tile_choices(config):
+            candidate = replace(config, spectrum_tiles=tiles)
+            energy = EnergyModel(candidate, library, node_nm, strided).report(
+                network, resident=resident)["totals"]["energy_pj"]
+            if best is None or energy < best[0]:
+                best = (energy, candidate)
+        config = best[1]
     return config
+
+
+def spectrum_tile_choices(config):
+    """Block sizes :func:`network_config` weighs: two tiles per FFT lane, doubling, up to
+    ``config``'s (every tile of its largest layer)."""
+    choices, tiles = [], 2 * config.fft_lanes
+    while tiles < config.spectrum_tiles:
+        choices.append(tiles)
+        tiles *= 2
+    return choices + [config.spectrum_tiles]
 
 
 def choose_fft_size(network, pes, library, node_nm=32, resident=False, strided="polyphase",
@@ -152,7 +176,7 @@ def choose_fft_size(network, pes, library, node_nm=32, resident=False, strided="
     for n in FFT_SIZES:
         if n < kernel:
             continue
-        config = network_config(network, pes, n, resident, strided, **options)
+        config = network_config(network, pes, n, resident, strided, library, node_nm, **options)
         energy = EnergyModel(config, library, node_nm, strided).report(
             network, resident=resident)["totals"]["energy_pj"]
         if best is None or energy < best[0]:

@@ -40,7 +40,8 @@ def evaluate(network, point, library_file=None, node_nm=32):
     pes, fft_size, data_width, pe_kind = point
     row = {"pes": pes, "fft_size": fft_size, "data_width": data_width, "pe_kind": pe_kind}
     try:
-        config = network_config(network, pes, fft_size, data_width=data_width,
+        config = network_config(network, pes, fft_size, library=_library(library_file),
+                                node_nm=node_nm, data_width=data_width,
                                 spectrum_width=data_width, pe_kind=pe_kind)
     except ModelError as error:
         return {**row, "infeasible": str(error)}

@@ -518,7 +518,7 @@ def test_energy_cli_strided_treatments(capsys):
                      "--strided", strided]) == 0
         report = json.loads(capsys.readouterr().out)
         assert report["strided"] == strided
-        assert report["config"]["fft_size"] == (8 if strided == "polyphase" else 32)
+        assert report["config"]["fft_size"] == (8 if strided == "polyphase" else 16)
 
 
 def test_a_network_too_big_for_any_build_is_a_model_error():
