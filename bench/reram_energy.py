@@ -58,7 +58,7 @@ def layer_table(name, report):
         mine = t["energy_pj"] if layer is None else layer["energy_pj"]
         others = report["baselines"] if layer is None else layer["baselines"]
         cycles = t["cycles"] if layer is None else layer["cycles"]["cycles"]
-        cells = [f"**total**" if layer is None else layer["name"], _uj(mine),
+        cells = ["**total**" if layer is None else layer["name"], _uj(mine),
                  f"{_share(energy, ('adcs',), mine):.1f} %",
                  f"{_share(energy, PROGRAMMING, mine):.1f} %", f"{cycles:,}"]
         cells += [f"{_uj(others[b]['energy_pj'])} ({_gain(others[b]['energy_pj'], mine)})"
