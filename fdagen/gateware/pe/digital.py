@@ -25,8 +25,9 @@ cycles after a ``last`` operation started, with the sum on ``result_re``/``resul
 until the next result).
 
 Weights are written through the programming port (``prog_en``, ``prog_addr``, ``prog_re``,
-``prog_im``) while ``busy`` is low (no operation in flight); a write during an operation
-reaches the memory, but the operation may read the old or the new weight.
+``prog_im``) at any time, operations in flight or not; an operation that reads the address
+being written may read the old or the new weight (the accelerator never does that: it writes
+only group buffers the array has finished, :mod:`fdagen.gateware.accel.top`).
 """
 
 from amaranth import Module, Mux, Signal, signed

@@ -4,7 +4,8 @@ A PE is a lockstep datapath: the array broadcasts one operation to all its PEs a
 control. Members (directions as seen from the PE):
 
 ``prog_en``, ``prog_addr``, ``prog_re``, ``prog_im`` (in)
-    Write one weight ``(re, im)`` at ``prog_addr`` while ``busy`` is low.
+    Write one weight ``(re, im)`` at ``prog_addr``; during an operation only at an address
+    the operation does not read (the accelerator writes only finished group buffers).
 ``start``, ``x_re``, ``x_im``, ``addr``, ``first``, ``last`` (in)
     Start an operation when ``ready``: multiply ``x`` by the weight at ``addr`` and add it to
     the running sum (``first`` starts a new sum, ``last`` completes it). Operations come at
