@@ -106,6 +106,8 @@ class AcceleratorConfig:
         Weight sets per bin lane (``U/L`` per output-channel group).
     spectrum_tiles : int or None
         Tiles whose input spectra the buffer keeps (a multiple of ``LF``): the block size.
+    weight_beat_words : int
+        ``W``: spectral weights per weights-stream beat (``W`` consecutive output channels).
     clock_mhz : float
         Target clock for the constraint files.
     pe_kind : str
@@ -139,6 +141,9 @@ class AcceleratorConfig:
                                 "of the FFT lanes): a layer runs in blocks of this many tiles, "
                                 "every output-channel group over a block before the next",
                                 "TILES", "a K = 3 layer's tiles at the largest size")
+    weight_beat_words: int = _knob(1, "spectral weights per weights-stream beat, for that many "
+                                   "consecutive output channels (a power of two dividing P/L)",
+                                   "W")
     clock_mhz: float = _knob(100.0, "target clock for the constraints", "MHZ")
     pe_kind: str = _knob("digital", "PE kind", None)
     dims: int = _knob(2, "spatial dimensions of the layers (2; 3-D is modelled, not generated)",
@@ -185,6 +190,10 @@ class AcceleratorConfig:
                                kind.default_weight_groups(self) * self.bin_steps)
         check_int(f"weight sets (at least U/L = {self.bin_steps}, one output-channel group)",
                   self.weight_sets, self.bin_steps, MAX_WEIGHT_SETS)
+        words = check_int("weight beat words", self.weight_beat_words, 1, self.slots)
+        if words & (words - 1) or self.slots % words:
+            raise ParameterError(f"weight beat words must be a power of two dividing the "
+                                 f"output-channel slots {self.slots}, not {words}")
         if self.spectrum_tiles is None:
             object.__setattr__(self, "spectrum_tiles", self._default_spectrum_tiles())
         check_int("spectrum tiles", self.spectrum_tiles, self.fft_lanes, MAX_MEMORY_WORDS)
@@ -268,7 +277,8 @@ class AcceleratorConfig:
 
     @property
     def weight_beat_width(self):
-        return max(2 * self.weight_width, self.bias_width)
+        """Bits of a weights-stream beat: ``W`` spectral weights (re, im each) or a bias."""
+        return max(2 * self.weight_width * self.weight_beat_words, self.bias_width)
 
     def forward_format(self):
         """Widths of the forward 2-D FFT (its schedules come from each layer's descriptor)."""

@@ -345,6 +345,10 @@ class ReRAMPE(PEKind):
     def check_config(self, config):
         from fdagen.golden.checks import check_range
 
+        if config.weight_beat_words != 1:
+            raise ParameterError(f"weight beat words must be 1 for PE kind {self.name!r} (its "
+                                 f"crossbars program one weight at a time), not "
+                                 f"{config.weight_beat_words}")
         sets = config.max_groups * config.bin_steps
         if config.weight_sets < sets:
             raise ParameterError(f"weight sets must be at least G U/L = {config.max_groups} x "

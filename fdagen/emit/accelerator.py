@@ -43,9 +43,12 @@ def accelerator_ports(config):
                                                        "fdagen.arch.fields.FIELDS; no TLAST: "
                                                        "lengths come from the descriptor)")], "")
     ports += stream_ports("weights", "input", [
-        ("beat", c.weight_beat_width, f" (spectral weight: re [{c.weight_width - 1}:0], im "
-                                      f"[{2 * c.weight_width - 1}:{c.weight_width}]; then "
-                                      f"M bias codes [{c.bias_width - 1}:0])")], "")
+        ("beat", c.weight_beat_width, f" (M bias codes [{c.bias_width - 1}:0]; then "
+                                      f"{c.weight_beat_words} spectral weight(s) of consecutive "
+                                      f"output channels, the i-th re [{2 * c.weight_width}i + "
+                                      f"{c.weight_width - 1}:{2 * c.weight_width}i], im "
+                                      f"[{2 * c.weight_width}i + {2 * c.weight_width - 1}:"
+                                      f"{2 * c.weight_width}i + {c.weight_width}])")], "")
     ports += stream_ports("pixels", "input", [("value", c.data_width,
                                                " (signed input code, raster c, h, w)")], "")
     ports += stream_ports("out", "output", [("value", c.data_width,

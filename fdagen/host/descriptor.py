@@ -12,8 +12,10 @@ accepted concurrently after the descriptor):
 ``weights``
     ``M`` bias codes (``bias_width`` bits, aligned to the IFFT output scale as in
     :func:`fdagen.golden.pipeline.conv2d_fixed`), then the ``M * C * N * (N/2 + 1)`` spectral
-    weight codes in natural order ``(m, c, ky, kx)`` (so output-channel group by group), each
-    beat ``re`` in the low ``weight_width`` bits and ``im`` above; the weights once per tile
+    weight codes, ``V`` (the build's ``weight_beat_words``) output channels a beat, in the order
+    ``(m div V, c, ky, kx)`` (so output-channel group by group): word ``i`` of a beat is
+    output channel ``V (m div V) + i``, ``re`` in its low ``weight_width`` bits and ``im``
+    above (a last beat past ``M`` is zero-filled); the weights once per tile
     block when the layer has more groups than weight buffers
     (:attr:`~fdagen.arch.schedule.LayerSchedule.weight_passes`), none when they are resident.
     The accelerator takes a group's weights as a buffer is free for them, while it computes.
@@ -186,7 +188,15 @@ def weight_beats(config, w, bias, tiling, fmt, quant, resident=False, passes=1):
              else np.zeros(w.shape[0], dtype=np.int64))
     beats = [int(c) & ((1 << config.bias_width) - 1) for c in codes]
     if not resident:
-        beats += ((re.reshape(-1) & mask) | ((im.reshape(-1) & mask) << ww)).tolist() * passes
+        words = config.weight_beat_words
+        packed = (re.astype(np.int64) & mask) | ((im.astype(np.int64) & mask) << ww)
+        chunks = -(-packed.shape[0] // words)
+        padded = np.zeros((chunks * words,) + packed.shape[1:], dtype=object)
+        padded[:packed.shape[0]] = packed
+        # (chunk, word, c, ky, kx) -> one beat per (chunk, c, ky, kx), word i at 2 ww i
+        padded = padded.reshape((chunks, words) + packed.shape[1:])
+        beat = sum(padded[:, i] << (2 * ww * i) for i in range(words))
+        beats += [int(b) for b in beat.reshape(-1)] * passes
     return [int(b) for b in beats]
 
 

@@ -5,7 +5,7 @@ the three pipelined engines overlap, which this model replays one tile at a time
 model, not a cycle-accurate one):
 
 * **Load.** The weights stream (``M`` biases, then the spectral words, ``M C U`` per weight
-  pass) and the pixels (``C H W``) arrive concurrently, one word per clock each on an ideal
+  pass, ``weight_beat_words`` a beat) and the pixels (``C H W``) arrive concurrently, one word per clock each on an ideal
   host. The run starts after the pixels and biases, ``max(M, pixels)`` plus
   :data:`LOAD_OVERHEAD`, for a kind that streams its weights into the run
   (:attr:`fdagen.arch.pe_kinds.PEKind.streams_weights`); the others load every weight first.
@@ -115,8 +115,9 @@ def estimate_cycles(schedule, issue_interval=None):
     channels, tiles, groups = schedule.channels, schedule.tiles, schedule.groups
     out_channels, buffers = schedule.out_channels, schedule.weight_buffers
     pixels = channels * math.prod(schedule.tiling.shape)
-    group_words = [min(cfg.slots, out_channels - g * cfg.slots) * channels * cfg.unique_bins
-                   for g in range(groups)]
+    # weights-stream beats of each group: V output channels a beat
+    group_words = [-(-min(cfg.slots, out_channels - g * cfg.slots) // cfg.weight_beat_words)
+                   * channels * cfg.unique_bins for g in range(groups)]
     if kind.streams_weights:
         load = max(out_channels, pixels) + LOAD_OVERHEAD
     else:

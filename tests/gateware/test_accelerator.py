@@ -78,10 +78,13 @@ def test_layer_without_bias_and_channel_groups(rng):
 @pytest.mark.parametrize("kw", [
     dict(pes=2, spectrum_tiles=2),
     dict(pes=4, bin_lanes=2, fft_lanes=2, ifft_lanes=1, spectrum_tiles=4),
-], ids=["p2_blocks_of_2", "p4_lf2_blocks_of_4"])
+    dict(pes=4, bin_lanes=1, weight_beat_words=2, spectrum_tiles=4),
+], ids=["p2_blocks_of_2", "p4_lf2_blocks_of_4", "p4_two_weights_a_beat"])
 def test_tile_blocks_with_groups(rng, kw):
     """More tiles than the spectrum buffer keeps (blocks, the last one short) and more output
-    channels than slots (groups): every group runs over a block before the next block."""
+    channels than slots (groups): every group runs over a block before the next block; with
+    more groups than weight buffers the groups stream in again for every block (two weights a
+    beat in the last case, whose last beat carries one output channel)."""
     config = AcceleratorConfig(max_channels=2, max_out_channels=5, max_size=16, **kw)
     job = random_layer(config, rng, 2, 5, 13, 11, 3, 1, 1, relu=True)
     assert job.descriptor.tiling.tile_count > config.spectrum_tiles

@@ -39,6 +39,9 @@ CASES = [
           spectrum_tiles=4), (3, 9, 13, 11, 3, 1, 1)),
     # groups streamed through two buffers over one block: the weights bound the run
     (dict(pes=16, max_channels=4, max_out_channels=64, max_size=16), (4, 64, 10, 10, 3, 1, 0)),
+    # the same, eight weights a beat
+    (dict(pes=16, max_channels=4, max_out_channels=64, max_size=16, weight_beat_words=8),
+     (4, 64, 10, 10, 3, 1, 0)),
 ]
 #: Always run in CI: MAC-bound with stride and padding, several lanes, IFFT-bound at N = 4,
 #: streamed weight groups over tile blocks.

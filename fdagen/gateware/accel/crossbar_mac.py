@@ -109,11 +109,12 @@ class CrossbarMACStage(wiring.Component):
         # -- weights: through each lane's FIFO, so that the lanes programme concurrently ------
         pe_lane = prog.pe[:lane_bits] if lane_bits else 0
         weight = data.StructLayout({"set": prog.set.shape(), "m": self.lanes[0].prog_m.shape(),
-                                    "c": prog.channel.shape(), "re": prog.re.shape(),
-                                    "im": prog.im.shape()})
+                                    "c": prog.channel.shape(), "re": prog.re[0].shape(),
+                                    "im": prog.im[0].shape()})
         offered = Signal(weight, name="weight_offered")
         m.d.comb += [offered.set.eq(prog.set), offered.m.eq(prog.pe >> lane_bits),
-                     offered.c.eq(prog.channel), offered.re.eq(prog.re), offered.im.eq(prog.im)]
+                     offered.c.eq(prog.channel), offered.re.eq(prog.re[0]),
+                     offered.im.eq(prog.im[0])]          # one word a beat (weight_beat_words 1)
         pending = []
         for lane, array in enumerate(self.lanes):
             queue = SyncFIFOBuffered(width=weight.size, depth=WEIGHT_FIFO_DEPTH)

@@ -25,8 +25,9 @@ signature's ``latency``, never from a number of its own.
     The top reads overlap-add bank ``lane`` at ``addr`` when ``en``; ``data`` ``latency``
     cycles later. ``finished``: every IFFT lane has overlap-added every pass of the layer.
 :class:`WeightProgram`
-    The top's loader offers spectral weight ``(re, im)`` of PE ``pe`` (bin lane ``pe mod L``,
-    output-channel slot ``pe div L``), weight set ``set`` (``g U/L + k/L``: group and bin
+    The top's loader offers ``words`` spectral weights ``(re[i], im[i])`` of PEs ``pe + i L``
+    (bin lane ``pe mod L``, output-channel slots ``pe div L + i``; ``pe div L`` a multiple of
+    the beat's ``W`` words), weight set ``set`` (``g U/L + k/L``: group and bin
     step) and input channel ``channel`` with ``valid``; the MAC stage takes it when ``ready``
     (a stream handshake: the crossbars' write-verify takes many clocks per weight) and holds
     ``busy`` while weights it took are not yet in place (the run waits for it).
@@ -115,6 +116,8 @@ class WeightProgram(wiring.Signature):
             "valid": Out(1), "ready": In(1), "busy": In(1), "pe": Out(range(max(2, c.pes))),
             "set": Out(range(max(2, c.weight_sets))),
             "channel": Out(range(max(2, c.max_channels))),
-            "re": Out(signed(c.weight_width)), "im": Out(signed(c.weight_width)),
+            "words": Out(range(c.weight_beat_words + 1)),
+            "re": Out(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
+            "im": Out(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
             "groups_loaded": Out(32), "groups_done": In(32),
         })

@@ -75,7 +75,7 @@ class MACStage(wiring.Component):
         m.submodules.array = array = self.array
         prog = self.prog
         m.d.comb += [array.prog_en.eq(prog.valid), prog.ready.eq(1), prog.busy.eq(0),
-                     array.prog_pe.eq(prog.pe),
+                     array.prog_pe.eq(prog.pe), array.prog_words.eq(prog.words),
                      array.prog_addr.eq(const_mul(prog.set, cmax) + prog.channel),
                      array.prog_re.eq(prog.re), array.prog_im.eq(prog.im)]
 

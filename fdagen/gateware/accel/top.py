@@ -6,11 +6,12 @@ at once):
 
 1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each).
 2. ``weights`` and ``pixels``, accepted concurrently: first the ``M`` bias codes, then the
-   spectral weights through the PE programming port, output-channel group by group into the
-   layer's ``weight_buffers`` group buffers in turn (weight ``(m, c, ky, kx)`` of the ``q``-th
-   group streamed to PE ``(l, j) = (k mod L, m mod J)`` at word ``(b + (q mod W) U/L + k/L)
-   C_max + c`` with ``k = kx N + bitrev(ky)``, the descriptor's ``weight_base`` ``b`` and ``W``
-   buffers), at the MAC stage's pace and only into a buffer whose group the array has finished;
+   spectral weights through the PE programming port, ``V`` (the build's
+   ``weight_beat_words``) consecutive output channels a beat, output-channel group by group into
+   the layer's ``weight_buffers`` group buffers in turn (weight ``(m, c, ky, kx)`` of the
+   ``q``-th group streamed to PE ``(l, j) = (k mod L, m mod J)`` at word ``(b + (q mod W) U/L +
+   k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, the descriptor's ``weight_base`` ``b`` and
+   ``W`` buffers), at the MAC stage's pace and only into a buffer whose group the array has finished;
    pixels into the feature-map buffer. With at least ``G`` buffers every group loads once; with
    fewer the groups stream once per tile block. With ``weights_resident`` the weights are in
    their sets already (an earlier layer loaded them at the same base) and the stream carries
@@ -132,12 +133,17 @@ class Accelerator(wiring.Component):
         k = Signal(range(c.unique_bins))
         m.d.comb += k.eq((wkx << bits) | wky[::-1])
         beat = self.weights.payload
+        words, ww = c.weight_beat_words, c.weight_width
+        # the beat's words that are output channels of the layer (the last chunk may be short)
+        beat_words = Signal(range(words + 1))
+        m.d.comb += beat_words.eq(Mux(wm + words <= layer.out_channels, words,
+                                      layer.out_channels - wm))
         m.d.comb += [
             mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
             mac.prog.set.eq(layer.weight_base + wbuf_sets + (k >> lane_bits)),
-            mac.prog.channel.eq(wc),
-            mac.prog.re.eq(beat[:c.weight_width]),
-            mac.prog.im.eq(beat[c.weight_width:2 * c.weight_width]),
+            mac.prog.channel.eq(wc), mac.prog.words.eq(beat_words),
+            *[mac.prog.re[i].eq(beat[2 * ww * i:2 * ww * i + ww]) for i in range(words)],
+            *[mac.prog.im[i].eq(beat[2 * ww * i + ww:2 * ww * (i + 1)]) for i in range(words)],
             bias_write.addr.eq(bias_index), bias_write.data.eq(beat[:c.bias_width]),
             fft.fmap_waddr.eq(buffer_address(pbase, pixel.index,
                                              geometry.strides(c.max_size, c.fmap_pitch))),
@@ -285,21 +291,22 @@ class Accelerator(wiring.Component):
                                        ~bias_phase & buffer_free),
                      bias_write.en.eq(take_weight & bias_phase)]
         with m.If(take_weight & ~bias_phase):
-            m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + 1),
+            m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + beat_words),
                          wkx.eq(wkx + 1)]
             with m.If(wkx == n // 2):
                 m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
                 with m.If(wky == n - 1):
                     m.d.sync += wc.eq(wc + 1)
                     with m.If(wc + 1 == layer.channels):
-                        m.d.sync += [wc.eq(0), wm.eq(wm + 1), wj.eq(wj + 1)]
-                        with m.If((wj + 1 == c.slots) | (wm + 1 == layer.out_channels)):
+                        m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words)]
+                        last_chunk = wm + words >= layer.out_channels
+                        with m.If((wj + words == c.slots) | last_chunk):
                             # the group is in its buffer; the next goes to the next buffer
                             m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
                                          wbuf.eq(wbuf + 1), wbuf_sets.eq(wbuf_sets + c.bin_steps)]
                             with m.If(wbuf + 1 == layer.weight_buffers):
                                 m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
-                        with m.If(wm + 1 == layer.out_channels):
+                        with m.If(last_chunk):
                             m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
                             with m.If(~ring | (wblock + 1 == layer.blocks)):
                                 m.d.sync += weights_done.eq(1)

@@ -4,7 +4,8 @@ PE ``p = j * L + l`` takes lane ``l``'s input-spectrum value (broadcast to the l
 the reuse across output channels) and the weight at the shared address ``addr`` from its own
 memory. One operation starts every issue interval (``start`` while ``ready``); ``result_valid``
 pulses the kind's latency after a ``last`` operation's start, with every PE's sum on
-``results``. Weights are written one word at a time through ``prog_*`` to PE ``prog_pe``. Every
+``results``. Weights are written a beat at a time through ``prog_*``: ``prog_words`` words to the
+PEs of slots ``j0 .. j0 + prog_words - 1`` of ``prog_pe``'s lane (``j0 = prog_pe div L``). Every
 PE presents :class:`~fdagen.gateware.pe.signature.PESignature`, whatever its kind.
 
 Any ``P >= 1`` works; the geometry (``L`` dividing ``P``) is
@@ -39,7 +40,7 @@ class PEArray(wiring.Component):
 
     def __init__(self, config, blocks=INLINE):
         c = config
-        self.lanes, self.slots = c.bin_lanes, c.slots
+        self.lanes, self.slots, self.words = c.bin_lanes, c.slots, c.weight_beat_words
         self.kind = c.pe
         self.latency = self.kind.latency
         self.issue_interval = c.issue_interval
@@ -49,8 +50,10 @@ class PEArray(wiring.Component):
         pe = PESignature(c.data_width, c.weight_width, c.weight_depth, self.acc_width)
         super().__init__({
             "prog_en": In(1), "prog_pe": In(range(max(2, c.pes))),
+            "prog_words": In(range(c.weight_beat_words + 1)),
             "prog_addr": In(pe.members["prog_addr"].shape),
-            "prog_re": In(signed(c.weight_width)), "prog_im": In(signed(c.weight_width)),
+            "prog_re": In(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
+            "prog_im": In(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
             "start": In(1), "addr": In(pe.members["addr"].shape), "first": In(1),
             "last": In(1),
             "x": In(data.ArrayLayout(complex_layout(c.data_width), self.lanes)),
@@ -61,6 +64,7 @@ class PEArray(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         pes = []
+        words = self.words
         for j in range(self.slots):
             for lane in range(self.lanes):
                 p = j * self.lanes + lane
@@ -68,9 +72,11 @@ class PEArray(wiring.Component):
                 m.submodules[f"pe{p}"] = pe
                 pes.append(pe)
                 m.d.comb += [
-                    pe.prog_en.eq(self.prog_en & (self.prog_pe == p)),
-                    pe.prog_addr.eq(self.prog_addr), pe.prog_re.eq(self.prog_re),
-                    pe.prog_im.eq(self.prog_im),
+                    # word j mod W of a write to the chunk's first PE
+                    pe.prog_en.eq(self.prog_en & (self.prog_pe == (j - j % words) * self.lanes
+                                                  + lane) & (self.prog_words > j % words)),
+                    pe.prog_addr.eq(self.prog_addr), pe.prog_re.eq(self.prog_re[j % words]),
+                    pe.prog_im.eq(self.prog_im[j % words]),
                     pe.start.eq(self.start), pe.addr.eq(self.addr), pe.first.eq(self.first),
                     pe.last.eq(self.last),
                     pe.x_re.eq(self.x[lane].re), pe.x_im.eq(self.x[lane].im),

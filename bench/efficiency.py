@@ -1,0 +1,108 @@
+"""Whole-layer PE efficiency of single layers on the generated Verilog (issue 13's targets).
+
+    .venv/bin/python bench/efficiency.py [--sim verilator] [--words 1,8] [--json FILE]
+
+Runs, as ``fdagen sim conv2d --pes 16`` does (a build sized for the layer, an ideal host: no
+input gaps, no output backpressure), LeNet-5 conv2 (C = 6, M = 16, 14x14, K = 5) on a real digit's
+conv1 output, and an AlexNet-conv3-like layer (C = 32, M = 48, 15x15, K = 3, padding 1) on
+seeded random data, each with every weights-stream width in ``--words`` (spectral weights per
+beat). Every output is checked bit-exact against the golden model. Efficiency is the bound
+``2 B_t C M U / P`` over the ``cycles`` counter (first descriptor word to last output pixel)
+and over the run phase; the model's cycles (:mod:`fdagen.model.cycles`) are printed beside the
+RTL's.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+
+import numpy as np
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.flows.simulate import layer_job, lenet5_jobs, run_rtl
+from fdagen.golden.fixedpoint import quantize
+from fdagen.golden.networks import Layer
+from fdagen.golden.pipeline import calibrate_layer
+from fdagen.golden.tiling import Tiling
+from fdagen.host.descriptor import layer_format
+from fdagen.model.components import load_library
+from fdagen.model.energy import EnergyModel
+
+PES = 16
+
+
+def lenet_conv2(words):
+    """LeNet-5 conv2 on test digit 0's conv1 output (pooled), shifts calibrated on 16 training
+    images (:func:`fdagen.flows.simulate.lenet5_jobs`)."""
+    config = AcceleratorConfig(pes=PES, max_channels=6, max_out_channels=16,
+                               weight_beat_words=words)       # max size 32: conv1's too
+    job = lenet5_jobs(config, image=0)[1]
+    return config, job, Layer("conv2", "conv", 6, 16, (14, 14), 5, 1, 0)
+
+
+def alexnet_conv3_like(words, seed=13):
+    """C = 32, M = 48, 15x15, K = 3, padding 1, seeded random data and weights."""
+    rng = np.random.default_rng(seed)
+    c, m, size, k = 32, 48, 15, 3
+    config = AcceleratorConfig(pes=PES, max_channels=c, max_out_channels=m, max_size=size + 2,
+                               weight_beat_words=words)
+    x = rng.uniform(-1, 1, (c, size, size))
+    w = rng.normal(0, 1 / np.sqrt(c * k * k), (m, c, k, k))
+    b = rng.normal(0, 0.1, m)
+    fmt = layer_format(config)
+    codes = quantize(x, config.data_width - 1, config.data_width)
+    tiling = Tiling.choose((size, size), k, 1, 1, fft_size=config.fft_size)
+    quant = calibrate_layer([codes], w, b, tiling, fmt, config.data_width - 1, relu=True)
+    job = layer_job(config, codes, w, b, tiling, fmt, quant)
+    return config, job, Layer("conv3-like", "conv", c, m, (size, size), k, 1, 1)
+
+
+def measure(make, words, simulator, library):
+    config, job, layer = make(words)
+    with tempfile.TemporaryDirectory() as work:
+        result = run_rtl(config, [job], work, simulator)
+    rtl = result["layers"][0]
+    if not np.array_equal(rtl["codes"], job.expected):
+        raise AssertionError(f"{layer.name} with {words} weights a beat differs from golden")
+    counters, bound = rtl["counters"], job.descriptor.bound_cycles
+    model = EnergyModel(config, library).layer(layer)["cycles"]
+    return {"layer": layer.name, "words": words, "bound": round(bound),
+            **{name: counters[name] for name in ("cycles", "load_cycles", "run_cycles",
+                                                  "drain_cycles", "pe_stall_weights",
+                                                  "pe_stall_fft", "pe_stall_ifft")},
+            "model_cycles": model["cycles"], "model_run_cycles": model["run_cycles"],
+            "efficiency_layer": bound / counters["cycles"],
+            "efficiency_run": bound / counters["run_cycles"],
+            "compile_s": round(result["compile_seconds"], 1),
+            "run_s": round(result["run_seconds"], 1)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sim", default="verilator", choices=["verilator", "icarus"])
+    parser.add_argument("--words", default="1,8",
+                        help="weights per beat to compare, comma-separated (default 1,8)")
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args(argv)
+    library = load_library()
+    rows = [measure(make, int(words), args.sim, library)
+            for make in (lenet_conv2, alexnet_conv3_like) for words in args.words.split(",")]
+    print(f"P = {PES}, {args.sim}, ideal host; efficiency = bound / cycles\n")
+    print("| layer | weights a beat | bound | cycles (model) | load | run (model) | drain | "
+          "PE wait weights / FFT / IFFT | efficiency layer | efficiency run |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['layer']} | {r['words']} | {r['bound']:,} | {r['cycles']:,} "
+              f"({r['model_cycles']:,}) | {r['load_cycles']:,} | {r['run_cycles']:,} "
+              f"({r['model_run_cycles']:,}) | {r['drain_cycles']:,} | {r['pe_stall_weights']:,} / "
+              f"{r['pe_stall_fft']:,} / {r['pe_stall_ifft']:,} | {r['efficiency_layer']:.3f} | "
+              f"{r['efficiency_run']:.3f} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
