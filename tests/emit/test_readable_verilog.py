@@ -48,6 +48,12 @@ MATRIX = [
     dict(pes=4, max_channels=16, max_out_channels=4, max_size=12),
     dict(pes=64, max_channels=16, max_out_channels=120, max_size=32, weight_sets=100),
     dict(pes=16, max_channels=16, max_out_channels=120, max_size=32, weight_sets=400),
+    # tile blocks, streamed groups and wide weight beats (tests/gateware/test_accelerator.py,
+    # tests/flows/test_accelerator_rtl.py) and bench/efficiency.py's AlexNet-conv3-like build
+    dict(pes=2, max_channels=2, max_out_channels=5, max_size=16, spectrum_tiles=2),
+    dict(pes=4, bin_lanes=1, weight_beat_words=2, spectrum_tiles=4, max_channels=3,
+         max_out_channels=9, max_size=16),
+    dict(pes=16, max_channels=32, max_out_channels=48, max_size=17, weight_beat_words=8),
 ]
 
 

@@ -52,6 +52,25 @@ def test_lenet5_conv1_conv2_back_to_back(tmp_path, pes, simulator):
             [6 * 40, 16 * 6 * 40, 0, 0]
 
 
+def test_streamed_groups_wide_beats_and_tile_blocks_icarus(tmp_path):
+    """Output-channel groups streamed through two weight buffers (more groups than buffers),
+    two weights a beat, tile blocks of 4: a layer whose weights stream in again for every
+    block (its last beat one output channel short), then one whose two groups load once; on
+    an ideal host, so every cycle counter is held to the model too."""
+    config = AcceleratorConfig(pes=4, bin_lanes=1, weight_beat_words=2, spectrum_tiles=4,
+                               max_channels=3, max_out_channels=9, max_size=16)
+    rng = np.random.default_rng(29)
+    shapes = [(3, 9, 13, 11, 3, 1, 1), (2, 8, 9, 9, 3, 1, 0)]
+    jobs = [random_layer(config, rng, *shape, relu=True) for shape in shapes]
+    assert [job.descriptor.schedule.weight_passes for job in jobs] == [3, 1]
+    result = run_rtl(config, jobs, tmp_path, "icarus")
+    check_rtl_layers(jobs, result)
+    library = load_library()
+    for (c, m, h, w, k, s, p), layer in zip(shapes, result["layers"]):
+        check_model_agrees(config, Layer("layer", "conv", c, m, (h, w), k, s, p),
+                           layer["counters"], library)
+
+
 def test_polyphase_layers_stride_2_3_4_back_to_back_icarus(tmp_path):
     """Strided layers as the host runs them, their stride-1 polyphase forms (odd sizes,
     padding, K not a multiple of s, K < s), back to back with input gaps and output
