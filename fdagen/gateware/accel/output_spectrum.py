@@ -1,8 +1,9 @@
 """The output-spectrum buffer: one bank per PE, written by the MAC stage, read by the IFFT lanes.
 
 PE ``p = j * L + l`` (bin lane ``l``, output-channel slot ``j``) writes its finished sums to its
-own bank, two tile slots of ``G_max * U/L`` words: tile ``t``'s group ``g`` at bin step ``k / L``
-is word ``(t mod 2) G_max U/L + g U/L + k / L`` (the stage's ``write_addr``). IFFT lane ``i``
+own bank, two pass slots of ``U/L`` words: pass ``p``'s (a tile and an output-channel group,
+:mod:`fdagen.gateware.accel.tile_loop`) sum at bin step ``k / L`` is word ``(p mod 2) U/L + k /
+L`` (the stage's ``write_addr``). IFFT lane ``i``
 owns slots ``j = i, i + LI, ...`` and reads its bank ``(j // LI) * L + l`` (``read_bank[i]``)
 at ``read_addr[i]`` when ``read_en[i]``; ``read_data[i]`` follows
 :attr:`OutputSpectrumRead.latency <fdagen.gateware.accel.interfaces.OutputSpectrumRead.latency>`
