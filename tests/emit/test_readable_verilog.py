@@ -40,7 +40,7 @@ MATRIX = [
     dict(pes=4, pe_kind="reram", fft_size=4, max_channels=4, max_out_channels=4, max_size=8,
          data_width=8, weight_width=8, spectrum_width=10, xbar_rows=16, adc_share=4,
          adc_bits=3, weight_sets=24),
-    # the LeNet-5 reram build tests/flows/test_reram_accelerator_rtl.py runs on Icarus
+    # the small LeNet-5 reram build tests/flows/test_reram_accelerator_rtl.py runs
     dict(pes=16, pe_kind="reram", data_width=8, weight_width=8, spectrum_width=12, dac_bits=4,
          cell_bits=4, adc_share=1, adc_bits=6),
     # the polyphase layers' build (tests/flows/test_accelerator_rtl.py) and the whole-LeNet-5

@@ -5,13 +5,13 @@ every schedule-determined counter equal to the schedule, the programming counter
 write-verify on ideal cells (or to the golden programming with a device map), and the run
 cycles within the cycle model's tolerance.
 
-LeNet-5 conv1 then conv2 on a real test digit run at a small build on Icarus, with reduced
+LeNet-5 conv1 then conv2 on a real test digit run at a small build on Verilator, with reduced
 ADCs and a seeded map of conductance variation, stuck cells and programming misses loaded into
-the macros; and at the default build (P = 64, full-resolution ADCs, ideal cells) on Verilator,
+the macros (it took 6 minutes on Icarus, the suite's longest test); and at the default build (P = 64, full-resolution ADCs, ideal cells) on Verilator,
 with every count equal to the energy model's (about 3 minutes on 2 cores: a 2-minute C++ build,
 then 309 k cycles at 10-15 k cycles/s, since ``run_rtl`` makes only the bench's ports and
-memories public to VPI). Random layers cover the rest on the small build, the loaded device
-map on both simulators.
+memories public to VPI). Random layers cover the rest on the small build on Icarus, the loaded
+device map on both simulators.
 """
 
 import numpy as np
@@ -34,7 +34,7 @@ RERAM_SMALL = dict(pes=4, pe_kind="reram", fft_size=4, max_channels=4, max_out_c
                    max_size=8, data_width=8, weight_width=8, spectrum_width=10, xbar_rows=16,
                    adc_share=4, adc_bits=3)
 
-#: The small LeNet-5 build on Icarus: 8-bit words, 4-bit DAC slices and 4-bit cells keep the
+#: The small LeNet-5 build: 8-bit words, 4-bit DAC slices and 4-bit cells keep the
 #: operations short (2 phases x 3 slices x 2 clocks) and programming at 4 cells a weight; a
 #: 6-bit ADC (full resolution for 128 rows is 15 bits) needs a shift.
 RERAM_LENET = dict(pes=16, pe_kind="reram", data_width=8, weight_width=8, spectrum_width=12,
@@ -53,7 +53,7 @@ def test_lenet5_conv1_conv2_default_build_verilator(tmp_path):
         assert counters["program_failures"] == 0
 
 
-def test_lenet5_conv1_conv2_reduced_adc_device_map_icarus(tmp_path):
+def test_lenet5_conv1_conv2_reduced_adc_device_map_verilator(tmp_path):
     """A small build with 8-bit ADCs and a seeded device map loaded into its macros: bit-exact
     with the golden crossbar path programmed with the same physical map, the programming
     pulses and failures of each layer equal to golden write-verify's."""
@@ -69,7 +69,7 @@ def test_lenet5_conv1_conv2_reduced_adc_device_map_icarus(tmp_path):
 
     jobs = lenet5_jobs(config, image=3, program=program)
     assert [job.descriptor.quant.adc_shift > 0 for job in jobs] == [True, True]
-    result = run_rtl(config, jobs, tmp_path, "icarus", gaps=0.25, stalls=0.3, seed=3,
+    result = run_rtl(config, jobs, tmp_path, "verilator", gaps=0.25, stalls=0.3, seed=3,
                      memories=accelerator_model_memories(config, maps))
     check_rtl_layers(jobs, result)
     for cells, layer in zip(programmed, result["layers"]):
