@@ -135,6 +135,14 @@ CASES = [
     (lambda d: ["build", "--pes", "4", "--weight-sets", "5", "--out", d / "o"],
      "weight sets (at least U/L = 40, one output-channel group) must be between 40 and "
      "65536, not 5"),
+    (lambda d: ["build", "--pes", "16", "--weight-beat-words", "3", "--out", d / "o"],
+     "weight beat words must be a power of two dividing the output-channel slots 16, not 3"),
+    (lambda d: ["build", "--pes", "16", "--pe-kind", "reram", "--weight-beat-words", "2",
+                "--out", d / "o"],
+     "weight beat words must be 1 for PE kind 'reram' (its crossbars program one weight at a "
+     "time), not 2"),
+    (lambda d: ["build", "--pes", "16", "--fft-lanes", "2", "--spectrum-tiles", "3", "--out",
+                d / "o"], "spectrum tiles must be a multiple of the FFT lanes 2, not 3"),
     (lambda d: ["build", "--pes", "4", "--pe-kind", "reram", "--weight-sets", "80", "--out",
                 d / "o"],
      "weight sets must be at least G U/L = 4 x 40 = 160 for PE kind 'reram' (its crossbars hold "
