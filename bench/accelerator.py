@@ -67,7 +67,8 @@ def efficiency_rows(config, jobs, result):
             "efficiency_layer": d.bound_cycles / c["cycles"],
             "efficiency_run": d.bound_cycles / c["run_cycles"],
             "pe_stall_fft": c["pe_stall_fft"], "pe_stall_ifft": c["pe_stall_ifft"],
-            "pe_stall_weights": c["pe_stall_weights"], "fft_frames": c["fft_frames"], "ifft_frames": c["ifft_frames"],
+            "pe_stall_weights": c["pe_stall_weights"], "fft_frames": c["fft_frames"],
+            "ifft_frames": c["ifft_frames"],
             # reuse: useful complex MACs per input-spectrum read (broadcast to the slots) and
             # per FFT frame (spectra re-read for every channel group, never recomputed)
             "macs_per_spectrum_read": d.schedule.complex_macs / c["spectrum_reads"],

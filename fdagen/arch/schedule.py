@@ -5,7 +5,8 @@ cost models built on them: :class:`LayerSchedule` needs only the build
 (:class:`fdagen.arch.config.AcceleratorConfig`), the layer's tiling and its channel counts, no data
 and no quantization. The controller's loop nest (``fdagen.gateware.accel.tile_loop``): blocks of
 the build's ``spectrum_tiles`` tiles (raster order), output-channel groups ``g < G = ceil(M /
-J)``, the block's tiles ``t``, bin steps ``< U / L``, input channels ``c`` innermost; for digital PEs each channel is one array operation (the PE kind's issue
+J)``, the block's tiles ``t``, bin steps ``< U / L``, input channels ``c`` innermost; for digital
+PEs each channel is one array operation (the PE kind's issue
 interval of cycles, :meth:`fdagen.arch.pe_kinds.PEKind.issue_interval`) in which every PE reads
 its weight and all ``L`` bin lanes read the input spectrum; crossbars take every channel of a
 step in one operation (``fdagen.gateware.accel.crossbar_mac``). The FFT runs once per (tile,

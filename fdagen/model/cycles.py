@@ -5,7 +5,8 @@ the three pipelined engines overlap, which this model replays one tile at a time
 model, not a cycle-accurate one):
 
 * **Load.** The weights stream (``M`` biases, then the spectral words, ``M C U`` per weight
-  pass, ``weight_beat_words`` a beat) and the pixels (``C H W``) arrive concurrently, one word per clock each on an ideal
+  pass, ``weight_beat_words`` a beat) and the pixels (``C H W``) arrive concurrently, one word per
+  clock each on an ideal
   host. The run starts after the pixels and biases, ``max(M, pixels)`` plus
   :data:`LOAD_OVERHEAD`, for a kind that streams its weights into the run
   (:attr:`fdagen.arch.pe_kinds.PEKind.streams_weights`); the others load every weight first.
@@ -116,7 +117,7 @@ def estimate_cycles(schedule, issue_interval=None):
     out_channels, buffers = schedule.out_channels, schedule.weight_buffers
     pixels = channels * math.prod(schedule.tiling.shape)
     # weights-stream beats of each group: V output channels a beat
-    group_words = [-(-min(cfg.slots, out_channels - g * cfg.slots) // cfg.weight_beat_words)
+    group_beats = [-(-min(cfg.slots, out_channels - g * cfg.slots) // cfg.weight_beat_words)
                    * channels * cfg.unique_bins for g in range(groups)]
     if kind.streams_weights:
         load = max(out_channels, pixels) + LOAD_OVERHEAD
@@ -135,8 +136,9 @@ def estimate_cycles(schedule, issue_interval=None):
             return 0
         while len(loaded) <= q:
             k = len(loaded)
-            start = max(loader_free, group_done[k - buffers] if k >= buffers else loader_free)
-            loader_free = start + kind.weight_load_clocks(cfg, group_words[k % groups])
+            # the buffer it refills must be done with its previous group
+            start = max(loader_free, group_done[k - buffers]) if k >= buffers else loader_free
+            loader_free = start + kind.weight_load_clocks(cfg, group_beats[k % groups])
             loaded.append(loader_free)
         return loaded[q]
     interval = cfg.issue_interval if issue_interval is None else issue_interval

@@ -8,7 +8,8 @@ streams (but for P = 12, on an ideal host, whose every cycle counter the model m
 P = 64 (the product configuration) runs on Verilator, whose C++ build takes about
 2 minutes but then simulates 10x faster than Icarus; a small P and a non-power-of-two P run
 on Icarus. The small P keeps both layers' weights resident (``--weight-sets``): a first image
-loads them, each at its own weight sets, and a second image runs on them, loading none. The energy model (``fdagen.model.energy``) must report exactly the counts the RTL
+loads them, each at its own weight sets, and a second image runs on them, loading none. The energy
+model (``fdagen.model.energy``) must report exactly the counts the RTL
 counters report, and run cycles within ``modelcheck.CYCLE_TOLERANCE``. ``fdagen sim conv2d`` must
 write exactly what ``fdagen golden conv2d --fixed`` writes.
 """

@@ -7,7 +7,8 @@ cycles within the cycle model's tolerance.
 
 LeNet-5 conv1 then conv2 on a real test digit run at a small build on Verilator, with reduced
 ADCs and a seeded map of conductance variation, stuck cells and programming misses loaded into
-the macros (it took 6 minutes on Icarus, the suite's longest test); and at the default build (P = 64, full-resolution ADCs, ideal cells) on Verilator,
+the macros (it took 6 minutes on Icarus, the suite's longest test); and at the default build (P =
+64, full-resolution ADCs, ideal cells) on Verilator,
 with every count equal to the energy model's (about 3 minutes on 2 cores: a 2-minute C++ build,
 then 309 k cycles at 10-15 k cycles/s, since ``run_rtl`` makes only the bench's ports and
 memories public to VPI). Random layers cover the rest on the small build on Icarus, the loaded

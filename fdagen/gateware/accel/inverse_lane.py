@@ -14,12 +14,14 @@ it reads the accumulated half spectrum in
 ``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
 position writes it, later ones read-modify-write, so the bank needs no clearing (a group's tiles
 come in raster order, block after block). The tile walk (rewound to the block's first tile for
-each group) and the overlap-add writer's walk over the IFFT's output (``wy``, ``wx``, the innermost axis in
+each group) and the overlap-add writer's walk over the IFFT's output (``wy``, ``wx``, the innermost
+axis in
 the IFFT's bit-reversed output order) are :class:`~fdagen.gateware.accel.raster.Raster` walks
 over the geometry's axes.
 
 ``fed`` counts passes whose spectra the lane has read, ``done`` passes it has overlap-added,
-``finished`` says every pass of the layer is; ``drain_*`` reads the bank (:attr:`DrainRead.latency <fdagen.gateware.accel.interfaces.
+``finished`` says every pass of the layer is; ``drain_*`` reads the bank (:attr:`DrainRead.latency
+<fdagen.gateware.accel.interfaces.
 DrainRead.latency>` including the stage's lane mux). The ``*_event`` outputs pulse for the
 stage's counters.
 """

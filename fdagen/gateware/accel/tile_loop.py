@@ -6,7 +6,8 @@ block's spectra). For each block, each group ``g < G`` and each tile ``t`` of th
 **pass** (the pass count ``p`` numbers them) over the bin steps ``step < U/L``, with ``gs = w U/L
 + step`` the weight set: ``w`` the group's buffer (of the layer's ``W``), ``g`` when the layer
 has a buffer per group, else ``q mod W`` for the ``q``-th group the walk has started (``q``
-counts groups over the blocks: the groups stream into the buffers in turn). Tile ``t`` is on FFT lane ``f = t mod LF``, in slot ``lslot = (t div
+counts groups over the blocks: the groups stream into the buffers in turn). Tile ``t`` is on FFT
+lane ``f = t mod LF``, in slot ``lslot = (t div
 LF) mod (B / LF)`` of that lane's spectrum banks; a block starts at a multiple of ``B``, so at
 lane 0, slot 0. Pass ``p``'s sums go to output-spectrum slot ``p mod 2``. Both MAC stages
 (:mod:`fdagen.gateware.accel.mac`, :mod:`fdagen.gateware.accel.crossbar_mac`) walk it, each

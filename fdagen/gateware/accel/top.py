@@ -11,7 +11,8 @@ at once):
    the layer's ``weight_buffers`` group buffers in turn (weight ``(m, c, ky, kx)`` of the
    ``q``-th group streamed to PE ``(l, j) = (k mod L, m mod J)`` at word ``(b + (q mod W) U/L +
    k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, the descriptor's ``weight_base`` ``b`` and
-   ``W`` buffers), at the MAC stage's pace and only into a buffer whose group the array has finished;
+   ``W`` buffers), at the MAC stage's pace and only into a buffer whose group the array has
+   finished;
    pixels into the feature-map buffer. With at least ``G`` buffers every group loads once; with
    fewer the groups stream once per tile block. With ``weights_resident`` the weights are in
    their sets already (an earlier layer loaded them at the same base) and the stream carries
