@@ -54,6 +54,11 @@ MATRIX = [
     dict(pes=4, bin_lanes=1, weight_beat_words=2, spectrum_tiles=4, max_channels=3,
          max_out_channels=9, max_size=16),
     dict(pes=16, max_channels=32, max_out_channels=48, max_size=17, weight_beat_words=8),
+    dict(pes=4, bin_lanes=2, fft_lanes=2, ifft_lanes=1, spectrum_tiles=4, max_channels=2,
+         max_out_channels=5, max_size=16),
+    dict(pes=4, bin_lanes=2, fft_lanes=2, max_channels=3, max_out_channels=9, max_size=16,
+         spectrum_tiles=4),
+    dict(pes=16, max_channels=4, max_out_channels=64, max_size=16, weight_beat_words=8),
 ]
 
 
