@@ -1,12 +1,13 @@
 """Whole-layer PE efficiency of single layers on the generated Verilog (issue 13's targets).
 
-    .venv/bin/python bench/efficiency.py [--sim verilator] [--words 1,8] [--json FILE]
+    .venv/bin/python bench/efficiency.py [--sim verilator] [--builds L:W:V,...] [--json FILE]
 
 Runs, as ``fdagen sim conv2d --pes 16`` does (a build sized for the layer, an ideal host: no
 input gaps, no output backpressure), LeNet-5 conv2 (C = 6, M = 16, 14x14, K = 5) on a real digit's
 conv1 output, and an AlexNet-conv3-like layer (C = 32, M = 48, 15x15, K = 3, padding 1) on
-seeded random data, each with every weights-stream width in ``--words`` (spectral weights per
-beat). Every output is checked bit-exact against the golden model. Efficiency is the bound
+seeded random data, each on every build in ``--builds``: ``L:W:V`` is ``--bin-lanes L`` (``auto``:
+the default for P), ``--weight-beat-words W`` and ``--pixel-beat-words V``. Every output is
+checked bit-exact against the golden model. Efficiency is the bound
 ``2 B_t C M U / P`` over the ``cycles`` counter (first descriptor word to last output pixel)
 and over the run phase; the model's cycles (:mod:`fdagen.model.cycles`) are printed beside the
 RTL's.
@@ -32,21 +33,21 @@ from fdagen.model.energy import EnergyModel
 PES = 16
 
 
-def lenet_conv2(words):
+def lenet_conv2(build):
     """LeNet-5 conv2 on test digit 0's conv1 output (pooled), shifts calibrated on 16 training
-    images (:func:`fdagen.flows.simulate.lenet5_jobs`)."""
+    images (:func:`fdagen.flows.simulate.lenet5_jobs`); ``build``: the build's options."""
     config = AcceleratorConfig(pes=PES, max_channels=6, max_out_channels=16,
-                               weight_beat_words=words)       # max size 32: conv1's too
+                               **build)       # max size 32: conv1's too
     job = lenet5_jobs(config, image=0)[1]
     return config, job, Layer("conv2", "conv", 6, 16, (14, 14), 5, 1, 0)
 
 
-def alexnet_conv3_like(words, seed=13):
+def alexnet_conv3_like(build, seed=13):
     """C = 32, M = 48, 15x15, K = 3, padding 1, seeded random data and weights."""
     rng = np.random.default_rng(seed)
     c, m, size, k = 32, 48, 15, 3
     config = AcceleratorConfig(pes=PES, max_channels=c, max_out_channels=m, max_size=size + 2,
-                               weight_beat_words=words)
+                               **build)
     x = rng.uniform(-1, 1, (c, size, size))
     w = rng.normal(0, 1 / np.sqrt(c * k * k), (m, c, k, k))
     b = rng.normal(0, 0.1, m)
@@ -58,16 +59,28 @@ def alexnet_conv3_like(words, seed=13):
     return config, job, Layer("conv3-like", "conv", c, m, (size, size), k, 1, 1)
 
 
-def measure(make, words, simulator, library):
-    config, job, layer = make(words)
+def parse_builds(text):
+    """``L:W:V,...`` -> a list of build option dicts (see the module docstring)."""
+    builds = []
+    for spec in text.split(","):
+        lanes, words, pixels = spec.split(":")
+        builds.append({"bin_lanes": None if lanes == "auto" else int(lanes),
+                       "weight_beat_words": int(words), "pixel_beat_words": int(pixels)})
+    return builds
+
+
+def measure(make, build, simulator, library):
+    config, job, layer = make(build)
     with tempfile.TemporaryDirectory() as work:
         result = run_rtl(config, [job], work, simulator)
     rtl = result["layers"][0]
     if not np.array_equal(rtl["codes"], job.expected):
-        raise AssertionError(f"{layer.name} with {words} weights a beat differs from golden")
+        raise AssertionError(f"{layer.name} on {build} differs from golden")
     counters, bound = rtl["counters"], job.descriptor.bound_cycles
     model = EnergyModel(config, library).layer(layer)["cycles"]
-    return {"layer": layer.name, "words": words, "bound": round(bound),
+    return {"layer": layer.name, "bin_lanes": config.bin_lanes,
+            "words": config.weight_beat_words, "pixel_words": config.pixel_beat_words,
+            "groups": job.descriptor.schedule.groups, "bound": round(bound),
             **{name: counters[name] for name in ("cycles", "load_cycles", "run_cycles",
                                                   "drain_cycles", "pe_stall_weights",
                                                   "pe_stall_fft", "pe_stall_ifft")},
@@ -81,19 +94,21 @@ def measure(make, words, simulator, library):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sim", default="verilator", choices=["verilator", "icarus"])
-    parser.add_argument("--words", default="1,8",
-                        help="weights per beat to compare, comma-separated (default 1,8)")
+    parser.add_argument("--builds", default="auto:1:1,auto:8:1,auto:8:8,4:4:8",
+                        help="builds to compare, L:W:V comma-separated (default %(default)s)")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args(argv)
     library = load_library()
-    rows = [measure(make, int(words), args.sim, library)
-            for make in (lenet_conv2, alexnet_conv3_like) for words in args.words.split(",")]
+    rows = [measure(make, build, args.sim, library)
+            for make in (lenet_conv2, alexnet_conv3_like) for build in parse_builds(args.builds)]
     print(f"P = {PES}, {args.sim}, ideal host; efficiency = bound / cycles\n")
-    print("| layer | weights a beat | bound | cycles (model) | load | run (model) | drain | "
-          "PE wait weights / FFT / IFFT | efficiency layer | efficiency run |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| layer | L | groups | weights a beat | pixels a beat | bound | cycles (model) | load | "
+          "run (model) | drain | PE wait weights / FFT / IFFT | efficiency layer | "
+          "efficiency run |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['layer']} | {r['words']} | {r['bound']:,} | {r['cycles']:,} "
+        print(f"| {r['layer']} | {r['bin_lanes']} | {r['groups']} | {r['words']} | "
+              f"{r['pixel_words']} | {r['bound']:,} | {r['cycles']:,} "
               f"({r['model_cycles']:,}) | {r['load_cycles']:,} | {r['run_cycles']:,} "
               f"({r['model_run_cycles']:,}) | {r['drain_cycles']:,} | {r['pe_stall_weights']:,} / "
               f"{r['pe_stall_fft']:,} / {r['pe_stall_ifft']:,} | {r['efficiency_layer']:.3f} | "

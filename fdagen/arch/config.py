@@ -108,6 +108,9 @@ class AcceleratorConfig:
         Tiles whose input spectra the buffer keeps (a multiple of ``LF``): the block size.
     weight_beat_words : int
         ``W``: spectral weights per weights-stream beat (``W`` consecutive output channels).
+    pixel_beat_words : int
+        ``V``: input pixels per pixels-stream beat (``V`` consecutive pixels of a row), and
+        per feature-map buffer word.
     clock_mhz : float
         Target clock for the constraint files.
     pe_kind : str
@@ -144,6 +147,9 @@ class AcceleratorConfig:
     weight_beat_words: int = _knob(1, "spectral weights per weights-stream beat, for that many "
                                    "consecutive output channels (a power of two dividing P/L)",
                                    "W")
+    pixel_beat_words: int = _knob(1, "input pixels per pixels-stream beat, consecutive in a "
+                                  "row (a power of two, at most 8 and the buffer's row pitch)",
+                                  "V")
     clock_mhz: float = _knob(100.0, "target clock for the constraints", "MHZ")
     pe_kind: str = _knob("digital", "PE kind", None)
     dims: int = _knob(2, "spatial dimensions of the layers (2; 3-D is modelled, not generated)",
@@ -194,6 +200,10 @@ class AcceleratorConfig:
         if words & (words - 1) or self.slots % words:
             raise ParameterError(f"weight beat words must be a power of two dividing the "
                                  f"output-channel slots {self.slots}, not {words}")
+        pixels = check_int("pixel beat words", self.pixel_beat_words, 1, 8)
+        if pixels & (pixels - 1) or pixels > self.fmap_pitch:
+            raise ParameterError(f"pixel beat words must be a power of two at most 8 and the "
+                                 f"feature-map row pitch {self.fmap_pitch}, not {pixels}")
         if self.spectrum_tiles is None:
             object.__setattr__(self, "spectrum_tiles", self._default_spectrum_tiles())
         check_int("spectrum tiles", self.spectrum_tiles, self.fft_lanes, MAX_MEMORY_WORDS)
@@ -301,8 +311,14 @@ class AcceleratorConfig:
         return self.geometry.plane_words(self.max_size, self.fmap_pitch)
 
     @property
-    def fmap_depth(self):
+    def fmap_pixels(self):
+        """Pixel positions of the input feature-map buffer: ``max_channels`` planes."""
         return self.max_channels * self.fmap_channel_stride
+
+    @property
+    def fmap_depth(self):
+        """Words of the input feature-map buffer, ``pixel_beat_words`` pixels each."""
+        return self.fmap_pixels // self.pixel_beat_words
 
     @property
     def spectrum_slots(self):
@@ -344,9 +360,18 @@ class AcceleratorConfig:
         return self.geometry.plane_words(self.oaa_extent, self.oaa_pitch)
 
     @property
+    def oaa_banks(self):
+        """Overlap-add banks per IFFT lane: two (even and odd output-channel groups) when a
+        layer can have more than one group, so that the drain reads a final group's planes
+        while the lane adds the next group's into the other bank."""
+        return min(2, self.max_groups)
+
+    @property
     def oaa_depth(self):
-        """Words per IFFT lane bank: its output channels' overlap-add planes."""
-        return self.max_groups * self.slots_per_ifft_lane * self.oaa_channel_stride
+        """Words per overlap-add bank: the planes of the lane's output channels of every
+        ``oaa_banks``-th group."""
+        return -(-self.max_groups // self.oaa_banks) * self.slots_per_ifft_lane \
+            * self.oaa_channel_stride
 
     def memory_bits(self):
         """``{memory: bits}`` of every buffer (all banks), from :meth:`derived`."""
@@ -399,15 +424,17 @@ class AcceleratorConfig:
             "slots": self.slots, "unique_bins": self.unique_bins, "bin_steps": self.bin_steps,
             "max_groups": self.max_groups, "accumulator_width": self.accumulator_width,
             "oaa_width": self.oaa_width, "weight_beat_width": self.weight_beat_width,
+            "pixel_beat_width": self.data_width * self.pixel_beat_words,
             "memories": {
                 "fmap": {"banks": 1, "read_ports": self.fft_lanes, "depth": self.fmap_depth,
-                         "width": self.data_width},
+                         "width": self.data_width * self.pixel_beat_words},
                 "spectrum": {"banks": self.fft_lanes * self.bin_lanes,
                              "depth": self.spectrum_depth, "width": 2 * self.data_width},
                 **self.pe.memories(self),
                 "output_spectrum": {"banks": self.pes, "depth": self.output_spectrum_depth,
                                     "width": 2 * self.accumulator_width},
-                "overlap_add": {"banks": self.ifft_lanes, "depth": self.oaa_depth,
+                "overlap_add": {"banks": self.ifft_lanes * self.oaa_banks,
+                                "depth": self.oaa_depth,
                                 "width": self.oaa_width},
                 "bias": {"banks": 1, "depth": self.max_out_channels, "width": self.bias_width},
             },

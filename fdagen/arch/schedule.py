@@ -137,6 +137,13 @@ class LayerSchedule:
     def output_pixels(self):
         return self.out_channels * math.prod(self.tiling.output_shape)
 
+    @property
+    def pixel_beats(self):
+        """Beats of the pixels stream: each row (the innermost axis) in beats of ``V``
+        pixels, the build's ``pixel_beat_words``."""
+        *outer, row = self.tiling.shape
+        return self.channels * math.prod(outer) * -(-row // self.config.pixel_beat_words)
+
     def scheduled_counts(self):
         """The perf counters (:data:`fdagen.arch.fields.COUNTERS`) that the schedule fixes.
 
@@ -157,7 +164,7 @@ class LayerSchedule:
             "mac_operations": self.mac_operations,
             "fft_frames": self.tiles * self.channels,
             "ifft_frames": self.tiles * self.out_channels,
-            "fmap_writes": self.channels * math.prod(t.shape),
+            "fmap_writes": self.pixel_beats,
             "fmap_reads": self.channels * math.prod(t.shape),
             "weight_writes": self.weight_writes,
             "spectrum_writes": self.tiles * self.channels * c.unique_bins,

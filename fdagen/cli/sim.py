@@ -60,7 +60,7 @@ def _cmd_sim_conv2d(args):
         bin_lanes=args.bin_lanes, fft_lanes=args.fft_lanes, ifft_lanes=args.ifft_lanes,
         max_channels=x.shape[0], max_out_channels=w.shape[0],
         max_size=max(tiling.padded_shape), weight_beat_words=args.weight_beat_words,
-        pe_kind=kind.name, **kind_options)
+        pixel_beat_words=args.pixel_beat_words, pe_kind=kind.name, **kind_options)
     config.check_generable()
     # the MAC of `fdagen golden conv2d --fixed --pe-kind ...` with the same options: ideal
     # devices (a build's macros start with every cell at its target level)
@@ -192,6 +192,9 @@ def add_commands(commands):
     sim_conv.add_argument("--weight-beat-words", type=positive_int, default=1, metavar="W",
                           help="spectral weights per weights-stream beat (a power of two "
                                "dividing P/L; default %(default)s)")
+    sim_conv.add_argument("--pixel-beat-words", type=positive_int, default=1, metavar="V",
+                          help="input pixels per pixels-stream beat (a power of two, at most 8 "
+                               "and the feature-map row pitch; default %(default)s)")
     sim_conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
     sim_conv.add_argument("--weights", required=True, metavar="W.npy",
                           help="weights (M, C, K, K)")

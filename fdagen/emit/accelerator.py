@@ -49,8 +49,14 @@ def accelerator_ports(config):
                                       f"{c.weight_width - 1}:{2 * c.weight_width}i], im "
                                       f"[{2 * c.weight_width}i + {2 * c.weight_width - 1}:"
                                       f"{2 * c.weight_width}i + {c.weight_width}])")], "")
-    ports += stream_ports("pixels", "input", [("value", c.data_width,
-                                               " (signed input code, raster c, h, w)")], "")
+    if c.pixel_beat_words == 1:
+        pixel_fields = [("value", c.data_width, " (signed input code, raster c, h, w)")]
+    else:
+        pixel_fields = [("beat", c.data_width * c.pixel_beat_words,
+                         f" ({c.pixel_beat_words} signed input codes of consecutive pixels of a "
+                         f"row, raster c, h, w; the i-th [{c.data_width}i + {c.data_width - 1}:"
+                         f"{c.data_width}i]; a row's last beat zero-filled past its end)")]
+    ports += stream_ports("pixels", "input", pixel_fields, "")
     ports += stream_ports("out", "output", [("value", c.data_width,
                                              " (signed output code, raster m, i, j)"),
                                             ("last", 1, " (final pixel of the layer)")], "")

@@ -20,7 +20,9 @@ accepted concurrently after the descriptor):
     (:attr:`~fdagen.arch.schedule.LayerSchedule.weight_passes`), none when they are resident.
     The accelerator takes a group's weights as a buffer is free for them, while it computes.
 ``pixels``
-    ``C * H * W`` input codes in raster order ``(c, h, w)``.
+    ``C * H * W`` input codes in raster order ``(c, h, w)``, ``V`` (the build's
+    ``pixel_beat_words``) consecutive codes of a row a beat, code ``i`` of the beat in bits
+    ``[i d, (i + 1) d)`` (``d`` the data width), a row's last beat zero-filled past its end.
 
 The output stream carries ``M * H_out * W_out`` codes in raster order ``(m, i, j)``, ``last`` on
 the final one, then the counter stream one beat per :data:`fdagen.arch.fields.COUNTERS` entry.
@@ -201,9 +203,18 @@ def weight_beats(config, w, bias, tiling, fmt, quant, resident=False, passes=1):
 
 
 def pixel_beats(config, x_codes):
-    """The ``pixels`` stream for input codes (C, H, W)."""
-    mask = (1 << config.data_width) - 1
-    return [int(v) & mask for v in np.asarray(x_codes, dtype=np.int64).reshape(-1)]
+    """The ``pixels`` stream for input codes (C, H, W) (see the module docstring)."""
+    width, words = config.data_width, config.pixel_beat_words
+    codes = np.asarray(x_codes, dtype=np.int64) & ((1 << width) - 1)
+    if words > 1:
+        row = codes.shape[-1]
+        beats = -(-row // words)
+        padded = np.zeros(codes.shape[:-1] + (beats * words,), dtype=np.int64)
+        padded[..., :row] = codes
+        padded = padded.reshape(codes.shape[:-1] + (beats, words))
+        return [sum(int(v) << (width * i) for i, v in enumerate(beat))
+                for beat in padded.reshape(-1, words)]
+    return [int(v) for v in codes.reshape(-1)]
 
 
 def decode_output(config, words, descriptor):

@@ -5,9 +5,9 @@ the three pipelined engines overlap, which this model replays one tile at a time
 model, not a cycle-accurate one):
 
 * **Load.** The weights stream (``M`` biases, then the spectral words, ``M C U`` per weight
-  pass, ``weight_beat_words`` a beat) and the pixels (``C H W``) arrive concurrently, one word per
-  clock each on an ideal
-  host. The run starts after the pixels and biases, ``max(M, pixels)`` plus
+  pass, ``weight_beat_words`` a beat) and the pixels (``C H W``, ``pixel_beat_words`` of a row
+  a beat) arrive concurrently, one beat per clock each on an ideal host. The run starts after
+  the pixels and biases, ``max(M, pixel beats)`` plus
   :data:`LOAD_OVERHEAD`, for a kind that streams its weights into the run
   (:attr:`fdagen.arch.pe_kinds.PEKind.streams_weights`); the others load every weight first.
   Streamed weights arrive group by group, each group once its buffer's previous group is
@@ -29,14 +29,20 @@ model, not a cycle-accurate one):
   crossbars write-verify every cell). IFFT lane ``i`` then transforms its output channels of
   the pass's group at ``N^2`` clocks a frame, and the run ends :func:`inverse_latency` clocks
   after the last lane's last frame.
-* **Drain.** One output pixel per clock on an ideal consumer, plus :data:`DRAIN_OVERHEAD`.
+* **Drain**, beside the run. Output-channel group ``g``'s channels stream out at one pixel per
+  clock on an ideal consumer once every IFFT lane has overlap-added the group's pass over the
+  last tile block (the lanes' final-group count, registered, is read in the clock the run's end
+  was), in group order; the drain phase is
+  what is left after the run, plus :data:`DRAIN_OVERHEAD`. The drain's reads yield to the
+  overlap-adds' (a clock or so per pixel at most while the lanes work); the model does not count
+  those waits, which only matter when a group's channels are still draining as the next group
+  is final.
 
 The latencies come from the RTL's own pipeline depths (:func:`fdagen.arch.latency.fft_core_latency`)
 plus fixed hand-offs measured once in simulation; ``tests/modelcheck.py`` states the
 tolerance against RTL simulation and the tests check it.
 """
 
-import math
 from dataclasses import dataclass
 
 from fdagen.arch.fields import FIELDS
@@ -47,7 +53,7 @@ __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_laten
 
 #: Clocks between the descriptor's last word and the first load beat, and after the last.
 LOAD_OVERHEAD = 1
-#: Clocks between the last overlap-add and the last output pixel beyond one per pixel.
+#: Clocks from the last drain read to the last output pixel.
 DRAIN_OVERHEAD = 4
 #: Hand-off clocks: spectrum buffer write after the column FFT, array issue after readiness.
 FORWARD_HANDOFF = 8
@@ -115,7 +121,7 @@ def estimate_cycles(schedule, issue_interval=None):
                              f"must be 2-D, not {cfg.dims}-D")
     channels, tiles, groups = schedule.channels, schedule.tiles, schedule.groups
     out_channels, buffers = schedule.out_channels, schedule.weight_buffers
-    pixels = channels * math.prod(schedule.tiling.shape)
+    pixels = schedule.pixel_beats
     # weights-stream beats of each group: V output channels a beat
     group_beats = [-(-min(cfg.slots, out_channels - g * cfg.slots) // cfg.weight_beat_words)
                    * channels * cfg.unique_bins for g in range(groups)]
@@ -155,6 +161,8 @@ def estimate_cycles(schedule, issue_interval=None):
     forward_free = [0] * forward_lanes
     inverse_free = [0] * cfg.ifft_lanes
     lane_read = [0] * cfg.ifft_lanes
+    lane_added = [0] * cfg.ifft_lanes      # each lane's last overlap-add so far
+    final = []                             # when each group's planes are final
     spectra, tile_free, fed = [0] * tiles, [0] * tiles, []
     array_free = stall_weights = stall_fft = stall_ifft = end = 0
     for first in range(0, tiles, block):
@@ -185,19 +193,29 @@ def estimate_cycles(schedule, issue_interval=None):
                     if frames:
                         begin = max(inverse_free[i], array_free)
                         inverse_free[i] = begin + frames * frame
-                        end = max(end, inverse_free[i] + tail)
+                        lane_added[i] = inverse_free[i] + tail
+                        end = max(end, lane_added[i])
                         # the last frame's U bins are read at its start, N^2 - U before its
                         # slot ends
                         lane_read[i] = inverse_free[i] - frame + cfg.unique_bins
                     else:
                         lane_read[i] = max(lane_read[i], array_free)
+                        lane_added[i] = max(lane_added[i], array_free)
                     read = max(read, lane_read[i])
                 fed.append(read)
             group_done.append(array_free)
+            if first + block >= tiles:
+                final.append(max(lane_added))
+    # the drain, group by group as each is final
+    per_channel = schedule.output_pixels // out_channels
+    drained = 0
+    for g, ready in enumerate(final):
+        drained = max(drained, ready) \
+            + min(cfg.slots, out_channels - g * cfg.slots) * per_channel
     return CycleEstimate(
         load_cycles=load,
         run_cycles=end,
-        drain_cycles=schedule.output_pixels + DRAIN_OVERHEAD,
+        drain_cycles=drained + DRAIN_OVERHEAD - end,
         pe_busy_cycles=interval * schedule.mac_operations,
         pe_stall_fft=stall_fft,
         pe_stall_ifft=stall_ifft,

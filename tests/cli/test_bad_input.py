@@ -143,6 +143,14 @@ CASES = [
      "time), not 2"),
     (lambda d: ["build", "--pes", "16", "--fft-lanes", "2", "--spectrum-tiles", "3", "--out",
                 d / "o"], "spectrum tiles must be a multiple of the FFT lanes 2, not 3"),
+    (lambda d: ["build", "--pes", "16", "--pixel-beat-words", "3", "--out", d / "o"],
+     "pixel beat words must be a power of two at most 8 and the feature-map row pitch 32, "
+     "not 3"),
+    (lambda d: ["build", "--pes", "16", "--max-size", "3", "--pixel-beat-words", "8", "--out",
+                d / "o"],
+     "pixel beat words must be a power of two at most 8 and the feature-map row pitch 4, not 8"),
+    (lambda d: ["build", "--pes", "16", "--pixel-beat-words", "16", "--out", d / "o"],
+     "pixel beat words must be between 1 and 8, not 16"),
     (lambda d: ["build", "--pes", "4", "--pe-kind", "reram", "--weight-sets", "80", "--out",
                 d / "o"],
      "weight sets must be at least G U/L = 4 x 40 = 160 for PE kind 'reram' (its crossbars hold "

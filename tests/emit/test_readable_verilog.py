@@ -59,6 +59,15 @@ MATRIX = [
     dict(pes=4, bin_lanes=2, fft_lanes=2, max_channels=3, max_out_channels=9, max_size=16,
          spectrum_tiles=4),
     dict(pes=16, max_channels=4, max_out_channels=64, max_size=16, weight_beat_words=8),
+    # wide pixel beats with two overlap-add banks (tests/gateware/test_accelerator.py,
+    # tests/model/test_cycle_model.py) and bench/efficiency.py's builds at four bin lanes
+    dict(pes=4, max_channels=3, max_out_channels=4, max_size=16, pixel_beat_words=8),
+    dict(pes=16, bin_lanes=4, max_channels=4, max_out_channels=16, max_size=16,
+         weight_beat_words=4, pixel_beat_words=8),
+    dict(pes=16, bin_lanes=4, max_channels=6, max_out_channels=16, max_size=32,
+         weight_beat_words=4, pixel_beat_words=8),
+    dict(pes=16, bin_lanes=4, max_channels=32, max_out_channels=48, max_size=17,
+         weight_beat_words=4, pixel_beat_words=8),
 ]
 
 

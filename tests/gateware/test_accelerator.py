@@ -91,6 +91,18 @@ def test_tile_blocks_with_groups(rng, kw):
     check(config, [job], gaps=0.2, stalls=0.3)
 
 
+@pytest.mark.parametrize("words, width", [(4, 11), (8, 13), (2, 6)])
+def test_wide_pixel_beats(rng, words, width):
+    """V pixels a beat: rows whose width V does not divide end in a zero-filled beat; two
+    layers back to back, the second with fewer channels, padding and stride 2."""
+    config = AcceleratorConfig(pes=4, max_channels=3, max_out_channels=4, max_size=16,
+                               pixel_beat_words=words)
+    jobs = [random_layer(config, rng, 3, 4, 9, width, 3, 1, 1, relu=True),
+            random_layer(config, rng, 2, 3, 10, width + 1, 3, 2, 1)]
+    assert len(jobs[0].pixels) == 3 * 9 * -(-width // words)
+    check(config, jobs, gaps=0.2, stalls=0.3)
+
+
 def test_descriptor_rejects_layers_beyond_the_build(rng):
     config = AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4, max_size=10)
     fmt = layer_format(config)

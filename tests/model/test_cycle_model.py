@@ -42,10 +42,13 @@ CASES = [
     # the same, eight weights a beat
     (dict(pes=16, max_channels=4, max_out_channels=64, max_size=16, weight_beat_words=8),
      (4, 64, 10, 10, 3, 1, 0)),
+    # four groups drained beside the run (two overlap-add banks), eight pixels a beat
+    (dict(pes=16, bin_lanes=4, max_channels=4, max_out_channels=16, max_size=16,
+          weight_beat_words=4, pixel_beat_words=8), (4, 16, 14, 13, 3, 1, 1)),
 ]
 #: Always run in CI: MAC-bound with stride and padding, several lanes, IFFT-bound at N = 4,
-#: streamed weight groups over tile blocks.
-QUICK = (0, 3, 10, 12)
+#: streamed weight groups over tile blocks, groups drained beside the run.
+QUICK = (0, 3, 10, 12, 15)
 
 
 def _id(case):

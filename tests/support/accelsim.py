@@ -47,40 +47,37 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
         for desc, weights, pixels, count in layers:
             await driver(ctx, dut.desc, desc)
             ctx.set(dut.desc.valid, 0)
-            # weights and pixels concurrently
-            # (AXI4-Stream: a word once offered stays valid until it is taken)
+            # weights and pixels in, outputs out, all concurrently (the drain runs beside
+            # the weights stream; AXI4-Stream: a word once offered stays valid until taken)
             it_w, it_p = iter(weights), iter(pixels)
             cur_w, cur_p = next(it_w, None), next(it_p, None)
             offer_w = offer_p = False
-            while cur_w is not None or cur_p is not None:
+            words = []
+            cycles = 0
+            while cur_w is not None or cur_p is not None or len(words) < count:
                 offer_w = offer_w or (cur_w is not None and rand.random() >= gaps)
                 offer_p = offer_p or (cur_p is not None and rand.random() >= gaps)
+                ready = rand.random() >= stalls
                 ctx.set(dut.weights.valid, offer_w)
                 ctx.set(dut.weights.payload, cur_w or 0)
                 ctx.set(dut.pixels.valid, offer_p)
                 ctx.set(dut.pixels.payload, cur_p or 0)
+                ctx.set(dut.out.ready, ready)
                 await ctx.delay(1e-9)
                 took_w = offer_w and ctx.get(dut.weights.ready)
                 took_p = offer_p and ctx.get(dut.pixels.ready)
+                if ready and ctx.get(dut.out.valid):
+                    words.append((ctx.get(dut.out.payload.value), ctx.get(dut.out.payload.last)))
                 await ctx.tick()
                 if took_w:
                     cur_w, offer_w = next(it_w, None), False
                 if took_p:
                     cur_p, offer_p = next(it_p, None), False
-            ctx.set(dut.weights.valid, 0)
-            ctx.set(dut.pixels.valid, 0)
-            words = []
-            cycles = 0
-            while len(words) < count:
-                ready = rand.random() >= stalls
-                ctx.set(dut.out.ready, ready)
-                await ctx.delay(1e-9)
-                if ready and ctx.get(dut.out.valid):
-                    words.append((ctx.get(dut.out.payload.value), ctx.get(dut.out.payload.last)))
-                await ctx.tick()
                 cycles += 1
                 if cycles > max_cycles:
                     raise TimeoutError(f"only {len(words)} of {count} outputs")
+            ctx.set(dut.weights.valid, 0)
+            ctx.set(dut.pixels.valid, 0)
             ctx.set(dut.out.ready, 0)
             ctx.set(dut.counters.ready, 1)
             values = []

@@ -5,7 +5,8 @@ Lane ``f`` of ``LF`` transforms tiles ``t = f, f + LF, ...``: for each input cha
 streams the zero-padded ``N x N`` tile (sample ``(sy, sx)`` is pixel ``(ty T + sy - p, tx T + sx -
 p)`` when ``sy, sx < T`` and inside the map, else 0; the tile walk and the tiler are
 :class:`~fdagen.gateware.accel.raster.Raster` walks over the geometry's axes) from the
-feature-map buffer into an
+feature-map buffer (``V`` consecutive pixels of a row a word, the build's ``pixel_beat_words``
+and the pixels stream's beat; a tiler read takes one of them) into an
 :class:`~fdagen.gateware.fft.fft2d.FFT2D`, and the half spectrum lands in the lane's input-spectrum
 buffer: ``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``),
 ``B / LF`` tile slots of ``C_max`` channels each (``B`` the build's
@@ -46,7 +47,8 @@ class FFTStage(wiring.Component):
         super().__init__({
             "control": In(LayerControl(c.stages)),
             "fmap_we": In(1), "fmap_waddr": In(range(c.fmap_depth)),
-            "fmap_wdata": In(signed(c.data_width)),
+            "fmap_wdata": In(signed(c.data_width) if c.pixel_beat_words == 1
+                             else unsigned(c.data_width * c.pixel_beat_words)),
             "spectrum": In(SpectrumRead(c)),
             "frames": Out(32), "fmap_reads": Out(32), "spectrum_writes": Out(32),
         })
@@ -55,7 +57,7 @@ class FFTStage(wiring.Component):
         m = Module()
         c = self.config
         lanes, fl = c.bin_lanes, c.fft_lanes
-        m.submodules.fmap = fmap = ram(signed(c.data_width), c.fmap_depth)
+        m.submodules.fmap = fmap = ram(self.fmap_wdata.shape(), c.fmap_depth)
         write = fmap.write_port()
         m.d.comb += [write.en.eq(self.fmap_we), write.addr.eq(self.fmap_waddr),
                      write.data.eq(self.fmap_wdata)]
@@ -137,7 +139,7 @@ class FFTStage(wiring.Component):
                        [layer[name] for name in geometry.tile_count_fields],
                        position="o", step=layer.tile)
         ch = reg("channel", 16)
-        cbase = reg("cbase", range(c.fmap_depth + 1))
+        cbase = reg("cbase", range(c.fmap_pixels + 1))
         sbase = reg("sbase", range(c.spectrum_depth + 1))
         sample = Raster(prefix, "s", geometry.axes, [n] * geometry.dims)
         advance = reg("advance", range(fl + 1))
@@ -155,14 +157,25 @@ class FFTStage(wiring.Component):
                 - layer.padding)
             conditions += [sample.index[axis] < layer.tile, pixel[axis] >= 0,
                            pixel[axis] < layer[name]]
+        # the pixel's position in the buffer: word position / V, pixel position mod V in it
+        position = Signal(range(c.fmap_pixels), name=prefix + "fmap_position")
+        words = c.pixel_beat_words
+        word_bits = c.log2(words)
         m.d.comb += [
             inside.eq(Cat(*conditions).all()),
-            fmap_read.addr.eq(buffer_address(cbase, [p.as_unsigned() for p in pixel],
-                                             geometry.strides(c.max_size, c.fmap_pitch))),
+            position.eq(buffer_address(cbase, [p.as_unsigned() for p in pixel],
+                                       geometry.strides(c.max_size, c.fmap_pitch))),
+            fmap_read.addr.eq(position >> word_bits),
         ]
         zero = Signal(name=prefix + "zero")
         last_sample = sample.last
-        m.d.comb += [reader.data.value.eq(Mux(zero, 0, fmap_read.data)), reader.data.last.eq(0)]
+        if words == 1:
+            value = fmap_read.data
+        else:
+            which = reg("fmap_word", word_bits)
+            m.d.sync += which.eq(position[:word_bits])
+            value = fmap_read.data.word_select(which, c.data_width).as_signed()
+        m.d.comb += [reader.data.value.eq(Mux(zero, 0, value)), reader.data.last.eq(0)]
         frame_start = sample.first
         slot_free = t < self.spectrum.done + c.spectrum_tiles
         issue = Signal(name=prefix + "issue")

@@ -22,8 +22,13 @@ signature's ``latency``, never from a number of its own.
     an output-channel group, :mod:`fdagen.gateware.accel.tile_loop`) whose sums are complete;
     ``fed``: leading passes every IFFT lane has read (their slots are free).
 :class:`DrainRead`
-    The top reads overlap-add bank ``lane`` at ``addr`` when ``en``; ``data`` ``latency``
-    cycles later. ``finished``: every IFFT lane has overlap-added every pass of the layer.
+    The top reads lane ``lane``'s overlap-add bank ``bank`` at ``addr`` when ``en``; ``data``
+    ``latency`` cycles later. The drain runs beside the IFFT lanes: ``groups`` counts the leading
+    output-channel groups whose planes are final in every lane (their passes over the last tile
+    block are overlap-added; a group's channels may then be read out), ``busy`` says lane
+    ``lane``'s overlap-add needs its bank's read port this cycle (the drain must not read it
+    then: the overlap-add cannot wait). ``finished``: every IFFT lane has overlap-added every
+    pass of the layer.
 :class:`WeightProgram`
     The top's loader offers ``words`` spectral weights ``(re[i], im[i])`` of PEs ``pe + i L``
     (bin lane ``pe mod L``, output-channel slots ``pe div L + i``; ``pe div L`` a multiple of
@@ -100,10 +105,10 @@ class DrainRead(wiring.Signature):
     def __init__(self, config):
         c = config
         super().__init__({
-            "en": Out(1), "lane": Out(range(max(2, c.ifft_lanes))),
+            "en": Out(1), "lane": Out(range(max(2, c.ifft_lanes))), "bank": Out(1),
             "addr": Out(range(c.oaa_depth)),
             "data": In(signed(c.oaa_width)),
-            "finished": In(1),
+            "groups": In(16), "busy": In(1), "finished": In(1),
         })
 
 

@@ -15,7 +15,9 @@ channel, so never a bank.
 It reads through ``output`` (:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`,
 whose ``fed`` counts passes whose spectra every lane has read: the array may then reuse the
 slot) and serves ``drain`` (:class:`~fdagen.gateware.accel.interfaces.DrainRead`, whose
-``finished`` says every lane has added every pass of the layer).
+``groups`` counts the groups final in every lane, registered, ``busy`` says the drain's lane
+needs its read port, and ``finished`` says every lane has added every pass of the layer). The
+drain reads only the lane it names, so the others' overlap-adds go on undisturbed.
 """
 
 from amaranth import Cat, Module, Mux, Signal
@@ -50,7 +52,7 @@ class IFFTStage(wiring.Component):
         m = Module()
         c = self.config
         li = c.ifft_lanes
-        fed, finished, events = [], [], []
+        fed, finished, finals, busy, events = [], [], [], [], []
         drain_reads = []
         for i in range(li):
             lane = self._blocks.ifft_lane(c, self.acc_width)
@@ -60,16 +62,24 @@ class IFFTStage(wiring.Component):
                 lane.index.eq(i), lane.mac_done.eq(self.output.done),
                 self.output.en[i].eq(lane.spec_en), self.output.addr[i].eq(lane.spec_addr),
                 self.output.bank[i].eq(lane.spec_bank), lane.spec_data.eq(self.output.data[i]),
-                lane.drain_en.eq(self.drain.en), lane.drain_addr.eq(self.drain.addr),
+                lane.drain_en.eq(self.drain.en & (self.drain.lane == i)),
+                lane.drain_bank.eq(self.drain.bank), lane.drain_addr.eq(self.drain.addr),
             ]
             fed.append(lane.fed)
             finished.append(lane.finished)
+            finals.append(lane.finals)
+            busy.append(lane.oaa_busy)
             events.append({"frame": lane.frame_event, "read": lane.read_event,
                            "oaa_read": lane.oaa_read_event, "oaa_write": lane.oaa_write_event})
             drain_reads.append(lane.drain_data)
 
         m.d.comb += [self.output.fed.eq(minimum(m, fed, "fed_min")),
-                     self.drain.finished.eq(Cat(*finished).all())]
+                     self.drain.finished.eq(Cat(*finished).all()),
+                     self.drain.busy.eq(Cat(*busy).bit_select(self.drain.lane, 1))]
+        with m.If(self.control.start):
+            m.d.sync += self.drain.groups.eq(0)
+        with m.Else():
+            m.d.sync += self.drain.groups.eq(minimum(m, finals, "finals_min"))
 
         lane_d = Signal.like(self.drain.lane)
         m.d.sync += lane_d.eq(self.drain.lane)

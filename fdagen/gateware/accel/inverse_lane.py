@@ -13,17 +13,25 @@ it reads the accumulated half spectrum in
 :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into its overlap-add bank at
 ``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
 position writes it, later ones read-modify-write, so the bank needs no clearing (a group's tiles
-come in raster order, block after block). The tile walk (rewound to the block's first tile for
+come in raster order, block after block). Channel ``m``'s plane is in bank ``g mod 2`` of the
+lane's :attr:`~fdagen.arch.config.AcceleratorConfig.oaa_banks` (one when a layer has one group
+at most), at ``((g div 2) JL + jj)`` planes, so the drain reads a final group's bank while the lane
+adds the next group into the other. The tile walk (rewound to the block's first tile for
 each group) and the overlap-add writer's walk over the IFFT's output (``wy``, ``wx``, the innermost
 axis in
 the IFFT's bit-reversed output order) are :class:`~fdagen.gateware.accel.raster.Raster` walks
 over the geometry's axes.
 
 ``fed`` counts passes whose spectra the lane has read, ``done`` passes it has overlap-added,
-``finished`` says every pass of the layer is; ``drain_*`` reads the bank (:attr:`DrainRead.latency
-<fdagen.gateware.accel.interfaces.
-DrainRead.latency>` including the stage's lane mux). The ``*_event`` outputs pulse for the
-stage's counters.
+``finished`` says every pass of the layer is; ``finals`` counts, in order, the groups whose
+passes over the last tile block the lane has overlap-added (their planes are final: the drain
+may read them while the lane works on). A pass without channels for this lane over the last
+block waits until the lane's earlier passes are overlap-added, so that ``finals`` never runs
+ahead of a plane still being written. ``drain_*`` reads the bank (:attr:`DrainRead.latency
+<fdagen.gateware.accel.interfaces.DrainRead.latency>` including the stage's lane mux) when the
+overlap-add leaves that bank's read port free: ``oaa_busy`` says it does not (for
+``drain_bank``). The ``*_event`` outputs
+pulse for the stage's counters.
 """
 
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
@@ -57,7 +65,8 @@ class IFFTLane(wiring.Component):
             "spec_bank": Out(range(max(2, banks))),
             "spec_data": In(complex_layout(acc_width)),
             "mac_done": In(32), "fed": Out(32), "done": Out(32), "finished": Out(1),
-            "drain_en": In(1), "drain_addr": In(range(c.oaa_depth)),
+            "finals": Out(16), "oaa_busy": Out(1),
+            "drain_en": In(1), "drain_bank": In(1), "drain_addr": In(range(c.oaa_depth)),
             "drain_data": Out(signed(c.oaa_width)),
             "frame_event": Out(1), "read_event": Out(1), "oaa_read_event": Out(1),
             "oaa_write_event": Out(1),
@@ -68,6 +77,7 @@ class IFFTLane(wiring.Component):
         c = self.config
         n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
         s_steps, stride = c.bin_steps, c.oaa_channel_stride
+        two_banks = c.oaa_banks == 2
         layer = self.control.layer
         lane_bits, bits = c.log2(lanes), c.stages
         i = self.index
@@ -91,7 +101,7 @@ class IFFTLane(wiring.Component):
         # is the first along it (nothing overlap-added there before).
         tag_layout = data.StructLayout({
             "base": range(c.oaa_depth + 1), "origin": data.ArrayLayout(unsigned(16), dims),
-            "first": data.ArrayLayout(1, dims), "pass_last": 1})
+            "first": data.ArrayLayout(1, dims), "pass_last": 1, "final": 1, "bank": 1})
         tags = SyncFIFO(width=tag_layout.size, depth=8)
         m.submodules.tags = tags
 
@@ -106,11 +116,13 @@ class IFFTLane(wiring.Component):
                        position="o", step=layer.tile, bookmark=True)
         g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
         g_slots = reg("g_slots", 32)           # g * J
-        g_base = reg("g_base", range(c.oaa_depth + 1))      # g * JL * stride
-        base = reg("base", range(c.oaa_depth + 1))          # (g * JL + jj) * stride
+        g_base = reg("g_base", range(c.oaa_depth + 1))      # (g div banks) * JL * stride
+        base = reg("base", range(c.oaa_depth + 1))          # + jj * stride
         kx, ky = reg("kx", range(n // 2 + 1)), reg("ky", range(n))
         pushed = reg("pushed", 1)
         fed, done = reg("fed", 32), reg("done", 32)
+        finals = reg("finals", 16)
+        final_pass = t + 1 == self.control.tiles     # the group's pass over the last block
         j = jj * li + i
         channel = g_slots + j
         frame_valid = (j < c.slots) & (channel < layer.out_channels)
@@ -124,7 +136,8 @@ class IFFTLane(wiring.Component):
         empty_pass = reg("empty_pass", 1)
         tag_in = data.View(tag_layout, tags.w_data)
         m.d.comb += [tag_in.base.eq(base),
-                     tag_in.pass_last.eq(pass_last)]
+                     tag_in.pass_last.eq(pass_last), tag_in.final.eq(final_pass),
+                     tag_in.bank.eq(g[0] if two_banks else 0)]
         for axis in range(dims):
             m.d.comb += [tag_in.origin[axis].eq(tiles.position[axis]),
                          tag_in.first[axis].eq(tiles.index[axis] == 0)]
@@ -134,6 +147,7 @@ class IFFTLane(wiring.Component):
                 with m.If(self.control.start):
                     m.d.sync += [t.eq(0), block_start.eq(0), tb.eq(0), p.eq(0), g.eq(0),
                                  g_slots.eq(0), g_base.eq(0), fed.eq(0), done.eq(0),
+                                 finals.eq(0),
                                  walked.eq(0), *tiles.restart()]
                     m.next = "PASS"
             with m.State("PASS"):
@@ -160,8 +174,12 @@ class IFFTLane(wiring.Component):
                         m.d.sync += [kx.eq(0), pushed.eq(1)]
                         m.next = "NEXT"
             with m.State("NEXT"):
-                m.d.sync += [jj.eq(jj + 1), base.eq(base + stride)]
-                with m.If(last_jj):
+                # an empty pass over the last block: its group is final once the lane's
+                # earlier passes are
+                hold = last_jj & ~pushed & final_pass & (done != fed)
+                with m.If(~hold):
+                    m.d.sync += [jj.eq(jj + 1), base.eq(base + stride)]
+                with m.If(last_jj & ~hold):
                     m.d.sync += [fed.eq(fed + 1), p.eq(p + 1)]
                     m.d.comb += empty_pass.eq(~pushed)    # no channel of this lane in it
                     with m.If((tb == c.spectrum_tiles - 1) | (t + 1 == self.control.tiles)):
@@ -172,14 +190,16 @@ class IFFTLane(wiring.Component):
                                          block_start.eq(next_block), t.eq(next_block)]
                             tiles.step(m)
                         with m.Else():
+                            # the next group's planes: the other bank, or the next in it
+                            step = Mux(g[0], jl * stride, 0) if two_banks else jl * stride
                             m.d.sync += [g.eq(g + 1), g_slots.eq(g_slots + c.slots),
-                                         g_base.eq(g_base + jl * stride), t.eq(block_start),
+                                         g_base.eq(g_base + step), t.eq(block_start),
                                          *tiles.rewind()]
                     with m.Else():
                         m.d.sync += [t.eq(t + 1), tb.eq(tb + 1)]
                         tiles.step(m)
                     m.next = "PASS"
-                with m.Else():
+                with m.Elif(~last_jj):
                     m.next = "FRAME"
         m.d.comb += [
             reader.issue.eq(issue), tags.w_en.eq(issue & first_bin),
@@ -196,9 +216,6 @@ class IFFTLane(wiring.Component):
         m.d.comb += reader.data.last.eq(0)
 
         # -- overlap-add: address, read, add-and-write ---------------------------------------
-        mem = ram(signed(c.oaa_width), c.oaa_depth)
-        m.submodules.oaa = mem
-        rp, wp = mem.read_port(), mem.write_port()
         tag = data.View(tag_layout, tags.r_data)
         written = Raster("", "w", geometry.axes, [n] * dims)
         position = written.index[:-1] + [written.index[-1][::-1]]   # the IFFT's output order
@@ -211,7 +228,8 @@ class IFFTLane(wiring.Component):
         with m.If(self.control.start):
             m.d.sync += written.restart()
         margin = n - layer.tile
-        p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "addr": range(c.oaa_depth),
+        p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
+                                "addr": range(c.oaa_depth),
                                 "value": signed(c.spectrum_width)})
         s1 = Signal(p1, name="oaa1")
         s2 = Signal(p1, name="oaa2")
@@ -223,25 +241,40 @@ class IFFTLane(wiring.Component):
             s1.valid.eq(valid),
             s1.first.eq(first.all()),
             s1.end.eq(end_of_frame & tag.pass_last),
+            s1.final.eq(tag.final), s1.bank.eq(tag.bank),
             s1.addr.eq(buffer_address(tag.base, coordinates,
                                       geometry.strides(c.oaa_extent, c.oaa_pitch))),
             s1.value.eq(ifft.o.payload.value),
             s2.eq(s1),
         ]
         read_now = s1.valid & ~s1.first
-        m.d.comb += [
-            rp.en.eq(read_now | self.drain_en),
-            rp.addr.eq(Mux(self.drain_en, self.drain_addr, s1.addr)),
-            wp.en.eq(s2.valid), wp.addr.eq(s2.addr),
-            wp.data.eq(Mux(s2.first, s2.value, rp.data + s2.value)),
-        ]
+        drain_bank_d = reg("drain_bank_d", 1)
+        m.d.sync += drain_bank_d.eq(self.drain_bank)
+        wp_data = reg("oaa_sum", signed(c.oaa_width))
+        added, drained = 0, 0
+        for b in range(c.oaa_banks):
+            mem = ram(signed(c.oaa_width), c.oaa_depth)
+            m.submodules[f"oaa{b}" if two_banks else "oaa"] = mem
+            rp, wp = mem.read_port(), mem.write_port()
+            drain_here = self.drain_en & (self.drain_bank == b)
+            m.d.comb += [
+                rp.en.eq((read_now & (s1.bank == b)) | drain_here),
+                rp.addr.eq(Mux(drain_here, self.drain_addr, s1.addr)),
+                wp.en.eq(s2.valid & (s2.bank == b)), wp.addr.eq(s2.addr), wp.data.eq(wp_data),
+            ]
+            added = Mux(s2.bank == b, rp.data, added) if b else rp.data
+            drained = Mux(drain_bank_d == b, rp.data, drained) if b else rp.data
+        m.d.comb += wp_data.eq(Mux(s2.first, s2.value, added + s2.value))
         # a pass's last overlap-add and an empty pass may end in the same clock
         with m.If(~self.control.start):
-            m.d.sync += done.eq(done + (s2.valid & s2.end) + empty_pass)
+            m.d.sync += [done.eq(done + (s2.valid & s2.end) + empty_pass),
+                         finals.eq(finals + (s2.valid & s2.end & s2.final)
+                                   + (empty_pass & final_pass))]
         frame_done = reg("frame_done", 1)
         m.d.sync += frame_done.eq(end_of_frame)
-        m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(rp.data),
-                     self.finished.eq(walked & (done == fed)),
+        m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drained),
+                     self.finished.eq(walked & (done == fed)), self.finals.eq(finals),
+                     self.oaa_busy.eq(read_now & (s1.bank == self.drain_bank)),
                      self.frame_event.eq(frame_done), self.read_event.eq(issue),
                      self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s2.valid)]
         return m

@@ -13,7 +13,9 @@ at once):
    k/L) C_max + c`` with ``k = kx N + bitrev(ky)``, the descriptor's ``weight_base`` ``b`` and
    ``W`` buffers), at the MAC stage's pace and only into a buffer whose group the array has
    finished;
-   pixels into the feature-map buffer. With at least ``G`` buffers every group loads once; with
+   pixels into the feature-map buffer, ``V`` (the build's ``pixel_beat_words``) consecutive
+   pixels of a row a beat (a row's last beat zero-filled past its end), a beat a buffer word.
+   With at least ``G`` buffers every group loads once; with
    fewer the groups stream once per tile block. With ``weights_resident`` the weights are in
    their sets already (an earlier layer loaded them at the same base) and the stream carries
    the biases only. The run starts once the pixels and biases are in: a kind that streams its
@@ -24,9 +26,14 @@ at once):
    :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped pass by pass (tile blocks,
    output-channel groups, the block's tiles: :mod:`fdagen.gateware.accel.tile_loop`) through
    the spectrum buffers, until every pass is overlap-added.
-4. Drain: output ``(m, i, j)`` in raster order is the overlap-add word at ``(K - 1 + i s,
-   K - 1 + j s)`` plus the bias code, ``>> output_shift`` (rounded, saturating to the data
-   width), then ReLU when the descriptor asks. ``last`` on the final pixel.
+4. Drain, beside the run: output ``(m, i, j)`` in raster order is the overlap-add word at
+   ``(K - 1 + i s, K - 1 + j s)`` plus the bias code, ``>> output_shift`` (rounded, saturating
+   to the data width), then ReLU when the descriptor asks. ``last`` on the final pixel. The
+   channels of output-channel group ``g`` stream out as soon as the IFFT lanes have
+   overlap-added the group's passes over the last tile block (its planes are final), while
+   the array and the lanes work on the next groups; the drain reads a lane's bank only in
+   clocks its overlap-add leaves free. What is left after the run (the last group, and any
+   backlog) is the drain phase.
 5. ``counters``: one 32-bit word per :data:`COUNTERS` entry, ``last`` on the final one.
 
 The loader's pixel walk and the drain's are :class:`~fdagen.gateware.accel.raster.Raster`
@@ -66,7 +73,8 @@ class Accelerator(wiring.Component):
         super().__init__({
             "desc": In(stream.Signature(unsigned(32))),
             "weights": In(stream.Signature(unsigned(c.weight_beat_width))),
-            "pixels": In(stream.Signature(signed(c.data_width))),
+            "pixels": In(stream.Signature(signed(c.data_width) if c.pixel_beat_words == 1
+                                          else unsigned(c.data_width * c.pixel_beat_words))),
             "out": Out(stream.Signature(data.StructLayout({"value": signed(c.data_width),
                                                            "last": 1}))),
             "counters": Out(stream.Signature(data.StructLayout({"value": unsigned(32),
@@ -124,7 +132,14 @@ class Accelerator(wiring.Component):
             mac.prog.groups_loaded.eq(Mux(layer.weights_resident, 0xFFFF_FFFF, groups_loaded)),
         ]
         geometry = c.geometry
-        pixel = Raster("", "p", geometry.axes, [layer[name] for name in geometry.extent_fields])
+        # the pixel walk: the last axis in beats of V pixels
+        pixel_words, pixel_bits = c.pixel_beat_words, c.log2(c.pixel_beat_words)
+        extents = [layer[name] for name in geometry.extent_fields]
+        if pixel_words > 1:
+            extents[-1] = (extents[-1] + pixel_words - 1) >> pixel_bits
+        pixel = Raster("", "p", geometry.axes, extents)
+        word_strides = [stride // pixel_words
+                        for stride in geometry.strides(c.max_size, c.fmap_pitch)[:-1]] + [1]
         pc = Signal(16)
         pbase = Signal(range(c.fmap_depth + 1))
         pixels_done = Signal()
@@ -146,8 +161,7 @@ class Accelerator(wiring.Component):
             *[mac.prog.re[i].eq(beat[2 * ww * i:2 * ww * i + ww]) for i in range(words)],
             *[mac.prog.im[i].eq(beat[2 * ww * i + ww:2 * ww * (i + 1)]) for i in range(words)],
             bias_write.addr.eq(bias_index), bias_write.data.eq(beat[:c.bias_width]),
-            fft.fmap_waddr.eq(buffer_address(pbase, pixel.index,
-                                             geometry.strides(c.max_size, c.fmap_pitch))),
+            fft.fmap_waddr.eq(buffer_address(pbase, pixel.index, word_strides)),
             fft.fmap_wdata.eq(self.pixels.payload),
         ]
 
@@ -161,7 +175,10 @@ class Accelerator(wiring.Component):
         d_div = Signal(16)
         d_slot = Signal(16)                                        # m mod J
         d_gbase = Signal(range(c.oaa_depth + 1))
+        d_group = Signal(16)                                       # m div J
         d_issued_all = Signal()
+        draining = Signal()                 # RUN or DRAIN: final groups stream out
+        sent_last = Signal()                # the final pixel went out before the run's end
         # the overlap-add read, then the output register
         read = drain_read.signature.latency
         drain = ReadStream(data.StructLayout({"value": signed(c.data_width), "last": 1}),
@@ -173,6 +190,7 @@ class Accelerator(wiring.Component):
         d_issue = Signal()
         m.d.comb += [
             drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
+            drain_read.bank.eq(d_group[0] if c.oaa_banks == 2 else 0),
             drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
                                               out.position,
                                               geometry.strides(c.oaa_extent, c.oaa_pitch))),
@@ -193,7 +211,24 @@ class Accelerator(wiring.Component):
             drain.data.value.eq(Mux(layer.relu & (result < 0), 0, result)),
             drain.data.last.eq(last_d[-1]),
         ]
-        m.d.comb += drain.issue.eq(d_issue)
+        m.d.comb += [drain.issue.eq(d_issue),
+                     d_issue.eq(draining & drain.can_issue & ~d_issued_all
+                                & (d_group < drain_read.groups) & ~drain_read.busy)]
+        out_last = self.out.valid & self.out.ready & self.out.payload.last
+        with m.If(d_issue):
+            out.step(m)
+            with m.If(out.last):
+                m.d.sync += [dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
+                with m.If(d_mod == li - 1):
+                    m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
+                with m.If(d_slot + 1 == c.slots):
+                    # the next group's planes: in the other bank, or the next in this one
+                    plane_step = jl * c.oaa_channel_stride
+                    m.d.sync += [d_slot.eq(0), d_mod.eq(0), d_div.eq(0), d_group.eq(d_group + 1),
+                                 d_gbase.eq(d_gbase + (Mux(d_group[0], plane_step, 0)
+                                                       if c.oaa_banks == 2 else plane_step))]
+            with m.If(d_last):
+                m.d.sync += d_issued_all.eq(1)
 
         # -- counter stream -----------------------------------------------------------------
         report_index = Signal(range(len(COUNTERS)))
@@ -245,35 +280,28 @@ class Accelerator(wiring.Component):
                     m.d.sync += counters["fmap_writes"].eq(counters["fmap_writes"] + 1)
                     pixel.step(m)
                     with m.If(pixel.last):
-                        m.d.sync += [pc.eq(pc + 1), pbase.eq(pbase + c.fmap_channel_stride)]
+                        m.d.sync += [pc.eq(pc + 1),
+                                     pbase.eq(pbase + c.fmap_channel_stride // pixel_words)]
                         with m.If(pc + 1 == layer.channels):
                             m.d.sync += pixels_done.eq(1)
                 weights_in = weights_done & ~mac.prog.busy if not c.pe.streams_weights else 1
                 with m.If(pixels_done & ~bias_phase & weights_in):
                     m.d.comb += start.eq(1)
+                    m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
+                                 d_slot.eq(0), d_group.eq(0), d_gbase.eq(0),
+                                 d_issued_all.eq(0), sent_last.eq(0)]
                     m.next = "RUN"
             with m.State("RUN"):
-                m.d.comb += loading.eq(1)
+                m.d.comb += [loading.eq(1), draining.eq(1)]
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
+                with m.If(out_last):
+                    m.d.sync += sent_last.eq(1)
                 with m.If(drain_read.finished & mac.idle):
-                    m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
-                                 d_slot.eq(0), d_gbase.eq(0), d_issued_all.eq(0)]
                     m.next = "DRAIN"
             with m.State("DRAIN"):
+                m.d.comb += draining.eq(1)
                 m.d.sync += counters["drain_cycles"].eq(counters["drain_cycles"] + 1)
-                m.d.comb += d_issue.eq(drain.can_issue & ~d_issued_all)
-                with m.If(d_issue):
-                    out.step(m)
-                    with m.If(out.last):
-                        m.d.sync += [dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
-                        with m.If(d_mod == li - 1):
-                            m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
-                        with m.If(d_slot + 1 == c.slots):
-                            m.d.sync += [d_slot.eq(0), d_mod.eq(0), d_div.eq(0),
-                                         d_gbase.eq(d_gbase + jl * c.oaa_channel_stride)]
-                    with m.If(d_last):
-                        m.d.sync += d_issued_all.eq(1)
-                with m.If(self.out.valid & self.out.ready & self.out.payload.last):
+                with m.If(out_last | sent_last):
                     m.d.sync += active.eq(0)
                     m.next = "REPORT"
             with m.State("REPORT"):
