@@ -75,11 +75,12 @@ class FixedNetwork:
     every conv layer uses; conv layer ``i`` (counting from 0) gets the map of ``(seed, i)``.
     A conv layer with stride > 1 runs as the accelerator runs it, as its stride-1 polyphase
     form (:mod:`.polyphase`): ``tilings`` and ``quants`` are that form's, and the traces'
-    inputs are the phases.
+    inputs are the phases. With ``whole_map`` (the accelerator host's choice) a layer whose
+    padded map fits ``N`` runs as one whole-map tile (:mod:`.tiling`).
     """
 
     def __init__(self, network, weights, calibration, fmt=FixedFormat(), fft_size=None,
-                 mac=None):
+                 mac=None, whole_map=True):
         self.network, self.weights, self.fmt = network, weights, fmt
         self.input_frac = fmt.data_width - 1
         self.tilings, self.quants, self.macs = {}, {}, {}
@@ -98,7 +99,8 @@ class FixedNetwork:
                 run = runs_as(layer)
                 codes = [self._arrange(layer, c) for c in codes]
                 tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
-                                       fft_size, None, run.in_channels, run.out_channels)
+                                       fft_size, None, run.in_channels, run.out_channels,
+                                       whole_map=whole_map)
                 layer_mac = None if mac is None else mac.for_layer(
                     len(self.macs), fmt.mac_input_width(tiling.fft_size), fmt.weight_width)
                 quant = calibrate_layer(codes, w, b, tiling, fmt, frac, layer.relu, layer_mac)

@@ -7,6 +7,13 @@ without circular wrap-around. Tile outputs are overlap-added at offsets ``b * T`
 ``K - 1`` wide) into the full linear convolution, of which cross-correlation output ``i`` is
 element ``i * s + K - 1``.
 
+A **whole-map tile** is the exception: when ``N`` is at least the padded extent ``S_p`` on every
+axis, one tile of ``T = max S_p`` may cover the whole map with ``T + K - 1 > N``. The transform
+then computes the circular correlation, and its wrap-around lands only on outputs the crop drops:
+linear output ``n`` aliases ``n + N``, which is past the last linear output ``S_p + K - 2`` for
+every kept ``n >= K - 1`` exactly when ``N >= S_p``. A small layer (LeNet-5's C5: 5x5 input,
+``K = 5``, ``N = 8``) then runs as one tile instead of four (``choose(..., whole_map=True)``).
+
 The automatic choice of ``N`` and ``T`` minimises a work estimate: complex MACs
 ``B_t * C * M * U`` plus radix-2 butterflies of the ``B_t * (C + M)`` forward and inverse
 transforms, taking the smaller ``N`` on a tie.
@@ -67,7 +74,7 @@ class Tiling:
     fft_size : int
         ``N``, a power of two.
     tile : int
-        ``T``, with ``T + K - 1 <= N``.
+        ``T``, with ``T + K - 1 <= N``, or a whole-map tile (see the module docstring).
     """
 
     shape: tuple
@@ -79,12 +86,14 @@ class Tiling:
 
     @classmethod
     def choose(cls, shape, kernel, stride=1, padding=0, fft_size=None, tile=None,
-               in_channels=1, out_channels=1, largest_fft_size=None):
+               in_channels=1, out_channels=1, largest_fft_size=None, whole_map=False):
         """Validate a layer's geometry and pick ``N`` and ``T`` (each automatic unless given).
 
         The padded input size is bounded by ``RANGES["padded input size"]`` before anything is
         allocated; an automatic ``N`` is at most ``largest_fft_size`` (default the model's
-        largest, :data:`MAX_FFT_SIZE`)."""
+        largest, :data:`MAX_FFT_SIZE`). With ``whole_map`` an automatic ``T`` is one whole-map
+        tile wherever ``N`` holds the padded map (module docstring); a given ``T`` may be one
+        anyway."""
         shape = tuple(_check_int("input size", s, 1) for s in shape)
         kernel = _check_int("kernel size", kernel, 1)
         stride = _check_int("stride", stride, 1)
@@ -98,9 +107,13 @@ class Tiling:
         if tile is not None:
             tile = _check_int("tile size", tile, 1)
         if fft_size is not None and tile is not None:
-            if tile + kernel - 1 > fft_size:
-                raise ParameterError(f"FFT size must be at least tile + kernel - 1 = "
-                                     f"{tile + kernel - 1}, not {fft_size}")
+            covers = tile >= max(padded)          # a whole-map tile, if N holds the map
+            if tile + kernel - 1 > fft_size and not (covers and fft_size >= max(padded)):
+                least = max(padded) if covers else tile + kernel - 1
+                reason = "the padded size, for a whole-map tile" if covers \
+                    else "tile + kernel - 1"
+                raise ParameterError(f"FFT size must be at least {reason} = {least}, "
+                                     f"not {fft_size}")
             return cls(shape, kernel, stride, padding, fft_size, tile)
         if tile is not None:
             fft_size = max(MIN_FFT_SIZE, 1 << (tile + kernel - 2).bit_length())
@@ -112,13 +125,21 @@ class Tiling:
             if fft_size < kernel:
                 raise ParameterError(f"FFT size must be at least the kernel size {kernel}, "
                                      f"not {fft_size}")
-            tile = min(fft_size - kernel + 1, max(padded))
-            return cls(shape, kernel, stride, padding, fft_size, tile)
+            return cls(shape, kernel, stride, padding, fft_size,
+                       cls._tile_for(fft_size, kernel, max(padded), whole_map))
         return cls._cheapest(shape, kernel, stride, padding, in_channels, out_channels,
-                             largest_fft_size or MAX_FFT_SIZE)
+                             largest_fft_size or MAX_FFT_SIZE, whole_map)
+
+    @staticmethod
+    def _tile_for(n, kernel, padded, whole_map):
+        """The automatic ``T`` at ``N = n`` for a map of largest padded extent ``padded``."""
+        if whole_map and padded <= n:
+            return padded
+        return min(n - kernel + 1, padded)
 
     @classmethod
-    def _cheapest(cls, shape, kernel, stride, padding, in_channels, out_channels, limit):
+    def _cheapest(cls, shape, kernel, stride, padding, in_channels, out_channels, limit,
+                  whole_map):
         padded = max(s + 2 * padding for s in shape)
         smallest = max(MIN_FFT_SIZE, 1 << (kernel - 1).bit_length())
         largest = max(smallest, min(limit, 1 << (padded + kernel - 2).bit_length()))
@@ -127,7 +148,8 @@ class Tiling:
         best = None
         n = smallest
         while n <= largest:
-            candidate = cls(shape, kernel, stride, padding, n, min(n - kernel + 1, padded))
+            candidate = cls(shape, kernel, stride, padding, n,
+                            cls._tile_for(n, kernel, padded, whole_map))
             cost = candidate.work(in_channels, out_channels)
             if best is None or cost < best[0]:
                 best = (cost, candidate)
@@ -142,6 +164,12 @@ class Tiling:
     @property
     def padded_shape(self):
         return tuple(s + 2 * self.padding for s in self.shape)
+
+    @property
+    def whole_map(self):
+        """One tile wider than ``N - K + 1``: the transform is circular, exact on the outputs
+        kept (see the module docstring)."""
+        return self.tile + self.kernel - 1 > self.fft_size
 
     @property
     def tiles_per_axis(self):

@@ -134,7 +134,8 @@ def network_config(network, pes, fft_size=8, resident=False, strided="polyphase"
         config = AcceleratorConfig(pes=pes, fft_size=fft_size, **limits)
         if "spectrum_tiles" not in options:     # one block: every layer's tiles kept at once
             tiles = max(Tiling.choose(layer.in_shape, layer.kernel, layer.stride,
-                                      layer.padding, fft_size=fft_size).tile_count
+                                      layer.padding, fft_size=fft_size,
+                                      whole_map=True).tile_count
                         for layer in layers)
             config = replace(config, spectrum_tiles=-(-tiles // config.fft_lanes)
                              * config.fft_lanes)
@@ -196,9 +197,13 @@ class EnergyModel:
     (:class:`~fdagen.model.components.ComponentLibrary`) and the technology node. The PE
     kind is the build's (``config.pe``): its hooks give the array's counts, energy and area.
     ``strided`` is how a layer with stride > 1 runs (:data:`fdagen.golden.polyphase.
-    STRIDED_TREATMENTS`): as its stride-1 polyphase form (the host's default) or decimated."""
+    STRIDED_TREATMENTS`): as its stride-1 polyphase form (the host's default) or decimated.
+    ``whole_map``: a layer whose padded map fits ``N`` runs as one whole-map tile
+    (:mod:`fdagen.golden.tiling`; the host's default: fewer tiles, the same results) rather than
+    overlap-added tiles of ``N - K + 1``; each such layer's report also carries the tiled
+    treatment's figures (``"tiled"``)."""
 
-    def __init__(self, config, library, node_nm=32, strided="polyphase"):
+    def __init__(self, config, library, node_nm=32, strided="polyphase", whole_map=True):
         if isinstance(node_nm, bool) or not isinstance(node_nm, (int, float)) \
                 or not 5 <= node_nm <= 180:
             raise ModelError(f"technology node must be between 5 and 180 nm, not {node_nm!r}")
@@ -206,6 +211,7 @@ class EnergyModel:
         self.library = library
         self.node_nm = node_nm
         self.strided = check_strided(strided)
+        self.whole_map = whole_map
         self.rules = CostRules(library, node_nm)
 
     # -- per-event costs -----------------------------------------------------------------------
@@ -235,7 +241,7 @@ class EnergyModel:
             raise ModelError(f"FFT size must be at least the kernel size {run.kernel} of "
                              f"layer {layer.name!r} as it runs, not {c.fft_size}")
         tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
-                               fft_size=c.fft_size)
+                               fft_size=c.fft_size, whole_map=self.whole_map)
         schedule = LayerSchedule(c, tiling, run.in_channels // groups,
                                  run.out_channels // groups, resident)
         counts = {name: groups * value for name, value in schedule.scheduled_counts().items()}
@@ -282,6 +288,12 @@ class EnergyModel:
         spatial = layer_counts(layer)         # its spatial counts do not depend on N
         energy_pj = sum(part["pj"] for part in energy.values())
         others = self._baselines(layer, spatial, resident) if with_baselines else {}
+        tiled = None
+        if tiling.whole_map:
+            alternative = EnergyModel(c, lib, self.node_nm, self.strided, whole_map=False).layer(
+                layer, with_baselines=False, resident=resident)
+            tiled = {key: alternative[key] for key in ("tile", "tiles", "energy_pj", "latency_s")}
+            tiled["cycles"] = alternative["cycles"]["cycles"]
         return {
             "name": layer.name, "in_channels": layer.in_channels,
             "out_channels": layer.out_channels, "in_shape": list(layer.in_shape),
@@ -292,7 +304,8 @@ class EnergyModel:
                         "in_channels": run.in_channels, "in_shape": list(run.in_shape),
                         "kernel": run.kernel, "stride": run.stride, "padding": run.padding},
             "fft_size": c.fft_size,
-            "tile": tiling.tile, "tiles": tiling.tile_count,
+            "tile": tiling.tile, "tiles": tiling.tile_count, "whole_map": tiling.whole_map,
+            "tiled": tiled,
             "weight_sets": groups * schedule.weight_sets, "resident": resident,
             "spatial_macs": spatial["spatial_macs"],
             "counts": counts, "cycles": cycles, "bound_cycles": bound,

@@ -46,7 +46,7 @@ def test_lenet5_digits_through_the_default_build_verilator(tmp_path):
             np.testing.assert_array_equal(rtl["codes"], trace.output_codes,
                                           err_msg=f"image {index}, {layer.name}")
             check_model_agrees(config, layer, rtl["counters"], library, ideal_host=False,
-                               resident=index > 0)
+                               resident=index > 0, whole_map=True)
 
 
 def test_sim_net_command(capsys):

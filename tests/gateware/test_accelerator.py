@@ -103,6 +103,19 @@ def test_wide_pixel_beats(rng, words, width):
     check(config, jobs, gaps=0.2, stalls=0.3)
 
 
+def test_whole_map_tiles(rng):
+    """Layers whose padded map fits N run as one whole-map tile wider than N - K + 1 (a
+    circular transform, exact on the outputs kept): LeNet-5 C5's shape, K = 5 on 8x8, and a
+    stride-2 padded layer; bit-exact, counters equal to the schedule."""
+    config = AcceleratorConfig(pes=4, max_channels=4, max_out_channels=5, max_size=8)
+    jobs = [random_layer(config, rng, 4, 5, 5, 5, 5, tile=5),
+            random_layer(config, rng, 2, 3, 8, 8, 5, tile=8, relu=True),
+            random_layer(config, rng, 3, 4, 6, 6, 3, 2, 1, tile=8)]
+    assert all(job.descriptor.tiling.whole_map and job.descriptor.tiling.tile_count == 1
+               for job in jobs)
+    check(config, jobs, gaps=0.2, stalls=0.3)
+
+
 def test_descriptor_rejects_layers_beyond_the_build(rng):
     config = AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4, max_size=10)
     fmt = layer_format(config)

@@ -19,6 +19,12 @@ def test_given_sizes_are_kept_and_completed():
     assert Tiling.choose((32, 32), 5, fft_size=16).tile == 12
     assert Tiling.choose((32, 32), 5, tile=4).fft_size == 8
     assert Tiling.choose((32, 32), 5, fft_size=32, tile=20).tile == 20
+    # a whole-map tile: given, or chosen with whole_map where N holds the padded map
+    whole = Tiling.choose((32, 32), 5, fft_size=32, tile=32)
+    assert whole.whole_map and whole.tile_count == 1
+    assert Tiling.choose((5, 5), 5, fft_size=8, whole_map=True).tile == 5
+    assert Tiling.choose((5, 5), 5, fft_size=8).tile_count == 4
+    assert not Tiling.choose((9, 9), 5, fft_size=8, whole_map=True).whole_map
 
 
 def test_tiles_and_overlap_add_roundtrip():
@@ -43,6 +49,8 @@ def test_counts_helpers():
     (dict(fft_size=12), "FFT size must be a power of two between 4 and 1024, not 12"),
     (dict(fft_size=2048), "FFT size must be a power of two between 4 and 1024, not 2048"),
     (dict(fft_size=8, tile=6), "FFT size must be at least tile + kernel - 1 = 10, not 8"),
+    (dict(fft_size=16, tile=32),
+     "FFT size must be at least the padded size, for a whole-map tile = 32, not 16"),
     (dict(stride=0), "stride must be at least 1, not 0"),
     (dict(stride=-2), "stride must be at least 1, not -2"),
     (dict(padding=-1), "padding must be at least 0, not -1"),

@@ -89,6 +89,23 @@ def test_layer_counts_are_the_schedule_and_energy_adds_up():
     assert report["pe_efficiency"] == report["bound_cycles"] / report["cycles"]["cycles"]
 
 
+def test_small_layer_runs_as_one_whole_map_tile_and_reports_the_tiled_treatment(capsys):
+    """LeNet-5 C5 (5x5 input, K = 5) at N = 8: one whole-map tile, not four; the report keeps
+    the four-tile figures beside it, and says on which layers the spatial baseline wins."""
+    config = AcceleratorConfig(pes=64, max_channels=16, max_out_channels=120)
+    c5 = lenet5().conv_layers[2]
+    report = EnergyModel(config, LIBRARY).layer(c5)
+    tiled = EnergyModel(config, LIBRARY, whole_map=False).layer(c5)
+    assert (report["tiles"], report["tile"], report["whole_map"]) == (1, 5, True)
+    assert report["counts"]["mac_operations"] * 4 == tiled["counts"]["mac_operations"]
+    assert report["tiled"]["tiles"] == tiled["tiles"] == 4 and tiled["tiled"] is None
+    assert report["tiled"]["energy_pj"] == tiled["energy_pj"] > report["energy_pj"]
+    assert main(["energy", "--pes", "64", "--net", "lenet5"]) == 0
+    out = capsys.readouterr().out
+    assert "C5            T = 5, 1 tile" in out and "T = 4, 4 tiles" in out
+    assert "the spatial baseline needs less energy on 3 of 3 layers: C1, C3, C5" in out
+
+
 def test_reram_counts_by_hand():
     """P = 4, L = 1, C3 (C = 6, M = 16, 16 tiles): an operation per tile, group and bin (16 x 4
     x 40); per operation 2 phases x 16 input slices, each one read of the one row slice (6 <= 128

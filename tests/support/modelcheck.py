@@ -20,15 +20,18 @@ STALL_TOLERANCE = 0.02
 
 
 def check_model_agrees(config, layer, counters, library, ideal_host=True, resident=False,
-                       strided="polyphase"):
+                       strided="polyphase", whole_map=False):
     """Every count the RTL reports equals the model's; cycles within the tolerances. With
     ``ideal_host`` False (random input gaps and output backpressure) only the run phase is
     compared, since load and drain then follow the host, and not even the run when the layer
     streams weights into it (a digital-PE layer that loads weights: the array then waits on the
     host's weight pace); the counts are compared all the same. ``resident``: the layer ran on
     weights an earlier layer loaded. ``strided``: how a strided ``layer`` ran (its polyphase
-    form, or at its stride in the descriptor: ``"decimate"``)."""
-    model = EnergyModel(config, library, strided=strided).layer(layer, resident=resident)
+    form, or at its stride in the descriptor: ``"decimate"``); ``whole_map``: a layer whose
+    padded map fits N ran as one whole-map tile (as the network host runs it; random layers
+    run overlap-added tiles)."""
+    model = EnergyModel(config, library, strided=strided, whole_map=whole_map).layer(
+        layer, resident=resident)
     counts, cycles = model["counts"], model["cycles"]
     for name in counts.keys() & counters.keys():
         assert counts[name] == counters[name], (layer.name, name, counts[name], counters[name])
