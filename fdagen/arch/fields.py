@@ -92,7 +92,8 @@ COUNTER_TABLE = (
     Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel", False),
     Counter("pe_busy_cycles", "cycles the PEs compute: the PE kind's issue interval per array "
             "operation", True),
-    Counter("mac_operations", "array operations, each one complex MAC on every PE", True),
+    Counter("mac_operations", "array operations, each one complex MAC on every PE at work",
+            True),
     Counter("pe_stall_fft", "run cycles the array waits for a tile's input spectra", False),
     Counter("pe_stall_ifft", "run cycles the array waits for a free output-spectrum slot", False),
     Counter("pe_stall_weights", "run cycles the array waits for an output-channel group's "
@@ -102,12 +103,13 @@ COUNTER_TABLE = (
     Counter("fmap_writes", "feature-map buffer writes (input pixels)", True),
     Counter("fmap_reads", "feature-map buffer reads (tile pixels inside the map)", True),
     Counter("weight_writes", "PE weight-memory writes (spectral weights)", True),
-    Counter("weight_reads", "PE weight-memory reads (one per PE and operation)", True),
+    Counter("weight_reads", "PE weight-memory reads (one per PE at work and operation: a "
+            "digital PE of a slot without an output channel idles)", True),
     Counter("spectrum_writes", "input-spectrum buffer writes (bins)", True),
     Counter("spectrum_reads", "input-spectrum buffer reads (one per bin lane and operation)",
             True),
-    Counter("output_spectrum_writes", "output-spectrum buffer writes (one per PE and finished "
-            "sum)", True),
+    Counter("output_spectrum_writes", "output-spectrum buffer writes (one per PE at work and "
+            "finished sum)", True),
     Counter("output_spectrum_reads", "output-spectrum buffer reads (IFFT inputs)", True),
     Counter("oaa_reads", "overlap-add buffer reads (accumulate and drain)", True),
     Counter("oaa_writes", "overlap-add buffer writes", True),

@@ -81,6 +81,10 @@ class PEKind:
     #: computes (else every weight is in place before the run starts, and a layer needs a
     #: buffer per group).
     streams_weights = True
+    #: An operation runs only the PEs of slots with an output channel (``g J + j < M``): the
+    #: others read no weight, multiply nothing and write no sum (else every PE works in every
+    #: operation).
+    gates_idle_slots = True
 
     def default_weight_groups(self, config):
         """Output-channel group buffers of a build that does not set ``--weight-sets``: two
@@ -130,11 +134,12 @@ class PEKind:
         """Input channels one array operation sums (of a layer's ``channels``)."""
         raise NotImplementedError
 
-    def scheduled_counts(self, config, operations, channels):
+    def scheduled_counts(self, config, operations, channels, pe_operations):
         """The kind's own counters (``PE_COUNTERS`` of :mod:`fdagen.arch.fields`) and the
         array's buffer reads for ``operations`` operations of a layer of ``channels`` input
-        channels: ``weight_reads``, ``spectrum_reads`` and every kind counter, 0 for events
-        the kind has not."""
+        channels, ``pe_operations`` PE operations among them (:attr:`gates_idle_slots`):
+        ``weight_reads``, ``spectrum_reads`` and every kind counter, 0 for events the kind has
+        not."""
         raise NotImplementedError
 
     def build_mac(self, config):
@@ -221,17 +226,17 @@ class DigitalPE(PEKind):
     def channels_per_operation(self, channels):
         return 1
 
-    def scheduled_counts(self, config, operations, channels):
+    def scheduled_counts(self, config, operations, channels, pe_operations):
         counts = dict.fromkeys(PE_COUNTERS, 0)
-        counts.update(weight_reads=operations * config.pes,
+        counts.update(weight_reads=pe_operations,
                       spectrum_reads=operations * config.bin_lanes)
         return counts
 
     def array_counts(self, config, counts):
-        operations = counts["mac_operations"]
-        # four real products per complex MAC (two cells x two cycles), one accumulation each
-        return {"pe_multiplies": 4 * config.pes * operations,
-                "pe_accumulations": 4 * config.pes * operations}
+        # four real products per complex MAC (two cells x two cycles), one accumulation each,
+        # on the PEs at work (one weight read each)
+        return {"pe_multiplies": 4 * counts["weight_reads"],
+                "pe_accumulations": 4 * counts["weight_reads"]}
 
     def energy_terms(self, config):
         c, word = config, 2 * config.weight_width
@@ -277,6 +282,8 @@ class ReRAMPE(PEKind):
                      "max_attempts")
     #: Weights are stationary: programmed (write-verify) before the layer runs.
     streams_weights = False
+    #: Every slot's columns are converted (no gating of idle slots' crossbar columns yet).
+    gates_idle_slots = False
     golden_options = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "sigma", "stuck_at",
                       "program_fail", "max_attempts", "seed")
 
@@ -410,7 +417,7 @@ class ReRAMPE(PEKind):
         cells = 2 * self.crossbar_format(config).cells(config.weight_width)
         return -(-weights // config.bin_lanes) * (cells * (XBAR_PULSE_CYCLES + 3) + 1)
 
-    def scheduled_counts(self, config, operations, channels):
+    def scheduled_counts(self, config, operations, channels, pe_operations):
         fmt = self.crossbar_format(config)
         per_phase = 2 * fmt.slices(config.data_width)      # reads per operation and lane
         reads = operations * config.bin_lanes * per_phase * fmt.row_slices(channels)

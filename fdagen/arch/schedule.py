@@ -94,6 +94,25 @@ class LayerSchedule:
         return self.config.pe.operations(self.config, self.tiles, self.groups, self.channels)
 
     @property
+    def pe_operations(self):
+        """PE operations: an operation's PEs at work, summed. A kind that gates idle slots
+        (:attr:`~fdagen.arch.pe_kinds.PEKind.gates_idle_slots`) runs the ``L min(J, M - g J)``
+        PEs of group ``g``'s output channels, ``L M`` per pass over the groups; the others all
+        ``P``."""
+        c = self.config
+        if c.pe.gates_idle_slots:
+            return self.mac_operations // self.groups * c.bin_lanes * self.out_channels
+        return self.mac_operations * c.pes
+
+    @property
+    def pe_sums(self):
+        """Sums the PEs write to the output-spectrum buffer: one per PE at work, pass and bin
+        step."""
+        c = self.config
+        live = c.bin_lanes * self.out_channels if c.pe.gates_idle_slots else c.pes * self.groups
+        return self.tiles * c.bin_steps * live
+
+    @property
     def complex_macs(self):
         """Complex MACs the layer needs, ``B_t C M U`` (idle PE slots excluded)."""
         return self.tiles * self.channels * self.out_channels * self.config.unique_bins
@@ -168,8 +187,8 @@ class LayerSchedule:
             "fmap_reads": self.channels * math.prod(t.shape),
             "weight_writes": self.weight_writes,
             "spectrum_writes": self.tiles * self.channels * c.unique_bins,
-            **c.pe.scheduled_counts(c, self.mac_operations, self.channels),
-            "output_spectrum_writes": self.tiles * self.groups * c.bin_steps * c.pes,
+            **c.pe.scheduled_counts(c, self.mac_operations, self.channels, self.pe_operations),
+            "output_spectrum_writes": self.pe_sums,
             "output_spectrum_reads": self.tiles * self.out_channels * c.unique_bins,
             "oaa_reads": self.out_channels * (self.tiles * frame - covered) + self.output_pixels,
             "oaa_writes": self.tiles * self.out_channels * frame,

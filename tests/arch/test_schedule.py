@@ -27,7 +27,9 @@ def test_lenet_conv2_counts():
 def test_groups_and_idle_slots():
     s = lenet_conv2(12)                   # J = 12 slots, M = 16: two groups, 8 slots idle
     assert s.groups == 2
-    assert s.scheduled_counts()["weight_reads"] == s.mac_operations * 12
+    # the idle slots' PEs read no weight and write no sum: 12 PEs, then 4, at work
+    assert s.scheduled_counts()["weight_reads"] == s.mac_operations // 2 * (12 + 4)
+    assert s.scheduled_counts()["output_spectrum_writes"] == s.tiles * s.config.bin_steps * 16
     assert s.bound_cycles == pytest.approx(2 * s.complex_macs / 12)
 
 

@@ -211,6 +211,7 @@ class CrossbarMACStage(wiring.Component):
         # -- write the sums ---------------------------------------------------------------------
         done = self.lanes[0].result_valid                     # the lanes run in lockstep
         m.submodules.output_spectrum = buffer = OutputSpectrumBuffer(c, self.acc_width)
+        m.d.comb += buffer.write_slots.eq(-1)         # every slot's column sums (no gating)
         m.d.comb += [buffer.write_en.eq(done), buffer.write_addr.eq(inflight.yaddr),
                      buffer.read_en.eq(self.output.en), buffer.read_addr.eq(self.output.addr),
                      buffer.read_bank.eq(self.output.bank), self.output.data.eq(buffer.read_data)]

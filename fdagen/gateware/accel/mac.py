@@ -4,12 +4,14 @@ It walks the layer's passes (:mod:`fdagen.gateware.accel.tile_loop`: tile blocks
 output-channel groups ``g < G``, then the block's tiles ``t``): for each pass (once tile ``t``'s
 spectra are ready and a slot of the output-spectrum buffer is free), bin step ``< U/L`` and input
 channel ``c < C``, one array operation: the ``L`` spectrum values of bins ``step * L + l`` of
-channel ``c`` go to the lanes, each PE ``(l, j)`` multiplies by its weight at ``(g * U/L + step) *
-C_max + c`` and accumulates over ``c`` in its registers (the sum over input channels never leaves
-the PE, so one IFFT runs per tile and output channel). The finished sums land in the PE's own
-output-spectrum bank, two pass slots of ``U/L`` words, read by the IFFT lanes while the next pass
-accumulates. A block's input spectra stay in the forward stage's buffer until its last group has
-read them, so every group re-reads them instead of recomputing the FFT.
+channel ``c`` go to the lanes, each PE ``(l, j)`` of a slot with an output channel (``g J + j <
+M``: the others stay idle, weight memory, multipliers and output bank alike) multiplies by its
+weight at ``(g * U/L + step) * C_max + c`` and accumulates over ``c`` in its registers (the sum
+over input channels never leaves the PE, so one IFFT runs per tile and output channel). The
+finished sums land in the PE's own output-spectrum bank, two pass slots of ``U/L`` words, read by
+the IFFT lanes while the next pass accumulates. A block's input spectra stay in the forward
+stage's buffer until its last group has read them, so every group re-reads them instead of
+recomputing the FFT.
 
 It reads the input spectra through ``spectrum``
 (:class:`~fdagen.gateware.accel.interfaces.SpectrumRead`) and serves the output-spectrum reads
@@ -18,7 +20,7 @@ lane ``i``, which owns slots ``j = i, i + LI, ...``: bank ``(j // LI) * L + l`` 
 word ``(p mod 2) U/L + k / L`` for pass ``p``.
 """
 
-from amaranth import Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -51,7 +53,8 @@ class MACStage(wiring.Component):
             "output": In(OutputSpectrumRead(c, self.array.acc_width)),
             "idle": Out(1),
             "prog": In(WeightProgram(c)),
-            "operations": Out(32), "finished_sums": Out(32), "stall_fft": Out(32),
+            "operations": Out(32), "pe_operations": Out(32), "pe_sums": Out(32),
+            "stall_fft": Out(32),
             "stall_ifft": Out(32), "stall_weights": Out(32),
         })
 
@@ -63,9 +66,9 @@ class MACStage(wiring.Component):
                 "mac_operations": self.operations,
                 "pe_stall_fft": self.stall_fft, "pe_stall_ifft": self.stall_ifft,
                 "pe_stall_weights": self.stall_weights,
-                "weight_reads": const_mul(self.operations, c.pes),
+                "weight_reads": self.pe_operations,
                 "spectrum_reads": const_mul(self.operations, c.bin_lanes),
-                "output_spectrum_writes": const_mul(self.finished_sums, c.pes)}
+                "output_spectrum_writes": self.pe_sums}
 
     def elaborate(self, platform):
         m = Module()
@@ -127,11 +130,17 @@ class MACStage(wiring.Component):
             self.spectrum.addr.eq(const_mul(loop.lslot, cmax * s_steps) + const_mul(ch, s_steps)
                                   + step),
         ]
+        # The group's slots with an output channel: j < live = min(J, M - g J).
+        left = Signal(signed(18), name="slots_left")
+        live = Signal(range(c.slots + 1), name="live_slots")
+        m.d.comb += [left.eq(layer.out_channels - const_mul(loop.g, c.slots)),
+                     live.eq(Mux(left >= c.slots, c.slots, left[:len(live)]))]
         # Operation tags: the spectrum read's latency to the array, the array's latency more to
         # the sums.
         read = self.spectrum.signature.latency
         op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "pass_end": 1,
-                                "last_group": 1, "group_end": 1,
+                                "last_group": 1, "group_end": 1, "live": range(c.slots + 1),
+                                "active": c.slots,
                                 "waddr": array.addr.shape(),
                                 "yaddr": range(c.output_spectrum_depth)})
         stages = [Signal(op, name=f"op{i}") for i in range(read + array.latency)]
@@ -140,6 +149,8 @@ class MACStage(wiring.Component):
             stages[0].pass_end.eq(last_c & loop.pass_end()),
             stages[0].last_group.eq(loop.last_group(layer.groups)),
             stages[0].group_end.eq(loop.group_end(self.control.tiles)),
+            stages[0].live.eq(live),
+            stages[0].active.eq(Cat(*[live > j for j in range(c.slots)])),
             stages[0].waddr.eq(const_mul(layer.weight_base + gs, cmax) + ch),
             stages[0].yaddr.eq(Mux(p[0], s_steps, 0) + step),
         ]
@@ -147,13 +158,16 @@ class MACStage(wiring.Component):
             m.d.sync += stages[i].eq(stages[i - 1])
         at_array, at_result = stages[read - 1], stages[-1]
         m.d.comb += [
-            array.start.eq(at_array.valid), array.addr.eq(at_array.waddr),
+            array.start.eq(at_array.valid), array.active.eq(at_array.active),
+            array.addr.eq(at_array.waddr),
             array.first.eq(at_array.first), array.last.eq(at_array.last),
             array.x.eq(self.spectrum.data),
         ]
 
         m.submodules.output_spectrum = buffer = OutputSpectrumBuffer(c, array.acc_width)
-        m.d.comb += [buffer.write_en.eq(array.result_valid), buffer.write_addr.eq(at_result.yaddr),
+        m.d.comb += [buffer.write_en.eq(array.result_valid),
+                     buffer.write_slots.eq(at_result.active),
+                     buffer.write_addr.eq(at_result.yaddr),
                      buffer.write_data.eq(array.results), buffer.read_en.eq(self.output.en),
                      buffer.read_addr.eq(self.output.addr), buffer.read_bank.eq(self.output.bank),
                      self.output.data.eq(buffer.read_data)]
@@ -162,11 +176,13 @@ class MACStage(wiring.Component):
         m.d.comb += prog.groups_done.eq(groups_done)
         with m.If(self.control.start):
             m.d.sync += [passes_done.eq(0), spectra_free.eq(0), groups_done.eq(0),
-                         self.operations.eq(0), self.finished_sums.eq(0), self.stall_fft.eq(0),
+                         self.operations.eq(0), self.pe_operations.eq(0), self.pe_sums.eq(0),
+                         self.stall_fft.eq(0),
                          self.stall_ifft.eq(0), self.stall_weights.eq(0)]
         with m.Else():
             with m.If(array.result_valid):
-                m.d.sync += self.finished_sums.eq(self.finished_sums + 1)
+                m.d.sync += self.pe_sums.eq(self.pe_sums
+                                            + const_mul(at_result.live, c.bin_lanes))
             with m.If(array.result_valid & at_result.pass_end):
                 m.d.sync += passes_done.eq(passes_done + 1)
                 with m.If(at_result.last_group):
@@ -174,7 +190,9 @@ class MACStage(wiring.Component):
                 with m.If(at_result.group_end):
                     m.d.sync += groups_done.eq(groups_done + 1)
             with m.If(issue):
-                m.d.sync += self.operations.eq(self.operations + 1)
+                m.d.sync += [self.operations.eq(self.operations + 1),
+                             self.pe_operations.eq(self.pe_operations
+                                                     + const_mul(live, c.bin_lanes))]
             waiting = work & (holdoff == 0)
             with m.If(waiting & ~weights_ok):
                 m.d.sync += self.stall_weights.eq(self.stall_weights + 1)

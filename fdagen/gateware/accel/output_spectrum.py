@@ -23,15 +23,16 @@ __all__ = ["OutputSpectrumBuffer"]
 
 
 class OutputSpectrumBuffer(wiring.Component):
-    """See the module docstring: ``write_en`` writes ``write_data[p]`` to every PE ``p``'s bank
-    at ``write_addr``. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`,
-    ``acc_width`` the sums' width."""
+    """See the module docstring: ``write_en`` writes ``write_data[p]`` to the bank of every PE
+    ``p`` whose slot ``write_slots`` marks, at ``write_addr``. ``config`` is an
+    :class:`fdagen.arch.config.AcceleratorConfig`, ``acc_width`` the sums' width."""
 
     def __init__(self, config, acc_width):
         self.config, self.acc_width = config, acc_width
         read = OutputSpectrumRead(config, acc_width).members     # the IFFT lanes' side
         super().__init__({
-            "write_en": In(1), "write_addr": In(range(config.output_spectrum_depth)),
+            "write_en": In(1), "write_slots": In(config.slots),
+            "write_addr": In(range(config.output_spectrum_depth)),
             "write_data": In(data.ArrayLayout(complex_layout(acc_width), config.pes)),
             "read_en": In(read["en"].shape), "read_addr": In(read["addr"].shape),
             "read_bank": In(read["bank"].shape), "read_data": Out(read["data"].shape),
@@ -50,7 +51,8 @@ class OutputSpectrumBuffer(wiring.Component):
             mem = ram(acc, c.output_spectrum_depth)
             m.submodules[f"ospec{p}"] = mem
             wp, rp = mem.write_port(), mem.read_port()
-            m.d.comb += [wp.en.eq(self.write_en), wp.addr.eq(self.write_addr),
+            m.d.comb += [wp.en.eq(self.write_en & self.write_slots[j]),
+                         wp.addr.eq(self.write_addr),
                          wp.data.eq(self.write_data[p]),
                          rp.en.eq(self.read_en[i]), rp.addr.eq(self.read_addr[i])]
             choices[i].append(((j // li) * lanes + lane, rp.data))

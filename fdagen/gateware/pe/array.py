@@ -2,7 +2,9 @@
 
 PE ``p = j * L + l`` takes lane ``l``'s input-spectrum value (broadcast to the lane's ``J`` PEs,
 the reuse across output channels) and the weight at the shared address ``addr`` from its own
-memory. One operation starts every issue interval (``start`` while ``ready``); ``result_valid``
+memory. One operation starts every issue interval (``start`` while ``ready``) on the PEs of the
+slots ``active`` marks (the slots whose output channel exists; the others' weight memories and
+multipliers stay idle, and their ``results`` are stale); ``result_valid``
 pulses the kind's latency after a ``last`` operation's start, with every PE's sum on
 ``results``. Weights are written a beat at a time through ``prog_*``: ``prog_words`` words to the
 PEs of slots ``j0 .. j0 + prog_words - 1`` of ``prog_pe``'s lane (``j0 = prog_pe div L``). Every
@@ -54,7 +56,8 @@ class PEArray(wiring.Component):
             "prog_addr": In(pe.members["prog_addr"].shape),
             "prog_re": In(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
             "prog_im": In(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
-            "start": In(1), "addr": In(pe.members["addr"].shape), "first": In(1),
+            "start": In(1), "active": In(c.slots), "addr": In(pe.members["addr"].shape),
+            "first": In(1),
             "last": In(1),
             "x": In(data.ArrayLayout(complex_layout(c.data_width), self.lanes)),
             "ready": Out(1), "busy": Out(1), "result_valid": Out(1),
@@ -77,11 +80,13 @@ class PEArray(wiring.Component):
                                                   + lane) & (self.prog_words > j % words)),
                     pe.prog_addr.eq(self.prog_addr), pe.prog_re.eq(self.prog_re[j % words]),
                     pe.prog_im.eq(self.prog_im[j % words]),
-                    pe.start.eq(self.start), pe.addr.eq(self.addr), pe.first.eq(self.first),
+                    pe.start.eq(self.start & self.active[j]), pe.addr.eq(self.addr),
+                    pe.first.eq(self.first),
                     pe.last.eq(self.last),
                     pe.x_re.eq(self.x[lane].re), pe.x_im.eq(self.x[lane].im),
                     self.results[p].re.eq(pe.result_re), self.results[p].im.eq(pe.result_im),
                 ]
+        # slot 0 works in every operation (a group has at least one output channel)
         m.d.comb += [self.ready.eq(pes[0].ready), self.busy.eq(pes[0].busy),
                      self.result_valid.eq(pes[0].result_valid)]
         return m
