@@ -10,6 +10,11 @@ from fdagen.emit.outdir import check_output_directory
 from fdagen.golden.polyphase import STRIDED_TREATMENTS
 
 
+#: Build fields `fdagen energy` takes besides the kind's: the lanes and the streams' beats,
+#: which move the latency (and the lanes the groups).
+STREAM_FIELDS = ("bin_lanes", "fft_lanes", "ifft_lanes", "weight_beat_words", "pixel_beat_words")
+
+
 def _cmd_energy(args):
     from fdagen.arch.config import KIND_FIELDS
     from fdagen.golden.networks import resolve_network
@@ -22,7 +27,7 @@ def _cmd_energy(args):
     options = {"clock_mhz": args.clock, "data_width": args.data_width,
                "weight_width": args.weight_width, "spectrum_width": args.data_width,
                "pe_kind": args.pe_kind}
-    options.update({name: getattr(args, name) for name in KIND_FIELDS
+    options.update({name: getattr(args, name) for name in (*KIND_FIELDS, *STREAM_FIELDS)
                     if getattr(args, name) is not None})
     fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.node,
                                                 args.resident, args.strided, **options)
@@ -126,7 +131,7 @@ def add_commands(commands):
                              "(default auto)")
     energy.add_argument("--pe-kind", choices=PE_KINDS, default="digital",
                         help="; ".join(f"{k.name}: {k.description}" for k in PE_KINDS.values()))
-    add_config_flags(energy, names=KIND_FIELDS)
+    add_config_flags(energy, names=(*KIND_FIELDS, *STREAM_FIELDS))
     energy.add_argument("--resident", action="store_true",
                         help="size the weight sets to keep every layer's weights resident "
                              "(the report's build command gives --weight-sets): an inference "

@@ -47,7 +47,7 @@ def spatial_digital(config, rules, component, layer, spatial, resident=False):
     weights = spatial["spatial_weight_words"]
     per_unit = -(-weights // multipliers) * c.weight_width
     inputs, outputs = spatial["input_words"], spatial["output_words"]
-    fmap_bits = c.fmap_depth * c.data_width
+    fmap_bits = c.fmap_pixels * c.data_width
     input_reads = -(-macs // min(layer.out_channels, multipliers))
     loaded = 0 if resident else weights
     energy = {
@@ -112,7 +112,7 @@ def spatial_reram(config, rules, component, layer, resident=False):
         "verify_reads": component(counts["cell_programs"], r.verify_read(fmt.resolution)),
         "fmap_buffer": component(counts["fmap_reads"] + layer.in_channels
                                  * math.prod(layer.in_shape),
-                                 r.memory_access(c.data_width, c.fmap_depth * c.data_width)),
+                                 r.memory_access(c.data_width, c.fmap_pixels * c.data_width)),
         "output_stage": component(counts["output_pixels"], r.add(acc)),
     }
     compute = -(-counts["xbar_reads"] * (1 + c.adc_share) // counts["crossbars"])

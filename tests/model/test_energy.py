@@ -106,6 +106,21 @@ def test_small_layer_runs_as_one_whole_map_tile_and_reports_the_tiled_treatment(
     assert "the spatial baseline needs less energy on 3 of 3 layers: C1, C3, C5" in out
 
 
+def test_energy_takes_the_lanes_and_beats(capsys):
+    """Wider weight and pixel beats shorten LeNet-5's latency (C5 streams 77 k weights), the
+    baseline stays the same array, and a beat that does not fit the build is one error."""
+    reports = []
+    for flags in ([], ["--weight-beat-words", "16", "--pixel-beat-words", "8"]):
+        assert main(["energy", "--pes", "64", "--net", "lenet5", "--json", *flags]) == 0
+        reports.append(json.loads(capsys.readouterr().out))
+    narrow, wide = reports
+    assert wide["config"]["weight_beat_words"] == 16 and wide["config"]["pixel_beat_words"] == 8
+    assert wide["totals"]["cycles"] < narrow["totals"]["cycles"] / 4
+    assert wide["baseline"]["energy_pj"] == narrow["baseline"]["energy_pj"]
+    assert main(["energy", "--pes", "64", "--net", "lenet5", "--weight-beat-words", "3"]) == 2
+    assert "weight beat words must be a power of two" in capsys.readouterr().err
+
+
 def test_reram_counts_by_hand():
     """P = 4, L = 1, C3 (C = 6, M = 16, 16 tiles): an operation per tile, group and bin (16 x 4
     x 40); per operation 2 phases x 16 input slices, each one read of the one row slice (6 <= 128
