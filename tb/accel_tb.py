@@ -8,8 +8,9 @@ was received: per layer the output words, the ``last`` flags, the counters and t
 cycles) and optionally ``memories``: ``{path: words}`` written into memories of the design
 during reset (e.g. a device map into the crossbar models, ``mac.lane0.block.xbar0.block.map``).
 
-Per layer the bench sends the descriptor, then the weight and pixel streams concurrently, takes
-every output pixel and then the counters, both with random backpressure. With ``expected``, every
+Per layer the bench offers the descriptor, weight and pixel streams concurrently (the
+accelerator takes weights and pixels once it has the descriptor), takes every output pixel and
+then the counters, both with random backpressure. With ``expected``, every
 output word must match and ``last`` must mark exactly the final pixel.
 """
 
@@ -46,11 +47,14 @@ async def layers_back_to_back(dut):
     for index, layer in enumerate(job["layers"]):
         first = len(out.words)
         start_cycle = cocotb.utils.get_sim_time("ns") // 10
-        await desc.send(layer["desc"])
-        dut._log.info("layer %d: descriptor sent", index)
-        sending = [cocotb.start_soon(weights.send(layer["weights"])),
+        # the three input streams at once: the weights and pixels are offered while the
+        # descriptor goes in (their ready waits for it), as an ideal host would
+        sending = [cocotb.start_soon(desc.send(layer["desc"])),
+                   cocotb.start_soon(weights.send(layer["weights"])),
                    cocotb.start_soon(pixels.send(layer["pixels"]))]
-        for task in sending:
+        await sending[0]
+        dut._log.info("layer %d: descriptor sent", index)
+        for task in sending[1:]:
             await task
         dut._log.info("layer %d: weights and pixels sent", index)
         while len(out.words) < first + layer["outputs"]:

@@ -72,6 +72,29 @@ def test_streamed_groups_wide_beats_and_tile_blocks_icarus(tmp_path):
                            layer["counters"], library)
 
 
+def test_drain_beside_the_run_pixel_beats_whole_map_and_idle_slots_verilator(tmp_path):
+    """The generated Verilog with four pixels a beat and two weights a beat, groups of four
+    slots whose outputs drain beside the run (two overlap-add banks per lane), the last group
+    with idle slots, then a layer that runs as one whole-map tile (T = 8 > N - K + 1); on an
+    ideal host, so every cycle counter is held to the model too."""
+    config = AcceleratorConfig(pes=8, bin_lanes=2, weight_beat_words=2, pixel_beat_words=4,
+                               max_channels=3, max_out_channels=10, max_size=13)
+    rng = np.random.default_rng(31)
+    shapes = [(3, 10, 11, 10, 3, 1, 1), (2, 6, 8, 8, 3, 1, 0)]
+    jobs = [random_layer(config, rng, *shapes[0], relu=True),
+            random_layer(config, rng, *shapes[1], tile=8)]
+    assert [job.descriptor.schedule.groups for job in jobs] == [3, 2]
+    assert jobs[1].descriptor.tiling.whole_map and config.oaa_banks == 2
+    result = run_rtl(config, jobs, tmp_path, "verilator")
+    check_rtl_layers(jobs, result)
+    library = load_library()
+    for (c, m, h, w, k, s, p), layer in zip(shapes, result["layers"]):
+        check_model_agrees(config, Layer("layer", "conv", c, m, (h, w), k, s, p),
+                           layer["counters"], library, whole_map=True)
+        # the drain phase is what is left after the run: less than the layer's outputs
+        assert layer["counters"]["drain_cycles"] < layer["counters"]["output_pixels"]
+
+
 def test_polyphase_layers_stride_2_3_4_back_to_back_icarus(tmp_path):
     """Strided layers as the host runs them, their stride-1 polyphase forms (odd sizes,
     padding, K not a multiple of s, K < s), back to back with input gaps and output
