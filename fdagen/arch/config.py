@@ -352,7 +352,10 @@ class AcceleratorConfig:
 
     @property
     def oaa_pitch(self):
-        return _pow2_at_least(self.oaa_extent)
+        """Row pitch of an overlap-add plane: the extent itself, so that no word is unused (the
+        addresses multiply by it as shifted additions; a power of two would leave up to half
+        of the buffer, its largest memory, empty)."""
+        return self.oaa_extent
 
     @property
     def oaa_channel_stride(self):

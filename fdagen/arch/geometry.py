@@ -103,5 +103,5 @@ class TileGeometry:
 
     def plane_words(self, extent, pitch):
         """Words of one channel in a buffer of ``extent`` per axis whose innermost axis has a
-        power-of-two ``pitch``: ``extent^(dims-1) * pitch``."""
+        ``pitch`` (at least ``extent``): ``extent^(dims-1) * pitch``."""
         return extent ** (self.dims - 1) * pitch
