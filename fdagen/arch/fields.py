@@ -89,7 +89,8 @@ COUNTER_TABLE = (
     Counter("load_cycles", "cycles loading pixels and biases (and, for a PE kind that does "
             "not stream its weights into the run, the weights)", False),
     Counter("run_cycles", "cycles from the first tile transform to the last overlap-add", False),
-    Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel", False),
+    Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel (the "
+            "drain runs beside the run: this is what is left of it)", False),
     Counter("pe_busy_cycles", "cycles the PEs compute: the PE kind's issue interval per array "
             "operation", True),
     Counter("mac_operations", "array operations, each one complex MAC on every PE at work",
@@ -100,7 +101,7 @@ COUNTER_TABLE = (
             "weights", False),
     Counter("fft_frames", "2-D FFTs (one per tile and input channel)", True),
     Counter("ifft_frames", "2-D IFFTs (one per tile and output channel)", True),
-    Counter("fmap_writes", "feature-map buffer writes (input pixels)", True),
+    Counter("fmap_writes", "feature-map buffer writes (pixels-stream beats)", True),
     Counter("fmap_reads", "feature-map buffer reads (tile pixels inside the map)", True),
     Counter("weight_writes", "PE weight-memory writes (spectral weights)", True),
     Counter("weight_reads", "PE weight-memory reads (one per PE at work and operation: a "
