@@ -107,7 +107,8 @@ class Tiling:
         if tile is not None:
             tile = _check_int("tile size", tile, 1)
         if fft_size is not None and tile is not None:
-            covers = tile >= max(padded)          # a whole-map tile, if N holds the map
+            # a whole-map tile, if N holds the map (and the tile)
+            covers = tile >= max(padded) and tile <= fft_size
             if tile + kernel - 1 > fft_size and not (covers and fft_size >= max(padded)):
                 least = max(padded) if covers else tile + kernel - 1
                 reason = "the padded size, for a whole-map tile" if covers \

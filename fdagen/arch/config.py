@@ -307,7 +307,8 @@ class AcceleratorConfig:
 
     @property
     def fmap_channel_stride(self):
-        """Words per input channel: ``max_size^(dims-1) * pitch``."""
+        """Pixel positions per input channel: ``max_size^(dims-1) * pitch`` (a multiple of
+        ``pixel_beat_words``: the buffer's words per channel are this over it)."""
         return self.geometry.plane_words(self.max_size, self.fmap_pitch)
 
     @property

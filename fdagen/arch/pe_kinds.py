@@ -83,8 +83,8 @@ class PEKind:
     streams_weights = True
     #: An operation runs only the PEs of slots with an output channel (``g J + j < M``): the
     #: others read no weight, multiply nothing and write no sum (else every PE works in every
-    #: operation).
-    gates_idle_slots = True
+    #: operation). A kind says so only when its MAC stage gates them.
+    gates_idle_slots = False
 
     def default_weight_groups(self, config):
         """Output-channel group buffers of a build that does not set ``--weight-sets``: two
@@ -209,6 +209,8 @@ class DigitalPE(PEKind):
     description = "digital twin: two multipliers per PE, two cycles per complex MAC (generated)"
     gateware = "fdagen.gateware.pe.digital:PE"
     mac_stage = "fdagen.gateware.accel.mac:MACStage"
+    #: The MAC stage starts only the PEs of slots with an output channel (``PEArray.active``).
+    gates_idle_slots = True
     #: operation register, product register, real sum, imaginary sum
     latency = 4
 
@@ -283,7 +285,6 @@ class ReRAMPE(PEKind):
     #: Weights are stationary: programmed (write-verify) before the layer runs.
     streams_weights = False
     #: Every slot's columns are converted (no gating of idle slots' crossbar columns yet).
-    gates_idle_slots = False
     golden_options = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "sigma", "stuck_at",
                       "program_fail", "max_attempts", "seed")
 

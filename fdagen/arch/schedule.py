@@ -169,8 +169,9 @@ class LayerSchedule:
         These equal the RTL's counters exactly (modulo 2^32, the counters' width) for any input
         data, gaps and backpressure; the
         remaining counters (cycles, stalls) depend on timing. Buffer traffic follows the
-        controller: every PE reads its weight and writes its finished sum on every operation
-        (idle output-channel slots included), the tiles cover the padded map so every pixel is
+        controller: every PE at work (:attr:`pe_operations`: a kind that gates idle
+        output-channel slots runs only the slots with an output channel) reads its weight and
+        writes its finished sum on every operation, the tiles cover the padded map so every pixel is
         read once per layer, and each IFFT tile writes its whole N x N window into the
         overlap-add bank, reading back the words an earlier tile already wrote (window area
         minus the union of the windows) before the drain reads each output pixel once.

@@ -197,9 +197,11 @@ def add_commands(commands):
     conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
     add_stride_arguments(conv)
     conv.add_argument("--fft-size", type=int, metavar="N",
-                      help="FFT size, a power of two in 4..1024 with N >= T + K - 1 "
-                           "(default: cheapest)")
-    conv.add_argument("--tile", type=int, metavar="T", help="tile size (default: N - K + 1)")
+                      help="FFT size, a power of two in 4..1024 with N >= T + K - 1, or "
+                           "N >= T for a tile T covering the padded map (default: cheapest)")
+    conv.add_argument("--tile", type=int, metavar="T",
+                      help="tile size (default: N - K + 1); a tile of the padded size runs the "
+                           "map as one circular transform (exact on the outputs kept)")
     conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
     conv.add_argument("--fixed", action="store_true", help="bit-true fixed-point pipeline")
     conv.add_argument("--raw", action="store_true",

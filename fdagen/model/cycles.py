@@ -34,9 +34,10 @@ model, not a cycle-accurate one):
   last tile block (the lanes' final-group count, registered, is read in the clock the run's end
   was), in group order; the drain phase is
   what is left after the run, plus :data:`DRAIN_OVERHEAD`. The drain's reads yield to the
-  overlap-adds' (a clock or so per pixel at most while the lanes work); the model does not count
-  those waits, which only matter when a group's channels are still draining as the next group
-  is final.
+  overlap-adds' in the same bank, which holds groups ``g + 2, g + 4, ...`` too: while the lane
+  read-modify-writes one of those, the drain gets the clocks of the positions first written
+  (``(T/N)^2`` of them for an interior tile). The model does not count those waits, which only
+  matter when a group's channels are still draining as group ``g + 2`` is overlap-added.
 
 The latencies come from the RTL's own pipeline depths (:func:`fdagen.arch.latency.fft_core_latency`)
 plus fixed hand-offs measured once in simulation; ``tests/modelcheck.py`` states the

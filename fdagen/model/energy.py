@@ -16,8 +16,10 @@ Scope and assumptions (also in the report's ``"assumptions"``):
   input keeping every ``s``-th output. The baselines run the layer as defined.
 * Dynamic energy of the datapath and on-chip memories only: no leakage, clock tree, control or
   off-chip traffic (the host's weight, pixel and output words are reported as counts).
-* Every PE computes on every array operation, idle output-channel slots included (no gating).
-* Latency on an ideal host (every stream one word per clock), one image at a time.
+* Digital PEs of idle output-channel slots (``g J + j >= M``) do nothing; crossbars convert
+  every slot's columns (:attr:`fdagen.arch.pe_kinds.PEKind.gates_idle_slots`).
+* Latency on an ideal host (every stream one beat per clock: ``weight_beat_words`` weights,
+  ``pixel_beat_words`` pixels), one image at a time.
 
 PE kinds (both generated): ``digital`` has two real multipliers per PE and weights in SRAM;
 ``reram`` is FDA's PE in crossbars (:class:`fdagen.arch.pe_kinds.ReRAMPE`): its reads, DAC drives,
@@ -57,8 +59,9 @@ ASSUMPTIONS = (
     "kernels) unless the report says decimate; baselines run it as defined",
     "dynamic energy of datapath and on-chip memories; no leakage, clock tree, control or "
     "off-chip traffic",
-    "every PE computes on every array operation (idle output-channel slots not gated)",
-    "latency on an ideal host (one word per clock per stream), one image at a time",
+    "digital PEs of idle output-channel slots do nothing; crossbars convert every slot's "
+    "columns",
+    "latency on an ideal host (one beat per clock per stream), one image at a time",
     "spatial baseline: 2P multipliers at full utilisation, one weight read per MAC, inputs "
     "broadcast to min(M, 2P) MACs, same memory rules",
     "spatial ReRAM baseline (ISAAC-like): C K K rows, the build's crossbar format and "
