@@ -94,23 +94,23 @@ class LayerSchedule:
         return self.config.pe.operations(self.config, self.tiles, self.groups, self.channels)
 
     @property
-    def pe_operations(self):
-        """PE operations: an operation's PEs at work, summed. A kind that gates idle slots
-        (:attr:`~fdagen.arch.pe_kinds.PEKind.gates_idle_slots`) runs the ``L min(J, M - g J)``
-        PEs of group ``g``'s output channels, ``L M`` per pass over the groups; the others all
-        ``P``."""
+    def _pes_over_groups(self):
+        """PEs at work summed over the ``G`` groups: a kind that gates idle slots
+        (:attr:`~fdagen.arch.pe_kinds.PEKind.gates_idle_slots`) runs group ``g``'s ``L min(J,
+        M - g J)`` PEs, ``L M`` in all; the others all ``P`` in every group."""
         c = self.config
-        if c.pe.gates_idle_slots:
-            return self.mac_operations // self.groups * c.bin_lanes * self.out_channels
-        return self.mac_operations * c.pes
+        return c.bin_lanes * self.out_channels if c.pe.gates_idle_slots else c.pes * self.groups
+
+    @property
+    def pe_operations(self):
+        """PE operations: an operation's PEs at work, summed over the layer's operations."""
+        return self.mac_operations // self.groups * self._pes_over_groups
 
     @property
     def pe_sums(self):
         """Sums the PEs write to the output-spectrum buffer: one per PE at work, pass and bin
         step."""
-        c = self.config
-        live = c.bin_lanes * self.out_channels if c.pe.gates_idle_slots else c.pes * self.groups
-        return self.tiles * c.bin_steps * live
+        return self.tiles * self.config.bin_steps * self._pes_over_groups
 
     @property
     def complex_macs(self):

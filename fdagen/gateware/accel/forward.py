@@ -34,7 +34,15 @@ from fdagen.gateware.common.layouts import complex_layout
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
 
-__all__ = ["FFTStage"]
+__all__ = ["FFTStage", "pixel_beat_shape"]
+
+
+def pixel_beat_shape(config):
+    """A pixels-stream beat and feature-map buffer word: one signed pixel, or ``V`` of them
+    packed (pixel ``i`` in bits ``[i d, (i + 1) d)``)."""
+    if config.pixel_beat_words == 1:
+        return signed(config.data_width)
+    return unsigned(config.data_width * config.pixel_beat_words)
 
 
 class FFTStage(wiring.Component):
@@ -47,8 +55,7 @@ class FFTStage(wiring.Component):
         super().__init__({
             "control": In(LayerControl(c.stages)),
             "fmap_we": In(1), "fmap_waddr": In(range(c.fmap_depth)),
-            "fmap_wdata": In(signed(c.data_width) if c.pixel_beat_words == 1
-                             else unsigned(c.data_width * c.pixel_beat_words)),
+            "fmap_wdata": In(pixel_beat_shape(c)),
             "spectrum": In(SpectrumRead(c)),
             "frames": Out(32), "fmap_reads": Out(32), "spectrum_writes": Out(32),
         })

@@ -41,7 +41,7 @@ signature's ``latency``, never from a number of its own.
     has finished, whose buffers the loader may then refill.
 """
 
-from amaranth import signed
+from amaranth import Mux, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -110,6 +110,19 @@ class DrainRead(wiring.Signature):
             "data": In(signed(c.oaa_width)),
             "groups": In(16), "busy": In(1), "finished": In(1),
         })
+
+    @staticmethod
+    def bank(config, group):
+        """The overlap-add bank of output-channel group ``group`` (a signal): ``group mod 2``
+        with two banks (:attr:`~fdagen.arch.config.AcceleratorConfig.oaa_banks`), else 0."""
+        return group[0] if config.oaa_banks == 2 else 0
+
+    @staticmethod
+    def group_step(config, group):
+        """Words from group ``group``'s first plane in its bank to group ``group + 1``'s in
+        its own: the same place in the other bank, or the lane's ``JL`` planes further on."""
+        planes = config.slots_per_ifft_lane * config.oaa_channel_stride
+        return Mux(group[0], planes, 0) if config.oaa_banks == 2 else planes
 
 
 class WeightProgram(wiring.Signature):

@@ -39,7 +39,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.accel.interfaces import LayerControl, OutputSpectrumRead
+from fdagen.gateware.accel.interfaces import DrainRead, LayerControl, OutputSpectrumRead
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.common.arith import round_shift_saturate
 from fdagen.gateware.common.layouts import complex_layout
@@ -137,7 +137,7 @@ class IFFTLane(wiring.Component):
         tag_in = data.View(tag_layout, tags.w_data)
         m.d.comb += [tag_in.base.eq(base),
                      tag_in.pass_last.eq(pass_last), tag_in.final.eq(final_pass),
-                     tag_in.bank.eq(g[0] if two_banks else 0)]
+                     tag_in.bank.eq(DrainRead.bank(c, g))]
         for axis in range(dims):
             m.d.comb += [tag_in.origin[axis].eq(tiles.position[axis]),
                          tag_in.first[axis].eq(tiles.index[axis] == 0)]
@@ -190,10 +190,9 @@ class IFFTLane(wiring.Component):
                                          block_start.eq(next_block), t.eq(next_block)]
                             tiles.step(m)
                         with m.Else():
-                            # the next group's planes: the other bank, or the next in it
-                            step = Mux(g[0], jl * stride, 0) if two_banks else jl * stride
                             m.d.sync += [g.eq(g + 1), g_slots.eq(g_slots + c.slots),
-                                         g_base.eq(g_base + step), t.eq(block_start),
+                                         g_base.eq(g_base + DrainRead.group_step(c, g)),
+                                         t.eq(block_start),
                                          *tiles.rewind()]
                     with m.Else():
                         m.d.sync += [t.eq(t + 1), tb.eq(tb + 1)]

@@ -130,6 +130,10 @@ class MACStage(wiring.Component):
             self.spectrum.addr.eq(const_mul(loop.lslot, cmax * s_steps) + const_mul(ch, s_steps)
                                   + step),
         ]
+        def slots_below(count):
+            """The slots ``j < count`` (the ones at work), one bit each."""
+            return Cat(*[count > j for j in range(c.slots)])
+
         # The group's slots with an output channel: j < live = min(J, M - g J).
         left = Signal(signed(18), name="slots_left")
         live = Signal(range(c.slots + 1), name="live_slots")
@@ -140,7 +144,6 @@ class MACStage(wiring.Component):
         read = self.spectrum.signature.latency
         op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "pass_end": 1,
                                 "last_group": 1, "group_end": 1, "live": range(c.slots + 1),
-                                "active": c.slots,
                                 "waddr": array.addr.shape(),
                                 "yaddr": range(c.output_spectrum_depth)})
         stages = [Signal(op, name=f"op{i}") for i in range(read + array.latency)]
@@ -150,7 +153,6 @@ class MACStage(wiring.Component):
             stages[0].last_group.eq(loop.last_group(layer.groups)),
             stages[0].group_end.eq(loop.group_end(self.control.tiles)),
             stages[0].live.eq(live),
-            stages[0].active.eq(Cat(*[live > j for j in range(c.slots)])),
             stages[0].waddr.eq(const_mul(layer.weight_base + gs, cmax) + ch),
             stages[0].yaddr.eq(Mux(p[0], s_steps, 0) + step),
         ]
@@ -158,7 +160,7 @@ class MACStage(wiring.Component):
             m.d.sync += stages[i].eq(stages[i - 1])
         at_array, at_result = stages[read - 1], stages[-1]
         m.d.comb += [
-            array.start.eq(at_array.valid), array.active.eq(at_array.active),
+            array.start.eq(at_array.valid), array.active.eq(slots_below(at_array.live)),
             array.addr.eq(at_array.waddr),
             array.first.eq(at_array.first), array.last.eq(at_array.last),
             array.x.eq(self.spectrum.data),
@@ -166,7 +168,7 @@ class MACStage(wiring.Component):
 
         m.submodules.output_spectrum = buffer = OutputSpectrumBuffer(c, array.acc_width)
         m.d.comb += [buffer.write_en.eq(array.result_valid),
-                     buffer.write_slots.eq(at_result.active),
+                     buffer.write_slots.eq(slots_below(at_result.live)),
                      buffer.write_addr.eq(at_result.yaddr),
                      buffer.write_data.eq(array.results), buffer.read_en.eq(self.output.en),
                      buffer.read_addr.eq(self.output.addr), buffer.read_bank.eq(self.output.bank),

@@ -47,7 +47,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.arch.fields import COUNTERS, FIELDS, PE_COUNTERS
-from fdagen.gateware.accel.forward import FFTStage
+from fdagen.gateware.accel.forward import FFTStage, pixel_beat_shape
 from fdagen.gateware.accel.inverse import IFFTStage
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
 from fdagen.gateware.accel.raster import Raster, buffer_address
@@ -73,8 +73,7 @@ class Accelerator(wiring.Component):
         super().__init__({
             "desc": In(stream.Signature(unsigned(32))),
             "weights": In(stream.Signature(unsigned(c.weight_beat_width))),
-            "pixels": In(stream.Signature(signed(c.data_width) if c.pixel_beat_words == 1
-                                          else unsigned(c.data_width * c.pixel_beat_words))),
+            "pixels": In(stream.Signature(pixel_beat_shape(c))),
             "out": Out(stream.Signature(data.StructLayout({"value": signed(c.data_width),
                                                            "last": 1}))),
             "counters": Out(stream.Signature(data.StructLayout({"value": unsigned(32),
@@ -84,7 +83,7 @@ class Accelerator(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         c = self.config
-        n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
+        n, lanes, li = c.fft_size, c.bin_lanes, c.ifft_lanes
         lane_bits, bits = c.log2(lanes), c.stages
         m.submodules.fft = fft = FFTStage(c, self._blocks)
         m.submodules.mac = mac = self.mac
@@ -190,7 +189,7 @@ class Accelerator(wiring.Component):
         d_issue = Signal()
         m.d.comb += [
             drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
-            drain_read.bank.eq(d_group[0] if c.oaa_banks == 2 else 0),
+            drain_read.bank.eq(DrainRead.bank(c, d_group)),
             drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
                                               out.position,
                                               geometry.strides(c.oaa_extent, c.oaa_pitch))),
@@ -222,11 +221,8 @@ class Accelerator(wiring.Component):
                 with m.If(d_mod == li - 1):
                     m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
                 with m.If(d_slot + 1 == c.slots):
-                    # the next group's planes: in the other bank, or the next in this one
-                    plane_step = jl * c.oaa_channel_stride
                     m.d.sync += [d_slot.eq(0), d_mod.eq(0), d_div.eq(0), d_group.eq(d_group + 1),
-                                 d_gbase.eq(d_gbase + (Mux(d_group[0], plane_step, 0)
-                                                       if c.oaa_banks == 2 else plane_step))]
+                                 d_gbase.eq(d_gbase + DrainRead.group_step(c, d_group))]
             with m.If(d_last):
                 m.d.sync += d_issued_all.eq(1)
 
