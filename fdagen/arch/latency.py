@@ -11,13 +11,14 @@ __all__ = ["FFT_STAGE_PIPELINE", "fft_core_latency"]
 FFT_STAGE_PIPELINE = 6
 
 
-def fft_core_latency(n, order="bitrev"):
+def fft_core_latency(n, order="bitrev", length_shift=0):
     """Clocks at full rate from an ``n``-point core's first input sample to its first output
     sample: ``n - 1`` in the delay lines, :data:`FFT_STAGE_PIPELINE` per stage, the input
     register and the two buffers; a natural-order core adds the frame into its reorder memory
-    and three clocks out of it."""
+    and three clocks out of it. At a run-time length ``n >> length_shift`` the skipped stages
+    keep their pipeline registers but not their delay lines."""
     stages = n.bit_length() - 1
-    pipeline = n - 1 + FFT_STAGE_PIPELINE * stages + 3
+    pipeline = (n >> length_shift) - 1 + FFT_STAGE_PIPELINE * stages + 3
     if order == "natural":
         return pipeline + n + 3
     return pipeline

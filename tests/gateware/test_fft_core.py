@@ -145,6 +145,10 @@ def test_reset_mid_frame_recovers(rng):
     ((FFTFormat(16, scaling="growth", order="bitrev"),), {"runtime_schedule": True}, ValueError,
      "FFT scaling must be a schedule (not growth) with a runtime schedule"),
     ((16,), {}, TypeError, "FFT format must be an FFTFormat, not 16"),
+    ((FFTFormat(16, order="bitrev"),), {"runtime_length": True}, ValueError,
+     "FFT schedule must be a runtime schedule with a runtime length, not fixed"),
+    ((FFTFormat(16, order="natural"),), {"runtime_schedule": True, "runtime_length": True},
+     ValueError, "FFT output order must be bitrev with a runtime length, not natural"),
 ])
 def test_core_parameter_errors(args, kwargs, error, message):
     with pytest.raises(error, match="^" + __import__("re").escape(message) + "$"):
@@ -181,3 +185,74 @@ def test_core_latency_is_measured(rng, order):
     sim.add_testbench(bench)
     sim.run()
     assert seen == [core.latency]
+
+
+def check_lengths(core, lengths, rng, schedules, **kwargs):
+    """Frames of the given run-time lengths (``N >> shift``) back to back, each bit-exact with
+    the golden FFT of its own length and schedule, ``last`` on each frame's final sample."""
+    fmt = core.fmt
+    limit = 1 << (fmt.data_width - 1)
+    frames = [tuple(rng.integers(-limit, limit, (2, length))) for length in lengths]
+    words = [(index, j, int(re[j]), int(im[j])) for index, (re, im) in enumerate(frames)
+             for j in range(len(re))]
+
+    def drive(ctx, _, word):
+        index, j, re, im = word
+        ctx.set(core.i.payload.re, re)
+        ctx.set(core.i.payload.im, im)
+        ctx.set(core.i.payload.last, int(j == lengths[index] - 1))
+        ctx.set(core.schedule, schedules[index])
+        ctx.set(core.length_shift, fmt.stages - (lengths[index].bit_length() - 1))
+
+    outputs, _ = run_stream(core, words, len(words), rng, drive,
+                            lambda p: (p.re, p.im, p.last), quiet=3 * fmt.n, **kwargs)
+    want, lasts = [], []
+    for index, (re, im) in enumerate(frames):
+        stages = lengths[index].bit_length() - 1
+        shifts = tuple((schedules[index] >> s) & 1 for s in range(stages))
+        short = FFTFormat(lengths[index], fmt.data_width, fmt.twiddle_width, shifts,
+                          fmt.rounding, fmt.inverse, "bitrev")
+        out_re, out_im = fft_fixed(re, im, short)
+        want += [(int(a), int(b)) for a, b in zip(out_re, out_im)]
+        lasts += [int(j == lengths[index] - 1) for j in range(lengths[index])]
+    assert [(re, im) for re, im, _ in outputs] == want
+    assert [last for _, _, last in outputs] == lasts
+
+
+@pytest.mark.parametrize("n, inverse, rounding, gaps, stalls", [
+    (16, False, "convergent", 0.0, 0.0),
+    (16, True, "half_up", 0.3, 0.4),
+    (64, False, "convergent", 0.2, 0.3),
+])
+def test_core_runtime_length_back_to_back(rng, n, inverse, rounding, gaps, stalls):
+    """Lengths that shrink, grow and repeat, with per-frame schedules, through one core."""
+    fmt = FFTFormat(n, 14, 14, "per_stage", rounding, inverse, "bitrev")
+    core = FFTCore(fmt, runtime_schedule=True, runtime_length=True)
+    lengths = [n, n // 2, n // 2, 4, n, 2, n // 4, n]
+    schedules = [int(rng.integers(0, n)) for _ in lengths]
+    check_lengths(core, lengths, rng, schedules, gaps=gaps, stalls=stalls)
+
+
+def test_core_runtime_length_latency(rng):
+    """At a run-time length L the first output follows the first input by L + 2 + 6 log2 N."""
+    fmt = FFTFormat(32, 16, 16, "per_stage", "convergent", False, "bitrev")
+    core = FFTCore(fmt, runtime_schedule=True, runtime_length=True)
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(core.o.ready, 1)
+        ctx.set(core.length_shift, 2)
+        await ctx.tick().repeat(3)            # the core takes the new length while empty
+        for cycle in range(6 * fmt.n):
+            ctx.set(core.i.valid, int(cycle < fmt.n // 4))
+            ctx.set(core.i.payload.re, 100)
+            await ctx.delay(1e-9)
+            if ctx.get(core.o.valid) and not seen:
+                seen.append(cycle)
+            await ctx.tick()
+
+    sim = Simulator(core)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [core.latency_at(2)] == [8 - 1 + 6 * 5 + 3]

@@ -38,6 +38,16 @@ o : ``Out(stream.Signature(FFTCore.sample_layout(output_width)))``
     natural order adds a double-buffered frame memory (``2 N`` words) and ``N + 3`` clocks.
 schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
     Per-stage shifts (bit ``s`` for stage ``s``), latched with the first sample of each frame.
+    With a run-time length ``N >> length_shift``, bit ``s`` is stage ``s`` of that transform.
+length_shift : ``In(range(log2(N)))``, only with ``runtime_length=True``
+    The transform length is ``N >> length_shift`` (2 .. N). The first ``length_shift`` stages
+    pass samples through unchanged; an ``N >> k``-point DIF transform is exactly the last
+    ``log2(N) - k`` stages of the ``N``-point pipeline with the same twiddles
+    (``W_N^(j 2^(s+k)) = W_(N>>k)^(j 2^s)``), so the output is bit-exact with the golden
+    ``N >> k``-point FFT. When the port differs from the length in use, ``i.ready`` falls until
+    every sample in the core has left its last stage; the core then takes the new length (one
+    clock) and accepts again. Latency at length ``L``: ``L + 2 + 6 log2(N)`` (the skipped stages
+    keep their pipeline registers).
 """
 
 from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
@@ -85,11 +95,14 @@ class _DelayLine(Elaboratable):
     the two writes in between go to ``p - 2`` and ``p - 1``, never ``p``, when depth >= 3.)
     """
 
-    def __init__(self, shape, depth):
+    def __init__(self, shape, depth, *, silenceable=False):
         self.depth = depth
         self.advance = Signal()
         self.inp = Signal(shape)
         self.out = Signal(shape)
+        #: With ``silenceable``: while high, ``out`` reads zero (from the next clock on,
+        #: whether or not the line advances); the words in the line are kept.
+        self.silence = Signal() if silenceable else None
 
     def elaborate(self, platform):
         m = Module()
@@ -99,7 +112,10 @@ class _DelayLine(Elaboratable):
                 m.d.sync += line[0].eq(self.inp)
                 for before, after in zip(line, line[1:]):
                     m.d.sync += after.eq(before)
-            m.d.comb += self.out.eq(line[-1])
+            if self.silence is None:
+                m.d.comb += self.out.eq(line[-1])
+            else:
+                m.d.comb += self.out.eq(Mux(self.silence, 0, line[-1]))
             return m
         m.submodules.memory = mem = ram(self.inp.shape(), self.depth)
         write = mem.write_port()
@@ -116,6 +132,9 @@ class _DelayLine(Elaboratable):
                 ahead.eq(Mux(ahead == self.depth - 1, 0, ahead + 1)),
                 self.out.eq(read.data),
             ]
+        if self.silence is not None:
+            with m.If(self.silence):
+                m.d.sync += self.out.eq(0)
         return m
 
 
@@ -131,12 +150,20 @@ class _Stage(Elaboratable):
     4. the operand of the twiddle kind, aligned to one cut, and its round-up bits;
     5. the rounding adder, ``>> tw-1`` or ``>> tw`` by the schedule bit;
     6. saturation: the stage output ``y``.
+
+    With ``skippable`` (a core with a run-time length), ``bypass`` makes the stage pass its
+    input through the same registers unchanged (the delay line reads zero and every step is
+    treated as a second half: ``y = x + 0``, cut at no shift), and a ``restart`` pulse (only
+    while the core holds no sample) puts the block counter back at the frame origin and
+    marks the delay line's contents as no samples.
     """
 
     PIPELINE = FFT_STAGE_PIPELINE
 
-    def __init__(self, fmt, stage, offset, stages):
+    def __init__(self, fmt, stage, offset, stages, *, skippable=False):
         self.fmt, self.stage = fmt, stage
+        self.bypass = Signal() if skippable else None
+        self.restart = Signal() if skippable else None
         self.depth = fmt.n >> (stage + 1)
         self.offset = offset          # stage input index = core input index - offset
         self.in_width = fmt.stage_widths[stage]
@@ -161,12 +188,19 @@ class _Stage(Elaboratable):
         m = Module()
         fmt, depth, tw, stage = self.fmt, self.depth, self.fmt.twiddle_width, self.stage
         wide = self.in_width + 1                      # a - b, a + b
-        m.submodules.delay = delay = _DelayLine(_complex(wide), depth)
-        count = Signal(range(2 * depth), init=(-self.offset) % (2 * depth))
+        skippable = self.bypass is not None
+        m.submodules.delay = delay = _DelayLine(_complex(wide), depth, silenceable=skippable)
+        origin = (-self.offset) % (2 * depth)
+        count = Signal(range(2 * depth), init=origin)
         with m.If(self.advance):
             m.d.sync += count.eq(count + 1)          # wraps at 2 * depth (a power of two)
         second_half = count[-1] if depth > 1 else count[0]
         k = count[:-1] if depth > 1 else Const(0, 1)
+        if skippable:
+            with m.If(self.restart):
+                m.d.sync += count.eq(origin)
+            m.d.comb += delay.silence.eq(self.bypass)
+            second_half = second_half | self.bypass
 
         # Delay line: the first half stores b, the second half stores a - b.
         a, b = delay.out, self.x
@@ -180,6 +214,9 @@ class _Stage(Elaboratable):
         previous_schedule = Signal(self.schedule.shape())
         with m.If(self.advance & second_half):
             m.d.sync += [previous_tag.eq(self.tag), previous_schedule.eq(self.schedule)]
+        if skippable:
+            with m.If(self.restart):
+                m.d.sync += previous_tag.eq(0)
 
         def stage_register(name, shape, value):
             """A pipeline register that moves with ``advance``."""
@@ -287,6 +324,9 @@ class FFTCore(wiring.Component):
         Take the per-stage shifts from the ``schedule`` port (each frame) instead of
         ``fmt.scaling``; the word width stays constant. ``fmt.scaling`` must then not be
         ``"growth"``.
+    runtime_length : bool
+        Take the transform length from the ``length_shift`` port. Needs ``runtime_schedule``
+        (a shorter transform has fewer stages to scale) and bit-reversed output order.
     """
 
     #: Depth of the input and output buffers that let the step enable be a register.
@@ -298,20 +338,29 @@ class FFTCore(wiring.Component):
         return data.StructLayout({"re": signed(width), "im": signed(width),
                                   "last": unsigned(1)})
 
-    def __init__(self, fmt, *, runtime_schedule=False):
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
         if not isinstance(fmt, FFTFormat):
             raise ParameterTypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
         if runtime_schedule and fmt.scaling == "growth":
             raise ParameterError("FFT scaling must be a schedule (not growth) with a runtime "
                                  "schedule")
+        if runtime_length and not runtime_schedule:
+            raise ParameterError("FFT schedule must be a runtime schedule with a runtime length, "
+                                 "not fixed")
+        if runtime_length and fmt.order != "bitrev":
+            raise ParameterError("FFT output order must be bitrev with a runtime length, not "
+                                 f"{fmt.order}")
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
+        self._runtime_length = bool(runtime_length)
         members = {
             "i": In(stream.Signature(self.sample_layout(fmt.data_width))),
             "o": Out(stream.Signature(self.sample_layout(fmt.output_width))),
         }
         if runtime_schedule:
             members["schedule"] = In(fmt.stages)
+        if runtime_length:
+            members["length_shift"] = In(range(fmt.stages))
         super().__init__(members)
 
     @property
@@ -331,6 +380,10 @@ class FFTCore(wiring.Component):
         output sample (bit-reversed order: output index i follows input index i by as much)."""
         return fft_core_latency(self._fmt.n, self._fmt.order)
 
+    def latency_at(self, length_shift):
+        """:attr:`latency` of a run-time length ``N >> length_shift``."""
+        return fft_core_latency(self._fmt.n, self._fmt.order, length_shift)
+
     def elaborate(self, platform):
         m = Module()
         fmt = self._fmt
@@ -340,7 +393,9 @@ class FFTCore(wiring.Component):
         for s in range(stages):
             offsets.append(offset)
             offset += (n >> (s + 1)) + _Stage.PIPELINE
-        stage_units = [_Stage(fmt, s, offsets[s], stages) for s in range(stages)]
+        runtime_length = self._runtime_length
+        stage_units = [_Stage(fmt, s, offsets[s], stages, skippable=runtime_length)
+                       for s in range(stages)]
         for s, unit in enumerate(stage_units):
             m.submodules[f"stage{s}"] = unit
 
@@ -360,10 +415,20 @@ class FFTCore(wiring.Component):
             port_schedule = self.schedule
         else:
             port_schedule = Const(sum(bit << s for s, bit in enumerate(fmt.shifts)), stages)
+        # The length in use: `skip` leading stages pass samples through; a frame ends at
+        # `last_index`. A different `length_shift` closes the input until the core is empty.
+        last_index = Const(n - 1, range(n))
+        changing = Const(0)
+        if runtime_length:
+            skip = Signal(range(stages), name="length_skip")
+            last_index = Signal(range(n), name="frame_last_index", init=n - 1)
+            changing = Signal()
+            m.d.comb += changing.eq(self.length_shift != skip)
+            port_schedule = (port_schedule << skip)[:stages]
         m.d.comb += [
             inbuf.w_data.eq(Cat(self.i.payload, port_schedule)),
-            inbuf.w_en.eq(self.i.valid),
-            self.i.ready.eq(inbuf.w_rdy),
+            inbuf.w_en.eq(self.i.valid & ~changing),
+            self.i.ready.eq(inbuf.w_rdy & ~changing),
         ]
 
         go = Signal()                  # advance the pipeline this cycle
@@ -388,7 +453,7 @@ class FFTCore(wiring.Component):
             return signal
 
         # These feed `go`, so they are written as LUT logic over the small deltas (no adders).
-        boundary_next = named("boundary_next", Mux(go, count == n - 1, at_boundary))
+        boundary_next = named("boundary_next", Mux(go, count == last_index, at_boundary))
         phantom_next = named("phantom_next", Mux(go & at_boundary, ~real, phantom))
         # in_pipeline + popped - pushed_out != 0
         waiting_next = named("waiting_next", Mux(
@@ -421,9 +486,26 @@ class FFTCore(wiring.Component):
         ]
         schedule_now = Mux(at_boundary, head.schedule, frame_schedule)
         with m.If(go):
-            m.d.sync += [count.eq(count + 1), at_boundary.eq(count == n - 1)]   # wraps at n
+            m.d.sync += [count.eq(Mux(count == last_index, 0, count + 1)),
+                         at_boundary.eq(count == last_index)]
             with m.If(at_boundary):
                 m.d.sync += [phantom.eq(~real), frame_schedule.eq(schedule_now)]
+        if runtime_length:
+            # A new length, taken once no sample is in the core (the input is closed while
+            # `changing`, so none arrives): the stages' block counters go back to the frame
+            # origin and the skipped stages turn to pass-through.
+            restart = Signal()
+            m.d.comb += restart.eq(changing & at_boundary & ~go & (in_pipeline == 0)
+                                   & (inbuf.level == 0))
+            skipped = Signal(stages, name="stages_skipped")
+            with m.If(restart):
+                m.d.sync += [
+                    skip.eq(self.length_shift),
+                    last_index.eq((n - 1) >> self.length_shift),
+                    skipped.eq(Cat(self.length_shift > s for s in range(stages))),
+                ]
+            for s, unit in enumerate(stage_units):
+                m.d.comb += [unit.restart.eq(restart), unit.bypass.eq(skipped[s])]
 
         # A register between the input buffer's read and stage 0 (one more step of latency).
         first = stage_units[0]
@@ -443,12 +525,12 @@ class FFTCore(wiring.Component):
         # Output: real samples leave the last stage into the output buffer.
         out_count = Signal(range(n))
         with m.If(pushed_out):
-            m.d.sync += out_count.eq(out_count + 1)   # wraps at n
+            m.d.sync += out_count.eq(Mux(out_count == last_index, 0, out_count + 1))
         result = data.View(self.sample_layout(fmt.output_width), outbuf.w_data)
         m.d.comb += [
             result.re.eq(last_unit.y.re),
             result.im.eq(last_unit.y.im),
-            result.last.eq(out_count == n - 1),
+            result.last.eq(out_count == last_index),
             outbuf.w_en.eq(pushed_out),
         ]
         if fmt.order == "bitrev":
