@@ -248,8 +248,17 @@ class AcceleratorConfig:
 
     @property
     def bin_steps(self):
-        """``U / L``: array operations per input channel and channel group."""
+        """``U / L``: array operations per input channel and channel group (at the build's
+        ``N``; a layer at a smaller one takes fewer)."""
         return self.unique_bins // self.bin_lanes
+
+    @property
+    def layer_fft_sizes(self):
+        """The FFT sizes a layer may select, smallest first: powers of two from
+        ``max(4, L)`` (the 2-D transforms' smallest, and ``L`` bins a step) to the build's
+        ``N``."""
+        smallest = max(4, self.bin_lanes)
+        return tuple(1 << b for b in range(smallest.bit_length() - 1, self.stages + 1))
 
     @property
     def max_groups(self):

@@ -53,7 +53,12 @@ DESCRIPTOR = (
     Field("kernel", "kernel size K", 16),
     Field("stride", "stride s", 16),
     Field("padding", "zero padding p", 16),
-    Field("fft_size", "FFT size N (the build's; checked by the host, not kept)", 0),
+    Field("fft_size", "FFT size N of the layer's transforms, at most the build's N_max "
+          "(checked by the host; the RTL keeps fft_shift)", 0),
+    Field("fft_shift", "log2(N_max / N): the layer's transforms skip the first fft_shift "
+          "stages of the build's", 4),
+    Field("bin_steps", "bin steps of a pass U/L at the layer's N (U = N (N/2 + 1), L the bin "
+          "lanes)", 16),
     Field("tile", "tile size T, T + K - 1 <= N", 16),
     Field("tiles_y", "tiles down the padded map", 16),
     Field("tiles_x", "tiles across the padded map", 16),

@@ -111,9 +111,10 @@ class PEKind:
         """Clocks per array operation on a build ``config``."""
         raise NotImplementedError
 
-    def operations(self, config, tiles, groups, channels):
-        """Array operations of a layer of ``tiles`` tiles, ``groups`` output-channel groups and
-        ``channels`` input channels."""
+    def operations(self, config, steps, tiles, groups, channels):
+        """Array operations of a layer of ``steps`` bin steps a pass (``U/L`` at the layer's FFT
+        size), ``tiles`` tiles, ``groups`` output-channel groups and ``channels`` input
+        channels."""
         raise NotImplementedError
 
     def operation_clocks(self, config, channels):
@@ -221,9 +222,9 @@ class DigitalPE(PEKind):
         return {"weights": {"banks": config.pes, "depth": config.weight_depth,
                             "width": 2 * config.weight_width}}
 
-    def operations(self, config, tiles, groups, channels):
+    def operations(self, config, steps, tiles, groups, channels):
         # one input channel at L bins per operation
-        return tiles * groups * config.bin_steps * channels
+        return tiles * groups * steps * channels
 
     def channels_per_operation(self, channels):
         return 1
@@ -391,9 +392,9 @@ class ReRAMPE(PEKind):
                                           config.weight_width, config.max_channels,
                                           self.max_adc_shift(config))
 
-    def operations(self, config, tiles, groups, channels):
+    def operations(self, config, steps, tiles, groups, channels):
         # every input channel at once: one operation per tile, group and bin step
-        return tiles * groups * config.bin_steps
+        return tiles * groups * steps
 
     def channels_per_operation(self, channels):
         return channels

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from fdagen.arch.fields import SCHEDULED_COUNTERS
+from fdagen.arch.geometry import TileGeometry
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.tiling import Tiling
 
@@ -26,7 +27,8 @@ __all__ = ["LayerSchedule"]
 @dataclass(frozen=True)
 class LayerSchedule:
     """One layer on one build: ``config`` (AcceleratorConfig), ``tiling`` (2-D
-    :class:`~fdagen.golden.tiling.Tiling` with the build's FFT size), ``C`` and ``M``."""
+    :class:`~fdagen.golden.tiling.Tiling` with an FFT size of
+    :attr:`~fdagen.arch.config.AcceleratorConfig.layer_fft_sizes`), ``C`` and ``M``."""
 
     config: object
     tiling: Tiling
@@ -55,14 +57,36 @@ class LayerSchedule:
         if self.tiling.dims != self.config.dims:
             raise ParameterError(f"layers on this build must be {self.config.dims}-D, not "
                                  f"{self.tiling.dims}-D")
-        if self.tiling.fft_size != self.config.fft_size:
-            raise ParameterError(f"layer FFT size must be the build's {self.config.fft_size}, not "
-                                 f"{self.tiling.fft_size}")
+        sizes = self.config.layer_fft_sizes
+        if self.tiling.fft_size not in sizes:
+            raise ParameterError(f"layer FFT size must be a power of two between {sizes[0]} and "
+                                 f"the build's {sizes[-1]}, not {self.tiling.fft_size}")
 
     @property
     def tiles(self):
         """``B_t``."""
         return self.tiling.tile_count
+
+    @property
+    def geometry(self):
+        """The :class:`~fdagen.arch.geometry.TileGeometry` of the layer's tiles (its FFT size
+        ``N``, at most the build's)."""
+        return TileGeometry(self.config.dims, self.tiling.fft_size)
+
+    @property
+    def unique_bins(self):
+        """``U``: bins of the layer's half spectrum."""
+        return self.geometry.unique_bins
+
+    @property
+    def bin_steps(self):
+        """``U / L``: array operations per input channel and pass at the layer's ``N``."""
+        return self.unique_bins // self.config.bin_lanes
+
+    @property
+    def fft_shift(self):
+        """``log2(N_max / N)``: the build's FFT stages the layer's transforms skip."""
+        return self.config.stages - (self.tiling.fft_size.bit_length() - 1)
 
     @property
     def groups(self):
@@ -91,7 +115,8 @@ class LayerSchedule:
         """Array operations (an issue interval each): the PE kind's
         (:meth:`~fdagen.arch.pe_kinds.PEKind.operations`), ``B_t * G * U/L * C`` for
         digital PEs (one input channel each), ``B_t * G * U/L`` for crossbars (all of them)."""
-        return self.config.pe.operations(self.config, self.tiles, self.groups, self.channels)
+        return self.config.pe.operations(self.config, self.bin_steps, self.tiles, self.groups,
+                                         self.channels)
 
     @property
     def _pes_over_groups(self):
@@ -110,12 +135,12 @@ class LayerSchedule:
     def pe_sums(self):
         """Sums the PEs write to the output-spectrum buffer: one per PE at work, pass and bin
         step."""
-        return self.tiles * self.config.bin_steps * self._pes_over_groups
+        return self.tiles * self.bin_steps * self._pes_over_groups
 
     @property
     def complex_macs(self):
         """Complex MACs the layer needs, ``B_t C M U`` (idle PE slots excluded)."""
-        return self.tiles * self.channels * self.out_channels * self.config.unique_bins
+        return self.tiles * self.channels * self.out_channels * self.unique_bins
 
     @property
     def bound_cycles(self):
@@ -130,7 +155,7 @@ class LayerSchedule:
         """Radix-2 butterflies of one transform as the RTL computes it
         (:attr:`fdagen.arch.geometry.TileGeometry.butterflies_per_frame`: for 2-D, ``N`` row
         FFTs and ``N/2 + 1`` column FFTs of ``(N/2) log2 N`` butterflies each)."""
-        return self.config.geometry.butterflies_per_frame
+        return self.geometry.butterflies_per_frame
 
     @property
     def fft_butterflies(self):
@@ -142,7 +167,8 @@ class LayerSchedule:
 
     @property
     def weight_sets(self):
-        """Weight sets the layer's weights take on every bin lane: ``U/L`` per buffer."""
+        """Weight sets the layer's weights take on every bin lane: the build's ``U/L`` per
+        buffer (a buffer spans the build's largest group whatever the layer's ``N``)."""
         return self.weight_buffers * self.config.bin_steps
 
     @property
@@ -150,7 +176,7 @@ class LayerSchedule:
         """Spectral weights the layer loads: ``M C U`` per :attr:`weight_passes`, none when
         they are resident."""
         return 0 if self.resident else (self.weight_passes * self.out_channels * self.channels
-                                         * self.config.unique_bins)
+                                         * self.unique_bins)
 
     @property
     def output_pixels(self):
@@ -177,8 +203,8 @@ class LayerSchedule:
         minus the union of the windows) before the drain reads each output pixel once.
         """
         c, t = self.config, self.tiling
-        frame = c.geometry.frame_words
-        covered = c.geometry.covered(t)
+        frame = self.geometry.frame_words
+        covered = self.geometry.covered(t)
         counts = {
             "pe_busy_cycles": self.config.issue_interval * self.mac_operations,
             "mac_operations": self.mac_operations,
@@ -187,10 +213,10 @@ class LayerSchedule:
             "fmap_writes": self.pixel_beats,
             "fmap_reads": self.channels * math.prod(t.shape),
             "weight_writes": self.weight_writes,
-            "spectrum_writes": self.tiles * self.channels * c.unique_bins,
+            "spectrum_writes": self.tiles * self.channels * self.unique_bins,
             **c.pe.scheduled_counts(c, self.mac_operations, self.channels, self.pe_operations),
             "output_spectrum_writes": self.pe_sums,
-            "output_spectrum_reads": self.tiles * self.out_channels * c.unique_bins,
+            "output_spectrum_reads": self.tiles * self.out_channels * self.unique_bins,
             "oaa_reads": self.out_channels * (self.tiles * frame - covered) + self.output_pixels,
             "oaa_writes": self.tiles * self.out_channels * frame,
             "bias_writes": self.out_channels,

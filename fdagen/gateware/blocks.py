@@ -71,14 +71,14 @@ class BlockLibrary:
         return _Instance(self.modules[name], name)
 
     def fft2d(self, fmt):
-        """Forward 2-D FFT with run-time schedules."""
+        """Forward 2-D FFT with run-time schedules and size."""
         return self._make(f"{self.prefix}_fft2d{fmt.n}", ("fft2d", fmt),
-                          lambda: FFT2D(fmt, runtime_schedule=True))
+                          lambda: FFT2D(fmt, runtime_schedule=True, runtime_length=True))
 
     def ifft2d(self, fmt):
-        """Inverse 2-D FFT with run-time schedules."""
+        """Inverse 2-D FFT with run-time schedules and size."""
         return self._make(f"{self.prefix}_ifft2d{fmt.n}", ("ifft2d", fmt),
-                          lambda: IFFT2D(fmt, runtime_schedule=True))
+                          lambda: IFFT2D(fmt, runtime_schedule=True, runtime_length=True))
 
     def ifft_lane(self, config, acc_width):
         """One lane of the inverse stage (:class:`~fdagen.gateware.accel.inverse_lane.

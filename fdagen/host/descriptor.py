@@ -76,7 +76,7 @@ class LayerDescriptor:
 
     def __post_init__(self):
         cfg, tiling = self.config, self.tiling
-        _ = self.schedule     # LayerSchedule checks: 2-D, the build's FFT size
+        _ = self.schedule     # LayerSchedule checks: 2-D, an FFT size the build can run
         expected = layer_format(cfg, self.fmt.fft_scaling)
         if self.fmt != expected:
             raise ParameterError(f"layer format must match the build ({expected}), not {self.fmt}")
@@ -114,13 +114,16 @@ class LayerDescriptor:
 
     def values(self):
         """``{field: value}`` in :data:`FIELDS` order."""
-        t, q, stages = self.tiling, self.quant, self.config.stages
+        t, q = self.tiling, self.quant
+        stages = t.fft_size.bit_length() - 1      # the layer's transform (N <= the build's)
         forward = self.fmt.fft2d(t.fft_size, q)
         inverse = self.fmt.ifft2d(t.fft_size, q)
         return {
             "channels": self.channels, "out_channels": self.out_channels,
             "height": t.shape[0], "width": t.shape[1], "kernel": t.kernel, "stride": t.stride,
-            "padding": t.padding, "fft_size": t.fft_size, "tile": t.tile,
+            "padding": t.padding, "fft_size": t.fft_size,
+            "fft_shift": self.schedule.fft_shift, "bin_steps": self.schedule.bin_steps,
+            "tile": t.tile,
             "tiles_y": t.tiles_per_axis[0], "tiles_x": t.tiles_per_axis[1], "tiles": t.tile_count,
             "out_height": t.output_shape[0], "out_width": t.output_shape[1],
             "groups": self.groups, "blocks": self.schedule.blocks,

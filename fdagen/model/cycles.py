@@ -62,17 +62,24 @@ FORWARD_HANDOFF = 8
 INVERSE_HANDOFF = 17
 
 
-def forward_latency(n):
+def _core_latency(n, build_n):
+    """An ``n``-point transform on the build's ``build_n``-point core (the skipped stages keep
+    their pipeline registers)."""
+    build_n = build_n or n
+    return fft_core_latency(build_n, length_shift=build_n.bit_length() - n.bit_length())
+
+
+def forward_latency(n, build_n=None):
     """Clocks from a tile's last pixel into the 2-D FFT to its last bin in the spectrum buffer:
     the column pass streams the ``U`` kept bins after the transpose bank completes, behind the
-    row and column cores' pipelines."""
-    return n * (n // 2 + 1) + 2 * fft_core_latency(n) + FORWARD_HANDOFF
+    row and column cores' pipelines (``n``-point transforms on ``build_n``-point cores)."""
+    return n * (n // 2 + 1) + 2 * _core_latency(n, build_n) + FORWARD_HANDOFF
 
 
-def inverse_latency(n):
+def inverse_latency(n, build_n=None):
     """Clocks from an IFFT lane's last frame slot to the tile's last overlap-add write: the
     column pass reads the ``U`` bins before the row pass can follow, behind both cores."""
-    return n * (n // 2 + 1) + 2 * fft_core_latency(n) + INVERSE_HANDOFF
+    return n * (n // 2 + 1) + 2 * _core_latency(n, build_n) + INVERSE_HANDOFF
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ def estimate_cycles(schedule, issue_interval=None):
     pixels = schedule.pixel_beats
     # weights-stream beats of each group: V output channels a beat
     group_beats = [-(-min(cfg.slots, out_channels - g * cfg.slots) // cfg.weight_beat_words)
-                   * channels * cfg.unique_bins for g in range(groups)]
+                   * channels * schedule.unique_bins for g in range(groups)]
     if kind.streams_weights:
         load = max(out_channels, pixels) + LOAD_OVERHEAD
     else:
@@ -152,12 +159,12 @@ def estimate_cycles(schedule, issue_interval=None):
     operation_clocks = (kind.operation_clocks(cfg, channels) if issue_interval is None
                         else issue_interval)
     n = schedule.tiling.fft_size
-    frame = cfg.geometry.frame_words
+    frame = schedule.geometry.frame_words
     forward_lanes, block = cfg.fft_lanes, cfg.spectrum_tiles
     pass_time = operation_clocks * (schedule.mac_operations // (tiles * groups))
     lead = kind.lead_clocks(channels)
     frames_of = [_ifft_frames_per_lane(cfg, schedule.out_channels, g) for g in range(groups)]
-    fill, tail = forward_latency(n), inverse_latency(n)
+    fill, tail = forward_latency(n, cfg.fft_size), inverse_latency(n, cfg.fft_size)
 
     forward_free = [0] * forward_lanes
     inverse_free = [0] * cfg.ifft_lanes
@@ -198,7 +205,7 @@ def estimate_cycles(schedule, issue_interval=None):
                         end = max(end, lane_added[i])
                         # the last frame's U bins are read at its start, N^2 - U before its
                         # slot ends
-                        lane_read[i] = inverse_free[i] - frame + cfg.unique_bins
+                        lane_read[i] = inverse_free[i] - frame + schedule.unique_bins
                     else:
                         lane_read[i] = max(lane_read[i], array_free)
                         lane_added[i] = max(lane_added[i], array_free)

@@ -116,6 +116,24 @@ def test_whole_map_tiles(rng):
     check(config, jobs, gaps=0.2, stalls=0.3)
 
 
+@pytest.mark.parametrize("kw", [
+    dict(pes=4),
+    dict(pes=8, bin_lanes=2, fft_lanes=2, ifft_lanes=3, pixel_beat_words=2),
+], ids=["p4", "p8_l2"])
+def test_layer_fft_size_per_layer(rng, kw):
+    """Each layer's descriptor selects its FFT size N <= the build's 16: layers at N = 8, 16, 4
+    and 8 back to back (one a whole-map tile, one with several groups), bit-exact, counters
+    equal to the schedule of the layer's N."""
+    config = AcceleratorConfig(fft_size=16, max_channels=3, max_out_channels=6, max_size=14,
+                               **kw)
+    jobs = [random_layer(config, rng, 2, 3, 11, 9, 3, 1, 1, relu=True, fft_size=8),
+            random_layer(config, rng, 3, 6, 12, 12, 5, fft_size=16),
+            random_layer(config, rng, 3, 2, 4, 4, 3, tile=4, fft_size=4),
+            random_layer(config, rng, 1, 5, 9, 7, 3, 2, 1, fft_size=8)]
+    assert [job.descriptor.values()["fft_shift"] for job in jobs] == [1, 0, 2, 1]
+    check(config, jobs, gaps=0.2, stalls=0.3)
+
+
 def test_descriptor_rejects_layers_beyond_the_build(rng):
     config = AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4, max_size=10)
     fmt = layer_format(config)
@@ -124,7 +142,8 @@ def test_descriptor_rejects_layers_beyond_the_build(rng):
                                          max_size=12), rng, 2, 4, 12, 12, 3)
     with pytest.raises(ValueError, match="padded input height must be between 1 and 10"):
         LayerDescriptor(config, tiling, fmt, job.descriptor.quant, 2, 4)
-    with pytest.raises(ValueError, match="layer FFT size must be the build's 8, not 16"):
+    with pytest.raises(ValueError, match="layer FFT size must be a power of two between 4 and "
+                                         "the build's 8, not 16"):
         LayerDescriptor(config, Tiling.choose((8, 8), 3, fft_size=16), fmt,
                         job.descriptor.quant, 2, 4)
     assert len(job.desc) == len(FIELDS)

@@ -138,3 +138,39 @@ def test_fft2d_reset_mid_tile_recovers(rng):
     sim.add_testbench(sink)
     sim.run()
     assert outputs == expected_stream(fmt, tiles)
+
+
+def simulate_sizes(dut, tiles, shifts, schedules, rng, gaps, stalls, expected):
+    """Tiles of run-time sizes ``N >> shift``, each with its schedules, back to back."""
+    words = [(index, position, len(tile) ** 2, int(value)) for index, tile in enumerate(tiles)
+             for position, value in enumerate(tile.reshape(-1))]
+
+    def drive(ctx, _, word):
+        index, position, size, value = word
+        ctx.set(dut.i.payload.value, value)
+        ctx.set(dut.i.payload.last, int(position == size - 1))
+        ctx.set(dut.row_schedule, schedules[index][0])
+        ctx.set(dut.column_schedule, schedules[index][1])
+        ctx.set(dut.length_shift, shifts[index])
+
+    outputs, _ = run_stream(dut, words, expected, rng, drive, lambda p: (p.re, p.im, p.last),
+                            gaps=gaps, stalls=stalls, quiet=2 * dut.fmt.n ** 2)
+    return outputs
+
+
+@pytest.mark.parametrize("n, shifts, gaps, stalls", [
+    (8, [0, 1, 1, 0, 1], 0.0, 0.0),
+    (16, [1, 0, 2, 2, 1, 0], 0.3, 0.4),
+])
+def test_fft2d_runtime_size_back_to_back(rng, n, shifts, gaps, stalls):
+    """Per tile an N' = N >> shift transform, bit-exact with the golden N'-point 2-D FFT."""
+    fmt = FFT2DFormat(n, 14, 14, rounding="convergent")
+    limit = 1 << (fmt.data_width - 1)
+    tiles = [rng.integers(-limit, limit, (n >> k, n >> k)) for k in shifts]
+    schedules = [tuple(int(rng.integers(0, n >> k)) for _ in range(2)) for k in shifts]
+    want = []
+    for tile, k, schedule in zip(tiles, shifts, schedules):
+        small = FFT2DFormat(n >> k, fmt.data_width, fmt.twiddle_width, rounding=fmt.rounding)
+        want += expected_stream(small, [tile], [schedule])
+    dut = FFT2D(fmt, runtime_schedule=True, runtime_length=True)
+    assert simulate_sizes(dut, tiles, shifts, schedules, rng, gaps, stalls, len(want)) == want

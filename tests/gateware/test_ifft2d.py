@@ -98,3 +98,36 @@ def test_ifft2d_runtime_schedules_latched_per_tile(rng):
 def test_ifft2d_parameter_errors(args, kwargs, error, message):
     with pytest.raises(error, match="^" + __import__("re").escape(message) + "$"):
         IFFT2D(*args, **kwargs)
+
+
+@pytest.mark.parametrize("n, shifts, gaps, stalls", [
+    (8, [0, 1, 1, 0, 1], 0.0, 0.0),
+    (16, [1, 0, 2, 2, 1, 0], 0.3, 0.4),
+])
+def test_ifft2d_runtime_size_back_to_back(rng, n, shifts, gaps, stalls):
+    """Per tile an N' = N >> shift inverse, bit-exact with the golden N'-point 2-D IFFT."""
+    fmt = FFT2DFormat(n, 14, 14, rounding="half_up", inverse=True)
+    limit = 1 << (fmt.data_width - 1)
+    spectra = [tuple(rng.integers(-limit, limit, (2, n >> k, (n >> k) // 2 + 1)))
+               for k in shifts]
+    schedules = [tuple(int(rng.integers(0, n >> k)) for _ in range(2)) for k in shifts]
+    words, want = [], []
+    for index, ((re, im), k) in enumerate(zip(spectra, shifts)):
+        small = FFT2DFormat(n >> k, fmt.data_width, fmt.twiddle_width, rounding=fmt.rounding,
+                            inverse=True)
+        words += [(index, int(re[ky, kx]), int(im[ky, kx]))
+                  for ky, kx in IFFT2D.input_order(n >> k)]
+        want += expected_stream(small, [(re, im)], [schedules[index]])
+    dut = IFFT2D(fmt, runtime_schedule=True, runtime_length=True)
+
+    def drive(ctx, _, word):
+        index, re, im = word
+        ctx.set(dut.i.payload.re, re)
+        ctx.set(dut.i.payload.im, im)
+        ctx.set(dut.column_schedule, schedules[index][0])
+        ctx.set(dut.row_schedule, schedules[index][1])
+        ctx.set(dut.length_shift, shifts[index])
+
+    outputs, _ = run_stream(dut, words, len(want), rng, drive, lambda p: (p.value, p.last),
+                            gaps=gaps, stalls=stalls, quiet=2 * n * n)
+    assert outputs == want

@@ -98,7 +98,7 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
 
 def random_layer(config, rng, channels, out_channels, height, width, kernel, stride=1,
                  padding=0, tile=None, relu=False, bias=True, program=None, weights=None,
-                 weight_base=0, resident=False, strided="decimate"):
+                 weight_base=0, resident=False, strided="decimate", fft_size=None):
     """A random layer's job on ``config``, calibrated and computed with the build's golden MAC
     (:meth:`fdagen.arch.pe_kinds.PEKind.build_mac`); ``program``, for crossbars, maps the
     layer's spectral weight codes to the :class:`~fdagen.golden.crossbar.CellMap` the hardware
@@ -106,7 +106,8 @@ def random_layer(config, rng, channels, out_channels, height, width, kernel, str
     to use (another job's: :func:`layer_weights`), else random ones; ``weight_base`` and
     ``resident`` as :func:`fdagen.flows.simulate.layer_job`'s. A strided layer runs at its
     stride in the descriptor (``strided="decimate"``, the RTL's crop decimation) or as its
-    stride-1 polyphase form, arranged here as the host does (``"polyphase"``)."""
+    stride-1 polyphase form, arranged here as the host does (``"polyphase"``). ``fft_size``:
+    the layer's transform size (default the build's)."""
     x = rng.uniform(-1, 1, (channels, height, width))
     w, b = weights or layer_weights(rng, channels, out_channels, kernel, bias)
     fmt = layer_format(config)
@@ -115,8 +116,8 @@ def random_layer(config, rng, channels, out_channels, height, width, kernel, str
         phases = Polyphase((height, width), kernel, stride, padding)
         codes, w = phases.inputs(codes), phases.weights(w)
         (height, width), kernel, stride, padding = phases.phase_shape, phases.phase_kernel, 1, 0
-    tiling = Tiling.choose((height, width), kernel, stride, padding, fft_size=config.fft_size,
-                           tile=tile)
+    tiling = Tiling.choose((height, width), kernel, stride, padding,
+                           fft_size=fft_size or config.fft_size, tile=tile)
     mac = config.pe.build_mac(config)
     if program is not None:
         codes_w, _ = quantize_spectral_weights(w, tiling, fmt.weight_width, fmt.rounding)

@@ -136,7 +136,7 @@ class CrossbarMACStage(wiring.Component):
         spectra_free = Signal(32)           # leading tiles whose last group is done
         m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
-        loop = TileLoop(c)
+        loop = TileLoop(c, layer.bin_steps)
         t, f, gs, p = loop.t, loop.f, loop.gs, loop.p
         ch = Signal(16)                                     # next channel to read
         requested = Signal()                                # every channel read

@@ -27,6 +27,7 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import LayerControl, SpectrumRead
+from fdagen.gateware.accel.layer import layer_fft_size
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import const_mul, minimum
@@ -108,8 +109,9 @@ class FFTStage(wiring.Component):
             m.d.sync += [
                 self.frames.eq(self.frames + sum(frame_events)),
                 self.fmap_reads.eq(self.fmap_reads + sum(read_events)),
-                self.spectrum_writes.eq(self.spectrum_writes + const_mul(sum(frame_events),
-                                                                         c.unique_bins)),
+                self.spectrum_writes.eq(self.spectrum_writes + sum(
+                    Mux(event, self.control.layer.bin_steps << c.log2(lanes), 0)
+                    for event in frame_events)),
             ]
         return m
 
@@ -124,7 +126,8 @@ class FFTStage(wiring.Component):
         fft = self._blocks.fft2d(c.forward_format())
         m.submodules[prefix + "fft2d"] = fft
         m.d.comb += [fft.row_schedule.eq(layer.fwd_row_schedule),
-                     fft.column_schedule.eq(layer.fwd_column_schedule)]
+                     fft.column_schedule.eq(layer.fwd_column_schedule),
+                     fft.length_shift.eq(layer.fft_shift)]
 
         tag_layout = data.StructLayout({"base": range(c.spectrum_depth + 1),
                                         "tile_last": unsigned(1)})
@@ -148,7 +151,10 @@ class FFTStage(wiring.Component):
         ch = reg("channel", 16)
         cbase = reg("cbase", range(c.fmap_pixels + 1))
         sbase = reg("sbase", range(c.spectrum_depth + 1))
-        sample = Raster(prefix, "s", geometry.axes, [n] * geometry.dims)
+        size = Signal(range(n + 1), name=prefix + "fft_size")     # the layer's N
+        m.d.comb += size.eq(layer_fft_size(c, layer))
+        sample = Raster(prefix, "s", geometry.axes, [size] * geometry.dims,
+                        width=len(size))
         advance = reg("advance", range(fl + 1))
         done = reg("done", 32)
         frame_event, read_event = reg("frame_event", 1), reg("read_event", 1)
@@ -229,6 +235,8 @@ class FFTStage(wiring.Component):
 
         # Writer: the FFT's bins in output order k into bank k mod L at base + k / L.
         k = Signal(range(c.unique_bins), name=prefix + "k")
+        last_k = Signal(range(c.unique_bins), name=prefix + "last_k")     # U - 1 at the layer's N
+        m.d.comb += last_k.eq((layer.bin_steps << lane_bits) - 1)
         tag = data.View(tag_layout, tags.r_data)
         m.d.comb += fft.o.ready.eq(1)
         taken = fft.o.valid
@@ -238,10 +246,10 @@ class FFTStage(wiring.Component):
                 bank.addr.eq(tag.base + (k >> lane_bits)),
                 bank.data.re.eq(fft.o.payload.re), bank.data.im.eq(fft.o.payload.im),
             ]
-        end = taken & (k == c.unique_bins - 1)
+        end = taken & (k == last_k)
         m.d.comb += tags.r_en.eq(end)
         with m.If(taken):
-            m.d.sync += k.eq(Mux(k == c.unique_bins - 1, 0, k + 1))
+            m.d.sync += k.eq(Mux(k == last_k, 0, k + 1))
         with m.If(end & tag.tile_last):
             m.d.sync += done.eq(done + 1)
         m.d.sync += frame_event.eq(end)

@@ -40,6 +40,7 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl, OutputSpectrumRead
+from fdagen.gateware.accel.layer import layer_bin, layer_fft_size
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.common.arith import round_shift_saturate
 from fdagen.gateware.common.layouts import complex_layout
@@ -88,7 +89,10 @@ class IFFTLane(wiring.Component):
         ifft = self._blocks.ifft2d(c.inverse_format())
         m.submodules.ifft2d = ifft
         m.d.comb += [ifft.column_schedule.eq(layer.inv_column_schedule),
-                     ifft.row_schedule.eq(layer.inv_row_schedule)]
+                     ifft.row_schedule.eq(layer.inv_row_schedule),
+                     ifft.length_shift.eq(layer.fft_shift)]
+        size = Signal(range(n + 1), name="fft_size")     # the layer's N
+        m.d.comb += size.eq(layer_fft_size(c, layer))
         reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),
                                                "im": signed(c.spectrum_width),
                                                "last": unsigned(1)}),
@@ -129,9 +133,10 @@ class IFFTLane(wiring.Component):
         last_jj = jj == jl - 1
         pass_last = last_jj | (j + li >= c.slots) | (channel + li >= layer.out_channels)
         k = Signal(range(c.unique_bins), name="k")
-        m.d.comb += k.eq((kx << bits) | ky[::-1])
+        m.d.comb += k.eq(layer_bin(c, layer, kx, ky))
         first_bin = (kx == 0) & (ky == 0)
-        last_bin = (kx == n // 2) & (ky == n - 1)
+        last_ky = ky + 1 == size
+        last_bin = (kx == size >> 1) & last_ky
         issue = reg("issue", 1)
         empty_pass = reg("empty_pass", 1)
         tag_in = data.View(tag_layout, tags.w_data)
@@ -168,7 +173,7 @@ class IFFTLane(wiring.Component):
                 m.d.comb += issue.eq(reader.can_issue & (~first_bin | tags.w_rdy))
                 with m.If(issue):
                     m.d.sync += ky.eq(ky + 1)
-                    with m.If(ky == n - 1):
+                    with m.If(last_ky):
                         m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
                     with m.If(last_bin):
                         m.d.sync += [kx.eq(0), pushed.eq(1)]
@@ -216,8 +221,9 @@ class IFFTLane(wiring.Component):
 
         # -- overlap-add: address, read, add-and-write ---------------------------------------
         tag = data.View(tag_layout, tags.r_data)
-        written = Raster("", "w", geometry.axes, [n] * dims)
-        position = written.index[:-1] + [written.index[-1][::-1]]   # the IFFT's output order
+        written = Raster("", "w", geometry.axes, [size] * dims, width=bits)
+        # the IFFT's output order: the last axis bit-reversed over the layer's log2 N bits
+        position = written.index[:-1] + [written.index[-1][::-1] >> layer.fft_shift]
         m.d.comb += ifft.o.ready.eq(1)
         valid = ifft.o.valid
         end_of_frame = valid & written.last
@@ -226,7 +232,7 @@ class IFFTLane(wiring.Component):
             written.step(m)
         with m.If(self.control.start):
             m.d.sync += written.restart()
-        margin = n - layer.tile
+        margin = size - layer.tile
         p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
                                 "addr": range(c.oaa_depth),
                                 "value": signed(c.spectrum_width)})

@@ -87,7 +87,7 @@ class MACStage(wiring.Component):
         spectra_free = Signal(32)           # leading tiles whose last group is done
         m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
-        loop = TileLoop(c)
+        loop = TileLoop(c, layer.bin_steps)
         t, f, step, gs, p = loop.t, loop.f, loop.step, loop.gs, loop.p
         ch = Signal(16)
         # Clocks until the array takes the next operation: the kind's issue interval after each

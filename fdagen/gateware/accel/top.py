@@ -50,6 +50,7 @@ from fdagen.arch.fields import COUNTERS, FIELDS, PE_COUNTERS
 from fdagen.gateware.accel.forward import FFTStage, pixel_beat_shape
 from fdagen.gateware.accel.inverse import IFFTStage
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
+from fdagen.gateware.accel.layer import layer_bin, layer_fft_size
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.blocks import INLINE, component_class
 from fdagen.gateware.common.arith import const_mul, round_shift_saturate
@@ -146,7 +147,9 @@ class Accelerator(wiring.Component):
         bias_write, bias_read = bias.write_port(), bias.read_port()
 
         k = Signal(range(c.unique_bins))
-        m.d.comb += k.eq((wkx << bits) | wky[::-1])
+        m.d.comb += k.eq(layer_bin(c, layer, wkx, wky))
+        size = Signal(range(n + 1), name="fft_size")     # the layer's N
+        m.d.comb += size.eq(layer_fft_size(c, layer))
         beat = self.weights.payload
         words, ww = c.weight_beat_words, c.weight_width
         # the beat's words that are output channels of the layer (the last chunk may be short)
@@ -318,9 +321,10 @@ class Accelerator(wiring.Component):
         with m.If(take_weight & ~bias_phase):
             m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + beat_words),
                          wkx.eq(wkx + 1)]
-            with m.If(wkx == n // 2):
+            with m.If(wkx == size >> 1):
                 m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
-                with m.If(wky == n - 1):
+                with m.If(wky + 1 == size):
+                    m.d.sync += wky.eq(0)
                     m.d.sync += wc.eq(wc + 1)
                     with m.If(wc + 1 == layer.channels):
                         m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words)]

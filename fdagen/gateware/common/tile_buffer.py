@@ -4,9 +4,9 @@ latching of run-time schedules.
 :class:`TileBuffer` holds two banks of ``words`` words (``lib.memory``). The writer fills one
 bank in any address order it likes; when it writes a tile's last word the bank is full and
 the writer moves to the other bank. The reader streams a full bank out in any address order
-(it supplies the address and says which fetch is the tile's last); fetched words land in a
-small FIFO, so the memory's output meets only registers. A schedule
-value captured with a tile's first written word travels with the tile, word by word, to the
+(it supplies the address and says which fetch is the tile's last; ``read_schedule`` is the
+schedule of the bank it reads); fetched words land in a small FIFO, so the memory's output
+meets only registers. A schedule value captured with a tile's first written word travels with the tile, word by word, to the
 read side.
 
 :class:`TileSchedules` latches schedule ports with each tile's first input sample and queues
@@ -14,7 +14,7 @@ them per tile, so a tile is always transformed with one set of schedules however
 change while it is in flight.
 """
 
-from amaranth import Cat, Elaboratable, Module, Mux, Signal, unsigned
+from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal, unsigned
 from amaranth.lib import data
 from amaranth.lib.fifo import SyncFIFO
 
@@ -52,6 +52,7 @@ class TileBuffer(Elaboratable):
         self.read_addr = Signal(range(words))
         self.read_last = Signal()
         self.read_tag = Signal(tag_width)
+        self.read_schedule = Signal(schedule_width)
         self.fetch = Signal()
         self.out_valid = Signal()
         self.out_ready = Signal()
@@ -99,6 +100,7 @@ class TileBuffer(Elaboratable):
         landed_entry = Signal(entry)
         popped = landing.r_rdy & landing.r_en
         m.d.comb += [
+            self.read_schedule.eq(Mux(read_bank, schedules[1], schedules[0])),
             self.fetch.eq(full.bit_select(read_bank, 1)
                           & (landing.level + fetched + landed - popped < self.LANDING)),
             read.addr.eq(Mux(read_bank, words, 0) + self.read_addr),
@@ -114,7 +116,7 @@ class TileBuffer(Elaboratable):
         m.d.sync += [fetched.eq(self.fetch), landed.eq(fetched),
                      landed_entry.eq(Cat(read.data, fetched_schedule, fetched_tag))]
         with m.If(self.fetch):
-            m.d.sync += [fetched_schedule.eq(Mux(read_bank, schedules[1], schedules[0])),
+            m.d.sync += [fetched_schedule.eq(self.read_schedule),
                          fetched_tag.eq(self.read_tag)]
             with m.If(self.read_last):
                 m.d.sync += read_bank.eq(~read_bank)
@@ -128,7 +130,9 @@ class TileBuffer(Elaboratable):
 class TileSchedules(Elaboratable):
     """Latch ``ports`` (schedule values) with the first accepted sample of each tile.
 
-    ``accepted`` pulses per input sample of ``samples``-sample tiles. ``now[k]`` is port ``k``'s
+    ``accepted`` pulses per input sample of ``samples``-sample tiles; with ``length`` (the index
+    of a port holding a run-time length shift), ``samples`` is a sequence, the tile size at
+    each value of that port. ``now[k]`` is port ``k``'s
     value for the sample being accepted (the port itself on a tile's first sample). The values
     of every tile also go into a queue (``lib.fifo``) of ``depth`` tiles; ``tile[k]`` is the
     head, the values of the oldest tile whose writer has not started, and ``writer_start``
@@ -139,12 +143,14 @@ class TileSchedules(Elaboratable):
 
     @staticmethod
     def depth_for(capacity, samples):
-        """Queue depth for a first pass holding at most ``capacity`` samples."""
+        """Queue depth for a first pass holding at most ``capacity`` samples (of tiles of at
+        least ``samples`` samples)."""
         return -(-capacity // samples) + 2
 
-    def __init__(self, ports, samples, depth):
+    def __init__(self, ports, samples, depth, length=None):
         self.ports = ports
-        self.samples = samples
+        self.samples = list(samples) if length is not None else [samples]
+        self.length = length
         self.depth = depth
         self.accepted = Signal()
         self.writer_start = Signal()
@@ -155,11 +161,15 @@ class TileSchedules(Elaboratable):
         m = Module()
         widths = [len(port) for port in self.ports]
         m.submodules.queue = queue = SyncFIFO(width=sum(widths), depth=self.depth)
-        count = Signal(range(self.samples))
+        count = Signal(range(max(self.samples)))
         first = count == 0
         current = Signal(sum(widths))
+        final = Const(self.samples[0] - 1, range(max(self.samples)))
+        if self.length is not None:
+            final = Array(Const(size - 1, range(max(self.samples))) for size in self.samples)[
+                self.now[self.length]]
         with m.If(self.accepted):
-            m.d.sync += count.eq(Mux(count == self.samples - 1, 0, count + 1))
+            m.d.sync += count.eq(Mux(count == final, 0, count + 1))
             with m.If(first):
                 m.d.sync += current.eq(Cat(*self.ports))
         m.d.comb += [

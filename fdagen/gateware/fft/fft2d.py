@@ -17,6 +17,13 @@ Run-time schedules (``runtime_schedule=True``): the ``row_schedule`` and ``colum
 ports are latched with each tile's first sample, so one tile is always transformed with one
 pair of schedules however the ports change.
 
+Run-time length (``runtime_length=True``): the ``length_shift`` port, latched with each tile's
+first sample like the schedules, makes the tile ``N' x N'`` with ``N' = N >> length_shift``
+(``4 <= N' <= N``; ``N'`` samples a row, ``N'`` rows; the schedules then have ``log2 N'`` stages). The output is
+the ``N'``-point half spectrum in the same order (``kx = 0 .. N'/2``, ``ky`` bit-reversed over
+``log2 N'`` bits), bit-exact with the golden ``N'``-point transform. Tiles of different sizes
+may follow each other; each pass's core waits at a size change until it is empty.
+
 Members
 -------
 i : ``In(stream.Signature(FFT2D.pixel_layout(data_width)))``
@@ -26,7 +33,7 @@ row_schedule, column_schedule : ``In(log2(N))``, only with ``runtime_schedule=Tr
 
 from dataclasses import replace
 
-from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -35,12 +42,13 @@ from fdagen.gateware.fft.core import FFTCore
 from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT2DFormat, bit_reverse_indices
 
-__all__ = ["FFT2D", "check_2d_format"]
+__all__ = ["FFT2D", "by_shift", "check_2d_format"]
 
 
-def check_2d_format(kind, fmt, runtime_schedule, inverse):
+def check_2d_format(kind, fmt, runtime_schedule, inverse, runtime_length=False):
     """Check a 2-D block's format: an FFT2DFormat of the right direction, and a schedule
-    (not growth) when the stage shifts come from run-time ports."""
+    (not growth) when the stage shifts come from run-time ports; a run-time length needs
+    run-time schedules."""
     if not isinstance(fmt, FFT2DFormat):
         raise ParameterTypeError(f"{kind} format must be an FFT2DFormat, not {fmt!r}")
     if fmt.inverse != inverse:
@@ -49,6 +57,9 @@ def check_2d_format(kind, fmt, runtime_schedule, inverse):
     if runtime_schedule and "growth" in (fmt.row_scaling, fmt.column_scaling):
         raise ParameterError(f"{kind} scaling must be a schedule (not growth) with a runtime "
                              "schedule")
+    if runtime_length and not runtime_schedule:
+        raise ParameterError(f"{kind} schedule must be a runtime schedule with a runtime "
+                             "length, not fixed")
 
 
 class FFT2D(wiring.Component):
@@ -60,6 +71,9 @@ class FFT2D(wiring.Component):
         A forward format. Its row and column scalings are used unless ``runtime_schedule``.
     runtime_schedule : bool
         Take both passes' stage shifts from ports, latched per tile (constant widths).
+    runtime_length : bool
+        Take the transform size from the ``length_shift`` port, latched per tile: a tile is
+        ``N' x N'`` with ``N' = N >> length_shift`` (needs ``runtime_schedule``).
     """
 
     @staticmethod
@@ -78,10 +92,12 @@ class FFT2D(wiring.Component):
         """Input payload: a real ``value`` (signed ``width``) and ``last``."""
         return data.StructLayout({"value": signed(width), "last": unsigned(1)})
 
-    def __init__(self, fmt, *, runtime_schedule=False):
-        check_2d_format("2-D FFT", fmt, runtime_schedule, inverse=False)
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
+        check_2d_format("2-D FFT", fmt, runtime_schedule, inverse=False,
+                        runtime_length=runtime_length)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
+        self._runtime_length = bool(runtime_length)
         self._row_format = replace(fmt.row_format, order="bitrev")
         self._column_format = replace(fmt.column_format, order="bitrev")
         members = {
@@ -91,6 +107,8 @@ class FFT2D(wiring.Component):
         if runtime_schedule:
             members["row_schedule"] = In(fmt.row_format.stages)
             members["column_schedule"] = In(fmt.row_format.stages)
+        if runtime_length:      # N' >= 4, the golden model's smallest transform
+            members["length_shift"] = In(range(fmt.row_format.stages - 1))
         super().__init__(members)
 
     @property
@@ -107,13 +125,16 @@ class FFT2D(wiring.Component):
         half = n // 2 + 1
         bins = n * half
         stages = self._row_format.stages
-        runtime = self._runtime_schedule
+        runtime, runtime_length = self._runtime_schedule, self._runtime_length
 
-        m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime)
-        m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime)
+        m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime,
+                                           runtime_length=runtime_length)
+        m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime,
+                                                 runtime_length=runtime_length)
         word = data.StructLayout({"re": signed(self._row_format.output_width),
                                   "im": signed(self._row_format.output_width)})
-        m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages, 1))
+        shift_width = len(self.length_shift) if runtime_length else 0
+        m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages + shift_width, 1))
 
         m.d.comb += [
             rows.i.valid.eq(self.i.valid),
@@ -122,25 +143,40 @@ class FFT2D(wiring.Component):
             rows.i.payload.im.eq(0),
             rows.i.payload.last.eq(self.i.payload.last),
         ]
+        read_shift = 0                        # the length shift of the tile being read
         if runtime:
+            ports = [self.row_schedule, self.column_schedule]
+            sizes, smallest, length = n * n, n * n, None
+            if runtime_length:
+                ports.append(self.length_shift)
+                sizes, length = [(n >> k) ** 2 for k in range(stages - 1)], 2
+                smallest = sizes[-1]
             m.submodules.schedules = schedules = TileSchedules(
-                [self.row_schedule, self.column_schedule], n * n,
-                TileSchedules.depth_for(rows.capacity, n * n))
+                ports, sizes, TileSchedules.depth_for(rows.capacity, smallest), length)
             m.d.comb += [
                 schedules.accepted.eq(self.i.valid & self.i.ready),
                 schedules.writer_start.eq(buffer.write_en & buffer.write_ready
                                           & buffer.write_first),
                 rows.schedule.eq(schedules.now[0]),
-                buffer.write_schedule.eq(schedules.tile[1]),
-                columns.schedule.eq(buffer.out_schedule),
+                buffer.write_schedule.eq(Cat(*schedules.tile[1:])),
+                columns.schedule.eq(buffer.out_schedule[:stages]),
             ]
+            if runtime_length:
+                read_shift = buffer.read_schedule[stages:]
+                m.d.comb += [rows.length_shift.eq(schedules.now[2]),
+                             columns.length_shift.eq(buffer.out_schedule[stages:])]
 
-        # Writer: row FFT output (bit-reversed kx) at kx * N + row, keeping kx <= N/2.
+        # Writer: row FFT output (bit-reversed kx) at kx * N + row, keeping kx <= N/2. At a
+        # run-time length N' = N >> k the same address holds kx' = kx >> k (bit reversal over
+        # log2 N bits of an index below N' is the N'-point one shifted up by k), so column kx'
+        # lands in column slot kx' << k and the writer needs no length: the row FFT's `last`
+        # ends each row, and the tile ends with row N' - 1 (the row index equals the position).
         position = Signal(range(n))
         row = Signal(range(n))
         kx = Signal(range(n))
         m.d.comb += kx.eq(position[::-1])
         taken = rows.o.valid & rows.o.ready
+        row_end = rows.o.payload.last
         m.d.comb += [
             rows.o.ready.eq(buffer.write_ready),
             buffer.write_addr.eq(kx * n + row),
@@ -149,18 +185,24 @@ class FFT2D(wiring.Component):
             buffer.write_en.eq(rows.o.valid),
             buffer.write_keep.eq(kx <= n // 2),
             buffer.write_first.eq((position == 0) & (row == 0)),
-            buffer.write_last.eq((position == n - 1) & (row == n - 1)),
+            buffer.write_last.eq(row_end & (row == position)),
         ]
         with m.If(taken):
-            m.d.sync += position.eq(position + 1)          # wraps at n
-            with m.If(position == n - 1):
-                m.d.sync += row.eq(row + 1)                # wraps at n
+            m.d.sync += position.eq(Mux(row_end, 0, position + 1))
+            with m.If(row_end):
+                m.d.sync += row.eq(Mux(row == position, 0, row + 1))
 
-        # Reader: the bank in natural column-major order into the column FFT.
-        address = Signal(range(bins))
+        # Reader: the bank in natural column-major order into the column FFT: columns
+        # (slots, stepping by 2**k) 0 .. N/2, rows 0 .. N' - 1 in each; the address is the
+        # two counters side by side (slot * N + row).
+        read_row = Signal(range(n))
+        slot = Signal(range(half))
+        lengths = range(max(stages - 1, 1))
+        last_row = by_shift([(n >> k) - 1 for k in lengths], read_shift)
+        step = by_shift([1 << k for k in lengths], read_shift)
         m.d.comb += [
-            buffer.read_addr.eq(address),
-            buffer.read_last.eq(address == bins - 1),
+            buffer.read_addr.eq(Cat(read_row, slot)),
+            buffer.read_last.eq((read_row == last_row) & (slot == n // 2)),
             columns.i.valid.eq(buffer.out_valid),
             buffer.out_ready.eq(columns.i.ready),
             columns.i.payload.re.eq(buffer.out_data.re),
@@ -168,17 +210,34 @@ class FFT2D(wiring.Component):
             columns.i.payload.last.eq(0),
         ]
         with m.If(buffer.fetch):
-            m.d.sync += address.eq(Mux(address == bins - 1, 0, address + 1))
+            m.d.sync += read_row.eq(Mux(read_row == last_row, 0, read_row + 1))
+            with m.If(read_row == last_row):
+                m.d.sync += slot.eq(Mux(slot == n // 2, 0, slot + step))
 
-        # Output: the column FFT's frames are columns; a tile ends after N/2 + 1 of them.
+        # Output: the column FFT's frames are columns; a tile ends after N'/2 + 1 of them
+        # (with a run-time length: when the column count reaches half the frame's length).
         column = Signal(range(half))
+        tile_end = column == half - 1
+        taken_out = self.o.valid & self.o.ready
+        if runtime_length:
+            index = Signal(range(n))            # the sample's index within its column
+            with m.If(taken_out):
+                m.d.sync += index.eq(Mux(columns.o.payload.last, 0, index + 1))
+            tile_end = Cat(Const(0, 1), column) == index + 1
         m.d.comb += [
             self.o.valid.eq(columns.o.valid),
             columns.o.ready.eq(self.o.ready),
             self.o.payload.re.eq(columns.o.payload.re),
             self.o.payload.im.eq(columns.o.payload.im),
-            self.o.payload.last.eq(columns.o.payload.last & (column == half - 1)),
+            self.o.payload.last.eq(columns.o.payload.last & tile_end),
         ]
-        with m.If(self.o.valid & self.o.ready & columns.o.payload.last):
-            m.d.sync += column.eq(Mux(column == half - 1, 0, column + 1))
+        with m.If(taken_out & columns.o.payload.last):
+            m.d.sync += column.eq(Mux(tile_end, 0, column + 1))
         return m
+
+
+def by_shift(values, shift):
+    """``values[shift]``: a constant for a fixed (int) shift, else a mux over a run-time one."""
+    if isinstance(shift, int):
+        return Const(values[shift])
+    return Array(Const(value, range(max(values) + 1)) for value in values)[shift]

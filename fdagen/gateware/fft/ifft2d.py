@@ -18,6 +18,10 @@ pass).
 Run-time schedules (``runtime_schedule=True``): ``column_schedule`` and ``row_schedule`` are
 latched with each tile's first sample, as in :class:`~fdagen.gateware.fft.fft2d.FFT2D`.
 
+Run-time length (``runtime_length=True``): ``length_shift``, latched per tile likewise, makes
+the tile ``N' x N'`` (``N' = N >> length_shift >= 4``): ``N' (N'/2 + 1)`` bins in, ``N'`` rows
+of ``N'`` pixels out in the same orders, bit-exact with the golden ``N'``-point inverse.
+
 Members
 -------
 i : ``In(stream.Signature(FFTCore.sample_layout(data_width)))``
@@ -27,13 +31,13 @@ column_schedule, row_schedule : ``In(log2(N))``, only with ``runtime_schedule=Tr
 
 from dataclasses import replace
 
-from amaranth import Module, Mux, Signal, signed
+from amaranth import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
-from fdagen.gateware.fft.fft2d import FFT2D, check_2d_format
+from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_2d_format
 from fdagen.golden.fft import bit_reverse_indices
 
 __all__ = ["IFFT2D"]
@@ -48,6 +52,9 @@ class IFFT2D(wiring.Component):
         An inverse format; ``data_width`` is the spectrum's width.
     runtime_schedule : bool
         Take both passes' stage shifts from ports, latched per tile (constant widths).
+    runtime_length : bool
+        Take the transform size from the ``length_shift`` port, latched per tile: a half
+        spectrum of ``N' (N'/2 + 1)`` bins to an ``N' x N'`` tile, ``N' = N >> length_shift``.
     """
 
     @staticmethod
@@ -61,10 +68,12 @@ class IFFT2D(wiring.Component):
         reverse = bit_reverse_indices(n)
         return [(y, int(reverse[j])) for y in range(n) for j in range(n)]
 
-    def __init__(self, fmt, *, runtime_schedule=False):
-        check_2d_format("2-D IFFT", fmt, runtime_schedule, inverse=True)
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
+        check_2d_format("2-D IFFT", fmt, runtime_schedule, inverse=True,
+                        runtime_length=runtime_length)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
+        self._runtime_length = bool(runtime_length)
         self._column_format = replace(fmt.column_format, order="bitrev")
         self._row_format = replace(fmt.row_format, order="bitrev")
         members = {
@@ -74,6 +83,8 @@ class IFFT2D(wiring.Component):
         if runtime_schedule:
             members["column_schedule"] = In(fmt.row_format.stages)
             members["row_schedule"] = In(fmt.row_format.stages)
+        if runtime_length:      # N' >= 4, the golden model's smallest transform
+            members["length_shift"] = In(range(fmt.row_format.stages - 1))
         super().__init__(members)
 
     @property
@@ -86,43 +97,62 @@ class IFFT2D(wiring.Component):
         half = n // 2 + 1
         bins = n * half
         stages = self._row_format.stages
-        runtime = self._runtime_schedule
+        runtime, runtime_length = self._runtime_schedule, self._runtime_length
         width = self._column_format.output_width
 
-        m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime)
-        m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime)
+        m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime,
+                                                 runtime_length=runtime_length)
+        m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime,
+                                           runtime_length=runtime_length)
         word = data.StructLayout({"re": signed(width), "im": signed(width)})
-        m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages, 1))
+        shift_width = len(self.length_shift) if runtime_length else 0
+        m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages + shift_width, 1))
 
         m.d.comb += [
             columns.i.valid.eq(self.i.valid),
             self.i.ready.eq(columns.i.ready),
             columns.i.payload.eq(self.i.payload),
         ]
+        read_shift = 0                        # the length shift of the tile being read
         if runtime:
+            ports = [self.column_schedule, self.row_schedule]
+            sizes, smallest, length = bins, bins, None
+            if runtime_length:
+                ports.append(self.length_shift)
+                sizes = [(n >> k) * ((n >> k) // 2 + 1) for k in range(stages - 1)]
+                smallest, length = sizes[-1], 2
             m.submodules.schedules = schedules = TileSchedules(
-                [self.column_schedule, self.row_schedule], bins,
-                TileSchedules.depth_for(columns.capacity, bins))
+                ports, sizes, TileSchedules.depth_for(columns.capacity, smallest), length)
             m.d.comb += [
                 schedules.accepted.eq(self.i.valid & self.i.ready),
                 schedules.writer_start.eq(buffer.write_en & buffer.write_ready
                                           & buffer.write_first),
                 columns.schedule.eq(schedules.now[0]),
-                buffer.write_schedule.eq(schedules.tile[1]),
-                rows.schedule.eq(buffer.out_schedule),
+                buffer.write_schedule.eq(Cat(*schedules.tile[1:])),
+                rows.schedule.eq(buffer.out_schedule[:stages]),
             ]
+            if runtime_length:
+                read_shift = buffer.read_schedule[stages:]
+                m.d.comb += [columns.length_shift.eq(schedules.now[2]),
+                             rows.length_shift.eq(buffer.out_schedule[stages:])]
 
         # Writer: column IFFT output (ny bit-reversed within column kx) at ny * (N/2+1) + kx.
+        # At a run-time length N' = N >> k, bit reversal over log2 N bits puts row ny' in row
+        # slot ny' << k, so the writer needs no length: the column IFFT's `last` ends each
+        # column, and the tile ends with column N'/2 (twice the column is the frame's length).
         position = Signal(range(n))
         kx_in = Signal(range(half))
         # The write address for the next word is computed one word ahead into a register, so
         # the memory's address input sees a flip-flop, not ny * (N/2+1) + kx.
         write_address = Signal(range(bins))
-        position_next = (position + 1)[:len(position)]                       # wraps at n
-        kx_in_next = Mux(position == n - 1, Mux(kx_in == half - 1, 0, kx_in + 1), kx_in)
+        column_end = columns.o.payload.last
+        tile_end = column_end & (Cat(Const(0, 1), kx_in) == position + 1)
+        position_next = Mux(column_end, 0, position + 1)[:len(position)]
+        kx_in_next = Mux(column_end, Mux(tile_end, 0, kx_in + 1), kx_in)
         taken = columns.o.valid & columns.o.ready
         with m.If(taken):
-            m.d.sync += write_address.eq(position_next[::-1] * half + kx_in_next)
+            m.d.sync += [write_address.eq(position_next[::-1] * half + kx_in_next),
+                         position.eq(position_next), kx_in.eq(kx_in_next)]
         m.d.comb += [
             columns.o.ready.eq(buffer.write_ready),
             buffer.write_en.eq(columns.o.valid),
@@ -130,39 +160,38 @@ class IFFT2D(wiring.Component):
             buffer.write_data.re.eq(columns.o.payload.re),
             buffer.write_data.im.eq(columns.o.payload.im),
             buffer.write_first.eq((position == 0) & (kx_in == 0)),
-            buffer.write_last.eq((position == n - 1) & (kx_in == half - 1)),
+            buffer.write_last.eq(tile_end),
         ]
-        with m.If(taken):
-            m.d.sync += position.eq(position + 1)            # wraps at n
-            with m.If(position == n - 1):
-                m.d.sync += kx_in.eq(Mux(kx_in == half - 1, 0, kx_in + 1))
 
         # Reader: each row twice as wide as stored, the upper bins mirrored and conjugated
         # (the negated imaginary part saturates, as in the golden model).
         # The read address is computed one fetch ahead into a register, so the memory's address
         # input sees a flip-flop, not the row * (N/2+1) + column arithmetic.
+        lengths = range(max(stages - 1, 1))
+        final = by_shift([(n >> k) - 1 for k in lengths], read_shift)       # N' - 1
+        middle = by_shift([(n >> k) // 2 for k in lengths], read_shift)     # N' / 2
+        row_step = by_shift([half << k for k in lengths], read_shift)       # a row slot apart
         ny_out = Signal(range(n))
         kx_out = Signal(range(n))
         address = Signal(range(bins))
-        mirrored = kx_out > n // 2
+        mirrored = kx_out > middle
         conjugate = buffer.out_tag[0]                 # the fetched word's mirrored flag
-        ny_next = Mux(kx_out == n - 1, ny_out + 1, ny_out)[:len(ny_out)]    # wraps at n
-        kx_next = (kx_out + 1)[:len(kx_out)]                                 # wraps at n
         m.d.comb += [
             buffer.read_addr.eq(address),
-            buffer.read_last.eq((kx_out == n - 1) & (ny_out == n - 1)),
+            buffer.read_last.eq((kx_out == final) & (ny_out == final)),
             buffer.read_tag.eq(mirrored),
         ]
-        # Incrementally: +1 up to column N/2, -1 through the mirrored half, and at a row's end
+        # Incrementally: +1 up to column N'/2, -1 through the mirrored half, and at a row's end
         # the next row's base (kept in a register).
         row_base = Signal(range(bins))
         with m.If(buffer.fetch):
-            m.d.sync += [kx_out.eq(kx_next), ny_out.eq(ny_next)]
-            with m.If(kx_out == n - 1):
-                m.d.sync += [address.eq(row_base + half), row_base.eq(row_base + half)]
-                with m.If(ny_out == n - 1):
-                    m.d.sync += [address.eq(0), row_base.eq(0)]
-            with m.Elif(kx_out >= n // 2):
+            m.d.sync += kx_out.eq(Mux(kx_out == final, 0, kx_out + 1))
+            with m.If(kx_out == final):
+                m.d.sync += [address.eq(row_base + row_step), row_base.eq(row_base + row_step),
+                             ny_out.eq(ny_out + 1)]
+                with m.If(ny_out == final):
+                    m.d.sync += [address.eq(0), row_base.eq(0), ny_out.eq(0)]
+            with m.Elif(kx_out >= middle):
                 m.d.sync += address.eq(address - 1)
             with m.Else():
                 m.d.sync += address.eq(address + 1)
@@ -177,14 +206,22 @@ class IFFT2D(wiring.Component):
             rows.i.payload.last.eq(0),
         ]
 
-        # Output: real parts; a tile ends after N rows.
+        # Output: real parts; a tile ends after N' rows (the row index equals the position in
+        # the row at its last sample).
         row = Signal(range(n))
+        out_end = row == n - 1
+        taken_out = self.o.valid & self.o.ready
+        if runtime_length:
+            index = Signal(range(n))              # the pixel's index within its row
+            with m.If(taken_out):
+                m.d.sync += index.eq(Mux(rows.o.payload.last, 0, index + 1))
+            out_end = row == index
         m.d.comb += [
             self.o.valid.eq(rows.o.valid),
             rows.o.ready.eq(self.o.ready),
             self.o.payload.value.eq(rows.o.payload.re),
-            self.o.payload.last.eq(rows.o.payload.last & (row == n - 1)),
+            self.o.payload.last.eq(rows.o.payload.last & out_end),
         ]
-        with m.If(self.o.valid & self.o.ready & rows.o.payload.last):
-            m.d.sync += row.eq(row + 1)                      # wraps at n
+        with m.If(taken_out & rows.o.payload.last):
+            m.d.sync += row.eq(Mux(out_end, 0, row + 1))
         return m
