@@ -9,6 +9,7 @@ Weights are a dict of arrays named ``"<layer>.w"`` and ``"<layer>.b"``; conv wei
 (M, C, K, K), fc weights (out, in).
 """
 
+from collections.abc import Mapping
 from importlib import resources
 
 import numpy as np
@@ -76,7 +77,9 @@ class FixedNetwork:
     A conv layer with stride > 1 runs as the accelerator runs it, as its stride-1 polyphase
     form (:mod:`.polyphase`): ``tilings`` and ``quants`` are that form's, and the traces'
     inputs are the phases. With ``whole_map`` (the accelerator host's choice) a layer whose
-    padded map fits ``N`` runs as one whole-map tile (:mod:`.tiling`).
+    padded map fits ``N`` runs as one whole-map tile (:mod:`.tiling`). ``fft_size`` is one
+    size for every conv layer (None: each layer's smallest that fits), or a mapping from conv
+    layer name to that layer's size (the accelerator's per-layer FFT size).
     """
 
     def __init__(self, network, weights, calibration, fmt=FixedFormat(), fft_size=None,
@@ -98,8 +101,9 @@ class FixedNetwork:
                 self._run_weights[layer.name] = (w, b)
                 run = runs_as(layer)
                 codes = [self._arrange(layer, c) for c in codes]
+                size = fft_size.get(layer.name) if isinstance(fft_size, Mapping) else fft_size
                 tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
-                                       fft_size, None, run.in_channels, run.out_channels,
+                                       size, None, run.in_channels, run.out_channels,
                                        whole_map=whole_map)
                 layer_mac = None if mac is None else mac.for_layer(
                     len(self.macs), fmt.mac_input_width(tiling.fft_size), fmt.weight_width)

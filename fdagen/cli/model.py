@@ -29,12 +29,14 @@ def _cmd_energy(args):
                "pe_kind": args.pe_kind}
     options.update({name: getattr(args, name) for name in (*KIND_FIELDS, *STREAM_FIELDS)
                     if getattr(args, name) is not None})
+    per_layer = args.layer_fft_size == "least-energy"
     fft_size = args.fft_size or choose_fft_size(network, args.pes, library, args.node,
-                                                args.resident, args.strided, **options)
+                                                args.resident, args.strided, per_layer,
+                                                **options)
     config = network_config(network, args.pes, fft_size, args.resident, args.strided, library,
-                            args.node, **options)
-    report = EnergyModel(config, library, args.node, args.strided).report(
-        network, resident=args.resident)
+                            args.node, per_layer, **options)
+    report = EnergyModel(config, library, args.node, args.strided,
+                         layer_fft_size=per_layer).report(network, resident=args.resident)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
@@ -127,8 +129,14 @@ def add_commands(commands):
                         help=f"{' | '.join(sorted(NETWORKS))} | FILE.toml | FILE.json "
                              f"(a list of layers; see fdagen.golden.networks.load_network)")
     energy.add_argument("--fft-size", type=fft_size_or_auto, default=None, metavar="N",
-                        help="FFT size 8..64, or auto: the one with the least energy "
-                             "(default auto)")
+                        help="the build's FFT size 8..64, or auto: the one with the least "
+                             "energy (default auto)")
+    energy.add_argument("--layer-fft-size", choices=["least-energy", "build"],
+                        default="least-energy",
+                        help="each conv layer's FFT size: the one of the build's (its N and "
+                             "the smaller powers of two a descriptor selects) with the least "
+                             "energy, as the host runs it, or the build's N for every layer "
+                             "(default %(default)s)")
     energy.add_argument("--pe-kind", choices=PE_KINDS, default="digital",
                         help="; ".join(f"{k.name}: {k.description}" for k in PE_KINDS.values()))
     add_config_flags(energy, names=(*KIND_FIELDS, *STREAM_FIELDS))

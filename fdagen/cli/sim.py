@@ -108,7 +108,8 @@ def _cmd_sim_net(args):
     from fdagen.golden.networks import get_network
     from fdagen.host.descriptor import layer_format
     from fdagen.host.network import NetworkHost
-    from fdagen.model.energy import network_config
+    from fdagen.model.components import load_library
+    from fdagen.model.energy import layer_fft_sizes, network_config
 
     test_x, test_y = load_digits32("test")
     if not 1 <= args.images <= len(test_y):
@@ -118,9 +119,12 @@ def _cmd_sim_net(args):
     # the build first: its parameters are checked before the calibration's work
     config = network_config(network, args.pes, args.fft_size, resident=True)
     config.check_generable()
+    sizes = config.fft_size
+    if args.layer_fft_size == "least-energy":
+        sizes = layer_fft_sizes(network, config, load_library(), resident=True)
     calibration, _ = load_digits32("train")
     fixed = FixedNetwork(network, weights, list(calibration[:args.calibration]),
-                         layer_format(config), config.fft_size, config.pe.build_mac(config))
+                         layer_format(config), sizes, config.pe.build_mac(config))
     host = NetworkHost(config, fixed)
     images, labels = test_x[:args.images], test_y[:args.images]
     work = Path(tempfile.mkdtemp(prefix="fdagen-sim-net-"))
@@ -142,9 +146,11 @@ def _cmd_sim_net(args):
     agree = sum(a == b for a, b in zip(rtl_classes, golden_classes))
     hits = sum(int(c == label) for c, label in zip(rtl_classes, labels))
     first, later = result["images"][0], result["images"][1:]
+    per_layer = ", ".join(f"{layer.name} at N = {fixed.tilings[layer.name].fft_size}"
+                          for layer in network.conv_layers)
     print(f"{args.net} on {args.data}: {len(images)} test images through {config.top} on "
-          f"{args.sim} ({config.pes} digital PEs, N = {config.fft_size}; conv layers on the "
-          f"RTL, pooling and fully connected layers on the host)")
+          f"{args.sim} ({config.pes} digital PEs, N = {config.fft_size}: {per_layer}; conv "
+          f"layers on the RTL, pooling and fully connected layers on the host)")
     print(f"  accuracy {100 * hits / len(images):.2f} % ({hits} of {len(images)})")
     print(f"  predicted classes equal to the golden fixed-point path's: {agree} of "
           f"{len(images)}; every conv layer's output bit-exact: {exact} of {len(images)}")
@@ -231,7 +237,13 @@ def add_commands(commands):
     sim_net.add_argument("--pes", type=positive_int, default=64, metavar="P",
                          help="processing elements (default %(default)s)")
     sim_net.add_argument("--fft-size", type=positive_int, default=8, metavar="N",
-                         help="FFT size of the build (default %(default)s)")
+                         help="FFT size of the build, the largest a layer runs at (default "
+                              "%(default)s)")
+    sim_net.add_argument("--layer-fft-size", choices=["least-energy", "build"],
+                         default="least-energy",
+                         help="each conv layer's FFT size: the one the energy model rates "
+                              "cheapest (as fdagen energy), or the build's (default "
+                              "%(default)s)")
     sim_net.add_argument("--calibration", type=positive_int, default=64, metavar="COUNT",
                          help="training images the shifts are calibrated on (default "
                               "%(default)s, as golden net)")

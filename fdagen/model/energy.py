@@ -49,7 +49,7 @@ from fdagen.model.costs import CostRules, total
 from fdagen.model.cycles import estimate_cycles
 
 __all__ = ["EnergyModel", "network_config", "spectrum_tile_choices", "choose_fft_size",
-           "ModelError"]
+           "layer_fft_sizes", "ModelError"]
 
 FFT_SIZES = (8, 16, 32, 64)
 
@@ -114,7 +114,7 @@ def network_weight_sets(network, config):
 
 
 def network_config(network, pes, fft_size=8, resident=False, strided="polyphase", library=None,
-                   node_nm=32, **options):
+                   node_nm=32, layer_fft_size=True, **options):
     """The :class:`AcceleratorConfig` with ``pes`` and ``fft_size`` whose memories hold every
     conv layer of ``network`` as it runs (``strided``: see :class:`EnergyModel`; ``options``
     as AcceleratorConfig's other fields), and with ``resident`` the weight sets for all their
@@ -122,7 +122,8 @@ def network_config(network, pes, fft_size=8, resident=False, strided="polyphase"
     every tile of the layer with the most (each layer then runs as one block), or, given a
     ``library``, the block size in :func:`spectrum_tile_choices` with the least energy per
     inference (ties: the smaller): a larger block costs more per spectrum-buffer access, a
-    smaller one streams the weights of a layer with more groups than buffers once per block."""
+    smaller one streams the weights of a layer with more groups than buffers once per block
+    (``layer_fft_size`` as :class:`EnergyModel`'s)."""
     layers = [runs_as(layer, strided) for layer in _conv_layers(network)]
     for layer in layers:
         if layer.kernel > fft_size:
@@ -152,7 +153,8 @@ def network_config(network, pes, fft_size=8, resident=False, strided="polyphase"
         best = None
         for tiles in spectrum_tile_choices(config):
             candidate = replace(config, spectrum_tiles=tiles)
-            energy = EnergyModel(candidate, library, node_nm, strided).report(
+            energy = EnergyModel(candidate, library, node_nm, strided,
+                                 layer_fft_size=layer_fft_size).report(
                 network, resident=resident)["totals"]["energy_pj"]
             if best is None or energy < best[0]:
                 best = (energy, candidate)
@@ -171,23 +173,40 @@ def spectrum_tile_choices(config):
 
 
 def choose_fft_size(network, pes, library, node_nm=32, resident=False, strided="polyphase",
-                    **options):
+                    layer_fft_size=True, **options):
     """The FFT size in :data:`FFT_SIZES` (at least every kernel as it runs) with the least
     energy per inference (ties: the smaller); ``resident`` as :meth:`EnergyModel.report`'s,
-    ``strided`` as :class:`EnergyModel`'s."""
+    ``strided`` and ``layer_fft_size`` as :class:`EnergyModel`'s (with it, the build's size
+    is the largest a layer may select)."""
     kernel = max(runs_as(layer, strided).kernel for layer in _conv_layers(network))
     best = None
     for n in FFT_SIZES:
         if n < kernel:
             continue
-        config = network_config(network, pes, n, resident, strided, library, node_nm, **options)
-        energy = EnergyModel(config, library, node_nm, strided).report(
+        config = network_config(network, pes, n, resident, strided, library, node_nm,
+                                layer_fft_size, **options)
+        energy = EnergyModel(config, library, node_nm, strided,
+                             layer_fft_size=layer_fft_size).report(
             network, resident=resident)["totals"]["energy_pj"]
         if best is None or energy < best[0]:
             best = (energy, n)
     if best is None:
         raise ModelError(f"kernel size must be at most {FFT_SIZES[-1]}, not {kernel}")
     return best[1]
+
+
+def layer_fft_sizes(network, config, library, node_nm=32, strided="polyphase",
+                    resident=False):
+    """``{conv layer name: N}``: the FFT size each conv layer of ``network`` runs at on
+    ``config`` with the least energy (:class:`EnergyModel`'s choice, which the host follows)."""
+    model = EnergyModel(config, library, node_nm, strided)
+    return {layer.name: _least(model.layer_fft_sizes(layer, resident))
+            for layer in _conv_layers(network) if model.misfit(layer) is None}
+
+
+def _least(energies):
+    """The key of the least value of ``{N: energy}`` (ties: the smaller ``N``)."""
+    return min(energies, key=lambda n: (energies[n], n))
 
 
 def _component(events, cost, library):
@@ -204,9 +223,13 @@ class EnergyModel:
     ``whole_map``: a layer whose padded map fits ``N`` runs as one whole-map tile
     (:mod:`fdagen.golden.tiling`; the host's default: fewer tiles, the same results) rather than
     overlap-added tiles of ``N - K + 1``; each such layer's report also carries the tiled
-    treatment's figures (``"tiled"``)."""
+    treatment's figures (``"tiled"``). ``layer_fft_size``: each layer runs at the FFT size of
+    :attr:`~fdagen.arch.config.AcceleratorConfig.layer_fft_sizes` (at least its kernel) with the
+    least energy (ties: the smaller), as the host runs it; its report lists every size's energy
+    (``"fft_sizes"``). False: every layer at the build's ``N``."""
 
-    def __init__(self, config, library, node_nm=32, strided="polyphase", whole_map=True):
+    def __init__(self, config, library, node_nm=32, strided="polyphase", whole_map=True,
+                 layer_fft_size=True):
         if isinstance(node_nm, bool) or not isinstance(node_nm, (int, float)) \
                 or not 5 <= node_nm <= 180:
             raise ModelError(f"technology node must be between 5 and 180 nm, not {node_nm!r}")
@@ -215,6 +238,7 @@ class EnergyModel:
         self.node_nm = node_nm
         self.strided = check_strided(strided)
         self.whole_map = whole_map
+        self.layer_fft_size = layer_fft_size
         self.rules = CostRules(library, node_nm)
 
     # -- per-event costs -----------------------------------------------------------------------
@@ -223,28 +247,43 @@ class EnergyModel:
         rule, *arguments = spec
         return getattr(self.rules, rule)(*arguments)
 
-    def _transform_costs(self, width):
-        """(per butterfly, per frame) of a 2-D FFT lane with ``width``-bit samples."""
+    def _transform_costs(self, width, unique_bins):
+        """(per butterfly, per frame) of a 2-D FFT lane with ``width``-bit samples running
+        transforms of ``unique_bins`` kept bins (the layer's ``N``) on the build's memories: the
+        delay lines of ``N_max / 2`` words at most, the transpose banks of ``U_max``."""
         c, r = self.config, self.rules
         n, word = c.fft_size, 2 * width
         butterfly = total([4 * r.multiply(width, c.twiddle_width), 6 * r.add(width + 1),
                            4 * r.memory_access(word, (n // 2) * word)])
-        frame = 2 * c.unique_bins * r.memory_access(word, 2 * c.unique_bins * word)
+        frame = 2 * unique_bins * r.memory_access(word, 2 * c.unique_bins * word)
         return butterfly, frame
 
+    def layer_fft_sizes(self, layer, resident=False):
+        """``{N: energy_pj}`` of ``layer`` at each FFT size it can run at on this build."""
+        run = runs_as(layer, self.strided)
+        return {n: self.layer(layer, with_baselines=False, resident=resident,
+                              fft_size=n)["energy_pj"]
+                for n in self.config.layer_fft_sizes if n >= run.kernel}
+
     # -- one layer -----------------------------------------------------------------------------
-    def layer(self, layer, with_baselines=True, resident=False):
+    def layer(self, layer, with_baselines=True, resident=False, fft_size=None):
         """Counts, cycles and energy by component of one conv layer (all its groups), and the
         baselines' (:meth:`_baselines`) unless ``with_baselines`` is false; with ``resident``
-        the layer's weights are in place already (no weight loaded, on the baselines neither)."""
+        the layer's weights are in place already (no weight loaded, on the baselines neither).
+        ``fft_size``: the layer's transform size (default: see the class)."""
         c, r, lib = self.config, self.rules, self.library
         groups = layer.groups
         run = runs_as(layer, self.strided)
         if run.kernel > c.fft_size:
             raise ModelError(f"FFT size must be at least the kernel size {run.kernel} of "
                              f"layer {layer.name!r} as it runs, not {c.fft_size}")
+        sizes = None
+        if fft_size is None and self.layer_fft_size:
+            sizes = self.layer_fft_sizes(layer, resident)
+            fft_size = _least(sizes)
+        n = fft_size or c.fft_size
         tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
-                               fft_size=c.fft_size, whole_map=self.whole_map)
+                               fft_size=n, whole_map=self.whole_map)
         schedule = LayerSchedule(c, tiling, run.in_channels // groups,
                                  run.out_channels // groups, resident)
         counts = {name: groups * value for name, value in schedule.scheduled_counts().items()}
@@ -264,7 +303,7 @@ class EnergyModel:
         for name, width, butterflies, frames in (
                 ("fft", c.data_width, "fft_butterflies", "fft_frames"),
                 ("ifft", c.spectrum_width, "ifft_butterflies", "ifft_frames")):
-            butterfly, frame = self._transform_costs(width)
+            butterfly, frame = self._transform_costs(width, schedule.unique_bins)
             per = butterfly * (counts[butterflies] / max(1, counts[frames])) + frame
             energy[name] = _component(counts[frames], per, lib)
         memories = c.derived()["memories"]
@@ -294,7 +333,7 @@ class EnergyModel:
         tiled = None
         if tiling.whole_map:
             alternative = EnergyModel(c, lib, self.node_nm, self.strided, whole_map=False).layer(
-                layer, with_baselines=False, resident=resident)
+                layer, with_baselines=False, resident=resident, fft_size=n)
             tiled = {key: alternative[key] for key in ("tile", "tiles", "energy_pj", "latency_s")}
             tiled["cycles"] = alternative["cycles"]["cycles"]
         return {
@@ -306,7 +345,9 @@ class EnergyModel:
                                       if layer.stride > 1 else "as defined"),
                         "in_channels": run.in_channels, "in_shape": list(run.in_shape),
                         "kernel": run.kernel, "stride": run.stride, "padding": run.padding},
-            "fft_size": c.fft_size,
+            "fft_size": n,
+            "fft_sizes": None if sizes is None else [{"fft_size": size, "energy_pj": energy}
+                                                     for size, energy in sizes.items()],
             "tile": tiling.tile, "tiles": tiling.tile_count, "whole_map": tiling.whole_map,
             "tiled": tiled,
             "weight_sets": groups * schedule.weight_sets, "resident": resident,

@@ -53,16 +53,17 @@ def format_report(report):
     rows = []
     for layer in report["layers"]:
         base = layer["baselines"]["spatial_digital"]
-        rows.append([layer["name"], layer["tiles"], layer["counts"]["mac_operations"],
+        rows.append([layer["name"], layer["fft_size"], layer["tiles"],
+                     layer["counts"]["mac_operations"],
                      layer["cycles"]["cycles"], _seconds(layer["latency_s"]),
                      _uj(layer["energy_pj"]), f"{layer['pe_efficiency']:.3f}",
                      f"{layer['pe_efficiency_run']:.3f}", _uj(base["energy_pj"]),
                      _ratio(base["energy_pj"], layer["energy_pj"]),
                      _ratio(base["cycles"], layer["cycles"]["cycles"])])
-    rows.append(["total", "", "", t["cycles"], _seconds(t["latency_s"]), _uj(t["energy_pj"]),
+    rows.append(["total", "", "", "", t["cycles"], _seconds(t["latency_s"]), _uj(t["energy_pj"]),
                  f"{t['pe_efficiency']:.3f}", "", _uj(b["energy_pj"]),
                  _ratio(b["energy_pj"], t["energy_pj"]), _ratio(b["cycles"], t["cycles"])])
-    lines += _table(["layer", "tiles", "array ops", "cycles", "latency", "energy", "PE eff",
+    lines += _table(["layer", "N", "tiles", "array ops", "cycles", "latency", "energy", "PE eff",
                      "run eff", "baseline E", "E gain", "speed-up"], rows)
     lines += ["", f"modelled layers: energy per inference {_uj(t['energy_pj'])}, latency "
               f"{_seconds(t['latency_s'])}, {t['inferences_per_s']:.4g} inferences/s, "
@@ -71,7 +72,8 @@ def format_report(report):
               f"baseline: {b['description']} ({b['multipliers']} multipliers): "
               f"{_uj(b['energy_pj'])}, {_seconds(b['latency_s'])}, {b['tops_per_w']:.4g} TOPS/W; "
               f"E gain and speed-up are baseline / FDA (below 1: the baseline wins)", ""]
-    lines += (_losing_lines(report) + _strided_lines(report) + _whole_map_lines(report)
+    lines += (_losing_lines(report) + _fft_size_lines(report) + _strided_lines(report)
+              + _whole_map_lines(report)
               + _baseline_lines(report) + _endurance_lines(report))
     rows = [[name, _uj(e["pj"]), f"{100 * e['share']:.1f} %", _sources(e)]
             for name, e in sorted(report["energy_by_component"].items(),
@@ -89,6 +91,22 @@ def _losing_lines(report):
         return ["the frequency domain wins on every layer (energy)", ""]
     return [f"the spatial baseline needs less energy on {len(losing)} of "
             f"{len(report['layers'])} layers: {', '.join(losing)}", ""]
+
+
+def _fft_size_lines(report):
+    """Each layer's energy at every FFT size it can run at (the build's ``N`` and the smaller
+    ones a descriptor selects), when the model chose among them."""
+    rows = [[layer["name"]] + [f"N = {size['fft_size']}: {_uj(size['energy_pj'])}"
+                               + (" *" if size["fft_size"] == layer["fft_size"] else "")
+                               for size in layer["fft_sizes"]]
+            for layer in report["layers"] if layer.get("fft_sizes")]
+    if not rows:
+        return []
+    width = max(len(row) for row in rows)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    return _table(["layer FFT size"] + [""] * (width - 1), rows) + [
+        "each layer's descriptor selects its FFT size up to the build's N; * the least energy, "
+        "which the model and the host take", ""]
 
 
 def _whole_map_lines(report):

@@ -34,5 +34,23 @@ def test_groups_and_idle_slots():
 
 
 def test_rejects_a_tiling_the_build_cannot_run():
-    with pytest.raises(ValueError, match="layer FFT size must be the build's 8, not 16"):
+    with pytest.raises(ValueError, match="layer FFT size must be a power of two between 4 and "
+                                         "the build's 8, not 16"):
         LayerSchedule(AcceleratorConfig(pes=4), Tiling.choose((14, 14), 5, fft_size=16), 1, 1)
+    with pytest.raises(ValueError, match="layer FFT size must be a power of two between 8 and "
+                                         "the build's 16, not 4"):       # L = 8 bins a step
+        LayerSchedule(AcceleratorConfig(pes=8, fft_size=16, bin_lanes=8),
+                      Tiling.choose((6, 6), 3, fft_size=4), 1, 1)
+
+
+def test_a_layer_at_a_smaller_fft_size_takes_its_own_bins():
+    """A layer at N = 8 on an N = 32 build: its own U = 40 bins, U/L bin steps, transforms and
+    overlap-add windows; the group buffers keep the build's U/L stride."""
+    config = AcceleratorConfig(pes=8, fft_size=32, bin_lanes=2)
+    small = LayerSchedule(config, Tiling.choose((14, 14), 3, fft_size=8), 2, 8)
+    assert (small.unique_bins, small.bin_steps, small.fft_shift) == (40, 20, 2)
+    assert small.mac_operations == small.tiles * small.groups * 20 * 2
+    counts = small.scheduled_counts()
+    assert counts["spectrum_writes"] == small.tiles * 2 * 40
+    assert counts["oaa_writes"] == small.tiles * 8 * 64
+    assert small.weight_sets == small.weight_buffers * config.bin_steps == 2 * 32 * 17 // 2

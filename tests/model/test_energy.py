@@ -100,7 +100,7 @@ def test_small_layer_runs_as_one_whole_map_tile_and_reports_the_tiled_treatment(
     assert report["counts"]["mac_operations"] * 4 == tiled["counts"]["mac_operations"]
     assert report["tiled"]["tiles"] == tiled["tiles"] == 4 and tiled["tiled"] is None
     assert report["tiled"]["energy_pj"] == tiled["energy_pj"] > report["energy_pj"]
-    assert main(["energy", "--pes", "64", "--net", "lenet5"]) == 0
+    assert main(["energy", "--pes", "64", "--net", "lenet5", "--fft-size", "8"]) == 0
     out = capsys.readouterr().out
     assert "C5            T = 5, 1 tile" in out and "T = 4, 4 tiles" in out
     assert "the spatial baseline needs less energy on 3 of 3 layers: C1, C3, C5" in out
@@ -396,7 +396,8 @@ def test_energy_table_and_json(capsys):
         for part in layer["energy"].values():
             assert part["source"]
     assert report["baseline"]["multipliers"] == 128
-    assert report["config"]["fft_size"] == 8
+    assert report["config"]["fft_size"] == 16       # C1 and C3 at 16, C5 at 8
+    assert [layer["fft_size"] for layer in report["layers"]] == [16, 16, 8]
 
 
 def test_energy_user_library_overrides(tmp_path, capsys):
@@ -550,7 +551,7 @@ def test_energy_cli_strided_treatments(capsys):
                      "--strided", strided]) == 0
         report = json.loads(capsys.readouterr().out)
         assert report["strided"] == strided
-        assert report["config"]["fft_size"] == (8 if strided == "polyphase" else 16)
+        assert report["config"]["fft_size"] == (8 if strided == "polyphase" else 32)
 
 
 def test_a_network_too_big_for_any_build_is_a_model_error():

@@ -20,7 +20,7 @@ STALL_TOLERANCE = 0.02
 
 
 def check_model_agrees(config, layer, counters, library, ideal_host=True, resident=False,
-                       strided="polyphase", whole_map=False):
+                       strided="polyphase", whole_map=False, fft_size=None):
     """Every count the RTL reports equals the model's; cycles within the tolerances. With
     ``ideal_host`` False (random input gaps and output backpressure) only the run phase is
     compared, since load and drain then follow the host, and not even the run when the layer
@@ -29,9 +29,9 @@ def check_model_agrees(config, layer, counters, library, ideal_host=True, reside
     weights an earlier layer loaded. ``strided``: how a strided ``layer`` ran (its polyphase
     form, or at its stride in the descriptor: ``"decimate"``); ``whole_map``: a layer whose
     padded map fits N ran as one whole-map tile (as the network host runs it; random layers
-    run overlap-added tiles)."""
+    run overlap-added tiles); ``fft_size``: the layer's transform size (default the build's)."""
     model = EnergyModel(config, library, strided=strided, whole_map=whole_map).layer(
-        layer, resident=resident)
+        layer, resident=resident, fft_size=fft_size or config.fft_size)
     counts, cycles = model["counts"], model["cycles"]
     for name in counts.keys() & counters.keys():
         assert counts[name] == counters[name], (layer.name, name, counts[name], counters[name])
