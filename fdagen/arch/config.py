@@ -261,6 +261,12 @@ class AcceleratorConfig:
         return tuple(1 << b for b in range(smallest.bit_length() - 1, self.stages + 1))
 
     @property
+    def runtime_fft_size(self):
+        """A layer may select among more than one FFT size: the transforms take their size at
+        run time (:attr:`layer_fft_sizes`)."""
+        return len(self.layer_fft_sizes) > 1
+
+    @property
     def max_groups(self):
         """Most output-channel groups ``G = ceil(M / J)``."""
         return -(-self.max_out_channels // self.slots)

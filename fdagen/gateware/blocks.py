@@ -70,15 +70,17 @@ class BlockLibrary:
             raise ValueError(f"block {name} was made with {self._keys[name]}, not {key}")
         return _Instance(self.modules[name], name)
 
-    def fft2d(self, fmt):
-        """Forward 2-D FFT with run-time schedules and size."""
-        return self._make(f"{self.prefix}_fft2d{fmt.n}", ("fft2d", fmt),
-                          lambda: FFT2D(fmt, runtime_schedule=True, runtime_length=True))
+    def fft2d(self, fmt, runtime_length):
+        """Forward 2-D FFT with run-time schedules (and size, with ``runtime_length``)."""
+        return self._make(f"{self.prefix}_fft2d{fmt.n}", ("fft2d", fmt, runtime_length),
+                          lambda: FFT2D(fmt, runtime_schedule=True,
+                                        runtime_length=runtime_length))
 
-    def ifft2d(self, fmt):
-        """Inverse 2-D FFT with run-time schedules and size."""
-        return self._make(f"{self.prefix}_ifft2d{fmt.n}", ("ifft2d", fmt),
-                          lambda: IFFT2D(fmt, runtime_schedule=True, runtime_length=True))
+    def ifft2d(self, fmt, runtime_length):
+        """Inverse 2-D FFT with run-time schedules (and size, with ``runtime_length``)."""
+        return self._make(f"{self.prefix}_ifft2d{fmt.n}", ("ifft2d", fmt, runtime_length),
+                          lambda: IFFT2D(fmt, runtime_schedule=True,
+                                         runtime_length=runtime_length))
 
     def ifft_lane(self, config, acc_width):
         """One lane of the inverse stage (:class:`~fdagen.gateware.accel.inverse_lane.

@@ -50,12 +50,14 @@ def test_lenet5_digits_through_the_default_build_verilator(tmp_path):
 
 
 def test_sim_net_command(capsys):
-    """``fdagen sim net`` on a small build: the report, and exit status 0 when everything
-    equals the golden path."""
-    assert main(["sim", "net", "--pes", "16", "--images", "2", "--gaps", "0.1",
-                 "--stalls", "0.1"]) == 0
+    """``fdagen sim net`` on a small N = 16 build, each layer at the FFT size the energy model
+    rates cheapest (C5 at 8): the report, and exit status 0 when everything equals the golden
+    path."""
+    assert main(["sim", "net", "--pes", "16", "--fft-size", "16", "--images", "2",
+                 "--gaps", "0.1", "--stalls", "0.1"]) == 0
     out = capsys.readouterr().out
-    assert "2 test images through fdagen_accel_p16_n8 on verilator" in out
+    assert "2 test images through fdagen_accel_p16_n16 on verilator" in out
+    assert "C1 at N = 16, C3 at N = 16, C5 at N = 8" in out
     assert "predicted classes equal to the golden fixed-point path's: 2 of 2" in out
     assert "every conv layer's output bit-exact: 2 of 2" in out
     assert "C5: " in out and "resident (mean of 1)" in out

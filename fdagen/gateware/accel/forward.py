@@ -123,11 +123,12 @@ class FFTStage(wiring.Component):
         lane_bits = c.log2(lanes)
         prefix = f"lane{f}_"
 
-        fft = self._blocks.fft2d(c.forward_format())
+        fft = self._blocks.fft2d(c.forward_format(), c.runtime_fft_size)
         m.submodules[prefix + "fft2d"] = fft
         m.d.comb += [fft.row_schedule.eq(layer.fwd_row_schedule),
-                     fft.column_schedule.eq(layer.fwd_column_schedule),
-                     fft.length_shift.eq(layer.fft_shift)]
+                     fft.column_schedule.eq(layer.fwd_column_schedule)]
+        if c.runtime_fft_size:
+            m.d.comb += fft.length_shift.eq(layer.fft_shift)
 
         tag_layout = data.StructLayout({"base": range(c.spectrum_depth + 1),
                                         "tile_last": unsigned(1)})

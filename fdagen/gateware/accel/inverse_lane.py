@@ -86,11 +86,12 @@ class IFFTLane(wiring.Component):
         def reg(name, shape):
             return Signal(shape, name=name)
 
-        ifft = self._blocks.ifft2d(c.inverse_format())
+        ifft = self._blocks.ifft2d(c.inverse_format(), c.runtime_fft_size)
         m.submodules.ifft2d = ifft
         m.d.comb += [ifft.column_schedule.eq(layer.inv_column_schedule),
-                     ifft.row_schedule.eq(layer.inv_row_schedule),
-                     ifft.length_shift.eq(layer.fft_shift)]
+                     ifft.row_schedule.eq(layer.inv_row_schedule)]
+        if c.runtime_fft_size:
+            m.d.comb += ifft.length_shift.eq(layer.fft_shift)
         size = Signal(range(n + 1), name="fft_size")     # the layer's N
         m.d.comb += size.eq(layer_fft_size(c, layer))
         reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),

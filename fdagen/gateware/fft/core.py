@@ -102,7 +102,7 @@ class _DelayLine(Elaboratable):
         self.out = Signal(shape)
         #: With ``silenceable``: while high, ``out`` reads zero (from the next clock on,
         #: whether or not the line advances); the words in the line are kept.
-        self.silence = Signal() if silenceable else None
+        self.silence = Signal(name="silence") if silenceable else None
 
     def elaborate(self, platform):
         m = Module()
@@ -162,8 +162,8 @@ class _Stage(Elaboratable):
 
     def __init__(self, fmt, stage, offset, stages, *, skippable=False):
         self.fmt, self.stage = fmt, stage
-        self.bypass = Signal() if skippable else None
-        self.restart = Signal() if skippable else None
+        self.bypass = Signal(name="bypass") if skippable else None
+        self.restart = Signal(name="restart") if skippable else None
         self.depth = fmt.n >> (stage + 1)
         self.offset = offset          # stage input index = core input index - offset
         self.in_width = fmt.stage_widths[stage]
@@ -502,7 +502,9 @@ class FFTCore(wiring.Component):
                 m.d.sync += [
                     skip.eq(self.length_shift),
                     last_index.eq((n - 1) >> self.length_shift),
-                    skipped.eq(Cat(self.length_shift > s for s in range(stages))),
+                    # the first length_shift stages: a thermometer code
+                    skipped.eq(Array(Const((1 << k) - 1, stages)
+                                     for k in range(stages))[self.length_shift]),
                 ]
             for s, unit in enumerate(stage_units):
                 m.d.comb += [unit.restart.eq(restart), unit.bypass.eq(skipped[s])]
