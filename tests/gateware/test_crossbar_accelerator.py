@@ -71,3 +71,16 @@ def test_reduced_adc_and_faulty_cells_are_bit_exact_and_failures_are_reported():
     assert (counters["program_pulses"], counters["program_failures"]) == (cells.pulses,
                                                                           cells.failures)
     assert cells.failures > 0
+
+
+def test_crossbars_run_a_layer_at_a_smaller_fft_size():
+    """A layer whose descriptor selects N = 4 on an N = 8 crossbar build: the crossbars take
+    the layer's U/L bin steps of the build's weight sets, bit-exact with the golden crossbar
+    pipeline at N = 4 and counters equal to its schedule."""
+    words = dict(WORDS, fft_size=8)
+    config = AcceleratorConfig(pes=2, max_channels=3, max_out_channels=3, **words,
+                               **CROSSBARS, xbar_rows=32)
+    job = random_layer(config, np.random.default_rng(6), 3, 3, 6, 6, 2, relu=True, fft_size=4)
+    assert job.descriptor.values()["fft_shift"] == 1
+    assert (job.descriptor.schedule.bin_steps, config.bin_steps) == (12, 40)
+    run(config, job)
