@@ -12,7 +12,8 @@ accepted concurrently after the descriptor):
 ``weights``
     ``M`` bias codes (``bias_width`` bits, aligned to the IFFT output scale as in
     :func:`fdagen.golden.pipeline.conv2d_fixed`), then the ``M * C * N * (N/2 + 1)`` spectral
-    weight codes, ``V`` (the build's ``weight_beat_words``) output channels a beat, in the order
+    weight codes (``N`` the layer's FFT size), ``V`` (the build's ``weight_beat_words``)
+    output channels a beat, in the order
     ``(m div V, c, ky, kx)`` (so output-channel group by group): word ``i`` of a beat is
     output channel ``V (m div V) + i``, ``re`` in its low ``weight_width`` bits and ``im``
     above (a last beat past ``M`` is zero-filled); the weights once per tile

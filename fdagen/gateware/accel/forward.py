@@ -2,7 +2,8 @@
 buffer.
 
 Lane ``f`` of ``LF`` transforms tiles ``t = f, f + LF, ...``: for each input channel its tiler
-streams the zero-padded ``N x N`` tile (sample ``(sy, sx)`` is pixel ``(ty T + sy - p, tx T + sx -
+streams the zero-padded ``N x N`` tile (``N`` the layer's FFT size, the descriptor's: the 2-D
+FFT takes it per tile) (sample ``(sy, sx)`` is pixel ``(ty T + sy - p, tx T + sx -
 p)`` when ``sy, sx < T`` and inside the map, else 0; the tile walk and the tiler are
 :class:`~fdagen.gateware.accel.raster.Raster` walks over the geometry's axes) from the
 feature-map buffer (``V`` consecutive pixels of a row a word, the build's ``pixel_beat_words``

@@ -7,7 +7,8 @@ stage's passes (:mod:`fdagen.gateware.accel.tile_loop`: tile blocks, groups ``g`
 tiles ``t``); for each pass (once ``mac_done`` passes it) and each of its channels of group ``g``
 it reads the accumulated half spectrum in
 :meth:`IFFT2D.input_order <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin
-``k = kx N + bitrev(ky)`` of the forward order) through ``spec_*`` (one lane of
+``k = kx N + bitrev(ky)`` of the forward order, ``N`` the layer's FFT size:
+:func:`~fdagen.gateware.accel.layer.layer_bin`) through ``spec_*`` (one lane of
 :class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`), requantizes it
 (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
 :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into its overlap-add bank at
