@@ -36,17 +36,18 @@ def network_tables(name, pes, library):
     print(f"\n### {name}, P = {pes}, digital PEs, N = {fft_size} (least energy), 32 nm, "
           f"100 MHz\n")
     print(f"`fdagen energy --pes {pes} --net {name}`\n")
-    print("| layer | tiles | cycles | latency | energy | PE eff. (layer / run) | "
+    print("| layer | N | tiles | cycles | latency | energy | PE eff. (layer / run) | "
           "baseline energy | baseline / FDA energy | baseline / FDA cycles |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for layer in report["layers"]:
         lb = layer["baselines"]["spatial_digital"]
-        print(f"| {layer['name']} | {layer['tiles']} | {layer['cycles']['cycles']:,} | "
+        print(f"| {layer['name']} | {layer['fft_size']} | {layer['tiles']} | "
+              f"{layer['cycles']['cycles']:,} | "
               f"{layer['latency_s'] * 1e3:.3f} ms | {layer['energy_pj'] / 1e6:.4g} uJ | "
               f"{layer['pe_efficiency']:.3f} / {layer['pe_efficiency_run']:.3f} | "
               f"{lb['energy_pj'] / 1e6:.4g} uJ | {lb['energy_pj'] / layer['energy_pj']:.3f} | "
               f"{lb['cycles'] / layer['cycles']['cycles']:.3f} |")
-    print(f"| **total** | | {t['cycles']:,} | {t['latency_s'] * 1e3:.3f} ms | "
+    print(f"| **total** | | | {t['cycles']:,} | {t['latency_s'] * 1e3:.3f} ms | "
           f"**{t['energy_pj'] / 1e6:.4g} uJ** | {t['pe_efficiency']:.3f} | "
           f"{b['energy_pj'] / 1e6:.4g} uJ | **{b['energy_ratio']:.3f}** | "
           f"{b['latency_ratio']:.3f} |")

@@ -3,7 +3,8 @@
     .venv/bin/python bench/reram_energy.py [--pes 64] [--adc-bits full,8,6] [--json FILE]
 
 For LeNet-5 and AlexNet at N = 8 (AlexNet's stride-4 conv1 runs as its polyphase form with K = 3,
-so N = 8 holds every kernel, and it is AlexNet's least-energy N; LeNet-5's at full ADC resolution
+so N = 8 holds every kernel; it was AlexNet's least-energy N with one N for every layer, N = 32 with
+per-layer sizes, BENCHMARKS.md; LeNet-5's at full ADC resolution
 is N = 16, with 3x the latency and the area) on a ``--pe-kind reram`` build of ``--pes`` PEs sized
 to the network (``fdagen energy --pe-kind reram``'s model): per layer the energy and cycles of the
 spectral ReRAM build, of the spatial digital array with the same multiplier budget, of the
