@@ -283,3 +283,14 @@ def add_config_flags(parser, names=None, notes=None):
         else:
             parser.add_argument(flag(field.name), dest=field.name, type=field.type,
                                 metavar=meta["metavar"], help=help_text)
+
+
+def add_layer_fft_size_flag(parser, what):
+    """``--layer-fft-size least-energy|build``: how ``what`` chooses each conv layer's FFT
+    size."""
+    parser.add_argument("--layer-fft-size", choices=["least-energy", "build"],
+                        default="least-energy",
+                        help=f"each conv layer's FFT size in {what}: the one of the build's (its "
+                             "N and the smaller powers of two a descriptor selects) the energy "
+                             "model rates cheapest, or the build's N for every layer (default "
+                             "%(default)s)")

@@ -4,8 +4,8 @@ line."""
 import json
 import sys
 
-from fdagen.cli.common import (InputError, add_config_flags, fft_size_or_auto, int_list,
-                               word_list)
+from fdagen.cli.common import (InputError, add_config_flags, add_layer_fft_size_flag,
+                               fft_size_or_auto, int_list, word_list)
 from fdagen.emit.outdir import check_output_directory
 from fdagen.golden.polyphase import STRIDED_TREATMENTS
 
@@ -131,12 +131,7 @@ def add_commands(commands):
     energy.add_argument("--fft-size", type=fft_size_or_auto, default=None, metavar="N",
                         help="the build's FFT size 8..64, or auto: the one with the least "
                              "energy (default auto)")
-    energy.add_argument("--layer-fft-size", choices=["least-energy", "build"],
-                        default="least-energy",
-                        help="each conv layer's FFT size: the one of the build's (its N and "
-                             "the smaller powers of two a descriptor selects) with the least "
-                             "energy, as the host runs it, or the build's N for every layer "
-                             "(default %(default)s)")
+    add_layer_fft_size_flag(energy, "the model (as the host runs it)")
     energy.add_argument("--pe-kind", choices=PE_KINDS, default="digital",
                         help="; ".join(f"{k.name}: {k.description}" for k in PE_KINDS.values()))
     add_config_flags(energy, names=(*KIND_FIELDS, *STREAM_FIELDS))

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_arguments,
-                               add_stride_arguments, check_conv_operands, fixed_layer,
+                               add_layer_fft_size_flag, add_stride_arguments,
+                               check_conv_operands, fixed_layer,
                                format_from, load_array, positive_int, probability,
                                save_atomically, strided_operands)
 from fdagen.emit.outdir import check_output_file
@@ -239,11 +240,7 @@ def add_commands(commands):
     sim_net.add_argument("--fft-size", type=positive_int, default=8, metavar="N",
                          help="FFT size of the build, the largest a layer runs at (default "
                               "%(default)s)")
-    sim_net.add_argument("--layer-fft-size", choices=["least-energy", "build"],
-                         default="least-energy",
-                         help="each conv layer's FFT size: the one the energy model rates "
-                              "cheapest (as fdagen energy), or the build's (default "
-                              "%(default)s)")
+    add_layer_fft_size_flag(sim_net, "the run (as fdagen energy chooses it)")
     sim_net.add_argument("--calibration", type=positive_int, default=64, metavar="COUNT",
                          help="training images the shifts are calibrated on (default "
                               "%(default)s, as golden net)")

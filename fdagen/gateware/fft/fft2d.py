@@ -42,7 +42,7 @@ from fdagen.gateware.fft.core import FFTCore
 from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT2DFormat, bit_reverse_indices
 
-__all__ = ["FFT2D", "by_shift", "check_2d_format"]
+__all__ = ["FFT2D", "by_shift", "check_2d_format", "frame_index", "hand_on_per_tile"]
 
 
 def check_2d_format(kind, fmt, runtime_schedule, inverse, runtime_length=False):
@@ -145,26 +145,12 @@ class FFT2D(wiring.Component):
         ]
         read_shift = 0                        # the length shift of the tile being read
         if runtime:
-            ports = [self.row_schedule, self.column_schedule]
-            sizes, smallest, length = n * n, n * n, None
+            ports, sizes = [self.row_schedule, self.column_schedule], n * n
             if runtime_length:
                 ports.append(self.length_shift)
-                sizes, length = [(n >> k) ** 2 for k in range(stages - 1)], 2
-                smallest = sizes[-1]
-            m.submodules.schedules = schedules = TileSchedules(
-                ports, sizes, TileSchedules.depth_for(rows.capacity, smallest), length)
-            m.d.comb += [
-                schedules.accepted.eq(self.i.valid & self.i.ready),
-                schedules.writer_start.eq(buffer.write_en & buffer.write_ready
-                                          & buffer.write_first),
-                rows.schedule.eq(schedules.now[0]),
-                buffer.write_schedule.eq(Cat(*schedules.tile[1:])),
-                columns.schedule.eq(buffer.out_schedule[:stages]),
-            ]
-            if runtime_length:
-                read_shift = buffer.read_schedule[stages:]
-                m.d.comb += [rows.length_shift.eq(schedules.now[2]),
-                             columns.length_shift.eq(buffer.out_schedule[stages:])]
+                sizes = [(n >> k) ** 2 for k in range(stages - 1)]
+            read_shift = hand_on_per_tile(m, self.i.valid & self.i.ready, rows, columns, buffer,
+                                          ports, sizes, stages)
 
         # Writer: row FFT output (bit-reversed kx) at kx * N + row, keeping kx <= N/2. At a
         # run-time length N' = N >> k the same address holds kx' = kx >> k (bit reversal over
@@ -220,9 +206,7 @@ class FFT2D(wiring.Component):
         tile_end = column == half - 1
         taken_out = self.o.valid & self.o.ready
         if runtime_length:
-            index = Signal(range(n))            # the sample's index within its column
-            with m.If(taken_out):
-                m.d.sync += index.eq(Mux(columns.o.payload.last, 0, index + 1))
+            index = frame_index(m, taken_out, columns.o.payload.last, n, "index")
             tile_end = Cat(Const(0, 1), column) == index + 1
         m.d.comb += [
             self.o.valid.eq(columns.o.valid),
@@ -234,6 +218,40 @@ class FFT2D(wiring.Component):
         with m.If(taken_out & columns.o.payload.last):
             m.d.sync += column.eq(Mux(tile_end, 0, column + 1))
         return m
+
+
+def hand_on_per_tile(m, accepted, first, second, buffer, ports, sizes, stages):
+    """Latch a 2-D block's run-time ports per tile (``accepted``: an input sample is taken):
+    ``ports`` are the first pass's schedule, the second pass's and, when ``sizes`` is a list
+    (the tile's samples at each length shift), the length shift. The ``first`` pass's core
+    takes its values as each sample enters; the ``second``'s travel with the tile through the
+    transpose ``buffer``. Returns the length shift of the tile the buffer's reader is on (0
+    without a run-time length)."""
+    length = 2 if isinstance(sizes, list) else None
+    smallest = sizes[-1] if length else sizes
+    m.submodules.schedules = schedules = TileSchedules(
+        ports, sizes, TileSchedules.depth_for(first.capacity, smallest), length)
+    m.d.comb += [
+        schedules.accepted.eq(accepted),
+        schedules.writer_start.eq(buffer.write_en & buffer.write_ready & buffer.write_first),
+        first.schedule.eq(schedules.now[0]),
+        buffer.write_schedule.eq(Cat(*schedules.tile[1:])),
+        second.schedule.eq(buffer.out_schedule[:stages]),
+    ]
+    if length is None:
+        return 0
+    m.d.comb += [first.length_shift.eq(schedules.now[2]),
+                 second.length_shift.eq(buffer.out_schedule[stages:])]
+    return buffer.read_schedule[stages:]
+
+
+def frame_index(m, taken, last, n, name):
+    """A register: the index within its frame (of at most ``n`` samples) of the sample on a
+    stream, counting ``taken`` samples and back to 0 after a ``last`` one."""
+    index = Signal(range(n), name=name)
+    with m.If(taken):
+        m.d.sync += index.eq(Mux(last, 0, index + 1))
+    return index
 
 
 def by_shift(values, shift):

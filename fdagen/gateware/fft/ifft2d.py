@@ -35,9 +35,10 @@ from amaranth import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
+from fdagen.gateware.common.tile_buffer import TileBuffer
 from fdagen.gateware.fft.core import FFTCore
-from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_2d_format
+from fdagen.gateware.fft.fft2d import (FFT2D, by_shift, check_2d_format, frame_index,
+                                       hand_on_per_tile)
 from fdagen.golden.fft import bit_reverse_indices
 
 __all__ = ["IFFT2D"]
@@ -115,26 +116,12 @@ class IFFT2D(wiring.Component):
         ]
         read_shift = 0                        # the length shift of the tile being read
         if runtime:
-            ports = [self.column_schedule, self.row_schedule]
-            sizes, smallest, length = bins, bins, None
+            ports, sizes = [self.column_schedule, self.row_schedule], bins
             if runtime_length:
                 ports.append(self.length_shift)
                 sizes = [(n >> k) * ((n >> k) // 2 + 1) for k in range(stages - 1)]
-                smallest, length = sizes[-1], 2
-            m.submodules.schedules = schedules = TileSchedules(
-                ports, sizes, TileSchedules.depth_for(columns.capacity, smallest), length)
-            m.d.comb += [
-                schedules.accepted.eq(self.i.valid & self.i.ready),
-                schedules.writer_start.eq(buffer.write_en & buffer.write_ready
-                                          & buffer.write_first),
-                columns.schedule.eq(schedules.now[0]),
-                buffer.write_schedule.eq(Cat(*schedules.tile[1:])),
-                rows.schedule.eq(buffer.out_schedule[:stages]),
-            ]
-            if runtime_length:
-                read_shift = buffer.read_schedule[stages:]
-                m.d.comb += [columns.length_shift.eq(schedules.now[2]),
-                             rows.length_shift.eq(buffer.out_schedule[stages:])]
+            read_shift = hand_on_per_tile(m, self.i.valid & self.i.ready, columns, rows,
+                                          buffer, ports, sizes, stages)
 
         # Writer: column IFFT output (ny bit-reversed within column kx) at ny * (N/2+1) + kx.
         # At a run-time length N' = N >> k, bit reversal over log2 N bits puts row ny' in row
@@ -212,10 +199,7 @@ class IFFT2D(wiring.Component):
         out_end = row == n - 1
         taken_out = self.o.valid & self.o.ready
         if runtime_length:
-            index = Signal(range(n))              # the pixel's index within its row
-            with m.If(taken_out):
-                m.d.sync += index.eq(Mux(rows.o.payload.last, 0, index + 1))
-            out_end = row == index
+            out_end = row == frame_index(m, taken_out, rows.o.payload.last, n, "index")
         m.d.comb += [
             self.o.valid.eq(rows.o.valid),
             rows.o.ready.eq(self.o.ready),
