@@ -77,7 +77,8 @@ def measure(make, build, simulator, library):
     if not np.array_equal(rtl["codes"], job.expected):
         raise AssertionError(f"{layer.name} on {build} differs from golden")
     counters, bound = rtl["counters"], job.descriptor.bound_cycles
-    model = EnergyModel(config, library).layer(layer)["cycles"]
+    model = EnergyModel(config, library).layer(
+        layer, fft_size=job.descriptor.tiling.fft_size)["cycles"]
     return {"layer": layer.name, "bin_lanes": config.bin_lanes,
             "words": config.weight_beat_words, "pixel_words": config.pixel_beat_words,
             "groups": job.descriptor.schedule.groups, "bound": round(bound),

@@ -58,7 +58,7 @@ DESCRIPTOR = (
     Field("fft_shift", "log2(N_max / N): the layer's transforms skip the first fft_shift "
           "stages of the build's", 4),
     Field("bin_steps", "bin steps of a pass U/L at the layer's N (U = N (N/2 + 1), L the bin "
-          "lanes)", 16),
+          "lanes; the RTL trusts it to agree with fft_shift: the host derives both)", 16),
     Field("tile", "tile size T, T + K - 1 <= N", 16),
     Field("tiles_y", "tiles down the padded map", 16),
     Field("tiles_x", "tiles across the padded map", 16),

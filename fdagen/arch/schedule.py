@@ -37,16 +37,21 @@ class LayerSchedule:
     #: The layer's weights are in place already (loaded by an earlier layer): none stream in.
     resident: bool = False
     #: Output-channel group buffers the layer uses (``None``: as many as it has groups, up to
-    #: the build's :attr:`~fdagen.arch.config.AcceleratorConfig.weight_groups`).
+    #: :attr:`buffer_limit`).
     weight_buffers: int = None
 
     def __post_init__(self):
+        sizes = self.config.layer_fft_sizes
+        if self.tiling.fft_size not in sizes:
+            raise ParameterError(f"layer FFT size must be a power of two between {sizes[0]} and "
+                                 f"the build's {sizes[-1]}, not {self.tiling.fft_size}")
         if self.weight_buffers is None:
-            object.__setattr__(self, "weight_buffers",
-                               min(self.groups, self.config.weight_groups))
-        if not 1 <= self.weight_buffers <= self.config.weight_groups:
-            raise ParameterError(f"weight buffers must be between 1 and the build's "
-                                 f"{self.config.weight_groups}, not {self.weight_buffers}")
+            object.__setattr__(self, "weight_buffers", min(self.groups, self.buffer_limit))
+        if not 1 <= self.weight_buffers <= self.buffer_limit:
+            raise ParameterError(f"weight buffers must be between 1 and the "
+                                 f"{self.buffer_limit} of U/L = {self.bin_steps} sets the build's "
+                                 f"{self.config.weight_sets} weight sets hold, not "
+                                 f"{self.weight_buffers}")
         if self.streams_groups and not self.config.pe.streams_weights:
             raise ParameterError(f"weight buffers must be at least the layer's {self.groups} "
                                  f"groups for PE kind {self.config.pe.name!r} (its weights are "
@@ -57,10 +62,6 @@ class LayerSchedule:
         if self.tiling.dims != self.config.dims:
             raise ParameterError(f"layers on this build must be {self.config.dims}-D, not "
                                  f"{self.tiling.dims}-D")
-        sizes = self.config.layer_fft_sizes
-        if self.tiling.fft_size not in sizes:
-            raise ParameterError(f"layer FFT size must be a power of two between {sizes[0]} and "
-                                 f"the build's {sizes[-1]}, not {self.tiling.fft_size}")
 
     @property
     def tiles(self):
@@ -82,6 +83,11 @@ class LayerSchedule:
     def bin_steps(self):
         """``U / L``: array operations per input channel and pass at the layer's ``N``."""
         return self.unique_bins // self.config.bin_lanes
+
+    @property
+    def buffer_limit(self):
+        """Group buffers of the layer's ``U/L`` sets the build's weight sets hold."""
+        return self.config.weight_sets // self.bin_steps
 
     @property
     def fft_shift(self):
@@ -167,9 +173,9 @@ class LayerSchedule:
 
     @property
     def weight_sets(self):
-        """Weight sets the layer's weights take on every bin lane: the build's ``U/L`` per
-        buffer (a buffer spans the build's largest group whatever the layer's ``N``)."""
-        return self.weight_buffers * self.config.bin_steps
+        """Weight sets the layer's weights take on every bin lane: ``U/L`` per buffer, at the
+        layer's ``N``."""
+        return self.weight_buffers * self.bin_steps
 
     @property
     def weight_writes(self):

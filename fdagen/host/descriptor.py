@@ -35,6 +35,7 @@ from functools import cached_property
 import numpy as np
 
 from fdagen.arch.fields import FIELDS, MAX_SHIFT
+from fdagen.arch.geometry import TileGeometry
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError, is_int
 from fdagen.golden.fixedpoint import quantize
@@ -156,7 +157,9 @@ class LayerDescriptor:
         buffers = self.weight_buffers
         if buffers is None and is_int(self.weight_base) \
                 and 0 <= self.weight_base < self.config.weight_sets:
-            free = (self.config.weight_sets - self.weight_base) // self.config.bin_steps
+            steps = TileGeometry(self.config.dims, self.tiling.fft_size).unique_bins \
+                // self.config.bin_lanes                  # U/L sets a group, at the layer's N
+            free = (self.config.weight_sets - self.weight_base) // steps
             buffers = max(1, min(-(-self.out_channels // self.config.slots), free))
         return LayerSchedule(self.config, self.tiling, self.channels, self.out_channels,
                              self.resident, buffers)

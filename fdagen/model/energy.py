@@ -39,6 +39,7 @@ from dataclasses import replace
 
 from fdagen import __version__
 from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.geometry import TileGeometry
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.cmc import layer_counts
@@ -106,11 +107,21 @@ def digital_twin(config):
     return replace(config, pe_kind=DigitalPE.name, **defaults)
 
 
-def network_weight_sets(network, config):
+def network_weight_sets(network, config, fft_sizes=None):
     """Weight sets per bin lane that hold every conv layer of ``network`` at once on
-    ``config`` (a grouped conv's groups each their own ``G U/L``)."""
-    return sum(layer.groups * -(-(layer.out_channels // layer.groups) // config.slots)
-               * config.bin_steps for layer in _conv_layers(network))
+    ``config`` (a grouped conv's groups each their own ``G U/L``, ``U`` at the layer's FFT
+    size: ``fft_sizes`` maps layer names to sizes, default the build's)."""
+    sizes = fft_sizes or {}
+    return sum(_sets(layer, config, sizes.get(layer.name, config.fft_size))
+               for layer in _conv_layers(network))
+
+
+def _sets(layer, config, fft_size):
+    """Weight sets per bin lane of conv ``layer``'s weights at ``fft_size``: ``G U/L`` for each
+    of its groups."""
+    groups = -(-(layer.out_channels // layer.groups) // config.slots)
+    return layer.groups * groups * (TileGeometry(config.dims, fft_size).unique_bins
+                                    // config.bin_lanes)
 
 
 def network_config(network, pes, fft_size=8, resident=False, strided="polyphase", library=None,
@@ -149,6 +160,16 @@ def network_config(network, pes, fft_size=8, resident=False, strided="polyphase"
     if resident:
         config = replace(config, weight_sets=max(config.weight_sets,
                                                  network_weight_sets(network, config)))
+        if library is not None and layer_fft_size:
+            # the layers' own sizes need fewer sets than the build's N: size for those, unless
+            # the smaller memories would move a layer to a size that no longer fits
+            sizes = layer_fft_sizes(network, config, library, node_nm, strided, resident=True)
+            smaller = replace(config, weight_sets=max(
+                network_weight_sets(network, config, sizes),
+                config.pe.default_weight_groups(config) * config.bin_steps))
+            chosen = layer_fft_sizes(network, smaller, library, node_nm, strided, resident=True)
+            if network_weight_sets(network, smaller, chosen) <= smaller.weight_sets:
+                config = smaller
     if library is not None and "spectrum_tiles" not in options:
         best = None
         for tiles in spectrum_tile_choices(config):
@@ -259,11 +280,17 @@ class EnergyModel:
         return butterfly, frame
 
     def layer_fft_sizes(self, layer, resident=False):
-        """``{N: energy_pj}`` of ``layer`` at each FFT size it can run at on this build."""
+        """``{N: energy_pj}`` of ``layer`` at each FFT size it can run at on this build (with
+        ``resident``, only the sizes whose groups of ``U/L`` sets the build's weight sets
+        hold)."""
         run = runs_as(layer, self.strided)
-        return {n: self.layer(layer, with_baselines=False, resident=resident,
-                              fft_size=n)["energy_pj"]
-                for n in self.config.layer_fft_sizes if n >= run.kernel}
+        energies = {}
+        for n in self.config.layer_fft_sizes:
+            if n >= run.kernel and not (resident and _sets(layer, self.config, n)
+                                        > self.config.weight_sets):
+                energies[n] = self.layer(layer, with_baselines=False, resident=resident,
+                                         fft_size=n)["energy_pj"]
+        return energies
 
     # -- one layer -----------------------------------------------------------------------------
     def layer(self, layer, with_baselines=True, resident=False, fft_size=None):
@@ -280,6 +307,10 @@ class EnergyModel:
         sizes = None
         if fft_size is None and self.layer_fft_size:
             sizes = self.layer_fft_sizes(layer, resident)
+            if not sizes:           # resident, and no size's groups fit the weight sets
+                fewest = min(_sets(layer, c, n) for n in c.layer_fft_sizes if n >= run.kernel)
+                raise ModelError(f"weight sets must be at least {fewest} to keep the weights "
+                                 f"of layer {layer.name!r} resident, not {c.weight_sets}")
             fft_size = _least(sizes)
         n = fft_size or c.fft_size
         tiling = Tiling.choose(run.in_shape, run.kernel, run.stride, run.padding,
@@ -436,9 +467,11 @@ class EnergyModel:
         loading them once costs."""
         c = self.config
         if resident:
-            needed = network_weight_sets(network, c)
-            if needed > c.weight_sets:
-                raise ModelError(f"weight sets must be at least {needed} to keep every weight "
+            fewest = sum(min(_sets(layer, c, n) for n in c.layer_fft_sizes
+                             if n >= runs_as(layer, self.strided).kernel)
+                         for layer in _conv_layers(network) if self.misfit(layer) is None)
+            if fewest > c.weight_sets:
+                raise ModelError(f"weight sets must be at least {fewest} to keep every weight "
                                  f"of {network.name!r} resident, not {c.weight_sets}")
         layers, not_modelled = [], []
         once = {"energy_pj": 0.0, "cycles": 0}
@@ -455,6 +488,11 @@ class EnergyModel:
                 not_modelled.append({"name": layer.name, "kind": layer.kind,
                                      "spatial_macs": layer_counts(layer)["spatial_macs"]
                                      if layer.kind != "pool" else 0, "reason": reason})
+        sizes = {layer["name"]: layer["fft_size"] for layer in layers}
+        if resident and network_weight_sets(network, c, sizes) > c.weight_sets:
+            raise ModelError(f"weight sets must be at least "
+                             f"{network_weight_sets(network, c, sizes)} to keep every weight "
+                             f"of {network.name!r} resident, not {c.weight_sets}")
         if not layers and require_layers:
             reasons = [n["reason"] for n in not_modelled if n["kind"] == "conv"]
             raise ModelError(f"no conv layer of network {network.name!r} fits this build "
@@ -518,7 +556,7 @@ class EnergyModel:
             "baselines": others,
             "endurance": c.pe.endurance(c, layers),
             "weights": {"resident": resident, "weight_sets": c.weight_sets,
-                        "network_weight_sets": network_weight_sets(network, c),
+                        "network_weight_sets": network_weight_sets(network, c, sizes),
                         "loaded_once": once if resident else None},
             "library": self._provenance(area, layers),
         }

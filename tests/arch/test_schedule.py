@@ -44,8 +44,8 @@ def test_rejects_a_tiling_the_build_cannot_run():
 
 
 def test_a_layer_at_a_smaller_fft_size_takes_its_own_bins():
-    """A layer at N = 8 on an N = 32 build: its own U = 40 bins, U/L bin steps, transforms and
-    overlap-add windows; the group buffers keep the build's U/L stride."""
+    """A layer at N = 8 on an N = 32 build: its own U = 40 bins, U/L bin steps, transforms,
+    overlap-add windows and group buffers of U/L sets (more of them fit the build's sets)."""
     config = AcceleratorConfig(pes=8, fft_size=32, bin_lanes=2)
     small = LayerSchedule(config, Tiling.choose((14, 14), 3, fft_size=8), 2, 8)
     assert (small.unique_bins, small.bin_steps, small.fft_shift) == (40, 20, 2)
@@ -53,4 +53,5 @@ def test_a_layer_at_a_smaller_fft_size_takes_its_own_bins():
     counts = small.scheduled_counts()
     assert counts["spectrum_writes"] == small.tiles * 2 * 40
     assert counts["oaa_writes"] == small.tiles * 8 * 64
-    assert small.weight_sets == small.weight_buffers * config.bin_steps == 2 * 32 * 17 // 2
+    assert small.weight_sets == small.weight_buffers * 20 == 2 * 20
+    assert small.buffer_limit == config.weight_sets // 20 > config.weight_groups

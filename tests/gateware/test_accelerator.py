@@ -134,6 +134,21 @@ def test_layer_fft_size_per_layer(rng, kw):
     check(config, jobs, gaps=0.2, stalls=0.3)
 
 
+def test_smaller_fft_size_takes_more_group_buffers(rng):
+    """Group buffers hold the layer's U/L sets: on an N = 16 build with two buffers of 144 sets,
+    a 12-channel layer (three groups) streams its groups once per block at N = 16 but keeps all
+    three at N = 8 (40 sets a group); both bit-exact, back to back."""
+    config = AcceleratorConfig(pes=4, fft_size=16, max_channels=2, max_out_channels=12,
+                               max_size=12, spectrum_tiles=2)
+    jobs = [random_layer(config, rng, 2, 12, 10, 10, 3, 1, 1, fft_size=8),
+            random_layer(config, rng, 2, 12, 10, 10, 3, 1, 1, fft_size=16)]
+    schedules = [job.descriptor.schedule for job in jobs]
+    assert config.weight_sets == 288 and [s.groups for s in schedules] == [3, 3]
+    assert [s.weight_buffers for s in schedules] == [3, 2]
+    assert [s.streams_groups for s in schedules] == [False, True]
+    check(config, jobs, gaps=0.2, stalls=0.3)
+
+
 def test_descriptor_rejects_layers_beyond_the_build(rng):
     config = AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4, max_size=10)
     fmt = layer_format(config)

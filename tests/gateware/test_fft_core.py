@@ -164,14 +164,19 @@ def test_core_natural_order(rng, n, inverse, gaps, stalls):
 
 def first_output_cycle(core, frame, length_shift=None):
     """Clocks from a ``frame``-sample frame's first input (full rate) to its first output; with
-    ``length_shift`` the core takes that run-time length first, while empty."""
+    ``length_shift`` the first sample is offered at that run-time length and the count starts
+    once the core, empty, has taken the length and accepts."""
     seen = []
 
     async def bench(ctx):
         ctx.set(core.o.ready, 1)
         if length_shift is not None:
             ctx.set(core.length_shift, length_shift)
-            await ctx.tick().repeat(3)
+            ctx.set(core.i.valid, 1)
+            await ctx.delay(1e-9)
+            while not ctx.get(core.i.ready):
+                await ctx.tick()
+                await ctx.delay(1e-9)
         for cycle in range(6 * core.fmt.n):
             ctx.set(core.i.valid, int(cycle < frame))
             ctx.set(core.i.payload.re, 100)

@@ -74,10 +74,11 @@ def accelerator_cells(config, weights, maps):
     ``reram`` build's crossbars with physical ``maps`` (:func:`accelerator_maps`), placed as the
     loader and the MAC stage place them: weight ``(m, c, ky, kx)`` at bin ``k = kx N +
     bitrev(ky)`` to lane ``k mod L``, weight set ``(m div J) U/L + k div L``, output ``m mod
-    J``."""
+    J``, ``N`` the layer's FFT size (the weights' shape)."""
     kind = config.pe
     fmt, layout = kind.crossbar_format(config), kind.layout(config)
-    n, lanes, slots, steps = config.fft_size, config.bin_lanes, config.slots, config.bin_steps
+    n, lanes, slots = weights[0].shape[2], config.bin_lanes, config.slots
+    steps = n * (n // 2 + 1) // lanes
     cells = fmt.cells(config.weight_width)
     logical = weight_cells(np.stack(weights), config.weight_width, fmt.cell_bits)
     part, m, c, ky, kx, j = (a.reshape(-1) for a in np.indices(logical.shape))

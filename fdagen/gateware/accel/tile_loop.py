@@ -4,9 +4,10 @@ A layer's ``B_t`` tiles (raster order) run in blocks of ``B`` (the build's
 :attr:`~fdagen.arch.config.AcceleratorConfig.spectrum_tiles`: the input-spectrum buffer keeps a
 block's spectra). For each block, each group ``g < G`` and each tile ``t`` of the block, one
 **pass** (the pass count ``p`` numbers them) over the bin steps ``step < U/L`` (``U`` at the
-layer's FFT size: the descriptor's ``bin_steps``), with ``gs = w U_max/L + step`` the weight set
-(a group buffer spans the build's ``U_max/L`` sets whatever the layer's size): ``w`` the group's buffer (of the layer's ``W``), ``g`` when the layer
-has a buffer per group, else ``q mod W`` for the ``q``-th group the walk has started (``q``
+layer's FFT size: the descriptor's ``bin_steps``), with ``gs = w U/L + step`` the weight set
+(a group buffer spans the layer's ``U/L`` sets, so a layer at a smaller size has more of
+them): ``w`` the group's buffer (of the layer's ``W``), ``g`` when the layer has a buffer per
+group, else ``q mod W`` for the ``q``-th group the walk has started (``q``
 counts groups over the blocks: the groups stream into the buffers in turn). Tile ``t`` is on FFT
 lane ``f = t mod LF``, in slot ``lslot = (t div
 LF) mod (B / LF)`` of that lane's spectrum banks; a block starts at a multiple of ``B``, so at
@@ -25,7 +26,7 @@ class TileLoop:
     descriptor's ``bin_steps``) bin steps a pass (see the module docstring)."""
 
     def __init__(self, config, steps):
-        self.lanes, self.steps, self.stride = config.fft_lanes, steps, config.bin_steps
+        self.lanes, self.steps = config.fft_lanes, steps
         self.block = config.spectrum_tiles
         self.t = Signal(32, name="t")
         self.block_start = Signal(32, name="block_start")
@@ -33,7 +34,7 @@ class TileLoop:
         self.f = Signal(range(max(2, self.lanes)), name="f")
         self.lslot = Signal(range(max(2, config.spectrum_slots)), name="lslot")
         self.g = Signal(16, name="g")
-        self.step = Signal(range(max(2, self.stride)), name="step")
+        self.step = Signal(range(max(2, config.bin_steps)), name="step")
         self.w = Signal(16, name="group_buffer")
         self.gbase = Signal(range(config.weight_sets + 1), name="gbase")
         self.gs = Signal(range(config.weight_sets + 1), name="gs")
@@ -73,8 +74,8 @@ class TileLoop:
                 with m.If(wrap | ((self.g + 1 == groups) & ~ring)):
                     m.d.sync += [self.w.eq(0), self.gbase.eq(0), self.gs.eq(0)]
                 with m.Else():
-                    m.d.sync += [self.w.eq(self.w + 1), self.gbase.eq(self.gbase + self.stride),
-                                 self.gs.eq(self.gbase + self.stride)]
+                    m.d.sync += [self.w.eq(self.w + 1), self.gbase.eq(self.gbase + self.steps),
+                                 self.gs.eq(self.gbase + self.steps)]
                 with m.If(self.g + 1 == groups):
                     next_block = self.block_start + self.block
                     m.d.sync += [self.g.eq(0), self.block_start.eq(next_block),

@@ -10,8 +10,8 @@ at once):
    ``weight_beat_words``) consecutive output channels a beat, output-channel group by group into
    the layer's ``weight_buffers`` group buffers in turn (weight ``(m, c, ky, kx)`` of the
    ``q``-th group streamed to PE ``(l, j) = (k mod L, m mod J)`` at word ``(b + (q mod W) U/L +
-   k/L) C_max + c`` with ``k = kx N + bitrev(ky)`` at the layer's FFT size ``N`` (``U`` the
-   build's: a group buffer spans its largest group), the descriptor's ``weight_base`` ``b`` and
+   k/L) C_max + c`` with ``k = kx N + bitrev(ky)`` and ``U`` at the layer's FFT size ``N``,
+   the descriptor's ``weight_base`` ``b`` and
    ``W`` buffers), at the MAC stage's pace and only into a buffer whose group the array has
    finished;
    pixels into the feature-map buffer, ``V`` (the build's ``pixel_beat_words``) consecutive
@@ -333,7 +333,8 @@ class Accelerator(wiring.Component):
                         with m.If((wj + words == c.slots) | last_chunk):
                             # the group is in its buffer; the next goes to the next buffer
                             m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
-                                         wbuf.eq(wbuf + 1), wbuf_sets.eq(wbuf_sets + c.bin_steps)]
+                                         wbuf.eq(wbuf + 1),
+                                         wbuf_sets.eq(wbuf_sets + layer.bin_steps)]
                             with m.If(wbuf + 1 == layer.weight_buffers):
                                 m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
                         with m.If(last_chunk):

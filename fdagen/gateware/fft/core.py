@@ -44,10 +44,12 @@ length_shift : ``In(range(log2(N)))``, only with ``runtime_length=True``
     pass samples through unchanged; an ``N >> k``-point DIF transform is exactly the last
     ``log2(N) - k`` stages of the ``N``-point pipeline with the same twiddles
     (``W_N^(j 2^(s+k)) = W_(N>>k)^(j 2^s)``), so the output is bit-exact with the golden
-    ``N >> k``-point FFT. When the port differs from the length in use, ``i.ready`` falls until
-    every sample in the core has left its last stage; the core then takes the new length (one
-    clock) and accepts again. Latency at length ``L``: ``L + 2 + 6 log2(N)`` (the skipped stages
-    keep their pipeline registers).
+    ``N >> k``-point FFT. When a sample is offered (``i.valid``) with a port value other than
+    the length in use, ``i.ready`` falls until every sample in the core has left its last
+    stage; the core then takes the new length (one clock) and accepts again. The port may
+    change only between frames: a change in the middle of one stalls the core for good (the
+    frame never completes). The 2-D blocks latch it per tile, so theirs cannot. Latency at
+    length ``L``: ``L + 2 + 6 log2(N)`` (the skipped stages keep their pipeline registers).
 """
 
 from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
@@ -101,7 +103,8 @@ class _DelayLine(Elaboratable):
         self.inp = Signal(shape)
         self.out = Signal(shape)
         #: With ``silenceable``: while high, ``out`` reads zero (from the next clock on,
-        #: whether or not the line advances); the words in the line are kept.
+        #: whether or not the line advances) and the memory is neither read nor written (its
+        #: words go stale: a stage leaving pass-through marks them as no samples).
         self.silence = Signal(name="silence") if silenceable else None
 
     def elaborate(self, platform):
@@ -122,9 +125,10 @@ class _DelayLine(Elaboratable):
         read = mem.read_port()
         pointer = Signal(range(self.depth))
         ahead = Signal(range(self.depth), init=2)    # pointer + 2 (mod depth)
+        access = self.advance if self.silence is None else self.advance & ~self.silence
         m.d.comb += [
-            write.addr.eq(pointer), write.data.eq(self.inp), write.en.eq(self.advance),
-            read.addr.eq(ahead), read.en.eq(self.advance),
+            write.addr.eq(pointer), write.data.eq(self.inp), write.en.eq(access),
+            read.addr.eq(ahead), read.en.eq(access),
         ]
         with m.If(self.advance):
             m.d.sync += [
@@ -381,7 +385,8 @@ class FFTCore(wiring.Component):
         return fft_core_latency(self._fmt.n, self._fmt.order)
 
     def latency_at(self, length_shift):
-        """:attr:`latency` of a run-time length ``N >> length_shift``."""
+        """:attr:`latency` at a run-time length ``N >> length_shift`` (bit-reversed order, the
+        only one a run-time length has)."""
         return fft_core_latency(self._fmt.n, self._fmt.order, length_shift)
 
     def elaborate(self, platform):
@@ -423,7 +428,7 @@ class FFTCore(wiring.Component):
             skip = Signal(range(stages), name="length_skip")
             last_index = Signal(range(n), name="frame_last_index", init=n - 1)
             changing = Signal()
-            m.d.comb += changing.eq(self.length_shift != skip)
+            m.d.comb += changing.eq(self.i.valid & (self.length_shift != skip))
             port_schedule = (port_schedule << skip)[:stages]
         m.d.comb += [
             inbuf.w_data.eq(Cat(self.i.payload, port_schedule)),

@@ -11,7 +11,8 @@ the rest (their conjugates). When a tile's bank is complete, the column reader s
 natural row order through the column FFT, while the next tile's rows fill the other bank.
 
 Output order: ``kx = 0 .. N/2`` (natural), and within each column ``ky`` in bit-reversed order;
-``last`` marks a tile's final bin. Throughput: one tile per ``N*N`` clocks (the row pass).
+``last`` marks a tile's final bin. Throughput: one tile per ``N*N`` clocks (the row pass;
+``N'*N'`` at a run-time size ``N'``).
 
 Run-time schedules (``runtime_schedule=True``): the ``row_schedule`` and ``column_schedule``
 ports are latched with each tile's first sample, so one tile is always transformed with one
@@ -29,6 +30,7 @@ Members
 i : ``In(stream.Signature(FFT2D.pixel_layout(data_width)))``
 o : ``Out(stream.Signature(FFTCore.sample_layout(output_width)))``
 row_schedule, column_schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
+length_shift : ``In(range(log2(N) - 1))``, only with ``runtime_length=True``
 """
 
 from dataclasses import replace

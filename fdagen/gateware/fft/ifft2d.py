@@ -13,7 +13,7 @@ real parts are the output.
 
 Output order: rows ``ny = 0 .. N-1`` (natural), and within each row ``nx`` in bit-reversed
 order; ``last`` marks a tile's final pixel. Throughput: one tile per ``N*N`` clocks (the row
-pass).
+pass; ``N'*N'`` at a run-time size ``N'``).
 
 Run-time schedules (``runtime_schedule=True``): ``column_schedule`` and ``row_schedule`` are
 latched with each tile's first sample, as in :class:`~fdagen.gateware.fft.fft2d.FFT2D`.
@@ -27,6 +27,7 @@ Members
 i : ``In(stream.Signature(FFTCore.sample_layout(data_width)))``
 o : ``Out(stream.Signature(FFT2D.pixel_layout(output_width)))``
 column_schedule, row_schedule : ``In(log2(N))``, only with ``runtime_schedule=True``
+length_shift : ``In(range(log2(N) - 1))``, only with ``runtime_length=True``
 """
 
 from dataclasses import replace
