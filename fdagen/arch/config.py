@@ -441,6 +441,7 @@ class AcceleratorConfig:
         return {
             **self.pe.derived(self),
             "slots": self.slots, "unique_bins": self.unique_bins, "bin_steps": self.bin_steps,
+            "layer_fft_sizes": list(self.layer_fft_sizes),
             "max_groups": self.max_groups, "accumulator_width": self.accumulator_width,
             "oaa_width": self.oaa_width, "weight_beat_width": self.weight_beat_width,
             "pixel_beat_width": self.data_width * self.pixel_beat_words,

@@ -70,7 +70,8 @@ def build_summary(config, files, out):
         f"  array      {c.pes} {c.pe_kind} PEs = {c.bin_lanes} bin lanes x {c.slots} "
         f"output-channel slots, {c.issue_interval} clocks per operation; "
         f"{c.fft_lanes} FFT / {c.ifft_lanes} IFFT lanes, N = {c.fft_size} "
-        f"(U = {c.unique_bins} bins)",
+        f"(U = {c.unique_bins} bins; a layer selects N = "
+        f"{', '.join(str(n) for n in c.layer_fft_sizes)})",
         f"  limits     C <= {c.max_channels}, M <= {c.max_out_channels}, H + 2p and W + 2p <= "
         f"{c.max_size}, K <= {c.fft_size}",
         f"  memories   {_bits(sum(memories.values()))}: "
@@ -78,8 +79,9 @@ def build_summary(config, files, out):
     ]
     if report:
         for layer in report["layers"]:
-            lines.append(f"  {report['network']} {layer['name']:<4}  {layer['cycles']['cycles']} "
-                         f"cycles ({layer['latency_s'] * 1e6:.4g} us), "
+            lines.append(f"  {report['network']} {layer['name']:<4}  N = {layer['fft_size']}, "
+                         f"{layer['cycles']['cycles']} cycles ({layer['latency_s'] * 1e6:.4g} "
+                         f"us), "
                          f"{layer['energy_pj'] / 1e6:.4g} uJ, PE efficiency "
                          f"{layer['pe_efficiency']:.2f} (modelled; energy.txt)")
         for layer in report["not_modelled"]:
