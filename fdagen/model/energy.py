@@ -279,6 +279,12 @@ class EnergyModel:
         frame = 2 * unique_bins * r.memory_access(word, 2 * c.unique_bins * word)
         return butterfly, frame
 
+    def _fewest_sets(self, layer):
+        """Weight sets per bin lane of ``layer``'s weights at the smallest size it can run at."""
+        kernel = runs_as(layer, self.strided).kernel
+        return min(_sets(layer, self.config, n) for n in self.config.layer_fft_sizes
+                   if n >= kernel)
+
     def layer_fft_sizes(self, layer, resident=False):
         """``{N: energy_pj}`` of ``layer`` at each FFT size it can run at on this build (with
         ``resident``, only the sizes whose groups of ``U/L`` sets the build's weight sets
@@ -308,7 +314,7 @@ class EnergyModel:
         if fft_size is None and self.layer_fft_size:
             sizes = self.layer_fft_sizes(layer, resident)
             if not sizes:           # resident, and no size's groups fit the weight sets
-                fewest = min(_sets(layer, c, n) for n in c.layer_fft_sizes if n >= run.kernel)
+                fewest = self._fewest_sets(layer)
                 raise ModelError(f"weight sets must be at least {fewest} to keep the weights "
                                  f"of layer {layer.name!r} resident, not {c.weight_sets}")
             fft_size = _least(sizes)
@@ -467,9 +473,8 @@ class EnergyModel:
         loading them once costs."""
         c = self.config
         if resident:
-            fewest = sum(min(_sets(layer, c, n) for n in c.layer_fft_sizes
-                             if n >= runs_as(layer, self.strided).kernel)
-                         for layer in _conv_layers(network) if self.misfit(layer) is None)
+            fewest = sum(self._fewest_sets(layer) for layer in _conv_layers(network)
+                         if self.misfit(layer) is None)
             if fewest > c.weight_sets:
                 raise ModelError(f"weight sets must be at least {fewest} to keep every weight "
                                  f"of {network.name!r} resident, not {c.weight_sets}")
