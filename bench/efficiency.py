@@ -1,6 +1,7 @@
 """Whole-layer PE efficiency of single layers on the generated Verilog (issue 13's targets).
 
-    .venv/bin/python bench/efficiency.py [--sim verilator] [--builds L:W:V,...] [--json FILE]
+    .venv/bin/python bench/efficiency.py [--sim verilator] [--builds L:W:V,...] [--repeats K]
+                                         [--json FILE]
 
 Runs, as ``fdagen sim conv2d --pes 16`` does (a build sized for the layer, an ideal host: no
 input gaps, no output backpressure), LeNet-5 conv2 (C = 6, M = 16, 14x14, K = 5) on a real digit's
@@ -10,7 +11,10 @@ the default for P), ``--weight-beat-words W`` and ``--pixel-beat-words V``. Ever
 checked bit-exact against the golden model. Efficiency is the bound
 ``2 B_t C M U / P`` over the ``cycles`` counter (first descriptor word to last output pixel)
 and over the run phase; the model's cycles (:mod:`fdagen.model.cycles`) are printed beside the
-RTL's.
+RTL's. Each layer runs ``--repeats`` times overlapped (every instance's inputs offered from the
+start, so the next loads while the current one runs and drains): the first instance is the layer
+alone, and the clocks between the later instances' counter reports are the period of a stream of
+such layers, whose efficiency is the bound over that period.
 """
 
 import argparse
@@ -69,13 +73,14 @@ def parse_builds(text):
     return builds
 
 
-def measure(make, build, simulator, library):
+def measure(make, build, simulator, library, repeats):
     config, job, layer = make(build)
     with tempfile.TemporaryDirectory() as work:
-        result = run_rtl(config, [job], work, simulator)
+        result = run_rtl(config, [job] * repeats, work, simulator, overlap=True)
     rtl = result["layers"][0]
-    if not np.array_equal(rtl["codes"], job.expected):
+    if not all(np.array_equal(r["codes"], job.expected) for r in result["layers"]):
         raise AssertionError(f"{layer.name} on {build} differs from golden")
+    periods = [r["bench_cycles"] for r in result["layers"][1:]]
     counters, bound = rtl["counters"], job.descriptor.bound_cycles
     model = EnergyModel(config, library).layer(
         layer, fft_size=job.descriptor.tiling.fft_size)["cycles"]
@@ -88,6 +93,8 @@ def measure(make, build, simulator, library):
             "model_cycles": model["cycles"], "model_run_cycles": model["run_cycles"],
             "efficiency_layer": bound / counters["cycles"],
             "efficiency_run": bound / counters["run_cycles"],
+            "period": sum(periods) / len(periods) if periods else None,
+            "efficiency_overlapped": bound * len(periods) / sum(periods) if periods else None,
             "compile_s": round(result["compile_seconds"], 1),
             "run_s": round(result["run_seconds"], 1)}
 
@@ -97,23 +104,30 @@ def main(argv=None):
     parser.add_argument("--sim", default="verilator", choices=["verilator", "icarus"])
     parser.add_argument("--builds", default="auto:1:1,auto:8:1,auto:8:8,4:4:8",
                         help="builds to compare, L:W:V comma-separated (default %(default)s)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="instances of each layer, overlapped (default %(default)s)")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, not {args.repeats}")
     library = load_library()
-    rows = [measure(make, build, args.sim, library)
+    rows = [measure(make, build, args.sim, library, args.repeats)
             for make in (lenet_conv2, alexnet_conv3_like) for build in parse_builds(args.builds)]
-    print(f"P = {PES}, {args.sim}, ideal host; efficiency = bound / cycles\n")
+    print(f"P = {PES}, {args.sim}, ideal host; efficiency = bound / cycles; overlapped: "
+          f"{args.repeats} instances, the period between the later ones' reports\n")
     print("| layer | L | groups | weights a beat | pixels a beat | bound | cycles (model) | load | "
           "run (model) | drain | PE wait weights / FFT / IFFT | efficiency layer | "
-          "efficiency run |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "efficiency run | period overlapped | efficiency overlapped |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['layer']} | {r['bin_lanes']} | {r['groups']} | {r['words']} | "
               f"{r['pixel_words']} | {r['bound']:,} | {r['cycles']:,} "
               f"({r['model_cycles']:,}) | {r['load_cycles']:,} | {r['run_cycles']:,} "
               f"({r['model_run_cycles']:,}) | {r['drain_cycles']:,} | {r['pe_stall_weights']:,} / "
               f"{r['pe_stall_fft']:,} / {r['pe_stall_ifft']:,} | {r['efficiency_layer']:.3f} | "
-              f"{r['efficiency_run']:.3f} |")
+              f"{r['efficiency_run']:.3f} | "
+              + (f"{r['period']:,.0f} | {r['efficiency_overlapped']:.3f} |" if r["period"]
+                 else "- | - |"))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)

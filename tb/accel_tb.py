@@ -10,7 +10,10 @@ during reset (e.g. a device map into the crossbar models, ``mac.lane0.block.xbar
 
 Per layer the bench offers the descriptor, weight and pixel streams concurrently (the
 accelerator takes weights and pixels once it has the descriptor), takes every output pixel and
-then the counters, both with random backpressure. With ``expected``, every
+then the counters, both with random backpressure. With ``overlap`` in the job, the three input
+streams carry every layer back to back from the start instead (the accelerator loads the next
+layer while the current one runs and drains), and a layer's ``bench_cycles`` are the clocks
+from the previous layer's last counter word to its own. With ``expected``, every
 output word must match and ``last`` must mark exactly the final pixel.
 """
 
@@ -44,22 +47,28 @@ async def layers_back_to_back(dut):
     out, reports = streams.out, streams.reports
     cocotb.start_soon(_watchdog(dut, job.get("max_cycles", 2_000_000), out))
     results = []
+    overlap = job.get("overlap", False)
+    if overlap:
+        for driver, key in ((desc, "desc"), (weights, "weights"), (pixels, "pixels")):
+            cocotb.start_soon(driver.send([word for layer in job["layers"] for word in layer[key]]))
+    first = 0
     for index, layer in enumerate(job["layers"]):
-        first = len(out.words)
         start_cycle = cocotb.utils.get_sim_time("ns") // 10
-        # the three input streams at once: the weights and pixels are offered while the
-        # descriptor goes in (their ready waits for it), as an ideal host would
-        sending = [cocotb.start_soon(desc.send(layer["desc"])),
-                   cocotb.start_soon(weights.send(layer["weights"])),
-                   cocotb.start_soon(pixels.send(layer["pixels"]))]
-        await sending[0]
-        dut._log.info("layer %d: descriptor sent", index)
-        for task in sending[1:]:
-            await task
-        dut._log.info("layer %d: weights and pixels sent", index)
+        if not overlap:
+            # the three input streams at once: the weights and pixels are offered while the
+            # descriptor goes in (their ready waits for it), as an ideal host would
+            sending = [cocotb.start_soon(desc.send(layer["desc"])),
+                       cocotb.start_soon(weights.send(layer["weights"])),
+                       cocotb.start_soon(pixels.send(layer["pixels"]))]
+            await sending[0]
+            dut._log.info("layer %d: descriptor sent", index)
+            for task in sending[1:]:
+                await task
+            dut._log.info("layer %d: weights and pixels sent", index)
         while len(out.words) < first + layer["outputs"]:
             await RisingEdge(dut.clk)
         words = out.words[first:first + layer["outputs"]]
+        first += layer["outputs"]
         while len(reports.words) < (index + 1) * len(COUNTERS):
             await RisingEdge(dut.clk)
         counters = reports.words[index * len(COUNTERS):(index + 1) * len(COUNTERS)]

@@ -456,7 +456,9 @@ class AcceleratorConfig:
                 "overlap_add": {"banks": self.ifft_lanes * self.oaa_banks,
                                 "depth": self.oaa_depth,
                                 "width": self.oaa_width},
-                "bias": {"banks": 1, "depth": self.max_out_channels, "width": self.bias_width},
+                # the running layer's biases and the next layer's, which load while it drains
+                "bias": {"banks": 1, "depth": 2 * self.max_out_channels,
+                         "width": self.bias_width},
             },
         }
 

@@ -91,8 +91,9 @@ FIELDS = tuple(field.name for field in DESCRIPTOR)
 COUNTER_TABLE = (
     Counter("cycles", "clock cycles from the first descriptor word to the last output pixel",
             False),
-    Counter("load_cycles", "cycles loading pixels and biases (and, for a PE kind that does "
-            "not stream its weights into the run, the weights)", False),
+    Counter("load_cycles", "cycles from the last descriptor word to the run: loading pixels "
+            "and biases (and, for a PE kind that does not stream its weights into the run, the "
+            "weights), and waiting for the previous layer to retire", False),
     Counter("run_cycles", "cycles from the first tile transform to the last overlap-add", False),
     Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel (the "
             "drain runs beside the run: this is what is left of it)", False),

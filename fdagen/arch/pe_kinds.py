@@ -85,6 +85,10 @@ class PEKind:
     #: others read no weight, multiply nothing and write no sum (else every PE works in every
     #: operation). A kind says so only when its MAC stage gates them.
     gates_idle_slots = False
+    #: The MAC stage counts weight-programming events among a layer's counters (cleared with
+    #: ``control.retire``), so the next layer's weights may be programmed only once the
+    #: running layer's counters are captured (else they load while its outputs drain).
+    counts_programming = False
 
     def default_weight_groups(self, config):
         """Output-channel group buffers of a build that does not set ``--weight-sets``: two
@@ -285,6 +289,7 @@ class ReRAMPE(PEKind):
                      "max_attempts")
     #: Weights are stationary: programmed (write-verify) before the layer runs.
     streams_weights = False
+    counts_programming = True
     #: Every slot's columns are converted (no gating of idle slots' crossbar columns yet).
     golden_options = ("xbar_rows", "cell_bits", "dac_bits", "adc_bits", "sigma", "stuck_at",
                       "program_fail", "max_attempts", "seed")

@@ -69,14 +69,16 @@ def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None, weight_bas
 
 
 def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0, waves=None,
-            check=True, max_cycles=None, memories=None):
+            check=True, max_cycles=None, memories=None, overlap=False):
     """Generate, compile and run; return ``{"layers": [...], "compile_seconds", "run_seconds"}``.
 
     Each layer entry has ``codes`` (decoded outputs), ``lasts``, ``counters`` and
     ``bench_cycles``. With ``check`` the bench itself compares against the golden codes.
     ``waves``: a path to copy the FST waveform to. ``memories``: ``{hierarchical path: words}``
     the bench loads before the first layer (a device map into the crossbar models:
-    :func:`fdagen.gateware.pe.xbar.XbarModel.memory_words`).
+    :func:`fdagen.gateware.pe.xbar.XbarModel.memory_words`). With ``overlap`` the bench offers
+    every layer's inputs back to back from the start (the next layer loads while the current
+    one runs and drains; ``bench_cycles`` then count from the previous layer's counters).
     """
     _check_simulator(simulator)
     work = Path(work).resolve()
@@ -88,7 +90,7 @@ def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0
     job_file.write_text(json.dumps({
         "layers": [j.as_json(config, check) for j in jobs], "gaps": gaps, "stalls": stalls,
         "seed": seed, "result": str(result_file), "max_cycles": max_cycles,
-        "memories": memories or {}}))
+        "memories": memories or {}, "overlap": overlap}))
     build_dir, compile_seconds, run_seconds = _compile_and_run(
         config, work, simulator, "fdagen.tb.accel_tb", job_file, result_file, waves, memories)
     if waves:

@@ -358,7 +358,8 @@ class EnergyModel:
                                               counts["oaa_writes"] + counts["oaa_reads"])
         energy["output_stage"] = _component(
             counts["output_pixels"],
-            r.add(c.oaa_width) + r.memory_access(c.bias_width, c.max_out_channels * c.bias_width),
+            r.add(c.oaa_width)
+            + r.memory_access(c.bias_width, 2 * c.max_out_channels * c.bias_width),
             lib)
 
         estimate = estimate_cycles(schedule).as_dict()

@@ -95,12 +95,15 @@ def test_drain_beside_the_run_pixel_beats_whole_map_and_idle_slots_verilator(tmp
         assert layer["counters"]["drain_cycles"] < layer["counters"]["output_pixels"]
 
 
-def test_layer_fft_sizes_back_to_back_verilator(tmp_path):
+def test_layer_fft_sizes_back_to_back_and_overlapped_verilator(tmp_path):
     """Each layer's descriptor selects its FFT size on an N = 16 build: layers at N = 8, 16, 4
     and 8 back to back (the cores wait at each size change until they are empty), bit-exact
     on the generated Verilog; on an ideal host, every count equal to the model's at the
     layer's N and every cycle counter within its tolerance (but for the N = 4 layer's:
-    ``support.modelcheck.KNOWN_MISSES``)."""
+    ``support.modelcheck.KNOWN_MISSES``). Then the same layers overlapped, with random input
+    gaps and output backpressure: every layer's inputs offered from the start, so the next
+    layer's descriptor, biases, pixels and weights load while the current one runs and
+    drains; bit-exact, counters equal to the schedule, the layers' spans overlapping."""
     config = AcceleratorConfig(pes=8, bin_lanes=2, fft_size=16, max_channels=3,
                                max_out_channels=6, max_size=14)
     rng = np.random.default_rng(41)
@@ -114,6 +117,12 @@ def test_layer_fft_sizes_back_to_back_verilator(tmp_path):
     for ((c, m, h, w, k, s, p), n), layer in zip(layers, result["layers"]):
         check_model_agrees(config, Layer("layer", "conv", c, m, (h, w), k, s, p),
                            layer["counters"], library, fft_size=n, timing=n > 4)
+    overlapped = run_rtl(config, jobs, tmp_path, "verilator", gaps=0.2, stalls=0.3, seed=41,
+                         overlap=True)
+    check_rtl_layers(jobs, overlapped)
+    layers = overlapped["layers"]
+    assert sum(layer["bench_cycles"] for layer in layers) < \
+        sum(layer["counters"]["cycles"] for layer in layers)
 
 
 def test_polyphase_layers_stride_2_3_4_back_to_back_icarus(tmp_path):

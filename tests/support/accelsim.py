@@ -22,13 +22,19 @@ from fdagen.host.descriptor import layer_format
 
 
 def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_000,
-               **stage_options):
+               overlap=False, clocks=None, **stage_options):
     """``layers``: list of (descriptor words, weight beats, pixel beats, output count);
     ``stage_options`` go to the MAC stage (:class:`~fdagen.gateware.accel.top.Accelerator`).
+    With ``overlap`` the three input streams carry every layer back to back from the start
+    (the next layer's descriptor, pixels and weights offered while the current one runs and
+    drains), else a layer's inputs are offered once the previous layer's counters are in;
+    ``clocks``, a list, then receives the clocks the whole run took.
 
     Returns a list of (output words, {counter: value}) per layer.
     """
     dut = Accelerator(config, **stage_options)
+    if overlap:
+        return _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks)
     results = []
 
     async def driver(ctx, port, words):
@@ -93,6 +99,62 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     sim.run()
+    return results
+
+
+def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks):
+    """:func:`run_layers` with ``overlap``: a driver per input stream and a collector per
+    output stream, each with its own random pauses."""
+    outputs, reports = [], []
+    total = sum(count for *_, count in layers)
+
+    def driver(port, words, pause_seed):
+        async def drive(ctx):
+            rand = random.Random(pause_seed)
+            for word in words:
+                while rand.random() < gaps:
+                    ctx.set(port.valid, 0)
+                    await ctx.tick()
+                ctx.set(port.valid, 1)
+                ctx.set(port.payload, word)
+                await ctx.tick().until(port.ready)
+            ctx.set(port.valid, 0)
+        return drive
+
+    def collector(port, received, count, pause_seed):
+        async def collect(ctx):
+            rand = random.Random(pause_seed)
+            for clock in range(max_cycles):
+                if len(received) == count:
+                    ctx.set(port.ready, 0)
+                    if port is dut.counters and clocks is not None:
+                        clocks.append(clock)
+                    return
+                ready = rand.random() >= stalls
+                ctx.set(port.ready, ready)
+                await ctx.delay(1e-9)
+                if ready and ctx.get(port.valid):
+                    received.append((ctx.get(port.payload.value), ctx.get(port.payload.last)))
+                await ctx.tick()
+            raise TimeoutError(f"only {len(outputs)} of {total} outputs and {len(reports)} "
+                               f"counter words")
+        return collect
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    for index, port in enumerate((dut.desc, dut.weights, dut.pixels)):
+        words = [word for layer in layers for word in layer[index]]
+        sim.add_testbench(driver(port, words, seed + index))
+    sim.add_testbench(collector(dut.out, outputs, total, seed + 3))
+    sim.add_testbench(collector(dut.counters, reports, len(layers) * len(COUNTERS), seed + 4))
+    sim.run()
+    results, first = [], 0
+    for index, (*_, count) in enumerate(layers):
+        words = reports[index * len(COUNTERS):(index + 1) * len(COUNTERS)]
+        assert [last for _, last in words] == [0] * (len(COUNTERS) - 1) + [1]
+        results.append((outputs[first:first + count],
+                        dict(zip((name for name, _ in COUNTERS), (v for v, _ in words)))))
+        first += count
     return results
 
 

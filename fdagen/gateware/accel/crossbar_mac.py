@@ -27,7 +27,8 @@ buffer is free) and bin step ``< U/L``, one **array operation**:
 
 The counters count launches (``operations``), written sums, spectrum reads and stalls per
 layer (from ``control.start``), and sum the lanes' crossbar events (cleared by
-``control.begin``, so that a layer's programming is counted with it).
+``control.retire``, so that a layer's programming, which follows the previous layer's retirement,
+is counted with it).
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal
@@ -225,7 +226,7 @@ class CrossbarMACStage(wiring.Component):
             m.d.comb += getattr(self, name).eq(
                 tree_sum(getattr(array, port) for array in self.lanes))
         for array in self.lanes:
-            m.d.comb += array.clear.eq(self.control.begin)
+            m.d.comb += array.clear.eq(self.control.retire)
         with m.If(self.control.start):
             m.d.sync += [passes_done.eq(0), spectra_free.eq(0), self.operations.eq(0),
                          self.finished_sums.eq(0), self.stall_fft.eq(0), self.stall_ifft.eq(0),

@@ -7,10 +7,11 @@ that provides the data holds it flipped (``In(...)``). A reader sizes its pipeli
 signature's ``latency``, never from a number of its own.
 
 :class:`LayerControl`
-    The layer registers (:func:`~fdagen.gateware.accel.layer.LayerShape`), ``begin`` (one
-    cycle: a layer's first descriptor word; counters of the loading restart), ``start`` (one
-    cycle: a layer's run begins, the run's counters restart) and ``tiles``; the top drives
-    every stage.
+    The running layer's registers (:func:`~fdagen.gateware.accel.layer.LayerShape`; the
+    loader keeps the next layer's apart), ``start`` (one cycle: a layer's run begins, its
+    registers take the loader's and the run's counters restart), ``retire`` (one cycle: the
+    finished layer's counters are captured for the counter stream; counters that also count
+    the next layer's loading restart) and ``tiles``; the top drives every stage.
 :class:`SpectrumRead`
     The MAC stage reads the forward stage's input-spectrum buffer: all ``L`` banks of FFT lane
     ``lane`` at ``addr`` when ``en``; the ``L`` values are on ``data`` ``latency`` cycles later.
@@ -56,7 +57,7 @@ class LayerControl(wiring.Signature):
     the top: every stage holds it flipped)."""
 
     def __init__(self, stages):
-        super().__init__({"layer": Out(LayerShape(stages)), "begin": Out(1), "start": Out(1),
+        super().__init__({"layer": Out(LayerShape(stages)), "start": Out(1), "retire": Out(1),
                           "tiles": Out(32)})
 
 

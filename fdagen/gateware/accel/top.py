@@ -1,10 +1,10 @@
 """The accelerator top: stream ports, layer loader, the three datapath stages, output drain,
 performance counters.
 
-A layer, start to finish (no host help between tiles; the next layer's descriptor may follow
-at once):
+A layer, start to finish (no host help between tiles):
 
-1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each).
+1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each), into
+   the loader's layer registers.
 2. ``weights`` and ``pixels``, accepted concurrently: first the ``M`` bias codes, then the
    spectral weights through the PE programming port, ``V`` (the build's
    ``weight_beat_words``) consecutive output channels a beat, output-channel group by group into
@@ -35,7 +35,21 @@ at once):
    the array and the lanes work on the next groups; the drain reads a lane's bank only in
    clocks its overlap-add leaves free. What is left after the run (the last group, and any
    backlog) is the drain phase.
-5. ``counters``: one 32-bit word per :data:`COUNTERS` entry, ``last`` on the final one.
+5. Retire, once the last pixel is out: the counters are captured and stream out on
+   ``counters``, one 32-bit word per :data:`COUNTERS` entry, ``last`` on the final one, while
+   the next layer runs (a layer retires only after the previous layer's counters are out).
+
+**Layers overlap.** The loader and the run work on different layers: the loader takes the
+next descriptor as soon as it has streamed the current layer's last weight (during the run,
+for a kind that streams its weights), into its own registers; the next layer's biases go to
+the other of two bias banks at once, its pixels and spectral weights as soon as the current
+layer's run is over (the feature map and group buffers are free; a kind that counts its
+programming (:attr:`fdagen.arch.pe_kinds.PEKind.counts_programming`) programs once the current
+layer has retired), so they load while its outputs drain. The next run starts once the
+current layer has retired; its registers take the loader's a clock before. The counters are
+per layer as ever: ``cycles`` from the layer's first descriptor word to its last output pixel
+(spans of consecutive layers overlap), ``load_cycles`` from its last descriptor word to its
+run (waiting for the previous layer included).
 
 The loader's pixel walk and the drain's are :class:`~fdagen.gateware.accel.raster.Raster`
 walks over the geometry's axes.
@@ -51,7 +65,7 @@ from fdagen.arch.fields import COUNTERS, FIELDS, PE_COUNTERS
 from fdagen.gateware.accel.forward import FFTStage, pixel_beat_shape
 from fdagen.gateware.accel.inverse import IFFTStage
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
-from fdagen.gateware.accel.layer import layer_bin, layer_fft_size
+from fdagen.gateware.accel.layer import LayerShape, layer_bin, layer_fft_size
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.blocks import INLINE, component_class
 from fdagen.gateware.common.arith import const_mul, round_shift_saturate
@@ -99,15 +113,32 @@ class Accelerator(wiring.Component):
         drain_read = DrainRead(c).create(path=("drain_read",))
         wiring.connect(m, drain_read, ifft.drain)
 
-        counters = {name: Signal(32, name=f"count_{name}") for name, _ in COUNTERS
-                    if name in ("cycles", "load_cycles", "run_cycles", "drain_cycles",
-                                "fmap_writes", "weight_writes", "bias_writes",
-                                "output_pixels", "output_stall_cycles")}
-        active = Signal()                      # between the first descriptor word and REPORT
+        # The loader works on ``load_layer`` (the descriptor it took last) while the run and the
+        # drain work on ``layer`` (copied at ``start``): layer i + 1 loads while layer i drains.
+        load_layer = Signal(LayerShape(bits), name="load_layer")
+        back_idle = Signal()                # no layer running or draining: a run may start
+        back_running = Signal()             # RUN: the feature map and group buffers are in use
+        feeding = Signal()                  # the loader streams the running layer's weights
+        handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
+
+        # -- performance counters ------------------------------------------------------------
+        # The loader's (restart with a layer's first descriptor word), handed to the running
+        # layer's copies at ``start``; the run's own (restart at ``start``); all captured at
+        # the layer's retirement for the counter stream.
+        load_names = ("cycles", "load_cycles", "fmap_writes", "weight_writes", "bias_writes")
+        loader = {name: Signal(32, name=f"load_count_{name}") for name in load_names}
+        counters = {name: Signal(32, name=f"count_{name}")
+                    for name in (*load_names, "run_cycles", "drain_cycles", "output_pixels",
+                                 "output_stall_cycles")}
+        increment = {name: Signal(range(c.weight_beat_words + 1) if name == "weight_writes"
+                                  else 1, name=f"load_increment_{name}")
+                     for name in load_names}
+        begin = Signal()                    # a layer's first descriptor word
+        front_active = Signal()             # from its first descriptor word to its start
 
         # -- descriptor -----------------------------------------------------------------
         field = Signal(range(len(FIELDS)))
-        m.d.comb += control.begin.eq(self.desc.ready & self.desc.valid & (field == 0))
+        m.d.comb += begin.eq(self.desc.ready & self.desc.valid & (field == 0))
         m.d.comb += self.desc.ready.eq(0)
 
         # -- loader counters --------------------------------------------------------------
@@ -123,19 +154,28 @@ class Accelerator(wiring.Component):
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
-        loading = Signal()                  # LOAD or RUN: the weights stream is taken
+        loading = Signal()                  # LOAD or FEED: the weights stream is taken
+        # the group buffers take the next layer's weights once the running layer is done with
+        # them (or, for a kind that counts its programming, once its counters are captured)
+        weights_free = Signal()
+        m.d.comb += weights_free.eq(feeding | (back_idle if c.pe.counts_programming
+                                               else ~back_running))
         ring = Signal()                     # fewer buffers than groups
-        m.d.comb += ring.eq(layer.groups > layer.weight_buffers)
-        # the q-th group's buffer is free once the array has finished group q - W
+        m.d.comb += ring.eq(load_layer.groups > load_layer.weight_buffers)
+        # the q-th group's buffer is free once the array has finished group q - W of the same
+        # layer (before its run, the buffers are free)
         buffer_free = Signal()
         m.d.comb += [
-            buffer_free.eq(groups_loaded < mac.prog.groups_done + layer.weight_buffers),
-            mac.prog.groups_loaded.eq(Mux(layer.weights_resident, 0xFFFF_FFFF, groups_loaded)),
+            buffer_free.eq(groups_loaded < Mux(feeding, mac.prog.groups_done, 0)
+                           + load_layer.weight_buffers),
+            # a layer the loader has finished is all loaded
+            mac.prog.groups_loaded.eq(Mux(layer.weights_resident | ~feeding, 0xFFFF_FFFF,
+                                          groups_loaded)),
         ]
         geometry = c.geometry
         # the pixel walk: the last axis in beats of V pixels
         pixel_words, pixel_bits = c.pixel_beat_words, c.log2(c.pixel_beat_words)
-        extents = [layer[name] for name in geometry.extent_fields]
+        extents = [load_layer[name] for name in geometry.extent_fields]
         if pixel_words > 1:
             extents[-1] = (extents[-1] + pixel_words - 1) >> pixel_bits
         pixel = Raster("", "p", geometry.axes, extents)
@@ -144,26 +184,30 @@ class Accelerator(wiring.Component):
         pc = Signal(16)
         pbase = Signal(range(c.fmap_depth + 1))
         pixels_done = Signal()
-        m.submodules.bias = bias = ram(signed(c.bias_width), c.max_out_channels)
+        # the biases: two banks of M_max codes, the loader's and the running layer's
+        m.submodules.bias = bias = ram(signed(c.bias_width), 2 * c.max_out_channels)
         bias_write, bias_read = bias.write_port(), bias.read_port()
+        load_bias_bank, run_bias_bank = Signal(), Signal()
 
         k = Signal(range(c.unique_bins))
-        m.d.comb += k.eq(layer_bin(c, layer, wkx, wky))
+        m.d.comb += k.eq(layer_bin(c, load_layer, wkx, wky))
         size = Signal(range(n + 1), name="fft_size")     # the layer's N
-        m.d.comb += size.eq(layer_fft_size(c, layer))
+        m.d.comb += size.eq(layer_fft_size(c, load_layer))
         beat = self.weights.payload
         words, ww = c.weight_beat_words, c.weight_width
         # the beat's words that are output channels of the layer (the last chunk may be short)
         beat_words = Signal(range(words + 1))
-        m.d.comb += beat_words.eq(Mux(wm + words <= layer.out_channels, words,
-                                      layer.out_channels - wm))
+        m.d.comb += beat_words.eq(Mux(wm + words <= load_layer.out_channels, words,
+                                      load_layer.out_channels - wm))
         m.d.comb += [
             mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
-            mac.prog.set.eq(layer.weight_base + wbuf_sets + (k >> lane_bits)),
+            mac.prog.set.eq(load_layer.weight_base + wbuf_sets + (k >> lane_bits)),
             mac.prog.channel.eq(wc), mac.prog.words.eq(beat_words),
             *[mac.prog.re[i].eq(beat[2 * ww * i:2 * ww * i + ww]) for i in range(words)],
             *[mac.prog.im[i].eq(beat[2 * ww * i + ww:2 * ww * (i + 1)]) for i in range(words)],
-            bias_write.addr.eq(bias_index), bias_write.data.eq(beat[:c.bias_width]),
+            bias_write.addr.eq(Mux(load_bias_bank, c.max_out_channels + bias_index,
+                                   bias_index)),
+            bias_write.data.eq(beat[:c.bias_width]),
             fft.fmap_waddr.eq(buffer_address(pbase, pixel.index, word_strides)),
             fft.fmap_wdata.eq(self.pixels.payload),
         ]
@@ -197,7 +241,8 @@ class Accelerator(wiring.Component):
             drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
                                               out.position,
                                               geometry.strides(c.oaa_extent, c.oaa_pitch))),
-            bias_read.addr.eq(dm), bias_read.en.eq(d_issue),
+            bias_read.addr.eq(Mux(run_bias_bank, c.max_out_channels + dm, dm)),
+            bias_read.en.eq(d_issue),
         ]
         # The bias (its read port, then registers) and the last flag arrive with the data.
         bias_d = [Signal(signed(c.bias_width), name=f"bias_d{i}") for i in range(read - 1)]
@@ -230,8 +275,7 @@ class Accelerator(wiring.Component):
             with m.If(d_last):
                 m.d.sync += d_issued_all.eq(1)
 
-        # -- counter stream -----------------------------------------------------------------
-        report_index = Signal(range(len(COUNTERS)))
+        # -- counter stream: the retired layer's counters, captured, while the next runs --------
         sources = {
             **counters,
             **dict.fromkeys(PE_COUNTERS, 0),
@@ -243,27 +287,37 @@ class Accelerator(wiring.Component):
             "oaa_reads": ifft.oaa_reads + counters["output_pixels"],
             "oaa_writes": ifft.oaa_writes,
         }
+        captured = {name: Signal(32, name=f"report_{name}") for name, _ in COUNTERS
+                    if not isinstance(sources[name], int)}
+        report_index = Signal(range(len(COUNTERS)))
+        report_pending = Signal()           # the captured counters are not all sent yet
         report_value = Signal(32)
         with m.Switch(report_index):
             for index, (name, _) in enumerate(COUNTERS):
                 with m.Case(index):
-                    m.d.comb += report_value.eq(sources[name])
-        m.d.comb += [self.counters.payload.value.eq(report_value),
+                    m.d.comb += report_value.eq(captured.get(name, 0))
+        m.d.comb += [self.counters.valid.eq(report_pending),
+                     self.counters.payload.value.eq(report_value),
                      self.counters.payload.last.eq(report_index == len(COUNTERS) - 1)]
+        with m.If(self.counters.valid & self.counters.ready):
+            m.d.sync += report_index.eq(report_index + 1)
+            with m.If(report_index == len(COUNTERS) - 1):
+                m.d.sync += [report_index.eq(0), report_pending.eq(0)]
+        with m.If(control.retire):
+            m.d.sync += [report_pending.eq(1),
+                         *[captured[name].eq(sources[name]) for name in captured]]
 
-        with m.FSM(name="phase"):
+        # -- the loader: descriptor, then pixels, biases and weights ------------------------------
+        with m.FSM(name="loader"):
             with m.State("DESC"):
                 m.d.comb += self.desc.ready.eq(1)
                 with m.If(self.desc.valid):
-                    m.d.sync += [field.eq(field + 1), active.eq(1)]
-                    with m.If(field == 0):
-                        for name in counters:
-                            m.d.sync += counters[name].eq(0)
+                    m.d.sync += [field.eq(field + 1), front_active.eq(1)]
                     with m.Switch(field):
                         for index, name in enumerate(FIELDS):
-                            if name in layer.shape().members:
+                            if name in load_layer.shape().members:
                                 with m.Case(index):
-                                    m.d.sync += layer[name].eq(self.desc.payload)
+                                    m.d.sync += load_layer[name].eq(self.desc.payload)
                     with m.If(field == len(FIELDS) - 1):
                         m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), wky.eq(0), wkx.eq(0),
                                      wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
@@ -272,27 +326,50 @@ class Accelerator(wiring.Component):
                                      pc.eq(0), pbase.eq(0), pixels_done.eq(0)]
                         m.next = "LOAD"
             with m.State("LOAD"):
-                m.d.sync += counters["load_cycles"].eq(counters["load_cycles"] + 1)
-                m.d.comb += [loading.eq(1), self.pixels.ready.eq(~pixels_done)]
-                take_pixel = self.pixels.valid & ~pixels_done
-                m.d.comb += fft.fmap_we.eq(take_pixel)
+                m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1),
+                             # the feature map is free once the running layer's run is over
+                             self.pixels.ready.eq(~pixels_done & ~back_running)]
+                take_pixel = self.pixels.valid & self.pixels.ready
+                m.d.comb += [fft.fmap_we.eq(take_pixel), increment["fmap_writes"].eq(take_pixel)]
                 with m.If(take_pixel):
-                    m.d.sync += counters["fmap_writes"].eq(counters["fmap_writes"] + 1)
                     pixel.step(m)
                     with m.If(pixel.last):
                         m.d.sync += [pc.eq(pc + 1),
                                      pbase.eq(pbase + c.fmap_channel_stride // pixel_words)]
-                        with m.If(pc + 1 == layer.channels):
+                        with m.If(pc + 1 == load_layer.channels):
                             m.d.sync += pixels_done.eq(1)
+                # the stages read the layer's registers from ``start`` on: they take the
+                # loader's a clock ahead, once the previous layer has retired
+                with m.If(back_idle):
+                    m.d.sync += [layer.eq(load_layer), handed_over.eq(1)]
                 weights_in = weights_done & ~mac.prog.busy if not c.pe.streams_weights else 1
-                with m.If(pixels_done & ~bias_phase & weights_in):
+                with m.If(pixels_done & ~bias_phase & weights_in & handed_over):
                     m.d.comb += start.eq(1)
-                    m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
+                    m.d.sync += [handed_over.eq(0), front_active.eq(0),
+                                 run_bias_bank.eq(load_bias_bank),
+                                 load_bias_bank.eq(~load_bias_bank),
+                                 *[counters[name].eq(loader[name] + increment[name])
+                                   for name in load_names],
+                                 *[counters[name].eq(0) for name in counters
+                                   if name not in load_names],
+                                 dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
                                  d_slot.eq(0), d_group.eq(0), d_gbase.eq(0),
                                  d_issued_all.eq(0), sent_last.eq(0)]
+                    m.next = "FEED"
+            with m.State("FEED"):
+                # the running layer's weights, each group as the array frees a buffer
+                m.d.comb += [loading.eq(1), feeding.eq(1)]
+                with m.If(weights_done):
+                    m.next = "DESC"
+
+        # -- the run and the drain -------------------------------------------------------------
+        with m.FSM(name="phase"):
+            with m.State("IDLE"):
+                m.d.comb += back_idle.eq(1)
+                with m.If(start):
                     m.next = "RUN"
             with m.State("RUN"):
-                m.d.comb += [loading.eq(1), draining.eq(1)]
+                m.d.comb += [back_running.eq(1), draining.eq(1)]
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
                 with m.If(out_last):
                     m.d.sync += sent_last.eq(1)
@@ -302,57 +379,60 @@ class Accelerator(wiring.Component):
                 m.d.comb += draining.eq(1)
                 m.d.sync += counters["drain_cycles"].eq(counters["drain_cycles"] + 1)
                 with m.If(out_last | sent_last):
-                    m.d.sync += active.eq(0)
-                    m.next = "REPORT"
-            with m.State("REPORT"):
-                m.d.comb += self.counters.valid.eq(1)
-                with m.If(self.counters.ready):
-                    m.d.sync += report_index.eq(report_index + 1)
-                    with m.If(report_index == len(COUNTERS) - 1):
-                        m.d.sync += report_index.eq(0)
-                        m.next = "DESC"
+                    m.next = "RETIRE"
+            with m.State("RETIRE"):
+                # the counters are final; captured once the previous report is out
+                with m.If(~report_pending):
+                    m.d.comb += control.retire.eq(1)
+                    m.next = "IDLE"
 
         # -- the weights stream: the biases, then the groups' spectral weights -------------------
-        m.d.comb += self.weights.ready.eq(loading & ~weights_done &
-                                          (bias_phase | (mac.prog.ready & buffer_free)))
+        m.d.comb += self.weights.ready.eq(loading & ~weights_done & (
+            bias_phase | (mac.prog.ready & buffer_free & weights_free)))
         take_weight = self.weights.valid & self.weights.ready
         m.d.comb += [mac.prog.valid.eq(self.weights.valid & loading & ~weights_done &
-                                       ~bias_phase & buffer_free),
-                     bias_write.en.eq(take_weight & bias_phase)]
+                                       ~bias_phase & buffer_free & weights_free),
+                     bias_write.en.eq(take_weight & bias_phase),
+                     increment["weight_writes"].eq(Mux(take_weight & ~bias_phase, beat_words, 0)),
+                     increment["bias_writes"].eq(take_weight & bias_phase)]
         with m.If(take_weight & ~bias_phase):
-            m.d.sync += [counters["weight_writes"].eq(counters["weight_writes"] + beat_words),
-                         wkx.eq(wkx + 1)]
+            m.d.sync += wkx.eq(wkx + 1)
             with m.If(wkx == size >> 1):
                 m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
                 with m.If(wky + 1 == size):
                     m.d.sync += wky.eq(0)
                     m.d.sync += wc.eq(wc + 1)
-                    with m.If(wc + 1 == layer.channels):
+                    with m.If(wc + 1 == load_layer.channels):
                         m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words)]
-                        last_chunk = wm + words >= layer.out_channels
+                        last_chunk = wm + words >= load_layer.out_channels
                         with m.If((wj + words == c.slots) | last_chunk):
                             # the group is in its buffer; the next goes to the next buffer
                             m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
                                          wbuf.eq(wbuf + 1),
-                                         wbuf_sets.eq(wbuf_sets + layer.bin_steps)]
-                            with m.If(wbuf + 1 == layer.weight_buffers):
+                                         wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
+                            with m.If(wbuf + 1 == load_layer.weight_buffers):
                                 m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
                         with m.If(last_chunk):
                             m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
-                            with m.If(~ring | (wblock + 1 == layer.blocks)):
+                            with m.If(~ring | (wblock + 1 == load_layer.blocks)):
                                 m.d.sync += weights_done.eq(1)
         with m.If(take_weight & bias_phase):
-            m.d.sync += [bias_index.eq(bias_index + 1),
-                         counters["bias_writes"].eq(counters["bias_writes"] + 1)]
-            with m.If(bias_index + 1 == layer.out_channels):
+            m.d.sync += bias_index.eq(bias_index + 1)
+            with m.If(bias_index + 1 == load_layer.out_channels):
                 # resident weights: the stream carries the biases only
-                m.d.sync += [bias_phase.eq(0), weights_done.eq(layer.weights_resident)]
+                m.d.sync += [bias_phase.eq(0), weights_done.eq(load_layer.weights_resident)]
 
-        with m.If(active):
+        # -- counting ----------------------------------------------------------------------------
+        m.d.comb += increment["cycles"].eq(front_active)
+        for name in load_names:
+            m.d.sync += loader[name].eq(Mux(begin, 0, loader[name] + increment[name]))
+        with m.If(draining):                # to the last output pixel
             m.d.sync += counters["cycles"].eq(counters["cycles"] + 1)
+        with m.If(~start & feeding):       # the running layer's weights
+            m.d.sync += counters["weight_writes"].eq(
+                counters["weight_writes"] + increment["weight_writes"])
         with m.If(self.out.valid & self.out.ready):
             m.d.sync += counters["output_pixels"].eq(counters["output_pixels"] + 1)
         with m.If(self.out.valid & ~self.out.ready):
             m.d.sync += counters["output_stall_cycles"].eq(counters["output_stall_cycles"] + 1)
         return m
-
