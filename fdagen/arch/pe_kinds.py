@@ -86,8 +86,8 @@ class PEKind:
     #: operation). A kind says so only when its MAC stage gates them.
     gates_idle_slots = False
     #: The MAC stage counts weight-programming events among a layer's counters (cleared with
-    #: ``control.retire``), so the next layer's weights may be programmed only once the
-    #: running layer's counters are captured (else they load while its outputs drain).
+    #: ``control.capture``), so the next layer's weights may be programmed only once the
+    #: running layer's run counters are captured (else they load as soon as its run is over).
     counts_programming = False
 
     def default_weight_groups(self, config):

@@ -27,7 +27,7 @@ buffer is free) and bin step ``< U/L``, one **array operation**:
 
 The counters count launches (``operations``), written sums, spectrum reads and stalls per
 layer (from ``control.start``), and sum the lanes' crossbar events (cleared by
-``control.retire``, so that a layer's programming, which follows the previous layer's retirement,
+``control.capture``, so that a layer's programming, which follows the previous run's capture,
 is counted with it).
 """
 
@@ -226,7 +226,7 @@ class CrossbarMACStage(wiring.Component):
             m.d.comb += getattr(self, name).eq(
                 tree_sum(getattr(array, port) for array in self.lanes))
         for array in self.lanes:
-            m.d.comb += array.clear.eq(self.control.retire)
+            m.d.comb += array.clear.eq(self.control.capture)
         with m.If(self.control.start):
             m.d.sync += [passes_done.eq(0), spectra_free.eq(0), self.operations.eq(0),
                          self.finished_sums.eq(0), self.stall_fft.eq(0), self.stall_ifft.eq(0),

@@ -8,10 +8,10 @@ signature's ``latency``, never from a number of its own.
 
 :class:`LayerControl`
     The running layer's registers (:func:`~fdagen.gateware.accel.layer.LayerShape`; the
-    loader keeps the next layer's apart), ``start`` (one cycle: a layer's run begins, its
-    registers take the loader's and the run's counters restart), ``retire`` (one cycle: the
-    finished layer's counters are captured for the counter stream; counters that also count
-    the next layer's loading restart) and ``tiles``; the top drives every stage.
+    loader keeps the next layer's apart), ``start`` (one cycle: a layer's run begins, the
+    run's counters restart), ``capture`` (one cycle: the run is over and its counters are
+    captured for the counter stream; counters that also count the next layer's loading
+    restart) and ``tiles``; the top drives every stage.
 :class:`SpectrumRead`
     The MAC stage reads the forward stage's input-spectrum buffer: all ``L`` banks of FFT lane
     ``lane`` at ``addr`` when ``en``; the ``L`` values are on ``data`` ``latency`` cycles later.
@@ -57,7 +57,7 @@ class LayerControl(wiring.Signature):
     the top: every stage holds it flipped)."""
 
     def __init__(self, stages):
-        super().__init__({"layer": Out(LayerShape(stages)), "start": Out(1), "retire": Out(1),
+        super().__init__({"layer": Out(LayerShape(stages)), "start": Out(1), "capture": Out(1),
                           "tiles": Out(32)})
 
 

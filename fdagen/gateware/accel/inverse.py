@@ -17,7 +17,8 @@ whose ``fed`` counts passes whose spectra every lane has read: the array may the
 slot) and serves ``drain`` (:class:`~fdagen.gateware.accel.interfaces.DrainRead`, whose
 ``groups`` counts the groups final in every lane, registered, ``busy`` says the drain's lane
 needs its read port, and ``finished`` says every lane has added every pass of the layer). The
-drain reads only the lane it names, so the others' overlap-adds go on undisturbed.
+drain reads only the lane it names, so the others' overlap-adds go on undisturbed. While
+``hold`` (the previous layer's drain still reads the banks), no lane starts a pass.
 """
 
 from amaranth import Cat, Module, Mux, Signal
@@ -44,6 +45,7 @@ class IFFTStage(wiring.Component):
             "control": In(LayerControl(c.stages)),
             "output": Out(OutputSpectrumRead(c, acc_width)),
             "drain": In(DrainRead(c)),
+            "hold": In(1),
             "frames": Out(32), "spectrum_reads": Out(32), "oaa_reads": Out(32),
             "oaa_writes": Out(32),
         })
@@ -59,7 +61,7 @@ class IFFTStage(wiring.Component):
             m.submodules[f"lane{i}"] = lane
             wiring.connect(m, wiring.flipped(self.control), lane.control)
             m.d.comb += [
-                lane.index.eq(i), lane.mac_done.eq(self.output.done),
+                lane.index.eq(i), lane.mac_done.eq(Mux(self.hold, 0, self.output.done)),
                 self.output.en[i].eq(lane.spec_en), self.output.addr[i].eq(lane.spec_addr),
                 self.output.bank[i].eq(lane.spec_bank), lane.spec_data.eq(self.output.data[i]),
                 lane.drain_en.eq(self.drain.en & (self.drain.lane == i)),

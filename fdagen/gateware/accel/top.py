@@ -35,21 +35,30 @@ A layer, start to finish (no host help between tiles):
    the array and the lanes work on the next groups; the drain reads a lane's bank only in
    clocks its overlap-add leaves free. What is left after the run (the last group, and any
    backlog) is the drain phase.
-5. Retire, once the last pixel is out: the counters are captured and stream out on
-   ``counters``, one 32-bit word per :data:`COUNTERS` entry, ``last`` on the final one, while
-   the next layer runs (a layer retires only after the previous layer's counters are out).
+5. Counters: when the run is over its counters are captured; when the last pixel is out the
+   layer retires, the drain's are captured too, and they stream out on ``counters``, one
+   32-bit word per :data:`COUNTERS` entry, ``last`` on the final one, while the next layers
+   load and run. A run's counters are captured only once the previous layer's are out.
 
-**Layers overlap.** The loader and the run work on different layers: the loader takes the
-next descriptor as soon as it has streamed the current layer's last weight (during the run,
-for a kind that streams its weights), into its own registers; the next layer's biases go to
-the other of two bias banks at once, its pixels and spectral weights as soon as the current
-layer's run is over (the feature map and group buffers are free; a kind that counts its
-programming (:attr:`fdagen.arch.pe_kinds.PEKind.counts_programming`) programs once the current
-layer has retired), so they load while its outputs drain. The next run starts once the
-current layer has retired; its registers take the loader's a clock before. The counters are
-per layer as ever: ``cycles`` from the layer's first descriptor word to its last output pixel
-(spans of consecutive layers overlap), ``load_cycles`` from its last descriptor word to its
-run (waiting for the previous layer included).
+**Layers overlap**: three layers may be in flight, one loading, one running, one draining,
+each stage with its own copy of the registers it needs.
+
+- The loader takes the next descriptor as soon as it has streamed the current layer's last
+  weight (during the run, for a kind that streams its weights).
+- The next layer's biases go to the other of two bias banks (a bank is written only once the
+  layer that used it has retired). Its pixels and spectral weights load as soon as the current
+  run is over, when the feature map and group buffers are free: they load while the current
+  layer's outputs drain. A kind that counts its programming
+  (:attr:`fdagen.arch.pe_kinds.PEKind.counts_programming`) programs once the run's counters
+  are captured.
+- The next run starts once the current run's counters are captured and the drain has taken
+  that layer over; its registers take the loader's a clock before. Its forward transforms and
+  MACs go on while the drain finishes the previous layer; only its IFFT lanes wait for that
+  (``hold``: the previous layer's planes are in the overlap-add banks until drained).
+
+The counters are per layer as ever: ``cycles`` from the layer's first descriptor word to its
+last output pixel (the spans of consecutive layers overlap), ``load_cycles`` from its last
+descriptor word to its run (waiting for the previous layer included).
 
 The loader's pixel walk and the drain's are :class:`~fdagen.gateware.accel.raster.Raster`
 walks over the geometry's axes.
@@ -73,6 +82,9 @@ from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.read_stream import ReadStream
 
 __all__ = ["Accelerator"]
+
+#: Counters the drain keeps for the layer it drains (the others are the loader's and the run's).
+DRAIN_COUNTERS = ("cycles", "drain_cycles", "output_pixels", "output_stall_cycles")
 
 
 class Accelerator(wiring.Component):
@@ -113,28 +125,42 @@ class Accelerator(wiring.Component):
         drain_read = DrainRead(c).create(path=("drain_read",))
         wiring.connect(m, drain_read, ifft.drain)
 
-        # The loader works on ``load_layer`` (the descriptor it took last) while the run and the
-        # drain work on ``layer`` (copied at ``start``): layer i + 1 loads while layer i drains.
+        # Three layers may be in flight: the loader works on ``load_layer`` (the descriptor it
+        # took last), the run on ``layer`` (taken a clock before ``start``), the drain on
+        # ``drain_layer`` (the fields it needs, taken from ``layer`` when it takes the layer
+        # over, once it has retired the previous one).
         load_layer = Signal(LayerShape(bits), name="load_layer")
-        back_idle = Signal()                # no layer running or draining: a run may start
-        back_running = Signal()             # RUN: the feature map and group buffers are in use
+        drain_fields = ("out_channels", *c.geometry.output_fields, "kernel", "stride",
+                        "output_shift", "relu")
+        drain_layer = Signal(data.StructLayout({name: LayerShape(bits).members[name]
+                                                for name in drain_fields}), name="drain_layer")
+        run_idle = Signal()                 # no run, its counters captured: a run may start
+        run_running = Signal()              # the feature map and group buffers are in use
+        queued = Signal()                   # the running layer waits for the drain
         feeding = Signal()                  # the loader streams the running layer's weights
         handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
+        m.d.comb += ifft.hold.eq(queued)    # its overlap-adds wait for the previous drain
 
         # -- performance counters ------------------------------------------------------------
-        # The loader's (restart with a layer's first descriptor word), handed to the running
-        # layer's copies at ``start``; the run's own (restart at ``start``); all captured at
-        # the layer's retirement for the counter stream.
-        load_names = ("cycles", "load_cycles", "fmap_writes", "weight_writes", "bias_writes")
+        # The loader's (restart with a layer's first descriptor word) are handed to the run's
+        # copies at ``start``; the run's own restart at ``start``, the drain's when it takes a
+        # layer over. The run's are captured when the run is over, the drain's when the layer
+        # retires (its last pixel out), and then stream out. ``cycles`` is the span between the
+        # timer's values at the first descriptor word and at the last output pixel.
+        timer = Signal(32, name="timer")
+        m.d.sync += timer.eq(timer + 1)
+        begin_time = {side: Signal(32, name=f"{side}_begin_time")
+                      for side in ("load", "run", "drain")}
+        run_end_time, last_pixel_time = Signal(32), Signal(32)
+        load_names = ("load_cycles", "fmap_writes", "weight_writes", "bias_writes")
         loader = {name: Signal(32, name=f"load_count_{name}") for name in load_names}
         counters = {name: Signal(32, name=f"count_{name}")
-                    for name in (*load_names, "run_cycles", "drain_cycles", "output_pixels",
+                    for name in (*load_names, "run_cycles", "output_pixels",
                                  "output_stall_cycles")}
         increment = {name: Signal(range(c.weight_beat_words + 1) if name == "weight_writes"
                                   else 1, name=f"load_increment_{name}")
                      for name in load_names}
         begin = Signal()                    # a layer's first descriptor word
-        front_active = Signal()             # from its first descriptor word to its start
 
         # -- descriptor -----------------------------------------------------------------
         field = Signal(range(len(FIELDS)))
@@ -158,8 +184,8 @@ class Accelerator(wiring.Component):
         # the group buffers take the next layer's weights once the running layer is done with
         # them (or, for a kind that counts its programming, once its counters are captured)
         weights_free = Signal()
-        m.d.comb += weights_free.eq(feeding | (back_idle if c.pe.counts_programming
-                                               else ~back_running))
+        m.d.comb += weights_free.eq(feeding | (run_idle if c.pe.counts_programming
+                                               else ~run_running))
         ring = Signal()                     # fewer buffers than groups
         m.d.comb += ring.eq(load_layer.groups > load_layer.weight_buffers)
         # the q-th group's buffer is free once the array has finished group q - W of the same
@@ -187,7 +213,7 @@ class Accelerator(wiring.Component):
         # the biases: two banks of M_max codes, the loader's and the running layer's
         m.submodules.bias = bias = ram(signed(c.bias_width), 2 * c.max_out_channels)
         bias_write, bias_read = bias.write_port(), bias.read_port()
-        load_bias_bank, run_bias_bank = Signal(), Signal()
+        load_bias_bank, run_bias_bank, drain_bias_bank = Signal(), Signal(), Signal()
 
         k = Signal(range(c.unique_bins))
         m.d.comb += k.eq(layer_bin(c, load_layer, wkx, wky))
@@ -215,8 +241,9 @@ class Accelerator(wiring.Component):
         # -- drain ------------------------------------------------------------------------
         # Output (m, i, j) reads the overlap-add word at (K - 1 + i s, K - 1 + j s).
         dm = Signal(16)
-        out = Raster("", "d", geometry.axes, [layer[name] for name in geometry.output_fields],
-                     position="read_", start=layer.kernel - 1, step=layer.stride)
+        out = Raster("", "d", geometry.axes,
+                     [drain_layer[name] for name in geometry.output_fields],
+                     position="read_", start=drain_layer.kernel - 1, step=drain_layer.stride)
         # (m mod J) mod LI, div LI
         d_mod = Signal(range(max(2, li)))
         d_div = Signal(16)
@@ -224,8 +251,9 @@ class Accelerator(wiring.Component):
         d_gbase = Signal(range(c.oaa_depth + 1))
         d_group = Signal(16)                                       # m div J
         d_issued_all = Signal()
-        draining = Signal()                 # RUN or DRAIN: final groups stream out
-        sent_last = Signal()                # the final pixel went out before the run's end
+        draining = Signal()                 # the drain has a layer whose pixels are not all out
+        drain_busy = Signal()               # the drain has a layer that has not retired
+        drain_run_over = Signal()           # the drained layer's run is over: all groups final
         # the overlap-add read, then the output register
         read = drain_read.signature.latency
         drain = ReadStream(data.StructLayout({"value": signed(c.data_width), "last": 1}),
@@ -233,7 +261,7 @@ class Accelerator(wiring.Component):
         m.submodules.drain = drain
         m.d.comb += [self.out.valid.eq(drain.o.valid), self.out.payload.eq(drain.o.payload),
                      drain.o.ready.eq(self.out.ready)]
-        d_last = (dm + 1 == layer.out_channels) & out.last
+        d_last = (dm + 1 == drain_layer.out_channels) & out.last
         d_issue = Signal()
         m.d.comb += [
             drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
@@ -241,7 +269,7 @@ class Accelerator(wiring.Component):
             drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
                                               out.position,
                                               geometry.strides(c.oaa_extent, c.oaa_pitch))),
-            bias_read.addr.eq(Mux(run_bias_bank, c.max_out_channels + dm, dm)),
+            bias_read.addr.eq(Mux(drain_bias_bank, c.max_out_channels + dm, dm)),
             bias_read.en.eq(d_issue),
         ]
         # The bias (its read port, then registers) and the last flag arrive with the data.
@@ -253,15 +281,16 @@ class Accelerator(wiring.Component):
         bias_value = bias_d[-1] if bias_d else bias_read.data
         total = Signal(signed(max(c.oaa_width, c.bias_width) + 1))
         m.d.comb += total.eq(drain_read.data + bias_value)
-        result = round_shift_saturate(m, total, layer.output_shift, c.rounding, c.data_width,
+        result = round_shift_saturate(m, total, drain_layer.output_shift, c.rounding, c.data_width,
                                       "output_rq")
         m.d.sync += [
-            drain.data.value.eq(Mux(layer.relu & (result < 0), 0, result)),
+            drain.data.value.eq(Mux(drain_layer.relu & (result < 0), 0, result)),
             drain.data.last.eq(last_d[-1]),
         ]
         m.d.comb += [drain.issue.eq(d_issue),
                      d_issue.eq(draining & drain.can_issue & ~d_issued_all
-                                & (d_group < drain_read.groups) & ~drain_read.busy)]
+                                & ((d_group < drain_read.groups) | drain_run_over)
+                                & ~drain_read.busy)]
         out_last = self.out.valid & self.out.ready & self.out.payload.last
         with m.If(d_issue):
             out.step(m)
@@ -277,18 +306,19 @@ class Accelerator(wiring.Component):
 
         # -- counter stream: the retired layer's counters, captured, while the next runs --------
         sources = {
-            **counters,
             **dict.fromkeys(PE_COUNTERS, 0),
             **mac.counter_sources(),
+            **{name: counters[name] for name in (*load_names, "run_cycles")},
             "fft_frames": fft.frames, "ifft_frames": ifft.frames,
             "fmap_reads": fft.fmap_reads,
             "spectrum_writes": fft.spectrum_writes,
             "output_spectrum_reads": ifft.spectrum_reads,
-            "oaa_reads": ifft.oaa_reads + counters["output_pixels"],
+            "oaa_reads": ifft.oaa_reads,              # the drain's reads added at retirement
             "oaa_writes": ifft.oaa_writes,
         }
         captured = {name: Signal(32, name=f"report_{name}") for name, _ in COUNTERS
-                    if not isinstance(sources[name], int)}
+                    if name in DRAIN_COUNTERS or not isinstance(sources[name], int)}
+        run_captured = Signal()             # the drained layer's run counters are captured
         report_index = Signal(range(len(COUNTERS)))
         report_pending = Signal()           # the captured counters are not all sent yet
         report_value = Signal(32)
@@ -303,16 +333,13 @@ class Accelerator(wiring.Component):
             m.d.sync += report_index.eq(report_index + 1)
             with m.If(report_index == len(COUNTERS) - 1):
                 m.d.sync += [report_index.eq(0), report_pending.eq(0)]
-        with m.If(control.retire):
-            m.d.sync += [report_pending.eq(1),
-                         *[captured[name].eq(sources[name]) for name in captured]]
 
         # -- the loader: descriptor, then pixels, biases and weights ------------------------------
         with m.FSM(name="loader"):
             with m.State("DESC"):
                 m.d.comb += self.desc.ready.eq(1)
                 with m.If(self.desc.valid):
-                    m.d.sync += [field.eq(field + 1), front_active.eq(1)]
+                    m.d.sync += field.eq(field + 1)
                     with m.Switch(field):
                         for index, name in enumerate(FIELDS):
                             if name in load_layer.shape().members:
@@ -328,7 +355,7 @@ class Accelerator(wiring.Component):
             with m.State("LOAD"):
                 m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1),
                              # the feature map is free once the running layer's run is over
-                             self.pixels.ready.eq(~pixels_done & ~back_running)]
+                             self.pixels.ready.eq(~pixels_done & ~run_running)]
                 take_pixel = self.pixels.valid & self.pixels.ready
                 m.d.comb += [fft.fmap_we.eq(take_pixel), increment["fmap_writes"].eq(take_pixel)]
                 with m.If(take_pixel):
@@ -339,22 +366,20 @@ class Accelerator(wiring.Component):
                         with m.If(pc + 1 == load_layer.channels):
                             m.d.sync += pixels_done.eq(1)
                 # the stages read the layer's registers from ``start`` on: they take the
-                # loader's a clock ahead, once the previous layer has retired
-                with m.If(back_idle):
+                # loader's a clock ahead, once the previous run's counters are captured and
+                # the drain has taken that layer over
+                with m.If(run_idle & ~queued):
                     m.d.sync += [layer.eq(load_layer), handed_over.eq(1)]
                 weights_in = weights_done & ~mac.prog.busy if not c.pe.streams_weights else 1
                 with m.If(pixels_done & ~bias_phase & weights_in & handed_over):
                     m.d.comb += start.eq(1)
-                    m.d.sync += [handed_over.eq(0), front_active.eq(0),
+                    m.d.sync += [handed_over.eq(0), queued.eq(1),
                                  run_bias_bank.eq(load_bias_bank),
                                  load_bias_bank.eq(~load_bias_bank),
+                                 begin_time["run"].eq(begin_time["load"]),
                                  *[counters[name].eq(loader[name] + increment[name])
                                    for name in load_names],
-                                 *[counters[name].eq(0) for name in counters
-                                   if name not in load_names],
-                                 dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0),
-                                 d_slot.eq(0), d_group.eq(0), d_gbase.eq(0),
-                                 d_issued_all.eq(0), sent_last.eq(0)]
+                                 counters["run_cycles"].eq(0)]
                     m.next = "FEED"
             with m.State("FEED"):
                 # the running layer's weights, each group as the array frees a buffer
@@ -362,33 +387,78 @@ class Accelerator(wiring.Component):
                 with m.If(weights_done):
                     m.next = "DESC"
 
-        # -- the run and the drain -------------------------------------------------------------
-        with m.FSM(name="phase"):
+        # -- the run ---------------------------------------------------------------------------
+        run_sources = {name: value for name, value in sources.items()
+                       if name in captured and name not in DRAIN_COUNTERS}
+        with m.FSM(name="run"):
             with m.State("IDLE"):
-                m.d.comb += back_idle.eq(1)
+                m.d.comb += run_idle.eq(1)
                 with m.If(start):
                     m.next = "RUN"
             with m.State("RUN"):
-                m.d.comb += [back_running.eq(1), draining.eq(1)]
+                m.d.comb += run_running.eq(1)
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
-                with m.If(out_last):
-                    m.d.sync += sent_last.eq(1)
                 with m.If(drain_read.finished & mac.idle):
-                    m.next = "DRAIN"
-            with m.State("DRAIN"):
-                m.d.comb += draining.eq(1)
-                m.d.sync += counters["drain_cycles"].eq(counters["drain_cycles"] + 1)
-                with m.If(out_last | sent_last):
-                    m.next = "RETIRE"
-            with m.State("RETIRE"):
-                # the counters are final; captured once the previous report is out
+                    m.d.sync += [run_end_time.eq(timer), drain_run_over.eq(1)]
+                    m.next = "OVER"
+            with m.State("OVER"):
+                # the run's counters are final: captured once the previous report is out
                 with m.If(~report_pending):
-                    m.d.comb += control.retire.eq(1)
+                    m.d.comb += control.capture.eq(1)
+                    m.d.sync += [captured[name].eq(value) for name, value in run_sources.items()]
+                    m.d.sync += run_captured.eq(1)
+                    m.next = "IDLE"
+
+        # -- the drain: beside the run, and beside the next layer's start ----------------------
+        with m.FSM(name="drain"):
+            with m.State("IDLE"):
+                with m.If(queued):
+                    m.d.sync += [queued.eq(0), drain_run_over.eq(0),
+                                 *[drain_layer[name].eq(layer[name]) for name in drain_fields],
+                                 drain_bias_bank.eq(run_bias_bank),
+                                 begin_time["drain"].eq(begin_time["run"]),
+                                 counters["output_pixels"].eq(0),
+                                 counters["output_stall_cycles"].eq(0)]
+                    m.next = "TAKE"
+            with m.State("TAKE"):
+                # the walk restarts from the registers just taken
+                m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0), d_slot.eq(0),
+                             d_group.eq(0), d_gbase.eq(0), d_issued_all.eq(0)]
+                m.d.comb += drain_busy.eq(1)
+                m.next = "BUSY"
+            with m.State("BUSY"):
+                m.d.comb += [draining.eq(1), drain_busy.eq(1)]
+                with m.If(out_last):
+                    m.d.sync += last_pixel_time.eq(timer)
+                    m.next = "DONE"
+            with m.State("DONE"):
+                # retire once the layer's run counters are captured
+                m.d.comb += drain_busy.eq(1)
+                with m.If(run_captured):
+                    drained = Signal(signed(32), name="drained_after_run")
+                    m.d.comb += drained.eq((last_pixel_time - run_end_time)[:32])
+                    m.d.sync += [
+                        run_captured.eq(0), report_pending.eq(1),
+                        captured["cycles"].eq(last_pixel_time - begin_time["drain"]),
+                        # from the run's end to the last pixel, at least the one clock that
+                        # saw the pixel out
+                        captured["drain_cycles"].eq(Mux(drained > 0, drained, 1)),
+                        captured["output_pixels"].eq(counters["output_pixels"]),
+                        captured["output_stall_cycles"].eq(counters["output_stall_cycles"]),
+                        captured["oaa_reads"].eq(captured["oaa_reads"]
+                                                 + counters["output_pixels"]),
+                    ]
                     m.next = "IDLE"
 
         # -- the weights stream: the biases, then the groups' spectral weights -------------------
-        m.d.comb += self.weights.ready.eq(loading & ~weights_done & (
-            bias_phase | (mac.prog.ready & buffer_free & weights_free)))
+        # a bias bank is free once the layer that last used it has retired
+        bias_free = Signal()
+        m.d.comb += [
+            bias_free.eq(~(drain_busy & (drain_bias_bank == load_bias_bank))),
+            self.weights.ready.eq(loading & ~weights_done & (
+                (bias_phase & bias_free) | (~bias_phase & mac.prog.ready & buffer_free
+                                            & weights_free))),
+        ]
         take_weight = self.weights.valid & self.weights.ready
         m.d.comb += [mac.prog.valid.eq(self.weights.valid & loading & ~weights_done &
                                        ~bias_phase & buffer_free & weights_free),
@@ -423,11 +493,10 @@ class Accelerator(wiring.Component):
                 m.d.sync += [bias_phase.eq(0), weights_done.eq(load_layer.weights_resident)]
 
         # -- counting ----------------------------------------------------------------------------
-        m.d.comb += increment["cycles"].eq(front_active)
+        with m.If(begin):
+            m.d.sync += begin_time["load"].eq(timer)
         for name in load_names:
             m.d.sync += loader[name].eq(Mux(begin, 0, loader[name] + increment[name]))
-        with m.If(draining):                # to the last output pixel
-            m.d.sync += counters["cycles"].eq(counters["cycles"] + 1)
         with m.If(~start & feeding):       # the running layer's weights
             m.d.sync += counters["weight_writes"].eq(
                 counters["weight_writes"] + increment["weight_writes"])
