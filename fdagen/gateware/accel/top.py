@@ -46,9 +46,9 @@ each stage with its own copy of the registers it needs.
 - The loader takes the next descriptor as soon as it has streamed the current layer's last
   weight (during the run, for a kind that streams its weights).
 - The next layer's biases go to the other of two bias banks (a bank is written only once the
-  layer that used it has retired). Its pixels and spectral weights load as soon as the current
-  run is over, when the feature map and group buffers are free: they load while the current
-  layer's outputs drain. A kind that counts its programming
+  layer that used it has retired). Its pixels load as soon as the current run has transformed
+  its last tile (the feature map is free), its spectral weights once the run is over (the
+  group buffers are free). A kind that counts its programming
   (:attr:`fdagen.arch.pe_kinds.PEKind.counts_programming`) programs once the run's counters
   are captured.
 - The next run starts once the current run's counters are captured and the drain has taken
@@ -139,6 +139,14 @@ class Accelerator(wiring.Component):
         queued = Signal()                   # the running layer waits for the drain
         feeding = Signal()                  # the loader streams the running layer's weights
         handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
+        # the running layer's tiles are all transformed: the feature map takes the next pixels
+        forward_done = Signal()
+        fmap_free = Signal()
+        with m.If(start):
+            m.d.sync += forward_done.eq(0)
+        with m.Elif(fft.spectrum.ready >= layer.tiles):
+            m.d.sync += forward_done.eq(1)
+        m.d.comb += fmap_free.eq(~run_running | forward_done)
         m.d.comb += ifft.hold.eq(queued)    # its overlap-adds wait for the previous drain
 
         # -- performance counters ------------------------------------------------------------
@@ -355,7 +363,7 @@ class Accelerator(wiring.Component):
             with m.State("LOAD"):
                 m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1),
                              # the feature map is free once the running layer's run is over
-                             self.pixels.ready.eq(~pixels_done & ~run_running)]
+                             self.pixels.ready.eq(~pixels_done & fmap_free)]
                 take_pixel = self.pixels.valid & self.pixels.ready
                 m.d.comb += [fft.fmap_we.eq(take_pixel), increment["fmap_writes"].eq(take_pixel)]
                 with m.If(take_pixel):
