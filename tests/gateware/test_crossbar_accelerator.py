@@ -84,3 +84,27 @@ def test_crossbars_run_a_layer_at_a_smaller_fft_size():
     assert job.descriptor.values()["fft_shift"] == 1
     assert (job.descriptor.schedule.bin_steps, config.bin_steps) == (12, 40)
     run(config, job)
+
+
+def test_overlapped_layers_count_their_own_programming():
+    """Three layers with every input offered at once and a slow counter stream: a layer's
+    biases and pixels load while the previous one runs, its weights are programmed only once
+    the previous run's counters are captured (:attr:`fdagen.arch.pe_kinds.PEKind.
+    counts_programming`; a capture waits while the report before it is still going out), so
+    each layer reports exactly its own write-verify pulses; all bit-exact, counters equal to
+    the schedule."""
+    config = AcceleratorConfig(pes=2, max_channels=3, max_out_channels=3, **WORDS, **CROSSBARS,
+                               xbar_rows=32)
+    rng = np.random.default_rng(17)
+    jobs = [random_layer(config, rng, 3, 3, 6, 6, 2, relu=True),
+            random_layer(config, rng, 1, 2, 4, 4, 2),
+            random_layer(config, rng, 2, 2, 6, 5, 3, 1, 1)]
+    results = run_layers(config, [(j.desc, j.weights, j.pixels, j.expected.size) for j in jobs],
+                         gaps=0.3, stalls=0.3, overlap=True, report_stalls=0.95)
+    cells = config.pe.crossbar_format(config).cells(config.weight_width)
+    for job, (words, counters) in zip(jobs, results):
+        codes = decode_output(config, [v for v, _ in words], job.descriptor)
+        np.testing.assert_array_equal(codes, job.expected)
+        scheduled = job.descriptor.scheduled_counts()
+        assert {name: counters[name] for name in scheduled} == scheduled
+        assert counters["program_pulses"] == counters["weight_writes"] * 2 * cells

@@ -22,19 +22,21 @@ from fdagen.host.descriptor import layer_format
 
 
 def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_000,
-               overlap=False, clocks=None, **stage_options):
+               overlap=False, clocks=None, report_stalls=None, **stage_options):
     """``layers``: list of (descriptor words, weight beats, pixel beats, output count);
     ``stage_options`` go to the MAC stage (:class:`~fdagen.gateware.accel.top.Accelerator`).
     With ``overlap`` the three input streams carry every layer back to back from the start
     (the next layer's descriptor, pixels and weights offered while the current one runs and
     drains), else a layer's inputs are offered once the previous layer's counters are in;
-    ``clocks``, a list, then receives the clocks the whole run took.
+    ``clocks``, a list, then receives the clocks the whole run took, and the counter stream
+    takes ``report_stalls`` (default ``stalls``) as its own backpressure.
 
     Returns a list of (output words, {counter: value}) per layer.
     """
     dut = Accelerator(config, **stage_options)
     if overlap:
-        return _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks)
+        return _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks,
+                               stalls if report_stalls is None else report_stalls)
     results = []
 
     async def driver(ctx, port, words):
@@ -102,7 +104,7 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
     return results
 
 
-def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks):
+def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks, report_stalls):
     """:func:`run_layers` with ``overlap``: a driver per input stream and a collector per
     output stream, each with its own random pauses."""
     outputs, reports = [], []
@@ -121,7 +123,7 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks):
             ctx.set(port.valid, 0)
         return drive
 
-    def collector(port, received, count, pause_seed):
+    def collector(port, received, count, pause_seed, pause):
         async def collect(ctx):
             rand = random.Random(pause_seed)
             for clock in range(max_cycles):
@@ -130,7 +132,7 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks):
                     if port is dut.counters and clocks is not None:
                         clocks.append(clock)
                     return
-                ready = rand.random() >= stalls
+                ready = rand.random() >= pause
                 ctx.set(port.ready, ready)
                 await ctx.delay(1e-9)
                 if ready and ctx.get(port.valid):
@@ -145,8 +147,9 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks):
     for index, port in enumerate((dut.desc, dut.weights, dut.pixels)):
         words = [word for layer in layers for word in layer[index]]
         sim.add_testbench(driver(port, words, seed + index))
-    sim.add_testbench(collector(dut.out, outputs, total, seed + 3))
-    sim.add_testbench(collector(dut.counters, reports, len(layers) * len(COUNTERS), seed + 4))
+    sim.add_testbench(collector(dut.out, outputs, total, seed + 3, stalls))
+    sim.add_testbench(collector(dut.counters, reports, len(layers) * len(COUNTERS), seed + 4,
+                                report_stalls))
     sim.run()
     results, first = [], 0
     for index, (*_, count) in enumerate(layers):
