@@ -39,21 +39,10 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
                                stalls if report_stalls is None else report_stalls)
     results = []
 
-    async def driver(ctx, port, words):
-        rand = random.Random(seed)
-        for word in words:
-            while rand.random() < gaps:
-                ctx.set(port.valid, 0)
-                await ctx.tick()
-            ctx.set(port.valid, 1)
-            ctx.set(port.payload, word)
-            await ctx.tick().until(port.ready)
-        ctx.set(port.valid, 0)
-
     async def bench(ctx):
         rand = random.Random(seed + 99)
         for desc, weights, pixels, count in layers:
-            await driver(ctx, dut.desc, desc)
+            await _drive(ctx, dut.desc, desc, gaps, seed)
             ctx.set(dut.desc.valid, 0)
             # weights and pixels in, outputs out, all concurrently (the drain runs beside
             # the weights stream; AXI4-Stream: a word once offered stays valid until taken)
@@ -104,6 +93,20 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
     return results
 
 
+async def _drive(ctx, port, words, gaps, seed):
+    """Offer ``words`` on stream ``port``, each after random idle clocks (probability
+    ``gaps`` each, from ``seed``), held until taken."""
+    rand = random.Random(seed)
+    for word in words:
+        while rand.random() < gaps:
+            ctx.set(port.valid, 0)
+            await ctx.tick()
+        ctx.set(port.valid, 1)
+        ctx.set(port.payload, word)
+        await ctx.tick().until(port.ready)
+    ctx.set(port.valid, 0)
+
+
 def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks, report_stalls):
     """:func:`run_layers` with ``overlap``: a driver per input stream and a collector per
     output stream, each with its own random pauses."""
@@ -112,15 +115,7 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks, report_
 
     def driver(port, words, pause_seed):
         async def drive(ctx):
-            rand = random.Random(pause_seed)
-            for word in words:
-                while rand.random() < gaps:
-                    ctx.set(port.valid, 0)
-                    await ctx.tick()
-                ctx.set(port.valid, 1)
-                ctx.set(port.payload, word)
-                await ctx.tick().until(port.ready)
-            ctx.set(port.valid, 0)
+            await _drive(ctx, port, words, gaps, pause_seed)
         return drive
 
     def collector(port, received, count, pause_seed, pause):
