@@ -159,7 +159,8 @@ class Accelerator(wiring.Component):
         m.d.sync += timer.eq(timer + 1)
         begin_time = {side: Signal(32, name=f"{side}_begin_time")
                       for side in ("load", "run", "drain")}
-        run_end_time, last_pixel_time = Signal(32), Signal(32)
+        run_end_time = Signal(32, name="run_end_time")
+        last_pixel_time = Signal(32, name="last_pixel_time")
         load_names = ("load_cycles", "fmap_writes", "weight_writes", "bias_writes")
         loader = {name: Signal(32, name=f"load_count_{name}") for name in load_names}
         counters = {name: Signal(32, name=f"count_{name}")
@@ -221,7 +222,9 @@ class Accelerator(wiring.Component):
         # the biases: two banks of M_max codes, the loader's and the running layer's
         m.submodules.bias = bias = ram(signed(c.bias_width), 2 * c.max_out_channels)
         bias_write, bias_read = bias.write_port(), bias.read_port()
-        load_bias_bank, run_bias_bank, drain_bias_bank = Signal(), Signal(), Signal()
+        load_bias_bank = Signal(name="load_bias_bank")
+        run_bias_bank = Signal(name="run_bias_bank")
+        drain_bias_bank = Signal(name="drain_bias_bank")
 
         k = Signal(range(c.unique_bins))
         m.d.comb += k.eq(layer_bin(c, load_layer, wkx, wky))
