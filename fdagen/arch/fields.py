@@ -94,7 +94,9 @@ COUNTER_TABLE = (
     Counter("load_cycles", "cycles from the last descriptor word to the run: loading pixels "
             "and biases (and, for a PE kind that does not stream its weights into the run, the "
             "weights), and waiting for the previous layer to retire", False),
-    Counter("run_cycles", "cycles from the first tile transform to the last overlap-add", False),
+    Counter("run_cycles", "cycles from the first tile transform to the last overlap-add "
+            "(overlapped layers: with the clocks its IFFT lanes wait for the previous layer's "
+            "drain)", False),
     Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel (the "
             "drain runs beside the run: this is what is left of it)", False),
     Counter("pe_busy_cycles", "cycles the PEs compute: the PE kind's issue interval per array "
@@ -102,7 +104,9 @@ COUNTER_TABLE = (
     Counter("mac_operations", "array operations, each one complex MAC on every PE at work",
             True),
     Counter("pe_stall_fft", "run cycles the array waits for a tile's input spectra", False),
-    Counter("pe_stall_ifft", "run cycles the array waits for a free output-spectrum slot", False),
+    Counter("pe_stall_ifft", "run cycles the array waits for a free output-spectrum slot "
+            "(overlapped layers: also while the IFFT lanes wait for the previous layer's "
+            "drain)", False),
     Counter("pe_stall_weights", "run cycles the array waits for an output-channel group's "
             "weights", False),
     Counter("fft_frames", "2-D FFTs (one per tile and input channel)", True),

@@ -100,7 +100,7 @@ def test_overlapped_layers_count_their_own_programming():
             random_layer(config, rng, 1, 2, 4, 4, 2),
             random_layer(config, rng, 2, 2, 6, 5, 3, 1, 1)]
     results = run_layers(config, [(j.desc, j.weights, j.pixels, j.expected.size) for j in jobs],
-                         gaps=0.3, stalls=0.3, overlap=True, report_stalls=0.95)
+                         gaps=0.3, stalls=0.3, overlap=True, report_stalls=0.995)
     cells = config.pe.crossbar_format(config).cells(config.weight_width)
     for job, (words, counters) in zip(jobs, results):
         codes = decode_output(config, [v for v, _ in words], job.descriptor)

@@ -123,9 +123,15 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks, report_
             rand = random.Random(pause_seed)
             for clock in range(max_cycles):
                 if len(received) == count:
-                    ctx.set(port.ready, 0)
                     if port is dut.counters and clocks is not None:
                         clocks.append(clock)
+                    # nothing more may come
+                    ctx.set(port.ready, 1)
+                    for _ in range(EXTRA_WATCH_CLOCKS):
+                        await ctx.delay(1e-9)
+                        assert not ctx.get(port.valid), f"a word beyond the {count} expected"
+                        await ctx.tick()
+                    ctx.set(port.ready, 0)
                     return
                 ready = rand.random() >= pause
                 ctx.set(port.ready, ready)
@@ -154,6 +160,10 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks, report_
                         dict(zip((name for name, _ in COUNTERS), (v for v, _ in words)))))
         first += count
     return results
+
+
+#: Clocks the overlapped harness watches each output stream after its last expected word.
+EXTRA_WATCH_CLOCKS = 50
 
 
 def random_layer(config, rng, channels, out_channels, height, width, kernel, stride=1,

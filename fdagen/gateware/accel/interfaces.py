@@ -53,8 +53,8 @@ __all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead", "W
 
 
 class LayerControl(wiring.Signature):
-    """Layer registers, ``start`` and ``tiles`` for a build of ``stages`` FFT stages (driven by
-    the top: every stage holds it flipped)."""
+    """Layer registers, ``start``, ``capture`` and ``tiles`` for a build of ``stages`` FFT
+    stages (driven by the top: every stage holds it flipped)."""
 
     def __init__(self, stages):
         super().__init__({"layer": Out(LayerShape(stages)), "start": Out(1), "capture": Out(1),

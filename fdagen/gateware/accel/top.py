@@ -365,7 +365,8 @@ class Accelerator(wiring.Component):
                         m.next = "LOAD"
             with m.State("LOAD"):
                 m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1),
-                             # the feature map is free once the running layer's run is over
+                             # the feature map is free once the running layer's tiles are
+                             # all transformed
                              self.pixels.ready.eq(~pixels_done & fmap_free)]
                 take_pixel = self.pixels.valid & self.pixels.ready
                 m.d.comb += [fft.fmap_we.eq(take_pixel), increment["fmap_writes"].eq(take_pixel)]
