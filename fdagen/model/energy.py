@@ -345,10 +345,12 @@ class EnergyModel:
             energy[name] = _component(counts[frames], per, lib)
         memories = c.derived()["memories"]
 
-        def buffer(key, events):
+        def access(key):
             mem = memories[key]
-            return _component(events, r.memory_access(mem["width"], mem["depth"] * mem["width"]),
-                              lib)
+            return r.memory_access(mem["width"], mem["depth"] * mem["width"])
+
+        def buffer(key, events):
+            return _component(events, access(key), lib)
         energy["fmap_buffer"] = buffer("fmap", counts["fmap_writes"] + counts["fmap_reads"])
         energy["spectrum_buffer"] = buffer("spectrum",
                                            counts["spectrum_writes"] + counts["spectrum_reads"])
@@ -358,9 +360,7 @@ class EnergyModel:
                                               counts["oaa_writes"] + counts["oaa_reads"])
         energy["output_stage"] = _component(
             counts["output_pixels"],
-            r.add(c.oaa_width)
-            + r.memory_access(c.bias_width, 2 * c.max_out_channels * c.bias_width),
-            lib)
+            r.add(c.oaa_width) + access("bias"), lib)
 
         estimate = estimate_cycles(schedule).as_dict()
         cycles = {name: groups * value for name, value in estimate.items()}

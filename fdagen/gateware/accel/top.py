@@ -509,7 +509,7 @@ class Accelerator(wiring.Component):
             m.d.sync += begin_time["load"].eq(timer)
         for name in load_names:
             m.d.sync += loader[name].eq(Mux(begin, 0, loader[name] + increment[name]))
-        with m.If(~start & feeding):       # the running layer's weights
+        with m.If(feeding):                # the running layer's weights
             m.d.sync += counters["weight_writes"].eq(
                 counters["weight_writes"] + increment["weight_writes"])
         with m.If(self.out.valid & self.out.ready):
