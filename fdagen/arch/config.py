@@ -363,20 +363,40 @@ class AcceleratorConfig:
 
     @property
     def oaa_extent(self):
-        """Rows of one output channel's overlap-add plane: ``max_size + N - 1``."""
+        """Positions of one output channel's overlap-add window along each axis but the first:
+        ``max_size + N - 1`` (a whole padded row and its last tile's reach)."""
         return self.max_size + self.fft_size - 1
 
     @property
+    def oaa_rows(self):
+        """Rows (first-axis positions) of one output channel's overlap-add **ring**: ``2 N``
+        when that is fewer than :attr:`oaa_extent`, else the whole extent. A tile row ``ty``
+        writes rows ``[ty T, ty T + N)``; the rows below ``(ty + 1) T`` are then final (a band,
+        which the drain reads) and the ``N - T`` above carry the seam into the next tile row,
+        so a band waiting for the drain, the seam and the next tile row's ``N`` rows take
+        ``T + N <= 2 N`` rows at most. Row ``r`` is at ring row ``r mod 2 N`` (the low bits:
+        no divider); with the whole extent no row wraps."""
+        return min(2 * self.fft_size, self.oaa_extent)
+
+    @property
+    def oaa_ring(self):
+        """The overlap-add rows wrap (:attr:`oaa_rows` is less than the extent): a tile row
+        may then start only once the drain has read the band two rows back."""
+        return self.oaa_rows < self.oaa_extent
+
+    @property
     def oaa_pitch(self):
-        """Row pitch of an overlap-add plane: the extent itself, so that no word is unused (the
+        """Row pitch of an overlap-add window: the extent itself, so that no word is unused (the
         addresses multiply by it as shifted additions; a power of two would leave up to half
         of the buffer, its largest memory, empty)."""
         return self.oaa_extent
 
     @property
     def oaa_channel_stride(self):
-        """Words per output channel's overlap-add volume: ``extent^(dims-1) * pitch``."""
-        return self.geometry.plane_words(self.oaa_extent, self.oaa_pitch)
+        """Words per output channel's overlap-add ring: ``oaa_rows * extent^(dims-2) *
+        pitch``."""
+        return self.oaa_rows * self.geometry.plane_words(self.oaa_extent, self.oaa_pitch) \
+            // self.oaa_extent
 
     @property
     def oaa_banks(self):
@@ -387,7 +407,7 @@ class AcceleratorConfig:
 
     @property
     def oaa_depth(self):
-        """Words per overlap-add bank: the planes of the lane's output channels of every
+        """Words per overlap-add bank: the rings of the lane's output channels of every
         ``oaa_banks``-th group."""
         return -(-self.max_groups // self.oaa_banks) * self.slots_per_ifft_lane \
             * self.oaa_channel_stride

@@ -16,6 +16,8 @@ c), the IFFT once per (tile, m).
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from fdagen.arch.fields import SCHEDULED_COUNTERS
 from fdagen.arch.geometry import TileGeometry
 from fdagen.golden.checks import ParameterError
@@ -194,6 +196,51 @@ class LayerSchedule:
         pixels, the build's ``pixel_beat_words``."""
         *outer, row = self.tiling.shape
         return self.channels * math.prod(outer) * -(-row // self.config.pixel_beat_words)
+
+    def band_order(self):
+        """The layer's **bands** in the order the drain streams them, as ``(g, ty)``: band
+        ``ty`` of output-channel group ``g`` is final once the IFFT lanes have overlap-added
+        the group's pass over the last tile of tile row ``ty`` (along the first axis). Tile
+        blocks come in order, every group over a block, so each block contributes, group by
+        group, the tile rows whose last tile it holds."""
+        rows = self.tiling.tiles_per_axis[0]
+        per_row = self.tiles // rows
+        block = self.config.spectrum_tiles
+        order = []
+        for first in range(0, self.tiles, block):
+            ending = [ty for ty in range(rows)
+                      if first <= (ty + 1) * per_row - 1 < first + block]
+            order += [(g, ty) for g in range(self.groups) for ty in ending]
+        return order
+
+    def band_rows(self, ty):
+        """Output rows (first-axis indices) of band ``ty``: those whose overlap-add row
+        ``K - 1 + i s`` is in ``[ty T, (ty + 1) T)``, the last band's from ``ty T`` on (a
+        band may have none)."""
+        t = self.tiling
+        last = ty == t.tiles_per_axis[0] - 1
+        return [i for i in range(t.output_shape[0])
+                if ty * t.tile <= t.kernel - 1 + i * t.stride
+                and (last or t.kernel - 1 + i * t.stride < (ty + 1) * t.tile)]
+
+    @property
+    def ends_with_output(self):
+        """The last tile row's band has output rows, so the last output pixel follows the
+        run's end; else (a stride past the last rows) it may come before."""
+        return bool(self.band_rows(self.tiling.tiles_per_axis[0] - 1))
+
+    def output_order(self):
+        """The ``out`` stream's order: element ``n`` is the flat index into the ``(M,
+        *output shape)`` result of the ``n``-th pixel out. Band by band
+        (:meth:`band_order`), each band's output channels in turn (``m = g J + j``), each
+        channel's rows of the band (:meth:`band_rows`) in raster order."""
+        shape = (self.out_channels, *self.tiling.output_shape)
+        index = np.arange(math.prod(shape)).reshape(shape)
+        slots = self.config.slots
+        parts = [index[m, self.band_rows(ty)].reshape(-1)
+                 for g, ty in self.band_order()
+                 for m in range(g * slots, min((g + 1) * slots, self.out_channels))]
+        return np.concatenate(parts)
 
     def scheduled_counts(self):
         """The perf counters (:data:`fdagen.arch.fields.COUNTERS`) that the schedule fixes.

@@ -24,7 +24,8 @@ from fdagen.emit.outdir import verilog_sources, write_output_directory
 from fdagen.flows.tools import require, tool_env
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.pipeline import conv2d_fixed
-from fdagen.host.descriptor import LayerDescriptor, decode_output, pixel_beats, weight_beats
+from fdagen.host.descriptor import (LayerDescriptor, decode_output, encode_output, pixel_beats,
+                                    weight_beats)
 
 __all__ = ["LayerJob", "layer_job", "run_rtl", "run_network", "SIMULATORS"]
 
@@ -46,7 +47,7 @@ class LayerJob:
                "outputs": int(self.expected.size)}
         if check:
             job["expected"] = [int(v) & ((1 << config.data_width) - 1)
-                               for v in self.expected.reshape(-1)]
+                               for v in encode_output(self.descriptor, self.expected)]
         return job
 
 

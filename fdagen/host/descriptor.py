@@ -42,7 +42,7 @@ from fdagen.golden.fixedpoint import quantize
 from fdagen.golden.pipeline import FixedFormat, LayerQuant, quantize_spectral_weights, tile_frac
 from fdagen.golden.tiling import Tiling
 
-__all__ = ["LayerDescriptor", "weight_beats", "pixel_beats", "decode_output",
+__all__ = ["LayerDescriptor", "weight_beats", "pixel_beats", "decode_output", "encode_output",
            "layer_format"]
 
 def layer_format(config, fft_scaling="calibrated"):
@@ -225,7 +225,9 @@ def pixel_beats(config, x_codes):
 
 
 def decode_output(config, words, descriptor):
-    """Output stream words -> signed codes of shape (M, H_out, W_out)."""
+    """Output stream words (in the stream's band order,
+    :meth:`~fdagen.arch.schedule.LayerSchedule.output_order`) -> signed codes of shape
+    (M, H_out, W_out)."""
     v = descriptor.values()
     shape = (v["out_channels"], v["out_height"], v["out_width"])
     width = config.data_width
@@ -233,4 +235,12 @@ def decode_output(config, words, descriptor):
     codes = np.where(codes >> (width - 1), codes - (1 << width), codes)
     if codes.size != np.prod(shape):
         raise ValueError(f"output must have {np.prod(shape)} words, not {codes.size}")
-    return codes.reshape(shape)
+    result = np.empty(codes.size, dtype=np.int64)
+    result[descriptor.schedule.output_order()] = codes
+    return result.reshape(shape)
+
+
+def encode_output(descriptor, codes):
+    """Codes of shape (M, H_out, W_out) -> the ``out`` stream's order (what
+    :func:`decode_output` inverts)."""
+    return np.asarray(codes).reshape(-1)[descriptor.schedule.output_order()]

@@ -44,6 +44,7 @@ plus fixed hand-offs measured once in simulation; ``tests/modelcheck.py`` states
 tolerance against RTL simulation and the tests check it.
 """
 
+import math
 from dataclasses import dataclass
 
 from fdagen.arch.fields import FIELDS
@@ -84,7 +85,10 @@ def inverse_latency(n, build_n=None):
 
 @dataclass(frozen=True)
 class CycleEstimate:
-    """Estimated counters (names as :data:`fdagen.arch.fields.COUNTERS`) on an ideal host."""
+    """Estimated counters (names as :data:`fdagen.arch.fields.COUNTERS`) on an ideal host.
+    ``output_end``: the last output pixel, in clocks from the run's start (before the run's
+    end when the layer's last bands have no output rows: ``drain_cycles`` is then 1, as the
+    RTL counts it)."""
 
     load_cycles: int
     run_cycles: int
@@ -93,11 +97,13 @@ class CycleEstimate:
     pe_stall_fft: int
     pe_stall_ifft: int
     pe_stall_weights: int = 0
+    output_end: int = None
 
     @property
     def cycles(self):
         """From the first descriptor word to the last output pixel."""
-        return len(FIELDS) - 1 + self.load_cycles + self.run_cycles + self.drain_cycles
+        end = self.run_cycles + self.drain_cycles if self.output_end is None else self.output_end
+        return len(FIELDS) - 1 + self.load_cycles + end
 
     def as_dict(self):
         return {"cycles": self.cycles, "load_cycles": self.load_cycles,
@@ -170,7 +176,14 @@ def estimate_cycles(schedule, issue_interval=None):
     inverse_free = [0] * cfg.ifft_lanes
     lane_read = [0] * cfg.ifft_lanes
     lane_added = [0] * cfg.ifft_lanes      # each lane's last overlap-add so far
-    final = []                             # when each group's planes are final
+    # the drain, band by band as each is final: the pixels of each band in feeding order
+    per_row = tiles // schedule.tiling.tiles_per_axis[0]
+    row_pixels = math.prod(schedule.tiling.output_shape[1:])
+    band_pixels = [min(cfg.slots, out_channels - g * cfg.slots)
+                   * len(schedule.band_rows(ty)) * row_pixels
+                   for g, ty in schedule.band_order()]
+    drained = []                           # when the drain has read each band
+    drain_free = output_end = 0
     spectra, tile_free, fed = [0] * tiles, [0] * tiles, []
     array_free = stall_weights = stall_fft = stall_ifft = end = 0
     for first in range(0, tiles, block):
@@ -186,6 +199,9 @@ def estimate_cycles(schedule, issue_interval=None):
             for t in block_tiles:
                 p = len(fed)
                 slot = fed[p - 2] if p >= 2 else 0
+                # a tile row's first pass waits, on a ring, for the band two back drained
+                gate = drained[-2] if (cfg.oaa_ring and t % per_row == 0
+                                       and len(drained) >= 2) else 0
                 issue = max(array_free, weights_in, spectra[t], slot)
                 # the RTL counts a wait for the weights first, then the spectra, then the slot
                 waited_weights = max(0, weights_in - array_free)
@@ -199,7 +215,7 @@ def estimate_cycles(schedule, issue_interval=None):
                 read = 0
                 for i, frames in enumerate(frames_of[g]):
                     if frames:
-                        begin = max(inverse_free[i], array_free)
+                        begin = max(inverse_free[i], array_free, gate)
                         inverse_free[i] = begin + frames * frame
                         lane_added[i] = inverse_free[i] + tail
                         end = max(end, lane_added[i])
@@ -207,23 +223,24 @@ def estimate_cycles(schedule, issue_interval=None):
                         # slot ends
                         lane_read[i] = inverse_free[i] - frame + schedule.unique_bins
                     else:
-                        lane_read[i] = max(lane_read[i], array_free)
-                        lane_added[i] = max(lane_added[i], array_free)
+                        lane_read[i] = max(lane_read[i], array_free, gate)
+                        lane_added[i] = max(lane_added[i], array_free, gate)
                     read = max(read, lane_read[i])
                 fed.append(read)
+                if t % per_row == per_row - 1:
+                    # the band is final: a clock to start it, a clock a pixel (or one to
+                    # pass over a band without any)
+                    pixels = band_pixels[len(drained)]
+                    drain_free = max(drain_free, max(lane_added)) + 1 + max(pixels, 1)
+                    drained.append(drain_free)
+                    if pixels:
+                        output_end = drain_free + DRAIN_OVERHEAD
             group_done.append(array_free)
-            if first + block >= tiles:
-                final.append(max(lane_added))
-    # the drain, group by group as each is final
-    per_channel = schedule.output_pixels // out_channels
-    drained = 0
-    for g, ready in enumerate(final):
-        drained = max(drained, ready) \
-            + min(cfg.slots, out_channels - g * cfg.slots) * per_channel
     return CycleEstimate(
         load_cycles=load,
         run_cycles=end,
-        drain_cycles=drained + DRAIN_OVERHEAD - end,
+        output_end=output_end,
+        drain_cycles=max(output_end - end, 1),
         pe_busy_cycles=interval * schedule.mac_operations,
         pe_stall_fft=stall_fft,
         pe_stall_ifft=stall_ifft,

@@ -24,12 +24,13 @@ signature's ``latency``, never from a number of its own.
     ``fed``: leading passes every IFFT lane has read (their slots are free).
 :class:`DrainRead`
     The top reads lane ``lane``'s overlap-add bank ``bank`` at ``addr`` when ``en``; ``data``
-    ``latency`` cycles later. The drain runs beside the IFFT lanes: ``groups`` counts the leading
-    output-channel groups whose planes are final in every lane (their passes over the last tile
-    block are overlap-added; a group's channels may then be read out), ``busy`` says lane
-    ``lane``'s overlap-add needs its bank's read port this cycle (the drain must not read it
-    then: the overlap-add cannot wait). ``finished``: every IFFT lane has overlap-added every
-    pass of the layer.
+    ``latency`` cycles later. The drain runs beside the IFFT lanes, band by band: ``bands``
+    streams each band's group and tile row as the lanes feed its last pass, ``final`` counts
+    the leading bands every lane has overlap-added (they may be read out), ``drained`` the
+    bands the drain has read out (their rows may be reused), ``busy`` says lane ``lane``'s
+    overlap-add needs its bank's read port this cycle (the drain must not read it then: the
+    overlap-add cannot wait). ``finished``: every IFFT lane has overlap-added every pass of the
+    layer.
 :class:`WeightProgram`
     The top's loader offers ``words`` spectral weights ``(re[i], im[i])`` of PEs ``pe + i L``
     (bin lane ``pe mod L``, output-channel slots ``pe div L + i``; ``pe div L`` a multiple of
@@ -43,13 +44,15 @@ signature's ``latency``, never from a number of its own.
 """
 
 from amaranth import Mux, signed
-from amaranth.lib import data, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.layer import LayerShape
+from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.layouts import complex_layout
 
-__all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead", "WeightProgram"]
+__all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead", "WeightProgram",
+           "BAND_LAYOUT"]
 
 
 class LayerControl(wiring.Signature):
@@ -97,8 +100,17 @@ class OutputSpectrumRead(wiring.Signature):
         })
 
 
+#: A band of output channel group ``group`` (:meth:`fdagen.arch.schedule.LayerSchedule.
+#: band_order`): its tile row's origin ``row`` (``ty T``) along the first axis, and whether
+#: it is the layer's last tile row.
+BAND_LAYOUT = data.StructLayout({"group": 16, "row": 16, "last": 1})
+
+
 class DrainRead(wiring.Signature):
-    """The overlap-add banks, read by the top's drain (see the module docstring)."""
+    """The overlap-add banks, read by the top's drain (see the module docstring): ``bands``
+    (:data:`BAND_LAYOUT`, in the order the IFFT lanes feed them) and ``final`` (how many of
+    them every lane has overlap-added, registered) say what the drain may read; ``drained``
+    counts the bands the drain has read (the overlap-add rings may then take new rows)."""
 
     #: Cycles from ``en`` to ``data``: the bank's read port, then the lane mux register.
     latency = 2
@@ -109,7 +121,8 @@ class DrainRead(wiring.Signature):
             "en": Out(1), "lane": Out(range(max(2, c.ifft_lanes))), "bank": Out(1),
             "addr": Out(range(c.oaa_depth)),
             "data": In(signed(c.oaa_width)),
-            "groups": In(16), "busy": In(1), "finished": In(1),
+            "bands": In(stream.Signature(BAND_LAYOUT)), "final": In(16), "drained": Out(16),
+            "busy": In(1), "finished": In(1),
         })
 
     @staticmethod
@@ -117,6 +130,13 @@ class DrainRead(wiring.Signature):
         """The overlap-add bank of output-channel group ``group`` (a signal): ``group mod 2``
         with two banks (:attr:`~fdagen.arch.config.AcceleratorConfig.oaa_banks`), else 0."""
         return group[0] if config.oaa_banks == 2 else 0
+
+    @staticmethod
+    def group_base(config, group):
+        """Words from group ``group``'s bank's start to its first ring: ``group div 2`` (two
+        banks) or ``group`` times the lane's ``JL`` rings."""
+        rings = config.slots_per_ifft_lane * config.oaa_channel_stride
+        return const_mul(group[1:] if config.oaa_banks == 2 else group, rings)
 
     @staticmethod
     def group_step(config, group):

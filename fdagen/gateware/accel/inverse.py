@@ -23,9 +23,11 @@ drain reads only the lane it names, so the others' overlap-adds go on undisturbe
 
 from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
+from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.accel.interfaces import DrainRead, LayerControl, OutputSpectrumRead
+from fdagen.gateware.accel.interfaces import (BAND_LAYOUT, DrainRead, LayerControl,
+                                              OutputSpectrumRead)
 from fdagen.gateware.blocks import INLINE
 from fdagen.gateware.common.arith import minimum
 
@@ -55,6 +57,12 @@ class IFFTStage(wiring.Component):
         c = self.config
         li = c.ifft_lanes
         fed, finished, finals, busy, events = [], [], [], [], []
+        # the bands lane 0 has fed, for the drain (a few suffice: a lane may start a tile row
+        # only once all but the last band it fed are drained)
+        m.submodules.bands = bands = SyncFIFO(width=BAND_LAYOUT.size, depth=4)
+        m.d.comb += [self.drain.bands.valid.eq(bands.r_rdy),
+                     self.drain.bands.payload.eq(bands.r_data),
+                     bands.r_en.eq(self.drain.bands.ready)]
         drain_reads = []
         for i in range(li):
             lane = self._blocks.ifft_lane(c, self.acc_width)
@@ -66,7 +74,12 @@ class IFFTStage(wiring.Component):
                 self.output.bank[i].eq(lane.spec_bank), lane.spec_data.eq(self.output.data[i]),
                 lane.drain_en.eq(self.drain.en & (self.drain.lane == i)),
                 lane.drain_bank.eq(self.drain.bank), lane.drain_addr.eq(self.drain.addr),
+                lane.drained.eq(self.drain.drained),
+                # every lane walks the same passes: lane 0 announces the bands
+                lane.band_ready.eq(bands.w_rdy if i == 0 else 1),
             ]
+            if i == 0:
+                m.d.comb += [bands.w_en.eq(lane.band_valid), bands.w_data.eq(lane.band)]
             fed.append(lane.fed)
             finished.append(lane.finished)
             finals.append(lane.finals)
@@ -79,9 +92,9 @@ class IFFTStage(wiring.Component):
                      self.drain.finished.eq(Cat(*finished).all()),
                      self.drain.busy.eq(Cat(*busy).bit_select(self.drain.lane, 1))]
         with m.If(self.control.start):
-            m.d.sync += self.drain.groups.eq(0)
+            m.d.sync += self.drain.final.eq(0)
         with m.Else():
-            m.d.sync += self.drain.groups.eq(minimum(m, finals, "finals_min"))
+            m.d.sync += self.drain.final.eq(minimum(m, finals, "finals_min"))
 
         lane_d = Signal.like(self.drain.lane)
         m.d.sync += lane_d.eq(self.drain.lane)

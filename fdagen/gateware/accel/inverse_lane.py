@@ -40,7 +40,8 @@ from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.accel.interfaces import DrainRead, LayerControl, OutputSpectrumRead
+from fdagen.gateware.accel.interfaces import (BAND_LAYOUT, DrainRead, LayerControl,
+                                              OutputSpectrumRead)
 from fdagen.gateware.accel.layer import layer_bin, layer_fft_size
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.common.arith import round_shift_saturate
@@ -67,7 +68,8 @@ class IFFTLane(wiring.Component):
             "spec_bank": Out(range(max(2, banks))),
             "spec_data": In(complex_layout(acc_width)),
             "mac_done": In(32), "fed": Out(32), "done": Out(32), "finished": Out(1),
-            "finals": Out(16), "oaa_busy": Out(1),
+            "finals": Out(16), "oaa_busy": Out(1), "drained": In(16),
+            "band_valid": Out(1), "band": Out(BAND_LAYOUT), "band_ready": In(1),
             "drain_en": In(1), "drain_bank": In(1), "drain_addr": In(range(c.oaa_depth)),
             "drain_data": Out(signed(c.oaa_width)),
             "frame_event": Out(1), "read_event": Out(1), "oaa_read_event": Out(1),
@@ -128,7 +130,15 @@ class IFFTLane(wiring.Component):
         pushed = reg("pushed", 1)
         fed, done = reg("fed", 32), reg("done", 32)
         finals = reg("finals", 16)
-        final_pass = t + 1 == self.control.tiles     # the group's pass over the last block
+        bands_fed = reg("bands_fed", 16)
+        # the pass is over a tile row's last tile (its band of the group is then final), or
+        # its first (the row's overlap-adds begin)
+        inner = range(1, dims)
+        band_end = Cat(*[tiles.at_last(axis) for axis in inner]).all()
+        row_start = Cat(*[tiles.index[axis] == 0 for axis in inner]).all()
+        # a ring's rows are free for a new tile row once the drain has read every band fed
+        # but the last (the band two rows back in the group's ring)
+        ring_free = (self.drained + 1 >= bands_fed) if c.oaa_ring else 1
         j = jj * li + i
         channel = g_slots + j
         frame_valid = (j < c.slots) & (channel < layer.out_channels)
@@ -142,8 +152,10 @@ class IFFTLane(wiring.Component):
         issue = reg("issue", 1)
         empty_pass = reg("empty_pass", 1)
         tag_in = data.View(tag_layout, tags.w_data)
+        m.d.comb += [self.band.group.eq(g), self.band.row.eq(tiles.position[0]),
+                     self.band.last.eq(tiles.at_last(0))]
         m.d.comb += [tag_in.base.eq(base),
-                     tag_in.pass_last.eq(pass_last), tag_in.final.eq(final_pass),
+                     tag_in.pass_last.eq(pass_last), tag_in.final.eq(band_end),
                      tag_in.bank.eq(DrainRead.bank(c, g))]
         for axis in range(dims):
             m.d.comb += [tag_in.origin[axis].eq(tiles.position[axis]),
@@ -154,14 +166,14 @@ class IFFTLane(wiring.Component):
                 with m.If(self.control.start):
                     m.d.sync += [t.eq(0), block_start.eq(0), tb.eq(0), p.eq(0), g.eq(0),
                                  g_slots.eq(0), g_base.eq(0), fed.eq(0), done.eq(0),
-                                 finals.eq(0),
+                                 finals.eq(0), bands_fed.eq(0),
                                  walked.eq(0), *tiles.restart()]
                     m.next = "PASS"
             with m.State("PASS"):
                 with m.If(t >= self.control.tiles):
                     m.d.sync += walked.eq(1)
                     m.next = "IDLE"
-                with m.Elif(self.mac_done > p):
+                with m.Elif((self.mac_done > p) & (~row_start | ring_free)):
                     m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0)]
                     with m.If((tb == 0) & (g == 0)):
                         m.d.sync += tiles.mark()           # the block's first tile
@@ -181,9 +193,14 @@ class IFFTLane(wiring.Component):
                         m.d.sync += [kx.eq(0), pushed.eq(1)]
                         m.next = "NEXT"
             with m.State("NEXT"):
-                # an empty pass over the last block: its group is final once the lane's
+                # an empty pass over a tile row's last tile: its band is final once the lane's
                 # earlier passes are
-                hold = last_jj & ~pushed & final_pass & (done != fed)
+                hold = last_jj & ~pushed & band_end & (done != fed)
+                # a band's last pass: the band is announced to the drain (lane 0's is taken)
+                m.d.comb += self.band_valid.eq(last_jj & band_end & ~hold)
+                with m.If(self.band_valid & self.band_ready):
+                    m.d.sync += bands_fed.eq(bands_fed + 1)
+                hold = hold | (last_jj & band_end & ~self.band_ready)
                 with m.If(~hold):
                     m.d.sync += [jj.eq(jj + 1), base.eq(base + stride)]
                 with m.If(last_jj & ~hold):
@@ -244,6 +261,8 @@ class IFFTLane(wiring.Component):
         # first there or the position is past the previous tile's reach (its N - T margin).
         first = Cat(*[tag.first[axis] | (position[axis] >= margin) for axis in range(dims)])
         coordinates = [tag.origin[axis] + position[axis] for axis in range(dims)]
+        if c.oaa_ring:                   # the first axis wraps around the ring's rows
+            coordinates[0] = coordinates[0][:c.log2(c.oaa_rows)]
         m.d.sync += [
             s1.valid.eq(valid),
             s1.first.eq(first.all()),
@@ -276,7 +295,7 @@ class IFFTLane(wiring.Component):
         with m.If(~self.control.start):
             m.d.sync += [done.eq(done + (s2.valid & s2.end) + empty_pass),
                          finals.eq(finals + (s2.valid & s2.end & s2.final)
-                                   + (empty_pass & final_pass))]
+                                   + (empty_pass & band_end))]
         frame_done = reg("frame_done", 1)
         m.d.sync += frame_done.eq(end_of_frame)
         m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drained),

@@ -130,8 +130,8 @@ class Accelerator(wiring.Component):
         # ``drain_layer`` (the fields it needs, taken from ``layer`` when it takes the layer
         # over, once it has retired the previous one).
         load_layer = Signal(LayerShape(bits), name="load_layer")
-        drain_fields = ("out_channels", *c.geometry.output_fields, "kernel", "stride",
-                        "output_shift", "relu")
+        drain_fields = ("out_channels", "groups", *c.geometry.output_fields, "kernel", "stride",
+                        "tile", "output_shift", "relu")
         drain_layer = Signal(data.StructLayout({name: LayerShape(bits).members[name]
                                                 for name in drain_fields}), name="drain_layer")
         run_idle = Signal()                 # no run, its counters captured: a run may start
@@ -250,21 +250,39 @@ class Accelerator(wiring.Component):
         ]
 
         # -- drain ------------------------------------------------------------------------
-        # Output (m, i, j) reads the overlap-add word at (K - 1 + i s, K - 1 + j s).
-        dm = Signal(16)
-        out = Raster("", "d", geometry.axes,
-                     [drain_layer[name] for name in geometry.output_fields],
-                     position="read_", start=drain_layer.kernel - 1, step=drain_layer.stride)
+        # Band by band as the IFFT lanes announce them (group g, tile row origin ty T): each
+        # of the group's channels m, its output rows i whose overlap-add row K - 1 + i s is in
+        # the band ([ty T, ty T + T), the last band's to the end), each row's pixels j at
+        # K - 1 + j s. Within a group the bands come in row order, so the walk goes on where
+        # the group's previous band ended: the previous band's end when the group is the same,
+        # else (a new group over the same tile block) the block's first band's start, which a
+        # group 0 band (a new block) sets.
+        band = drain_read.bands.payload
+        inner_fields = geometry.output_fields[1:]
+        inner = Raster("", "d", geometry.axes[1:], [drain_layer[name] for name in inner_fields],
+                       position="read_", start=drain_layer.kernel - 1, step=drain_layer.stride)
+        out_rows = drain_layer[geometry.output_fields[0]]
+        d_row = Signal(16, name="d_row")                   # i
+        d_read_row = Signal(16, name="d_read_row")         # K - 1 + i s
+        band_row = Signal(16, name="band_row")             # the band's first (i, K - 1 + i s)
+        band_read_row = Signal(16, name="band_read_row")
+        block_row = Signal(16, name="block_row")           # the tile block's first band's
+        block_read_row = Signal(16, name="block_read_row")
+        d_prev_group = Signal(16, name="d_prev_group")     # the group of the band before
+        d_bands = Signal(16, name="d_bands")               # bands drained
+        band_set = Signal(name="band_set")                 # the walk is at the band's start
+        bands_all = Signal(name="bands_all")               # the layer's last band is drained
+        dm = Signal(16, name="dm")
         # (m mod J) mod LI, div LI
-        d_mod = Signal(range(max(2, li)))
-        d_div = Signal(16)
-        d_slot = Signal(16)                                        # m mod J
-        d_gbase = Signal(range(c.oaa_depth + 1))
-        d_group = Signal(16)                                       # m div J
-        d_issued_all = Signal()
+        d_mod = Signal(range(max(2, li)), name="d_mod")
+        d_div = Signal(16, name="d_div")
+        d_slot = Signal(16, name="d_slot")                         # m mod J
+        d_gbase = Signal(range(c.oaa_depth + 1), name="d_gbase")
+        d_issued_all = Signal(name="d_issued_all")
+        band_walk = Signal()                # the drain walks the bands of a layer it has
         draining = Signal()                 # the drain has a layer whose pixels are not all out
         drain_busy = Signal()               # the drain has a layer that has not retired
-        drain_run_over = Signal()           # the drained layer's run is over: all groups final
+        drain_run_over = Signal()           # the drained layer's run is over: all bands final
         # the overlap-add read, then the output register
         read = drain_read.signature.latency
         drain = ReadStream(data.StructLayout({"value": signed(c.data_width), "last": 1}),
@@ -272,13 +290,22 @@ class Accelerator(wiring.Component):
         m.submodules.drain = drain
         m.d.comb += [self.out.valid.eq(drain.o.valid), self.out.payload.eq(drain.o.payload),
                      drain.o.ready.eq(self.out.ready)]
-        d_last = (dm + 1 == drain_layer.out_channels) & out.last
+        # the band's rows end where the next tile row's band begins (the last band's and any
+        # band's at the last output row)
+        limit = band.row + drain_layer.tile
+        band_empty = (band_row >= out_rows) | (~band.last & (band_read_row >= limit))
+        row_last = (d_row + 1 == out_rows) | (~band.last
+                                              & (d_read_row + drain_layer.stride >= limit))
+        channel_last = (d_slot + 1 == c.slots) | (dm + 1 == drain_layer.out_channels)
+        d_last = (dm + 1 == drain_layer.out_channels) & (d_row + 1 == out_rows) & inner.last
         d_issue = Signal()
+        band_ready = drain_read.bands.valid & ((d_bands < drain_read.final) | drain_run_over)
+        read_row = d_read_row[:c.log2(c.oaa_rows)] if c.oaa_ring else d_read_row
         m.d.comb += [
             drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
-            drain_read.bank.eq(DrainRead.bank(c, d_group)),
+            drain_read.bank.eq(DrainRead.bank(c, band.group)), drain_read.drained.eq(d_bands),
             drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
-                                              out.position,
+                                              [read_row, *inner.position],
                                               geometry.strides(c.oaa_extent, c.oaa_pitch))),
             bias_read.addr.eq(Mux(drain_bias_bank, c.max_out_channels + dm, dm)),
             bias_read.en.eq(d_issue),
@@ -299,21 +326,43 @@ class Accelerator(wiring.Component):
             drain.data.last.eq(last_d[-1]),
         ]
         m.d.comb += [drain.issue.eq(d_issue),
-                     d_issue.eq(draining & drain.can_issue & ~d_issued_all
-                                & ((d_group < drain_read.groups) | drain_run_over)
-                                & ~drain_read.busy)]
+                     d_issue.eq(draining & band_set & ~band_empty & drain.can_issue
+                                & ~d_issued_all & ~drain_read.busy)]
         out_last = self.out.valid & self.out.ready & self.out.payload.last
+        band_done = Signal()                # the band's last pixel is issued, or it has none
+        with m.If(band_walk & ~band_set & band_ready):
+            # a band's start: where the group's previous band ended, or the block's start
+            same = band.group == d_prev_group
+            with m.If(~same & (band.group != 0)):
+                m.d.sync += [d_row.eq(block_row), d_read_row.eq(block_read_row),
+                             band_row.eq(block_row), band_read_row.eq(block_read_row)]
+            with m.Else():
+                m.d.sync += [band_row.eq(d_row), band_read_row.eq(d_read_row)]
+                with m.If(~same):
+                    m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row)]
+            m.d.sync += [band_set.eq(1), dm.eq(const_mul(band.group, c.slots)), d_slot.eq(0),
+                         d_mod.eq(0), d_div.eq(0),
+                         d_gbase.eq(DrainRead.group_base(c, band.group))]
+        with m.If(band_walk & band_set & band_empty):
+            m.d.comb += band_done.eq(1)
         with m.If(d_issue):
-            out.step(m)
-            with m.If(out.last):
-                m.d.sync += [dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
-                with m.If(d_mod == li - 1):
-                    m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
-                with m.If(d_slot + 1 == c.slots):
-                    m.d.sync += [d_slot.eq(0), d_mod.eq(0), d_div.eq(0), d_group.eq(d_group + 1),
-                                 d_gbase.eq(d_gbase + DrainRead.group_step(c, d_group))]
-            with m.If(d_last):
-                m.d.sync += d_issued_all.eq(1)
+            inner.step(m)
+            m.d.sync += d_issued_all.eq(d_last)
+            with m.If(inner.last):
+                m.d.sync += [d_row.eq(d_row + 1), d_read_row.eq(d_read_row + drain_layer.stride)]
+                with m.If(row_last):
+                    with m.If(channel_last):
+                        m.d.comb += band_done.eq(1)
+                    with m.Else():
+                        # the band's next channel: back to the band's first row
+                        m.d.sync += [d_row.eq(band_row), d_read_row.eq(band_read_row),
+                                     dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
+                        with m.If(d_mod == li - 1):
+                            m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
+        m.d.comb += drain_read.bands.ready.eq(band_done)
+        with m.If(band_done):
+            m.d.sync += [band_set.eq(0), d_bands.eq(d_bands + 1), d_prev_group.eq(band.group),
+                         bands_all.eq(band.last & (band.group + 1 == drain_layer.groups))]
 
         # -- counter stream: the retired layer's counters, captured, while the next runs --------
         sources = {
@@ -430,23 +479,27 @@ class Accelerator(wiring.Component):
                                  drain_bias_bank.eq(run_bias_bank),
                                  begin_time["drain"].eq(begin_time["run"]),
                                  counters["output_pixels"].eq(0),
-                                 counters["output_stall_cycles"].eq(0)]
+                                 counters["output_stall_cycles"].eq(0), d_bands.eq(0)]
                     m.next = "TAKE"
             with m.State("TAKE"):
                 # the walk restarts from the registers just taken
-                m.d.sync += [dm.eq(0), *out.restart(), d_mod.eq(0), d_div.eq(0), d_slot.eq(0),
-                             d_group.eq(0), d_gbase.eq(0), d_issued_all.eq(0)]
+                first_read = drain_layer.kernel - 1
+                m.d.sync += [*inner.restart(), d_row.eq(0), d_read_row.eq(first_read),
+                             block_row.eq(0), block_read_row.eq(first_read),
+                             d_prev_group.eq(0), band_set.eq(0), bands_all.eq(0),
+                             d_issued_all.eq(0)]
                 m.d.comb += drain_busy.eq(1)
                 m.next = "BUSY"
             with m.State("BUSY"):
-                m.d.comb += [draining.eq(1), drain_busy.eq(1)]
+                m.d.comb += [draining.eq(1), drain_busy.eq(1), band_walk.eq(1)]
                 with m.If(out_last):
                     m.d.sync += last_pixel_time.eq(timer)
                     m.next = "DONE"
             with m.State("DONE"):
-                # retire once the layer's run counters are captured
-                m.d.comb += drain_busy.eq(1)
-                with m.If(run_captured):
+                # retire once the layer's bands are all taken (any after the last pixel have
+                # none) and its run counters are captured
+                m.d.comb += [drain_busy.eq(1), band_walk.eq(~bands_all)]
+                with m.If(run_captured & bands_all):
                     drained = Signal(signed(32), name="drained_after_run")
                     m.d.comb += drained.eq((last_pixel_time - run_end_time)[:32])
                     m.d.sync += [
