@@ -20,7 +20,9 @@ spectra: a layer runs in blocks of that many tiles, every output-channel group o
 before the next block (:mod:`fdagen.gateware.accel.tile_loop`), so the groups re-read the spectra
 instead of recomputing them. Inverse FFT lanes (``ifft_lanes``) take output-channel
 slots (slot ``j`` on lane ``j mod LI``), each with its own overlap-add bank, so lanes never
-collide. The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py``).
+collide; an output channel's overlap-add window keeps ``2 N`` rows (a tile row, its seam and
+the band the drain reads) rather than the whole plane (:attr:`AcceleratorConfig.oaa_rows`).
+The defaults rate-match LeNet-5-like layers (see ``bench/accelerator.py``).
 """
 
 import math
@@ -463,7 +465,8 @@ class AcceleratorConfig:
             "slots": self.slots, "unique_bins": self.unique_bins, "bin_steps": self.bin_steps,
             "layer_fft_sizes": list(self.layer_fft_sizes),
             "max_groups": self.max_groups, "accumulator_width": self.accumulator_width,
-            "oaa_width": self.oaa_width, "weight_beat_width": self.weight_beat_width,
+            "oaa_width": self.oaa_width, "oaa_rows": self.oaa_rows,
+            "weight_beat_width": self.weight_beat_width,
             "pixel_beat_width": self.data_width * self.pixel_beat_words,
             "memories": {
                 "fmap": {"banks": 1, "read_ports": self.fft_lanes, "depth": self.fmap_depth,

@@ -58,7 +58,8 @@ def accelerator_ports(config):
                          f"{c.data_width}i]; a row's last beat zero-filled past its end)")]
     ports += stream_ports("pixels", "input", pixel_fields, "")
     ports += stream_ports("out", "output", [("value", c.data_width,
-                                             " (signed output code, raster m, i, j)"),
+                                             " (signed output code, in bands: a tile row's "
+                                             "rows of a channel group, channel by channel)"),
                                             ("last", 1, " (final pixel of the layer)")], "")
     ports += stream_ports("counters", "output", [("value", 32, f" ({len(COUNTERS)} counters)"),
                                                  ("last", 1, " (final counter)")], "")

@@ -25,8 +25,11 @@ accepted concurrently after the descriptor):
     ``pixel_beat_words``) consecutive codes of a row a beat, code ``i`` of the beat in bits
     ``[i d, (i + 1) d)`` (``d`` the data width), a row's last beat zero-filled past its end.
 
-The output stream carries ``M * H_out * W_out`` codes in raster order ``(m, i, j)``, ``last`` on
-the final one, then the counter stream one beat per :data:`fdagen.arch.fields.COUNTERS` entry.
+The output stream carries ``M * H_out * W_out`` codes band by band
+(:meth:`~fdagen.arch.schedule.LayerSchedule.output_order`: for each band, a tile row's output rows
+of one output-channel group, the group's channels in turn, each channel's rows in raster order),
+``last`` on the final one (:func:`decode_output` puts them in ``(m, i, j)`` order), then the
+counter stream one beat per :data:`fdagen.arch.fields.COUNTERS` entry.
 """
 
 from dataclasses import dataclass

@@ -29,15 +29,18 @@ model, not a cycle-accurate one):
   crossbars write-verify every cell). IFFT lane ``i`` then transforms its output channels of
   the pass's group at ``N^2`` clocks a frame, and the run ends :func:`inverse_latency` clocks
   after the last lane's last frame.
-* **Drain**, beside the run. Output-channel group ``g``'s channels stream out at one pixel per
-  clock on an ideal consumer once every IFFT lane has overlap-added the group's pass over the
-  last tile block (the lanes' final-group count, registered, is read in the clock the run's end
-  was), in group order; the drain phase is
-  what is left after the run, plus :data:`DRAIN_OVERHEAD`. The drain's reads yield to the
-  overlap-adds' in the same bank, which holds groups ``g + 2, g + 4, ...`` too: while the lane
-  read-modify-writes one of those, the drain gets the clocks of the positions first written
-  (``(T/N)^2`` of them for an interior tile). The model does not count those waits, which only
-  matter when a group's channels are still draining as group ``g + 2`` is overlap-added.
+* **Drain**, beside the run, band by band
+  (:meth:`fdagen.arch.schedule.LayerSchedule.band_order`): a band streams out once every IFFT
+  lane has overlap-added its group's pass over the tile row's last tile, a clock to start it,
+  then its channels' pixels (:meth:`~fdagen.arch.schedule.LayerSchedule.band_rows`) at one a
+  clock on an ideal consumer, except that the drain's reads yield to the overlap-adds' in the
+  same bank: while the lane read-modify-writes (the positions an earlier tile wrote, all but
+  ``T^2`` of an interior tile's ``N^2``), the drain gets the other clocks, which the model
+  takes as spread evenly over each frame's writes. On a build whose windows are rings of rows
+  (:attr:`~fdagen.arch.config.AcceleratorConfig.oaa_ring`) a tile row's first pass waits
+  until the band two back is drained. The drain phase is what is left after the run, plus
+  :data:`DRAIN_OVERHEAD`; the last pixel comes before the run's end when the last bands have
+  no output rows.
 
 The latencies come from the RTL's own pipeline depths (:func:`fdagen.arch.latency.fft_core_latency`)
 plus fixed hand-offs measured once in simulation; ``tests/modelcheck.py`` states the
@@ -46,6 +49,8 @@ tolerance against RTL simulation and the tests check it.
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from fdagen.arch.fields import FIELDS
 from fdagen.arch.latency import fft_core_latency
@@ -122,6 +127,38 @@ def _ifft_frames_per_lane(config, out_channels, group):
     return frames
 
 
+class _Windows:
+    """One IFFT lane's overlap-add streams, in time order: ``(start, end, busy, bank)``, each
+    frame's ``N^2`` writes of which ``busy`` also read its bank (spread evenly, as the model
+    takes them)."""
+
+    def __init__(self):
+        self.windows, self.first = [], 0
+
+    def add(self, start, length, busy, bank):
+        self.windows.append((start, start + length, busy, bank))
+
+    def read(self, clock, pixels, bank):
+        """When ``pixels`` drain reads of ``bank`` from ``clock`` on (one a clock the port is
+        free) are done."""
+        while self.first < len(self.windows) and self.windows[self.first][1] <= clock:
+            self.first += 1
+        for start, end, busy, window_bank in self.windows[self.first:]:
+            if window_bank != bank or not busy:
+                continue
+            if start > clock:
+                if pixels <= start - clock:
+                    break
+                pixels -= start - clock
+                clock = start
+            rate = 1 - busy / (end - start)
+            if pixels <= (end - clock) * rate:
+                return clock + math.ceil(pixels / rate)
+            pixels -= (end - clock) * rate
+            clock = end
+        return clock + pixels
+
+
 def estimate_cycles(schedule, issue_interval=None):
     """The :class:`CycleEstimate` of a :class:`~fdagen.arch.schedule.LayerSchedule`.
 
@@ -176,14 +213,32 @@ def estimate_cycles(schedule, issue_interval=None):
     inverse_free = [0] * cfg.ifft_lanes
     lane_read = [0] * cfg.ifft_lanes
     lane_added = [0] * cfg.ifft_lanes      # each lane's last overlap-add so far
-    # the drain, band by band as each is final: the pixels of each band in feeding order
-    per_row = tiles // schedule.tiling.tiles_per_axis[0]
-    row_pixels = math.prod(schedule.tiling.output_shape[1:])
-    band_pixels = [min(cfg.slots, out_channels - g * cfg.slots)
-                   * len(schedule.band_rows(ty)) * row_pixels
-                   for g, ty in schedule.band_order()]
+    # the drain, band by band as each is final, each channel's pixels at the clocks its
+    # lane's overlap-adds leave the bank's read port free
+    tiling = schedule.tiling
+    per_row = tiles // tiling.tiles_per_axis[0]
+    row_pixels = math.prod(tiling.output_shape[1:])
+    bands = schedule.band_order()
+    final = []                             # when each band fed is final
     drained = []                           # when the drain has read each band
-    drain_free = output_end = 0
+    windows = [_Windows() for _ in range(cfg.ifft_lanes)]
+    drain = {"free": 0, "end": 0}
+
+    def drain_through(band):
+        """Replay the drain up to band index ``band``."""
+        while len(drained) <= band < len(final):
+            g, ty = bands[len(drained)]
+            pixels = len(schedule.band_rows(ty)) * row_pixels
+            # a clock to start the band (and one to pass over a band without pixels)
+            clock = max(drain["free"], final[len(drained)]) + 1
+            if pixels:
+                for j in range(min(cfg.slots, out_channels - g * cfg.slots)):
+                    clock = windows[j % cfg.ifft_lanes].read(clock, pixels, g % cfg.oaa_banks)
+                drain["end"] = math.ceil(clock) + DRAIN_OVERHEAD
+            else:
+                clock += 1
+            drain["free"] = clock = math.ceil(clock)
+            drained.append(clock)
     spectra, tile_free, fed = [0] * tiles, [0] * tiles, []
     array_free = stall_weights = stall_fft = stall_ifft = end = 0
     for first in range(0, tiles, block):
@@ -200,8 +255,14 @@ def estimate_cycles(schedule, issue_interval=None):
                 p = len(fed)
                 slot = fed[p - 2] if p >= 2 else 0
                 # a tile row's first pass waits, on a ring, for the band two back drained
-                gate = drained[-2] if (cfg.oaa_ring and t % per_row == 0
-                                       and len(drained) >= 2) else 0
+                gate = 0
+                if cfg.oaa_ring and t % per_row == 0 and len(final) >= 2:
+                    drain_through(len(final) - 2)
+                    gate = drained[len(final) - 2]
+                # overlap-adds that read before they write (the positions an earlier tile
+                # wrote) take the bank's read port
+                position = np.unravel_index(t, tiling.tiles_per_axis)
+                busy = frame - math.prod(n if index == 0 else tiling.tile for index in position)
                 issue = max(array_free, weights_in, spectra[t], slot)
                 # the RTL counts a wait for the weights first, then the spectra, then the slot
                 waited_weights = max(0, weights_in - array_free)
@@ -216,6 +277,9 @@ def estimate_cycles(schedule, issue_interval=None):
                 for i, frames in enumerate(frames_of[g]):
                     if frames:
                         begin = max(inverse_free[i], array_free, gate)
+                        for k in range(frames):
+                            windows[i].add(begin + k * frame + tail, frame, busy,
+                                           g % cfg.oaa_banks)
                         inverse_free[i] = begin + frames * frame
                         lane_added[i] = inverse_free[i] + tail
                         end = max(end, lane_added[i])
@@ -228,14 +292,10 @@ def estimate_cycles(schedule, issue_interval=None):
                     read = max(read, lane_read[i])
                 fed.append(read)
                 if t % per_row == per_row - 1:
-                    # the band is final: a clock to start it, a clock a pixel (or one to
-                    # pass over a band without any)
-                    pixels = band_pixels[len(drained)]
-                    drain_free = max(drain_free, max(lane_added)) + 1 + max(pixels, 1)
-                    drained.append(drain_free)
-                    if pixels:
-                        output_end = drain_free + DRAIN_OVERHEAD
+                    final.append(max(lane_added))      # the band is final
             group_done.append(array_free)
+    drain_through(len(final) - 1)
+    output_end = drain["end"]
     return CycleEstimate(
         load_cycles=load,
         run_cycles=end,

@@ -1,6 +1,7 @@
 """LayerSchedule: the controller's loop nest as counts, shared by the RTL counter checks and the
 cost models (the counters themselves are checked against the RTL in test_accelerator*.py)."""
 
+import numpy as np
 import pytest
 
 from fdagen.arch.config import AcceleratorConfig
@@ -55,3 +56,36 @@ def test_a_layer_at_a_smaller_fft_size_takes_its_own_bins():
     assert counts["oaa_writes"] == small.tiles * 8 * 64
     assert small.weight_sets == small.weight_buffers * 20 == 2 * 20
     assert small.buffer_limit == config.weight_sets // 20 > config.weight_groups
+
+
+def test_bands_and_the_output_order():
+    """Blocks of four tiles over four tile rows of three tiles: each block contributes, group
+    by group, the tile rows that end in it; the out stream goes band by band, each band's
+    channels in turn, each channel's rows of the band in raster order."""
+    config = AcceleratorConfig(pes=4, bin_lanes=1, max_channels=2, max_out_channels=8,
+                               max_size=26, spectrum_tiles=4)
+    s = LayerSchedule(config, Tiling.choose((24, 18), 3, fft_size=8), 2, 5)   # T = 6, G = 2
+    assert s.tiling.tiles_per_axis == (4, 3)
+    assert s.band_order() == [(0, 0), (1, 0), (0, 1), (1, 1), (0, 2), (0, 3), (1, 2), (1, 3)]
+    # output row i reads overlap-add row 2 + i; band ty holds rows [6 ty, 6 ty + 6), the last
+    # band the rest
+    assert [s.band_rows(ty) for ty in range(4)] == \
+        [list(range(0, 4)), list(range(4, 10)), list(range(10, 16)), list(range(16, 22))]
+    order = s.output_order()
+    index = np.arange(5 * 22 * 16).reshape(5, 22, 16)
+    expected = np.concatenate([index[m, rows].reshape(-1) for g, ty in s.band_order()
+                               for m in range(4 * g, min(4 * g + 4, 5))
+                               for rows in [s.band_rows(ty)]])
+    np.testing.assert_array_equal(order, expected)
+    assert sorted(order) == list(range(index.size)) and s.ends_with_output
+
+
+def test_a_strided_layer_has_bands_without_rows():
+    """Stride 3: bands whose rows no output reads are empty (the drain passes over them), and
+    when the last one is, the last pixel may come before the run's end."""
+    config = AcceleratorConfig(pes=4, max_channels=2, max_out_channels=4, max_size=16)
+    s = LayerSchedule(config, Tiling.choose((10, 10), 2, stride=3, fft_size=4), 2, 3)
+    rows = [s.band_rows(ty) for ty in range(s.tiling.tiles_per_axis[0])]
+    assert [] in rows and sum(rows, []) == list(range(s.tiling.output_shape[0]))
+    assert not s.ends_with_output
+    assert sorted(s.output_order()) == list(range(s.output_pixels))

@@ -94,6 +94,25 @@ def test_tile_blocks_with_groups(rng, kw):
     check(config, [job], gaps=0.2, stalls=0.3)
 
 
+@pytest.mark.parametrize("block", [None, 4], ids=["one_block", "blocks_of_4"])
+def test_overlap_add_rings_under_backpressure(rng, block):
+    """Maps taller than 2N: each channel's overlap-add window is a ring of 2N rows, and a tile
+    row takes its rows only once the drain has read the band two rows back. Four tile rows of
+    two groups under heavy output backpressure (the lanes wait for the drain), in one block
+    and in blocks of four tiles that end mid-row (the groups' bands interleaved, one block
+    ending none, each group's drain resuming at its block's first row): bit-exact, in the
+    stream's band order, counters equal to the schedule."""
+    config = AcceleratorConfig(pes=4, bin_lanes=1, max_channels=2, max_out_channels=8,
+                               max_size=26, spectrum_tiles=block)
+    assert config.oaa_ring and config.oaa_rows == 16 < config.oaa_extent
+    job = random_layer(config, rng, 2, 5, 24, 18, 3, 1, 0, relu=True)
+    schedule = job.descriptor.schedule
+    assert schedule.tiling.tiles_per_axis == (4, 3) and schedule.groups == 2
+    assert len(schedule.band_order()) == 8
+    # about 8,500 clocks: a hang fails within five times that
+    check(config, [job], gaps=0.1, stalls=0.7, max_cycles=40_000)
+
+
 @pytest.mark.parametrize("words, width", [(4, 11), (8, 13), (2, 6)])
 def test_wide_pixel_beats(rng, words, width):
     """V pixels a beat: rows whose width V does not divide end in a zero-filled beat; two

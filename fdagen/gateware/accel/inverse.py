@@ -8,15 +8,17 @@ channels of the group, it reads the accumulated half spectrum in :meth:`IFFT2D.i
 <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin ``k = kx N + bitrev(ky)`` of the forward
 order), requantizes it (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
 :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into the lane's overlap-add bank
-at ``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
-position writes it, later ones read-modify-write, so the bank needs no clearing. Lanes never share a
-channel, so never a bank.
+at ``(ty T + y, tx T + x)`` of channel ``m``'s window (a ring of ``2 N`` rows when that is less
+than a plane: :mod:`fdagen.gateware.accel.inverse_lane`). The first tile (in raster order)
+to touch a position writes it, later ones read-modify-write, so the bank needs no clearing.
+Lanes never share a channel, so never a bank.
 
 It reads through ``output`` (:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`,
 whose ``fed`` counts passes whose spectra every lane has read: the array may then reuse the
-slot) and serves ``drain`` (:class:`~fdagen.gateware.accel.interfaces.DrainRead`, whose
-``groups`` counts the groups final in every lane, registered, ``busy`` says the drain's lane
-needs its read port, and ``finished`` says every lane has added every pass of the layer). The
+slot) and serves ``drain`` (:class:`~fdagen.gateware.accel.interfaces.DrainRead`: the bands lane 0
+announces, through a short queue, and ``final``, the bands final in every lane, registered;
+``busy`` says the drain's lane needs its read port, and ``finished`` says every lane has added
+every pass of the layer; ``drained`` goes to every lane). The
 drain reads only the lane it names, so the others' overlap-adds go on undisturbed. While
 ``hold`` (the previous layer's drain still reads the banks), no lane starts a pass.
 """

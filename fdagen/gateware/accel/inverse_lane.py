@@ -12,23 +12,30 @@ it reads the accumulated half spectrum in
 :class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`), requantizes it
 (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
 :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into its overlap-add bank at
-``(ty T + y, tx T + x)`` of channel ``m``'s plane. The first tile (in raster order) to touch a
+``(ty T + y, tx T + x)`` of channel ``m``'s window. The first tile (in raster order) to touch a
 position writes it, later ones read-modify-write, so the bank needs no clearing (a group's tiles
-come in raster order, block after block). Channel ``m``'s plane is in bank ``g mod 2`` of the
+come in raster order, block after block). Channel ``m``'s window is in bank ``g mod 2`` of the
 lane's :attr:`~fdagen.arch.config.AcceleratorConfig.oaa_banks` (one when a layer has one group
-at most), at ``((g div 2) JL + jj)`` planes, so the drain reads a final group's bank while the lane
-adds the next group into the other. The tile walk (rewound to the block's first tile for
+at most), at ``((g div 2) JL + jj)`` windows. A window keeps
+:attr:`~fdagen.arch.config.AcceleratorConfig.oaa_rows` rows: row ``r`` at ``r mod 2N`` (a
+**ring**) when ``2 N`` rows are less than a plane, so that a window holds a tile row and its
+seam, not the whole plane. The tile walk (rewound to the block's first tile for
 each group) and the overlap-add writer's walk over the IFFT's output (``wy``, ``wx``, the innermost
 axis in
 the IFFT's bit-reversed output order) are :class:`~fdagen.gateware.accel.raster.Raster` walks
 over the geometry's axes.
 
+A group's pass over a tile row's last tile makes the rows below the next tile row final: the
+group's **band** of that tile row. The lane announces each band on ``band`` as it feeds the
+pass (``band_ready``: lane 0's go to the drain's queue; every lane walks the same passes),
+and counts in ``finals`` the bands it has overlap-added, in order. A tile row's first pass
+waits, on a ring, until the drain has read (``drained``) every band the lane fed but the last:
+the band two rows back in the group's ring, whose rows the new tile row takes.
+
 ``fed`` counts passes whose spectra the lane has read, ``done`` passes it has overlap-added,
-``finished`` says every pass of the layer is; ``finals`` counts, in order, the groups whose
-passes over the last tile block the lane has overlap-added (their planes are final: the drain
-may read them while the lane works on). A pass without channels for this lane over the last
-block waits until the lane's earlier passes are overlap-added, so that ``finals`` never runs
-ahead of a plane still being written. ``drain_*`` reads the bank (:attr:`DrainRead.latency
+``finished`` says every pass of the layer is. A pass without channels for this lane at a band's
+end waits until the lane's earlier passes are overlap-added, so that ``finals`` never runs
+ahead of a band still being written. ``drain_*`` reads the bank (:attr:`DrainRead.latency
 <fdagen.gateware.accel.interfaces.DrainRead.latency>` including the stage's lane mux) when the
 overlap-add leaves that bank's read port free: ``oaa_busy`` says it does not (for
 ``drain_bank``). The ``*_event`` outputs

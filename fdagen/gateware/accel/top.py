@@ -27,14 +27,20 @@ A layer, start to finish (no host help between tiles):
    :class:`~fdagen.gateware.accel.inverse.IFFTStage`, overlapped pass by pass (tile blocks,
    output-channel groups, the block's tiles: :mod:`fdagen.gateware.accel.tile_loop`) through
    the spectrum buffers, until every pass is overlap-added.
-4. Drain, beside the run: output ``(m, i, j)`` in raster order is the overlap-add word at
+4. Drain, beside the run, **band by band**: output ``(m, i, j)`` is the overlap-add word at
    ``(K - 1 + i s, K - 1 + j s)`` plus the bias code, ``>> output_shift`` (rounded, saturating
-   to the data width), then ReLU when the descriptor asks. ``last`` on the final pixel. The
-   channels of output-channel group ``g`` stream out as soon as the IFFT lanes have
-   overlap-added the group's passes over the last tile block (its planes are final), while
-   the array and the lanes work on the next groups; the drain reads a lane's bank only in
-   clocks its overlap-add leaves free. What is left after the run (the last group, and any
-   backlog) is the drain phase.
+   to the data width), then ReLU when the descriptor asks. Band ``(g, ty)`` is group ``g``'s
+   output rows whose overlap-add row is in ``[ty T, ty T + T)`` (the last tile row's: to the
+   end); it is final, and streams out, as soon as the IFFT lanes have overlap-added the
+   group's pass over tile row ``ty``'s last tile, while the array and the lanes work on.
+   The stream's order (:meth:`fdagen.arch.schedule.LayerSchedule.output_order`): bands in the
+   order the lanes finish them (tile blocks, then groups, then the tile rows that end in the
+   block), each band's channels ``m = g J + j`` in turn, each channel's rows of the band in
+   raster order. ``last`` on the final pixel. The drain reads a lane's bank only in clocks
+   its overlap-add leaves free, and a tile row's overlap-adds start only once the band two
+   rows back is drained when the windows are rings of rows
+   (:attr:`~fdagen.arch.config.AcceleratorConfig.oaa_rows`). What is left after the run (the
+   last bands, and any backlog) is the drain phase.
 5. Counters: when the run is over its counters are captured; when the last pixel is out the
    layer retires, the drain's are captured too, and they stream out on ``counters``, one
    32-bit word per :data:`COUNTERS` entry, ``last`` on the final one, while the next layers
@@ -54,7 +60,7 @@ each stage with its own copy of the registers it needs.
 - The next run starts once the current run's counters are captured and the drain has taken
   that layer over; its registers take the loader's a clock before. Its forward transforms and
   MACs go on while the drain finishes the previous layer; only its IFFT lanes wait for that
-  (``hold``: the previous layer's planes are in the overlap-add banks until drained).
+  (``hold``: the previous layer's bands are in the overlap-add banks until drained).
 
 The counters are per layer as ever: ``cycles`` from the layer's first descriptor word to its
 last output pixel (the spans of consecutive layers overlap), ``load_cycles`` from its last
