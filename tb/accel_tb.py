@@ -2,7 +2,8 @@
 
 The job comes as a JSON file named by ``FDAGEN_TB_JOB``: ``layers`` (each with ``desc``,
 ``weights`` and ``pixels`` word lists, ``outputs`` (the count) and optionally ``expected``
-(output codes as unsigned words)), ``gaps`` and ``stalls`` (pause probabilities of the drivers
+(output codes as unsigned words, in the stream's band order:
+:func:`fdagen.host.descriptor.encode_output`)), ``gaps`` and ``stalls`` (pause probabilities of the drivers
 and the output monitor), ``seed``, ``max_cycles`` (a watchdog), ``result`` (where to write what
 was received: per layer the output words, the ``last`` flags, the counters and the simulated
 cycles) and optionally ``memories``: ``{path: words}`` written into memories of the design
