@@ -98,7 +98,8 @@ COUNTER_TABLE = (
             "(overlapped layers: with the clocks its IFFT lanes wait for the previous layer's "
             "drain)", False),
     Counter("drain_cycles", "cycles from the last overlap-add to the last output pixel (the "
-            "drain runs beside the run: this is what is left of it)", False),
+            "drain runs beside the run, band by band: this is what is left of it; 1 when the "
+            "last pixel comes first, a stride leaving the last bands without rows)", False),
     Counter("pe_busy_cycles", "cycles the PEs compute: the PE kind's issue interval per array "
             "operation", True),
     Counter("mac_operations", "array operations, each one complex MAC on every PE at work",
