@@ -276,7 +276,7 @@ class Accelerator(wiring.Component):
         block_read_row = Signal(16, name="block_read_row")
         d_prev_group = Signal(16, name="d_prev_group")     # the group of the band before
         d_bands = Signal(16, name="d_bands")               # bands drained
-        band_set = Signal(name="band_set")                 # the walk is at the band's start
+        band_set = Signal(name="band_set")                 # the walk is in the band it set up
         bands_all = Signal(name="bands_all")               # the layer's last band is drained
         dm = Signal(16, name="dm")
         # (m mod J) mod LI, div LI
