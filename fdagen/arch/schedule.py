@@ -237,7 +237,8 @@ class LayerSchedule:
         shape = (self.out_channels, *self.tiling.output_shape)
         index = np.arange(math.prod(shape)).reshape(shape)
         slots = self.config.slots
-        parts = [index[m, self.band_rows(ty)].reshape(-1)
+        rows = [self.band_rows(ty) for ty in range(self.tiling.tiles_per_axis[0])]
+        parts = [index[m, rows[ty]].reshape(-1)
                  for g, ty in self.band_order()
                  for m in range(g * slots, min((g + 1) * slots, self.out_channels))]
         return np.concatenate(parts)

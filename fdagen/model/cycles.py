@@ -47,10 +47,9 @@ plus fixed hand-offs measured once in simulation; ``tests/modelcheck.py`` states
 tolerance against RTL simulation and the tests check it.
 """
 
+import itertools
 import math
 from dataclasses import dataclass
-
-import numpy as np
 
 from fdagen.arch.fields import FIELDS
 from fdagen.arch.latency import fft_core_latency
@@ -143,7 +142,7 @@ class _Windows:
         free) are done."""
         while self.first < len(self.windows) and self.windows[self.first][1] <= clock:
             self.first += 1
-        for start, end, busy, window_bank in self.windows[self.first:]:
+        for start, end, busy, window_bank in itertools.islice(self.windows, self.first, None):
             if window_bank != bank or not busy:
                 continue
             if start > clock:
@@ -219,25 +218,32 @@ def estimate_cycles(schedule, issue_interval=None):
     per_row = tiles // tiling.tiles_per_axis[0]
     row_pixels = math.prod(tiling.output_shape[1:])
     bands = schedule.band_order()
+    band_pixels = [len(schedule.band_rows(ty)) * row_pixels
+                   for ty in range(tiling.tiles_per_axis[0])]
+    # overlap-adds that read before they write (the positions an earlier tile wrote) take the
+    # bank's read port: per tile, all but those no earlier tile reached
+    busy_of = [frame - math.prod(n if index == 0 else tiling.tile for index in position)
+               for position in itertools.product(*map(range, tiling.tiles_per_axis))]
     final = []                             # when each band fed is final
     drained = []                           # when the drain has read each band
     windows = [_Windows() for _ in range(cfg.ifft_lanes)]
-    drain = {"free": 0, "end": 0}
+    drain_free = output_end = 0
 
     def drain_through(band):
         """Replay the drain up to band index ``band``."""
+        nonlocal drain_free, output_end
         while len(drained) <= band < len(final):
             g, ty = bands[len(drained)]
-            pixels = len(schedule.band_rows(ty)) * row_pixels
+            pixels = band_pixels[ty]
             # a clock to start the band (and one to pass over a band without pixels)
-            clock = max(drain["free"], final[len(drained)]) + 1
+            clock = max(drain_free, final[len(drained)]) + 1
             if pixels:
                 for j in range(min(cfg.slots, out_channels - g * cfg.slots)):
                     clock = windows[j % cfg.ifft_lanes].read(clock, pixels, g % cfg.oaa_banks)
-                drain["end"] = math.ceil(clock) + DRAIN_OVERHEAD
+                output_end = math.ceil(clock) + DRAIN_OVERHEAD
             else:
                 clock += 1
-            drain["free"] = clock = math.ceil(clock)
+            drain_free = clock = math.ceil(clock)
             drained.append(clock)
     spectra, tile_free, fed = [0] * tiles, [0] * tiles, []
     array_free = stall_weights = stall_fft = stall_ifft = end = 0
@@ -259,10 +265,6 @@ def estimate_cycles(schedule, issue_interval=None):
                 if cfg.oaa_ring and t % per_row == 0 and len(final) >= 2:
                     drain_through(len(final) - 2)
                     gate = drained[len(final) - 2]
-                # overlap-adds that read before they write (the positions an earlier tile
-                # wrote) take the bank's read port
-                position = np.unravel_index(t, tiling.tiles_per_axis)
-                busy = frame - math.prod(n if index == 0 else tiling.tile for index in position)
                 issue = max(array_free, weights_in, spectra[t], slot)
                 # the RTL counts a wait for the weights first, then the spectra, then the slot
                 waited_weights = max(0, weights_in - array_free)
@@ -278,7 +280,7 @@ def estimate_cycles(schedule, issue_interval=None):
                     if frames:
                         begin = max(inverse_free[i], array_free, gate)
                         for k in range(frames):
-                            windows[i].add(begin + k * frame + tail, frame, busy,
+                            windows[i].add(begin + k * frame + tail, frame, busy_of[t],
                                            g % cfg.oaa_banks)
                         inverse_free[i] = begin + frames * frame
                         lane_added[i] = inverse_free[i] + tail
@@ -295,7 +297,6 @@ def estimate_cycles(schedule, issue_interval=None):
                     final.append(max(lane_added))      # the band is final
             group_done.append(array_free)
     drain_through(len(final) - 1)
-    output_end = drain["end"]
     return CycleEstimate(
         load_cycles=load,
         run_cycles=end,
