@@ -68,6 +68,9 @@ MATRIX = [
          weight_beat_words=4, pixel_beat_words=8),
     dict(pes=16, bin_lanes=4, max_channels=32, max_out_channels=48, max_size=17,
          weight_beat_words=4, pixel_beat_words=8),
+    # overlap-add rings of 16 rows of 33, two groups over blocks of four tiles
+    # (test_accelerator.py::test_overlap_add_rings_under_backpressure)
+    dict(pes=4, bin_lanes=1, max_channels=2, max_out_channels=8, max_size=26, spectrum_tiles=4),
 ]
 
 
