@@ -378,16 +378,17 @@ def shift_add(codes, slice_weights, cell_bits, adc_shift, offset, exact_float=Tr
     return summed.transpose(2, 3, 4, 1, 0) - offset[:, None, None]
 
 
-def _flat_inputs(spectrum):
-    """``(re, im)`` (C, *B, N, N/2+1) codes as one int64 array (2, C, B, K)."""
+def _flat_inputs(spectrum, bins):
+    """``(re, im)`` (C, *B, *bins) codes, ``bins`` of them per tile, as one int64 array
+    (2, C, B, bins)."""
     re, im = (np.asarray(part, dtype=np.int64) for part in spectrum)
-    return np.stack([p.reshape(re.shape[0], -1, math.prod(re.shape[-2:])) for p in (re, im)])
+    return np.stack([p.reshape(re.shape[0], -1, bins) for p in (re, im)])
 
 
 def _drives(spectrum, cell_map, fmt, data_width):
     """What the crossbars see for ``spectrum``: ``(flat inputs, DAC slices, slice weights,
     levels)`` in the shapes of :func:`column_sums`."""
-    flat = _flat_inputs(spectrum)                                             # (2, C, B, K)
+    flat = _flat_inputs(spectrum, math.prod(cell_map.levels.shape[3:-1]))    # (2, C, B, K)
     slices, slice_weights = input_slices(flat, data_width, fmt.dac_bits)
     outputs, cells = cell_map.levels.shape[1], cell_map.levels.shape[-1]
     levels = cell_map.levels.reshape(2, outputs, flat.shape[1], -1, cells)
@@ -407,9 +408,10 @@ def _column_sum_chunks(slices, levels, fmt):
 def crossbar_mac(spectrum, weights, fmt, data_width, weight_width, cell_map, adc_shift=0):
     """The crossbars' ``Y^[m] = sum_c X^[c] W^[m, c]``, shaped as :func:`.pipeline.spectral_mac`.
 
-    ``spectrum`` ``(re, im)`` of shape (C, *B, N, N/2+1), ``data_width``-bit codes; ``weights``
-    ``(re, im)`` (M, C, N, N/2+1), ``weight_width``-bit codes, programmed as ``cell_map``
-    (:func:`program_cells` of :func:`weight_cells`). Returns ``(re, im)`` (M, *B, N, N/2+1)."""
+    ``spectrum`` ``(re, im)`` of shape (C, *B, *bins), ``data_width``-bit codes; ``weights``
+    ``(re, im)`` (M, C, *bins), ``weight_width``-bit codes, programmed as ``cell_map``
+    (:func:`program_cells` of :func:`weight_cells`); the bins are (N, N/2+1) in 2-D and
+    (N, N, N/2+1) in 3-D. Returns ``(re, im)`` (M, *B, *bins)."""
     check_range("data width", data_width)
     check_range("weight width", weight_width)
     if not all(fits(part, data_width) for part in spectrum):
@@ -417,7 +419,8 @@ def crossbar_mac(spectrum, weights, fmt, data_width, weight_width, cell_map, adc
     if not all(fits(part, weight_width) for part in weights):
         raise ParameterError(f"crossbar weights must be {weight_width}-bit codes")
     x_re = np.asarray(spectrum[0])
-    channels, lead, bin_shape = x_re.shape[0], x_re.shape[1:-2], x_re.shape[-2:]
+    bin_shape = np.shape(weights[0])[2:]
+    channels, lead = x_re.shape[0], x_re.shape[1:x_re.ndim - len(bin_shape)]
     outputs = weights[0].shape[0]
     flat, slices, slice_weights, levels = _drives(spectrum, cell_map, fmt, data_width)
     offset = (1 << (weight_width - 1)) * flat.sum(axis=1)                     # (2, B, K)

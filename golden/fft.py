@@ -43,6 +43,7 @@ __all__ = [
     "calibrate_schedule", "fft_fixed",
     "FFT2DFormat", "fft2d_real_fixed", "ifft2d_half_fixed", "hermitian_extend_rows",
     "calibrate_fft2d", "calibrate_ifft2d",
+    "FFT3DFormat", "fft3d_real_fixed", "ifft3d_half_fixed", "calibrate_fft3d", "calibrate_ifft3d",
 ]
 
 SCALING_MODES = ("per_stage", "growth")
@@ -335,6 +336,15 @@ class FFT2DFormat:
         """Number of bins kept, ``U = n * (n/2 + 1)``."""
         return self.n * (self.n // 2 + 1)
 
+    dims = 2
+
+    @property
+    def pass_scalings(self):
+        """The passes' scalings in the order they run (rows, columns; columns, rows inverse)."""
+        if self.inverse:
+            return (self.column_scaling, self.row_scaling)
+        return (self.row_scaling, self.column_scaling)
+
 
 def fft2d_real_fixed(x, fmt, saturations=None):
     """Return the half spectrum ``(re, im)``, shape ``(..., n, n/2+1)``, of real codes ``x``.
@@ -397,6 +407,112 @@ def ifft2d_half_fixed(re, im, fmt, saturations=None):
     return re
 
 
+@dataclass(frozen=True)
+class FFT3DFormat:
+    """Parameters of the 3-D real-input FFT and its half-spectrum inverse.
+
+    Forward: the 2-D real FFT of every depth plane (rows, then columns, as
+    :class:`FFT2DFormat`), then a complex FFT along depth of each of the ``n (n/2 + 1)`` kept bin
+    lines. Inverse: the depth IFFT of each bin line, then the 2-D half-spectrum inverse of every
+    plane (columns, then rows, real part). Each of the three passes has its own scaling; with
+    ``"growth"`` a pass takes the previous pass's output width. The spectrum keeps the
+    ``U = n * n * (n/2 + 1)`` unique bins, indexed ``[kz, ky, kx]`` with ``kx = 0 .. n/2``.
+    """
+
+    n: int
+    data_width: int = 16
+    twiddle_width: int = 16
+    row_scaling: object = "per_stage"
+    column_scaling: object = "per_stage"
+    depth_scaling: object = "per_stage"
+    rounding: str = "half_up"
+    inverse: bool = False
+
+    dims = 3
+
+    def __post_init__(self):
+        check_fft_size("FFT size", self.n, minimum=4)
+        self.output_width  # validates every pass
+
+    @property
+    def plane_format(self):
+        """The 2-D pass of each depth plane (first when forward, second when inverse)."""
+        width = self.depth_format.output_width if self.inverse else self.data_width
+        return FFT2DFormat(self.n, width, self.twiddle_width, self.row_scaling,
+                           self.column_scaling, self.rounding, self.inverse)
+
+    @property
+    def depth_format(self):
+        """The depth pass (last when forward, first when inverse)."""
+        width = self.data_width if self.inverse else self.plane_format.output_width
+        return FFTFormat(self.n, width, self.twiddle_width, self.depth_scaling, self.rounding,
+                         inverse=self.inverse, order="natural")
+
+    @property
+    def output_width(self):
+        """Width of the output words (spectrum parts, or the real tile when inverse)."""
+        last = self.plane_format if self.inverse else self.depth_format
+        return last.output_width
+
+    @property
+    def total_shift(self):
+        """Output = DFT3(input) / 2**total_shift (unnormalised inverse DFT when inverse)."""
+        return self.plane_format.total_shift + self.depth_format.total_shift
+
+    @property
+    def unique_bins(self):
+        """Number of bins kept, ``U = n * n * (n/2 + 1)``."""
+        return self.n * self.n * (self.n // 2 + 1)
+
+    @property
+    def pass_scalings(self):
+        """The passes' scalings in the order they run (rows, columns, depth; depth, columns,
+        rows inverse)."""
+        if self.inverse:
+            return (self.depth_scaling, self.column_scaling, self.row_scaling)
+        return (self.row_scaling, self.column_scaling, self.depth_scaling)
+
+
+def _depth(re, im, depth_format, saturations=None):
+    """A complex FFT along the depth axis (``-3``) of ``(re, im)``."""
+    re, im = fft_fixed(np.moveaxis(re, -3, -1), np.moveaxis(im, -3, -1), depth_format,
+                       saturations)
+    return np.moveaxis(re, -1, -3), np.moveaxis(im, -1, -3)
+
+
+def fft3d_real_fixed(x, fmt, saturations=None):
+    """Return the half spectrum ``(re, im)``, shape ``(..., n, n, n/2+1)``, of real codes ``x``.
+
+    The 2-D real FFT of each depth plane (:func:`fft2d_real_fixed`), then a complex FFT along
+    depth. ``saturations``: see :func:`fft_fixed` (row, column, then depth stages).
+    """
+    x = np.asarray(x, dtype=np.int64)
+    if fmt.inverse:
+        raise ParameterError("3-D FFT format must be a forward format, not an inverse one")
+    if x.shape[-3:] != (fmt.n,) * 3:
+        raise ParameterError(f"3-D FFT input must end in {(fmt.n,) * 3}, not {x.shape}")
+    re, im = fft2d_real_fixed(x, fmt.plane_format, saturations)
+    return _depth(re, im, fmt.depth_format, saturations)
+
+
+def ifft3d_half_fixed(re, im, fmt, saturations=None):
+    """Return the real tile, shape ``(..., n, n, n)``, whose half spectrum is ``(re, im)``.
+
+    ``fmt`` is an inverse format: a complex IFFT along depth of each bin line, then
+    :func:`ifft2d_half_fixed` of each plane. ``saturations``: see :func:`fft_fixed` (depth,
+    column, then row stages).
+    """
+    re = np.asarray(re, dtype=np.int64)
+    im = np.asarray(im, dtype=np.int64)
+    if not fmt.inverse:
+        raise ParameterError("3-D IFFT format must be an inverse format, not a forward one")
+    shape = (fmt.n, fmt.n, fmt.n // 2 + 1)
+    if re.shape[-3:] != shape or im.shape != re.shape:
+        raise ParameterError(f"half spectrum must end in {shape}, not {re.shape}")
+    re, im = _depth(re, im, fmt.depth_format, saturations)
+    return ifft2d_half_fixed(re, im, fmt.plane_format, saturations)
+
+
 def calibrate_fft2d(x, fmt):
     """Return ``fmt`` with row and column schedules that keep the real tiles ``x`` unsaturated."""
     fmt = replace(fmt, row_scaling="per_stage", column_scaling="per_stage")
@@ -420,3 +536,29 @@ def calibrate_ifft2d(re, im, fmt):
     re, im = _columns(re, im, fmt.column_format)
     re, im = hermitian_extend_rows(re, im, fmt.column_format.output_width)
     return replace(fmt, row_scaling=calibrate_schedule(re, im, fmt.row_format))
+
+
+def calibrate_fft3d(x, fmt):
+    """Return ``fmt`` with row, column and depth schedules that keep the real tiles ``x``
+    unsaturated (each pass calibrated on the previous passes' calibrated output)."""
+    fmt = replace(fmt, row_scaling="per_stage", column_scaling="per_stage",
+                  depth_scaling="per_stage")
+    plane = calibrate_fft2d(x, fmt.plane_format)
+    fmt = replace(fmt, row_scaling=plane.row_scaling, column_scaling=plane.column_scaling)
+    re, im = fft2d_real_fixed(x, fmt.plane_format)
+    depth = calibrate_schedule(np.moveaxis(re, -3, -1), np.moveaxis(im, -3, -1),
+                               fmt.depth_format)
+    return replace(fmt, depth_scaling=depth)
+
+
+def calibrate_ifft3d(re, im, fmt):
+    """Return inverse ``fmt`` with schedules that keep half spectra ``(re, im)`` unsaturated."""
+    fmt = replace(fmt, row_scaling="per_stage", column_scaling="per_stage",
+                  depth_scaling="per_stage")
+    re = np.asarray(re, dtype=np.int64)
+    im = np.asarray(im, dtype=np.int64)
+    fmt = replace(fmt, depth_scaling=calibrate_schedule(
+        np.moveaxis(re, -3, -1), np.moveaxis(im, -3, -1), fmt.depth_format))
+    re, im = _depth(re, im, fmt.depth_format)
+    plane = calibrate_ifft2d(re, im, fmt.plane_format)
+    return replace(fmt, row_scaling=plane.row_scaling, column_scaling=plane.column_scaling)

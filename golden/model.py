@@ -1,7 +1,7 @@
 """Run a network's inference three ways: spatial float, spectral float, spectral fixed point.
 
 Conv layers are the accelerator's work. In the fixed-point path each conv layer runs bit-true
-(:func:`.pipeline.conv2d_fixed`) with per-layer shifts chosen by :func:`.pipeline.calibrate_layer`
+(:func:`.pipeline.conv_fixed`) with per-layer shifts chosen by :func:`.pipeline.calibrate_layer`
 on calibration images (never the test images); max pooling works on the integer codes (exact),
 and the fully connected layers run in float64 on the dequantized features, as a host would.
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from .checks import ParameterError
 from .direct import conv_direct, max_pool, relu
-from .pipeline import FixedFormat, calibrate_layer, conv2d_fixed, quantize_input
+from .pipeline import FixedFormat, calibrate_layer, conv_fixed, quantize_input
 from .polyphase import layer_polyphase, runs_as
 from .spectral import conv_spectral
 from .tiling import Tiling
@@ -106,11 +106,12 @@ class FixedNetwork:
                                        size, None, run.in_channels, run.out_channels,
                                        whole_map=whole_map)
                 layer_mac = None if mac is None else mac.for_layer(
-                    len(self.macs), fmt.mac_input_width(tiling.fft_size), fmt.weight_width)
+                    len(self.macs), fmt.mac_input_width(tiling.fft_size, tiling.dims),
+                    fmt.weight_width)
                 quant = calibrate_layer(codes, w, b, tiling, fmt, frac, layer.relu, layer_mac)
                 self.tilings[layer.name], self.quants[layer.name] = tiling, quant
                 self.macs[layer.name] = layer_mac
-                codes = [conv2d_fixed(c, w, b, tiling, fmt, quant, layer_mac).output_codes
+                codes = [conv_fixed(c, w, b, tiling, fmt, quant, layer_mac).output_codes
                          for c in codes]
                 frac = quant.output_frac
             elif layer.kind == "pool":
@@ -155,7 +156,7 @@ class FixedNetwork:
         ``conv``: who computes the conv layers, ``conv(layer, codes) -> output codes`` with the
         codes of the layer as it runs (its phases when polyphase; :meth:`run_weights` and
         ``tilings`` give the rest), e.g. the accelerator RTL; by default this golden model
-        (:func:`.pipeline.conv2d_fixed`); ``traces`` collects only the golden model's.
+        (:func:`.pipeline.conv_fixed`); ``traces`` collects only the golden model's.
         Quantization, pooling and the fully connected layers are the host's and run here
         either way.
         """
@@ -167,7 +168,7 @@ class FixedNetwork:
             if layer.kind == "conv":
                 run_codes = self._arrange(layer, codes)
                 if conv is None:
-                    trace = conv2d_fixed(run_codes, *self.run_weights(layer),
+                    trace = conv_fixed(run_codes, *self.run_weights(layer),
                                          self.tilings[layer.name], fmt,
                                          self.quants[layer.name], self.macs[layer.name])
                     if traces is not None:

@@ -114,13 +114,19 @@ def format_from(args):
                        rounding=args.rounding, fft_scaling=args.fft_scaling)
 
 
-def check_conv_operands(x, w, b):
-    if x.ndim != 3:
-        raise InputError(f"input must have rank 3 (C, H, W), not shape {x.shape}")
-    if w.ndim != 4:
-        raise InputError(f"weights must have rank 4 (M, C, K, K), not shape {w.shape}")
-    if w.shape[2] != w.shape[3]:
-        raise InputError(f"weights must have square K x K kernels, not {w.shape[2]}x{w.shape[3]}")
+def check_conv_operands(x, w, b, dims=2):
+    """The operands of a ``dims``-D layer (2: ``x`` (C, H, W), ``w`` (M, C, K, K); 3: ``x``
+    (C, D, H, W), ``w`` (M, C, K, K, K))."""
+    axes, kernel = ("C, D, H, W", "M, C, K, K, K") if dims == 3 else ("C, H, W", "M, C, K, K")
+    if x.ndim != dims + 1:
+        raise InputError(f"input must have rank {dims + 1} ({axes}), not shape {x.shape}")
+    if w.ndim != dims + 2:
+        raise InputError(f"weights must have rank {dims + 2} ({kernel}), not shape {w.shape}")
+    if len(set(w.shape[2:])) != 1:
+        cube = " x ".join(["K"] * dims)
+        shape = "x".join(map(str, w.shape[2:]))
+        raise InputError(f"weights must have {'cubic' if dims == 3 else 'square'} {cube} "
+                         f"kernels, not {shape}")
     if w.shape[1] != x.shape[0]:
         raise InputError(f"weights must have C = {x.shape[0]} input channels to match the input, "
                          f"not {w.shape[1]}")
@@ -190,11 +196,11 @@ def check_finite(y, what="output"):
 
 def fixed_layer(args, x, w, b, tiling, mac=None):
     """Codes, float weights and bias, format, calibrated LayerQuant and the float reference
-    (direct convolution of the codes, before ReLU) of ``golden conv2d --fixed`` (shared by
-    ``fdagen sim conv2d``, so both run the identical layer); ``mac``: the golden MAC of the PE
+    (direct convolution of the codes, before ReLU) of ``golden conv2d|conv3d --fixed`` (shared
+    by ``fdagen sim``, so both run the identical layer); ``mac``: the golden MAC of the PE
     kind (None: the exact spectral MAC), bound to the layer's word widths and returned last,
     which the calibration runs."""
-    from fdagen.golden.direct import conv2d_direct
+    from fdagen.golden.direct import conv_direct
     from fdagen.golden.pipeline import calibrate_layer, quantize_input
     from fdagen.golden.spectral import spectral_weights
 
@@ -214,12 +220,13 @@ def fixed_layer(args, x, w, b, tiling, mac=None):
         b = np.ldexp(b.astype(np.float64), -frac)
     with np.errstate(over="ignore", invalid="ignore"):
         spectra = spectral_weights(w, tiling)
-        reference = conv2d_direct(np.ldexp(x_codes.astype(np.float64), -frac), w, b,
-                                  tiling.stride, tiling.padding)
+        reference = conv_direct(np.ldexp(x_codes.astype(np.float64), -frac), w, b,
+                                tiling.stride, tiling.padding)
     check_finite(spectra, "the spectral weights")
     check_finite(reference, "the float reference")
     if mac is not None:
-        mac = mac.for_layer(0, fmt.mac_input_width(tiling.fft_size), fmt.weight_width)
+        mac = mac.for_layer(0, fmt.mac_input_width(tiling.fft_size, tiling.dims),
+                            fmt.weight_width)
     quant = calibrate_layer([x_codes], w, b, tiling, fmt, frac, args.relu, mac)
     return x_codes, w, b, fmt, quant, reference, mac
 

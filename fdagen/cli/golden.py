@@ -1,5 +1,5 @@
-"""``fdagen golden conv2d`` and ``fdagen golden net``: the NumPy golden model from the command
-line (the numerics check)."""
+"""``fdagen golden conv2d|conv3d`` and ``fdagen golden net``: the NumPy golden model from the
+command line (the numerics check)."""
 
 import json
 import sys
@@ -13,17 +13,17 @@ from fdagen.cli.common import (InputError, Parser, add_format_arguments, add_str
 from fdagen.emit.outdir import check_output_file
 
 
-def _cmd_golden_conv2d(args):
+def _cmd_golden_conv(args):
     from fdagen.golden.direct import relu
-    from fdagen.golden.pipeline import conv2d_fixed, sqnr_db
-    from fdagen.golden.spectral import conv2d_spectral
+    from fdagen.golden.pipeline import conv_fixed, sqnr_db
+    from fdagen.golden.spectral import conv_spectral
     from fdagen.golden.tiling import Tiling
 
     check_output_file(args.out)
     x = load_array(args.input, "input")
     w = load_array(args.weights, "weights")
     b = load_array(args.bias, "bias") if args.bias else None
-    check_conv_operands(x, w, b)
+    check_conv_operands(x, w, b, args.dims)
     if not args.fixed and args.raw:
         raise InputError("--raw needs --fixed (float results have no integer codes)")
     mac = golden_mac_from(args)
@@ -35,7 +35,8 @@ def _cmd_golden_conv2d(args):
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0])
     if not args.fixed:
         with np.errstate(over="ignore", invalid="ignore"):
-            y, _ = conv2d_spectral(x, w, b, stride, padding, tiling.fft_size, tiling.tile)
+            y, _ = conv_spectral(x, w, b, stride, padding, tiling.fft_size, tiling.tile,
+                                 dims=args.dims)
         y = relu(y) if args.relu else y
         check_finite(y)
         save_atomically(args.out, y)
@@ -43,7 +44,7 @@ def _cmd_golden_conv2d(args):
               f"T={tiling.tile}, {tiling.tile_count} tiles{runs_as}")
         return 0
     x_codes, w, b, fmt, quant, reference, mac = fixed_layer(args, x, w, b, tiling, mac)
-    trace = conv2d_fixed(x_codes, w, b, tiling, fmt, quant, mac)
+    trace = conv_fixed(x_codes, w, b, tiling, fmt, quant, mac)
     reference = relu(reference) if args.relu else reference
     y = trace.output_codes.astype(np.int32) if args.raw else trace.output()
     save_atomically(args.out, y)
@@ -183,34 +184,8 @@ def add_commands(commands):
                                             parser_class=Parser)
     golden_commands.required = True
 
-    conv = golden_commands.add_parser(
-        "conv2d", help="one conv layer, float spectral or bit-true fixed point",
-        description="Convolve x (C, H, W) with w (M, C, K, K) as the accelerator does: OaA in "
-                    "the frequency domain, float by default, bit-true with --fixed. In --fixed "
-                    "mode float inputs are quantized to Q1.(data-width - 1), saturating; integer "
-                    "arrays are raw codes (x and b in Q1.(data-width - 1), spatial w in "
-                    "Q1.(weight-width - 1)); spectral weights get the largest power-of-two scale "
-                    "that fits their biggest component; the layer's shifts are calibrated on this "
-                    "input so nothing saturates. Output is float (dequantized) unless --raw.")
-    conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
-    conv.add_argument("--weights", required=True, metavar="W.npy", help="weights (M, C, K, K)")
-    conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
-    add_stride_arguments(conv)
-    conv.add_argument("--fft-size", type=int, metavar="N",
-                      help="FFT size, a power of two in 4..1024 with N >= T + K - 1, or "
-                           "N >= T for a tile T covering the padded map (default: cheapest)")
-    conv.add_argument("--tile", type=int, metavar="T",
-                      help="tile size (default: N - K + 1); a tile of the padded size runs the "
-                           "map as one circular transform (exact on the outputs kept)")
-    conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
-    conv.add_argument("--fixed", action="store_true", help="bit-true fixed-point pipeline")
-    conv.add_argument("--raw", action="store_true",
-                      help="with --fixed, write the integer output codes instead of floats")
-    add_format_arguments(conv)
-    add_crossbar_arguments(conv, "with --fixed, --pe-kind reram runs the layer's MAC through "
-                                 "the bit-true ReRAM crossbar model (fdagen.golden.crossbar)")
-    conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
-    conv.set_defaults(handler=_cmd_golden_conv2d)
+    for dims, name in ((2, "conv2d"), (3, "conv3d")):
+        add_golden_conv(golden_commands, dims, name)
 
     net = golden_commands.add_parser(
         "net", help="network accuracy: spatial float, spectral float, spectral fixed",
@@ -230,6 +205,39 @@ def add_commands(commands):
     add_format_arguments(net)
     add_crossbar_arguments(net)
     net.set_defaults(handler=_cmd_golden_net)
+
+
+def add_golden_conv(commands, dims, name):
+    """``golden conv2d`` or ``golden conv3d``: one ``dims``-D layer."""
+    x_axes, w_axes = ("C, D, H, W", "M, C, K, K, K") if dims == 3 else ("C, H, W", "M, C, K, K")
+    conv = commands.add_parser(
+        name, help=f"one {dims}-D conv layer, float spectral or bit-true fixed point",
+        description=f"Convolve x ({x_axes}) with w ({w_axes}) as the accelerator does: OaA in "
+                    "the frequency domain, float by default, bit-true with --fixed. In --fixed "
+                    "mode float inputs are quantized to Q1.(data-width - 1), saturating; integer "
+                    "arrays are raw codes (x and b in Q1.(data-width - 1), spatial w in "
+                    "Q1.(weight-width - 1)); spectral weights get the largest power-of-two scale "
+                    "that fits their biggest component; the layer's shifts are calibrated on this "
+                    "input so nothing saturates. Output is float (dequantized) unless --raw.")
+    conv.add_argument("--input", required=True, metavar="X.npy", help=f"input ({x_axes})")
+    conv.add_argument("--weights", required=True, metavar="W.npy", help=f"weights ({w_axes})")
+    conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
+    add_stride_arguments(conv)
+    conv.add_argument("--fft-size", type=int, metavar="N",
+                      help="FFT size, a power of two in 4..1024 with N >= T + K - 1, or "
+                           "N >= T for a tile T covering the padded map (default: cheapest)")
+    conv.add_argument("--tile", type=int, metavar="T",
+                      help="tile size (default: N - K + 1); a tile of the padded size runs the "
+                           "map as one circular transform (exact on the outputs kept)")
+    conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
+    conv.add_argument("--fixed", action="store_true", help="bit-true fixed-point pipeline")
+    conv.add_argument("--raw", action="store_true",
+                      help="with --fixed, write the integer output codes instead of floats")
+    add_format_arguments(conv)
+    add_crossbar_arguments(conv, "with --fixed, --pe-kind reram runs the layer's MAC through "
+                                 "the bit-true ReRAM crossbar model (fdagen.golden.crossbar)")
+    conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
+    conv.set_defaults(handler=_cmd_golden_conv, dims=dims)
 
 
 def add_crossbar_arguments(parser, description="--pe-kind reram also runs the conv layers' "

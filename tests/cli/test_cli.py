@@ -145,6 +145,58 @@ def test_bad_input_one_line_nothing_written(files, capsys, argv, message):
     assert not list(files.glob(".y.npy.*"))      # no temporary left behind
 
 
+@pytest.fixture
+def files3d(tmp_path, rng):
+    arrays = {
+        "x": rng.uniform(-1, 1, (3, 6, 9, 8)),
+        "w": rng.normal(0, 1 / np.sqrt(81), (4, 3, 3, 3, 3)),
+        "b": rng.normal(0, 0.1, 4),
+        "w2d": rng.normal(0, 0.1, (4, 3, 3, 3)),
+        "box": np.zeros((4, 3, 3, 3, 2)),
+    }
+    for name, array in arrays.items():
+        np.save(tmp_path / f"{name}.npy", array)
+    return tmp_path
+
+
+def conv3d_args(d, *extra, w="w", out="y.npy"):
+    return ["golden", "conv3d", "--input", d / "x.npy", "--weights", d / f"{w}.npy",
+            "--bias", d / "b.npy", *extra, "--out", d / out]
+
+
+def test_conv3d_float_and_fixed(files3d, capsys):
+    """``golden conv3d``: float within 1e-12 of the direct definition (summation order); the
+    bit-true pipeline's floats are its codes over 2**output_frac, above 60 dB SQNR."""
+    x, w, b = (np.load(files3d / f"{name}.npy") for name in ("x", "w", "b"))
+    reference = conv_direct(x, w, b, 2, 1)
+    status, out, _ = run(conv3d_args(files3d, "--stride", 2, "--padding", 1), capsys)
+    assert status == 0 and "spectral float" in out
+    y = np.load(files3d / "y.npy")
+    assert y.shape == reference.shape == (4, 3, 5, 4)
+    assert np.abs(y - reference).max() <= 1e-12 * np.abs(reference).max()
+    fixed = ["--stride", 2, "--padding", 1, "--fixed"]
+    status, out, _ = run(conv3d_args(files3d, *fixed, out="f.npy"), capsys)
+    assert status == 0 and float(out.split("SQNR vs float ")[1].split(" dB")[0]) >= 60
+    status, out, _ = run(conv3d_args(files3d, *fixed, "--raw", out="r.npy"), capsys)
+    frac = int(out.split("codes with ")[1].split(" fraction")[0])
+    raw, floats = np.load(files3d / "r.npy"), np.load(files3d / "f.npy")
+    assert raw.dtype == np.int32 and raw.shape == floats.shape == (4, 3, 5, 4)
+    assert np.array_equal(np.ldexp(raw.astype(float), -frac), floats)
+    assert sqnr_db(reference, floats) >= 60
+
+
+@pytest.mark.parametrize("extra, w, message", [
+    ([], "w2d", "weights must have rank 5 (M, C, K, K, K), not shape (4, 3, 3, 3)"),
+    ([], "box", "weights must have cubic K x K x K kernels, not 3x3x2"),
+    (["--fft-size", "8", "--tile", "7"], "w",
+     "FFT size must be at least tile + kernel - 1 = 9, not 8"),
+])
+def test_conv3d_bad_input(files3d, capsys, extra, w, message):
+    status, _, err = run(conv3d_args(files3d, *extra, w=w), capsys)
+    assert status == 2 and len(err.strip().splitlines()) == 1 and message in err
+    assert not (files3d / "y.npy").exists()
+
+
 def test_missing_output_directory(files, capsys):
     status, _, err = run(conv_args(files, out="no/such/dir/y.npy"), capsys)
     assert status == 2 and "must be in an existing directory" in err and "does not exist" in err
