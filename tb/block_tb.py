@@ -16,10 +16,16 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from fdagen.emit.block import BlockConfig
 from fdagen.gateware.fft.fft2d import FFT2D
+from fdagen.gateware.fft.fft3d import FFT3D
 from fdagen.gateware.fft.ifft2d import IFFT2D
-from fdagen.golden.fft import fft2d_real_fixed, fft_fixed, ifft2d_half_fixed
+from fdagen.gateware.fft.ifft3d import IFFT3D
+from fdagen.golden.fft import (fft2d_real_fixed, fft3d_real_fixed, fft_fixed, ifft2d_half_fixed,
+                               ifft3d_half_fixed)
 
 from .streams import StreamDriver, StreamMonitor, pack, unpack
+
+#: The multi-dimensional blocks, whose stream orders come from their classes.
+BLOCK_KINDS = {"fft2d": FFT2D, "ifft2d": IFFT2D, "fft3d": FFT3D, "ifft3d": IFFT3D}
 
 BLOCK_FIELDS = ("block", "fft_size", "data_width", "twiddle_width", "scaling", "rounding",
                 "order", "samples_per_clock")
@@ -41,10 +47,10 @@ class BlockModel:
         block = self.config.block
         if block in ("fft", "ifft"):
             shape = (2, n)
-        elif block == "fft2d":
-            shape = (n, n)
+        elif block in ("fft2d", "fft3d"):
+            shape = (n,) * self.config.dims
         else:
-            shape = (2, n, n // 2 + 1)
+            shape = (2,) + (n,) * (self.config.dims - 1) + (n // 2 + 1,)
         frames = [self.rng.integers(lo, hi + 1, shape) for _ in range(count)]
         frames.append(np.full(shape, hi))
         alternating = np.ones(shape, dtype=np.int64) * hi
@@ -63,13 +69,13 @@ class BlockModel:
             return [pack([(int(frame[0][b * lanes + k]), w) for k in range(lanes)]
                          + [(int(frame[1][b * lanes + k]), w) for k in range(lanes)]
                          + [(int(b == beats - 1), 1)]) for b in range(beats)]
-        if block == "fft2d":
-            order = FFT2D.input_order(n)
-            return [pack([(int(frame[y, x]), w), (int(k == len(order) - 1), 1)])
-                    for k, (y, x) in enumerate(order)]
-        order = IFFT2D.input_order(n)
-        return [pack([(int(frame[0][ky, kx]), w), (int(frame[1][ky, kx]), w),
-                      (int(k == len(order) - 1), 1)]) for k, (ky, kx) in enumerate(order)]
+        if block in ("fft2d", "fft3d"):
+            order = BLOCK_KINDS[block].input_order(n)
+            return [pack([(int(frame[index]), w), (int(k == len(order) - 1), 1)])
+                    for k, index in enumerate(order)]
+        order = BLOCK_KINDS[block].input_order(n)
+        return [pack([(int(frame[0][index]), w), (int(frame[1][index]), w),
+                      (int(k == len(order) - 1), 1)]) for k, index in enumerate(order)]
 
     def response(self, frame):
         block, n = self.config.block, self.n
@@ -80,18 +86,19 @@ class BlockModel:
             return [tuple(int(v) for v in re[b * lanes:(b + 1) * lanes])
                     + tuple(int(v) for v in im[b * lanes:(b + 1) * lanes])
                     + (int(b == beats - 1),) for b in range(beats)]
-        if block == "fft2d":
-            re, im = fft2d_real_fixed(frame, self.fmt)
-            order = FFT2D.output_order(n)
-            return [(int(re[ky, kx]), int(im[ky, kx]), int(k == len(order) - 1))
-                    for k, (ky, kx) in enumerate(order)]
-        tile = ifft2d_half_fixed(frame[0], frame[1], self.fmt)
-        order = IFFT2D.output_order(n)
-        return [(int(tile[y, x]), int(k == len(order) - 1)) for k, (y, x) in enumerate(order)]
+        order = BLOCK_KINDS[block].output_order(n)
+        if block in ("fft2d", "fft3d"):
+            transform = fft2d_real_fixed if block == "fft2d" else fft3d_real_fixed
+            re, im = transform(frame, self.fmt)
+            return [(int(re[index]), int(im[index]), int(k == len(order) - 1))
+                    for k, index in enumerate(order)]
+        transform = ifft2d_half_fixed if block == "ifft2d" else ifft3d_half_fixed
+        tile = transform(frame[0], frame[1], self.fmt)
+        return [(int(tile[index]), int(k == len(order) - 1)) for k, index in enumerate(order)]
 
     def decode(self, word):
         o = self.fmt.output_width
-        if self.config.block == "ifft2d":
+        if self.config.block in ("ifft2d", "ifft3d"):
             return tuple(unpack(word, [o, 1], signed=(0,)))
         lanes = self.config.samples_per_clock if self.config.block in ("fft", "ifft") else 1
         return tuple(unpack(word, [o] * (2 * lanes) + [1], signed=tuple(range(2 * lanes))))

@@ -15,19 +15,25 @@ from fdagen.emit.header import stream_ports
 from fdagen.emit.verilog import convert
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D
+from fdagen.gateware.fft.fft3d import FFT3D
 from fdagen.gateware.fft.ifft2d import IFFT2D
+from fdagen.gateware.fft.ifft3d import IFFT3D
 from fdagen.gateware.fft.parallel import ParallelFFT
 from fdagen.golden.checks import ParameterError
-from fdagen.golden.fft import FFT2DFormat, FFTFormat, check_fft_size
+from fdagen.golden.fft import FFT2DFormat, FFT3DFormat, FFTFormat, check_fft_size
 
 __all__ = ["BLOCKS", "BlockConfig", "block_ports", "render_block"]
 
-BLOCKS = ("fft", "ifft", "fft2d", "ifft2d")
+BLOCKS = ("fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d")
 
 #: Largest 2-D block: at N = 256 the transpose memory is 2 * 256 * 129 words (about 2.2 Mbit at
 #: 16 bits, within an ECP5-85's 3.7 Mbit of block RAM) and the block builds in about 6 s; at
 #: N = 1024 it would be 34 Mbit and take minutes and gigabytes to generate.
 MAX_2D_SIZE = 256
+
+#: Largest 3-D block: at N = 32 the depth transpose memory is 2 * 32 * 32 * 17 words (about
+#: 1.1 Mbit of 16-bit complex words); at N = 64 it would be 8.7 Mbit, beyond an ECP5-85.
+MAX_3D_SIZE = 32
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,8 @@ class BlockConfig:
     """What ``fdagen build --block ...`` generates (widths validated by the golden formats).
 
     ``fft``/``ifft`` are the streaming 1-D core; ``fft2d`` the real-input 2-D FFT producing the
-    unique half spectrum; ``ifft2d`` the half-spectrum 2-D IFFT producing a real tile.
+    unique half spectrum; ``ifft2d`` the half-spectrum 2-D IFFT producing a real tile;
+    ``fft3d``/``ifft3d`` the same in 3-D (each plane's 2-D pass and a depth pass).
     """
 
     block: str
@@ -53,31 +60,41 @@ class BlockConfig:
             raise ParameterError(f"block must be one of {', '.join(BLOCKS)} (the PE array comes "
                                  f"with the accelerator: omit --block), not {self.block!r}")
         check_fft_size("FFT size", self.fft_size, 4, 1024)
-        if self.two_d and self.fft_size > MAX_2D_SIZE:
+        if self.dims == 2 and self.fft_size > MAX_2D_SIZE:
             raise ParameterError(f"FFT size of a 2-D block must be a power of two between 4 and "
                                  f"{MAX_2D_SIZE} (its transpose memory holds 2 N (N/2 + 1) words), "
                                  f"not {self.fft_size}")
+        if self.dims == 3 and self.fft_size > MAX_3D_SIZE:
+            raise ParameterError(f"FFT size of a 3-D block must be a power of two between 4 and "
+                                 f"{MAX_3D_SIZE} (its depth transpose memory holds 2 N N (N/2 + 1) "
+                                 f"words), not {self.fft_size}")
         if self.runtime_schedule and self.scaling == "growth":
             raise ParameterError("FFT scaling must be a schedule (not growth) with a runtime "
                                  "schedule")
         if self.order not in ("bitrev", "natural"):
             raise ParameterError(f"output order must be bitrev or natural, not {self.order!r}")
-        if self.two_d and self.order != "bitrev":
-            raise ParameterError(f"output order of a 2-D block must be bitrev (its stream order is "
-                                 f"fixed), not {self.order!r}")
+        if self.tiled and self.order != "bitrev":
+            raise ParameterError(f"output order of a {self.dims}-D block must be bitrev (its "
+                                 f"stream order is fixed), not {self.order!r}")
         lanes = self.samples_per_clock
         if not isinstance(lanes, int) or lanes < 1 or lanes > self.fft_size \
                 or self.fft_size % lanes:
             raise ParameterError(f"samples per clock must be between 1 and {self.fft_size} and "
                                  f"divide the FFT size {self.fft_size}, not {lanes!r}")
-        if lanes > 1 and (self.two_d or self.runtime_schedule):
+        if lanes > 1 and (self.tiled or self.runtime_schedule):
             raise ParameterError("samples per clock above 1 must be for the fft or ifft block "
                                  "without a runtime schedule")
         self.fmt  # validates widths, scaling and rounding
 
     @property
-    def two_d(self):
-        return self.block.endswith("2d")
+    def dims(self):
+        """1 (``fft``, ``ifft``), 2 or 3."""
+        return int(self.block[-2]) if self.block.endswith("d") else 1
+
+    @property
+    def tiled(self):
+        """A multi-dimensional block (2-D or 3-D): a tile in, a tile out, fixed stream orders."""
+        return self.dims > 1
 
     @property
     def inverse(self):
@@ -85,8 +102,11 @@ class BlockConfig:
 
     @property
     def fmt(self):
-        """The golden format: FFTFormat (1-D) or FFT2DFormat (2-D)."""
-        if self.two_d:
+        """The golden format: FFTFormat (1-D), FFT2DFormat (2-D) or FFT3DFormat (3-D)."""
+        if self.dims == 3:
+            return FFT3DFormat(self.fft_size, self.data_width, self.twiddle_width, self.scaling,
+                               self.scaling, self.scaling, self.rounding, inverse=self.inverse)
+        if self.tiled:
             return FFT2DFormat(self.fft_size, self.data_width, self.twiddle_width, self.scaling,
                                self.scaling, self.rounding, inverse=self.inverse)
         return FFTFormat(self.fft_size, self.data_width, self.twiddle_width, self.scaling,
@@ -95,7 +115,8 @@ class BlockConfig:
     def component(self):
         if self.samples_per_clock > 1:
             return ParallelFFT(self.fmt, self.samples_per_clock)
-        kind = {"fft": FFTCore, "ifft": FFTCore, "fft2d": FFT2D, "ifft2d": IFFT2D}[self.block]
+        kind = {"fft": FFTCore, "ifft": FFTCore, "fft2d": FFT2D, "ifft2d": IFFT2D,
+                "fft3d": FFT3D, "ifft3d": IFFT3D}[self.block]
         return kind(self.fmt, runtime_schedule=self.runtime_schedule)
 
     @property
@@ -109,7 +130,7 @@ class BlockConfig:
                  f"--scaling {self.scaling}", f"--rounding {self.rounding}"]
         if self.runtime_schedule:
             parts.append("--runtime-schedule")
-        if not self.two_d:
+        if not self.tiled:
             parts.append(f"--order {self.order}")
         if self.samples_per_clock > 1:
             parts.append(f"--samples-per-clock {self.samples_per_clock}")
@@ -131,12 +152,12 @@ def block_ports(config):
         ("rst", "input", 1, "synchronous reset, active high; discards all data in flight"),
     ]
     complex_in = [("re", w, " (signed)"), ("im", w, " (signed)")]
-    if config.block == "fft2d":
+    if config.block in ("fft2d", "fft3d"):
         ports += stream_ports("i", "input", [("value", w, " (signed real pixel)"),
                                               ("last", 1, " (not checked)")], "")
         ports += stream_ports("o", "output", [("re", o, " (signed)"), ("im", o, " (signed)"),
                                                ("last", 1, " (final bin of a tile)")], "")
-    elif config.block == "ifft2d":
+    elif config.block in ("ifft2d", "ifft3d"):
         ports += stream_ports("i", "input", complex_in + [("last", 1, " (not checked)")], "")
         ports += stream_ports("o", "output", [("value", o, " (signed real pixel)"),
                                                ("last", 1, " (final pixel of a tile)")], "")
@@ -157,9 +178,11 @@ def block_ports(config):
         ports[-1] = ports[-1][:3] + (ports[-1][3] + f"; {config.order} order",)
     if config.runtime_schedule:
         stages = n.bit_length() - 1
-        names = ("schedule",) if not config.two_d else (
-            ("row_schedule", "column_schedule") if config.block == "fft2d"
-            else ("column_schedule", "row_schedule"))
+        names = {"fft2d": ("row_schedule", "column_schedule"),
+                 "ifft2d": ("column_schedule", "row_schedule"),
+                 "fft3d": ("row_schedule", "column_schedule", "depth_schedule"),
+                 "ifft3d": ("depth_schedule", "column_schedule", "row_schedule")}.get(
+                     config.block, ("schedule",))
         for name in names:
             ports.append((name, "input", stages, "per-stage right shifts (bit s = stage s), "
                                                  "latched with each frame's / tile's first sample"))
@@ -190,6 +213,25 @@ def _contract(config, component):
             "Input: a tile row by row. Output: kx = 0..N/2, each column's ky bit-reversed.",
             f"Throughput: one tile per {n * n} clocks.", *common,
             "Bit-exact with fdagen.golden.fft.fft2d_real_fixed for the same FFT2DFormat.",
+        ]
+    if config.block == "fft3d":
+        return [
+            f"{n}x{n}x{n} real-input 3-D FFT: each plane's 2-D real FFT (rows, transpose, "
+            "columns),", "a double-buffered depth transpose, depth FFTs;",
+            f"keeps the U = {fmt.unique_bins} unique bins kx = 0..{n // 2}.",
+            "Input: a tile plane by plane, each row by row. Output: the 2-D block's bin lines "
+            "(kx natural,", "ky bit-reversed), each line's kz bit-reversed.",
+            f"Throughput: one tile per {n ** 3} clocks.", *common,
+            "Bit-exact with fdagen.golden.fft.fft3d_real_fixed for the same FFT3DFormat.",
+        ]
+    if config.block == "ifft3d":
+        return [
+            f"{n}x{n}x{n} 3-D IFFT from the half spectrum: depth IFFTs, a double-buffered depth",
+            "transpose, then each plane's 2-D half-spectrum IFFT (real part).",
+            f"Input: bin lines kx = 0..{n // 2}, ky natural, each line's kz natural. Output: "
+            "planes", "natural, rows natural, nx bit-reversed.",
+            f"Throughput: one tile per {n ** 3} clocks.", *common,
+            "Bit-exact with fdagen.golden.fft.ifft3d_half_fixed for the same FFT3DFormat.",
         ]
     if config.block == "ifft2d":
         return [
@@ -246,8 +288,9 @@ def render_block(config):
     verilog = _header(config, component, digest) + "\n" + convert(component, config.top)
     fmt = config.fmt
     derived = {"output_width": fmt.output_width, "stages": config.fft_size.bit_length() - 1}
-    if config.two_d:
-        derived.update(unique_bins=fmt.unique_bins, tile_clocks=config.fft_size ** 2)
+    if config.tiled:
+        derived.update(unique_bins=fmt.unique_bins,
+                       tile_clocks=config.fft_size ** config.dims)
     elif config.samples_per_clock == 1:
         derived.update(latency_cycles=component.latency, shifts=list(fmt.shifts))
     else:

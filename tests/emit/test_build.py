@@ -63,7 +63,8 @@ def test_existing_directory_needs_force(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--block", "pe-array", "--fft-size", 8],
-     "block must be one of fft, ifft, fft2d, ifft2d (the PE array comes with the "
+     "block must be one of fft, ifft, fft2d, ifft2d, fft3d, ifft3d (the PE array comes "
+     "with the "
      "accelerator: omit --block), "
      "not 'pe-array'"),
     (["--block", "fft", "--fft-size", 48],
@@ -79,6 +80,11 @@ def test_existing_directory_needs_force(tmp_path, capsys):
     (["--block", "ifft2d", "--fft-size", 512],
      "FFT size of a 2-D block must be a power of two between 4 and 256 (its transpose memory "
      "holds 2 N (N/2 + 1) words), not 512"),
+    (["--block", "fft3d", "--fft-size", 64],
+     "FFT size of a 3-D block must be a power of two between 4 and 32 (its depth transpose "
+     "memory holds 2 N N (N/2 + 1) words), not 64"),
+    (["--block", "ifft3d", "--fft-size", 8, "--order", "natural"],
+     "output order of a 3-D block must be bitrev (its stream order is fixed), not 'natural'"),
     (["--block", "fft", "--fft-size", 16, "--samples-per-clock", 3],
      "samples per clock must be between 1 and 16 and divide the FFT size 16, not 3"),
     (["--block", "fft2d", "--fft-size", 16, "--samples-per-clock", 2],
@@ -93,17 +99,20 @@ def test_bad_parameters_write_nothing(tmp_path, capsys, args, message):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("block", ["fft2d", "ifft2d"])
-def test_2d_block_directories_compile_and_lint(tmp_path, capsys, block):
+@pytest.mark.parametrize("block", ["fft2d", "ifft2d", "fft3d", "ifft3d"])
+def test_tile_block_directories_compile_and_lint(tmp_path, capsys, block):
     out = tmp_path / block
     status, _, _ = build(capsys, "--block", block, "--fft-size", 8, "--runtime-schedule",
                          "--out", out)
     assert status == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["top"] == f"fdagen_{block}8"
-    assert manifest["derived"]["unique_bins"] == 8 * 5
+    dims = int(block[-2])
+    assert manifest["derived"]["unique_bins"] == 8 ** (dims - 1) * 5
+    assert manifest["derived"]["tile_clocks"] == 8 ** dims
     names = {p["name"] for p in manifest["ports"]}
     assert {"row_schedule", "column_schedule", "i__payload", "o__payload"} <= names
+    assert ("depth_schedule" in names) == (dims == 3)
     verilog = (out / f"fdagen_{block}8.v").read_text()
     assert "Bit-exact with fdagen.golden.fft." in verilog
     subprocess.run([require("iverilog"), "-g2012", "-o", str(tmp_path / "sim"),

@@ -35,6 +35,9 @@ CONFIGS = [
     BlockConfig("fft2d", 16, rounding="half_up"),
     BlockConfig("fft", 16, samples_per_clock=2),
     BlockConfig("ifft", 32, 14, 14, order="natural", samples_per_clock=4),
+    BlockConfig("fft3d", 4, 12, 12, "per_stage", "convergent"),
+    BlockConfig("ifft3d", 4, 14, 16, "per_stage", "half_up"),
+    BlockConfig("fft3d", 8, 10, 12, "growth", "truncate"),
 ]
 
 
@@ -78,7 +81,7 @@ def test_generated_verilog_lints_clean(tmp_path, config):
     lint([_build(config, tmp_path)], top=config.top)
 
 
-@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[10:11], ids=_id)
+@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[10:11] + CONFIGS[12:14], ids=_id)
 def test_icarus_bit_exact_with_gaps_and_backpressure(tmp_path, config):
     _simulate("icarus", config, tmp_path, gaps=0.3, stalls=0.3)
 
@@ -94,7 +97,7 @@ def test_icarus_sweep(tmp_path, config):
     _simulate("icarus", config, tmp_path, gaps=0.2, stalls=0.2)
 
 
-@pytest.mark.parametrize("config", [CONFIGS[0], CONFIGS[2], CONFIGS[3]], ids=_id)
+@pytest.mark.parametrize("config", [CONFIGS[0], CONFIGS[2], CONFIGS[3], CONFIGS[14]], ids=_id)
 def test_verilator_bit_exact(tmp_path, monkeypatch, config):
     for key, value in tool_env().items():
         monkeypatch.setenv(key, value)
