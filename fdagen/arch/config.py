@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass, field, fields
 
 from fdagen.golden.checks import ParameterError, check_int, check_range
-from fdagen.golden.fft import FFT2DFormat, check_fft_size
+from fdagen.golden.fft import FFT2DFormat, FFT3DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding
 from fdagen.arch.geometry import GENERATED_DIMS, TileGeometry
 from fdagen.arch.pe_kinds import PE_KINDS, pe_kind
@@ -38,6 +38,9 @@ __all__ = ["AcceleratorConfig", "default_bin_lanes", "flag"]
 
 #: The accelerator's 2-D blocks hold 2 N (N/2 + 1)-word transposes; 64 keeps a lane small.
 MAX_ACCELERATOR_FFT_SIZE = 64
+
+#: A 3-D build's blocks hold 2 N N (N/2 + 1)-word depth transposes: 34816 words at 32.
+MAX_ACCELERATOR_FFT_SIZE_3D = 32
 
 #: Deepest single memory the generator elaborates. Amaranth keeps one initial word per RAM word
 #: while it builds the netlist: measured here, a 67 M-word feature-map buffer took 25 s and
@@ -154,8 +157,8 @@ class AcceleratorConfig:
                                   "V")
     clock_mhz: float = _knob(100.0, "target clock for the constraints", "MHZ")
     pe_kind: str = _knob("digital", "PE kind", None)
-    dims: int = _knob(2, "spatial dimensions of the layers (2; 3-D is modelled, not generated)",
-                      "D")
+    dims: int = _knob(2, "spatial dimensions of the layers: 2 (images) or 3 (volumes: video, "
+                      "C3D-style layers)", "D")
     # The PE kinds' own knobs (PEKind.config_fields): only the build's kind may set them.
     xbar_rows: int = _knob(128, "crossbar rows R: input channels per analog column sum (reram)",
                            "R")
@@ -221,6 +224,9 @@ class AcceleratorConfig:
                                      f"{getattr(self, name)!r}")
         kind.check_config(self)
         TileGeometry(self.dims, self.fft_size)
+        if self.dims == 3:
+            check_fft_size("FFT size of a 3-D build", self.fft_size, 4,
+                           MAX_ACCELERATOR_FFT_SIZE_3D)
         if self.accumulator_width > 62:
             raise ParameterError(f"accumulator width must be at most 62 bits, not "
                                  f"{self.accumulator_width}")
@@ -308,13 +314,18 @@ class AcceleratorConfig:
         return max(2 * self.weight_width * self.weight_beat_words, self.bias_width)
 
     def forward_format(self):
-        """Widths of the forward 2-D FFT (its schedules come from each layer's descriptor)."""
-        return FFT2DFormat(self.fft_size, self.data_width, self.twiddle_width, "per_stage",
-                           "per_stage", self.rounding)
+        """Widths of the forward tile FFT, 2-D or 3-D (its schedules come from each layer's
+        descriptor)."""
+        return self._format(self.data_width, inverse=False)
 
     def inverse_format(self):
-        return FFT2DFormat(self.fft_size, self.spectrum_width, self.twiddle_width, "per_stage",
-                           "per_stage", self.rounding, inverse=True)
+        """Widths of the inverse tile FFT, 2-D or 3-D."""
+        return self._format(self.spectrum_width, inverse=True)
+
+    def _format(self, width, inverse):
+        fmt = FFT3DFormat if self.dims == 3 else FFT2DFormat
+        return fmt(self.fft_size, width, self.twiddle_width, *("per_stage",) * self.dims,
+                   rounding=self.rounding, inverse=inverse)
 
     # -- memories ------------------------------------------------------------------------------
     @property
@@ -428,8 +439,7 @@ class AcceleratorConfig:
         if self.dims not in GENERATED_DIMS:
             raise ParameterError(f"spatial dimensions must be "
                                  f"{' or '.join(map(str, GENERATED_DIMS))} to generate, not "
-                                 f"{self.dims} (the descriptor has no depth fields and there is "
-                                 f"no 3-D transform block yet)")
+                                 f"{self.dims}")
         self.pe.require_gateware()
         self.pe.check_generable(self)
         hint = "lower --max-channels, --max-out-channels, --max-size or --weight-sets"

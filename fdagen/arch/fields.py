@@ -5,7 +5,8 @@ layout (:func:`fdagen.gateware.accel.layer.LayerShape`), the host's packing
 (:class:`fdagen.host.descriptor.LayerDescriptor`), the manifest, the Verilog header and the
 counter documentation. Add a field or a counter here and every one of them follows.
 
-Descriptor ---------- One 32-bit word per :data:`DESCRIPTOR` entry, in table order. ``bits`` is the
+Descriptor ---------- One 32-bit word per :func:`descriptor` entry of the build's dimensions, in
+table order (a 2-D build's table leaves out the depth fields a 3-D build has). ``bits`` is the
 width the RTL keeps (an integer, 0 for a word the RTL checks nothing of and drops, or ``"stages"``
 for a per-stage FFT schedule of ``log2 N`` bits, bit ``i`` = stage ``i``). The derived loop bounds
 (tiles per axis, output size, channel groups) are computed by the host so that the RTL needs no
@@ -21,8 +22,9 @@ on timing.
 
 from typing import NamedTuple
 
-__all__ = ["Field", "Counter", "DESCRIPTOR", "FIELDS", "COUNTER_TABLE", "COUNTERS",
-           "SCHEDULED_COUNTERS", "PE_COUNTERS", "MAX_SHIFT", "WORD_BITS"]
+__all__ = ["Field", "Counter", "DESCRIPTOR", "FIELDS", "descriptor", "field_names",
+           "COUNTER_TABLE", "COUNTERS", "SCHEDULED_COUNTERS", "PE_COUNTERS", "MAX_SHIFT",
+           "WORD_BITS"]
 
 #: Width of a descriptor word and of a counter word.
 WORD_BITS = 32
@@ -32,10 +34,12 @@ MAX_SHIFT = 63
 
 
 class Field(NamedTuple):
-    """One descriptor word: its name, what it holds, and the bits the RTL keeps."""
+    """One descriptor word: its name, what it holds, the bits the RTL keeps, and the fewest
+    spatial dimensions a build has that carries it (3: a depth field)."""
     name: str
     meaning: str
     bits: object
+    dims: int = 2
 
 
 class Counter(NamedTuple):
@@ -48,6 +52,7 @@ class Counter(NamedTuple):
 DESCRIPTOR = (
     Field("channels", "input channels C", 16),
     Field("out_channels", "output channels M", 16),
+    Field("depth", "input depth D (unpadded; 3-D)", 16, 3),
     Field("height", "input height H (unpadded)", 16),
     Field("width", "input width W (unpadded)", 16),
     Field("kernel", "kernel size K", 16),
@@ -57,12 +62,15 @@ DESCRIPTOR = (
           "(checked by the host; the RTL keeps fft_shift)", 0),
     Field("fft_shift", "log2(N_max / N): the layer's transforms skip the first fft_shift "
           "stages of the build's", 4),
-    Field("bin_steps", "bin steps of a pass U/L at the layer's N (U = N (N/2 + 1), L the bin "
-          "lanes; the RTL trusts it to agree with fft_shift: the host derives both)", 16),
+    Field("bin_steps", "bin steps of a pass U/L at the layer's N (U = N (N/2 + 1), N N (N/2 + "
+          "1) in 3-D; L the bin lanes; the RTL trusts it to agree with fft_shift: the host "
+          "derives both)", 16),
     Field("tile", "tile size T, T + K - 1 <= N", 16),
+    Field("tiles_z", "tiles through the padded map's depth (3-D)", 16, 3),
     Field("tiles_y", "tiles down the padded map", 16),
     Field("tiles_x", "tiles across the padded map", 16),
-    Field("tiles", "tiles B_t = tiles_y * tiles_x", 32),
+    Field("tiles", "tiles B_t = tiles_y * tiles_x (* tiles_z)", 32),
+    Field("out_depth", "output depth (3-D)", 16, 3),
     Field("out_height", "output height", 16),
     Field("out_width", "output width", 16),
     Field("groups", "output-channel groups G = ceil(M / J)", 16),
@@ -81,12 +89,26 @@ DESCRIPTOR = (
     Field("relu", "1: ReLU on the output", 1),
     Field("fwd_row_schedule", "forward row FFT stage shifts", "stages"),
     Field("fwd_column_schedule", "forward column FFT stage shifts", "stages"),
+    Field("fwd_depth_schedule", "forward depth FFT stage shifts (3-D)", "stages", 3),
+    Field("inv_depth_schedule", "inverse depth FFT stage shifts (3-D)", "stages", 3),
     Field("inv_column_schedule", "inverse column FFT stage shifts", "stages"),
     Field("inv_row_schedule", "inverse row FFT stage shifts", "stages"),
 )
 
-#: Descriptor field names in stream order.
-FIELDS = tuple(field.name for field in DESCRIPTOR)
+
+
+def descriptor(dims):
+    """The descriptor table of a ``dims``-D build: the :data:`DESCRIPTOR` fields it carries."""
+    return tuple(field for field in DESCRIPTOR if field.dims <= dims)
+
+
+def field_names(dims):
+    """Descriptor field names of a ``dims``-D build, in stream order."""
+    return tuple(field.name for field in descriptor(dims))
+
+
+#: Descriptor field names of a 2-D build, in stream order.
+FIELDS = field_names(2)
 
 COUNTER_TABLE = (
     Counter("cycles", "clock cycles from the first descriptor word to the last output pixel",

@@ -6,10 +6,9 @@ transform as the RTL computes it, the window area an overlap-add covers, and the
 the feature-map and overlap-add buffers, and the names of the descriptor fields that bound
 each axis. The schedule, the cycle model, the energy model and the gateware's raster walks
 (:mod:`fdagen.gateware.accel.raster`: the loader, the tilers, the overlap-add writers and the
-drain) use it, so a 3-D layer is a parameter (``dims = 3``), not a rewrite. What 3-D still
-lacks is the descriptor's depth fields and a 3-D transform block; a build refuses ``dims``
-other than :data:`GENERATED_DIMS` (:meth:`fdagen.arch.config.AcceleratorConfig.
-check_generable`).
+drain) use it, so a 3-D layer is a parameter (``dims = 3``), not a rewrite: a 3-D build has
+the descriptor's depth fields (:func:`fdagen.arch.fields.descriptor`) and 3-D transform blocks
+(:mod:`fdagen.gateware.fft.fft3d`, :mod:`~fdagen.gateware.fft.ifft3d`).
 """
 
 import math
@@ -21,7 +20,7 @@ from fdagen.golden.tiling import real_fft_butterflies, unique_bins
 __all__ = ["TileGeometry", "GENERATED_DIMS"]
 
 #: Spatial dimensions the gateware generates.
-GENERATED_DIMS = (2,)
+GENERATED_DIMS = (2, 3)
 
 #: Axis letters of a 3-D volume, outermost first; a ``dims``-D tile uses the last ``dims``.
 AXES = ("z", "y", "x")

@@ -21,7 +21,7 @@ from importlib.metadata import version
 from string import Template
 
 from fdagen import __version__
-from fdagen.arch.fields import COUNTERS, FIELDS
+from fdagen.arch.fields import COUNTERS, field_names
 from fdagen.emit.header import stream_ports
 from fdagen.emit.verilog import VERILATOR_WAIVERS, convert
 from fdagen.gateware.accel.top import Accelerator
@@ -39,9 +39,11 @@ def accelerator_ports(config):
         ("clk", "input", 1, "clock; everything is synchronous to its rising edge"),
         ("rst", "input", 1, "synchronous reset, active high; returns to waiting for a descriptor"),
     ]
-    ports += stream_ports("desc", "input", [("word", 32, f" ({len(FIELDS)} words per layer, "
-                                                       "fdagen.arch.fields.FIELDS; no TLAST: "
-                                                       "lengths come from the descriptor)")], "")
+    fields = field_names(c.dims)
+    ports += stream_ports("desc", "input", [("word", 32, f" ({len(fields)} words per layer, "
+                                                       f"fdagen.arch.fields.field_names({c.dims}); "
+                                                       "no TLAST: lengths come from the "
+                                                       "descriptor)")], "")
     ports += stream_ports("weights", "input", [
         ("beat", c.weight_beat_width, f" (M bias codes [{c.bias_width - 1}:0]; then "
                                       f"{c.weight_beat_words} spectral weight(s) of consecutive "
@@ -170,13 +172,14 @@ def render_accelerator(config):
         "fusesoc_core": f"{c.top}.core",
         "ports": [{"name": n, "direction": d, "width": w, "meaning": m} for n, d, w, m in ports],
         "streams": {
-            "desc": {"role": "sink", "axi4_stream": True, "beats_per_layer": len(FIELDS)},
+            "desc": {"role": "sink", "axi4_stream": True,
+                     "beats_per_layer": len(field_names(c.dims))},
             "weights": {"role": "sink", "axi4_stream": True},
             "pixels": {"role": "sink", "axi4_stream": True},
             "out": {"role": "source", "axi4_stream": True},
             "counters": {"role": "source", "axi4_stream": True},
         },
-        "descriptor_fields": list(FIELDS),
+        "descriptor_fields": list(field_names(c.dims)),
         "counters": [{"name": n, "meaning": m} for n, m in COUNTERS],
     }
     files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()

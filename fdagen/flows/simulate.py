@@ -23,7 +23,7 @@ from fdagen.emit.accelerator import render_accelerator
 from fdagen.emit.outdir import verilog_sources, write_output_directory
 from fdagen.flows.tools import require, tool_env
 from fdagen.golden.checks import ParameterError
-from fdagen.golden.pipeline import conv2d_fixed
+from fdagen.golden.pipeline import conv_fixed
 from fdagen.host.descriptor import (LayerDescriptor, decode_output, encode_output, pixel_beats,
                                     weight_beats)
 
@@ -61,7 +61,7 @@ def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None, weight_bas
     x_codes = np.asarray(x_codes, dtype=np.int64)
     descriptor = LayerDescriptor(config, tiling, fmt, quant, x_codes.shape[0], w.shape[0],
                                  weight_base, resident)
-    trace = conv2d_fixed(x_codes, w, bias, tiling, fmt, quant,
+    trace = conv_fixed(x_codes, w, bias, tiling, fmt, quant,
                          config.pe.build_mac(config) if mac is None else mac)
     return LayerJob(descriptor, descriptor.words(),
                     weight_beats(config, w, bias, tiling, fmt, quant, resident,

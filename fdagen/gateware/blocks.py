@@ -1,6 +1,6 @@
 """Where the accelerator's repeated blocks come from: inline, or as separate Verilog modules.
 
-The accelerator instantiates the same 2-D FFT, 2-D IFFT and PE many times. For simulation in
+The accelerator instantiates the same tile FFT, tile IFFT (2-D or 3-D) and PE many times. For simulation in
 Amaranth (:data:`INLINE`) each is elaborated in place. For Verilog, a :class:`BlockLibrary`
 elaborates each distinct block once into its own module and file, and the top instantiates it by
 name (an Amaranth ``Instance`` with the block's own port names), so ``fdagen build --pes 64``
@@ -16,7 +16,9 @@ from amaranth.lib.wiring import In
 
 from fdagen.gateware.accel.inverse_lane import IFFTLane
 from fdagen.gateware.fft.fft2d import FFT2D
+from fdagen.gateware.fft.fft3d import FFT3D
 from fdagen.gateware.fft.ifft2d import IFFT2D
+from fdagen.gateware.fft.ifft3d import IFFT3D
 
 __all__ = ["BlockLibrary", "INLINE", "component_class"]
 
@@ -70,17 +72,17 @@ class BlockLibrary:
             raise ValueError(f"block {name} was made with {self._keys[name]}, not {key}")
         return _Instance(self.modules[name], name)
 
-    def fft2d(self, fmt, runtime_length):
-        """Forward 2-D FFT with run-time schedules (and size, with ``runtime_length``)."""
-        return self._make(f"{self.prefix}_fft2d{fmt.n}", ("fft2d", fmt, runtime_length),
-                          lambda: FFT2D(fmt, runtime_schedule=True,
+    def tile_fft(self, fmt, runtime_length):
+        """The tile transform of ``fmt`` (an :class:`~fdagen.golden.fft.FFT2DFormat` or
+        :class:`~fdagen.golden.fft.FFT3DFormat`, forward or inverse: :class:`FFT2D`,
+        :class:`IFFT2D`, :class:`FFT3D` or :class:`IFFT3D`, module
+        ``<prefix>_[i]fft<d>d<N>``) with run-time schedules (and size, with
+        ``runtime_length``)."""
+        kind = f"{'i' if fmt.inverse else ''}fft{fmt.dims}d"
+        block = {"fft2d": FFT2D, "ifft2d": IFFT2D, "fft3d": FFT3D, "ifft3d": IFFT3D}[kind]
+        return self._make(f"{self.prefix}_{kind}{fmt.n}", (kind, fmt, runtime_length),
+                          lambda: block(fmt, runtime_schedule=True,
                                         runtime_length=runtime_length))
-
-    def ifft2d(self, fmt, runtime_length):
-        """Inverse 2-D FFT with run-time schedules (and size, with ``runtime_length``)."""
-        return self._make(f"{self.prefix}_ifft2d{fmt.n}", ("ifft2d", fmt, runtime_length),
-                          lambda: IFFT2D(fmt, runtime_schedule=True,
-                                         runtime_length=runtime_length))
 
     def ifft_lane(self, config, acc_width):
         """One lane of the inverse stage (:class:`~fdagen.gateware.accel.inverse_lane.

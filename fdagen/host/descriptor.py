@@ -4,31 +4,34 @@ A layer runs from three input streams, in this order of use (the weight and pixe
 accepted concurrently after the descriptor):
 
 ``desc``
-    :data:`FIELDS`, one 32-bit word each. The input streams carry no ``last``: their lengths
+    :func:`~fdagen.arch.fields.field_names` of the build's dimensions, one 32-bit word each. The input streams carry no ``last``: their lengths
     follow from the descriptor (AXI4-Stream sinks without TLAST). The
-    primary fields are the layer's (``C, M, H, W, K, s, p, N, T``, shifts, ReLU, the four FFT
-    stage schedules, bit ``i`` = stage ``i``); the derived loop bounds (tiles per axis, output
+    primary fields are the layer's (``C, M, (D,) H, W, K, s, p, N, T``, shifts, ReLU, the FFT
+    passes' stage schedules, bit ``i`` = stage ``i``); the derived loop bounds (tiles per axis, output
     size, channel groups) are computed here so the RTL needs no dividers.
 ``weights``
     ``M`` bias codes (``bias_width`` bits, aligned to the IFFT output scale as in
-    :func:`fdagen.golden.pipeline.conv2d_fixed`), then the ``M * C * N * (N/2 + 1)`` spectral
-    weight codes (``N`` the layer's FFT size), ``V`` (the build's ``weight_beat_words``)
-    output channels a beat, in the order
-    ``(m div V, c, ky, kx)`` (so output-channel group by group): word ``i`` of a beat is
+    :func:`fdagen.golden.pipeline.conv_fixed`), then the ``M * C * U`` spectral weight codes
+    (``U = N (N/2 + 1)``, ``N N (N/2 + 1)`` in 3-D, ``N`` the layer's FFT size), ``V`` (the
+    build's ``weight_beat_words``) output channels a beat, in the order
+    ``(m div V, c, ky, kx)`` (``(m div V, c, kz, ky, kx)`` in 3-D; so output-channel group by
+    group): word ``i`` of a beat is
     output channel ``V (m div V) + i``, ``re`` in its low ``weight_width`` bits and ``im``
     above (a last beat past ``M`` is zero-filled); the weights once per tile
     block when the layer has more groups than weight buffers
     (:attr:`~fdagen.arch.schedule.LayerSchedule.weight_passes`), none when they are resident.
     The accelerator takes a group's weights as a buffer is free for them, while it computes.
 ``pixels``
-    ``C * H * W`` input codes in raster order ``(c, h, w)``, ``V`` (the build's
+    ``C * H * W`` input codes in raster order ``(c, h, w)`` (``C * D * H * W``, ``(c, d, h,
+    w)`` in 3-D), ``V`` (the build's
     ``pixel_beat_words``) consecutive codes of a row a beat, code ``i`` of the beat in bits
     ``[i d, (i + 1) d)`` (``d`` the data width), a row's last beat zero-filled past its end.
 
 The output stream carries ``M * H_out * W_out`` codes band by band
 (:meth:`~fdagen.arch.schedule.LayerSchedule.output_order`: for each band, a tile row's output rows
-of one output-channel group, the group's channels in turn, each channel's rows in raster order),
-``last`` on the final one (:func:`decode_output` puts them in ``(m, i, j)`` order), then the
+of one output-channel group, the group's channels in turn, each channel's rows in raster order;
+in 3-D a band is a tile slab's output planes), ``last`` on the final one (:func:`decode_output`
+puts them in ``(m, *i)`` order), then the
 counter stream one beat per :data:`fdagen.arch.fields.COUNTERS` entry.
 """
 
@@ -37,7 +40,7 @@ from functools import cached_property
 
 import numpy as np
 
-from fdagen.arch.fields import FIELDS, MAX_SHIFT
+from fdagen.arch.fields import MAX_SHIFT, field_names
 from fdagen.arch.geometry import TileGeometry
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError, is_int
@@ -65,7 +68,8 @@ def _schedule_word(schedule, stages):
 
 @dataclass(frozen=True)
 class LayerDescriptor:
-    """One layer's descriptor, validated against the build's limits (see :data:`FIELDS`)."""
+    """One layer's descriptor, validated against the build's limits (see
+    :func:`~fdagen.arch.fields.field_names`)."""
 
     config: object
     tiling: Tiling
@@ -81,14 +85,15 @@ class LayerDescriptor:
 
     def __post_init__(self):
         cfg, tiling = self.config, self.tiling
-        _ = self.schedule     # LayerSchedule checks: 2-D, an FFT size the build can run
+        _ = self.schedule     # LayerSchedule checks: the build's dims, an FFT size it runs
         expected = layer_format(cfg, self.fmt.fft_scaling)
         if self.fmt != expected:
             raise ParameterError(f"layer format must match the build ({expected}), not {self.fmt}")
+        extents = [(f"padded input {name}", extent, cfg.max_size) for name, extent in
+                   zip(cfg.geometry.extent_fields, tiling.padded_shape)]
         for name, value, limit in (("input channels", self.channels, cfg.max_channels),
                                    ("output channels", self.out_channels, cfg.max_out_channels),
-                                   ("padded input height", tiling.padded_shape[0], cfg.max_size),
-                                   ("padded input width", tiling.padded_shape[1], cfg.max_size)):
+                                   *extents):
             if not 1 <= value <= limit:
                 raise ParameterError(f"{name} must be between 1 and {limit} for this build, "
                                      f"not {value}")
@@ -118,19 +123,21 @@ class LayerDescriptor:
         return self.schedule.groups
 
     def values(self):
-        """``{field: value}`` in :data:`FIELDS` order."""
-        t, q = self.tiling, self.quant
+        """``{field: value}`` in :func:`~fdagen.arch.fields.field_names` order."""
+        t, q, geometry = self.tiling, self.quant, self.config.geometry
         stages = t.fft_size.bit_length() - 1      # the layer's transform (N <= the build's)
-        forward = self.fmt.fft2d(t.fft_size, q)
-        inverse = self.fmt.ifft2d(t.fft_size, q)
+        forward = self.fmt.forward_fft(t.fft_size, t.dims, q)
+        inverse = self.fmt.inverse_fft(t.fft_size, t.dims, q)
+        passes = ("row", "column", "depth")[:t.dims]
         return {
             "channels": self.channels, "out_channels": self.out_channels,
-            "height": t.shape[0], "width": t.shape[1], "kernel": t.kernel, "stride": t.stride,
+            **dict(zip(geometry.extent_fields, t.shape)),
+            "kernel": t.kernel, "stride": t.stride,
             "padding": t.padding, "fft_size": t.fft_size,
             "fft_shift": self.schedule.fft_shift, "bin_steps": self.schedule.bin_steps,
             "tile": t.tile,
-            "tiles_y": t.tiles_per_axis[0], "tiles_x": t.tiles_per_axis[1], "tiles": t.tile_count,
-            "out_height": t.output_shape[0], "out_width": t.output_shape[1],
+            **dict(zip(geometry.tile_count_fields, t.tiles_per_axis)), "tiles": t.tile_count,
+            **dict(zip(geometry.output_fields, t.output_shape)),
             "groups": self.groups, "blocks": self.schedule.blocks,
             "spectrum_shift": q.spectrum_shift,
             "output_shift": self.output_shift, "adc_shift": q.adc_shift,
@@ -138,20 +145,20 @@ class LayerDescriptor:
             "weight_buffers": self.schedule.weight_buffers,
             "weights_resident": int(self.resident),
             "relu": int(q.relu),
-            "fwd_row_schedule": _schedule_word(forward.row_scaling, stages),
-            "fwd_column_schedule": _schedule_word(forward.column_scaling, stages),
-            "inv_column_schedule": _schedule_word(inverse.column_scaling, stages),
-            "inv_row_schedule": _schedule_word(inverse.row_scaling, stages),
+            **{f"fwd_{name}_schedule": _schedule_word(getattr(forward, f"{name}_scaling"),
+                                                      stages) for name in passes},
+            **{f"inv_{name}_schedule": _schedule_word(getattr(inverse, f"{name}_scaling"),
+                                                      stages) for name in passes},
         }
 
     def words(self):
-        """The ``desc`` stream: one word per :data:`fdagen.arch.fields.FIELDS` entry, in table
-        order."""
-        values = self.values()
-        if set(values) != set(FIELDS):
+        """The ``desc`` stream: one word per :func:`fdagen.arch.fields.field_names` entry of
+        the build's dimensions, in table order."""
+        values, names = self.values(), field_names(self.config.dims)
+        if set(values) != set(names):
             raise ValueError(f"descriptor values must name exactly the table's fields "
-                             f"{FIELDS}, not {tuple(values)}")
-        return [values[name] for name in FIELDS]
+                             f"{names}, not {tuple(values)}")
+        return [values[name] for name in names]
 
     # -- the schedule the controller runs (fdagen.arch.schedule) ----------------------------------
     @cached_property
@@ -184,7 +191,7 @@ class LayerDescriptor:
 
 
 def weight_beats(config, w, bias, tiling, fmt, quant, resident=False, passes=1):
-    """The ``weights`` stream for float weights ``w`` (M, C, K, K) and float ``bias`` or None:
+    """The ``weights`` stream for float weights ``w`` (M, C, *K) and float ``bias`` or None:
     the bias codes, then the spectral weights ``passes`` times
     (:attr:`~fdagen.arch.schedule.LayerSchedule.weight_passes`), none when they are
     ``resident`` (loaded by an earlier layer).
@@ -205,7 +212,7 @@ def weight_beats(config, w, bias, tiling, fmt, quant, resident=False, passes=1):
         chunks = -(-packed.shape[0] // words)
         padded = np.zeros((chunks * words,) + packed.shape[1:], dtype=object)
         padded[:packed.shape[0]] = packed
-        # (chunk, word, c, ky, kx) -> one beat per (chunk, c, ky, kx), word i at 2 ww i
+        # (chunk, word, c, *bins) -> one beat per (chunk, c, *bins), word i at 2 ww i
         padded = padded.reshape((chunks, words) + packed.shape[1:])
         beat = sum(padded[:, i] << (2 * ww * i) for i in range(words))
         beats += [int(b) for b in beat.reshape(-1)] * passes
@@ -213,7 +220,8 @@ def weight_beats(config, w, bias, tiling, fmt, quant, resident=False, passes=1):
 
 
 def pixel_beats(config, x_codes):
-    """The ``pixels`` stream for input codes (C, H, W) (see the module docstring)."""
+    """The ``pixels`` stream for input codes (C, H, W) or (C, D, H, W) (see the module
+    docstring)."""
     width, words = config.data_width, config.pixel_beat_words
     codes = np.asarray(x_codes, dtype=np.int64) & ((1 << width) - 1)
     if words > 1:
@@ -230,9 +238,9 @@ def pixel_beats(config, x_codes):
 def decode_output(config, words, descriptor):
     """Output stream words (in the stream's band order,
     :meth:`~fdagen.arch.schedule.LayerSchedule.output_order`) -> signed codes of shape
-    (M, H_out, W_out)."""
+    (M, *output shape): (M, H_out, W_out), or (M, D_out, H_out, W_out) in 3-D."""
     v = descriptor.values()
-    shape = (v["out_channels"], v["out_height"], v["out_width"])
+    shape = (v["out_channels"], *(v[name] for name in config.geometry.output_fields))
     width = config.data_width
     codes = np.asarray(words, dtype=np.int64) & ((1 << width) - 1)
     codes = np.where(codes >> (width - 1), codes - (1 << width), codes)
@@ -244,6 +252,6 @@ def decode_output(config, words, descriptor):
 
 
 def encode_output(descriptor, codes):
-    """Codes of shape (M, H_out, W_out) -> the ``out`` stream's order (what
+    """Codes of shape (M, *output shape) -> the ``out`` stream's order (what
     :func:`decode_output` inverts)."""
     return np.asarray(codes).reshape(-1)[descriptor.schedule.output_order()]

@@ -75,7 +75,7 @@ class CrossbarMACStage(wiring.Component):
             **({} if device_maps is None else {"device_maps": device_maps[lane]}))
             for lane in range(c.bin_lanes)]
         super().__init__({
-            "control": In(LayerControl(c.stages)),
+            "control": In(LayerControl(c.stages, c.dims)),
             "spectrum": Out(SpectrumRead(c)),
             "output": In(OutputSpectrumRead(c, self.acc_width)),
             "idle": Out(1),

@@ -1,14 +1,15 @@
-"""Forward side of the accelerator: feature-map buffer -> tilers -> 2-D FFT lanes -> spectrum
+"""Forward side of the accelerator: feature-map buffer -> tilers -> tile FFT lanes -> spectrum
 buffer.
 
 Lane ``f`` of ``LF`` transforms tiles ``t = f, f + LF, ...``: for each input channel its tiler
-streams the zero-padded ``N x N`` tile (``N`` the layer's FFT size, the descriptor's: the 2-D
-FFT takes it per tile) (sample ``(sy, sx)`` is pixel ``(ty T + sy - p, tx T + sx -
-p)`` when ``sy, sx < T`` and inside the map, else 0; the tile walk and the tiler are
-:class:`~fdagen.gateware.accel.raster.Raster` walks over the geometry's axes) from the
-feature-map buffer (``V`` consecutive pixels of a row a word, the build's ``pixel_beat_words``
-and the pixels stream's beat; a tiler read takes one of them) into an
-:class:`~fdagen.gateware.fft.fft2d.FFT2D`, and the half spectrum lands in the lane's input-spectrum
+streams the zero-padded ``N x N`` tile (``N x N x N`` in 3-D; ``N`` the layer's FFT size, the
+descriptor's: the transform takes it per tile) (sample ``(sy, sx)`` is pixel ``(ty T + sy - p,
+tx T + sx - p)`` when ``sy, sx < T`` and inside the map, else 0, and likewise along depth; the
+tile walk and the tiler are :class:`~fdagen.gateware.accel.raster.Raster` walks over the
+geometry's axes) from the feature-map buffer (``V`` consecutive pixels of a row a word, the
+build's ``pixel_beat_words`` and the pixels stream's beat; a tiler read takes one of them) into
+an :class:`~fdagen.gateware.fft.fft2d.FFT2D` (:class:`~fdagen.gateware.fft.fft3d.FFT3D` in
+3-D), and the half spectrum lands in the lane's input-spectrum
 buffer: ``L`` banks (bin ``k`` of the FFT's output order in bank ``k mod L``, word ``k / L``),
 ``B / LF`` tile slots of ``C_max`` channels each (``B`` the build's
 :attr:`~fdagen.arch.config.AcceleratorConfig.spectrum_tiles`; tile ``t`` in slot ``(t div LF) mod
@@ -55,7 +56,7 @@ class FFTStage(wiring.Component):
         self.config = c = config
         self._blocks = blocks
         super().__init__({
-            "control": In(LayerControl(c.stages)),
+            "control": In(LayerControl(c.stages, c.dims)),
             "fmap_we": In(1), "fmap_waddr": In(range(c.fmap_depth)),
             "fmap_wdata": In(pixel_beat_shape(c)),
             "spectrum": In(SpectrumRead(c)),
@@ -124,10 +125,11 @@ class FFTStage(wiring.Component):
         lane_bits = c.log2(lanes)
         prefix = f"lane{f}_"
 
-        fft = self._blocks.fft2d(c.forward_format(), c.runtime_fft_size)
-        m.submodules[prefix + "fft2d"] = fft
-        m.d.comb += [fft.row_schedule.eq(layer.fwd_row_schedule),
-                     fft.column_schedule.eq(layer.fwd_column_schedule)]
+        fft = self._blocks.tile_fft(c.forward_format(), c.runtime_fft_size)
+        m.submodules[prefix + f"fft{c.dims}d"] = fft
+        passes = ("row", "column", "depth")[:c.dims]
+        m.d.comb += [getattr(fft, f"{name}_schedule").eq(layer[f"fwd_{name}_schedule"])
+                     for name in passes]
         if c.runtime_fft_size:
             m.d.comb += fft.length_shift.eq(layer.fft_shift)
 

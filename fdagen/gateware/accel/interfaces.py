@@ -57,11 +57,12 @@ __all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead", "W
 
 class LayerControl(wiring.Signature):
     """Layer registers, ``start``, ``capture`` and ``tiles`` for a build of ``stages`` FFT
-    stages (driven by the top: every stage holds it flipped)."""
+    stages and ``dims`` spatial dimensions (driven by the top: every stage holds it
+    flipped)."""
 
-    def __init__(self, stages):
-        super().__init__({"layer": Out(LayerShape(stages)), "start": Out(1), "capture": Out(1),
-                          "tiles": Out(32)})
+    def __init__(self, stages, dims=2):
+        super().__init__({"layer": Out(LayerShape(stages, dims)), "start": Out(1),
+                          "capture": Out(1), "tiles": Out(32)})
 
 
 class SpectrumRead(wiring.Signature):

@@ -46,7 +46,7 @@ class IFFTStage(wiring.Component):
         self._blocks = blocks
         self.acc_width = acc_width
         super().__init__({
-            "control": In(LayerControl(c.stages)),
+            "control": In(LayerControl(c.stages, c.dims)),
             "output": Out(OutputSpectrumRead(c, acc_width)),
             "drain": In(DrainRead(c)),
             "hold": In(1),

@@ -42,7 +42,7 @@ overlap-add leaves that bank's read port free: ``oaa_busy`` says it does not (fo
 pulse for the stage's counters.
 """
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
@@ -69,7 +69,7 @@ class IFFTLane(wiring.Component):
         self._blocks = blocks
         banks = c.slots_per_ifft_lane * c.bin_lanes
         super().__init__({
-            "control": In(LayerControl(c.stages)),
+            "control": In(LayerControl(c.stages, c.dims)),
             "index": In(range(max(2, c.ifft_lanes))),
             "spec_en": Out(1), "spec_addr": Out(range(c.output_spectrum_depth)),
             "spec_bank": Out(range(max(2, banks))),
@@ -96,10 +96,11 @@ class IFFTLane(wiring.Component):
         def reg(name, shape):
             return Signal(shape, name=name)
 
-        ifft = self._blocks.ifft2d(c.inverse_format(), c.runtime_fft_size)
-        m.submodules.ifft2d = ifft
-        m.d.comb += [ifft.column_schedule.eq(layer.inv_column_schedule),
-                     ifft.row_schedule.eq(layer.inv_row_schedule)]
+        ifft = self._blocks.tile_fft(c.inverse_format(), c.runtime_fft_size)
+        m.submodules[f"ifft{c.dims}d"] = ifft
+        passes = ("row", "column", "depth")[:c.dims]
+        m.d.comb += [getattr(ifft, f"{name}_schedule").eq(layer[f"inv_{name}_schedule"])
+                     for name in passes]
         if c.runtime_fft_size:
             m.d.comb += ifft.length_shift.eq(layer.fft_shift)
         size = Signal(range(n + 1), name="fft_size")     # the layer's N
@@ -134,6 +135,7 @@ class IFFTLane(wiring.Component):
         g_base = reg("g_base", range(c.oaa_depth + 1))      # (g div banks) * JL * stride
         base = reg("base", range(c.oaa_depth + 1))          # + jj * stride
         kx, ky = reg("kx", range(n // 2 + 1)), reg("ky", range(n))
+        kz = [reg("kz", range(n))] if dims == 3 else []      # 3-D: innermost
         pushed = reg("pushed", 1)
         fed, done = reg("fed", 32), reg("done", 32)
         finals = reg("finals", 16)
@@ -152,10 +154,11 @@ class IFFTLane(wiring.Component):
         last_jj = jj == jl - 1
         pass_last = last_jj | (j + li >= c.slots) | (channel + li >= layer.out_channels)
         k = Signal(range(c.unique_bins), name="k")
-        m.d.comb += k.eq(layer_bin(c, layer, kx, ky))
-        first_bin = (kx == 0) & (ky == 0)
+        m.d.comb += k.eq(layer_bin(c, layer, kx, ky, *kz))
+        first_bin = Cat(kx == 0, *[index == 0 for index in [ky, *kz]]).all()
+        last_kz = kz[0] + 1 == size if kz else Const(1)
         last_ky = ky + 1 == size
-        last_bin = (kx == size >> 1) & last_ky
+        last_bin = Cat(kx == size >> 1, last_ky, last_kz).all()
         issue = reg("issue", 1)
         empty_pass = reg("empty_pass", 1)
         tag_in = data.View(tag_layout, tags.w_data)
@@ -181,7 +184,8 @@ class IFFTLane(wiring.Component):
                     m.d.sync += walked.eq(1)
                     m.next = "IDLE"
                 with m.Elif((self.mac_done > p) & (~row_start | ring_free)):
-                    m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0)]
+                    m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0),
+                                 *[index.eq(0) for index in kz]]
                     with m.If((tb == 0) & (g == 0)):
                         m.d.sync += tiles.mark()           # the block's first tile
                     m.next = "FRAME"
@@ -193,9 +197,12 @@ class IFFTLane(wiring.Component):
             with m.State("FEED"):
                 m.d.comb += issue.eq(reader.can_issue & (~first_bin | tags.w_rdy))
                 with m.If(issue):
-                    m.d.sync += ky.eq(ky + 1)
-                    with m.If(last_ky):
-                        m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
+                    # IFFT's input order: kx, then ky, then (3-D) kz innermost
+                    m.d.sync += [index.eq(index + 1) for index in kz]
+                    with m.If(last_kz):
+                        m.d.sync += [*[index.eq(0) for index in kz], ky.eq(ky + 1)]
+                        with m.If(last_ky):
+                            m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
                     with m.If(last_bin):
                         m.d.sync += [kx.eq(0), pushed.eq(1)]
                         m.next = "NEXT"

@@ -4,18 +4,18 @@ and the layer's transform size derived from them."""
 from amaranth import Const, unsigned
 from amaranth.lib import data
 
-from fdagen.arch.fields import DESCRIPTOR
+from fdagen.arch.fields import descriptor
 
 __all__ = ["LayerShape", "layer_fft_size", "layer_bin"]
 
 
-def LayerShape(stages):
-    """``StructLayout`` of the descriptor fields the RTL keeps (:data:`fdagen.arch.fields.
-    DESCRIPTOR`, fields of 0 bits left out), held constant during a layer's run; a per-stage
-    schedule field has ``stages`` bits."""
+def LayerShape(stages, dims=2):
+    """``StructLayout`` of the descriptor fields the RTL keeps (:func:`fdagen.arch.fields.
+    descriptor` of a ``dims``-D build, fields of 0 bits left out), held constant during a
+    layer's run; a per-stage schedule field has ``stages`` bits."""
     return data.StructLayout({
         field.name: unsigned(stages if field.bits == "stages" else field.bits)
-        for field in DESCRIPTOR if field.bits != 0
+        for field in descriptor(dims) if field.bits != 0
     })
 
 
@@ -25,12 +25,18 @@ def layer_fft_size(config, layer):
     return Const(config.fft_size, range(config.fft_size + 1)) >> layer.fft_shift
 
 
-def layer_bin(config, layer, kx, ky):
-    """Expression: bin ``k = kx N + bitrev(ky)`` of the layer's ``N``-point half spectrum
-    (``ky`` reversed over ``log2 N`` bits), from ``kx <= N/2`` and ``ky < N``.
+def layer_bin(config, layer, kx, *outer):
+    """Expression: bin ``k`` of the layer's ``N``-point half spectrum in the forward
+    transform's output order, from ``kx <= N/2`` and the outer indices ``ky`` (and ``kz``)
+    ``< N``: ``k = kx N + bitrev(ky)`` in 2-D, ``(kx N + bitrev(ky)) N + bitrev(kz)`` in 3-D
+    (:meth:`FFT3D.output_order <fdagen.gateware.fft.fft3d.FFT3D.output_order>`; reversals over
+    ``log2 N`` bits).
 
     Reversal over the build's ``log2 N_max`` bits puts the ``N``-point reversal ``fft_shift``
-    bits up, and ``kx N_max`` is ``kx N`` as far up, so the build's bin index shifted down is
-    the layer's: ``((kx << log2 N_max) | ky[::-1]) >> fft_shift``.
+    bits up, and ``k N_max`` is ``k N`` as far up, so each step's index shifted down is the
+    layer's: ``((k << log2 N_max) | index[::-1]) >> fft_shift``.
     """
-    return ((kx << config.stages) | ky[::-1]) >> layer.fft_shift
+    k = kx
+    for index in outer:
+        k = ((k << config.stages) | index[::-1]) >> layer.fft_shift
+    return k

@@ -48,7 +48,7 @@ class MACStage(wiring.Component):
                                  f"readiness compares are registered), not "
                                  f"{self.array.issue_interval}")
         super().__init__({
-            "control": In(LayerControl(c.stages)),
+            "control": In(LayerControl(c.stages, c.dims)),
             "spectrum": Out(SpectrumRead(c)),
             "output": In(OutputSpectrumRead(c, self.array.acc_width)),
             "idle": Out(1),

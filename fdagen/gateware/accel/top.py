@@ -3,14 +3,15 @@ performance counters.
 
 A layer, start to finish (no host help between tiles):
 
-1. ``desc``: the layer descriptor (:data:`fdagen.arch.fields.FIELDS`, one word each), into
-   the loader's layer registers.
+1. ``desc``: the layer descriptor (:func:`fdagen.arch.fields.field_names` of the build's
+   dimensions, one word each), into the loader's layer registers.
 2. ``weights`` and ``pixels``, accepted concurrently: first the ``M`` bias codes, then the
    spectral weights through the PE programming port, ``V`` (the build's
    ``weight_beat_words``) consecutive output channels a beat, output-channel group by group into
-   the layer's ``weight_buffers`` group buffers in turn (weight ``(m, c, ky, kx)`` of the
-   ``q``-th group streamed to PE ``(l, j) = (k mod L, m mod J)`` at word ``(b + (q mod W) U/L +
-   k/L) C_max + c`` with ``k = kx N + bitrev(ky)`` and ``U`` at the layer's FFT size ``N``,
+   the layer's ``weight_buffers`` group buffers in turn (weight ``(m, c, ky, kx)``, or
+   ``(m, c, kz, ky, kx)`` in 3-D, of the ``q``-th group streamed to PE ``(l, j) = (k mod L, m
+   mod J)`` at word ``(b + (q mod W) U/L + k/L) C_max + c`` with the bin ``k`` of
+   :func:`~fdagen.gateware.accel.layer.layer_bin` and ``U`` at the layer's FFT size ``N``,
    the descriptor's ``weight_base`` ``b`` and
    ``W`` buffers), at the MAC stage's pace and only into a buffer whose group the array has
    finished;
@@ -76,7 +77,7 @@ from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.arch.fields import COUNTERS, FIELDS, PE_COUNTERS
+from fdagen.arch.fields import COUNTERS, PE_COUNTERS, field_names
 from fdagen.gateware.accel.forward import FFTStage, pixel_beat_shape
 from fdagen.gateware.accel.inverse import IFFTStage
 from fdagen.gateware.accel.interfaces import DrainRead, LayerControl
@@ -122,7 +123,7 @@ class Accelerator(wiring.Component):
         m.submodules.fft = fft = FFTStage(c, self._blocks)
         m.submodules.mac = mac = self.mac
         m.submodules.ifft = ifft = IFFTStage(c, mac.acc_width, self._blocks)
-        control = LayerControl(bits).create(path=("control",))
+        control = LayerControl(bits, c.dims).create(path=("control",))
         layer, start = control.layer, control.start
         m.d.comb += control.tiles.eq(layer.tiles)
         wiring.connect(m, control, fft.control, mac.control, ifft.control)
@@ -135,10 +136,11 @@ class Accelerator(wiring.Component):
         # took last), the run on ``layer`` (taken a clock before ``start``), the drain on
         # ``drain_layer`` (the fields it needs, taken from ``layer`` when it takes the layer
         # over, once it has retired the previous one).
-        load_layer = Signal(LayerShape(bits), name="load_layer")
+        load_layer = Signal(LayerShape(bits, c.dims), name="load_layer")
         drain_fields = ("out_channels", "groups", *c.geometry.output_fields, "kernel", "stride",
                         "tile", "output_shift", "relu")
-        drain_layer = Signal(data.StructLayout({name: LayerShape(bits).members[name]
+        layer_shape = LayerShape(bits, c.dims)
+        drain_layer = Signal(data.StructLayout({name: layer_shape.members[name]
                                                 for name in drain_fields}), name="drain_layer")
         run_idle = Signal()                 # no run, its counters captured: a run may start
         run_running = Signal()              # the feature map and group buffers are in use
@@ -178,7 +180,8 @@ class Accelerator(wiring.Component):
         begin = Signal()                    # a layer's first descriptor word
 
         # -- descriptor -----------------------------------------------------------------
-        field = Signal(range(len(FIELDS)))
+        fields = field_names(c.dims)
+        field = Signal(range(len(fields)))
         m.d.comb += begin.eq(self.desc.ready & self.desc.valid & (field == 0))
         m.d.comb += self.desc.ready.eq(0)
 
@@ -187,6 +190,7 @@ class Accelerator(wiring.Component):
         wc = Signal(16)
         wky = Signal(range(n))
         wkx = Signal(range(n // 2 + 1))
+        wkz = [Signal(range(n), name="wkz")] if c.dims == 3 else []  # 3-D: the depth bin
         wj = Signal(16)                                             # m mod J
         groups_loaded = Signal(32)                                  # q: groups streamed
         wbuf = Signal(16)                                           # q mod W
@@ -233,7 +237,7 @@ class Accelerator(wiring.Component):
         drain_bias_bank = Signal(name="drain_bias_bank")
 
         k = Signal(range(c.unique_bins))
-        m.d.comb += k.eq(layer_bin(c, load_layer, wkx, wky))
+        m.d.comb += k.eq(layer_bin(c, load_layer, wkx, wky, *wkz))
         size = Signal(range(n + 1), name="fft_size")     # the layer's N
         m.d.comb += size.eq(layer_fft_size(c, load_layer))
         beat = self.weights.payload
@@ -407,12 +411,13 @@ class Accelerator(wiring.Component):
                 with m.If(self.desc.valid):
                     m.d.sync += field.eq(field + 1)
                     with m.Switch(field):
-                        for index, name in enumerate(FIELDS):
+                        for index, name in enumerate(fields):
                             if name in load_layer.shape().members:
                                 with m.Case(index):
                                     m.d.sync += load_layer[name].eq(self.desc.payload)
-                    with m.If(field == len(FIELDS) - 1):
+                    with m.If(field == len(fields) - 1):
                         m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), wky.eq(0), wkx.eq(0),
+                                     *[index.eq(0) for index in wkz],
                                      wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
                                      wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
                                      weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
@@ -536,27 +541,31 @@ class Accelerator(wiring.Component):
                      bias_write.en.eq(take_weight & bias_phase),
                      increment["weight_writes"].eq(Mux(take_weight & ~bias_phase, beat_words, 0)),
                      increment["bias_writes"].eq(take_weight & bias_phase)]
+        # the weights of a channel: (ky, kx), or (kz, ky, kx) in 3-D, kx innermost
+        channel_end = Cat(wkx == size >> 1, *[index + 1 == size for index in [wky, *wkz]]).all()
         with m.If(take_weight & ~bias_phase):
             m.d.sync += wkx.eq(wkx + 1)
             with m.If(wkx == size >> 1):
                 m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
                 with m.If(wky + 1 == size):
-                    m.d.sync += wky.eq(0)
-                    m.d.sync += wc.eq(wc + 1)
-                    with m.If(wc + 1 == load_layer.channels):
-                        m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words)]
-                        last_chunk = wm + words >= load_layer.out_channels
-                        with m.If((wj + words == c.slots) | last_chunk):
-                            # the group is in its buffer; the next goes to the next buffer
-                            m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
-                                         wbuf.eq(wbuf + 1),
-                                         wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
-                            with m.If(wbuf + 1 == load_layer.weight_buffers):
-                                m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
-                        with m.If(last_chunk):
-                            m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
-                            with m.If(~ring | (wblock + 1 == load_layer.blocks)):
-                                m.d.sync += weights_done.eq(1)
+                    m.d.sync += [wky.eq(0), *[index.eq(index + 1) for index in wkz]]
+            with m.If(channel_end):
+                m.d.sync += [index.eq(0) for index in wkz]
+                m.d.sync += wc.eq(wc + 1)
+                with m.If(wc + 1 == load_layer.channels):
+                    m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words)]
+                    last_chunk = wm + words >= load_layer.out_channels
+                    with m.If((wj + words == c.slots) | last_chunk):
+                        # the group is in its buffer; the next goes to the next buffer
+                        m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
+                                     wbuf.eq(wbuf + 1),
+                                     wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
+                        with m.If(wbuf + 1 == load_layer.weight_buffers):
+                            m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
+                    with m.If(last_chunk):
+                        m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
+                        with m.If(~ring | (wblock + 1 == load_layer.blocks)):
+                            m.d.sync += weights_done.eq(1)
         with m.If(take_weight & bias_phase):
             m.d.sync += bias_index.eq(bias_index + 1)
             with m.If(bias_index + 1 == load_layer.out_channels):

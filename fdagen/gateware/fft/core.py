@@ -375,8 +375,13 @@ class FFTCore(wiring.Component):
     def capacity(self):
         """Upper bound on samples accepted but not yet delivered (output stalled): the two
         buffers, the input register and the pipeline, plus a natural-order frame memory."""
-        held = 2 * self.BUFFER + 1 + self._fmt.n - 1 + _Stage.PIPELINE * self._fmt.stages + 2
-        return held + (2 * self._fmt.n if self._fmt.order == "natural" else 0)
+        return self.capacity_of(self._fmt)
+
+    @classmethod
+    def capacity_of(cls, fmt):
+        """:attr:`capacity` of a core of format ``fmt``, without building one."""
+        held = 2 * cls.BUFFER + 1 + fmt.n - 1 + _Stage.PIPELINE * fmt.stages + 2
+        return held + (2 * fmt.n if fmt.order == "natural" else 0)
 
     @property
     def latency(self):

@@ -171,7 +171,7 @@ class FFT3D(wiring.Component):
             if runtime_length:
                 ports.append(self.length_shift)
                 sizes = [(n >> k) ** 3 for k in range(shifts)]
-            held = (2 * FFTCore(self._fmt.plane_format.row_format).capacity
+            held = (2 * FFTCore.capacity_of(self._fmt.plane_format.row_format)
                     + 2 * lines + TileBuffer.LANDING + 2)       # in the plane FFT at most
             smallest = sizes[-1] if runtime_length else sizes
             m.submodules.schedules = schedules = TileSchedules(
