@@ -88,9 +88,9 @@ def _cmd_explore(args):
 
 def _cmd_cmc(args):
     from fdagen.golden.cmc import format_table, network_counts
-    from fdagen.golden.networks import get_network
+    from fdagen.golden.networks import resolve_network
 
-    result = network_counts(get_network(args.net), args.fft_size)
+    result = network_counts(resolve_network(args.net), args.fft_size)
     print(json.dumps(result, indent=2) if args.json else format_table(result))
     return 0
 
@@ -105,7 +105,9 @@ def add_commands(commands):
         description="Per-layer counts in both domains (the CMC view of Rizvi et al.): spatial "
                     "MACs, FFT butterflies, complex MACs, IFFT butterflies, weight and feature "
                     "map words.")
-    cmc.add_argument("--net", required=True, choices=sorted(NETWORKS), help="network")
+    cmc.add_argument("--net", required=True, metavar="NET",
+                     help=f"{' | '.join(sorted(NETWORKS))} | FILE.toml | FILE.json "
+                          f"(see fdagen.golden.networks.load_network)")
     cmc.add_argument("--fft-size", type=int, metavar="N",
                      help="FFT size for every conv layer (default: cheapest per layer)")
     cmc.add_argument("--json", action="store_true", help="print JSON")

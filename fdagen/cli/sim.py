@@ -1,5 +1,5 @@
-"""``fdagen sim conv2d``: one conv layer on the generated RTL under cocotb, written in the format of
-``fdagen golden conv2d --fixed``."""
+"""``fdagen sim conv2d|conv3d``: one conv layer on the generated RTL under cocotb, written in the
+format of ``fdagen golden conv2d|conv3d --fixed``."""
 
 import shutil
 import sys
@@ -16,8 +16,9 @@ from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_
 from fdagen.emit.outdir import check_output_file
 
 
-def _cmd_sim_conv2d(args):
-    from fdagen.arch.config import KIND_FIELDS, MAX_ACCELERATOR_FFT_SIZE, AcceleratorConfig
+def _cmd_sim_conv(args):
+    from fdagen.arch.config import (KIND_FIELDS, MAX_ACCELERATOR_FFT_SIZE,
+                                    MAX_ACCELERATOR_FFT_SIZE_3D, AcceleratorConfig)
     from fdagen.arch.pe_kinds import pe_kind
     from fdagen.cli.golden import golden_mac_from
     from fdagen.flows.simulate import layer_job, run_rtl
@@ -30,16 +31,17 @@ def _cmd_sim_conv2d(args):
     x = load_array(args.input, "input")
     w = load_array(args.weights, "weights")
     b = load_array(args.bias, "bias") if args.bias else None
-    check_conv_operands(x, w, b)
+    check_conv_operands(x, w, b, args.dims)
     x, w, stride, padding, runs_as = strided_operands(args, x, w)
+    largest = MAX_ACCELERATOR_FFT_SIZE_3D if args.dims == 3 else MAX_ACCELERATOR_FFT_SIZE
     channels = RANGES["channels"]
     for what, count, source in (("input channels", x.shape[0], args.input),
                                 ("output channels", w.shape[0], args.weights)):
         if count > channels.high:
             raise InputError(f"{what} must be at most {channels.high} on the accelerator, not "
                              f"{count} (from {source!r}{runs_as and ', in its polyphase form'})")
-    if w.shape[2] > MAX_ACCELERATOR_FFT_SIZE:
-        raise InputError(f"kernel size must be at most {MAX_ACCELERATOR_FFT_SIZE} on the "
+    if w.shape[2] > largest:
+        raise InputError(f"kernel size must be at most {largest} on the {args.dims}-D "
                          f"accelerator (its largest FFT size; T + K - 1 <= N), not {w.shape[2]} "
                          f"(from {args.weights!r})")
     if args.fft_scaling == "growth":
@@ -47,7 +49,7 @@ def _cmd_sim_conv2d(args):
                          "(constant width), not growth")
     tiling = Tiling.choose(x.shape[1:], w.shape[2], stride, padding, args.fft_size,
                            args.tile, in_channels=x.shape[0], out_channels=w.shape[0],
-                           largest_fft_size=MAX_ACCELERATOR_FFT_SIZE)
+                           largest_fft_size=largest)
     kind = pe_kind(args.pe_kind or AcceleratorConfig.pe_kind)
     kind_options = {name: getattr(args, name) for name in KIND_FIELDS
                     if getattr(args, name) is not None}
@@ -61,9 +63,10 @@ def _cmd_sim_conv2d(args):
         bin_lanes=args.bin_lanes, fft_lanes=args.fft_lanes, ifft_lanes=args.ifft_lanes,
         max_channels=x.shape[0], max_out_channels=w.shape[0],
         max_size=max(tiling.padded_shape), weight_beat_words=args.weight_beat_words,
-        pixel_beat_words=args.pixel_beat_words, pe_kind=kind.name, **kind_options)
+        pixel_beat_words=args.pixel_beat_words, pe_kind=kind.name, dims=args.dims,
+        **kind_options)
     config.check_generable()
-    # the MAC of `fdagen golden conv2d --fixed --pe-kind ...` with the same options: ideal
+    # the MAC of `fdagen golden conv2d|conv3d --fixed --pe-kind ...` with the same options: ideal
     # devices (a build's macros start with every cell at its target level)
     mac = golden_mac_from(args)
     x_codes, w, b, fmt, quant, _, mac = fixed_layer(args, x, w, b, tiling, mac)
@@ -81,7 +84,7 @@ def _cmd_sim_conv2d(args):
     counters = layer["counters"]
     d = job.descriptor
     agree = "bit-identical to" if np.array_equal(codes, job.expected) else "DIFFERENT FROM"
-    print(f"wrote {args.out}: {y.shape}, {agree} golden conv2d --fixed; {config.top} on "
+    print(f"wrote {args.out}: {y.shape}, {agree} golden conv{args.dims}d --fixed; {config.top} on "
           f"{args.sim}, {config.pes} PEs ({config.bin_lanes} bin lanes x {config.slots} slots), "
           f"N={tiling.fft_size} T={tiling.tile}, {tiling.tile_count} tiles{runs_as}")
     bound = d.bound_cycles
@@ -176,24 +179,22 @@ def _cmd_sim_net(args):
     return 0
 
 
-def add_commands(commands):
-    """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
+def add_sim_conv(commands, dims):
+    """``sim conv2d`` or ``sim conv3d``: one ``dims``-D layer on the accelerator RTL."""
     from fdagen.arch.config import KIND_FIELDS
     from fdagen.flows.simulate import SIMULATORS
 
-    sim = commands.add_parser("sim", help="run a layer on the generated RTL (cocotb)",
-                              description="Simulate the generated accelerator RTL.")
-    sim_commands = sim.add_subparsers(dest="sim_command", metavar="LAYER", parser_class=Parser)
-    sim_commands.required = True
-    sim_conv = sim_commands.add_parser(
-        "conv2d", help="one conv layer on the accelerator RTL",
-        description="Generate the accelerator for this layer (N, widths and limits from the "
-                    "layer and the options), run it under cocotb and write the output in the "
-                    "format of `fdagen golden conv2d --fixed` with the same options; the two "
-                    "are bit-identical (--pe-kind reram: ideal devices, with the crossbar options "
-                    "given to both). Prints cycles, the bound (the PE array busy every clock), "
-                    "the efficiency "
-                    "and the counters.")
+    name = f"conv{dims}d"
+    x_axes, w_axes = ("C, D, H, W", "M, C, K, K, K") if dims == 3 else ("C, H, W", "M, C, K, K")
+    largest = 32 if dims == 3 else 64
+    sim_conv = commands.add_parser(
+        name, help=f"one {dims}-D conv layer on the accelerator RTL",
+        description=f"Generate the {dims}-D accelerator for this layer (N, widths and limits "
+                    "from the layer and the options), run it under cocotb and write the output "
+                    f"in the format of `fdagen golden {name} --fixed` with the same options; the "
+                    "two are bit-identical (--pe-kind reram: ideal devices, with the crossbar "
+                    "options given to both). Prints cycles, the bound (the PE array busy every "
+                    "clock), the efficiency and the counters.")
     sim_conv.add_argument("--pes", type=positive_int, default=64, metavar="P",
                           help="processing elements (default %(default)s)")
     sim_conv.add_argument("--weight-beat-words", type=positive_int, default=1, metavar="W",
@@ -202,13 +203,13 @@ def add_commands(commands):
     sim_conv.add_argument("--pixel-beat-words", type=positive_int, default=1, metavar="V",
                           help="input pixels per pixels-stream beat (a power of two, at most 8 "
                                "and the feature-map row pitch; default %(default)s)")
-    sim_conv.add_argument("--input", required=True, metavar="X.npy", help="input (C, H, W)")
+    sim_conv.add_argument("--input", required=True, metavar="X.npy", help=f"input ({x_axes})")
     sim_conv.add_argument("--weights", required=True, metavar="W.npy",
-                          help="weights (M, C, K, K)")
+                          help=f"weights ({w_axes})")
     sim_conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
     add_stride_arguments(sim_conv)
     sim_conv.add_argument("--fft-size", type=int, metavar="N",
-                          help="FFT size, a power of two in 4..64 (default: cheapest)")
+                          help=f"FFT size, a power of two in 4..{largest} (default: cheapest)")
     sim_conv.add_argument("--tile", type=int, metavar="T", help="tile size (default N - K + 1)")
     sim_conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
     sim_conv.add_argument("--raw", action="store_true", help="write integer output codes")
@@ -219,7 +220,19 @@ def add_commands(commands):
     sim_conv.add_argument("--waves", metavar="FILE.fst", help="write an FST waveform")
     add_format_arguments(sim_conv)
     sim_conv.add_argument("--out", required=True, metavar="Y.npy", help="output file")
-    sim_conv.set_defaults(handler=_cmd_sim_conv2d, fixed=True)
+    sim_conv.set_defaults(handler=_cmd_sim_conv, fixed=True, dims=dims)
+
+
+def add_commands(commands):
+    """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
+    from fdagen.flows.simulate import SIMULATORS
+
+    sim = commands.add_parser("sim", help="run a layer on the generated RTL (cocotb)",
+                              description="Simulate the generated accelerator RTL.")
+    sim_commands = sim.add_subparsers(dest="sim_command", metavar="LAYER", parser_class=Parser)
+    sim_commands.required = True
+    for dims in (2, 3):
+        add_sim_conv(sim_commands, dims)
     sim_net = sim_commands.add_parser(
         "net", help="a whole network on the accelerator RTL, the host in the loop",
         description="Run test images through a network on the generated accelerator (digital "

@@ -56,8 +56,8 @@ def _bits(count):
 
 def build_summary(config, files, out):
     """The lines ``fdagen build`` ends with: what was written, the derived geometry, the
-    memories, the LeNet-5 layers the build runs (from its ``energy.json``) and what to run
-    next."""
+    memories, the rating network's layers the build runs (LeNet-5, or conv3d-small on a 3-D
+    build, from its ``energy.json``) and what to run next."""
     c = config
     verilog = verilog_sources(files)
     report = json.loads(files["energy.json"]) if "energy.json" in files else None
@@ -72,8 +72,9 @@ def build_summary(config, files, out):
         f"{c.fft_lanes} FFT / {c.ifft_lanes} IFFT lanes, N = {c.fft_size} "
         f"(U = {c.unique_bins} bins; a layer selects N = "
         f"{', '.join(str(n) for n in c.layer_fft_sizes)})",
-        f"  limits     C <= {c.max_channels}, M <= {c.max_out_channels}, H + 2p and W + 2p <= "
-        f"{c.max_size}, K <= {c.fft_size}",
+        f"  limits     C <= {c.max_channels}, M <= {c.max_out_channels}, "
+        f"{' and '.join(a + ' + 2p' for a in ('D', 'H', 'W')[-c.dims:])} <= {c.max_size}, "
+        f"K <= {c.fft_size}",
         f"  memories   {_bits(sum(memories.values()))}: "
         + ", ".join(f"{name} {_bits(bits)}" for name, bits in memories.items()),
     ]
@@ -88,11 +89,13 @@ def build_summary(config, files, out):
             if layer["kind"] == "conv":
                 lines.append(f"  {report['network']} {layer['name']:<4}  not on this build: "
                              f"{layer['reason']}")
+    network = report["network"] if report else "lenet5"
+    dims = f" --dims {c.dims}" if c.dims != 2 else ""
     lines += [
-        "  next       fdagen sim conv2d --pes P --input X.npy --weights W.npy --out Y.npy"
+        f"  next       fdagen sim conv{c.dims}d --pes P --input X.npy --weights W.npy --out Y.npy"
         "   (a layer on this RTL, bit-exact vs golden)",
         "             fdagen synth --target ecp5 "
         + c.command(minimal=True)[len("fdagen build "):] + " --out synth/",
-        f"             fdagen energy --pes {c.pes} --net lenet5",
+        f"             fdagen energy --pes {c.pes}{dims} --net {network}",
     ]
     return lines

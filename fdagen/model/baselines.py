@@ -10,13 +10,13 @@ build, so that a ratio compares architectures, not constants.
   flight), partial sums in registers.
 * :func:`spatial_reram`: ISAAC-like (Shafiee et al., ISCA 2016) with the build's crossbar format
   (rows ``R``, cell bits, DAC bits, ADC resolution and sharing, crossbar width): one row per
-  input of the receptive field (``C K K`` rows, in slices of ``R``), one column per output
+  input of the receptive field (``C K K`` rows, ``C K K K`` in 3-D, in slices of ``R``), one column per output
   channel and weight cell (real weights in offset binary, as the spectral kind stores each part),
   every weight resident and programmed once per layer like the build's. Per output pixel every
   crossbar of the layer is read once per input slice (``data_width / dac_bits`` bit-serial
   steps) and every used column converted once per read; the inputs of the window are read from
   the feature-map buffer as it slides (``C K s`` new words per output pixel at stride ``s``, ``C
-  K K`` at most). Throughput: the layer's crossbars work at once (one copy of the weights, no
+  K K`` at most; ``C K K s`` in 3-D). Throughput: the layer's crossbars work at once (one copy of the weights, no
   replication), each read taking ``1 + adc_share`` clocks (a read, then the ADC mux), like the
   build's.
 
@@ -43,7 +43,8 @@ def spatial_digital(config, rules, component, layer, spatial, resident=False):
     multipliers = 2 * c.pes
     macs = spatial["spatial_macs"]
     group_in = layer.in_channels // layer.groups
-    acc = c.data_width + c.weight_width + math.ceil(math.log2(group_in * layer.kernel ** 2))
+    acc = c.data_width + c.weight_width + math.ceil(math.log2(group_in
+                                                              * layer.kernel ** layer.dims))
     weights = spatial["spatial_weight_words"]
     per_unit = -(-weights // multipliers) * c.weight_width
     inputs, outputs = spatial["input_words"], spatial["output_words"]
@@ -70,7 +71,7 @@ def spatial_reram_counts(config, layer, resident=False):
     fmt = kind.crossbar_format(config)
     group_in = layer.in_channels // layer.groups
     out_channels = layer.out_channels // layer.groups
-    rows = group_in * layer.kernel ** 2
+    rows = group_in * layer.kernel ** layer.dims
     cells = fmt.cells(config.weight_width)
     used_columns = out_channels * cells
     column_blocks = -(-used_columns // kind.columns(config))
@@ -88,7 +89,8 @@ def spatial_reram_counts(config, layer, resident=False):
         "shift_adds": conversions,
         "slice_adds": pixels * out_channels * row_slices,
         "cell_programs": 0 if resident else layer.groups * rows * used_columns,
-        "fmap_reads": pixels * group_in * layer.kernel * min(layer.stride, layer.kernel),
+        "fmap_reads": (pixels * group_in * layer.kernel ** (layer.dims - 1)
+                       * min(layer.stride, layer.kernel)),
         "output_pixels": pixels * out_channels,
     }
 

@@ -51,9 +51,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from fdagen.arch.fields import FIELDS
+from fdagen.arch.fields import field_names
 from fdagen.arch.latency import fft_core_latency
-from fdagen.golden.checks import ParameterError
 
 __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_latency"]
 
@@ -65,6 +64,8 @@ DRAIN_OVERHEAD = 4
 FORWARD_HANDOFF = 8
 #: Hand-off clocks: output-spectrum read latency, requantize and overlap-add write.
 INVERSE_HANDOFF = 17
+#: Hand-off clocks of a 3-D transform's depth pass: its transpose bank's fetch and landing.
+DEPTH_HANDOFF = 3
 
 
 def _core_latency(n, build_n):
@@ -74,17 +75,29 @@ def _core_latency(n, build_n):
     return fft_core_latency(build_n, length_shift=build_n.bit_length() - n.bit_length())
 
 
-def forward_latency(n, build_n=None):
-    """Clocks from a tile's last pixel into the 2-D FFT to its last bin in the spectrum buffer:
-    the column pass streams the ``U`` kept bins after the transpose bank completes, behind the
-    row and column cores' pipelines (``n``-point transforms on ``build_n``-point cores)."""
-    return n * (n // 2 + 1) + 2 * _core_latency(n, build_n) + FORWARD_HANDOFF
+def _depth_pass(n, build_n, dims):
+    """A 3-D transform's depth pass: it streams the tile's ``N N (N/2 + 1)`` bins once its
+    transpose bank is complete, behind the depth core (nothing in 2-D)."""
+    if dims == 2:
+        return 0
+    return n * n * (n // 2 + 1) + _core_latency(n, build_n) + DEPTH_HANDOFF
 
 
-def inverse_latency(n, build_n=None):
+def forward_latency(n, build_n=None, dims=2):
+    """Clocks from a tile's last pixel into the tile FFT to its last bin in the spectrum
+    buffer: the column pass streams the plane's ``N (N/2 + 1)`` kept bins after the transpose
+    bank completes, behind the row and column cores' pipelines (``n``-point transforms on
+    ``build_n``-point cores); in 3-D the depth pass then streams the tile's bins."""
+    return (n * (n // 2 + 1) + 2 * _core_latency(n, build_n) + FORWARD_HANDOFF
+            + _depth_pass(n, build_n, dims))
+
+
+def inverse_latency(n, build_n=None, dims=2):
     """Clocks from an IFFT lane's last frame slot to the tile's last overlap-add write: the
-    column pass reads the ``U`` bins before the row pass can follow, behind both cores."""
-    return n * (n // 2 + 1) + 2 * _core_latency(n, build_n) + INVERSE_HANDOFF
+    column pass reads the plane's bins before the row pass can follow, behind both cores; in
+    3-D the depth pass reads the tile's bins first."""
+    return (n * (n // 2 + 1) + 2 * _core_latency(n, build_n) + INVERSE_HANDOFF
+            + _depth_pass(n, build_n, dims))
 
 
 @dataclass(frozen=True)
@@ -102,12 +115,14 @@ class CycleEstimate:
     pe_stall_ifft: int
     pe_stall_weights: int = 0
     output_end: int = None
+    #: Words of the build's descriptor (:func:`fdagen.arch.fields.field_names`).
+    descriptor_words: int = len(field_names(2))
 
     @property
     def cycles(self):
         """From the first descriptor word to the last output pixel."""
         end = self.run_cycles + self.drain_cycles if self.output_end is None else self.output_end
-        return len(FIELDS) - 1 + self.load_cycles + end
+        return self.descriptor_words - 1 + self.load_cycles + end
 
     def as_dict(self):
         return {"cycles": self.cycles, "load_cycles": self.load_cycles,
@@ -166,9 +181,6 @@ def estimate_cycles(schedule, issue_interval=None):
     what a different PE would do."""
     cfg = schedule.config
     kind = cfg.pe
-    if cfg.dims != 2:
-        raise ParameterError(f"the cycle model replays the 2-D transforms the RTL has, so layers "
-                             f"must be 2-D, not {cfg.dims}-D")
     channels, tiles, groups = schedule.channels, schedule.tiles, schedule.groups
     out_channels, buffers = schedule.out_channels, schedule.weight_buffers
     pixels = schedule.pixel_beats
@@ -206,7 +218,8 @@ def estimate_cycles(schedule, issue_interval=None):
     pass_time = operation_clocks * (schedule.mac_operations // (tiles * groups))
     lead = kind.lead_clocks(channels)
     frames_of = [_ifft_frames_per_lane(cfg, schedule.out_channels, g) for g in range(groups)]
-    fill, tail = forward_latency(n, cfg.fft_size), inverse_latency(n, cfg.fft_size)
+    fill = forward_latency(n, cfg.fft_size, cfg.dims)
+    tail = inverse_latency(n, cfg.fft_size, cfg.dims)
 
     forward_free = [0] * forward_lanes
     inverse_free = [0] * cfg.ifft_lanes
@@ -305,4 +318,5 @@ def estimate_cycles(schedule, issue_interval=None):
         pe_busy_cycles=interval * schedule.mac_operations,
         pe_stall_fft=stall_fft,
         pe_stall_ifft=stall_ifft,
-        pe_stall_weights=stall_weights)
+        pe_stall_weights=stall_weights,
+        descriptor_words=len(field_names(cfg.dims)))

@@ -38,7 +38,7 @@ import math
 from dataclasses import replace
 
 from fdagen import __version__
-from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.config import MAX_ACCELERATOR_FFT_SIZE_3D, AcceleratorConfig
 from fdagen.arch.geometry import TileGeometry
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError
@@ -89,10 +89,10 @@ def _conv_layers(network):
     layers = [layer for layer in network.layers if layer.kind == "conv"]
     if not layers:
         raise ModelError(f"network {network.name!r} must have at least one conv layer")
-    for layer in layers:
-        if layer.dims != 2:
-            raise ModelError(f"layer {layer.name!r} must be 2-D for the accelerator, not "
-                             f"{layer.dims}-D")
+    dims = {layer.dims for layer in layers}
+    if len(dims) > 1 or not dims <= {2, 3}:
+        raise ModelError(f"network {network.name!r} must have conv layers of one kind, all 2-D "
+                         f"or all 3-D, not {sorted(dims)}-D")
     return layers
 
 
@@ -141,6 +141,7 @@ def network_config(network, pes, fft_size=8, resident=False, strided="polyphase"
             raise ModelError(f"FFT size must be at least the kernel size {layer.kernel} of "
                              f"layer {layer.name!r}, not {fft_size}")
     limits = dict(
+        dims=layers[0].dims,
         max_channels=max(layer.in_channels // layer.groups for layer in layers),
         max_out_channels=max(layer.out_channels // layer.groups for layer in layers),
         max_size=max(max(layer.in_shape) + 2 * layer.padding for layer in layers))
@@ -199,10 +200,12 @@ def choose_fft_size(network, pes, library, node_nm=32, resident=False, strided="
     energy per inference (ties: the smaller); ``resident`` as :meth:`EnergyModel.report`'s,
     ``strided`` and ``layer_fft_size`` as :class:`EnergyModel`'s (with it, the build's size
     is the largest a layer may select)."""
-    kernel = max(runs_as(layer, strided).kernel for layer in _conv_layers(network))
+    layers = _conv_layers(network)
+    kernel = max(runs_as(layer, strided).kernel for layer in layers)
+    largest = MAX_ACCELERATOR_FFT_SIZE_3D if layers[0].dims == 3 else FFT_SIZES[-1]
     best = None
     for n in FFT_SIZES:
-        if n < kernel:
+        if n < kernel or n > largest:
             continue
         config = network_config(network, pes, n, resident, strided, library, node_nm,
                                 layer_fft_size, **options)
@@ -212,7 +215,7 @@ def choose_fft_size(network, pes, library, node_nm=32, resident=False, strided="
         if best is None or energy < best[0]:
             best = (energy, n)
     if best is None:
-        raise ModelError(f"kernel size must be at most {FFT_SIZES[-1]}, not {kernel}")
+        raise ModelError(f"kernel size must be at most {largest}, not {kernel}")
     return best[1]
 
 
@@ -453,8 +456,8 @@ class EnergyModel:
             return "fully connected: not part of the accelerator"
         if layer.kind == "pool":
             return "pooling: not part of the accelerator"
-        if layer.dims != 2:
-            return f"{layer.dims}-D: the accelerator runs 2-D layers"
+        if layer.dims != c.dims:
+            return f"{layer.dims}-D: this build runs {c.dims}-D layers"
         layer = runs_as(layer, self.strided)
         for what, value, limit in (
                 ("input channels", layer.in_channels // layer.groups, c.max_channels),

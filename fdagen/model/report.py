@@ -4,8 +4,8 @@ import json
 
 __all__ = ["format_report", "build_report_files"]
 
-#: The network ``fdagen build`` rates its configuration on.
-BUILD_NETWORK = "lenet5"
+#: The network ``fdagen build`` rates its configuration on, by the build's dimensions.
+BUILD_NETWORK = {2: "lenet5", 3: "conv3d-small"}
 
 
 def _uj(pj):
@@ -213,13 +213,14 @@ def _tail_lines(report):
 
 
 def build_report_files(config):
-    """``energy.json`` and ``energy.txt`` for a build: LeNet-5's conv layers that fit the
-    build's limits, digital PEs (the generated RTL), 32 nm, the build's own memories."""
+    """``energy.json`` and ``energy.txt`` for a build: the conv layers of its dimensions'
+    network (:data:`BUILD_NETWORK`: LeNet-5, conv3d-small for a 3-D build) that fit the build's
+    limits, digital PEs (the generated RTL), 32 nm, the build's own memories."""
     from fdagen.golden.networks import get_network
     from fdagen.model.components import load_library
     from fdagen.model.energy import EnergyModel
 
-    report = EnergyModel(config, load_library()).report(get_network(BUILD_NETWORK),
-                                                        require_layers=False)
+    report = EnergyModel(config, load_library()).report(
+        get_network(BUILD_NETWORK[config.dims]), require_layers=False)
     return {"energy.json": (json.dumps(report, indent=2) + "\n").encode(),
             "energy.txt": (format_report(report) + "\n").encode()}

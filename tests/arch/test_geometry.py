@@ -3,7 +3,7 @@
 import pytest
 
 from fdagen.arch.config import AcceleratorConfig
-from fdagen.arch.fields import FIELDS
+from fdagen.arch.fields import FIELDS, field_names
 from fdagen.arch.geometry import TileGeometry
 from fdagen.arch.schedule import LayerSchedule
 from fdagen.golden.checks import ParameterError
@@ -37,11 +37,11 @@ def test_covered_window_and_schedule_use_the_geometry():
     assert schedule.scheduled_counts()["oaa_writes"] == schedule.tiles * 16 * 64
 
 
-def test_dims_is_a_parameter_but_only_2_is_generated():
+def test_dims_is_a_parameter_of_the_build():
     config = AcceleratorConfig(dims=3, max_size=16)
     assert config.unique_bins == 320 and config.oaa_width == 16 + 3 * 3
-    with pytest.raises(ParameterError, match="spatial dimensions must be 2 to generate, not 3"):
-        config.check_generable()
+    config.check_generable()
+    assert config.forward_format().dims == config.inverse_format().dims == 3
     with pytest.raises(ParameterError, match="spatial dimensions must be 2 or 3, not 4"):
         AcceleratorConfig(dims=4)
     with pytest.raises(ParameterError, match="layers on this build must be 3-D, not 2-D"):
@@ -60,3 +60,10 @@ def test_axes_and_the_descriptor_fields_that_bound_them():
 def test_the_2d_descriptor_has_every_field_the_2d_raster_walks_read():
     g = TileGeometry(2, 8)
     assert set(g.extent_fields + g.output_fields + g.tile_count_fields) <= set(FIELDS)
+
+
+def test_the_3d_descriptor_has_every_field_the_3d_walks_read():
+    g = TileGeometry(3, 8)
+    names = field_names(3)
+    assert set(g.extent_fields + g.output_fields + g.tile_count_fields) <= set(names)
+    assert {f"{side}_depth_schedule" for side in ("fwd", "inv")} <= set(names) - set(FIELDS)

@@ -28,6 +28,8 @@ def d(tmp_path):
         "b_codes": np.full(3, -40000, dtype=np.int64),
         "x70": np.ones((2, 70, 70)), "w65": np.ones((2, 2, 65, 65)),
         "x1100": np.ones((1100, 8, 8)), "w1100": np.ones((2, 1100, 3, 3)),
+        "v40": np.ones((2, 40, 40, 40)), "w33": np.ones((2, 2, 33, 33, 33)),
+        "v": np.ones((2, 4, 5, 6)), "w3d": np.ones((3, 2, 3, 3, 3)),
     }
     for name, array in arrays.items():
         np.save(tmp_path / f"{name}.npy", array)
@@ -107,7 +109,16 @@ CASES = [
     (lambda d: conv(d, "x", "w", "--bias", d / "b_codes.npy", "--fixed"),
      "integer bias codes must lie in [-32768, 32767] for 16-bit words, not [-40000, -40000]"),
     # messages that name what the user gave
-    (lambda d: sim(d, "x70", "w65"), "kernel size must be at most 64 on the accelerator"),
+    (lambda d: sim(d, "x70", "w65"), "kernel size must be at most 64 on the 2-D accelerator"),
+    (lambda d: ["sim", "conv3d", "--input", d / "v40.npy", "--weights", d / "w33.npy", "--out",
+                d / "y.npy"], "kernel size must be at most 32 on the 3-D accelerator"),
+    (lambda d: ["sim", "conv3d", "--input", d / "x.npy", "--weights", d / "w3d.npy", "--out",
+                d / "y.npy"], "input must have rank 4 (C, D, H, W), not shape (2, 8, 8)"),
+    (lambda d: ["sim", "conv3d", "--input", d / "v.npy", "--weights", d / "w3d.npy",
+                "--fft-size", "64", "--out", d / "y.npy"],
+     "FFT size of a 3-D build must be a power of two between 4 and 32, not 64"),
+    (lambda d: ["build", "--dims", "3", "--fft-size", "64", "--out", d / "o"],
+     "FFT size of a 3-D build must be a power of two between 4 and 32, not 64"),
     (lambda d: sim(d, "x1100", "w1100"),
      "input channels must be at most 1024 on the accelerator, not 1100 (from '{d}/x1100.npy')"),
     (lambda d: conv(d, "a_dir", "w"), "input file '{d}/a_dir.npy' does not exist"),

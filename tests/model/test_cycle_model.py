@@ -79,6 +79,35 @@ def test_model_matches_simulated_counters_sweep(rng, case):
     _check(case, rng)
 
 
+# 3-D builds: (config, (C, M, (D, H, W), K, stride, padding)); measured exact (0 clocks
+# off) in cycles, load, run and drain on these and on the C = 3, M = 8, 8x16x16 layer at P = 16
+# that tests/flows/test_accelerator_rtl.py runs on Verilator
+CASES_3D = [
+    (dict(pes=4, fft_size=4, max_channels=2, max_out_channels=3, max_size=8),
+     (2, 3, (3, 5, 4), 2, 1, 1)),
+    (dict(pes=4, bin_lanes=2, fft_size=8, max_channels=2, max_out_channels=4, max_size=8),
+     (1, 2, (3, 6, 6), 3, 1, 0)),
+    (dict(pes=2, fft_size=4, max_channels=3, max_out_channels=5, max_size=8),
+     (3, 5, (4, 6, 5), 1, 1, 0)),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sample(CASES_3D, 2), ids=lambda case: (
+    f"p{case[0]['pes']}_n{case[0]['fft_size']}_c{case[1][0]}m{case[1][1]}k{case[1][3]}"))
+def test_model_matches_simulated_3d_counters(rng, case):
+    """The depth pass in the latencies (:data:`fdagen.model.cycles.DEPTH_HANDOFF`), the slabs
+    as bands, N^3 frames."""
+    kw, (c, m, shape, k, stride, padding) = case
+    config = AcceleratorConfig(dims=3, **kw)
+    job = random_layer(config, rng, c, m, shape[1], shape[2], k, stride, padding,
+                       depth=shape[0])
+    [(_, counters)] = run_layers(config, [(job.desc, job.weights, job.pixels,
+                                           job.expected.size)])
+    layer = Layer("layer", "conv", c, m, shape, k, stride, padding)
+    check_model_agrees(config, layer, counters, load_library(), strided="decimate")
+
+
 def test_a_changed_latency_would_be_caught(rng):
     """The tolerance is tight enough to see one clock more per FFT frame."""
     from support.modelcheck import CYCLE_TOLERANCE

@@ -168,7 +168,7 @@ EXTRA_WATCH_CLOCKS = 50
 
 def random_layer(config, rng, channels, out_channels, height, width, kernel, stride=1,
                  padding=0, tile=None, relu=False, bias=True, program=None, weights=None,
-                 weight_base=0, resident=False, strided="decimate", fft_size=None):
+                 weight_base=0, resident=False, strided="decimate", fft_size=None, depth=None):
     """A random layer's job on ``config``, calibrated and computed with the build's golden MAC
     (:meth:`fdagen.arch.pe_kinds.PEKind.build_mac`); ``program``, for crossbars, maps the
     layer's spectral weight codes to the :class:`~fdagen.golden.crossbar.CellMap` the hardware
@@ -177,16 +177,18 @@ def random_layer(config, rng, channels, out_channels, height, width, kernel, str
     ``resident`` as :func:`fdagen.flows.simulate.layer_job`'s. A strided layer runs at its
     stride in the descriptor (``strided="decimate"``, the RTL's crop decimation) or as its
     stride-1 polyphase form, arranged here as the host does (``"polyphase"``). ``fft_size``:
-    the layer's transform size (default the build's)."""
-    x = rng.uniform(-1, 1, (channels, height, width))
-    w, b = weights or layer_weights(rng, channels, out_channels, kernel, bias)
+    the layer's transform size (default the build's). ``depth``: a 3-D layer's input depth
+    (the input is then ``(channels, depth, height, width)``)."""
+    shape = (height, width) if depth is None else (depth, height, width)
+    x = rng.uniform(-1, 1, (channels, *shape))
+    w, b = weights or layer_weights(rng, channels, out_channels, kernel, bias, len(shape))
     fmt = layer_format(config)
     codes = quantize(x, config.data_width - 1, config.data_width)
     if stride > 1 and strided == "polyphase":
-        phases = Polyphase((height, width), kernel, stride, padding)
+        phases = Polyphase(shape, kernel, stride, padding)
         codes, w = phases.inputs(codes), phases.weights(w)
-        (height, width), kernel, stride, padding = phases.phase_shape, phases.phase_kernel, 1, 0
-    tiling = Tiling.choose((height, width), kernel, stride, padding,
+        shape, kernel, stride, padding = phases.phase_shape, phases.phase_kernel, 1, 0
+    tiling = Tiling.choose(shape, kernel, stride, padding,
                            fft_size=fft_size or config.fft_size, tile=tile)
     mac = config.pe.build_mac(config)
     if program is not None:
@@ -213,8 +215,8 @@ def check_rtl_layers(jobs, result):
         assert counters["run_cycles"] >= job.descriptor.bound_cycles
 
 
-def layer_weights(rng, channels, out_channels, kernel, bias=True):
-    """Random float ``(w, b)`` of a layer (``b`` None without ``bias``)."""
-    w = rng.normal(0, 1 / np.sqrt(channels * kernel * kernel),
-                   (out_channels, channels, kernel, kernel))
+def layer_weights(rng, channels, out_channels, kernel, bias=True, dims=2):
+    """Random float ``(w, b)`` of a ``dims``-D layer (``b`` None without ``bias``)."""
+    w = rng.normal(0, 1 / np.sqrt(channels * kernel ** dims),
+                   (out_channels, channels) + (kernel,) * dims)
     return w, (rng.normal(0, 0.1, out_channels) if bias else None)
