@@ -71,6 +71,13 @@ MATRIX = [
     # overlap-add rings of 16 rows of 33, two groups over blocks of four tiles
     # (test_accelerator.py::test_overlap_add_rings_under_backpressure)
     dict(pes=4, bin_lanes=1, max_channels=2, max_out_channels=8, max_size=26, spectrum_tiles=4),
+    # 3-D builds: the Verilator layer (tests/flows/test_accelerator_rtl.py), layers at N = 4
+    # on an N = 8 build and slabs in overlap-add rings (tests/gateware/test_accelerator3d.py)
+    dict(pes=16, dims=3, max_channels=3, max_out_channels=8, max_size=18),
+    dict(pes=4, bin_lanes=2, fft_size=8, dims=3, max_channels=2, max_out_channels=4,
+         max_size=8),
+    dict(pes=2, fft_size=4, dims=3, max_channels=1, max_out_channels=4, max_size=10,
+         spectrum_tiles=4),
 ]
 
 
