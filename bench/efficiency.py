@@ -1,12 +1,14 @@
 """Whole-layer PE efficiency of single layers on the generated Verilog (issue 13's targets).
 
     .venv/bin/python bench/efficiency.py [--sim verilator] [--builds L:W:V,...] [--repeats K]
-                                         [--json FILE]
+                                         [--layers NAME,...] [--json FILE]
 
-Runs, as ``fdagen sim conv2d --pes 16`` does (a build sized for the layer, an ideal host: no
-input gaps, no output backpressure), LeNet-5 conv2 (C = 6, M = 16, 14x14, K = 5) on a real digit's
-conv1 output, and an AlexNet-conv3-like layer (C = 32, M = 48, 15x15, K = 3, padding 1) on
-seeded random data, each on every build in ``--builds``: ``L:W:V`` is ``--bin-lanes L`` (``auto``:
+Runs, as ``fdagen sim conv2d|conv3d --pes 16`` does (a build sized for the layer, an ideal host:
+no input gaps, no output backpressure), LeNet-5 conv2 (C = 6, M = 16, 14x14, K = 5) on a real
+digit's conv1 output, an AlexNet-conv3-like layer (C = 32, M = 48, 15x15, K = 3, padding 1) and
+two 3-D layers on a 3-D build (``3d-small``: C = 3, M = 8, 8x16x16, K = 3, padding 1;
+``3d-c3d-conv2``: conv3d-small's conv2, C = 16, M = 32, 8x16x16, K = 3, padding 1) on seeded
+random data, each on every build in ``--builds`` (``--layers`` picks some): ``L:W:V`` is ``--bin-lanes L`` (``auto``:
 the default for P), ``--weight-beat-words W`` and ``--pixel-beat-words V``. Every output is
 checked bit-exact against the golden model. Efficiency is the bound
 ``2 B_t C M U / P`` over the ``cycles`` counter (first descriptor word to last output pixel)
@@ -63,6 +65,32 @@ def alexnet_conv3_like(build, seed=13):
     return config, job, Layer("conv3-like", "conv", c, m, (size, size), k, 1, 1)
 
 
+def conv3d_layer(c, m, shape, name, seed=17):
+    """A 3-D layer (K = 3, padding 1, ReLU) on seeded random data and weights, on a 3-D build
+    sized for it."""
+    def make(build):
+        rng = np.random.default_rng(seed)
+        k = 3
+        config = AcceleratorConfig(pes=PES, dims=3, max_channels=c, max_out_channels=m,
+                                   max_size=max(shape) + 2, **build)
+        x = rng.uniform(-1, 1, (c, *shape))
+        w = rng.normal(0, 1 / np.sqrt(c * k ** 3), (m, c, k, k, k))
+        b = rng.normal(0, 0.1, m)
+        fmt = layer_format(config)
+        codes = quantize(x, config.data_width - 1, config.data_width)
+        tiling = Tiling.choose(shape, k, 1, 1, fft_size=config.fft_size)
+        quant = calibrate_layer([codes], w, b, tiling, fmt, config.data_width - 1, relu=True)
+        job = layer_job(config, codes, w, b, tiling, fmt, quant)
+        return config, job, Layer(name, "conv", c, m, shape, k, 1, 1)
+    return make
+
+
+#: The layers by ``--layers`` name.
+LAYERS = {"lenet5-conv2": lenet_conv2, "conv3-like": alexnet_conv3_like,
+          "3d-small": conv3d_layer(3, 8, (8, 16, 16), "3d-small"),
+          "3d-c3d-conv2": conv3d_layer(16, 32, (8, 16, 16), "3d-c3d-conv2")}
+
+
 def parse_builds(text):
     """``L:W:V,...`` -> a list of build option dicts (see the module docstring)."""
     builds = []
@@ -106,13 +134,19 @@ def main(argv=None):
                         help="builds to compare, L:W:V comma-separated (default %(default)s)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="instances of each layer, overlapped (default %(default)s)")
+    parser.add_argument("--layers", default=",".join(LAYERS),
+                        help="layers to run, comma-separated (default %(default)s)")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1, not {args.repeats}")
+    names = args.layers.split(",")
+    for name in names:
+        if name not in LAYERS:
+            parser.error(f"--layers must name some of {', '.join(LAYERS)}, not {name!r}")
     library = load_library()
-    rows = [measure(make, build, args.sim, library, args.repeats)
-            for make in (lenet_conv2, alexnet_conv3_like) for build in parse_builds(args.builds)]
+    rows = [measure(LAYERS[name], build, args.sim, library, args.repeats)
+            for name in names for build in parse_builds(args.builds)]
     print(f"P = {PES}, {args.sim}, ideal host; efficiency = bound / cycles; overlapped: "
           f"{args.repeats} instances, the period between the later ones' reports\n")
     print("| layer | L | groups | weights a beat | pixels a beat | bound | cycles (model) | load | "
