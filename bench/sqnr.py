@@ -11,8 +11,8 @@
 4. The 3-D stack conv3d-small (C3D-style, 3x16x32x32 clips) bit-true through all three conv
    layers: He-initialised random weights N(0, 2/(C K^3)) and clips uniform in [0, 1) (no trained
    3-D weights ship), calibrated on 2 clips, judged per layer on 2 others; at the default format
-   (calibrated and static schedules) and with wider spectrum words (the IFFT input), which is
-   where the 3-D path loses most.
+   (calibrated and static schedules), with wider spectrum words (the IFFT input), which is
+   where the 3-D path loses most, and with each other word wider for comparison.
 
 Seeds are fixed, so the figures are repeatable to the last digit on any machine.
 """
@@ -88,7 +88,10 @@ def main():
     for name, fmt in (("calibrated", FixedFormat()),
                       ("per_stage", FixedFormat(fft_scaling="per_stage")),
                       ("spectrum 18b", FixedFormat(spectrum_width=18)),
-                      ("spectrum 20b", FixedFormat(spectrum_width=20))):
+                      ("spectrum 20b", FixedFormat(spectrum_width=20)),
+                      ("data 20b", FixedFormat(data_width=20)),
+                      ("weights 20b", FixedFormat(weight_width=20)),
+                      ("twiddles 20b", FixedFormat(twiddle_width=20))):
         report["conv3d_small"][name] = conv3d_small_sqnr(fmt)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -111,14 +111,14 @@ def test_overlapped_layers_count_their_own_programming():
 
 
 def test_crossbars_run_a_3d_layer():
-    """The PE kinds see bins, not axes: a 3-D build with crossbar PEs (N = 4: 40 bins a tile)
+    """The PE kinds see bins, not axes: a 3-D build with crossbar PEs (N = 4: 48 bins a tile)
     runs a 3-D layer bit-exact with the golden crossbar pipeline (ideal cells at full
     resolution: the digital result), its programming counted."""
     config = AcceleratorConfig(pes=2, dims=3, max_channels=2, max_out_channels=2, **WORDS,
                                **CROSSBARS, xbar_rows=32)
     job = random_layer(config, np.random.default_rng(7), 2, 2, 4, 3, 2, 1, 1, relu=True,
                        depth=3)
-    assert job.descriptor.tiling.dims == 3 and job.descriptor.schedule.unique_bins == 40
+    assert job.descriptor.tiling.dims == 3 and job.descriptor.schedule.unique_bins == 48
     counters = run(config, job)
     cells = config.pe.crossbar_format(config).cells(config.weight_width)
     assert counters["program_pulses"] == counters["weight_writes"] * 2 * cells
