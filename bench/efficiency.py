@@ -3,14 +3,14 @@
     .venv/bin/python bench/efficiency.py [--sim verilator] [--builds L:W:V,...] [--repeats K]
                                          [--layers NAME,...] [--json FILE]
 
-Runs, as ``fdagen sim conv2d|conv3d --pes 16`` does (a build sized for the layer, an ideal host:
-no input gaps, no output backpressure), LeNet-5 conv2 (C = 6, M = 16, 14x14, K = 5) on a real
-digit's conv1 output, an AlexNet-conv3-like layer (C = 32, M = 48, 15x15, K = 3, padding 1) and
-two 3-D layers on a 3-D build (``3d-small``: C = 3, M = 8, 8x16x16, K = 3, padding 1;
-``3d-c3d-conv2``: conv3d-small's conv2, C = 16, M = 32, 8x16x16, K = 3, padding 1) on seeded
-random data, each on every build in ``--builds`` (``--layers`` picks some): ``L:W:V`` is ``--bin-lanes L`` (``auto``:
-the default for P), ``--weight-beat-words W`` and ``--pixel-beat-words V``. Every output is
-checked bit-exact against the golden model. Efficiency is the bound
+Runs, as ``fdagen sim conv2d|conv3d --pes 16`` does (a build sized for the layer, an ideal host: no
+input gaps, no output backpressure), LeNet-5 conv2 (C = 6, M = 16, 14x14, K = 5) on a real digit's
+conv1 output, an AlexNet-conv3-like layer (C = 32, M = 48, 15x15, K = 3, padding 1) and two 3-D
+layers on a 3-D build (``3d-small``: C = 3, M = 8, 8x16x16, K = 3, padding 1; ``3d-c3d-conv2``:
+conv3d-small's conv2, C = 16, M = 32, 8x16x16, K = 3, padding 1) on seeded random data, each on
+every build in ``--builds`` (``--layers`` picks some): ``L:W:V`` is ``--bin-lanes L`` (``auto``: the
+default for P), ``--weight-beat-words W`` and ``--pixel-beat-words V``. Every output is checked
+bit-exact against the golden model. Efficiency is the bound
 ``2 B_t C M U / P`` over the ``cycles`` counter (first descriptor word to last output pixel)
 and over the run phase; the model's cycles (:mod:`fdagen.model.cycles`) are printed beside the
 RTL's. Each layer runs ``--repeats`` times overlapped (every instance's inputs offered from the

@@ -28,8 +28,8 @@ __all__ = ["LayerSchedule"]
 
 @dataclass(frozen=True)
 class LayerSchedule:
-    """One layer on one build: ``config`` (AcceleratorConfig), ``tiling`` (2-D
-    :class:`~fdagen.golden.tiling.Tiling` with an FFT size of
+    """One layer on one build: ``config`` (AcceleratorConfig), ``tiling`` (a
+    :class:`~fdagen.golden.tiling.Tiling` of the build's dimensions with an FFT size of
     :attr:`~fdagen.arch.config.AcceleratorConfig.layer_fft_sizes`), ``C`` and ``M``."""
 
     config: object
@@ -252,7 +252,7 @@ class LayerSchedule:
         controller: every PE at work (:attr:`pe_operations`: a kind that gates idle
         output-channel slots runs only the slots with an output channel) reads its weight and
         writes its finished sum on every operation, the tiles cover the padded map so every pixel is
-        read once per layer, and each IFFT tile writes its whole N x N window into the
+        read once per layer, and each IFFT tile writes its whole N^d window into the
         overlap-add bank, reading back the words an earlier tile already wrote (window area
         minus the union of the windows) before the drain reads each output pixel once.
         """

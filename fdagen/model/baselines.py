@@ -9,16 +9,16 @@ build, so that a ratio compares architectures, not constants.
   memory, each input read once per ``min(M, 2P)`` MACs (broadcast to the output channels in
   flight), partial sums in registers.
 * :func:`spatial_reram`: ISAAC-like (Shafiee et al., ISCA 2016) with the build's crossbar format
-  (rows ``R``, cell bits, DAC bits, ADC resolution and sharing, crossbar width): one row per
-  input of the receptive field (``C K K`` rows, ``C K K K`` in 3-D, in slices of ``R``), one column per output
-  channel and weight cell (real weights in offset binary, as the spectral kind stores each part),
-  every weight resident and programmed once per layer like the build's. Per output pixel every
-  crossbar of the layer is read once per input slice (``data_width / dac_bits`` bit-serial
-  steps) and every used column converted once per read; the inputs of the window are read from
-  the feature-map buffer as it slides (``C K s`` new words per output pixel at stride ``s``, ``C
-  K K`` at most; ``C K K s`` in 3-D). Throughput: the layer's crossbars work at once (one copy of the weights, no
-  replication), each read taking ``1 + adc_share`` clocks (a read, then the ADC mux), like the
-  build's.
+  (rows ``R``, cell bits, DAC bits, ADC resolution and sharing, crossbar width): one row per input
+  of the receptive field (``C K K`` rows, ``C K K K`` in 3-D, in slices of ``R``), one column per
+  output channel and weight cell (real weights in offset binary, as the spectral kind stores each
+  part), every weight resident and programmed once per layer like the build's. Per output pixel
+  every crossbar of the layer is read once per input slice (``data_width / dac_bits`` bit-serial
+  steps) and every used column converted once per read; the inputs of the window are read from the
+  feature-map buffer as it slides (``C K s`` new words per output pixel at stride ``s``, ``C K K``
+  at most; ``C K K s`` in 3-D). Throughput: the layer's crossbars work at once (one copy of the
+  weights, no replication), each read taking ``1 + adc_share`` clocks (a read, then the ADC mux),
+  like the build's.
 
 With ``resident`` (weights in place already, as the build's with ``--weight-sets``) neither
 baseline loads or programs weights.

@@ -16,8 +16,9 @@ model, not a cycle-accurate one):
 * **Run.** Tiles run in blocks of ``B`` (the build's ``spectrum_tiles``), every
   output-channel group over a block before the next block (:mod:`fdagen.gateware.accel.
   tile_loop`); a (group, tile) is a **pass**. Forward lane ``f = t mod LF`` streams tile ``t``'s
-  ``C`` frames at one pixel per clock (``N^2`` clocks a frame,
-  :class:`fdagen.gateware.fft.fft2d.FFT2D`'s throughput) once the array is done with tile
+  ``C`` frames at one pixel per clock (``N^d`` clocks a frame in ``d`` dimensions,
+  :class:`fdagen.gateware.fft.fft2d.FFT2D`'s and :class:`~fdagen.gateware.fft.fft3d.FFT3D`'s
+  throughput) once the array is done with tile
   ``t - B`` (its last group's pass); the tile's spectra are complete :func:`forward_latency`
   clocks after its last pixel. The array starts a pass when it has finished the previous one,
   the tile's spectra are complete and an output-spectrum slot is free (the IFFT lanes have read
@@ -27,7 +28,7 @@ model, not a cycle-accurate one):
   previous operation but not after a wait, :meth:`~fdagen.arch.pe_kinds.PEKind.lead_clocks`).
   Weights load at the kind's pace (:meth:`~fdagen.arch.pe_kinds.PEKind.weight_load_clocks`:
   crossbars write-verify every cell). IFFT lane ``i`` then transforms its output channels of
-  the pass's group at ``N^2`` clocks a frame, and the run ends :func:`inverse_latency` clocks
+  the pass's group at ``N^d`` clocks a frame, and the run ends :func:`inverse_latency` clocks
   after the last lane's last frame.
 * **Drain**, beside the run, band by band
   (:meth:`fdagen.arch.schedule.LayerSchedule.band_order`): a band streams out once every IFFT
@@ -35,7 +36,7 @@ model, not a cycle-accurate one):
   then its channels' pixels (:meth:`~fdagen.arch.schedule.LayerSchedule.band_rows`) at one a
   clock on an ideal consumer, except that the drain's reads yield to the overlap-adds' in the
   same bank: while the lane read-modify-writes (the positions an earlier tile wrote, all but
-  ``T^2`` of an interior tile's ``N^2``), the drain gets the other clocks, which the model
+  ``T^d`` of an interior tile's ``N^d``), the drain gets the other clocks, which the model
   takes as spread evenly over each frame's writes. On a build whose windows are rings of rows
   (:attr:`~fdagen.arch.config.AcceleratorConfig.oaa_ring`) a tile row's first pass waits
   until the band two back is drained. The drain phase is what is left after the run, plus
@@ -143,7 +144,7 @@ def _ifft_frames_per_lane(config, out_channels, group):
 
 class _Windows:
     """One IFFT lane's overlap-add streams, in time order: ``(start, end, busy, bank)``, each
-    frame's ``N^2`` writes of which ``busy`` also read its bank (spread evenly, as the model
+    frame's ``N^d`` writes of which ``busy`` also read its bank (spread evenly, as the model
     takes them)."""
 
     def __init__(self):
@@ -298,7 +299,7 @@ def estimate_cycles(schedule, issue_interval=None):
                         inverse_free[i] = begin + frames * frame
                         lane_added[i] = inverse_free[i] + tail
                         end = max(end, lane_added[i])
-                        # the last frame's U bins are read at its start, N^2 - U before its
+                        # the last frame's U bins are read at its start, N^d - U before its
                         # slot ends
                         lane_read[i] = inverse_free[i] - frame + schedule.unique_bins
                     else:

@@ -1,17 +1,19 @@
-"""Inverse side of the accelerator: output-spectrum reads -> requantize -> 2-D IFFT lanes ->
+"""Inverse side of the accelerator: output-spectrum reads -> requantize -> tile IFFT lanes ->
 overlap-add buffer.
 
 IFFT lane ``i`` of ``LI`` owns output-channel slots ``j = i, i + LI, ...`` and so the output
 channels ``m = g J + j``. For each pass of the MAC stage (a tile and an output-channel group,
 :mod:`fdagen.gateware.accel.tile_loop`; once the array has finished it) and each of the lane's
 channels of the group, it reads the accumulated half spectrum in :meth:`IFFT2D.input_order
-<fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin ``k = kx N + bitrev(ky)`` of the forward
-order), requantizes it (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
-:class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into the lane's overlap-add bank
-at ``(ty T + y, tx T + x)`` of channel ``m``'s window (a ring of ``2 N`` rows when that is less
-than a plane: :mod:`fdagen.gateware.accel.inverse_lane`). The first tile (in raster order)
-to touch a position writes it, later ones read-modify-write, so the bank needs no clearing.
-Lanes never share a channel, so never a bank.
+<fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (:meth:`IFFT3D.input_order
+<fdagen.gateware.fft.ifft3d.IFFT3D.input_order>` in 3-D; the bins of the forward order,
+:func:`~fdagen.gateware.accel.layer.layer_bin`), requantizes it (``>> spectrum_shift``, rounded,
+saturating to the spectrum width) into an :class:`~fdagen.gateware.fft.ifft2d.IFFT2D`
+(:class:`~fdagen.gateware.fft.ifft3d.IFFT3D`), and adds the real tile into the lane's overlap-add
+bank at ``(ty T + y, tx T + x)`` (and ``tz T + z``) of channel ``m``'s window (a ring of ``2 N``
+rows when that is less than a plane: :mod:`fdagen.gateware.accel.inverse_lane`). The first tile (in
+raster order) to touch a position writes it, later ones read-modify-write, so the bank needs no
+clearing. Lanes never share a channel, so never a bank.
 
 It reads through ``output`` (:class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`,
 whose ``fed`` counts passes whose spectra every lane has read: the array may then reuse the

@@ -1,4 +1,4 @@
-"""One IFFT lane of the inverse stage: output-spectrum reads -> requantize -> 2-D IFFT ->
+"""One IFFT lane of the inverse stage: output-spectrum reads -> requantize -> tile IFFT ->
 overlap-add bank. A separate Verilog module, instantiated once per lane.
 
 Lane ``index`` (a port, so that one module serves every lane) owns output-channel slots
@@ -6,13 +6,15 @@ Lane ``index`` (a port, so that one module serves every lane) owns output-channe
 stage's passes (:mod:`fdagen.gateware.accel.tile_loop`: tile blocks, groups ``g``, the block's
 tiles ``t``); for each pass (once ``mac_done`` passes it) and each of its channels of group ``g``
 it reads the accumulated half spectrum in
-:meth:`IFFT2D.input_order <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (bin
-``k = kx N + bitrev(ky)`` of the forward order, ``N`` the layer's FFT size:
+:meth:`IFFT2D.input_order <fdagen.gateware.fft.ifft2d.IFFT2D.input_order>` (``kx``, then ``ky``;
+in 3-D :meth:`IFFT3D.input_order <fdagen.gateware.fft.ifft3d.IFFT3D.input_order>`, ``kz``
+innermost; bin ``k`` of the forward order, ``N`` the layer's FFT size:
 :func:`~fdagen.gateware.accel.layer.layer_bin`) through ``spec_*`` (one lane of
 :class:`~fdagen.gateware.accel.interfaces.OutputSpectrumRead`), requantizes it
 (``>> spectrum_shift``, rounded, saturating to the spectrum width) into an
-:class:`~fdagen.gateware.fft.ifft2d.IFFT2D`, and adds the real tile into its overlap-add bank at
-``(ty T + y, tx T + x)`` of channel ``m``'s window. The first tile (in raster order) to touch a
+:class:`~fdagen.gateware.fft.ifft2d.IFFT2D` (:class:`~fdagen.gateware.fft.ifft3d.IFFT3D`), and
+adds the real tile into its overlap-add bank at ``(ty T + y, tx T + x)`` (and ``tz T + z``) of
+channel ``m``'s window. The first tile (in raster order) to touch a
 position writes it, later ones read-modify-write, so the bank needs no clearing (a group's tiles
 come in raster order, block after block). Channel ``m``'s window is in bank ``g mod 2`` of the
 lane's :attr:`~fdagen.arch.config.AcceleratorConfig.oaa_banks` (one when a layer has one group
@@ -62,7 +64,7 @@ __all__ = ["IFFTLane"]
 class IFFTLane(wiring.Component):
     """See the module docstring. ``config`` is an :class:`fdagen.arch.config.AcceleratorConfig`;
     ``acc_width`` the PE accumulator width; ``blocks`` (a
-    :class:`~fdagen.gateware.blocks.BlockLibrary`) where its 2-D IFFT comes from."""
+    :class:`~fdagen.gateware.blocks.BlockLibrary`) where its tile IFFT comes from."""
 
     def __init__(self, config, acc_width, blocks):
         self.config = c = config

@@ -70,7 +70,8 @@ descriptor word to its run (waiting for the previous layer included).
 The loader's pixel walk and the drain's are :class:`~fdagen.gateware.accel.raster.Raster`
 walks over the geometry's axes.
 
-Numerics are exactly :func:`fdagen.golden.pipeline.conv2d_fixed`'s, whatever ``P``.
+Numerics are exactly :func:`fdagen.golden.pipeline.conv_fixed`'s (2-D or, on a ``dims = 3``
+build, 3-D), whatever ``P``.
 """
 
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
