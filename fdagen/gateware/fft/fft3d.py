@@ -50,7 +50,7 @@ from fdagen.gateware.fft.fft2d import FFT2D, by_shift, frame_index
 from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT3DFormat, bit_reverse_indices
 
-__all__ = ["FFT3D", "check_3d_format", "plane_bins", "last_of_tile"]
+__all__ = ["FFT3D", "check_3d_format", "block_members", "plane_bins", "last_of_tile"]
 
 
 def check_3d_format(kind, fmt, runtime_schedule, inverse, runtime_length=False):
@@ -68,6 +68,19 @@ def check_3d_format(kind, fmt, runtime_schedule, inverse, runtime_length=False):
     if runtime_length and not runtime_schedule:
         raise ParameterError(f"{kind} schedule must be a runtime schedule with a runtime "
                              "length, not fixed")
+
+
+def block_members(input_layout, output_layout, passes, stages, runtime_schedule,
+                  runtime_length):
+    """The members of a 3-D block: streams ``i`` and ``o`` of these payloads, a
+    ``<pass>_schedule`` port of ``stages`` bits for each of ``passes`` with a run-time schedule,
+    and ``length_shift`` with a run-time length (``N' >= 4``, the golden model's smallest)."""
+    members = {"i": In(stream.Signature(input_layout)), "o": Out(stream.Signature(output_layout))}
+    if runtime_schedule:
+        members.update({f"{name}_schedule": In(stages) for name in passes})
+    if runtime_length:
+        members["length_shift"] = In(range(stages - 1))
+    return members
 
 
 def plane_bins(n):
@@ -121,17 +134,10 @@ class FFT3D(wiring.Component):
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)
         self._depth_format = replace(fmt.depth_format, order="bitrev")
-        stages = self._depth_format.stages
-        members = {
-            "i": In(stream.Signature(FFT2D.pixel_layout(fmt.data_width))),
-            "o": Out(stream.Signature(FFTCore.sample_layout(fmt.output_width))),
-        }
-        if runtime_schedule:
-            for name in ("row_schedule", "column_schedule", "depth_schedule"):
-                members[name] = In(stages)
-        if runtime_length:      # N' >= 4, the golden model's smallest transform
-            members["length_shift"] = In(range(stages - 1))
-        super().__init__(members)
+        super().__init__(block_members(
+            FFT2D.pixel_layout(fmt.data_width), FFTCore.sample_layout(fmt.output_width),
+            ("row", "column", "depth"), self._depth_format.stages, runtime_schedule,
+            runtime_length))
 
     @property
     def fmt(self):

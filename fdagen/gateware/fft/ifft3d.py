@@ -38,13 +38,12 @@ length_shift : ``In(range(log2(N) - 1))``, only with ``runtime_length=True``
 from dataclasses import replace
 
 from amaranth import Cat, Module, Mux, Signal, signed
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data, wiring
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D, by_shift, frame_index
-from fdagen.gateware.fft.fft3d import check_3d_format, last_of_tile, plane_bins
+from fdagen.gateware.fft.fft3d import block_members, check_3d_format, last_of_tile, plane_bins
 from fdagen.gateware.fft.ifft2d import IFFT2D
 
 __all__ = ["IFFT3D"]
@@ -81,17 +80,10 @@ class IFFT3D(wiring.Component):
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)
         self._depth_format = replace(fmt.depth_format, order="bitrev")
-        stages = self._depth_format.stages
-        members = {
-            "i": In(stream.Signature(FFTCore.sample_layout(fmt.data_width))),
-            "o": Out(stream.Signature(FFT2D.pixel_layout(fmt.output_width))),
-        }
-        if runtime_schedule:
-            for name in ("depth_schedule", "column_schedule", "row_schedule"):
-                members[name] = In(stages)
-        if runtime_length:      # N' >= 4, the golden model's smallest transform
-            members["length_shift"] = In(range(stages - 1))
-        super().__init__(members)
+        super().__init__(block_members(
+            FFTCore.sample_layout(fmt.data_width), FFT2D.pixel_layout(fmt.output_width),
+            ("depth", "column", "row"), self._depth_format.stages, runtime_schedule,
+            runtime_length))
 
     @property
     def fmt(self):
