@@ -126,6 +126,19 @@ def test_ifft3d_bit_exact(rng, n, width, rounding, gaps, stalls):
 
 
 @pytest.mark.parametrize("inverse", [False, True], ids=["fft3d", "ifft3d"])
+def test_3d_blocks_at_n16(rng, inverse):
+    """One 16x16x16 tile (4096 samples) each way, 14-bit words, with gaps and backpressure."""
+    fmt = FFT3DFormat(16, 14, 16, rounding="convergent", inverse=inverse)
+    if inverse:
+        spectrum = random_spectrum(rng, 16, 14, 0.02)
+        want, frames, dut = inverse_expected(fmt, spectrum), [inverse_words(spectrum)], IFFT3D
+    else:
+        tile = random_tile(rng, 16, 14)
+        want, frames, dut = forward_expected(fmt, tile), [forward_words(tile)], FFT3D
+    assert simulate(dut(fmt), frames, rng, 0.1, 0.2, len(want)) == want
+
+
+@pytest.mark.parametrize("inverse", [False, True], ids=["fft3d", "ifft3d"])
 def test_3d_runtime_schedules_and_sizes_per_tile(rng, inverse):
     """Per tile an N' = N >> shift transform with its own three schedules, back to back under
     gaps and backpressure, each bit-exact with the golden N'-point transform."""
