@@ -40,6 +40,7 @@ def accelerator_ports(config):
         ("rst", "input", 1, "synchronous reset, active high; returns to waiting for a descriptor"),
     ]
     fields = field_names(c.dims)
+    raster = ", ".join(("c", "d", "h", "w")[:1] + ("d", "h", "w")[-c.dims:])
     ports += stream_ports("desc", "input", [("word", 32, f" ({len(fields)} words per layer, "
                                                        f"fdagen.arch.fields.field_names({c.dims}); "
                                                        "no TLAST: lengths come from the "
@@ -52,11 +53,11 @@ def accelerator_ports(config):
                                       f"[{2 * c.weight_width}i + {2 * c.weight_width - 1}:"
                                       f"{2 * c.weight_width}i + {c.weight_width}])")], "")
     if c.pixel_beat_words == 1:
-        pixel_fields = [("value", c.data_width, " (signed input code, raster c, h, w)")]
+        pixel_fields = [("value", c.data_width, f" (signed input code, raster {raster})")]
     else:
         pixel_fields = [("beat", c.data_width * c.pixel_beat_words,
                          f" ({c.pixel_beat_words} signed input codes of consecutive pixels of a "
-                         f"row, raster c, h, w; the i-th [{c.data_width}i + {c.data_width - 1}:"
+                         f"row, raster {raster}; the i-th [{c.data_width}i + {c.data_width - 1}:"
                          f"{c.data_width}i]; a row's last beat zero-filled past its end)")]
     ports += stream_ports("pixels", "input", pixel_fields, "")
     ports += stream_ports("out", "output", [("value", c.data_width,
@@ -69,13 +70,15 @@ def accelerator_ports(config):
 
 
 def _contract(c):
+    axes = ("D", "H", "W")[-c.dims:]
     return [
         f"{c.pes} PEs = {c.bin_lanes} bin lanes x {c.slots} output-channel slots; "
-        f"{c.fft_lanes} 2-D FFT lane(s), {c.ifft_lanes} 2-D IFFT lane(s), N = {c.fft_size}.",
+        f"{c.fft_lanes} {c.dims}-D FFT lane(s), {c.ifft_lanes} {c.dims}-D IFFT lane(s), "
+        f"N = {c.fft_size}.",
         "Each layer: descriptor, then weights and pixels (concurrently), then outputs, then "
         "counters.",
-        f"Limits: C <= {c.max_channels}, M <= {c.max_out_channels}, H + 2p and W + 2p <= "
-        f"{c.max_size}, T + K - 1 <= N.",
+        f"Limits: C <= {c.max_channels}, M <= {c.max_out_channels}, "
+        f"{' and '.join(a + ' + 2p' for a in axes)} <= {c.max_size}, T + K - 1 <= N.",
         f"Words: data {c.data_width}, twiddle {c.twiddle_width}, weight {c.weight_width}, "
         f"spectrum {c.spectrum_width}, bias {c.bias_width}, accumulator "
         f"{c.accumulator_width}, overlap-add {c.oaa_width} bits.",
@@ -83,7 +86,8 @@ def _contract(c):
         "spectrum and output shifts by its fields).",
         "Saturation: FFT/IFFT stage outputs, the requantized spectrum and the output pixels; "
         "the PE accumulators and the overlap-add words hold their worst case. Nothing wraps.",
-        "Bit-exact with fdagen.golden.pipeline.conv2d_fixed for every P (fdagen sim conv2d).",
+        f"Bit-exact with fdagen.golden.pipeline.conv{c.dims}d_fixed for every P (fdagen sim "
+        f"conv{c.dims}d).",
         f"PE kind {c.pe_kind}: {c.pe.description}; {c.issue_interval} clocks per array "
         f"operation.",
         *c.pe.contract_lines(c),
