@@ -89,13 +89,12 @@ def build_summary(config, files, out):
             if layer["kind"] == "conv":
                 lines.append(f"  {report['network']} {layer['name']:<4}  not on this build: "
                              f"{layer['reason']}")
-    network = report["network"] if report else "lenet5"
-    dims = f" --dims {c.dims}" if c.dims != 2 else ""
+    network = report["network"] if report else "lenet5"     # its layers' dimensions: the build's
     lines += [
         f"  next       fdagen sim conv{c.dims}d --pes P --input X.npy --weights W.npy --out Y.npy"
         "   (a layer on this RTL, bit-exact vs golden)",
         "             fdagen synth --target ecp5 "
         + c.command(minimal=True)[len("fdagen build "):] + " --out synth/",
-        f"             fdagen energy --pes {c.pes}{dims} --net {network}",
+        f"             fdagen energy --pes {c.pes} --net {network}",
     ]
     return lines

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from fdagen.arch.config import AcceleratorConfig
+from fdagen.arch.fields import field_names
 from fdagen.cli import main
 from fdagen.emit.accelerator import render_accelerator
 from fdagen.flows.lint import lint
@@ -123,3 +124,26 @@ def test_build_ends_with_a_summary(tmp_path, capsys):
     assert "memories" in text and "overlap_add" in text
     assert "lenet5 C1" in text and "lenet5 C5    not on this build" in text
     assert "fdagen synth --target ecp5 --pes 4 --out synth/" in text
+
+
+def test_3d_build_is_byte_identical_and_summarised(tmp_path, capsys):
+    """``build --dims 3``: 3-D tile transform modules, the 3-D descriptor in the manifest, the
+    same bytes twice, and a summary that rates it on conv3d-small and points at the 3-D
+    commands."""
+    argv = ["build", "--dims", "3", "--pes", "4", "--fft-size", "4", "--max-channels", "16",
+            "--max-out-channels", "32", "--max-size", "18"]
+    outputs = [tmp_path / "a", tmp_path / "b"]
+    for out in outputs:
+        assert main(argv + ["--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    first = {p.name: p.read_bytes() for p in outputs[0].iterdir()}
+    second = {p.name: p.read_bytes() for p in outputs[1].iterdir()}
+    assert first == second
+    top = "fdagen_accel_p4_n4"
+    assert {f"{top}_fft3d4.v", f"{top}_ifft3d4.v"} <= set(first)
+    manifest = json.loads(first["manifest.json"])
+    assert manifest["descriptor_fields"] == list(field_names(3))
+    assert manifest["parameters"]["dims"] == 3
+    assert "D + 2p and H + 2p and W + 2p <= 18" in text
+    assert "conv3d-small conv2" in text and "fdagen sim conv3d" in text
+    assert "fdagen energy --pes 4 --net conv3d-small" in text
