@@ -4,7 +4,6 @@
 counters equal to the controller's schedule, under input gaps and output backpressure."""
 
 import pytest
-from conftest import sample
 from support.accelsim import random_layer
 from test_accelerator import check
 
@@ -31,8 +30,7 @@ def _id(case):
     return f"p{kw['pes']}_n{kw['fft_size']}_{len(layers)}layers"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("case", sample(CASES, 2), ids=_id)
+@pytest.mark.parametrize("case", CASES, ids=_id)
 def test_3d_layers_bit_exact_with_gaps_and_backpressure(rng, case):
     kw, layers = case
     config = AcceleratorConfig(dims=3, **kw)
