@@ -44,7 +44,9 @@ overlap-add leaves that bank's read port free: ``oaa_busy`` says it does not (fo
 pulse for the stage's counters.
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
+from contextlib import nullcontext
+
+from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
@@ -158,9 +160,9 @@ class IFFTLane(wiring.Component):
         k = Signal(range(c.unique_bins), name="k")
         m.d.comb += k.eq(layer_bin(c, layer, kx, ky, *kz))
         first_bin = Cat(kx == 0, *[index == 0 for index in [ky, *kz]]).all()
-        last_kz = kz[0] + 1 == size if kz else Const(1)
+        last_kz = [kz[0] + 1 == size] if kz else []
         last_ky = ky + 1 == size
-        last_bin = Cat(kx == size >> 1, last_ky, last_kz).all()
+        last_bin = Cat(kx == size >> 1, last_ky, *last_kz).all()
         issue = reg("issue", 1)
         empty_pass = reg("empty_pass", 1)
         tag_in = data.View(tag_layout, tags.w_data)
@@ -201,7 +203,7 @@ class IFFTLane(wiring.Component):
                 with m.If(issue):
                     # IFFT's input order: kx, then ky, then (3-D) kz innermost
                     m.d.sync += [index.eq(index + 1) for index in kz]
-                    with m.If(last_kz):
+                    with m.If(*last_kz) if kz else nullcontext():
                         m.d.sync += [*[index.eq(0) for index in kz], ky.eq(ky + 1)]
                         with m.If(last_ky):
                             m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
