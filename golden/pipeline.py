@@ -129,14 +129,6 @@ class FixedFormat:
         return _FORMATS[dims](n, self.spectrum_width, self.twiddle_width, *scalings,
                               rounding=self.rounding, inverse=True)
 
-    def fft2d(self, n, quant=None):
-        """Forward 2-D format for FFT size ``n`` (schedules from ``quant`` when calibrated)."""
-        return self.forward_fft(n, 2, quant)
-
-    def ifft2d(self, n, quant=None):
-        """Inverse 2-D format for FFT size ``n`` (schedules from ``quant`` when calibrated)."""
-        return self.inverse_fft(n, 2, quant)
-
     def mac_input_width(self, n, dims=2):
         """Bits of the forward FFT's output words at FFT size ``n``: the PE array's inputs."""
         return self.forward_fft(n, dims, _static(dims)).output_width

@@ -17,8 +17,9 @@ from fdagen.emit.outdir import check_output_file
 
 __all__ = ["InputError", "Parser", "positive_int", "non_negative_int", "int_list", "word_list",
            "fft_size_or_auto", "load_array", "save_atomically", "add_format_arguments",
-           "format_from", "check_conv_operands", "add_stride_arguments", "strided_operands",
-           "probability", "check_codes", "check_finite", "fixed_layer", "add_config_flags"]
+           "format_from", "conv_axes", "check_conv_operands", "add_stride_arguments",
+           "strided_operands", "probability", "check_codes", "check_finite", "fixed_layer",
+           "add_config_flags"]
 
 
 class InputError(Exception):
@@ -114,10 +115,15 @@ def format_from(args):
                        rounding=args.rounding, fft_scaling=args.fft_scaling)
 
 
+def conv_axes(dims):
+    """``(input axes, weight axes)`` of a ``dims``-D layer, as help and errors name them:
+    ``("C, H, W", "M, C, K, K")`` in 2-D, ``("C, D, H, W", "M, C, K, K, K")`` in 3-D."""
+    return ("C, D, H, W", "M, C, K, K, K") if dims == 3 else ("C, H, W", "M, C, K, K")
+
+
 def check_conv_operands(x, w, b, dims=2):
-    """The operands of a ``dims``-D layer (2: ``x`` (C, H, W), ``w`` (M, C, K, K); 3: ``x``
-    (C, D, H, W), ``w`` (M, C, K, K, K))."""
-    axes, kernel = ("C, D, H, W", "M, C, K, K, K") if dims == 3 else ("C, H, W", "M, C, K, K")
+    """The operands of a ``dims``-D layer (:func:`conv_axes`)."""
+    axes, kernel = conv_axes(dims)
     if x.ndim != dims + 1:
         raise InputError(f"input must have rank {dims + 1} ({axes}), not shape {x.shape}")
     if w.ndim != dims + 2:

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_format_arguments, add_stride_arguments,
-                               check_conv_operands, check_finite, fixed_layer, format_from,
-                               load_array, positive_int, save_atomically,
+                               check_conv_operands, check_finite, conv_axes, fixed_layer,
+                               format_from, load_array, positive_int, save_atomically,
                                strided_operands)
 from fdagen.emit.outdir import check_output_file
 
@@ -209,7 +209,7 @@ def add_commands(commands):
 
 def add_golden_conv(commands, dims, name):
     """``golden conv2d`` or ``golden conv3d``: one ``dims``-D layer."""
-    x_axes, w_axes = ("C, D, H, W", "M, C, K, K, K") if dims == 3 else ("C, H, W", "M, C, K, K")
+    x_axes, w_axes = conv_axes(dims)
     conv = commands.add_parser(
         name, help=f"one {dims}-D conv layer, float spectral or bit-true fixed point",
         description=f"Convolve x ({x_axes}) with w ({w_axes}) as the accelerator does: OaA in "

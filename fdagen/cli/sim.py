@@ -10,7 +10,7 @@ import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_arguments,
                                add_layer_fft_size_flag, add_stride_arguments,
-                               check_conv_operands, fixed_layer,
+                               check_conv_operands, conv_axes, fixed_layer,
                                format_from, load_array, positive_int, probability,
                                save_atomically, strided_operands)
 from fdagen.emit.outdir import check_output_file
@@ -181,12 +181,13 @@ def _cmd_sim_net(args):
 
 def add_sim_conv(commands, dims):
     """``sim conv2d`` or ``sim conv3d``: one ``dims``-D layer on the accelerator RTL."""
-    from fdagen.arch.config import KIND_FIELDS
+    from fdagen.arch.config import (KIND_FIELDS, MAX_ACCELERATOR_FFT_SIZE,
+                                    MAX_ACCELERATOR_FFT_SIZE_3D)
     from fdagen.flows.simulate import SIMULATORS
 
     name = f"conv{dims}d"
-    x_axes, w_axes = ("C, D, H, W", "M, C, K, K, K") if dims == 3 else ("C, H, W", "M, C, K, K")
-    largest = 32 if dims == 3 else 64
+    x_axes, w_axes = conv_axes(dims)
+    largest = MAX_ACCELERATOR_FFT_SIZE_3D if dims == 3 else MAX_ACCELERATOR_FFT_SIZE
     sim_conv = commands.add_parser(
         name, help=f"one {dims}-D conv layer on the accelerator RTL",
         description=f"Generate the {dims}-D accelerator for this layer (N, widths and limits "

@@ -40,7 +40,7 @@ def accelerator_ports(config):
         ("rst", "input", 1, "synchronous reset, active high; returns to waiting for a descriptor"),
     ]
     fields = field_names(c.dims)
-    raster = ", ".join(("c", "d", "h", "w")[:1] + ("d", "h", "w")[-c.dims:])
+    raster = ", ".join(["c", *"dhw"[-c.dims:]])
     ports += stream_ports("desc", "input", [("word", 32, f" ({len(fields)} words per layer, "
                                                        f"fdagen.arch.fields.field_names({c.dims}); "
                                                        "no TLAST: lengths come from the "

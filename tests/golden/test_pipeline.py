@@ -65,12 +65,12 @@ def test_trace_is_the_composition_of_the_steps(rng):
     trace, _ = run_layer(rng, 3, 5, 12, 3, fmt, stride=2, padding=1, relu_=True)
     quant, tiling, n = trace.quant, trace.tiling, trace.tiling.fft_size
     tiles = tiling.tiles(trace.input_codes)
-    spectrum = fft2d_real_fixed(tiles, fmt.fft2d(n, quant))
+    spectrum = fft2d_real_fixed(tiles, fmt.forward_fft(n, 2, quant))
     assert all(np.array_equal(a, b) for a, b in zip(spectrum, trace.spectrum))
     acc = spectral_mac(spectrum, trace.weights)
     out_spectrum = requantize_spectrum(acc, quant.spectrum_shift, fmt.rounding,
                                        fmt.spectrum_width)
-    tile_out = ifft2d_half_fixed(*out_spectrum, fmt.ifft2d(n, quant))
+    tile_out = ifft2d_half_fixed(*out_spectrum, fmt.inverse_fft(n, 2, quant))
     cropped = tiling.crop(tiling.overlap_add(tile_out))
     out = bias_requantize(cropped, trace.bias_codes, trace.output_shift, fmt.rounding,
                           fmt.data_width, relu=True)

@@ -44,19 +44,22 @@ from fdagen.gateware.fft.core import FFTCore
 from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT2DFormat, bit_reverse_indices
 
-__all__ = ["FFT2D", "by_shift", "check_2d_format", "frame_index", "hand_on_per_tile"]
+__all__ = ["FFT2D", "by_shift", "check_tile_format", "frame_index", "hand_on_per_tile"]
 
 
-def check_2d_format(kind, fmt, runtime_schedule, inverse, runtime_length=False):
-    """Check a 2-D block's format: an FFT2DFormat of the right direction, and a schedule
-    (not growth) when the stage shifts come from run-time ports; a run-time length needs
-    run-time schedules."""
-    if not isinstance(fmt, FFT2DFormat):
-        raise ParameterTypeError(f"{kind} format must be an FFT2DFormat, not {fmt!r}")
+def check_tile_format(kind, fmt, runtime_schedule, inverse, runtime_length=False,
+                      format_class=FFT2DFormat):
+    """Check a tile block's format: a ``format_class`` (:class:`~fdagen.golden.fft.
+    FFT2DFormat` or :class:`~fdagen.golden.fft.FFT3DFormat`) of the right direction, and a
+    schedule (not growth) on every pass when the stage shifts come from run-time ports; a
+    run-time length needs run-time schedules."""
+    if not isinstance(fmt, format_class):
+        raise ParameterTypeError(f"{kind} format must be an {format_class.__name__}, not "
+                                 f"{fmt!r}")
     if fmt.inverse != inverse:
         wanted, got = ("an inverse", "a forward") if inverse else ("a forward", "an inverse")
         raise ParameterError(f"{kind} format must be {wanted} format, not {got} one")
-    if runtime_schedule and "growth" in (fmt.row_scaling, fmt.column_scaling):
+    if runtime_schedule and "growth" in fmt.pass_scalings:
         raise ParameterError(f"{kind} scaling must be a schedule (not growth) with a runtime "
                              "schedule")
     if runtime_length and not runtime_schedule:
@@ -95,7 +98,7 @@ class FFT2D(wiring.Component):
         return data.StructLayout({"value": signed(width), "last": unsigned(1)})
 
     def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
-        check_2d_format("2-D FFT", fmt, runtime_schedule, inverse=False,
+        check_tile_format("2-D FFT", fmt, runtime_schedule, inverse=False,
                         runtime_length=runtime_length)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)

@@ -46,28 +46,10 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
-from fdagen.gateware.fft.fft2d import FFT2D, by_shift, frame_index
-from fdagen.golden.checks import ParameterError, ParameterTypeError
+from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_tile_format, frame_index
 from fdagen.golden.fft import FFT3DFormat, bit_reverse_indices
 
-__all__ = ["FFT3D", "check_3d_format", "block_members", "plane_bins", "last_of_tile"]
-
-
-def check_3d_format(kind, fmt, runtime_schedule, inverse, runtime_length=False):
-    """Check a 3-D block's format: an FFT3DFormat of the right direction, and a schedule
-    (not growth) when the stage shifts come from run-time ports; a run-time length needs
-    run-time schedules."""
-    if not isinstance(fmt, FFT3DFormat):
-        raise ParameterTypeError(f"{kind} format must be an FFT3DFormat, not {fmt!r}")
-    if fmt.inverse != inverse:
-        wanted, got = ("an inverse", "a forward") if inverse else ("a forward", "an inverse")
-        raise ParameterError(f"{kind} format must be {wanted} format, not {got} one")
-    if runtime_schedule and "growth" in fmt.pass_scalings:
-        raise ParameterError(f"{kind} scaling must be a schedule (not growth) with a runtime "
-                             "schedule")
-    if runtime_length and not runtime_schedule:
-        raise ParameterError(f"{kind} schedule must be a runtime schedule with a runtime "
-                             "length, not fixed")
+__all__ = ["FFT3D", "block_members", "plane_bins", "last_of_tile"]
 
 
 def block_members(input_layout, output_layout, passes, stages, runtime_schedule,
@@ -95,11 +77,8 @@ def last_of_tile(index, count, n, shifts, frame_samples, tile_frames):
     frame's last sample. With ``shifts`` 1 (no run-time length) ``N' = n``."""
     if shifts == 1:
         return count == tile_frames(n) - 1
-    result = None
-    for k in range(shifts):
-        end = (index == frame_samples(n >> k) - 1) & (count == tile_frames(n >> k) - 1)
-        result = end if result is None else result | end
-    return result
+    return Cat(*[(index == frame_samples(n >> k) - 1) & (count == tile_frames(n >> k) - 1)
+                 for k in range(shifts)]).any()
 
 
 class FFT3D(wiring.Component):
@@ -128,8 +107,8 @@ class FFT3D(wiring.Component):
         return [(int(reverse[j]), ky, kx) for ky, kx in FFT2D.output_order(n) for j in range(n)]
 
     def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
-        check_3d_format("3-D FFT", fmt, runtime_schedule, inverse=False,
-                        runtime_length=runtime_length)
+        check_tile_format("3-D FFT", fmt, runtime_schedule, inverse=False,
+                          runtime_length=runtime_length, format_class=FFT3DFormat)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)

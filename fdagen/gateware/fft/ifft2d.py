@@ -38,7 +38,7 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.tile_buffer import TileBuffer
 from fdagen.gateware.fft.core import FFTCore
-from fdagen.gateware.fft.fft2d import (FFT2D, by_shift, check_2d_format, frame_index,
+from fdagen.gateware.fft.fft2d import (FFT2D, by_shift, check_tile_format, frame_index,
                                        hand_on_per_tile)
 from fdagen.golden.fft import bit_reverse_indices
 
@@ -71,7 +71,7 @@ class IFFT2D(wiring.Component):
         return [(y, int(reverse[j])) for y in range(n) for j in range(n)]
 
     def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
-        check_2d_format("2-D IFFT", fmt, runtime_schedule, inverse=True,
+        check_tile_format("2-D IFFT", fmt, runtime_schedule, inverse=True,
                         runtime_length=runtime_length)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)

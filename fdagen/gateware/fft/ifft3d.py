@@ -42,9 +42,10 @@ from amaranth.lib import data, wiring
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
-from fdagen.gateware.fft.fft2d import FFT2D, by_shift, frame_index
-from fdagen.gateware.fft.fft3d import block_members, check_3d_format, last_of_tile, plane_bins
+from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_tile_format, frame_index
+from fdagen.gateware.fft.fft3d import block_members, last_of_tile, plane_bins
 from fdagen.gateware.fft.ifft2d import IFFT2D
+from fdagen.golden.fft import FFT3DFormat
 
 __all__ = ["IFFT3D"]
 
@@ -74,8 +75,8 @@ class IFFT3D(wiring.Component):
         return [(z, y, x) for z in range(n) for y, x in IFFT2D.output_order(n)]
 
     def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
-        check_3d_format("3-D IFFT", fmt, runtime_schedule, inverse=True,
-                        runtime_length=runtime_length)
+        check_tile_format("3-D IFFT", fmt, runtime_schedule, inverse=True,
+                          runtime_length=runtime_length, format_class=FFT3DFormat)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)
