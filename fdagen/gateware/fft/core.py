@@ -52,6 +52,8 @@ length_shift : ``In(range(log2(N)))``, only with ``runtime_length=True``
     length ``L``: ``L + 2 + 6 log2(N)`` (the skipped stages keep their pipeline registers).
 """
 
+from collections import namedtuple
+
 from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFO
@@ -317,6 +319,59 @@ class _Stage(Elaboratable):
         return m
 
 
+def named(m, name, value):
+    """A signal ``name`` driven combinationally from ``value`` in module ``m``."""
+    signal = Signal(value.shape(), name=name)
+    m.d.comb += signal.eq(value)
+    return signal
+
+
+#: What :func:`step_lookahead` predicts for the next cycle.
+Lookahead = namedtuple("Lookahead", "boundary phantom waiting available space")
+
+
+def step_lookahead(m, *, go, real, popped, pushed_in, pushed_out, delivered, at_last,
+                   at_boundary, phantom, in_pipeline, input_level, output_level, buffer):
+    """Next cycle's flow-control state, from this cycle's registers and handshakes, written as
+    LUT logic over the small deltas (no adders: these feed the registered step enable ``go``).
+
+    Each field equals a reference sum (proven by ``fdagen formal``, proof ``fft-lookahead``,
+    for every input within the FIFOs' ranges):
+
+    ``boundary``
+        the next step starts a frame: ``at_last`` if a step is taken, else ``at_boundary``;
+    ``phantom``
+        the frame being fed is a flush: decided at a boundary step (``~real``);
+    ``waiting``
+        ``in_pipeline + popped - pushed_out != 0``: samples still in flight;
+    ``available``
+        ``input_level + pushed_in - popped != 0``: the input buffer holds a sample
+        (a pop needs a word, so ``input_level >= popped``);
+    ``space``
+        ``output_level + pushed_out - delivered + go + 1 <= buffer``: the output buffer can take
+        the sample a step next cycle writes (pushed the cycle after), counting the one this
+        cycle's step writes (pushed next cycle).
+    """
+    boundary = named(m, "boundary_next", Mux(go, at_last, at_boundary))
+    phantom_next = named(m, "phantom_next", Mux(go & at_boundary, ~real, phantom))
+    # in_pipeline + popped - pushed_out != 0
+    waiting = named(m, "waiting_next", Mux(
+        popped & ~pushed_out, 1,
+        Mux(~popped & pushed_out, in_pipeline != 1, in_pipeline != 0)))
+    available = named(m, "available_next",
+                      pushed_in | Mux(popped, input_level >= 2, input_level >= 1))
+    # output_level <= limit, limit = buffer - 1 - (pushed_out + go - delivered)
+    up = Cat(pushed_out & go & ~delivered,                                  # +2
+             (pushed_out ^ go) & ~delivered | pushed_out & go & delivered,  # +1
+             ~(pushed_out | go) & delivered)                                # -1
+    top = buffer - 1
+    space = named(m, "space_next", Mux(up[0], output_level <= top - 2,
+                                       Mux(up[1], output_level <= top - 1,
+                                           Mux(up[2], 1,                    # level <= top+1
+                                               output_level <= top))))
+    return Lookahead(boundary, phantom_next, waiting, available, space)
+
+
 class FFTCore(wiring.Component):
     """Streaming R2SDF FFT/IFFT, bit-exact with the golden model (see the module docstring).
 
@@ -457,37 +512,16 @@ class FFTCore(wiring.Component):
         delivered = outbuf.r_rdy & outbuf.r_en     # whoever drains the output buffer
 
         # Next cycle's view, from registers and this cycle's handshakes.
-        def named(name, value):
-            signal = Signal(value.shape(), name=name)
-            m.d.comb += signal.eq(value)
-            return signal
-
-        # These feed `go`, so they are written as LUT logic over the small deltas (no adders).
-        boundary_next = named("boundary_next", Mux(go, count == last_index, at_boundary))
-        phantom_next = named("phantom_next", Mux(go & at_boundary, ~real, phantom))
-        # in_pipeline + popped - pushed_out != 0
-        waiting_next = named("waiting_next", Mux(
-            popped & ~pushed_out, 1,
-            Mux(~popped & pushed_out, in_pipeline != 1, in_pipeline != 0)))
-        # inbuf.level + pushed_in - popped != 0 (a pop needs a word, so level >= popped)
-        available = named("available_next",
-                          pushed_in | Mux(popped, inbuf.level >= 2, inbuf.level >= 1))
-        # Space for the sample a step next cycle writes, pushed the cycle after, counting the
-        # one this cycle's step writes (pushed next cycle):
-        # outbuf.level + pushed_out - delivered + go + 1 <= BUFFER, i.e. level <= limit with
-        # limit = BUFFER - 1 - (pushed_out + go - delivered).
-        up = Cat(pushed_out & go & ~delivered,                    # +2
-                 (pushed_out ^ go) & ~delivered | pushed_out & go & delivered,   # +1
-                 ~(pushed_out | go) & delivered)                  # -1
-        top = self.BUFFER - 1
-        space = named("space_next", Mux(up[0], outbuf.level <= top - 2,
-                                        Mux(up[1], outbuf.level <= top - 1,
-                                            Mux(up[2], 1,                 # level <= top+1
-                                                outbuf.level <= top))))
-        real_next = named("real_next", space & available & (boundary_next | ~phantom_next))
+        ahead = step_lookahead(
+            m, go=go, real=real, popped=popped, pushed_in=pushed_in, pushed_out=pushed_out,
+            delivered=delivered, at_last=count == last_index, at_boundary=at_boundary,
+            phantom=phantom, in_pipeline=in_pipeline, input_level=inbuf.level,
+            output_level=outbuf.level, buffer=self.BUFFER)
+        real_next = named(m, "real_next", ahead.space & ahead.available
+                          & (ahead.boundary | ~ahead.phantom))
         # A phantom frame, once begun, runs to its end whatever the input does.
-        flush_next = named("flush_next", space & Mux(boundary_next, ~available & waiting_next,
-                                                     phantom_next))
+        flush_next = named(m, "flush_next", ahead.space & Mux(
+            ahead.boundary, ~ahead.available & ahead.waiting, ahead.phantom))
         m.d.sync += [
             go.eq(real_next | flush_next),
             real.eq(real_next),
