@@ -11,7 +11,10 @@ Files, all byte-identical for the same configuration:
 * ``manifest.json``: parameters given and derived, tool versions, configuration hash, files,
   ports with their stream roles, descriptor fields and counters, ``"top"``;
 * ``<top>.sdc``, ``.xdc``, ``.lpf``, ``.pcf`` from the templates in ``constraints/``;
-* ``<top>.core``: a FuseSoC CAPI2 core (targets default, lint, sim, synth_ecp5, synth_vivado).
+* ``<top>_tb.v`` and its ``<top>_tb_*.hex`` vectors: a self-checking testbench of one small
+  layer against the golden model (:mod:`fdagen.emit.testbench`);
+* ``<top>.core``: a FuseSoC CAPI2 core (targets default and lint: Verilator lint; sim: the
+  testbench on Icarus).
 """
 
 import hashlib
@@ -23,6 +26,7 @@ from string import Template
 from fdagen import __version__
 from fdagen.arch.fields import COUNTERS, field_names
 from fdagen.emit.header import stream_ports
+from fdagen.emit.testbench import render_testbench
 from fdagen.emit.verilog import VERILATOR_WAIVERS, convert
 from fdagen.gateware.accel.top import Accelerator
 from fdagen.gateware.blocks import BlockLibrary
@@ -154,10 +158,17 @@ def render_accelerator(config):
     model_fileset = ("  sim_models:\n    files:\n"
                      + "".join(f"      - {name}\n" for name in models)
                      + "    file_type: systemVerilogSource\n") if models else ""
+    testbench = render_testbench(c, "sim_files.f" if models else "files.f")
+    files.update(testbench)
+    vectors = [name for name in testbench if name.endswith(".hex")]
+    sim_filesets = ["sim_models", "rtl"] if models else ["rtl"]
     files[f"{c.top}.core"] = _template("accelerator.core.tmpl").substitute(
         values, files="".join(f"      - {name}\n" for name in verilog_names).rstrip("\n"),
         model_fileset=model_fileset,
-        sim_filesets="[sim_models, rtl]" if models else "[rtl]",
+        vector_files="\n".join(f"      - {name}: {{file_type: user, copyto: {name}}}"
+                               for name in vectors),
+        sim_filesets=f"[{', '.join(sim_filesets)}]",
+        tb_filesets=f"[{', '.join(sim_filesets + ['testbench'])}]",
         lint_options=lint_options,
         description=f"fdagen frequency-domain CNN accelerator, {c.pes} PEs, N = {c.fft_size} "
                     f"({command})").encode()
@@ -174,6 +185,7 @@ def render_accelerator(config):
         "simulation_models": models,
         "constraints": [f"{c.top}.{kind}" for kind in CONSTRAINT_KINDS],
         "fusesoc_core": f"{c.top}.core",
+        "testbench": {"top": f"{c.top}_tb", "files": sorted(testbench)},
         "ports": [{"name": n, "direction": d, "width": w, "meaning": m} for n, d, w, m in ports],
         "streams": {
             "desc": {"role": "sink", "axi4_stream": True,

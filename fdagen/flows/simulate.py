@@ -1,10 +1,11 @@
 """Run conv layers on the generated accelerator RTL under cocotb (``fdagen sim``, the sign-off
 tests and ``bench/accelerator.py`` share this).
 
-:func:`layer_job` turns a layer (codes, float weights, golden tiling/format/quantization) into
-the three input streams plus the golden output; :func:`run_rtl` writes the ``fdagen build``
-output for a configuration, compiles it with Icarus (``-g2012``) or Verilator, runs
-``fdagen.tb.accel_tb`` on the layers back to back and returns what came out, with wall times.
+:func:`~fdagen.host.job.layer_job` (re-exported here) turns a layer (codes, float weights, golden
+tiling/format/quantization) into the three input streams plus the golden output; :func:`run_rtl`
+writes the ``fdagen build`` output for a configuration, compiles it with Icarus (``-g2012``) or
+Verilator, runs ``fdagen.tb.accel_tb`` on the layers back to back and returns what came out, with
+wall times.
 """
 
 import json
@@ -14,7 +15,6 @@ import re
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,50 +23,12 @@ from fdagen.emit.accelerator import render_accelerator
 from fdagen.emit.outdir import verilog_sources, write_output_directory
 from fdagen.flows.tools import require, tool_env
 from fdagen.golden.checks import ParameterError
-from fdagen.golden.pipeline import conv_fixed
-from fdagen.host.descriptor import (LayerDescriptor, decode_output, encode_output, pixel_beats,
-                                    weight_beats)
+from fdagen.host.descriptor import decode_output
+from fdagen.host.job import LayerJob, layer_job
 
 __all__ = ["LayerJob", "layer_job", "run_rtl", "run_network", "SIMULATORS"]
 
 SIMULATORS = ("icarus", "verilator")
-
-
-@dataclass
-class LayerJob:
-    """One layer's streams and its golden result."""
-
-    descriptor: LayerDescriptor
-    desc: list
-    weights: list
-    pixels: list
-    expected: np.ndarray          # golden output codes (M, H_out, W_out)
-
-    def as_json(self, config, check=True):
-        job = {"desc": self.desc, "weights": self.weights, "pixels": self.pixels,
-               "outputs": int(self.expected.size)}
-        if check:
-            job["expected"] = [int(v) & ((1 << config.data_width) - 1)
-                               for v in encode_output(self.descriptor, self.expected)]
-        return job
-
-
-def layer_job(config, x_codes, w, bias, tiling, fmt, quant, mac=None, weight_base=0,
-              resident=False):
-    """Streams for one layer (validated against ``config``) and the golden output codes, from
-    the golden MAC the build computes (``mac``; by default its PE kind's with ideal devices,
-    :meth:`fdagen.arch.pe_kinds.PEKind.build_mac`). The layer's weights go to the weight sets
-    from ``weight_base`` on, or are there already when ``resident`` (an earlier job loaded the
-    same ``w`` at the same base)."""
-    x_codes = np.asarray(x_codes, dtype=np.int64)
-    descriptor = LayerDescriptor(config, tiling, fmt, quant, x_codes.shape[0], w.shape[0],
-                                 weight_base, resident)
-    trace = conv_fixed(x_codes, w, bias, tiling, fmt, quant,
-                         config.pe.build_mac(config) if mac is None else mac)
-    return LayerJob(descriptor, descriptor.words(),
-                    weight_beats(config, w, bias, tiling, fmt, quant, resident,
-                                 descriptor.schedule.weight_passes),
-                    pixel_beats(config, x_codes), trace.output_codes)
 
 
 def run_rtl(config, jobs, work, simulator="icarus", gaps=0.0, stalls=0.0, seed=0, waves=None,
