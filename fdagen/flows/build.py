@@ -67,6 +67,8 @@ def build_summary(config, files, out):
         f"  verilog    {', '.join(verilog)} (compile order: files.f)",
         f"  also       manifest.json, {c.top}.sdc/.xdc/.lpf/.pcf at {c.clock_mhz:g} MHz, "
         f"{c.top}.core (FuseSoC)" + (", energy.json/.txt" if report else ""),
+        f"  testbench  {c.top}_tb.v + {c.top}_tb_*.hex: one small layer against the golden "
+        f"model (fusesoc run --target sim, or iverilog -g2012; see its header)",
         f"  array      {c.pes} {c.pe_kind} PEs = {c.bin_lanes} bin lanes x {c.slots} "
         f"output-channel slots, {c.issue_interval} clocks per operation; "
         f"{c.fft_lanes} FFT / {c.ifft_lanes} IFFT lanes, N = {c.fft_size} "

@@ -118,12 +118,13 @@ def test_build_ends_with_a_summary(tmp_path, capsys):
     out = tmp_path / "rtl"
     assert main(["build", "--pes", "4", "--out", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"wrote {out}: 15 files, top fdagen_accel_p4_n8"
+    assert lines[0] == f"wrote {out}: 20 files, top fdagen_accel_p4_n8"
     text = "\n".join(lines)
     assert "4 digital PEs = 1 bin lanes x 4 output-channel slots, 2 clocks per operation" in text
     assert "memories" in text and "overlap_add" in text
     assert "lenet5 C1" in text and "lenet5 C5    not on this build" in text
     assert "fdagen synth --target ecp5 --pes 4 --out synth/" in text
+    assert "testbench  fdagen_accel_p4_n8_tb.v + fdagen_accel_p4_n8_tb_*.hex" in text
 
 
 def test_3d_build_is_byte_identical_and_summarised(tmp_path, capsys):
