@@ -91,9 +91,9 @@ class BlockConfig:
                                  "without a runtime schedule")
         check_dsp(self.dsp)
         if self.dsp != "generic" and (self.tiled or lanes > 1):
-            raise ParameterError(f"DSP kind must be generic for the {self.block} block at "
-                                 f"{lanes} samples per clock ({self.dsp} is for fft and ifft "
-                                 f"at 1 sample per clock), not {self.dsp!r}")
+            what = f"the {self.block} block" if self.tiled else f"{lanes} samples per clock"
+            raise ParameterError(f"DSP kind must be generic for {what} ({self.dsp} is for fft "
+                                 f"and ifft at 1 sample per clock), not {self.dsp!r}")
         self.fmt  # validates widths, scaling and rounding
 
     @property
