@@ -32,7 +32,7 @@ No simulator ships a model of the primitive (Yosys has only a black box,
 simulation only, beside Verilog that instantiates it.
 """
 
-from amaranth import ClockSignal, Instance, ResetSignal, Signal, signed
+from amaranth import Cat, ClockSignal, Instance, ResetSignal, Signal, signed
 
 from fdagen.golden.checks import ParameterError
 
@@ -82,14 +82,14 @@ def ecp5_product(m, name, a, b, enable):
     if not fits_mult18(len(a), len(b)):
         raise ParameterError(f"MULT18X18D operands must be at most {MULT18_WIDTH} bits, not "
                              f"{len(a)} x {len(b)}")
-    a18 = Signal(signed(MULT18_WIDTH), name=f"{name}_a")
-    b18 = Signal(signed(MULT18_WIDTH), name=f"{name}_b")
-    p36 = Signal(2 * MULT18_WIDTH, name=f"{name}_p")
     product = Signal(signed(width), name=name)
-    m.d.comb += [a18.eq(a), b18.eq(b), product.eq(p36[:width])]   # sign-extended to 18
-    ports = {f"i_A{k}": a18[k] for k in range(MULT18_WIDTH)}
-    ports.update({f"i_B{k}": b18[k] for k in range(MULT18_WIDTH)})
-    ports.update({f"o_P{k}": p36[k] for k in range(2 * MULT18_WIDTH)})
+    p = product
+    if width < 2 * MULT18_WIDTH:                  # P above the product: read by no one
+        p = Cat(product, Signal(2 * MULT18_WIDTH - width, name=f"{name}_unused"))
+    # A and B sign-extended to 18 bits (the top bit repeated).
+    ports = {f"i_A{k}": a[min(k, len(a) - 1)] for k in range(MULT18_WIDTH)}
+    ports.update({f"i_B{k}": b[min(k, len(b) - 1)] for k in range(MULT18_WIDTH)})
+    ports.update({f"o_P{k}": p[k] for k in range(2 * MULT18_WIDTH)})
     m.submodules[f"{name}_mult18"] = Instance(
         "MULT18X18D",
         **{f"p_{key}": value for key, value in ECP5_PRODUCT_PARAMETERS.items()},

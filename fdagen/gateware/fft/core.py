@@ -173,7 +173,8 @@ class _Stage(Elaboratable):
     :data:`PIPELINE` registers that all move with ``advance``, one carry chain at most in each:
 
     1. operands: ``a + b`` (upper), the delay line's ``d`` (lower), the twiddle ROM word;
-    2. the four real products (multiplier output registers);
+    2. the four real products (multiplier output registers; with ``dsp="ecp5"``, those of
+       the MULT18X18D blocks, see :func:`fdagen.gateware.common.dsp.ecp5_product`);
     3. the complex products ``d.re*t.re - d.im*t.im`` and ``d.re*t.im + d.im*t.re``, and ``-d``;
     4. the operand of the twiddle kind, aligned to one cut, and its round-up bits;
     5. the rounding adder, ``>> tw-1`` or ``>> tw`` by the schedule bit;
