@@ -3,8 +3,8 @@
 The harness (written by ``tests/flows/test_mult18x18d_model.py``) drives one set of inputs
 ``a``, ``b``, ``signeda``, ``signedb``, ``ce``, ``rst`` into three instances: no registers
 (``p_comb``), the output register only (``p_out``), and input plus output registers
-(``p_in_out``). The reference below restates the documented behaviour (Lattice TN1267, the
-ECP5U simulation library; see :mod:`fdagen.gateware.common.dsp`): each operand extended from
+(``p_in_out``). The reference below restates the primitive's behaviour (Lattice's ECP5U
+simulation library; see :mod:`fdagen.gateware.common.dsp`): each operand extended from
 bit 17 when its ``SIGNED`` bit is high, a 36-bit product, and registers that clear on a clock
 with ``RST0``, else load on one with ``CE0``, else hold, all starting at 0.
 """

@@ -18,18 +18,20 @@ with the same cycle behaviour and the same bits (:data:`DSP_KINDS`):
     (``getPortClockingInfo``). Only operands of at most 18 bits fit one block
     (:func:`fits_mult18`).
 
-The behaviour relied on (Lattice's ECP5U simulation library ``MULT18X18D.v`` and the ECP5
-sysDSP usage guide, TN1267): ``SIGNEDA``/``SIGNEDB`` high make A/B two's complement, each
-extended from bit 17; ``P[35:0]`` is the product; a register with ``RESETMODE = "SYNC"`` clears
-on a clock edge with its ``RST`` high, else loads on one with its ``CE`` high, else holds
-(reset first, as an Amaranth register's domain reset); ``GSR = "DISABLED"`` keeps the global
-set/reset off it. ``SOURCEA``/``SOURCEB`` low select the A/B ports (not the shift chains), as
+The behaviour relied on is that of Lattice's ECP5U simulation library ``MULT18X18D.v`` (from
+Diamond's ``cae_library``, read in a public copy: TarikHamedovic/SDR-HLS,
+``1.RTLImplementation/2.sim/Multiplier/MULT18X18D.v``), which TN1267 ("ECP5 and ECP5-5G
+sysDSP Usage Guide", not at hand here) describes in prose: ``SIGNEDA``/``SIGNEDB`` high make
+A/B two's complement, each extended from bit 17; ``P[35:0]`` is the product; a register with
+``RESETMODE = "SYNC"`` clears on a clock edge with its ``RST`` high, else loads on one with
+its ``CE`` high, else holds (reset first, as an Amaranth register's domain reset);
+``GSR = "DISABLED"`` keeps the global set/reset off it. ``SOURCEA``/``SOURCEB`` low select the A/B ports (not the shift chains), as
 Yosys's own mapping ties them; the cascade inputs ``SRIA``/``SRIB`` stay unconnected, since
 nextpnr cannot route a constant to them (YosysHQ/nextpnr#208).
 
-No simulator ships a model of the primitive (Yosys has only a black box,
-``cells_bb_ecp5.v``), so :func:`mult18x18d_model` writes one of the subset used, for
-simulation only, beside Verilog that instantiates it.
+Nothing installed here models the primitive (Yosys has only a black box, ``cells_bb_ecp5.v``,
+and Lattice's library is not redistributable), so :func:`mult18x18d_model` writes a model of
+our own of the subset used, for simulation only, beside Verilog that instantiates it.
 """
 
 from amaranth import Cat, ClockSignal, Instance, ResetSignal, Signal, signed
@@ -148,8 +150,8 @@ def mult18x18d_model():
     lines = [
         "// SIMULATION ONLY: behavioural model of the subset of the Lattice ECP5 MULT18X18D",
         "// (18x18 multiplier with optional input, pipeline and output registers) that fdagen",
-        "// instantiates; written from the primitive's documented behaviour (Lattice TN1267 and",
-        "// its ECP5U simulation library), see fdagen.gateware.common.dsp. Not for synthesis:",
+        "// instantiates; written from the primitive's behaviour in Lattice's ECP5U simulation",
+        "// library (see fdagen.gateware.common.dsp), not copied from it. Not for synthesis:",
         "// synth_ecp5 knows MULT18X18D as a hard block, and files.f leaves this file out.",
         "// Unsupported parameter values stop the simulation at time 0.",
         "module MULT18X18D #(",
