@@ -4,6 +4,9 @@ Configuration comes as JSON in ``FDAGEN_TB_CONFIG``: the :class:`fdagen.emit.blo
 fields, ``frames`` (random frames or tiles, before the adversarial ones), ``gaps`` and
 ``stalls`` (pause probabilities of the driver and the monitor) and ``seed``. Every output word
 must equal the golden model's, in the block's stream order, with ``last`` where it belongs.
+With ``trace`` (a file path), the run also writes there, as JSON, the simulation time (ns) of
+every input transfer (``"inputs"``) and of every output transfer with its word
+(``"outputs"``), so two builds' runs can be compared cycle for cycle.
 """
 
 import json
@@ -28,7 +31,7 @@ from .streams import StreamDriver, StreamMonitor, pack, unpack
 BLOCK_KINDS = {"fft2d": FFT2D, "ifft2d": IFFT2D, "fft3d": FFT3D, "ifft3d": IFFT3D}
 
 BLOCK_FIELDS = ("block", "fft_size", "data_width", "twiddle_width", "scaling", "rounding",
-                "order", "samples_per_clock")
+                "order", "samples_per_clock", "dsp")
 
 
 class BlockModel:
@@ -118,7 +121,7 @@ class Scoreboard:
 class BlockTestbench:
     def __init__(self, dut, settings):
         self.dut = dut
-        self.config = BlockConfig(**{k: settings[k] for k in BLOCK_FIELDS})
+        self.config = BlockConfig(**{k: settings[k] for k in BLOCK_FIELDS if k in settings})
         seed = settings["seed"]
         self.settings = settings
         self.model = BlockModel(self.config, np.random.default_rng(seed))
@@ -148,6 +151,10 @@ class BlockTestbench:
             await RisingEdge(self.dut.clk)
         await ClockCycles(self.dut.clk, quiet)           # nothing extra may appear
         self.monitor.stop()
+        if self.settings.get("trace"):
+            with open(self.settings["trace"], "w") as handle:
+                json.dump({"inputs": self.driver.times,
+                           "outputs": list(zip(self.monitor.times, self.monitor.words))}, handle)
         self.scoreboard.check([self.model.decode(w) for w in self.monitor.words])
 
 

@@ -10,6 +10,7 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
 
 
 def pack(fields):
@@ -36,7 +37,8 @@ class StreamDriver:
     """Drive words onto ``<prefix>__valid/__payload``, honouring ``__ready``, as AXI4-Stream
     asks of a source: before each word the driver idles a random number of clocks (each with
     probability ``pause``); once it raises ``valid`` it holds ``valid`` and the payload until
-    the transfer (a clock with ``ready`` high)."""
+    the transfer (a clock with ``ready`` high). ``times`` holds the simulation time (ns) of
+    each transfer's clock edge, in order."""
 
     def __init__(self, dut, prefix, clock, pause=0.0, seed=0):
         self.valid = getattr(dut, f"{prefix}__valid")
@@ -44,6 +46,7 @@ class StreamDriver:
         self.payload = getattr(dut, f"{prefix}__payload")
         self.clock, self.pause = clock, pause
         self.random = random.Random(seed)
+        self.times = []
         self.valid.value = 0
         self.payload.value = 0
 
@@ -59,12 +62,14 @@ class StreamDriver:
             while not self.ready.value:
                 await RisingEdge(self.clock)
                 await ReadOnly()
+            self.times.append(get_sim_time("ns"))
         await RisingEdge(self.clock)
         self.valid.value = 0
 
 
 class StreamMonitor:
-    """Accept words from ``<prefix>__valid/__payload`` with random backpressure on ``__ready``."""
+    """Accept words from ``<prefix>__valid/__payload`` with random backpressure on ``__ready``;
+    ``words`` are the accepted words and ``times`` their clock edges' simulation times (ns)."""
 
     def __init__(self, dut, prefix, clock, pause=0.0, seed=1):
         self.valid = getattr(dut, f"{prefix}__valid")
@@ -73,6 +78,7 @@ class StreamMonitor:
         self.clock, self.pause = clock, pause
         self.random = random.Random(seed)
         self.words = []
+        self.times = []
         self.ready.value = 0
         self._task = None
 
@@ -90,6 +96,7 @@ class StreamMonitor:
             await ReadOnly()
             if accept and self.valid.value:
                 self.words.append(int(self.payload.value))
+                self.times.append(get_sim_time("ns"))
 
 
 class AcceleratorStreams:

@@ -22,7 +22,7 @@ def _accelerator_keys():
 
 #: Flags of ``--block`` builds only, and those a block shares with the accelerator (each with
 #: the block's own default, :class:`fdagen.emit.block.BlockConfig`).
-BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule")
+BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule", "dsp")
 SHARED = ("fft_size", "data_width", "twiddle_width", "rounding")
 #: What a shared flag means for a block.
 BLOCK_NOTES = {"fft_size": "with --block: 4..1024, required", "data_width": "with --block: "
@@ -103,15 +103,26 @@ def _cmd_build(args):
     return 0
 
 
+def _takes_ecp5_dsp(args):
+    """Whether ``--block`` options describe a block that ``--dsp ecp5`` applies to (the 1-D
+    core at 1 sample per clock)."""
+    return args.block in ("fft", "ifft") and args.samples_per_clock in (None, 1)
+
+
 def _cmd_synth(args):
     from fdagen.emit.outdir import verilog_sources, write_output_directory
     from fdagen.flows.synth import format_report, run_synthesis
+    from fdagen.gateware.common.dsp import MULT18X18D_MODEL
 
     if args.freq is not None and not 1 <= args.freq <= 1000:
         raise InputError(f"clock frequency must be between 1 and 1000 MHz, not {args.freq:g}")
     if args.block is None and args.freq is not None:
         raise InputError("--freq applies to --block synthesis; the accelerator is constrained "
                          "at its --clock")
+    if args.dsp == "ecp5" and args.target != "ecp5":
+        raise InputError(f"--dsp ecp5 must go with --target ecp5, not {args.target}")
+    if args.dsp is None and args.target == "ecp5" and _takes_ecp5_dsp(args):
+        args.dsp = "ecp5"      # the default there: see BENCHMARKS.md, "ECP5 synthesis"
     check_output_directory(args.out, args.force)
     files, top, ports, config = _render(args)
     if args.freq is None:
@@ -119,7 +130,10 @@ def _cmd_synth(args):
     write_output_directory(files, args.out, args.force)
     ports = [(name, direction, width) for name, direction, width, _ in ports]
     synthesized = verilog_sources(files)
-    models = [name for name in verilog_sources(files, simulation=True) if name not in synthesized]
+    # Black boxes: the simulation models of macros; a primitive's model is left out, since
+    # the target's own library declares the primitive.
+    models = [name for name in verilog_sources(files, simulation=True)
+              if name not in synthesized and name != MULT18X18D_MODEL]
     report = run_synthesis(args.out, synthesized, top, args.target, args.freq, ports,
                            black_boxes=models)
     report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
@@ -135,6 +149,7 @@ def _cmd_synth(args):
 def add_commands(commands):
     """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
     from fdagen.emit.block import BLOCKS
+    from fdagen.gateware.common.dsp import DSP_KINDS
 
     generate = Parser(add_help=False)      # what to generate: shared by build and synth
     generate.add_argument("--config", metavar="FILE.toml",
@@ -150,6 +165,10 @@ def add_commands(commands):
                           help="block only: fft/ifft samples per clock (default 1)")
     generate.add_argument("--runtime-schedule", action="store_true",
                           help="block only: add a schedule port")
+    generate.add_argument("--dsp", choices=DSP_KINDS,
+                          help="block only: fft/ifft product registers, generic logic or in "
+                               "ECP5 MULT18X18D blocks (default generic; for synth --target "
+                               "ecp5, ecp5)")
     generate.add_argument("--out", required=True, metavar="DIR", help="output directory")
     generate.add_argument("--force", action="store_true",
                           help="replace a non-empty output directory")

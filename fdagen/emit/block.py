@@ -1,5 +1,6 @@
 """Render one block (``fdagen build --block ...``): Verilog with a self-documenting header,
-files.f, manifest.
+files.f, manifest; with ``dsp="ecp5"`` also the MULT18X18D simulation model and sim_files.f
+(the model, then the Verilog).
 
 The same configuration gives the same bytes on any machine: no timestamps, no absolute paths,
 sorted JSON. :mod:`fdagen.emit.outdir` writes the result.
@@ -13,6 +14,7 @@ from importlib.metadata import version
 from fdagen import __version__
 from fdagen.emit.header import stream_ports
 from fdagen.emit.verilog import convert
+from fdagen.gateware.common.dsp import MULT18X18D_MODEL, check_dsp, mult18x18d_model
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D
 from fdagen.gateware.fft.fft3d import FFT3D
@@ -54,6 +56,9 @@ class BlockConfig:
     runtime_schedule: bool = False
     order: str = "bitrev"
     samples_per_clock: int = 1
+    #: How the FFT core registers its products (:data:`fdagen.gateware.common.dsp.DSP_KINDS`):
+    #: ``"ecp5"`` (MULT18X18D output registers) is for ``fft``/``ifft`` at 1 sample per clock.
+    dsp: str = "generic"
 
     def __post_init__(self):
         if self.block not in BLOCKS:
@@ -84,6 +89,11 @@ class BlockConfig:
         if lanes > 1 and (self.tiled or self.runtime_schedule):
             raise ParameterError("samples per clock above 1 must be for the fft or ifft block "
                                  "without a runtime schedule")
+        check_dsp(self.dsp)
+        if self.dsp != "generic" and (self.tiled or lanes > 1):
+            what = f"the {self.block} block" if self.tiled else f"{lanes} samples per clock"
+            raise ParameterError(f"DSP kind must be generic for {what} ({self.dsp} is for fft "
+                                 f"and ifft at 1 sample per clock), not {self.dsp!r}")
         self.fmt  # validates widths, scaling and rounding
 
     @property
@@ -115,8 +125,9 @@ class BlockConfig:
     def component(self):
         if self.samples_per_clock > 1:
             return ParallelFFT(self.fmt, self.samples_per_clock)
-        kind = {"fft": FFTCore, "ifft": FFTCore, "fft2d": FFT2D, "ifft2d": IFFT2D,
-                "fft3d": FFT3D, "ifft3d": IFFT3D}[self.block]
+        if not self.tiled:
+            return FFTCore(self.fmt, runtime_schedule=self.runtime_schedule, dsp=self.dsp)
+        kind = {"fft2d": FFT2D, "ifft2d": IFFT2D, "fft3d": FFT3D, "ifft3d": IFFT3D}[self.block]
         return kind(self.fmt, runtime_schedule=self.runtime_schedule)
 
     @property
@@ -134,13 +145,21 @@ class BlockConfig:
             parts.append(f"--order {self.order}")
         if self.samples_per_clock > 1:
             parts.append(f"--samples-per-clock {self.samples_per_clock}")
+        if self.dsp != "generic":
+            parts.append(f"--dsp {self.dsp}")
         return " ".join(parts)
 
     def parameters(self):
-        return {"block": self.block, "fft_size": self.fft_size, "data_width": self.data_width,
-                "twiddle_width": self.twiddle_width, "scaling": self.scaling,
-                "rounding": self.rounding, "runtime_schedule": self.runtime_schedule,
-                "order": self.order, "samples_per_clock": self.samples_per_clock}
+        """The configuration as a dictionary (its JSON hashes to the configuration hash);
+        ``dsp`` appears only when not generic, so generic builds keep their hash."""
+        parameters = {"block": self.block, "fft_size": self.fft_size,
+                      "data_width": self.data_width, "twiddle_width": self.twiddle_width,
+                      "scaling": self.scaling, "rounding": self.rounding,
+                      "runtime_schedule": self.runtime_schedule, "order": self.order,
+                      "samples_per_clock": self.samples_per_clock}
+        if self.dsp != "generic":
+            parameters["dsp"] = self.dsp
+        return parameters
 
 
 def block_ports(config):
@@ -251,11 +270,19 @@ def _contract(config, component):
             f"{config.order}-order output.", *common,
             f"Bit-exact with fdagen.golden.fft.fft_fixed frame by frame (order {config.order}).",
         ]
+    multipliers = []
+    if config.dsp == "ecp5":
+        stages = ", ".join(str(s) for s in component.mult18_stages) or "none"
+        multipliers = [
+            "Multipliers: Lattice ECP5 MULT18X18D instances, the product in the block's output",
+            f"register (stages {stages}; others as generic logic). Synthesize with synth_ecp5;",
+            f"simulate with the behavioural model {MULT18X18D_MODEL} (sim_files.f lists it).",
+        ]
     return [
         f"{n}-point {kind} FFT, radix-2 single-path delay feedback, decimation in frequency;",
         f"natural-order input, {'bit-reversed' if config.order == 'bitrev' else 'natural'}-order "
         "output; one sample per clock at full rate.",
-        *common,
+        *common, *multipliers,
         f"Latency: {component.latency} clocks at full rate from a frame's first input sample "
         "to its first output sample; stalls add to it.",
         f"Bit-exact with fdagen.golden.fft.fft_fixed for the same FFTFormat (order "
@@ -310,8 +337,11 @@ def render_block(config):
         "streams": {"i": {"role": "sink", "axi4_stream": True},
                     "o": {"role": "source", "axi4_stream": True}},
     }
-    return {
-        verilog_name: verilog.encode(),
-        "files.f": f"{verilog_name}\n".encode(),
-        "manifest.json": (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(),
-    }
+    files = {verilog_name: verilog.encode(), "files.f": f"{verilog_name}\n".encode()}
+    if config.dsp == "ecp5":
+        # The primitive's model, for simulation only (synthesis maps the instances to DSPs).
+        manifest["simulation_models"] = [MULT18X18D_MODEL]
+        files[MULT18X18D_MODEL] = mult18x18d_model().encode()
+        files["sim_files.f"] = f"{MULT18X18D_MODEL}\n{verilog_name}\n".encode()
+    files["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    return files

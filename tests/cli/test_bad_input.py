@@ -166,6 +166,19 @@ CASES = [
                 d / "o"],
      "weight sets must be at least G U/L = 4 x 40 = 160 for PE kind 'reram' (its crossbars hold "
      "a layer's every group), not 80"),
+    # the ECP5 DSP variant of the FFT core
+    (lambda d: ["synth", "--target", "ice40", "--block", "fft", "--fft-size", "16", "--dsp",
+                "ecp5", "--out", d / "o"], "--dsp ecp5 must go with --target ecp5, not ice40"),
+    (lambda d: ["build", "--block", "fft2d", "--fft-size", "8", "--dsp", "ecp5", "--out",
+                d / "o"],
+     "DSP kind must be generic for the fft2d block (ecp5 is for fft and ifft at 1 sample per "
+     "clock), not 'ecp5'"),
+    (lambda d: ["build", "--block", "fft", "--fft-size", "16", "--samples-per-clock", "2",
+                "--dsp", "ecp5", "--out", d / "o"],
+     "DSP kind must be generic for 2 samples per clock (ecp5 is for fft and ifft at 1 sample "
+     "per clock), not 'ecp5'"),
+    (lambda d: ["build", "--pes", "4", "--dsp", "ecp5", "--out", d / "o"],
+     "--dsp applies to --block builds, not the accelerator"),
     # whole networks on the RTL
     (lambda d: ["sim", "net", "--images", "451"],
      "--images must be between 1 and 450 (the digits test set), not 451"),

@@ -40,6 +40,38 @@ def test_fft_block_directory(tmp_path, capsys):
     lint([out / "fdagen_fft32.v"], top="fdagen_fft32")
 
 
+def test_fft_block_with_ecp5_dsp(tmp_path, capsys):
+    """--dsp ecp5: the same core with MULT18X18D instances, the primitive's simulation model
+    beside it (sim_files.f lists it first, files.f leaves it out); both compile together."""
+    out = tmp_path / "rtl"
+    status, _, _ = build(capsys, "--block", "fft", "--fft-size", 32, "--dsp", "ecp5",
+                         "--out", out)
+    assert status == 0
+    assert sorted(p.name for p in out.iterdir()) == ["MULT18X18D_sim.v", "fdagen_fft32.v",
+                                                     "files.f", "manifest.json", "sim_files.f"]
+    assert (out / "files.f").read_text() == "fdagen_fft32.v\n"
+    assert (out / "sim_files.f").read_text() == "MULT18X18D_sim.v\nfdagen_fft32.v\n"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["dsp"] == "ecp5"
+    assert manifest["simulation_models"] == ["MULT18X18D_sim.v"]
+    assert manifest["derived"]["latency_cycles"] == 32 + 2 + 6 * 5     # unchanged
+    verilog = (out / "fdagen_fft32.v").read_text()
+    assert "// Command: fdagen build --block fft --fft-size 32" in verilog
+    assert "--order bitrev --dsp ecp5" in verilog
+    assert "register (stages 0, 1, 2; others as generic logic)" in verilog
+    assert verilog.count("MULT18X18D #(") == 12                      # 4 a stage, 3 stages
+    subprocess.run([require("iverilog"), "-g2012", "-o", str(tmp_path / "sim"),
+                    "-c", str(out / "sim_files.f")], cwd=out, check=True, capture_output=True)
+
+    status, _, _ = build(capsys, "--block", "fft", "--fft-size", 32, "--dsp", "generic",
+                         "--out", tmp_path / "generic")
+    plain = tmp_path / "plain"
+    build(capsys, "--block", "fft", "--fft-size", 32, "--out", plain)
+    for name in ("fdagen_fft32.v", "files.f", "manifest.json"):     # --dsp generic: default
+        assert (tmp_path / "generic" / name).read_bytes() == (plain / name).read_bytes()
+    assert "dsp" not in json.loads((plain / "manifest.json").read_text())["parameters"]
+
+
 def test_same_configuration_same_bytes(tmp_path, capsys):
     args = ["--block", "ifft", "--fft-size", 16, "--rounding", "half_up", "--runtime-schedule"]
     build(capsys, *args, "--out", tmp_path / "a")

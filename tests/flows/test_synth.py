@@ -14,6 +14,10 @@ def test_ecp5_flow_reports_fmax_and_resources(tmp_path, capsys):
     report = json.loads((out / "synth.json").read_text())
     assert report["fmax_mhz"]["clk"] > 50
     assert report["yosys_cells"]["MULT18X18D"] == 4        # one general-twiddle stage
+    # the default for --target ecp5: products in the DSPs' output registers; the primitive's
+    # simulation model is written beside the Verilog but not synthesized
+    assert "--dsp ecp5" in report["command"] and report["sources"] == ["fdagen_fft8.v"]
+    assert (out / "MULT18X18D_sim.v").exists()
     assert report["utilisation"]["TRELLIS_FF"]["used"] > 0
     assert (out / "fdagen_fft8.v").exists() and (out / "synth.txt").exists()
 

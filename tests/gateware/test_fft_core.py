@@ -149,10 +149,25 @@ def test_reset_mid_frame_recovers(rng):
      "FFT schedule must be a runtime schedule with a runtime length, not fixed"),
     ((FFTFormat(16, order="natural"),), {"runtime_schedule": True, "runtime_length": True},
      ValueError, "FFT output order must be bitrev with a runtime length, not natural"),
+    ((FFTFormat(16, order="bitrev"),), {"dsp": "dsp48"}, ValueError,
+     "DSP kind must be one of generic, ecp5, not 'dsp48'"),
 ])
 def test_core_parameter_errors(args, kwargs, error, message):
     with pytest.raises(error, match="^" + __import__("re").escape(message) + "$"):
         FFTCore(*args, **kwargs)
+
+
+@pytest.mark.parametrize("fmt, stages", [
+    (FFTFormat(64, 16, 16, "per_stage", "convergent"), [0, 1, 2, 3]),  # the last two: trivial
+    (FFTFormat(64, 18, 18, "per_stage", "convergent"), []),            # a - b has 19 bits
+    (FFTFormat(32, 16, 16, "growth", "convergent"), [0, 1]),   # stage 2: a - b has 19 bits
+    (FFTFormat(4, 16, 16, "per_stage", "convergent"), []),             # no general twiddle
+])
+def test_core_mult18_stages(fmt, stages):
+    """With dsp="ecp5" the products of every stage with a general twiddle whose operands fit
+    18 x 18 bits go to MULT18X18D output registers; generic cores have none."""
+    assert FFTCore(fmt, dsp="ecp5").mult18_stages == stages
+    assert FFTCore(fmt).mult18_stages == []
 
 
 @pytest.mark.parametrize("n, inverse, gaps, stalls", [(4, False, 0.0, 0.0), (16, True, 0.3, 0.4),

@@ -61,6 +61,7 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.arch.latency import FFT_STAGE_PIPELINE, fft_core_latency
 from fdagen.gateware.common.arith import saturate_expr
+from fdagen.gateware.common.dsp import check_dsp, ecp5_product, fits_mult18
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.tile_buffer import TileBuffer
 from fdagen.golden.checks import ParameterError, ParameterTypeError
@@ -87,6 +88,29 @@ def _round_up(value, cut, rounding):
 
 def _complex(width):
     return data.StructLayout({"re": signed(width), "im": signed(width)})
+
+
+def _quarter_index(n, stage):
+    """Local index ``j`` of stage ``stage`` whose twiddle ``W_n^(j * 2**stage)`` is -j / +j,
+    or None."""
+    quarter, depth = n // 4, n >> (stage + 1)
+    if n < 4 or quarter % (1 << stage):
+        return None
+    index = quarter >> stage
+    return index if index < depth else None
+
+
+def _has_multipliers(n, stage):
+    """Whether stage ``stage`` of an ``n``-point core has a twiddle other than 1 and -j / +j
+    (the last two stages have none, so no ROM and no multipliers)."""
+    quarter_index = _quarter_index(n, stage)
+    return any(j not in (0, quarter_index) for j in range(n >> (stage + 1)))
+
+
+def _in_mult18(fmt, stage, dsp):
+    """Whether stage ``stage``'s products sit in MULT18X18D output registers with ``dsp``."""
+    return (dsp == "ecp5" and _has_multipliers(fmt.n, stage)
+            and fits_mult18(fmt.stage_widths[stage] + 1, fmt.twiddle_width))
 
 
 class _DelayLine(Elaboratable):
@@ -151,7 +175,8 @@ class _Stage(Elaboratable):
     :data:`PIPELINE` registers that all move with ``advance``, one carry chain at most in each:
 
     1. operands: ``a + b`` (upper), the delay line's ``d`` (lower), the twiddle ROM word;
-    2. the four real products (multiplier output registers);
+    2. the four real products (multiplier output registers; with ``dsp="ecp5"``, those of
+       the MULT18X18D blocks, see :func:`fdagen.gateware.common.dsp.ecp5_product`);
     3. the complex products ``d.re*t.re - d.im*t.im`` and ``d.re*t.im + d.im*t.re``, and ``-d``;
     4. the operand of the twiddle kind, aligned to one cut, and its round-up bits;
     5. the rounding adder, ``>> tw-1`` or ``>> tw`` by the schedule bit;
@@ -166,8 +191,8 @@ class _Stage(Elaboratable):
 
     PIPELINE = FFT_STAGE_PIPELINE
 
-    def __init__(self, fmt, stage, offset, stages, *, skippable=False):
-        self.fmt, self.stage = fmt, stage
+    def __init__(self, fmt, stage, offset, stages, *, skippable=False, dsp="generic"):
+        self.fmt, self.stage, self.dsp = fmt, stage, dsp
         self.bypass = Signal(name="bypass") if skippable else None
         self.restart = Signal(name="restart") if skippable else None
         self.depth = fmt.n >> (stage + 1)
@@ -184,11 +209,7 @@ class _Stage(Elaboratable):
 
     def _quarter_index(self):
         """Local index ``j`` whose twiddle ``W^(j * 2**stage)`` is -j / +j, or None."""
-        quarter = self.fmt.n // 4
-        if self.fmt.n < 4 or quarter % (1 << self.stage):
-            return None
-        index = quarter >> self.stage
-        return index if index < self.depth else None
+        return _quarter_index(self.fmt.n, self.stage)
 
     def elaborate(self, platform):
         m = Module()
@@ -244,7 +265,7 @@ class _Stage(Elaboratable):
         rom_im = Array(Const(int(w_im[j << stage]), signed(tw)) for j in range(depth))
         quarter_index = self._quarter_index()
         # Stages whose twiddles are all trivial (the last two) need no ROM and no multipliers.
-        general = any(j not in (0, quarter_index) for j in range(depth))
+        general = _has_multipliers(fmt.n, stage)
         kind_now = Mux(second_half, 0, Mux(k == 0, 1,                 # 0 upper, 1 exact 1,
                        Mux(k == quarter_index, 2, 3) if quarter_index is not None else 3))
         kind = carry("kind", unsigned(2), kind_now)                     # 2 by -j/+j, 3 general
@@ -265,10 +286,16 @@ class _Stage(Elaboratable):
         # the -j / +j twiddle (one carry chain each, so register 4 has only the rounding
         # adder).
         if general:
-            rr = stage_register("rr2", signed(wide + tw), d_re[0] * t_re)
-            ii = stage_register("ii2", signed(wide + tw), d_im[0] * t_im)
-            ri = stage_register("ri2", signed(wide + tw), d_re[0] * t_im)
-            ir = stage_register("ir2", signed(wide + tw), d_im[0] * t_re)
+            if _in_mult18(fmt, stage, self.dsp):
+                def product(name, d, t):    # the product register in the DSP block
+                    return ecp5_product(m, name, d, t, self.advance)
+            else:
+                def product(name, d, t):
+                    return stage_register(name, signed(wide + tw), d * t)
+            rr = product("rr2", d_re[0], t_re)
+            ii = product("ii2", d_im[0], t_im)
+            ri = product("ri2", d_re[0], t_im)
+            ir = product("ir2", d_im[0], t_re)
             product_re = stage_register("product_re3", signed(wide + tw + 1), rr - ii)
             product_im = stage_register("product_im3", signed(wide + tw + 1), ri + ir)
         else:
@@ -386,6 +413,13 @@ class FFTCore(wiring.Component):
     runtime_length : bool
         Take the transform length from the ``length_shift`` port. Needs ``runtime_schedule``
         (a shorter transform has fewer stages to scale) and bit-reversed output order.
+    dsp : str
+        How each stage's four real products are registered (:mod:`fdagen.gateware.common.dsp`):
+        ``"generic"`` (``*`` and a fabric register; portable), or ``"ecp5"``: in the output
+        register of a Lattice ECP5 MULT18X18D instance, for every stage whose operands fit
+        18 x 18 bits (the others stay generic). The same cycle behaviour and bits; the Verilog
+        of an ``"ecp5"`` core instantiates ``MULT18X18D`` (simulate it with
+        :func:`~fdagen.gateware.common.dsp.mult18x18d_model`; Amaranth's simulator cannot).
     """
 
     #: Depth of the input and output buffers that let the step enable be a register.
@@ -397,9 +431,10 @@ class FFTCore(wiring.Component):
         return data.StructLayout({"re": signed(width), "im": signed(width),
                                   "last": unsigned(1)})
 
-    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False, dsp="generic"):
         if not isinstance(fmt, FFTFormat):
             raise ParameterTypeError(f"FFT format must be an FFTFormat, not {fmt!r}")
+        self._dsp = check_dsp(dsp)
         if runtime_schedule and fmt.scaling == "growth":
             raise ParameterError("FFT scaling must be a schedule (not growth) with a runtime "
                                  "schedule")
@@ -425,6 +460,17 @@ class FFTCore(wiring.Component):
     @property
     def fmt(self):
         return self._fmt
+
+    @property
+    def dsp(self):
+        """How the products are registered: ``"generic"`` or ``"ecp5"``."""
+        return self._dsp
+
+    @property
+    def mult18_stages(self):
+        """The stages whose four products sit in MULT18X18D output registers (none unless
+        ``dsp="ecp5"``)."""
+        return [s for s in range(self._fmt.stages) if _in_mult18(self._fmt, s, self._dsp)]
 
     @property
     def capacity(self):
@@ -459,8 +505,8 @@ class FFTCore(wiring.Component):
             offsets.append(offset)
             offset += (n >> (s + 1)) + _Stage.PIPELINE
         runtime_length = self._runtime_length
-        stage_units = [_Stage(fmt, s, offsets[s], stages, skippable=runtime_length)
-                       for s in range(stages)]
+        stage_units = [_Stage(fmt, s, offsets[s], stages, skippable=runtime_length,
+                              dsp=self._dsp) for s in range(stages)]
         for s, unit in enumerate(stage_units):
             m.submodules[f"stage{s}"] = unit
 
