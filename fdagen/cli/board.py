@@ -72,17 +72,15 @@ def _cmd_board_run(args):
     for name in ("data_width", "twiddle_width", "weight_width", "spectrum_width", "rounding",
                  "pe_kind"):
         setattr(args, name, getattr(config, name))     # the golden format is the build's
-    try:
-        import serial
-    except ImportError:
-        raise InputError("board run needs pyserial (pip install 'fdagen[board]')") from None
+    job, quant = prepare_layer_job(args, config, x, w, b, tiling)   # checks the build's limits
+    import serial
+
     try:
         transport = SerialTransport(args.port, args.baud)
     except (serial.SerialException, ValueError, OSError) as error:
         raise InputError(f"serial port {args.port!r} must be a serial device this user can "
                          f"open, not give '{error}'") from None
     try:
-        job, quant = prepare_layer_job(args, config, x, w, b, tiling)
         try:
             result = run_on_board(config, [job], transport, args.depth, args.timeout)
         except BridgeError as error:
@@ -152,7 +150,7 @@ def add_commands(commands):
                     "Yosys, nextpnr-ecp5 and ecppack. Writes the bitstream, the LPF, the logs "
                     "and board.json/board.txt (Fmax against the board's clock, utilisation). "
                     "Exits 1 if timing is not met.")
-    build.add_argument("--board", required=True, choices=sorted(BOARDS),
+    build.add_argument("--board", required=True, metavar="BOARD",
                        help="; ".join(f"{b.name}: {b.description}" for b in BOARDS.values()))
     build.add_argument("--seed", type=positive_int, default=1, help="nextpnr seed (default 1)")
     build.add_argument("--out", required=True, type=Path, metavar="DIR",

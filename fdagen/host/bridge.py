@@ -149,7 +149,7 @@ class BridgeSession:
                               f"their last flags) for {self.layers} layers' counters")
         names = [name for name, _ in COUNTER_TABLE]
         return [{"outputs": words, "counters": dict(zip(names, values))}
-                for words, values in zip(self.outputs, self.counters)]
+                for words, values in zip(self.outputs[:self.layers], self.counters)]
 
 
 class Transport(ABC):

@@ -7,6 +7,7 @@ lights once the bridge has reported an error (until a line break resets it).
 
 from amaranth import Elaboratable, Module
 from amaranth.build import ResourceError
+from amaranth.lib import io
 
 from fdagen.arch.bridge import DEFAULT_DEPTH
 from fdagen.gateware.board.bridge import UARTBridge
@@ -24,12 +25,14 @@ class BoardTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         m.submodules.bridge = bridge = self.bridge
-        uart = platform.request("uart", 0)
-        m.d.comb += [bridge.rx.eq(uart.rx.i), uart.tx.o.eq(bridge.tx)]
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.rx_buffer = rx = io.Buffer("i", uart.rx)
+        m.submodules.tx_buffer = tx = io.Buffer("o", uart.tx)
+        m.d.comb += [bridge.rx.eq(rx.i), tx.o.eq(bridge.tx)]
         try:
-            led = platform.request("led", 0)
+            led = platform.request("led", 0, dir="-")
         except ResourceError:
-            led = None
-        if led is not None:
-            m.d.comb += led.o.eq(bridge.error)
+            return m
+        m.submodules.led_buffer = light = io.Buffer("o", led)
+        m.d.comb += light.o.eq(bridge.error)
         return m
