@@ -34,7 +34,8 @@ class SimulatedUART(Transport):
         self._rx.value = 0
         await Timer((BREAK_BITS + 4) * self.bit_ns, "ns")
         self._rx.value = 1
-        await Timer(4 * self.bit_ns, "ns")
+        # the break's own framing error goes out as an ERROR message; let it finish, then drop it
+        await Timer(40 * self.bit_ns, "ns")
         self.sink.clear()
 
     async def _write(self, data):

@@ -17,14 +17,14 @@ Device to host: messages
 ------------------------
 Each a tag byte and a payload of fixed length (:meth:`BridgeFormat.message_length`):
 
-``CREDIT + s, n`` (:data:`CREDIT`)
+``TAG_CREDIT + s, n`` (0x10 + s)
     The accelerator took ``n`` (1..255) more beats of input stream ``s`` from its FIFO.
-``OUT, payload`` (:data:`OUT`)
+``TAG_OUT, payload`` (0x20)
     One ``out`` beat: the accelerator's payload bits (the signed code in the low
     ``data_width`` bits, ``last`` above it).
-``COUNTERS, payload`` (:data:`COUNTERS`)
+``TAG_COUNTERS, payload`` (0x30)
     One ``counters`` beat: the 32-bit value, ``last`` in bit 32 (5 bytes).
-``ERROR, flags`` (:data:`ERROR`)
+``TAG_ERROR, flags`` (0x40)
     Something went wrong since the last such message (:data:`ERROR_FLAGS`). The link is then
     out of step: the host stops and resets the device (a line break, below).
 
@@ -32,7 +32,7 @@ Flow control: credits
 ---------------------
 The UART receiver cannot make the host wait, so the device must take every byte as it
 arrives. It can, because the host never sends a beat of stream ``s`` it holds no credit for:
-it starts with ``depth`` credits per stream and gets them back from ``CREDIT`` messages, one
+it starts with ``depth`` credits per stream and gets them back from ``TAG_CREDIT`` messages, one
 per beat the accelerator has taken. So a beat always finds room in its FIFO, the frame parser
 is never stalled for longer than a clock, and the receiver's one-byte buffer is empty again
 long before the next byte's stop bit. A host that oversteps its credits stalls the parser; the
@@ -59,20 +59,20 @@ from dataclasses import dataclass
 from fdagen.arch.fields import WORD_BITS
 from fdagen.golden.checks import ParameterError, check_int
 
-__all__ = ["INPUT_STREAMS", "CREDIT", "OUT", "COUNTERS", "ERROR", "ERROR_FLAGS", "BREAK_BITS",
-           "MAX_FRAME_BEATS", "MAX_DIVISOR", "DEFAULT_DEPTH", "DEFAULT_BAUD", "BridgeFormat", "beat_bytes",
-           "divisor_for"]
+__all__ = ["INPUT_STREAMS", "TAG_CREDIT", "TAG_OUT", "TAG_COUNTERS", "TAG_ERROR", "ERROR_FLAGS",
+           "BREAK_BITS", "MAX_FRAME_BEATS", "MAX_DIVISOR", "DEFAULT_DEPTH", "DEFAULT_BAUD",
+           "BridgeFormat", "beat_bytes", "divisor_for"]
 
 #: Host-to-device stream ids, in order: the ``stream`` byte of a frame is the index.
 INPUT_STREAMS = ("desc", "weights", "pixels")
 
-#: Device-to-host tags (``CREDIT + s`` for input stream ``s``).
-CREDIT = 0x10
-OUT = 0x20
-COUNTERS = 0x30
-ERROR = 0x40
+#: Device-to-host tags (``TAG_CREDIT + s`` for input stream ``s``).
+TAG_CREDIT = 0x10
+TAG_OUT = 0x20
+TAG_COUNTERS = 0x30
+TAG_ERROR = 0x40
 
-#: ``ERROR`` flag bits: what each means.
+#: ``TAG_ERROR`` flag bits: what each means.
 ERROR_FLAGS = {
     0x01: "framing: a stop bit was low (line noise, a wrong baud rate)",
     0x02: "overrun: a byte arrived before the previous one was taken (the host sent beyond "
@@ -159,11 +159,11 @@ class BridgeFormat:
 
     def message_length(self, tag):
         """Payload bytes after tag byte ``tag``."""
-        if CREDIT <= tag < CREDIT + len(INPUT_STREAMS) or tag == ERROR:
+        if TAG_CREDIT <= tag < TAG_CREDIT + len(INPUT_STREAMS) or tag == TAG_ERROR:
             return 1
-        if tag == OUT:
+        if tag == TAG_OUT:
             return beat_bytes(self.out_width)
-        if tag == COUNTERS:
+        if tag == TAG_COUNTERS:
             return beat_bytes(self.counter_width)
         raise ParameterError(f"message tag must be one of 0x10..0x12, 0x20, 0x30 or 0x40, not "
                              f"0x{tag:02x}")

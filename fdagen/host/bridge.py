@@ -18,8 +18,8 @@ No Amaranth here: a host program needs only NumPy, pyserial and this package's h
 import time
 from abc import ABC, abstractmethod
 
-from fdagen.arch.bridge import (BREAK_BITS, COUNTERS, CREDIT, ERROR, ERROR_FLAGS, INPUT_STREAMS,
-                                MAX_FRAME_BEATS, OUT, BridgeFormat)
+from fdagen.arch.bridge import (BREAK_BITS, ERROR_FLAGS, INPUT_STREAMS, MAX_FRAME_BEATS,
+                                TAG_COUNTERS, TAG_CREDIT, TAG_ERROR, TAG_OUT, BridgeFormat)
 from fdagen.arch.fields import COUNTERS as COUNTER_TABLE
 
 __all__ = ["BridgeError", "BridgeSession", "Transport", "SerialTransport", "run_session",
@@ -109,15 +109,15 @@ class BridgeSession:
 
     def _message(self, tag, value):
         fmt = self.format
-        if tag == ERROR:
+        if tag == TAG_ERROR:
             named = [text for bit, text in ERROR_FLAGS.items() if value & bit] or [f"0x{value:x}"]
             raise BridgeError(f"the device reported: {'; '.join(named)}")
-        if tag == OUT:
+        if tag == TAG_OUT:
             self._check_layer("an output")
             self.outputs[-1].append(value & self._out_mask)
             if value >> fmt.config.data_width:
                 self.outputs.append([])
-        elif tag == COUNTERS:
+        elif tag == TAG_COUNTERS:
             self._check_layer("a counter", self.counters)
             self.counters[-1].append(value & 0xFFFFFFFF)
             last = value >> 32
@@ -128,7 +128,7 @@ class BridgeSession:
             if last:
                 self.counters.append([])
         else:
-            index = tag - CREDIT
+            index = tag - TAG_CREDIT
             self._credits[index] += value
             if self._credits[index] > fmt.depth or value == 0:
                 raise BridgeError(f"the device returned {value} credits for "
@@ -182,7 +182,8 @@ class SerialTransport(Transport):
 
     def reset(self):
         self.port.send_break(duration=max(0.01, 2 * BREAK_BITS / self.baud))
-        time.sleep(0.01)
+        # the break's own framing error goes out as an ERROR message: wait for it, drop it
+        time.sleep(0.01 + 40 / self.baud)
         self.port.reset_input_buffer()
 
     def write(self, data):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fdagen.flows.board
-from fdagen.arch.bridge import COUNTERS, CREDIT, OUT, BridgeFormat
+from fdagen.arch.bridge import TAG_COUNTERS, TAG_CREDIT, TAG_OUT, BridgeFormat
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.arch.fields import COUNTERS as COUNTER_TABLE
 from fdagen.cli import main
@@ -98,16 +98,16 @@ class StandInBoard(threading.Thread):
                 stream, count = buffer[0], buffer[1]
                 del buffer[:2 + count * sizes[stream]]
                 got += count if stream == 2 else 0
-                os.write(self.master, bytes([CREDIT + stream, count]))
+                os.write(self.master, bytes([TAG_CREDIT + stream, count]))
         width = self.fmt.config.data_width
         reply = bytearray()
         for index, code in enumerate(self.codes):
             last = index == len(self.codes) - 1
-            reply += bytes([OUT]) + ((int(code) & ((1 << width) - 1))
+            reply += bytes([TAG_OUT]) + ((int(code) & ((1 << width) - 1))
                                      | (last << width)).to_bytes(3, "little")
         for index in range(len(COUNTER_TABLE)):
             last = index == len(COUNTER_TABLE) - 1
-            reply += bytes([COUNTERS]) + (last << 32).to_bytes(5, "little")
+            reply += bytes([TAG_COUNTERS]) + (last << 32).to_bytes(5, "little")
         os.write(self.master, bytes(reply))
 
 

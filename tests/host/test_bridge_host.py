@@ -4,7 +4,8 @@ the device."""
 
 import pytest
 
-from fdagen.arch.bridge import (COUNTERS, CREDIT, ERROR, OUT, BridgeFormat, divisor_for)
+from fdagen.arch.bridge import (TAG_COUNTERS, TAG_CREDIT, TAG_ERROR, TAG_OUT, BridgeFormat,
+                                divisor_for)
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.arch.fields import COUNTERS as COUNTER_TABLE
 from fdagen.golden.checks import ParameterError
@@ -16,26 +17,26 @@ CONFIG = AcceleratorConfig(pes=4, max_channels=4, max_out_channels=8, max_size=1
 
 def out_message(code, last=False, width=16):
     value = (code & ((1 << width) - 1)) | (int(last) << width)
-    return bytes([OUT]) + value.to_bytes(3, "little")
+    return bytes([TAG_OUT]) + value.to_bytes(3, "little")
 
 
 def counter_messages(values):
     data = b""
     for index, value in enumerate(values):
         last = index == len(values) - 1
-        data += bytes([COUNTERS]) + (value | (int(last) << 32)).to_bytes(5, "little")
+        data += bytes([TAG_COUNTERS]) + (value | (int(last) << 32)).to_bytes(5, "little")
     return data
 
 
 def test_format_byte_counts():
     fmt = BridgeFormat(CONFIG)
     assert [fmt.input_bytes(s) for s in ("desc", "weights", "pixels")] == [4, 4, 2]
-    assert [fmt.message_length(tag) for tag in (CREDIT, CREDIT + 2, OUT, COUNTERS, ERROR)] == \
-        [1, 1, 3, 5, 1]
+    tags = (TAG_CREDIT, TAG_CREDIT + 2, TAG_OUT, TAG_COUNTERS, TAG_ERROR)
+    assert [fmt.message_length(tag) for tag in tags] == [1, 1, 3, 5, 1]
     wide = BridgeFormat(AcceleratorConfig(pes=8, weight_beat_words=2, pixel_beat_words=4,
                                           data_width=12))
     assert [wide.input_bytes(s) for s in ("desc", "weights", "pixels")] == [4, 8, 6]
-    assert wide.message_length(OUT) == 2
+    assert wide.message_length(TAG_OUT) == 2
     with pytest.raises(ParameterError, match=r"^bridge FIFO depth must be between 1 and 255, "
                                              r"not 256$"):
         BridgeFormat(CONFIG, 256)
@@ -74,17 +75,17 @@ def test_session_sends_only_what_its_credits_allow():
     assert first == (encode_frame(0, list(range(16)), 4) + encode_frame(1, list(range(16)), 4)
                      + encode_frame(2, list(range(5)), 2))
     assert session.frames() == b""
-    session.receive(bytes([CREDIT + 1, 3]))
+    session.receive(bytes([TAG_CREDIT + 1, 3]))
     assert session.frames() == encode_frame(1, [16, 17, 18], 4)
     with pytest.raises(BridgeError, match=r"^the device returned 17 credits for weights, more "
                                           r"than were sent$"):
-        session.receive(bytes([CREDIT + 1, 17]))
+        session.receive(bytes([TAG_CREDIT + 1, 17]))
 
 
 def test_session_decodes_messages_in_any_pieces():
     session = BridgeSession(BridgeFormat(CONFIG), [([1], [2], [3])])
     session.frames()
-    stream = (bytes([CREDIT, 1]) + out_message(-5) + out_message(7, last=True)
+    stream = (bytes([TAG_CREDIT, 1]) + out_message(-5) + out_message(7, last=True)
               + counter_messages(list(range(100, 100 + len(COUNTER_TABLE)))))
     for index in range(0, len(stream), 3):
         assert not session.done
@@ -100,13 +101,13 @@ def test_session_errors():
     session = BridgeSession(BridgeFormat(CONFIG), [([1], [2], [3])])
     with pytest.raises(BridgeError, match=r"^the device reported: framing: a stop bit was "
                                           r"low .*; stream: a frame named"):
-        session.receive(bytes([ERROR, 0x05]))
+        session.receive(bytes([TAG_ERROR, 0x05]))
     with pytest.raises(BridgeError, match=r"^the device sent tag 0x77, which the protocol "
                                           r"does not have"):
         BridgeSession(BridgeFormat(CONFIG), []).receive(b"\x77")
     early = BridgeSession(BridgeFormat(CONFIG), [([1], [2], [3])])
     with pytest.raises(BridgeError, match=r"^counter 1 of a layer came with last = 1"):
-        early.receive(bytes([COUNTERS]) + (1 << 32).to_bytes(5, "little"))
+        early.receive(bytes([TAG_COUNTERS]) + (1 << 32).to_bytes(5, "little"))
     with pytest.raises(BridgeError, match=r"^the session is not done"):
         BridgeSession(BridgeFormat(CONFIG), [([1], [2], [3])]).results()
 
@@ -140,7 +141,7 @@ class DeviceModel(Transport):
                                                        "little"))
             del self.inbox[:length]
             assert sum(self.got[stream]) is not None
-            self.outbox += bytes([CREDIT + stream, count])
+            self.outbox += bytes([TAG_CREDIT + stream, count])
             self._finish_layers()
 
     def _finish_layers(self):

@@ -4,12 +4,12 @@ It writes the device-to-host messages of :mod:`fdagen.arch.bridge`, one at a tim
 byte stream ``data`` (to the UART transmitter): a message is loaded whole into a shift register
 (tag byte first) and shifted out a byte per transfer. When idle it picks, in this order:
 
-1. ``ERROR, flags`` when any ``errors`` pulse came since the last one (flags or'ed together);
-2. ``CREDIT + s, n`` for the lowest input stream ``s`` with ``n > 0`` beats taken since its last
-   credit (``taken[s]`` pulses count them, also while a message goes out): credits go first so
+1. ``TAG_ERROR, flags`` when any ``errors`` pulse came since the last one (flags or'ed);
+2. ``TAG_CREDIT + s, n`` for the lowest input stream ``s`` with ``n > 0`` beats taken since its
+   last credit (``taken[s]`` pulses count them, also while a message goes out): credits go first so
    the host keeps the input FIFOs fed;
-3. ``COUNTERS, value + last`` from ``counters`` (taking the beat);
-4. ``OUT, value + last`` from ``out`` (taking the beat).
+3. ``TAG_COUNTERS, value + last`` from ``counters`` (taking the beat);
+4. ``TAG_OUT, value + last`` from ``out`` (taking the beat).
 
 A stream's untold count never exceeds the bridge's FIFO depth (the host holds back whatever it
 has no credit for), so ``depth <= 255`` keeps it in one byte. ``out`` and ``counters`` wait
@@ -20,7 +20,8 @@ from amaranth import Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.arch.bridge import COUNTERS, CREDIT, ERROR, ERROR_FLAGS, OUT, beat_bytes
+from fdagen.arch.bridge import (ERROR_FLAGS, TAG_COUNTERS, TAG_CREDIT, TAG_ERROR, TAG_OUT,
+                                beat_bytes)
 
 __all__ = ["MessageSender"]
 
@@ -82,7 +83,7 @@ class MessageSender(wiring.Component):
         m.d.comb += new_errors.eq(self.errors & sum(ERROR_FLAGS))
         with m.If(idle):
             with m.If(pending_errors != 0):
-                m.d.sync += [message.eq(Cat(Const(ERROR, 8), pending_errors)),
+                m.d.sync += [message.eq(Cat(Const(TAG_ERROR, 8), pending_errors)),
                              bytes_left.eq(2), pending_errors.eq(new_errors)]
             with m.Else():
                 m.d.sync += pending_errors.eq(new_errors)
@@ -92,16 +93,16 @@ class MessageSender(wiring.Component):
                     chosen = True
                     with branch(count != 0):
                         m.d.comb += sent_credit.eq(s)
-                        m.d.sync += [message.eq(Cat(Const(CREDIT + s, 8), count)),
+                        m.d.sync += [message.eq(Cat(Const(TAG_CREDIT + s, 8), count)),
                                      bytes_left.eq(2)]
                 with m.Elif(self.counters.valid):
                     m.d.comb += self.counters.ready.eq(1)
-                    m.d.sync += [message.eq(Cat(Const(COUNTERS, 8),
+                    m.d.sync += [message.eq(Cat(Const(TAG_COUNTERS, 8),
                                                 self.counters.payload.as_value())),
                                  bytes_left.eq(1 + beat_bytes(counter_bits))]
                 with m.Elif(self.out.valid):
                     m.d.comb += self.out.ready.eq(1)
-                    m.d.sync += [message.eq(Cat(Const(OUT, 8), self.out.payload.as_value())),
+                    m.d.sync += [message.eq(Cat(Const(TAG_OUT, 8), self.out.payload.as_value())),
                                  bytes_left.eq(1 + beat_bytes(out_bits))]
         with m.Else():
             m.d.sync += pending_errors.eq(pending_errors | new_errors)
