@@ -6,6 +6,8 @@ input FIFOs are kept shallow (8 beats) so that the credits run out whenever the 
 holds a stream back (the second layer's descriptor and weights wait for the first layer's run):
 no byte may be lost or duplicated then. The bridge's Verilog is Verilator-lint clean."""
 
+import re
+
 import numpy as np
 import pytest
 from support.accelsim import check_rtl_layers, random_layer
@@ -30,8 +32,14 @@ def test_two_layers_over_the_uart_bit_exact(tmp_path):
         assert layer["counters"]["output_pixels"] == job.expected.size
 
 
-@pytest.mark.parametrize("depth", [64])
-def test_bridge_verilog_is_lint_clean(tmp_path, depth):
-    files = render_bridge(CONFIG, 217, depth)
+@pytest.mark.parametrize("divisor, depth", [(4, 8), (217, 64)], ids=["bench", "board"])
+def test_bridge_verilog_is_lint_clean_and_readable(tmp_path, divisor, depth):
+    """The bench's bridge and the default board build's (115200 baud at 25 MHz): Verilator
+    ``-Wall`` with only the named waivers, Amaranth's names, no zero-width wires."""
+    files = render_bridge(CONFIG, divisor, depth)
     write_output_directory(files, tmp_path / "rtl")
     lint([tmp_path / "rtl" / name for name in verilog_sources(files)], bridge_top(CONFIG))
+    text = files[f"{bridge_top(CONFIG)}.v"].decode()
+    assert not re.findall(r"\$signal\$\d+", text) and "[-1:0]" not in text
+    for name in ("rx_sync", "rx_state", "frame_state", "message", "untold_credit1", "tx_frame"):
+        assert re.search(rf"\b{name}\b", text), name

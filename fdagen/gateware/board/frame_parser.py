@@ -72,7 +72,7 @@ class FrameParser(wiring.Component):
         with m.If(self.beats.ready):
             m.d.sync += self.beats.valid.eq(0)
         m.d.comb += self.data.ready.eq(~self.beats.valid)
-        with m.FSM(name="frame_state"):
+        with m.FSM(name="frame"):
             with m.State("STREAM"):
                 with m.If(self.data.valid & self.data.ready):
                     with m.If(byte < len(counts)):

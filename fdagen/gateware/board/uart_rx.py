@@ -93,7 +93,7 @@ class UARTReceiver(wiring.Component):
 
         with m.If(self.data.ready):
             m.d.sync += self.data.valid.eq(0)
-        with m.FSM(name="rx_state"):
+        with m.FSM(name="rx"):
             with m.State("IDLE"):
                 with m.If(~rx_sync):
                     m.d.sync += timer.eq(divisor // 2 - 1)
