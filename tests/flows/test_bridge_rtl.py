@@ -26,7 +26,7 @@ def test_two_layers_over_the_uart_bit_exact(tmp_path):
     rng = np.random.default_rng(7)
     jobs = [random_layer(CONFIG, rng, 2, 4, 8, 8, 3, 1, 1, relu=True),
             random_layer(CONFIG, rng, 1, 2, 8, 8, 3)]
-    result = run_bridge_rtl(CONFIG, jobs, tmp_path, "icarus", divisor=4, depth=8)
+    result = run_bridge_rtl(CONFIG, jobs, tmp_path, "verilator", divisor=4, depth=8)
     check_rtl_layers(jobs, result)
     for job, layer in zip(jobs, result["layers"]):
         assert layer["counters"]["output_pixels"] == job.expected.size
