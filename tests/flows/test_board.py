@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """The ULX3S 85F platform build, without synthesis: the board top (UART bridge and the default
 small accelerator) elaborates for amaranth-boards' platform and the LPF it writes locates the
 25 MHz clock and the FTDI UART pins and constrains the clock (``do_build=False``; the full

@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """The UART receiver and transmitter in amaranth.sim: bytes round trip through both, the
 receiver samples each bit in its middle (a line whose bits are shortened or lengthened by a
 third of a bit still reads right), and a low stop bit is a framing error whose byte is dropped,
