@@ -66,6 +66,10 @@ def _cmd_board_run(args):
     if args.out:
         check_output_file(args.out)
     config = _board_config(args)
+    if config.dims != 2:
+        raise InputError(f"board run takes 2-D layers: the build's dims must be 2, not "
+                         f"{config.dims}")
+    args.dims = config.dims
     _check_baud(args, config.clock_mhz * 1e6)
     x, w, b, stride, padding, runs_as = layer_operands(args)
     tiling = layer_tiling(args, x, w, stride, padding, config.fft_size, args.layer_fft_size)
@@ -127,7 +131,9 @@ def add_commands(commands):
     shared = Parser(add_help=False)        # the build in the bitstream and its UART
     shared.add_argument("--config", metavar="FILE.toml",
                         help="accelerator configuration (keys as the long flags, with '_')")
-    add_config_flags(shared, notes={"clock_mhz": "on a board: the board's clock"})
+    notes = {key: f"on a board {value:g}" for key, value in BOARD_DEFAULTS.items()}
+    notes["clock_mhz"] = "on a board: the board's clock"
+    add_config_flags(shared, notes=notes)
     shared.add_argument("--baud", type=positive_int, default=DEFAULT_BAUD, metavar="BAUD",
                         help="UART baud rate (default %(default)s)")
     shared.add_argument("--depth", type=positive_int, default=DEFAULT_DEPTH, metavar="BEATS",
@@ -175,4 +181,4 @@ def add_commands(commands):
                      help="give up when the board sends nothing for this long (default 5)")
     run.add_argument("--raw", action="store_true", help="write integer output codes")
     run.add_argument("--out", metavar="Y.npy", help="also write the output (as sim conv2d)")
-    run.set_defaults(handler=_cmd_board_run, dims=2, fixed=True)
+    run.set_defaults(handler=_cmd_board_run, fixed=True)

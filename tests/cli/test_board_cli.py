@@ -67,6 +67,8 @@ CASES = [
     (lambda d: run(d, x="nope"), "input file '{d}/nope.npy' does not exist"),
     (lambda d: run(d, "--layer-fft-size", "16"), "FFT size"),
     (lambda d: run(d, "--baud", "10"), "baud rate must be an integer between 24 and 6250000"),
+    (lambda d: run(d, "--dims", "3"), "board run takes 2-D layers: the build's dims must be 2, "
+                                      "not 3"),
 ]
 
 
