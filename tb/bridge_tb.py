@@ -5,7 +5,9 @@
 The job comes as a JSON file named by ``FDAGEN_TB_JOB``: ``config`` (the
 :class:`~fdagen.arch.config.AcceleratorConfig` parameters), ``divisor``, ``depth``, ``layers``
 (each with ``desc``, ``weights`` and ``pixels`` word lists), ``stall_seconds`` (simulated time
-without a byte from the device after which the host gives up) and ``result``: where to write
+without a byte from the device after which the host gives up), optionally ``garbage`` (bytes
+sent before the session, as an aborted run would leave them: the session's line break must
+reset the device) and ``result``: where to write
 per layer the output words and counters the host decoded, and the simulated seconds.
 """
 
@@ -37,6 +39,11 @@ async def layers_over_uart(dut):
     session = BridgeSession(BridgeFormat(config, job["depth"]),
                             [(layer["desc"], layer["weights"], layer["pixels"])
                              for layer in job["layers"]])
+    if job.get("garbage"):
+        # an aborted run's leftovers: the host's line break must clear them
+        await link.source.write(bytes(job["garbage"]))
+        await link.source.wait()
+        await ClockCycles(dut.clk, 200)
     start = cocotb.utils.get_sim_time("ns")
     results = await bridge(run_session)(link, session, stall=job["stall_seconds"],
                                         poll=200 * link.bit_ns * 1e-9)

@@ -151,14 +151,15 @@ def run_network(host, images, work, simulator="verilator", gaps=0.0, stalls=0.0,
 
 
 def run_bridge_rtl(config, jobs, work, simulator="icarus", divisor=4, depth=None,
-                   stall_seconds=2e-3):
+                   stall_seconds=2e-3, garbage=b""):
     """Run ``jobs`` back to back through the generated Verilog of the UART bridge and its
     accelerator (:func:`fdagen.emit.bridge.render_bridge`, ``divisor`` clocks a bit at a
     10 ns clock), the host's side being :mod:`fdagen.host.bridge` over a simulated UART
     (``fdagen.tb.bridge_tb``). Returns ``{"layers": [...], "compile_seconds",
     "run_seconds"}``; each layer has ``codes`` (decoded), ``lasts`` and ``counters``, and
     ``sim_seconds`` of the whole run. ``stall_seconds``: simulated time without a byte from
-    the device after which the host gives up."""
+    the device after which the host gives up. ``garbage``: bytes sent before the session (an
+    aborted run's leftovers, which the session's opening line break must clear)."""
     from fdagen.arch.bridge import DEFAULT_DEPTH
     from fdagen.emit.bridge import bridge_top, render_bridge
 
@@ -170,7 +171,7 @@ def run_bridge_rtl(config, jobs, work, simulator="icarus", divisor=4, depth=None
     job_file.write_text(json.dumps({
         "config": config.parameters(), "divisor": divisor, "depth": depth,
         "layers": [{"desc": j.desc, "weights": j.weights, "pixels": j.pixels} for j in jobs],
-        "stall_seconds": stall_seconds, "result": str(result_file)}))
+        "stall_seconds": stall_seconds, "garbage": list(garbage), "result": str(result_file)}))
     _, compile_seconds, run_seconds = _compile_and_run(
         config, work, simulator, "fdagen.tb.bridge_tb", job_file, result_file,
         files=render_bridge(config, divisor, depth), top=bridge_top(config))
