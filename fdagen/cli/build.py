@@ -46,11 +46,13 @@ def _read_config(path):
     return table
 
 
-def accelerator_config(args):
-    """The :class:`AcceleratorConfig` from ``--config`` and the flags (flags win)."""
+def accelerator_config(args, defaults=None):
+    """The :class:`AcceleratorConfig` from ``defaults`` (``{field: value}``, e.g. a board's
+    small build), ``--config`` and the flags (flags win, then the file)."""
     from fdagen.arch.config import AcceleratorConfig
 
-    values = _read_config(args.config) if args.config else {}
+    values = dict(defaults or {})
+    values.update(_read_config(args.config) if args.config else {})
     for key in _accelerator_keys():
         given = getattr(args, key, None)
         if given is not None:

@@ -16,18 +16,15 @@ from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_
 from fdagen.emit.outdir import check_output_file
 
 
-def _cmd_sim_conv(args):
-    from fdagen.arch.config import (KIND_FIELDS, MAX_ACCELERATOR_FFT_SIZE,
-                                    MAX_ACCELERATOR_FFT_SIZE_3D, AcceleratorConfig)
-    from fdagen.arch.pe_kinds import pe_kind
-    from fdagen.cli.golden import golden_mac_from
-    from fdagen.flows.simulate import layer_job, run_rtl
+def layer_operands(args):
+    """The layer options' operands as the accelerator runs them (the layer options of
+    :func:`add_layer_arguments`): ``(x, w, b, stride, padding, note)``, the arrays loaded and
+    checked, a strided layer in its polyphase form unless ``--strided decimate``
+    (:func:`~fdagen.cli.common.strided_operands`). Shared by ``fdagen sim`` and ``fdagen board
+    run``, so both run the identical layer."""
+    from fdagen.arch.config import MAX_ACCELERATOR_FFT_SIZE, MAX_ACCELERATOR_FFT_SIZE_3D
     from fdagen.golden.checks import RANGES
-    from fdagen.golden.tiling import Tiling
 
-    check_output_file(args.out)
-    if args.waves:
-        check_output_file(args.waves, "waveform file")
     x = load_array(args.input, "input")
     w = load_array(args.weights, "weights")
     b = load_array(args.bias, "bias") if args.bias else None
@@ -47,9 +44,44 @@ def _cmd_sim_conv(args):
     if args.fft_scaling == "growth":
         raise InputError("FFT scaling on the accelerator must be calibrated or per_stage "
                          "(constant width), not growth")
-    tiling = Tiling.choose(x.shape[1:], w.shape[2], stride, padding, args.fft_size,
-                           args.tile, in_channels=x.shape[0], out_channels=w.shape[0],
-                           largest_fft_size=largest)
+    return x, w, b, stride, padding, runs_as
+
+
+def layer_tiling(args, x, w, stride, padding, largest, fft_size):
+    """The layer's :class:`~fdagen.golden.tiling.Tiling` (FFT size ``fft_size``, None: the
+    cheapest up to ``largest``; ``--tile``)."""
+    from fdagen.golden.tiling import Tiling
+
+    return Tiling.choose(x.shape[1:], w.shape[2], stride, padding, fft_size, args.tile,
+                         in_channels=x.shape[0], out_channels=w.shape[0],
+                         largest_fft_size=largest)
+
+
+def prepare_layer_job(args, config, x, w, b, tiling):
+    """The :class:`~fdagen.flows.simulate.LayerJob` of the layer on ``config`` and its
+    calibrated quantization: ``golden conv2d|conv3d --fixed``'s codes, shifts and golden output
+    with the same options (ideal devices for crossbars: a build's macros start with every cell
+    at its target level)."""
+    from fdagen.cli.golden import golden_mac_from
+    from fdagen.flows.simulate import layer_job
+
+    mac = golden_mac_from(args)
+    x_codes, w, b, fmt, quant, _, mac = fixed_layer(args, x, w, b, tiling, mac)
+    return layer_job(config, x_codes, w, b, tiling, fmt, quant, mac), quant
+
+
+def _cmd_sim_conv(args):
+    from fdagen.arch.config import (KIND_FIELDS, MAX_ACCELERATOR_FFT_SIZE,
+                                    MAX_ACCELERATOR_FFT_SIZE_3D, AcceleratorConfig)
+    from fdagen.arch.pe_kinds import pe_kind
+    from fdagen.flows.simulate import run_rtl
+
+    check_output_file(args.out)
+    if args.waves:
+        check_output_file(args.waves, "waveform file")
+    x, w, b, stride, padding, runs_as = layer_operands(args)
+    largest = MAX_ACCELERATOR_FFT_SIZE_3D if args.dims == 3 else MAX_ACCELERATOR_FFT_SIZE
+    tiling = layer_tiling(args, x, w, stride, padding, largest, args.fft_size)
     kind = pe_kind(args.pe_kind or AcceleratorConfig.pe_kind)
     kind_options = {name: getattr(args, name) for name in KIND_FIELDS
                     if getattr(args, name) is not None}
@@ -66,11 +98,7 @@ def _cmd_sim_conv(args):
         pixel_beat_words=args.pixel_beat_words, pe_kind=kind.name, dims=args.dims,
         **kind_options)
     config.check_generable()
-    # the MAC of `fdagen golden conv2d|conv3d --fixed --pe-kind ...` with the same options: ideal
-    # devices (a build's macros start with every cell at its target level)
-    mac = golden_mac_from(args)
-    x_codes, w, b, fmt, quant, _, mac = fixed_layer(args, x, w, b, tiling, mac)
-    job = layer_job(config, x_codes, w, b, tiling, fmt, quant, mac)
+    job, quant = prepare_layer_job(args, config, x, w, b, tiling)
     work = Path(tempfile.mkdtemp(prefix="fdagen-sim-"))
     try:
         result = run_rtl(config, [job], work, args.sim, waves=args.waves, check=False)
@@ -179,6 +207,21 @@ def _cmd_sim_net(args):
     return 0
 
 
+def add_layer_arguments(parser, dims, largest, fft_flag="--fft-size"):
+    """The layer options of ``sim conv2d|conv3d`` (and ``board run``): ``--input``,
+    ``--weights``, ``--bias``, stride, the layer's FFT size (``fft_flag``, up to ``largest``),
+    ``--tile``, ``--relu``."""
+    x_axes, w_axes = conv_axes(dims)
+    parser.add_argument("--input", required=True, metavar="X.npy", help=f"input ({x_axes})")
+    parser.add_argument("--weights", required=True, metavar="W.npy", help=f"weights ({w_axes})")
+    parser.add_argument("--bias", metavar="B.npy", help="bias (M,)")
+    add_stride_arguments(parser)
+    parser.add_argument(fft_flag, type=int, metavar="N",
+                        help=f"FFT size, a power of two in 4..{largest} (default: cheapest)")
+    parser.add_argument("--tile", type=int, metavar="T", help="tile size (default N - K + 1)")
+    parser.add_argument("--relu", action="store_true", help="apply ReLU to the output")
+
+
 def add_sim_conv(commands, dims):
     """``sim conv2d`` or ``sim conv3d``: one ``dims``-D layer on the accelerator RTL."""
     from fdagen.arch.config import (KIND_FIELDS, MAX_ACCELERATOR_FFT_SIZE,
@@ -186,7 +229,6 @@ def add_sim_conv(commands, dims):
     from fdagen.flows.simulate import SIMULATORS
 
     name = f"conv{dims}d"
-    x_axes, w_axes = conv_axes(dims)
     largest = MAX_ACCELERATOR_FFT_SIZE_3D if dims == 3 else MAX_ACCELERATOR_FFT_SIZE
     sim_conv = commands.add_parser(
         name, help=f"one {dims}-D conv layer on the accelerator RTL",
@@ -204,15 +246,7 @@ def add_sim_conv(commands, dims):
     sim_conv.add_argument("--pixel-beat-words", type=positive_int, default=1, metavar="V",
                           help="input pixels per pixels-stream beat (a power of two, at most 8 "
                                "and the feature-map row pitch; default %(default)s)")
-    sim_conv.add_argument("--input", required=True, metavar="X.npy", help=f"input ({x_axes})")
-    sim_conv.add_argument("--weights", required=True, metavar="W.npy",
-                          help=f"weights ({w_axes})")
-    sim_conv.add_argument("--bias", metavar="B.npy", help="bias (M,)")
-    add_stride_arguments(sim_conv)
-    sim_conv.add_argument("--fft-size", type=int, metavar="N",
-                          help=f"FFT size, a power of two in 4..{largest} (default: cheapest)")
-    sim_conv.add_argument("--tile", type=int, metavar="T", help="tile size (default N - K + 1)")
-    sim_conv.add_argument("--relu", action="store_true", help="apply ReLU to the output")
+    add_layer_arguments(sim_conv, dims, largest)
     sim_conv.add_argument("--raw", action="store_true", help="write integer output codes")
     add_config_flags(sim_conv, names=("bin_lanes", "fft_lanes", "ifft_lanes", "pe_kind",
                                       *KIND_FIELDS))

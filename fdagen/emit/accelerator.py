@@ -31,7 +31,8 @@ from fdagen.emit.verilog import VERILATOR_WAIVERS, convert
 from fdagen.gateware.accel.top import Accelerator
 from fdagen.gateware.blocks import BlockLibrary
 
-__all__ = ["accelerator_ports", "render_accelerator"]
+__all__ = ["accelerator_ports", "render_accelerator", "render_blocks", "header",
+           "configuration_hash"]
 
 CONSTRAINT_KINDS = ("sdc", "xdc", "lpf", "pcf")
 
@@ -98,7 +99,14 @@ def _contract(c):
     ]
 
 
-def _header(title, command, digest, module, lines):
+def configuration_hash(config):
+    """The first 16 hex digits of the SHA-256 of the configuration's parameters."""
+    text = json.dumps(config.parameters(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def header(title, command, digest, module, lines):
+    """The comment block every generated file starts with."""
     text = [f"fdagen {__version__}: generated Verilog, do not edit.", f"Command: {command}",
             f"Configuration hash: {digest}", f"Module: {module}", "", *title, *lines, "",
             "Simulate with iverilog -g2012 (SystemVerilog always_ff) or Verilator."]
@@ -109,22 +117,16 @@ def _template(name):
     return Template(resources.files("fdagen.constraints").joinpath(name).read_text())
 
 
-def render_accelerator(config):
-    """Return ``{filename: bytes}`` for the accelerator of ``config``."""
-    c = config
-    c.check_generable()
-    parameters = c.parameters()
-    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:16]
-    command = c.command()
-    library = BlockLibrary(separate=True, prefix=c.top)
-    top_text = convert(Accelerator(c, library), c.top)
+def render_blocks(library, top, command, digest):
+    """Convert every block ``library`` (a separate :class:`BlockLibrary`) made for ``top``;
+    return ``(files, synthesis file names, simulation-only model file names)``."""
     files, verilog_names, models = {}, [], []
     converted = 0
     while converted < len(library.modules):          # a block may instantiate further blocks
         module, component = list(library.modules.items())[converted]
         converted += 1
         name = f"{module}.v"
-        kind = module[len(c.top) + 1:]
+        kind = module[len(library.prefix) + 1:]
         origin = f"{type(component).__module__}.{type(component).__name__}"
         if module in library.simulation_only:
             lines = [f"SIMULATION ONLY: behavioural model of the black box {module!r} "
@@ -133,16 +135,29 @@ def render_accelerator(config):
                      *component.signature.contract()]
             models.append(name)
         else:
-            lines = [f"Block {kind!r} of {c.top}, instantiated by it (ports as the Amaranth "
+            lines = [f"Block {kind!r} of {top}, instantiated by it (ports as the Amaranth "
                      f"component {origin})."]
             verilog_names.append(name)
-        files[name] = (_header([], command, digest, module, lines) + "\n"
+        files[name] = (header([], command, digest, module, lines) + "\n"
                        + convert(component, module)).encode()
+    return files, verilog_names, models
+
+
+def render_accelerator(config):
+    """Return ``{filename: bytes}`` for the accelerator of ``config``."""
+    c = config
+    c.check_generable()
+    parameters = c.parameters()
+    digest = configuration_hash(c)
+    command = c.command()
+    library = BlockLibrary(separate=True, prefix=c.top)
+    top_text = convert(Accelerator(c, library), c.top)
+    files, verilog_names, models = render_blocks(library, c.top, command, digest)
     ports = accelerator_ports(c)
     port_lines = ["Ports:"] + [f"  {n:<18} {d:<6} {w:>3}  {m}" for n, d, w, m in ports]
     contract = ["", "Numeric and control contract:"] + [f"  {line}" for line in _contract(c)]
     top_name = f"{c.top}.v"
-    files[top_name] = (_header([], command, digest, c.top, port_lines + contract) + "\n"
+    files[top_name] = (header([], command, digest, c.top, port_lines + contract) + "\n"
                        + top_text).encode()
     verilog_names.append(top_name)
     files["files.f"] = "".join(f"{name}\n" for name in verilog_names).encode()

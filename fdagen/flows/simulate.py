@@ -26,7 +26,7 @@ from fdagen.golden.checks import ParameterError
 from fdagen.host.descriptor import decode_output
 from fdagen.host.job import LayerJob, layer_job
 
-__all__ = ["LayerJob", "layer_job", "run_rtl", "run_network", "SIMULATORS"]
+__all__ = ["LayerJob", "layer_job", "run_rtl", "run_network", "run_bridge_rtl", "SIMULATORS"]
 
 SIMULATORS = ("icarus", "verilator")
 
@@ -112,6 +112,41 @@ def run_network(host, images, work, simulator="verilator", gaps=0.0, stalls=0.0,
     return {"images": received, "compile_seconds": compile_seconds, "run_seconds": run_seconds}
 
 
+def run_bridge_rtl(config, jobs, work, simulator="icarus", divisor=4, depth=None,
+                   stall_seconds=2e-3, garbage=b""):
+    """Run ``jobs`` back to back through the generated Verilog of the UART bridge and its
+    accelerator (:func:`fdagen.emit.bridge.render_bridge`, ``divisor`` clocks a bit at a
+    10 ns clock), the host's side being :mod:`fdagen.host.bridge` over a simulated UART
+    (``fdagen.tb.bridge_tb``). Returns ``{"layers": [...], "compile_seconds",
+    "run_seconds"}``; each layer has ``codes`` (decoded), ``lasts`` and ``counters``, and
+    ``sim_seconds`` of the whole run. ``stall_seconds``: simulated time without a byte from
+    the device after which the host gives up. ``garbage``: bytes sent before the session (an
+    aborted run's leftovers, which the session's opening line break must clear)."""
+    from fdagen.arch.bridge import DEFAULT_DEPTH
+    from fdagen.emit.bridge import bridge_top, render_bridge
+
+    _check_simulator(simulator)
+    depth = DEFAULT_DEPTH if depth is None else depth
+    work = Path(work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    job_file, result_file = work / "job.json", work / "result.json"
+    job_file.write_text(json.dumps({
+        "config": config.parameters(), "divisor": divisor, "depth": depth,
+        "layers": [{"desc": j.desc, "weights": j.weights, "pixels": j.pixels} for j in jobs],
+        "stall_seconds": stall_seconds, "garbage": list(garbage), "result": str(result_file)}))
+    _, compile_seconds, run_seconds = _compile_and_run(
+        config, work, simulator, "fdagen.tb.bridge_tb", job_file, result_file,
+        files=render_bridge(config, divisor, depth), top=bridge_top(config))
+    received = json.loads(result_file.read_text())
+    out = []
+    for job, layer in zip(jobs, received["layers"]):
+        out.append({"codes": decode_output(config, layer["outputs"], job.descriptor),
+                    "lasts": [0] * (len(layer["outputs"]) - 1) + [1],
+                    "counters": layer["counters"]})
+    return {"layers": out, "compile_seconds": compile_seconds, "run_seconds": run_seconds,
+            "sim_seconds": received["sim_seconds"]}
+
+
 def _check_simulator(simulator):
     if simulator not in SIMULATORS:
         raise ParameterError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
@@ -119,16 +154,18 @@ def _check_simulator(simulator):
 
 
 def _compile_and_run(config, work, simulator, test_module, job_file, result_file, waves=None,
-                     memories=None, while_running=None):
-    """Write ``config``'s build into ``work/rtl``, compile it and run cocotb ``test_module`` on
-    the job in ``job_file``; return ``(build directory, compile seconds, run seconds)``.
-    Raises RuntimeError unless the test passed and wrote ``result_file``.
-    ``while_running()`` is called about every 0.2 s while the simulation runs."""
+                     memories=None, while_running=None, files=None, top=None):
+    """Write ``config``'s build (or ``files``, whose top module is ``top``) into ``work/rtl``,
+    compile it and run cocotb ``test_module`` on the job in ``job_file``; return ``(build
+    directory, compile seconds, run seconds)``. Raises RuntimeError unless the test passed and
+    wrote ``result_file``. ``while_running()`` is called about every 0.2 s while the
+    simulation runs."""
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
     rtl = work / "rtl"
-    files = render_accelerator(config)
+    files = render_accelerator(config) if files is None else files
+    top = config.top if top is None else top
     write_output_directory(files, rtl, force=True)
     sources = [rtl / name for name in verilog_sources(files, simulation=True)]
     result_file.unlink(missing_ok=True)
@@ -143,14 +180,14 @@ def _compile_and_run(config, work, simulator, test_module, job_file, result_file
             build_args = ["-g2012"]
         else:
             build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw",
-                          str(_verilator_public(work, config.top, files, memories or {}))]
+                          str(_verilator_public(work, top, files, memories or {}))]
             build_args += ["--trace-fst"] if waves else []       # dump.fst, not dump.vcd
-        runner.build(sources=sources, hdl_toplevel=config.top, build_dir=build_dir,
+        runner.build(sources=sources, hdl_toplevel=top, build_dir=build_dir,
                      timescale=("1ns", "1ps"), build_args=build_args, waves=bool(waves),
                      log_file=work / f"{simulator}_build.log")
         compiled = time.perf_counter()
         with ThreadPoolExecutor(1) as pool:
-            running = pool.submit(runner.test, hdl_toplevel=config.top, test_module=test_module,
+            running = pool.submit(runner.test, hdl_toplevel=top, test_module=test_module,
                                   build_dir=build_dir, waves=bool(waves),
                                   extra_env={"FDAGEN_TB_JOB": str(job_file)},
                                   log_file=work / f"{simulator}_run.log")

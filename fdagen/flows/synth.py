@@ -28,7 +28,7 @@ from pathlib import Path
 from fdagen.golden.checks import ParameterError
 
 __all__ = ["TARGETS", "SynthTarget", "run_synthesis", "format_report", "SynthError",
-           "ooc_wrapper", "WRAPPER"]
+           "ooc_wrapper", "WRAPPER", "pnr_summary"]
 
 #: Top module of the ice40 harness.
 WRAPPER = "fdagen_ooc_wrapper"
@@ -146,12 +146,18 @@ def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=No
               "--freq", f"{frequency_mhz:g}", "--timing-allow-fail", "--report", "pnr.json",
               "--seed", "1"], directory, "nextpnr.log")
         pnr = json.loads((Path(directory) / "pnr.json").read_text())
-        report["fmax_mhz"] = {clock: round(values["achieved"], 2)
-                              for clock, values in pnr.get("fmax", {}).items()}
-        report["utilisation"] = {name: pnr["utilization"][name]
-                                 for name in spec.resources if name in pnr.get("utilization", {})}
-        report["critical_path"] = _critical_path(pnr)
+        report.update(pnr_summary(pnr, spec.resources))
     return report
+
+
+def pnr_summary(pnr, resources):
+    """``fmax_mhz`` (per clock), ``utilisation`` (of ``resources``, used and available) and
+    ``critical_path`` from a nextpnr ``--report`` JSON ``pnr``."""
+    return {"fmax_mhz": {clock: round(values["achieved"], 2)
+                         for clock, values in pnr.get("fmax", {}).items()},
+            "utilisation": {name: pnr["utilization"][name]
+                            for name in resources if name in pnr.get("utilization", {})},
+            "critical_path": _critical_path(pnr)}
 
 
 def _critical_path(pnr):

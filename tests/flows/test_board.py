@@ -1,0 +1,25 @@
+# amaranth: UnusedElaboratable=no
+"""The ULX3S 85F platform build, without synthesis: the board top (UART bridge and the default
+small accelerator) elaborates for amaranth-boards' platform and the LPF it writes locates the
+25 MHz clock and the FTDI UART pins and constrains the clock (``do_build=False``; the full
+place and route is measured in BENCHMARKS.md, not in CI)."""
+
+from fdagen.arch.config import AcceleratorConfig
+from fdagen.flows.board import BOARD_DEFAULTS, BUILD_NAME, prepare_board
+
+
+def test_ulx3s_85f_platform_elaborates_and_writes_its_lpf(tmp_path):
+    plan, platform, divisor = prepare_board(AcceleratorConfig(**BOARD_DEFAULTS), "ulx3s-85f")
+    assert divisor == 217 and platform.default_clk_frequency == 25e6
+    assert platform.device == "LFE5U-85F" and platform.package == "BG381"
+    plan.extract(tmp_path)
+    lpf = (tmp_path / f"{BUILD_NAME}.lpf").read_text()
+    for line in ('LOCATE COMP "clk25_0__io" SITE "G2";', 'LOCATE COMP "uart_0__rx__io" SITE "M1";',
+                 'LOCATE COMP "uart_0__tx__io" SITE "L4";', 'LOCATE COMP "led_0__io" SITE "B2";',
+                 'FREQUENCY PORT "clk25_0__io" 25000000.0 HZ;'):
+        assert line in lpf
+    design = (tmp_path / f"{BUILD_NAME}.il").read_text()
+    assert "module \\fdagen_board" in design and "uart_rx" in design
+    script = (tmp_path / f"build_{BUILD_NAME}.sh").read_text()
+    assert "--85k --package CABGA381 --speed 6" in script
+    assert f"--report {BUILD_NAME}.pnr.json" in script
