@@ -11,10 +11,10 @@ Files, all byte-identical for the same configuration:
 * ``manifest.json``: parameters given and derived, tool versions, configuration hash, files,
   ports with their stream roles, descriptor fields and counters, ``"top"``;
 * ``<top>.sdc``, ``.xdc``, ``.lpf``, ``.pcf`` from the templates in ``constraints/``;
-* ``<top>_tb.v`` and its ``<top>_tb_*.hex`` vectors: a self-checking testbench of one small
-  layer against the golden model (:mod:`fdagen.emit.testbench`);
 * ``<top>.core``: a FuseSoC CAPI2 core (targets default and lint: Verilator lint; sim: the
-  testbench on Icarus).
+  testbench on Icarus). The testbench and its vectors (:func:`testbench_files`) are written by
+  the build step :func:`fdagen.flows.testbench.step_testbench`, which needs the golden model
+  and the host packing.
 """
 
 import hashlib
@@ -26,7 +26,6 @@ from string import Template
 from fdagen import __version__
 from fdagen.arch.fields import COUNTERS, field_names
 from fdagen.emit.header import stream_ports
-from fdagen.emit.testbench import render_testbench
 from fdagen.emit.verilog import VERILATOR_WAIVERS, convert
 from fdagen.gateware.accel.top import Accelerator
 from fdagen.gateware.blocks import BlockLibrary
@@ -113,6 +112,13 @@ def header(title, command, digest, module, lines):
     return "".join(f"// {line}".rstrip() + "\n" for line in text)
 
 
+def testbench_files(top):
+    """Names of the self-checking testbench of top ``top`` and its vector files, in order: the
+    Verilog, then the descriptor, weight, pixel and expected-output vectors."""
+    return (f"{top}_tb.v", *(f"{top}_tb_{kind}.hex"
+                             for kind in ("desc", "weights", "pixels", "expected")))
+
+
 def _template(name):
     return Template(resources.files("fdagen.constraints").joinpath(name).read_text())
 
@@ -173,8 +179,7 @@ def render_accelerator(config):
     model_fileset = ("  sim_models:\n    files:\n"
                      + "".join(f"      - {name}\n" for name in models)
                      + "    file_type: systemVerilogSource\n") if models else ""
-    testbench = render_testbench(c, "sim_files.f" if models else "files.f")
-    files.update(testbench)
+    testbench = testbench_files(c.top)
     vectors = [name for name in testbench if name.endswith(".hex")]
     sim_filesets = ["sim_models", "rtl"] if models else ["rtl"]
     files[f"{c.top}.core"] = _template("accelerator.core.tmpl").substitute(

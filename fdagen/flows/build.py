@@ -3,16 +3,18 @@
 Each step is ``step(config, files) -> files`` on the in-memory output directory
 (``{name: bytes}``); :func:`build_accelerator` runs :data:`ACCELERATOR_STEPS` in order and the
 caller writes the result with :func:`fdagen.emit.outdir.write_output_directory`. The emit step
-knows nothing of the cost model; the report step adds ``energy.json``/``energy.txt`` and names
-them in the manifest.
+knows nothing of the cost model or the golden model; the testbench step adds the self-checking
+testbench's vectors from the golden model; the report step adds ``energy.json``/``energy.txt``
+and names them in the manifest.
 """
 
 import json
 
 from fdagen.emit.accelerator import render_accelerator
 from fdagen.emit.outdir import verilog_sources
+from fdagen.flows.testbench import step_testbench
 
-__all__ = ["step_emit", "step_report", "ACCELERATOR_STEPS", "build_accelerator",
+__all__ = ["step_emit", "step_testbench", "step_report", "ACCELERATOR_STEPS", "build_accelerator",
            "build_summary"]
 
 
@@ -34,7 +36,7 @@ def step_report(config, files):
 
 
 #: What ``fdagen build --pes P`` runs, in order.
-ACCELERATOR_STEPS = (step_emit, step_report)
+ACCELERATOR_STEPS = (step_emit, step_testbench, step_report)
 
 
 def build_accelerator(config, steps=ACCELERATOR_STEPS):

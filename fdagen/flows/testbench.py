@@ -1,6 +1,8 @@
 """The self-checking Verilog testbench that ``fdagen build`` writes beside the accelerator.
 
-:func:`smoke_job` picks a small conv layer that fits any build (C <= 2, M <= 4, a few tiles,
+:func:`step_testbench` is the build step (:mod:`fdagen.flows.build`); the file names and the
+FuseSoC ``sim`` target that runs them are the emit layer's
+(:func:`fdagen.emit.accelerator.testbench_files`). :func:`smoke_job` picks a small conv layer that fits any build (C <= 2, M <= 4, a few tiles,
 K = 3, padding 1, ReLU), calibrated and run through the bit-true golden model with the build's
 PE kind (ideal devices); :func:`render_testbench` writes it as hex vector files and
 ``<top>_tb.v`` from ``tb/accelerator_tb.v.tmpl``. The testbench needs no Python and no cocotb,
@@ -15,12 +17,13 @@ import numpy as np
 
 from fdagen import __version__
 from fdagen.arch.fields import COUNTERS
+from fdagen.emit.accelerator import testbench_files
 from fdagen.golden.pipeline import calibrate_layer, quantize_input
 from fdagen.golden.tiling import Tiling
 from fdagen.host.descriptor import layer_format
 from fdagen.host.job import layer_job
 
-__all__ = ["smoke_job", "render_testbench", "TESTBENCH_SEED"]
+__all__ = ["smoke_job", "render_testbench", "step_testbench", "TESTBENCH_SEED"]
 
 #: Seed of the smoke layer's pixels and weights.
 TESTBENCH_SEED = 2026
@@ -72,16 +75,20 @@ def render_testbench(config, files_list="files.f"):
     template = Template(resources.files("fdagen.tb").joinpath("accelerator_tb.v.tmpl")
                         .read_text())
     top = c.top
+    names = testbench_files(top)
     bench = template.substitute(
         version=__version__, top=top, layer=text, files_list=files_list,
         desc_words=len(job.desc), weight_beats=len(job.weights), pixel_beats=len(job.pixels),
         weight_width=c.weight_beat_width, pixel_width=pixel_width, outputs=len(expected),
         counters=len(COUNTERS), data_width=c.data_width, timeout=timeout,
         counter_cases=counter_cases)
-    return {
-        f"{top}_tb.v": bench.encode(),
-        f"{top}_tb_desc.hex": _hex(job.desc, 32),
-        f"{top}_tb_weights.hex": _hex(job.weights, c.weight_beat_width),
-        f"{top}_tb_pixels.hex": _hex(job.pixels, pixel_width),
-        f"{top}_tb_expected.hex": _hex(expected, c.data_width),
-    }
+    contents = [bench.encode(), _hex(job.desc, 32), _hex(job.weights, c.weight_beat_width),
+                _hex(job.pixels, pixel_width), _hex(expected, c.data_width)]
+    return dict(zip(names, contents))
+
+
+def step_testbench(config, files):
+    """Build step: add the testbench and its vectors, which compile with ``sim_files.f`` where
+    the build has one with models, else ``files.f``."""
+    models = files.get("sim_files.f", b"") != files.get("files.f", b"")
+    return {**files, **render_testbench(config, "sim_files.f" if models else "files.f")}
