@@ -70,6 +70,9 @@ class PEKind:
 
     name = None
     description = ""
+    #: Whether the kind's whole datapath synthesizes (a board build needs it); False where
+    #: the build instantiates black-box macros.
+    synthesizable = True
     gateware = None
     mac_stage = None
     latency = None
@@ -280,6 +283,7 @@ class ReRAMPE(PEKind):
     (:class:`fdagen.arch.crossbar_layout.CrossbarLayout`). Columns: ``J`` outputs x 2 parts x
     ``ceil(weight_width / cell_bits)`` cells, ``--adc-share`` columns per ADC."""
 
+    synthesizable = False
     name = "reram"
     description = ("FDA's two-cell PE in ReRAM crossbars, analog sums over input channels "
                    "(generated)")

@@ -17,9 +17,10 @@ def _board_config(args):
     from fdagen.flows.board import BOARD_DEFAULTS
 
     config = accelerator_config(args, BOARD_DEFAULTS)
-    if config.pe_kind != "digital":
-        raise InputError(f"PE kind must be digital on a board (the crossbars of the other kinds "
-                         f"are black-box macros), not {config.pe_kind!r}")
+    if not config.pe.synthesizable:
+        raise InputError(f"PE kind must be one that synthesizes on a board (digital; the "
+                         f"crossbars of the others are black-box macros), not "
+                         f"{config.pe_kind!r}")
     config.check_generable()
     BridgeFormat(config, args.depth)           # the FIFO depth: 1..255
     return config

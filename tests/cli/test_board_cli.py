@@ -54,8 +54,8 @@ CASES = [
     (lambda d: ["board", "build", "--board", "ulx3s-85f", "--clock", "100", "--out", d / "o"],
      "--clock must be the board's 25 MHz on ulx3s-85f, not 100"),
     (lambda d: ["board", "build", "--board", "ulx3s-85f", "--pe-kind", "reram", "--out",
-                d / "o"], "PE kind must be digital on a board (the crossbars of the other kinds "
-                          "are black-box macros), not 'reram'"),
+                d / "o"], "PE kind must be one that synthesizes on a board (digital; the "
+                          "crossbars of the others are black-box macros), not 'reram'"),
     (lambda d: ["board", "build", "--board", "ulx3s-85f", "--depth", "300", "--out", d / "o"],
      "bridge FIFO depth must be between 1 and 255, not 300"),
     (lambda d: ["board", "build", "--board", "ulx3s-85f", "--pes", "0", "--out", d / "o"],
