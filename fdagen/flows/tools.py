@@ -7,9 +7,10 @@ unset; see ../shared/TOOLCHAIN.md item 5.
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
-__all__ = ["ToolError", "verilator_bin_dir", "tool_env", "require"]
+__all__ = ["ToolError", "verilator_bin_dir", "tool_env", "require", "venv_tool"]
 
 
 class ToolError(RuntimeError):
@@ -47,3 +48,8 @@ def require(name):
     if path is None:
         raise ToolError(f"{name} must be installed (run scripts/setup.sh), but it is not on PATH")
     return path
+
+
+def venv_tool(name):
+    """Path of console script ``name`` installed beside this Python (the YoWASP tools)."""
+    return str(Path(sys.executable).parent / name)
