@@ -112,7 +112,7 @@ class IFFTLane(wiring.Component):
         reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),
                                                "im": signed(c.spectrum_width),
                                                "last": unsigned(1)}),
-                            latency=OutputSpectrumRead.latency + 1)   # + the requantizer
+                            latency=OutputSpectrumRead.latency + 2)   # + the requantizer
         m.submodules.reader = reader
         wiring.connect(m, reader.o, ifft.i)
         geometry = c.geometry
@@ -248,11 +248,17 @@ class IFFTLane(wiring.Component):
             self.spec_addr.eq(Mux(p[0], s_steps, 0) + (k >> lane_bits)),
             self.spec_bank.eq((jj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
         ]
-        # Requantize the accumulated spectrum (one register) into the read queue.
+        # Requantize the accumulated spectrum (two registers: the shift, then the rounding add
+        # and saturation) into the read queue. layer.spectrum_shift is steady for the whole
+        # run: the layer registers change only while the run is idle, when every lane has
+        # overlap-added every pass (no read in flight), and a run's first read comes many
+        # clocks after its start.
         y = self.spec_data
         shift = layer.spectrum_shift
-        re = round_shift_saturate(m, y.re, shift, c.rounding, c.spectrum_width, "rq_re")
-        im = round_shift_saturate(m, y.im, shift, c.rounding, c.spectrum_width, "rq_im")
+        re = round_shift_saturate(m, y.re, shift, c.rounding, c.spectrum_width, "rq_re",
+                                  registered=True)
+        im = round_shift_saturate(m, y.im, shift, c.rounding, c.spectrum_width, "rq_im",
+                                  registered=True)
         m.d.sync += [reader.data.re.eq(re), reader.data.im.eq(im)]
         m.d.comb += reader.data.last.eq(0)
 

@@ -294,10 +294,12 @@ class Accelerator(wiring.Component):
         draining = Signal()                 # the drain has a layer whose pixels are not all out
         drain_busy = Signal()               # the drain has a layer that has not retired
         drain_run_over = Signal()           # the drained layer's run is over: all bands final
-        # the overlap-add read, then the output register
+        # the overlap-add read, the biased sum's register, the requantizer's register, then the
+        # output register (the two middle ones keep the sum's carry, the shift and the
+        # saturation in separate clocks)
         read = drain_read.signature.latency
         drain = ReadStream(data.StructLayout({"value": signed(c.data_width), "last": 1}),
-                           latency=read + 1)
+                           latency=read + 3)
         m.submodules.drain = drain
         m.d.comb += [self.out.valid.eq(drain.o.valid), self.out.payload.eq(drain.o.payload),
                      drain.o.ready.eq(self.out.ready)]
@@ -323,15 +325,17 @@ class Accelerator(wiring.Component):
         ]
         # The bias (its read port, then registers) and the last flag arrive with the data.
         bias_d = [Signal(signed(c.bias_width), name=f"bias_d{i}") for i in range(read - 1)]
-        last_d = Signal(read)
+        last_d = Signal(read + 2)
         m.d.sync += last_d.eq(Cat(d_issue & d_last, last_d[:-1]))
         for i, stage in enumerate(bias_d):
             m.d.sync += stage.eq(bias_read.data if i == 0 else bias_d[i - 1])
         bias_value = bias_d[-1] if bias_d else bias_read.data
-        total = Signal(signed(max(c.oaa_width, c.bias_width) + 1))
-        m.d.comb += total.eq(drain_read.data + bias_value)
+        total = Signal(signed(max(c.oaa_width, c.bias_width) + 1), name="output_total")
+        m.d.sync += total.eq(drain_read.data + bias_value)
+        # drain_layer.output_shift is steady from the drain's TAKE clock (before any read) to
+        # its last pixel out, as the registered requantizer needs
         result = round_shift_saturate(m, total, drain_layer.output_shift, c.rounding, c.data_width,
-                                      "output_rq")
+                                      "output_rq", registered=True)
         m.d.sync += [
             drain.data.value.eq(Mux(drain_layer.relu & (result < 0), 0, result)),
             drain.data.last.eq(last_d[-1]),

@@ -15,17 +15,27 @@ def saturate_expr(value, width):
     return Mux(value > hi, hi, Mux(value < lo, lo, value))[:width].as_signed()
 
 
-def round_shift_saturate(m, value, shift, rounding, width, name):
+def round_shift_saturate(m, value, shift, rounding, width, name, registered=False):
     """Return a signal: ``value >> shift`` rounded by ``rounding``, saturated to ``width`` bits.
 
     ``value`` is signed; ``shift`` an unsigned signal (any value: shifts beyond the value's
-    width give what the golden model's unbounded integers give). Combinational.
+    width give what the golden model's unbounded integers give). Combinational, unless
+    ``registered``: then the result follows ``value`` one clock later (the shifted value and
+    its round-up bit are registered, ``{name}_floor_q`` and ``{name}_up_q``, before the
+    rounding add and the saturation), and the shift's clamp is registered too, so ``shift``
+    must hold its value from the clock before ``value`` until the clock of ``value`` (the
+    callers' shifts are layer registers, steady while the layer's words pass).
     """
     w = len(value)
     limit = w + 1                                    # shifts >= w + 1 all give the same result
     wide = Signal(signed(w + 2), name=f"{name}_wide")
     amount = Signal(range(limit + 1), name=f"{name}_amount")
-    m.d.comb += [wide.eq(value), amount.eq(Mux(shift > limit, limit, shift))]
+    m.d.comb += wide.eq(value)
+    clamped = Mux(shift > limit, limit, shift)
+    if registered:
+        m.d.sync += amount.eq(clamped)
+    else:
+        m.d.comb += amount.eq(clamped)
     floor = Signal(signed(w + 2), name=f"{name}_floor")
     m.d.comb += floor.eq(wide >> amount)
     up = Signal(name=f"{name}_up")
@@ -41,6 +51,11 @@ def round_shift_saturate(m, value, shift, rounding, width, name):
             m.d.comb += up.eq(half)
         else:
             m.d.comb += up.eq(half & (rest | floor[0]))
+    if registered:
+        floor_q = Signal.like(floor, name=f"{name}_floor_q")
+        up_q = Signal(name=f"{name}_up_q")
+        m.d.sync += [floor_q.eq(floor), up_q.eq(up)]
+        floor, up = floor_q, up_q
     result = Signal(signed(width), name=name)
     m.d.comb += result.eq(saturate_expr(floor + up, width))
     return result

@@ -45,9 +45,14 @@ class ReadStream(wiring.Component):
         m.d.sync += flight[0].eq(self.issue)
         for i in range(1, self._latency):
             m.d.sync += flight[i].eq(flight[i - 1])
-        in_flight = sum(flight[1:], flight[0])
+        # Words held: the queue's level plus the reads in flight, kept in one register (it
+        # rises with each issue and falls with each word taken, as their sum does: a word in
+        # flight always finds room), so that ``can_issue`` is one small compare of a register
+        # rather than an adder tree over the flight bits and the queue's level.
+        held = Signal(range(depth + 1), name="held")
+        m.d.sync += held.eq(held + self.issue - (self.o.valid & self.o.ready))
         m.d.comb += [
-            self.can_issue.eq(fifo.level + in_flight < depth),
+            self.can_issue.eq(held < depth),
             fifo.w_en.eq(flight[-1]),
             fifo.w_data.eq(self.data),
             self.o.valid.eq(fifo.r_rdy),
