@@ -31,6 +31,11 @@ class Raster:
     walk also has a copy of every register (``{name}_mark``): :meth:`mark` saves the point,
     :meth:`rewind` returns to it (a tile walk that passes over a block of tiles once per
     output-channel group).
+
+    An axis with a run-time bound also keeps ``index + 1`` in a register of its own
+    (``{name}_next``, moved with the index), so that :meth:`at_last` is an equality compare
+    with the bound, not an adder and a compare: these flags gate most of the walks' clock
+    enables.
     """
 
     def __init__(self, prefix, letter, axes, bounds, *, position=None, start=0, step=1,
@@ -46,24 +51,30 @@ class Raster:
         self.position = [Signal(width, name=f"{prefix}{position}{axis}") for axis in axes] \
             if position else []
         self._start, self._step = start, step
-        registers = self.index + self.position
+        self._successor = [None if isinstance(bound, int)
+                          else Signal(len(index) + 1, name=f"{index.name}_next")
+                          for index, bound in zip(self.index, bounds)]
+        registers = self._registers()
         self._marks = [Signal.like(r, name=f"{r.name}_mark") for r in registers] \
             if bookmark else None
 
+    def _registers(self):
+        return self.index + self.position + [s for s in self._successor if s is not None]
+
     def mark(self):
         """Statements that save the current point (a ``bookmark`` walk)."""
-        return [saved.eq(r) for saved, r in zip(self._marks, self.index + self.position)]
+        return [saved.eq(r) for saved, r in zip(self._marks, self._registers())]
 
     def rewind(self):
         """Statements that return to the point :meth:`mark` saved."""
-        return [r.eq(saved) for saved, r in zip(self._marks, self.index + self.position)]
+        return [r.eq(saved) for saved, r in zip(self._marks, self._registers())]
 
     def at_last(self, axis):
         """Expression: axis ``axis`` is at its last index."""
         bound = self.bounds[axis]
         if isinstance(bound, int):
             return self.index[axis] == bound - 1
-        return self.index[axis] + 1 == bound
+        return self._successor[axis] == bound
 
     @property
     def first(self):
@@ -78,6 +89,7 @@ class Raster:
     def restart(self):
         """Statements that put the walk at its first point."""
         return [index.eq(0) for index in self.index] \
+            + [successor.eq(1) for successor in self._successor if successor is not None] \
             + [position.eq(self._start) for position in self.position]
 
     def step(self, m, domain="sync"):
@@ -91,11 +103,14 @@ class Raster:
                     m.d[domain] += self._reset(axis)
                 with m.Else():
                     m.d[domain] += self.index[axis].eq(self.index[axis] + 1)
+                    if self._successor[axis] is not None:
+                        m.d[domain] += self._successor[axis].eq(self._successor[axis] + 1)
                     if self.position:
                         m.d[domain] += self.position[axis].eq(self.position[axis] + self._step)
 
     def _reset(self, axis):
-        return [self.index[axis].eq(0)] \
+        successor = self._successor[axis]
+        return [self.index[axis].eq(0)] + ([successor.eq(1)] if successor is not None else []) \
             + ([self.position[axis].eq(self._start)] if self.position else [])
 
 
