@@ -59,14 +59,14 @@ __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_laten
 
 #: Clocks between the descriptor's last word and the first load beat, and after the last.
 LOAD_OVERHEAD = 1
-#: Clocks from the last drain read to the last output pixel (the read, the biased sum's
-#: register, the requantizer's two).
-DRAIN_OVERHEAD = 6
+#: Clocks from the last drain read to the last output pixel (the request register, the read,
+#: the biased sum's register, the requantizer's two).
+DRAIN_OVERHEAD = 7
 #: Hand-off clocks: spectrum buffer write after the column FFT, array issue after readiness.
 FORWARD_HANDOFF = 8
 #: Hand-off clocks: output-spectrum read latency, requantize (two registers) and overlap-add
-#: write.
-INVERSE_HANDOFF = 18
+#: (address, read, write).
+INVERSE_HANDOFF = 19
 #: Hand-off clocks of a 3-D transform's depth pass: its transpose bank's fetch and landing.
 DEPTH_HANDOFF = 3
 

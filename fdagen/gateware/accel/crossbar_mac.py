@@ -138,6 +138,7 @@ class CrossbarMACStage(wiring.Component):
         m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
         loop = TileLoop(c, layer.bin_steps)
+        loop.track(m, layer.groups, self.control.tiles, layer.weight_buffers)
         t, f, gs, p = loop.t, loop.f, loop.gs, loop.p
         ch = Signal(16)                                     # next channel to read
         requested = Signal()                                # every channel read
@@ -198,10 +199,10 @@ class CrossbarMACStage(wiring.Component):
                          gathered.eq(0), fft_ok.eq(0), slot_ok.eq(0)]
         with m.Elif(launch):
             m.d.sync += [inflight.pass_end.eq(loop.pass_end()),
-                         inflight.last_group.eq(loop.last_group(layer.groups)),
+                         inflight.last_group.eq(loop.last_group()),
                          inflight.yaddr.eq(Mux(p[0], steps, 0) + loop.step),
                          requested.eq(0), gathered.eq(0)]
-            loop.advance(m, layer.groups, self.control.tiles, layer.weight_buffers, Const(0, 1))
+            loop.advance(m, Const(0, 1))
         with m.Elif(read):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):

@@ -155,8 +155,10 @@ class FFTStage(wiring.Component):
         ch = reg("channel", 16)
         cbase = reg("cbase", range(c.fmap_pixels + 1))
         sbase = reg("sbase", range(c.spectrum_depth + 1))
-        size = Signal(range(n + 1), name=prefix + "fft_size")     # the layer's N
-        m.d.comb += size.eq(layer_fft_size(c, layer))
+        # the layer's N, registered (the layer registers are steady from a clock before the
+        # run's start to its end)
+        size = Signal(range(n + 1), name=prefix + "fft_size")
+        m.d.sync += size.eq(layer_fft_size(c, layer))
         sample = Raster(prefix, "s", geometry.axes, [size] * geometry.dims,
                         width=len(size))
         advance = reg("advance", range(fl + 1))
@@ -196,6 +198,10 @@ class FFTStage(wiring.Component):
         frame_start = sample.first
         slot_free = t < self.spectrum.done + c.spectrum_tiles
         issue = Signal(name=prefix + "issue")
+        # ch + 1 == C, registered: ch moves only at a frame's last sample, N^2 >= 16 issues
+        # before the next
+        last_channel = reg("last_channel", 1)
+        m.d.sync += last_channel.eq(ch + 1 == layer.channels)
 
         with m.FSM(name=prefix + "fsm"):
             with m.State("IDLE"):
@@ -223,7 +229,7 @@ class FFTStage(wiring.Component):
                         m.d.sync += [ch.eq(ch + 1),
                                      cbase.eq(cbase + c.fmap_channel_stride),
                                      sbase.eq(sbase + c.bin_steps)]
-                        with m.If(ch + 1 == layer.channels):
+                        with m.If(last_channel):
                             m.d.sync += [advance.eq(fl),
                                          qbase.eq(Mux(qbase == c.spectrum_depth - slot_words, 0,
                                                       qbase + slot_words))]

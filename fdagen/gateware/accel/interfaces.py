@@ -113,8 +113,10 @@ class DrainRead(wiring.Signature):
     them every lane has overlap-added, registered) say what the drain may read; ``drained``
     counts the bands the drain has read (the overlap-add rings may then take new rows)."""
 
-    #: Cycles from ``en`` to ``data``: the bank's read port, then the lane mux register.
-    latency = 2
+    #: Cycles from ``en`` to ``data``: the request register, the bank's read port, then the
+    #: lane mux register. ``busy`` is for the clock after ``en``, when the request reaches
+    #: the bank.
+    latency = 3
 
     def __init__(self, config):
         c = config

@@ -67,17 +67,31 @@ class IFFTStage(wiring.Component):
         m.d.comb += [self.drain.bands.valid.eq(bands.r_rdy),
                      self.drain.bands.payload.eq(bands.r_data),
                      bands.r_en.eq(self.drain.bands.ready)]
+        # the drain's request, registered on its way to the lanes' banks
+        request_en = Signal(li, name="drain_request_en")
+        request_bank = Signal.like(self.drain.bank, name="drain_request_bank")
+        request_addr = Signal.like(self.drain.addr, name="drain_request_addr")
+        request_lane = Signal.like(self.drain.lane, name="drain_request_lane")
+        m.d.sync += [request_en.eq(Cat(*[self.drain.en & (self.drain.lane == i)
+                                          for i in range(li)])),
+                     request_bank.eq(self.drain.bank), request_addr.eq(self.drain.addr),
+                     request_lane.eq(self.drain.lane)]
         drain_reads = []
+        # the passes the array has finished, registered for the lanes (0 while the lanes hold,
+        # and in the start's clock, when the count restarts): a clock late, which can only
+        # delay a pass by a clock (the count only grows within a layer)
+        mac_done = Signal(32, name="mac_done")
+        m.d.sync += mac_done.eq(Mux(self.hold | self.control.start, 0, self.output.done))
         for i in range(li):
             lane = self._blocks.ifft_lane(c, self.acc_width)
             m.submodules[f"lane{i}"] = lane
             wiring.connect(m, wiring.flipped(self.control), lane.control)
             m.d.comb += [
-                lane.index.eq(i), lane.mac_done.eq(Mux(self.hold, 0, self.output.done)),
+                lane.index.eq(i), lane.mac_done.eq(mac_done),
                 self.output.en[i].eq(lane.spec_en), self.output.addr[i].eq(lane.spec_addr),
                 self.output.bank[i].eq(lane.spec_bank), lane.spec_data.eq(self.output.data[i]),
-                lane.drain_en.eq(self.drain.en & (self.drain.lane == i)),
-                lane.drain_bank.eq(self.drain.bank), lane.drain_addr.eq(self.drain.addr),
+                lane.drain_en.eq(request_en[i]),
+                lane.drain_bank.eq(request_bank), lane.drain_addr.eq(request_addr),
                 lane.drained.eq(self.drain.drained),
                 # every lane walks the same passes: lane 0 announces the bands
                 lane.band_ready.eq(bands.w_rdy if i == 0 else 1),
@@ -92,16 +106,22 @@ class IFFTStage(wiring.Component):
                            "oaa_read": lane.oaa_read_event, "oaa_write": lane.oaa_write_event})
             drain_reads.append(lane.drain_data)
 
-        m.d.comb += [self.output.fed.eq(minimum(m, fed, "fed_min")),
+        # the passes every lane has read, registered (the lanes' counts only grow within a
+        # layer, so a clock late only delays the array; at a start the array's first two
+        # passes need no lane)
+        fed_min = Signal(32, name="fed_min")
+        m.d.sync += fed_min.eq(minimum(m, fed, "fed_lanes_min"))
+        m.d.comb += [self.output.fed.eq(fed_min),
                      self.drain.finished.eq(Cat(*finished).all()),
-                     self.drain.busy.eq(Cat(*busy).bit_select(self.drain.lane, 1))]
+                     self.drain.busy.eq(Cat(*busy).bit_select(
+                         self.drain.lane * c.oaa_banks + self.drain.bank, 1))]
         with m.If(self.control.start):
             m.d.sync += self.drain.final.eq(0)
         with m.Else():
             m.d.sync += self.drain.final.eq(minimum(m, finals, "finals_min"))
 
         lane_d = Signal.like(self.drain.lane)
-        m.d.sync += lane_d.eq(self.drain.lane)
+        m.d.sync += lane_d.eq(request_lane)
         chosen = drain_reads[0]
         for i in range(1, li):
             chosen = Mux(lane_d == i, drain_reads[i], chosen)

@@ -39,8 +39,8 @@ the band two rows back in the group's ring, whose rows the new tile row takes.
 end waits until the lane's earlier passes are overlap-added, so that ``finals`` never runs
 ahead of a band still being written. ``drain_*`` reads the bank (:attr:`DrainRead.latency
 <fdagen.gateware.accel.interfaces.DrainRead.latency>` including the stage's lane mux) when the
-overlap-add leaves that bank's read port free: ``oaa_busy`` says it does not (for
-``drain_bank``). The ``*_event`` outputs
+overlap-add leaves that bank's read port free: ``oaa_busy`` says, per bank, that it will not
+in the next clock (when a request made now reaches the bank). The ``*_event`` outputs
 pulse for the stage's counters.
 """
 
@@ -79,7 +79,7 @@ class IFFTLane(wiring.Component):
             "spec_bank": Out(range(max(2, banks))),
             "spec_data": In(complex_layout(acc_width)),
             "mac_done": In(32), "fed": Out(32), "done": Out(32), "finished": Out(1),
-            "finals": Out(16), "oaa_busy": Out(1), "drained": In(16),
+            "finals": Out(16), "oaa_busy": Out(c.oaa_banks), "drained": In(16),
             "band_valid": Out(1), "band": Out(BAND_LAYOUT), "band_ready": In(1),
             "drain_en": In(1), "drain_bank": In(1), "drain_addr": In(range(c.oaa_depth)),
             "drain_data": Out(signed(c.oaa_width)),
@@ -107,8 +107,11 @@ class IFFTLane(wiring.Component):
                      for name in passes]
         if c.runtime_fft_size:
             m.d.comb += ifft.length_shift.eq(layer.fft_shift)
-        size = Signal(range(n + 1), name="fft_size")     # the layer's N
-        m.d.comb += size.eq(layer_fft_size(c, layer))
+        # the layer's N and N - 1, registered: the layer registers are steady from a clock
+        # before the run's start to its end
+        size = Signal(range(n + 1), name="fft_size")
+        size_last = Signal(range(n), name="fft_size_last")
+        m.d.sync += [size.eq(layer_fft_size(c, layer)), size_last.eq(layer_fft_size(c, layer) - 1)]
         reader = ReadStream(data.StructLayout({"re": signed(c.spectrum_width),
                                                "im": signed(c.spectrum_width),
                                                "last": unsigned(1)}),
@@ -143,31 +146,48 @@ class IFFTLane(wiring.Component):
         pushed = reg("pushed", 1)
         fed, done = reg("fed", 32), reg("done", 32)
         finals = reg("finals", 16)
+        # done == fed, a clock late: fed moves only on leaving NEXT, two clocks before NEXT
+        # again, and done only catches up, so a late flag can only hold a clock longer
+        caught_up = reg("caught_up", 1)
+        m.d.sync += caught_up.eq(done == fed)
         bands_fed = reg("bands_fed", 16)
         # the pass is over a tile row's last tile (its band of the group is then final), or
         # its first (the row's overlap-adds begin)
         inner = range(1, dims)
-        band_end = Cat(*[tiles.at_last(axis) for axis in inner]).all()
         row_start = Cat(*[tiles.index[axis] == 0 for axis in inner]).all()
+        # Flags of the pass, registered every clock: t, tb, g and the tile walk move only in
+        # NEXT, and NEXT comes two clocks after (PASS, FRAME) at the soonest, so the flags
+        # are current by FEED and NEXT, where they are used.
+        band_end = reg("band_end", 1)          # the pass is over a tile row's last tile
+        band_last = reg("band_last", 1)        # ... of the last tile row
+        group_end = reg("group_end", 1)        # the block's last tile (the group moves on)
+        last_group = reg("last_group", 1)
+        m.d.sync += [band_end.eq(Cat(*[tiles.at_last(axis) for axis in inner]).all()),
+                     band_last.eq(tiles.at_last(0)),
+                     group_end.eq((tb == c.spectrum_tiles - 1) | (t + 1 == self.control.tiles)),
+                     last_group.eq(g + 1 == layer.groups)]
         # a ring's rows are free for a new tile row once the drain has read every band fed
         # but the last (the band two rows back in the group's ring)
         ring_free = (self.drained + 1 >= bands_fed) if c.oaa_ring else 1
-        j = jj * li + i
-        channel = g_slots + j
+        # The frame's slot j = jj LI + i and output channel g J + j, and both + LI (the
+        # lane's next frame), in registers moved with jj.
+        width = len(layer.out_channels) + 1
+        j, j_after = reg("frame_slot", width), reg("frame_slot_after", width)
+        channel, channel_after = reg("frame_channel", width), reg("frame_channel_after", width)
         frame_valid = (j < c.slots) & (channel < layer.out_channels)
         last_jj = jj == jl - 1
-        pass_last = last_jj | (j + li >= c.slots) | (channel + li >= layer.out_channels)
+        pass_last = last_jj | (j_after >= c.slots) | (channel_after >= layer.out_channels)
         k = Signal(range(c.unique_bins), name="k")
         m.d.comb += k.eq(layer_bin(c, layer, kx, ky, *kz))
         first_bin = Cat(kx == 0, *[index == 0 for index in [ky, *kz]]).all()
-        last_kz = [kz[0] + 1 == size] if kz else []
-        last_ky = ky + 1 == size
+        last_kz = [kz[0] == size_last] if kz else []
+        last_ky = ky == size_last
         last_bin = Cat(kx == size >> 1, last_ky, *last_kz).all()
         issue = reg("issue", 1)
         empty_pass = reg("empty_pass", 1)
         tag_in = data.View(tag_layout, tags.w_data)
         m.d.comb += [self.band.group.eq(g), self.band.row.eq(tiles.position[0]),
-                     self.band.last.eq(tiles.at_last(0))]
+                     self.band.last.eq(band_last)]
         m.d.comb += [tag_in.base.eq(base),
                      tag_in.pass_last.eq(pass_last), tag_in.final.eq(band_end),
                      tag_in.bank.eq(DrainRead.bank(c, g))]
@@ -189,7 +209,9 @@ class IFFTLane(wiring.Component):
                     m.next = "IDLE"
                 with m.Elif((self.mac_done > p) & (~row_start | ring_free)):
                     m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0),
-                                 *[index.eq(0) for index in kz]]
+                                 *[index.eq(0) for index in kz],
+                                 j.eq(i), j_after.eq(i + li), channel.eq(g_slots + i),
+                                 channel_after.eq(g_slots + i + li)]
                     with m.If((tb == 0) & (g == 0)):
                         m.d.sync += tiles.mark()           # the block's first tile
                     m.next = "FRAME"
@@ -213,20 +235,22 @@ class IFFTLane(wiring.Component):
             with m.State("NEXT"):
                 # an empty pass over a tile row's last tile: its band is final once the lane's
                 # earlier passes are
-                hold = last_jj & ~pushed & band_end & (done != fed)
+                hold = last_jj & ~pushed & band_end & ~caught_up
                 # a band's last pass: the band is announced to the drain (lane 0's is taken)
                 m.d.comb += self.band_valid.eq(last_jj & band_end & ~hold)
                 with m.If(self.band_valid & self.band_ready):
                     m.d.sync += bands_fed.eq(bands_fed + 1)
                 hold = hold | (last_jj & band_end & ~self.band_ready)
                 with m.If(~hold):
-                    m.d.sync += [jj.eq(jj + 1), base.eq(base + stride)]
+                    m.d.sync += [jj.eq(jj + 1), base.eq(base + stride), j.eq(j_after),
+                                 j_after.eq(j_after + li), channel.eq(channel_after),
+                                 channel_after.eq(channel_after + li)]
                 with m.If(last_jj & ~hold):
                     m.d.sync += [fed.eq(fed + 1), p.eq(p + 1)]
                     m.d.comb += empty_pass.eq(~pushed)    # no channel of this lane in it
-                    with m.If((tb == c.spectrum_tiles - 1) | (t + 1 == self.control.tiles)):
+                    with m.If(group_end):
                         m.d.sync += tb.eq(0)
-                        with m.If(g + 1 == layer.groups):
+                        with m.If(last_group):
                             next_block = block_start + c.spectrum_tiles
                             m.d.sync += [g.eq(0), g_slots.eq(0), g_base.eq(0),
                                          block_start.eq(next_block), t.eq(next_block)]
@@ -279,8 +303,11 @@ class IFFTLane(wiring.Component):
         p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
                                 "addr": range(c.oaa_depth),
                                 "value": signed(c.spectrum_width)})
+        # oaa1: the address computed; oaa2: the bank read (a clock after oaa1, so that the
+        # drain knows a clock ahead whether its read port is free); oaa3: the sum written
         s1 = Signal(p1, name="oaa1")
-        s2 = Signal(p1, name="oaa2")
+        s_read = Signal(p1, name="oaa2")
+        s2 = Signal(p1, name="oaa3")
         # A position is first written by this tile when, along every axis, the tile is the
         # first there or the position is past the previous tile's reach (its N - T margin).
         first = Cat(*[tag.first[axis] | (position[axis] >= margin) for axis in range(dims)])
@@ -295,9 +322,9 @@ class IFFTLane(wiring.Component):
             s1.addr.eq(buffer_address(tag.base, coordinates,
                                       geometry.strides(c.oaa_extent, c.oaa_pitch))),
             s1.value.eq(ifft.o.payload.value),
-            s2.eq(s1),
+            s_read.eq(s1), s2.eq(s_read),
         ]
-        read_now = s1.valid & ~s1.first
+        read_now = s_read.valid & ~s_read.first
         drain_bank_d = reg("drain_bank_d", 1)
         m.d.sync += drain_bank_d.eq(self.drain_bank)
         wp_data = reg("oaa_sum", signed(c.oaa_width))
@@ -308,8 +335,8 @@ class IFFTLane(wiring.Component):
             rp, wp = mem.read_port(), mem.write_port()
             drain_here = self.drain_en & (self.drain_bank == b)
             m.d.comb += [
-                rp.en.eq((read_now & (s1.bank == b)) | drain_here),
-                rp.addr.eq(Mux(drain_here, self.drain_addr, s1.addr)),
+                rp.en.eq((read_now & (s_read.bank == b)) | drain_here),
+                rp.addr.eq(Mux(drain_here, self.drain_addr, s_read.addr)),
                 wp.en.eq(s2.valid & (s2.bank == b)), wp.addr.eq(s2.addr), wp.data.eq(wp_data),
             ]
             added = Mux(s2.bank == b, rp.data, added) if b else rp.data
@@ -324,7 +351,9 @@ class IFFTLane(wiring.Component):
         m.d.sync += frame_done.eq(end_of_frame)
         m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drained),
                      self.finished.eq(walked & (done == fed)), self.finals.eq(finals),
-                     self.oaa_busy.eq(read_now & (s1.bank == self.drain_bank)),
+                     # the banks' ports taken in the next clock (oaa1 is read then)
+                     self.oaa_busy.eq(Cat(*[s1.valid & ~s1.first & (s1.bank == b)
+                                            for b in range(c.oaa_banks)])),
                      self.frame_event.eq(frame_done), self.read_event.eq(issue),
                      self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s2.valid)]
         return m

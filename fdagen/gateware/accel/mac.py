@@ -88,6 +88,7 @@ class MACStage(wiring.Component):
         m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
         loop = TileLoop(c, layer.bin_steps)
+        loop.track(m, layer.groups, self.control.tiles, layer.weight_buffers)
         t, f, step, gs, p = loop.t, loop.f, loop.step, loop.gs, loop.p
         ch = Signal(16)
         # Clocks until the array takes the next operation: the kind's issue interval after each
@@ -102,10 +103,16 @@ class MACStage(wiring.Component):
         slot_ok = Signal()
         weights_ok = Signal()
         ring = Signal()                     # the groups stream into fewer buffers
-        m.d.comb += ring.eq(layer.groups > layer.weight_buffers)
+        m.d.sync += ring.eq(layer.groups > layer.weight_buffers)   # the layer is steady
         m.d.sync += [fft_ok.eq(self.spectrum.ready > t), slot_ok.eq(p < self.output.fed + 2),
                      weights_ok.eq(prog.groups_loaded > Mux(ring, loop.q, loop.g))]
-        work = running & (t < self.control.tiles)
+        # t and ch move only on an issue, never two clocks running, so their compares are
+        # registered too (a start sets tiles_left itself, for the stall counters; fft_ok keeps
+        # the clock after it from issuing)
+        tiles_left = Signal()
+        last_c = Signal(name="last_channel")
+        m.d.sync += [tiles_left.eq(t < self.control.tiles), last_c.eq(ch + 1 == layer.channels)]
+        work = running & tiles_left
         issue = Signal()
         m.d.comb += [issue.eq(work & weights_ok & fft_ok & slot_ok & (holdoff == 0)),
                      self.idle.eq(~running)]
@@ -113,15 +120,14 @@ class MACStage(wiring.Component):
             m.d.sync += holdoff.eq(interval - 1)
         with m.Elif(holdoff != 0):
             m.d.sync += holdoff.eq(holdoff - 1)
-        last_c = ch + 1 == layer.channels
         with m.If(self.control.start):
             m.d.sync += [running.eq(1), *loop.restart(), ch.eq(0), fft_ok.eq(0),
-                         slot_ok.eq(0), weights_ok.eq(0)]
+                         slot_ok.eq(0), weights_ok.eq(0), tiles_left.eq(self.control.tiles != 0)]
         with m.Elif(issue):
             m.d.sync += ch.eq(ch + 1)
             with m.If(last_c):
                 m.d.sync += ch.eq(0)
-                loop.advance(m, layer.groups, self.control.tiles, layer.weight_buffers, ring)
+                loop.advance(m, ring)
         with m.Elif(running & (t >= self.control.tiles) & (passes_done == p)):
             m.d.sync += running.eq(0)
 
@@ -150,8 +156,8 @@ class MACStage(wiring.Component):
         m.d.sync += [
             stages[0].valid.eq(issue), stages[0].first.eq(ch == 0), stages[0].last.eq(last_c),
             stages[0].pass_end.eq(last_c & loop.pass_end()),
-            stages[0].last_group.eq(loop.last_group(layer.groups)),
-            stages[0].group_end.eq(loop.group_end(self.control.tiles)),
+            stages[0].last_group.eq(loop.last_group()),
+            stages[0].group_end.eq(loop.group_end()),
             stages[0].live.eq(live),
             stages[0].waddr.eq(const_mul(layer.weight_base + gs, cmax) + ch),
             stages[0].yaddr.eq(Mux(p[0], s_steps, 0) + step),

@@ -40,6 +40,30 @@ class TileLoop:
         self.gs = Signal(range(config.weight_sets + 1), name="gs")
         self.p = Signal(32, name="p")
         self.q = Signal(32, name="q")
+        # the end-of-range flags, registered by track()
+        self._pass_end = Signal(name="pass_end")
+        self._group_end = Signal(name="group_end")
+        self._last_group = Signal(name="last_group")
+        self._buffer_wrap = Signal(name="buffer_wrap")
+        self._tracked = False
+
+    def track(self, m, groups, tiles, buffers):
+        """Add to ``m`` the flags :meth:`pass_end`, :meth:`last_group`, :meth:`group_end` and
+        the buffer wrap, as registers taken every clock from the walk and the layer's
+        ``groups``, ``tiles`` and ``buffers``: they keep the compares off the paths that
+        advance the walk. They are a clock late after each move, so a stage must not
+        :meth:`advance` in the clock after an advance or after :meth:`restart` (both MAC stages
+        issue at most every other clock, and not in the clock after their start)."""
+        m.d.sync += [self._pass_end.eq(self.step + 1 == self.steps),
+                     self._group_end.eq((self.tb == self.block - 1) | (self.t + 1 == tiles)),
+                     self._last_group.eq(self.g + 1 == groups),
+                     self._buffer_wrap.eq(self.w + 1 == buffers)]
+        self._tracked = True
+
+    def _flag(self, flag):
+        if not self._tracked:
+            raise RuntimeError("TileLoop.track() must come before the walk's flags are used")
+        return flag
 
     def restart(self):
         """Statements that go back to the first block, group, tile and step."""
@@ -49,34 +73,33 @@ class TileLoop:
 
     def pass_end(self):
         """True at a pass's last bin step."""
-        return self.step + 1 == self.steps
+        return self._flag(self._pass_end)
 
-    def last_group(self, groups):
-        """True in the last of ``groups`` groups (a block's tiles' spectra are then done with)."""
-        return self.g + 1 == groups
+    def last_group(self):
+        """True in the layer's last group (a block's tiles' spectra are then done with)."""
+        return self._flag(self._last_group)
 
-    def group_end(self, tiles):
+    def group_end(self):
         """True in a block's last tile: the pass ends the group's work on the block."""
-        return (self.tb == self.block - 1) | (self.t + 1 == tiles)
+        return self._flag(self._group_end)
 
-    def advance(self, m, groups, tiles, buffers, ring):
-        """Add to ``m`` the move to the next bin step, tile, group or block (``groups`` per
-        layer, ``tiles`` in all, ``buffers`` group buffers, ``ring``: fewer buffers than
-        groups). After the last pass ``t >= tiles``."""
+    def advance(self, m, ring):
+        """Add to ``m`` the move to the next bin step, tile, group or block (``ring``: fewer
+        buffers than groups), for the layer given to :meth:`track`. After the last pass
+        ``t >= tiles``."""
         m.d.sync += [self.step.eq(self.step + 1), self.gs.eq(self.gs + 1)]
         with m.If(self.pass_end()):
             m.d.sync += [self.step.eq(0), self.gs.eq(self.gbase), self.p.eq(self.p + 1)]
-            with m.If(self.group_end(tiles)):
+            with m.If(self.group_end()):
                 m.d.sync += [self.tb.eq(0), self.f.eq(0), self.lslot.eq(0), self.q.eq(self.q + 1)]
-                wrap = self.w + 1 == buffers
                 # the next group's buffer: the next one in turn, or the first for a new block
                 # of a layer that keeps every group
-                with m.If(wrap | ((self.g + 1 == groups) & ~ring)):
+                with m.If(self._buffer_wrap | (self.last_group() & ~ring)):
                     m.d.sync += [self.w.eq(0), self.gbase.eq(0), self.gs.eq(0)]
                 with m.Else():
                     m.d.sync += [self.w.eq(self.w + 1), self.gbase.eq(self.gbase + self.steps),
                                  self.gs.eq(self.gbase + self.steps)]
-                with m.If(self.g + 1 == groups):
+                with m.If(self.last_group()):
                     next_block = self.block_start + self.block
                     m.d.sync += [self.g.eq(0), self.block_start.eq(next_block),
                                  self.t.eq(next_block)]

@@ -245,8 +245,23 @@ class Accelerator(wiring.Component):
         words, ww = c.weight_beat_words, c.weight_width
         # the beat's words that are output channels of the layer (the last chunk may be short)
         beat_words = Signal(range(words + 1))
+        # The channel walk's compares used at a channel's end, registered every clock: wc, wm,
+        # wj, wbuf and wblock move only at a channel's end, every U >= 12 beats, and the layer
+        # registers are steady from the descriptor's end to the last weight.
+        w_last_channel = Signal(name="w_last_channel")        # wc is the layer's last channel
+        w_last_chunk = Signal(name="w_last_chunk")            # wm's beat has the last channels
+        w_group_full = Signal(name="w_group_full")            # ... or the group's last slots
+        w_buffer_wrap = Signal(name="w_buffer_wrap")
+        w_last_block = Signal(name="w_last_block")
+        last_chunk = wm + words >= load_layer.out_channels
         m.d.comb += beat_words.eq(Mux(wm + words <= load_layer.out_channels, words,
                                       load_layer.out_channels - wm))
+        m.d.sync += [
+            w_last_channel.eq(wc + 1 == load_layer.channels), w_last_chunk.eq(last_chunk),
+            w_group_full.eq((wj + words == c.slots) | last_chunk),
+            w_buffer_wrap.eq(wbuf + 1 == load_layer.weight_buffers),
+            w_last_block.eq(wblock + 1 == load_layer.blocks),
+        ]
         m.d.comb += [
             mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
             mac.prog.set.eq(load_layer.weight_base + wbuf_sets + (k >> lane_bits)),
@@ -303,20 +318,30 @@ class Accelerator(wiring.Component):
         m.submodules.drain = drain
         m.d.comb += [self.out.valid.eq(drain.o.valid), self.out.payload.eq(drain.o.payload),
                      drain.o.ready.eq(self.out.ready)]
-        # the band's rows end where the next tile row's band begins (the last band's and any
-        # band's at the last output row)
-        limit = band.row + drain_layer.tile
-        band_empty = (band_row >= out_rows) | (~band.last & (band_read_row >= limit))
-        row_last = (d_row + 1 == out_rows) | (~band.last
-                                              & (d_read_row + drain_layer.stride >= limit))
-        channel_last = (d_slot + 1 == c.slots) | (dm + 1 == drain_layer.out_channels)
-        d_last = (dm + 1 == drain_layer.out_channels) & (d_row + 1 == out_rows) & inner.last
+        # The band's rows end where the next tile row's band begins (the last band's and any
+        # band's at the last output row). The walk's compares are with registers: the band's
+        # limit, last flag and emptiness, taken at the band's start (the band stays at the
+        # queue's head until it is done); the layer's last row and channel, kept from
+        # drain_layer (steady from the clock after TAKE, before any band starts); and
+        # d_read_row + s, moved with d_read_row.
+        limit = Signal(16, name="band_limit")
+        band_last = Signal(name="band_last")
+        band_empty = Signal(name="band_empty")
+        band_final = Signal(name="band_final")             # the layer's last band
+        d_bank = Signal.like(drain_read.bank, name="d_bank")
+        last_row = Signal(16, name="drain_last_row")
+        last_channel = Signal(16, name="drain_last_channel")
+        m.d.sync += [last_row.eq(out_rows - 1), last_channel.eq(drain_layer.out_channels - 1)]
+        d_read_next = Signal(16, name="d_read_row_next")       # d_read_row + s
+        row_last = (d_row == last_row) | (~band_last & (d_read_next >= limit))
+        channel_last = (d_slot == c.slots - 1) | (dm == last_channel)
+        d_last = (dm == last_channel) & (d_row == last_row) & inner.last
         d_issue = Signal()
         band_ready = drain_read.bands.valid & ((d_bands < drain_read.final) | drain_run_over)
         read_row = d_read_row[:c.log2(c.oaa_rows)] if c.oaa_ring else d_read_row
         m.d.comb += [
             drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
-            drain_read.bank.eq(DrainRead.bank(c, band.group)), drain_read.drained.eq(d_bands),
+            drain_read.bank.eq(d_bank), drain_read.drained.eq(d_bands),
             drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
                                               [read_row, *inner.position],
                                               geometry.strides(c.oaa_extent, c.oaa_pitch))),
@@ -348,13 +373,20 @@ class Accelerator(wiring.Component):
         with m.If(band_walk & ~band_set & band_ready):
             # a band's start: where the group's previous band ended, or the block's start
             same = band.group == d_prev_group
-            with m.If(~same & (band.group != 0)):
-                m.d.sync += [d_row.eq(block_row), d_read_row.eq(block_read_row),
-                             band_row.eq(block_row), band_read_row.eq(block_read_row)]
-            with m.Else():
-                m.d.sync += [band_row.eq(d_row), band_read_row.eq(d_read_row)]
-                with m.If(~same):
-                    m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row)]
+            from_block = ~same & (band.group != 0)
+            start_row = Mux(from_block, block_row, d_row)
+            start_read_row = Mux(from_block, block_read_row, d_read_row)
+            band_end = band.row + drain_layer.tile
+            m.d.sync += [d_row.eq(start_row), d_read_row.eq(start_read_row),
+                         d_read_next.eq(start_read_row + drain_layer.stride),
+                         band_row.eq(start_row), band_read_row.eq(start_read_row),
+                         limit.eq(band_end), band_last.eq(band.last),
+                         d_bank.eq(DrainRead.bank(c, band.group)),
+                         band_final.eq(band.last & (band.group + 1 == drain_layer.groups)),
+                         band_empty.eq((start_row >= out_rows)
+                                       | (~band.last & (start_read_row >= band_end)))]
+            with m.If(~same & (band.group == 0)):
+                m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row)]
             m.d.sync += [band_set.eq(1), dm.eq(const_mul(band.group, c.slots)), d_slot.eq(0),
                          d_mod.eq(0), d_div.eq(0),
                          d_gbase.eq(DrainRead.group_base(c, band.group))]
@@ -364,20 +396,22 @@ class Accelerator(wiring.Component):
             inner.step(m)
             m.d.sync += d_issued_all.eq(d_last)
             with m.If(inner.last):
-                m.d.sync += [d_row.eq(d_row + 1), d_read_row.eq(d_read_row + drain_layer.stride)]
+                m.d.sync += [d_row.eq(d_row + 1), d_read_row.eq(d_read_next),
+                             d_read_next.eq(d_read_next + drain_layer.stride)]
                 with m.If(row_last):
                     with m.If(channel_last):
                         m.d.comb += band_done.eq(1)
                     with m.Else():
                         # the band's next channel: back to the band's first row
                         m.d.sync += [d_row.eq(band_row), d_read_row.eq(band_read_row),
+                                     d_read_next.eq(band_read_row + drain_layer.stride),
                                      dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
                         with m.If(d_mod == li - 1):
                             m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
         m.d.comb += drain_read.bands.ready.eq(band_done)
         with m.If(band_done):
             m.d.sync += [band_set.eq(0), d_bands.eq(d_bands + 1), d_prev_group.eq(band.group),
-                         bands_all.eq(band.last & (band.group + 1 == drain_layer.groups))]
+                         bands_all.eq(band_final)]
 
         # -- counter stream: the retired layer's counters, captured, while the next runs --------
         sources = {
@@ -501,6 +535,7 @@ class Accelerator(wiring.Component):
                 # the walk restarts from the registers just taken
                 first_read = drain_layer.kernel - 1
                 m.d.sync += [*inner.restart(), d_row.eq(0), d_read_row.eq(first_read),
+                             d_read_next.eq(first_read + drain_layer.stride),
                              block_row.eq(0), block_read_row.eq(first_read),
                              d_prev_group.eq(0), band_set.eq(0), bands_all.eq(0),
                              d_issued_all.eq(0)]
@@ -547,29 +582,32 @@ class Accelerator(wiring.Component):
                      increment["weight_writes"].eq(Mux(take_weight & ~bias_phase, beat_words, 0)),
                      increment["bias_writes"].eq(take_weight & bias_phase)]
         # the weights of a channel: (ky, kx), or (kz, ky, kx) in 3-D, kx innermost
-        channel_end = Cat(wkx == size >> 1, *[index + 1 == size for index in [wky, *wkz]]).all()
+        # the layer's N / 2 and N - 1, registered (the first weight comes after the biases)
+        w_half = Signal.like(wkx, name="w_half")
+        w_last_bin = Signal(range(n), name="w_last_bin")
+        m.d.sync += [w_half.eq(size >> 1), w_last_bin.eq(size - 1)]
+        channel_end = Cat(wkx == w_half, *[index == w_last_bin for index in [wky, *wkz]]).all()
         with m.If(take_weight & ~bias_phase):
             m.d.sync += wkx.eq(wkx + 1)
-            with m.If(wkx == size >> 1):
+            with m.If(wkx == w_half):
                 m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
-                with m.If(wky + 1 == size):
+                with m.If(wky == w_last_bin):
                     m.d.sync += [wky.eq(0), *[index.eq(index + 1) for index in wkz]]
             with m.If(channel_end):
                 m.d.sync += [index.eq(0) for index in wkz]
                 m.d.sync += wc.eq(wc + 1)
-                with m.If(wc + 1 == load_layer.channels):
+                with m.If(w_last_channel):
                     m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words)]
-                    last_chunk = wm + words >= load_layer.out_channels
-                    with m.If((wj + words == c.slots) | last_chunk):
+                    with m.If(w_group_full):
                         # the group is in its buffer; the next goes to the next buffer
                         m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
                                      wbuf.eq(wbuf + 1),
                                      wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
-                        with m.If(wbuf + 1 == load_layer.weight_buffers):
+                        with m.If(w_buffer_wrap):
                             m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
-                    with m.If(last_chunk):
+                    with m.If(w_last_chunk):
                         m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
-                        with m.If(~ring | (wblock + 1 == load_layer.blocks)):
+                        with m.If(~ring | w_last_block):
                             m.d.sync += weights_done.eq(1)
         with m.If(take_weight & bias_phase):
             m.d.sync += bias_index.eq(bias_index + 1)

@@ -29,7 +29,7 @@ def round_shift_saturate(m, value, shift, rounding, width, name, registered=Fals
     w = len(value)
     limit = w + 1                                    # shifts >= w + 1 all give the same result
     wide = Signal(signed(w + 2), name=f"{name}_wide")
-    amount = Signal(range(limit + 1), name=f"{name}_amount")
+    amount = Signal(range(limit + 1), name=f"{name}_amount", reset_less=registered)
     m.d.comb += wide.eq(value)
     clamped = Mux(shift > limit, limit, shift)
     if registered:
@@ -52,8 +52,9 @@ def round_shift_saturate(m, value, shift, rounding, width, name, registered=Fals
         else:
             m.d.comb += up.eq(half & (rest | floor[0]))
     if registered:
-        floor_q = Signal.like(floor, name=f"{name}_floor_q")
-        up_q = Signal(name=f"{name}_up_q")
+        # data registers: not reset
+        floor_q = Signal.like(floor, name=f"{name}_floor_q", reset_less=True)
+        up_q = Signal(name=f"{name}_up_q", reset_less=True)
         m.d.sync += [floor_q.eq(floor), up_q.eq(up)]
         floor, up = floor_q, up_q
     result = Signal(signed(width), name=name)

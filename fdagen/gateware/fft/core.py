@@ -136,7 +136,9 @@ class _DelayLine(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         if self.depth <= 2:
-            line = [Signal.like(self.inp, name=f"tap{i}") for i in range(self.depth)]
+            # not reset, as the memory below is not: a slot is read only after it is written
+            line = [Signal.like(self.inp, name=f"tap{i}", reset_less=True)
+                    for i in range(self.depth)]
             with m.If(self.advance):
                 m.d.sync += line[0].eq(self.inp)
                 for before, after in zip(line, line[1:]):
@@ -245,18 +247,21 @@ class _Stage(Elaboratable):
             with m.If(self.restart):
                 m.d.sync += previous_tag.eq(0)
 
-        def stage_register(name, shape, value):
-            """A pipeline register that moves with ``advance``."""
-            reg = Signal(shape, name=name)
+        def stage_register(name, shape, value, reset_less=True):
+            """A pipeline register that moves with ``advance``. Data registers are not reset:
+            nothing reads them before a sample has passed through (the stage's output is
+            valid only by the core's counters), and leaving thousands of flip-flops off the
+            reset net frees routing and the slices' control sets."""
+            reg = Signal(shape, name=name, reset_less=reset_less)
             with m.If(self.advance):
                 m.d.sync += reg.eq(value)
             return reg
 
-        def carry(name, shape, value):
+        def carry(name, shape, value, reset_less=True):
             """Carry ``value`` through registers 1 .. 5, returning the list (index 0 = reg 1)."""
-            regs = [stage_register(f"{name}1", shape, value)]
+            regs = [stage_register(f"{name}1", shape, value, reset_less)]
             for i in range(1, self.PIPELINE - 1):
-                regs.append(stage_register(f"{name}{i + 1}", shape, regs[-1]))
+                regs.append(stage_register(f"{name}{i + 1}", shape, regs[-1], reset_less))
             return regs
 
         # Register 1: operands, twiddle, kind, sideband (carried to register 5).
@@ -271,9 +276,10 @@ class _Stage(Elaboratable):
         kind = carry("kind", unsigned(2), kind_now)                     # 2 by -j/+j, 3 general
         shift = carry("shift", 1, Mux(second_half, self.schedule,
                                       previous_schedule).bit_select(stage, 1))
-        tag = carry("tag", 1, Mux(second_half, self.tag, previous_tag))
+        # the frame's tag and schedule keep their reset (a few bits)
+        tag = carry("tag", 1, Mux(second_half, self.tag, previous_tag), reset_less=False)
         schedule = carry("schedule", self.schedule.shape(),
-                         Mux(second_half, self.schedule, previous_schedule))
+                         Mux(second_half, self.schedule, previous_schedule), reset_less=False)
         sum_re = carry("sum_re", signed(wide), a.re + b.re)
         sum_im = carry("sum_im", signed(wide), a.im + b.im)
         d_re = carry("d_re", signed(wide), a.re)

@@ -88,8 +88,8 @@ class PE(wiring.Component):
         ]
 
         # Operation registers (cycle 0 -> the two multiply cycles).
-        x_re = Signal(signed(dw), name="x_re_held")
-        x_im = Signal(signed(dw), name="x_im_held")
+        x_re = Signal(signed(dw), name="x_re_held", reset_less=True)
+        x_im = Signal(signed(dw), name="x_im_held", reset_less=True)
         # cycle 1 of an operation
         first1 = Signal()
         last1 = Signal()
@@ -116,16 +116,17 @@ class PE(wiring.Component):
         ]
 
         # The two cells: cycle 1 (busy1) drives (x_re, x_im), cycle 2 (busy2) (x_im, x_re).
+        # the datapath registers are not reset (a sum starts with ``first``)
         w = read.data
-        cell_re = Signal(signed(dw + ww))      # product on the w_re cell
-        cell_im = Signal(signed(dw + ww))      # product on the w_im cell
+        cell_re = Signal(signed(dw + ww), reset_less=True)      # product on the w_re cell
+        cell_im = Signal(signed(dw + ww), reset_less=True)      # product on the w_im cell
         m.d.sync += [
             cell_re.eq(Mux(busy2, x_im, x_re) * w.re),
             cell_im.eq(Mux(busy2, x_re, x_im) * w.im),
         ]
         # Cycle after 1: real part = cell_re - cell_im; cycle after 2: imag = cell_re + cell_im.
-        acc_re = Signal(signed(aw))
-        acc_im = Signal(signed(aw))
+        acc_re = Signal(signed(aw), reset_less=True)
+        acc_im = Signal(signed(aw), reset_less=True)
         with m.If(busy2):
             m.d.sync += acc_re.eq(Mux(first2, 0, acc_re) + (cell_re - cell_im))
         with m.If(busy3):

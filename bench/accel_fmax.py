@@ -1,0 +1,64 @@
+"""Accelerator Fmax on ECP5-85F with small buffers, for BENCHMARKS.md's step tables.
+
+    .venv/bin/python bench/accel_fmax.py                   # P = 4 and 16, one after the other
+    .venv/bin/python bench/accel_fmax.py --pes 16 --timeout 45 --json p16.json
+
+Each P runs ``fdagen synth --target ecp5 --pes P --max-channels 4 --max-out-channels 8
+--max-size 16`` (YoWASP Yosys ``synth_ecp5``, nextpnr-ecp5 on an LFE5U-85F, speed 6, CABGA381,
+out of context, 100 MHz constraint, seed 1) with a wall-clock limit, and reports Fmax, the
+critical path's ends, its logic and routing time, the cell counts and the wall time (Yosys
+included). A run past the limit is reported as such, not retried. Run one at a time: nextpnr
+is single-threaded, and a second heavy job on the 2-core machine moves the wall time.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SMALL_BUFFERS = ("--max-channels", "4", "--max-out-channels", "8", "--max-size", "16")
+
+
+def synthesize(pes, timeout_minutes, out):
+    command = [sys.executable, "-m", "fdagen", "synth", "--target", "ecp5", "--pes", str(pes),
+               *SMALL_BUFFERS, "--out", str(out), "--force"]
+    started = time.perf_counter()
+    try:
+        subprocess.run(command, check=True, timeout=timeout_minutes * 60,
+                       stdout=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return {"pes": pes, "finished": False, "limit_minutes": timeout_minutes}
+    wall = time.perf_counter() - started
+    report = json.loads((Path(out) / "synth.json").read_text())
+    path = report.get("critical_path") or {}
+    return {"pes": pes, "finished": True, "wall_minutes": round(wall / 60, 1),
+            "fmax_mhz": report["fmax_mhz"], "critical_path": path,
+            "utilisation": report["utilisation"], "yosys_cells": report["yosys_cells"]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Accelerator Fmax (see module docstring).")
+    parser.add_argument("--pes", default="4,16", help="PE counts, comma-separated")
+    parser.add_argument("--timeout", type=float, default=45.0,
+                        help="wall-clock limit per run in minutes (default 45)")
+    parser.add_argument("--json", help="write the figures to this file")
+    args = parser.parse_args()
+    rows = []
+    for pes in (int(p) for p in args.pes.split(",")):
+        with tempfile.TemporaryDirectory() as out:
+            row = synthesize(pes, args.timeout, out)
+        rows.append(row)
+        if row["finished"]:
+            print(f"P = {pes}: {row['fmax_mhz']} MHz in {row['wall_minutes']} min; "
+                  f"critical path {json.dumps(row['critical_path'])}")
+        else:
+            print(f"P = {pes}: not finished within {args.timeout:g} min")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
