@@ -1,18 +1,21 @@
 """Accelerator Fmax on ECP5-85F with small buffers, for BENCHMARKS.md's step tables.
 
     .venv/bin/python bench/accel_fmax.py                   # P = 4 and 16, one after the other
-    .venv/bin/python bench/accel_fmax.py --pes 16 --timeout 45 --json p16.json
+    .venv/bin/python bench/accel_fmax.py --pes 16 --timeout 45 --json p16.json --out runs/
 
 Each P runs ``fdagen synth --target ecp5 --pes P --max-channels 4 --max-out-channels 8
 --max-size 16`` (YoWASP Yosys ``synth_ecp5``, nextpnr-ecp5 on an LFE5U-85F, speed 6, CABGA381,
 out of context, 100 MHz constraint, seed 1) with a wall-clock limit, and reports Fmax, the
 critical path's ends, its logic and routing time, the cell counts and the wall time (Yosys
-included). A run past the limit is reported as such, not retried. Run one at a time: nextpnr
+included). A run past the limit is reported as such, not retried; with ``--out`` each run's
+directory (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, ``synth.json``) is kept. Run one at a time: nextpnr
 is single-threaded, and a second heavy job on the 2-core machine moves the wall time.
 """
 
 import argparse
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,10 +29,14 @@ def synthesize(pes, timeout_minutes, out):
     command = [sys.executable, "-m", "fdagen", "synth", "--target", "ecp5", "--pes", str(pes),
                *SMALL_BUFFERS, "--out", str(out), "--force"]
     started = time.perf_counter()
+    # a session of its own, so that a timeout stops nextpnr too, not only fdagen
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
     try:
-        subprocess.run(command, check=True, timeout=timeout_minutes * 60,
-                       stdout=subprocess.DEVNULL)
+        if process.wait(timeout=timeout_minutes * 60) != 0:
+            raise SystemExit(f"fdagen synth failed for P = {pes}")
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait()
         return {"pes": pes, "finished": False, "limit_minutes": timeout_minutes}
     wall = time.perf_counter() - started
     report = json.loads((Path(out) / "synth.json").read_text())
@@ -45,11 +52,15 @@ def main():
     parser.add_argument("--timeout", type=float, default=45.0,
                         help="wall-clock limit per run in minutes (default 45)")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--out", help="keep each run's directory here (default: a temporary one)")
     args = parser.parse_args()
     rows = []
     for pes in (int(p) for p in args.pes.split(",")):
-        with tempfile.TemporaryDirectory() as out:
-            row = synthesize(pes, args.timeout, out)
+        if args.out:
+            row = synthesize(pes, args.timeout, Path(args.out) / f"p{pes}")
+        else:
+            with tempfile.TemporaryDirectory() as out:
+                row = synthesize(pes, args.timeout, out)
         rows.append(row)
         if row["finished"]:
             print(f"P = {pes}: {row['fmax_mhz']} MHz in {row['wall_minutes']} min; "

@@ -61,10 +61,14 @@ TARGETS = {
 
 
 def _run(command, cwd, log_name):
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    (Path(cwd) / log_name).write_text(result.stdout + result.stderr)
+    """Run ``command`` in ``cwd`` with its output written to ``log_name`` as it comes (a long
+    place and route can be followed, and a stopped one leaves its log)."""
+    log = Path(cwd) / log_name
+    with open(log, "w") as stream:
+        result = subprocess.run(command, cwd=cwd, stdout=stream, stderr=subprocess.STDOUT,
+                                text=True)
     if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        tail = log.read_text().strip().splitlines()[-3:]
         raise SynthError(f"{command[0]} failed (see {log_name}): {' '.join(tail)}")
     return result
 
