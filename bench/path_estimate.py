@@ -22,155 +22,161 @@ import math
 import re
 import sys
 
-NET = 0.75
-LUT = 0.45
-parser = argparse.ArgumentParser(description="Rough path estimate (see module docstring).")
-parser.add_argument("netlist", help="a synth_ecp5 netlist.json")
-parser.add_argument("limit", nargs="?", type=float, default=9.0, help="ns (default 9)")
-parser.add_argument("groups", nargs="?", type=int, default=40, help="end registers listed")
-args = parser.parse_args()
-d = json.load(open(args.netlist))
-limit = args.limit
-mod = next(m for m in d["modules"].values() if m.get("attributes", {}).get("top"))
-cells = {n: c for n, c in mod["cells"].items() if not c["type"].startswith("$scope")}
-names = {}
-for name, info in mod["netnames"].items():
-    public = not name.startswith("$")
-    for i, b in enumerate(info["bits"]):
-        if isinstance(b, str):
-            continue
-        label = f"{name}[{i}]" if len(info["bits"]) > 1 else name
-        old = names.get(b)
-        if old is None or (public and (old[0] == 0 or len(label) < len(old[1]))):
-            names[b] = (1 if public else 0, label)
-driver = {}
-sinks = collections.defaultdict(int)
-for cn, c in cells.items():
-    for port, bits in c["connections"].items():
-        for b in bits:
-            if isinstance(b, str):
-                continue
-            if c["port_directions"][port] == "output":
-                driver[b] = (cn, port)
-            else:
-                sinks[b] += 1
+NET_NS = 0.75               # a net, plus FANOUT_NS per doubling of its loads
+FANOUT_NS = 0.12
+LUT_NS = 0.45
+CARRY_NS = 0.06             # carry in -> carry out, dedicated routing
+SETUP_NS = 0.15
+CLOCK_TO_OUT_NS = {"TRELLIS_FF": 0.45, "DP16KD": 3.9}
+ENDPOINTS = ("TRELLIS_FF", "DP16KD", "TRELLIS_DPR16X4", "MULT18X18D")
+CLOCKS = ("CLK", "CLKA", "CLKB", "WCK")
 
 
-def net_delay(b, port=None):
-    if port == "CIN":
-        return 0.0
-    return NET + 0.12 * math.log2(max(1, sinks[b]))
+def registered_output(cell):
+    return cell["parameters"].get("REG_OUTPUT_CLK", "NONE") != "NONE"
 
 
-START = {"TRELLIS_FF": 0.45, "DP16KD": 3.9}
-arrival, pred = {}, {}
-
-
-def comb_inputs(c, port):
-    t = c["type"]
-    conns = c["connections"]
-    if t == "LUT4":
-        return [(p, LUT) for p in "ABCD"]
-    if t == "PFUMX":
+def combinational_inputs(cell, port):
+    """``[(input port, delay to port)]`` of a combinational cell output, None for a start."""
+    kind = cell["type"]
+    if kind == "LUT4":
+        return [(pin, LUT_NS) for pin in "ABCD"]
+    if kind == "PFUMX":
         return [("ALUT", 0.25), ("BLUT", 0.25), ("C0", 0.4)]
-    if t == "L6MUX21":
+    if kind == "L6MUX21":
         return [("D0", 0.25), ("D1", 0.25), ("SD", 0.4)]
-    if t == "CCU2C":
-        data0 = [(p + "0", 0.5) for p in "ABCD"]
-        data1 = [(p + "1", 0.5) for p in "ABCD"]
+    if kind == "CCU2C":
+        low = [(pin + "0", 0.5) for pin in "ABCD"]
+        high = [(pin + "1", 0.5) for pin in "ABCD"]
         if port == "S0":
-            return data0 + [("CIN", 0.3)]
+            return low + [("CIN", 0.3)]
         if port == "S1":
-            return data0 + data1 + [("CIN", 0.35)]
-        return [(p, 0.45) for p, _ in data0 + data1] + [("CIN", 0.06)]
-    if t == "TRELLIS_DPR16X4":
+            return low + high + [("CIN", 0.35)]
+        return [(pin, 0.45) for pin, _ in low + high] + [("CIN", CARRY_NS)]
+    if kind == "TRELLIS_DPR16X4":
         return [("RAD", 0.5)]
-    if t == "MULT18X18D":
-        if c["parameters"].get("REG_OUTPUT_CLK", "NONE") != "NONE":
-            return None
-        return [(p, 4.2) for p in conns if p[0] in "AB" and p[1:].isdigit()]
+    if kind == "MULT18X18D" and not registered_output(cell):
+        return [(pin, 4.2) for pin in cell["connections"] if pin[0] in "AB" and pin[1:].isdigit()]
     return None
 
 
-sys.setrecursionlimit(100000)
+class Netlist:
+    """The top module of a flattened Yosys JSON netlist, with arrival times on demand."""
 
+    def __init__(self, path):
+        design = json.load(open(path))
+        top = next(m for m in design["modules"].values() if m.get("attributes", {}).get("top"))
+        self.cells = {name: cell for name, cell in top["cells"].items()
+                      if not cell["type"].startswith("$scope")}
+        self.names = {}                 # bit -> (public, label): the shortest public name
+        for name, info in top["netnames"].items():
+            public = not name.startswith("$")
+            for index, bit in enumerate(info["bits"]):
+                if isinstance(bit, str):
+                    continue
+                label = f"{name}[{index}]" if len(info["bits"]) > 1 else name
+                old = self.names.get(bit)
+                if old is None or (public and (not old[0] or len(label) < len(old[1]))):
+                    self.names[bit] = (public, label)
+        self.driver, self.loads = {}, collections.Counter()
+        for name, cell in self.cells.items():
+            for port, bits in cell["connections"].items():
+                for bit in bits:
+                    if isinstance(bit, str):
+                        continue
+                    if cell["port_directions"][port] == "output":
+                        self.driver[bit] = (name, port)
+                    else:
+                        self.loads[bit] += 1
+        self.arrival, self.previous = {}, {}
 
-def arrive(b):
-    if isinstance(b, str):
-        return 0.0
-    if b in arrival:
-        return arrival[b]
-    arrival[b] = 0.0
-    if b not in driver:
-        return 0.0
-    cn, port = driver[b]
-    c = cells[cn]
-    t = c["type"]
-    if t in START or comb_inputs(c, port) is None:
-        arrival[b] = START.get(t, 0.75)
-        pred[b] = None
-        return arrival[b]
-    best, via = 0.0, None
-    for p, delay in comb_inputs(c, port):
-        for ib in c["connections"].get(p, []):
-            if isinstance(ib, str):
+    def name(self, bit):
+        return self.names.get(bit, (False, str(bit)))[1]
+
+    def net_delay(self, bit, port=None):
+        if port == "CIN":
+            return 0.0
+        return NET_NS + FANOUT_NS * math.log2(max(1, self.loads[bit]))
+
+    def arrive(self, bit):
+        """Latest arrival at ``bit`` (ns after the clock edge), recording the path."""
+        if isinstance(bit, str) or bit not in self.driver:
+            return 0.0
+        if bit in self.arrival:
+            return self.arrival[bit]
+        self.arrival[bit] = 0.0         # breaks combinational loops
+        cell_name, port = self.driver[bit]
+        cell = self.cells[cell_name]
+        inputs = combinational_inputs(cell, port)
+        if inputs is None:
+            self.arrival[bit] = CLOCK_TO_OUT_NS.get(cell["type"], NET_NS)
+            self.previous[bit] = None
+            return self.arrival[bit]
+        best, via = 0.0, None
+        for pin, delay in inputs:
+            for source in cell["connections"].get(pin, []):
+                if isinstance(source, str):
+                    continue
+                arrival = self.arrive(source) + self.net_delay(source, pin) + delay
+                if arrival > best:
+                    best, via = arrival, source
+        self.arrival[bit], self.previous[bit] = best, via
+        return best
+
+    def path(self, bit):
+        steps = []
+        while bit is not None:
+            steps.append(re.sub(r"_(TRELLIS_FF|LUT4|CCU2C|PFUMX|L6MUX21)_.*", "~",
+                                self.name(bit)))
+            bit = self.previous.get(bit)
+        return steps[::-1]
+
+    def endpoints(self):
+        """``[(required ns, end name, bit)]`` of every register and memory input."""
+        ends = []
+        for cell_name, cell in self.cells.items():
+            kind = cell["type"]
+            if kind not in ENDPOINTS or (kind == "MULT18X18D" and not registered_output(cell)):
                 continue
-            a = arrive(ib) + net_delay(ib, p) + delay
-            if a > best:
-                best, via = a, ib
-    arrival[b] = best
-    pred[b] = via
-    return best
+            for port, bits in cell["connections"].items():
+                if cell["port_directions"][port] != "input" or port in CLOCKS:
+                    continue
+                if kind == "TRELLIS_DPR16X4" and port == "RAD":
+                    continue
+                for bit in bits:
+                    if isinstance(bit, str):
+                        continue
+                    total = self.arrive(bit) + self.net_delay(bit) + SETUP_NS
+                    if kind == "TRELLIS_FF":
+                        end = self.name(cell["connections"]["Q"][0]) + f".{port}"
+                    else:
+                        end = f"{kind}:{cell_name[-40:]}.{port}"
+                    ends.append((total, end, bit))
+        return sorted(ends, reverse=True)
 
 
-def short(x):
-    x = re.sub(r"_(TRELLIS_FF|LUT4|CCU2C|PFUMX|L6MUX21)_.*", "~", x)
-    return x
+def main():
+    parser = argparse.ArgumentParser(description="Rough path estimate (see module docstring).")
+    parser.add_argument("netlist", help="a synth_ecp5 netlist.json")
+    parser.add_argument("limit", nargs="?", type=float, default=9.0, help="ns (default 9)")
+    parser.add_argument("groups", nargs="?", type=int, default=40, help="end registers listed")
+    args = parser.parse_args()
+    sys.setrecursionlimit(100000)
+    netlist = Netlist(args.netlist)
+    ends = netlist.endpoints()
+    groups = {}                         # end register (bits merged) -> (worst, its bit, count)
+    for total, end, bit in ends:
+        if total < args.limit:
+            break
+        key = re.sub(r"\[\d+\]", "", end)
+        worst, worst_bit, count = groups.get(key, (total, bit, 0))
+        groups[key] = (worst, worst_bit, count + 1)
+    over = sum(count for _, _, count in groups.values())
+    print(f"{over} endpoints >= {args.limit} ns, {len(groups)} groups; worst {ends[0][0]:.2f}")
+    for key, (total, bit, count) in list(groups.items())[:args.groups]:
+        steps = netlist.path(bit)
+        print(f"{total:6.2f} x{count:<4} {key}\n        {len(steps)} steps: " + " -> ".join(steps))
 
-def path(b):
-    out = []
-    while b is not None:
-        out.append(names.get(b, (0, str(b)))[1])
-        b = pred.get(b)
-    return out[::-1]
 
-
-ends = []
-SETUP = {"TRELLIS_FF": 0.1}
-for cn, c in cells.items():
-    t = c["type"]
-    if t not in ("TRELLIS_FF", "DP16KD", "TRELLIS_DPR16X4", "MULT18X18D"):
-        continue
-    if t == "MULT18X18D" and c["parameters"].get("REG_OUTPUT_CLK", "NONE") == "NONE":
-        continue
-    for port, bits in c["connections"].items():
-        if c["port_directions"][port] != "input" or port in ("CLK", "CLKA", "CLKB", "WCK"):
-            continue
-        if t == "TRELLIS_DPR16X4" and port == "RAD":
-            continue
-        for b in bits:
-            if isinstance(b, str):
-                continue
-            total = arrive(b) + net_delay(b) + 0.15
-            endname = names.get(b, (0, "?"))[1]
-            if t == "TRELLIS_FF":
-                q = c["connections"]["Q"][0]
-                endname = names.get(q, (0, "?"))[1] + f".{port}"
-            else:
-                endname = f"{t}:{cn[-40:]}.{port}"
-            ends.append((total, endname, b))
-ends.sort(reverse=True)
-groups = collections.OrderedDict()
-for total, endname, b in ends:
-    if total < limit:
-        break
-    key = re.sub(r"\[\d+\]", "", endname)
-    if key not in groups:
-        groups[key] = (total, b, 0)
-    groups[key] = (groups[key][0], groups[key][1], groups[key][2] + 1)
-print(f"{len([e for e in ends if e[0] >= limit])} endpoints >= {limit} ns, "
-      f"{len(groups)} groups; worst {ends[0][0]:.2f}")
-for key, (total, b, count) in list(groups.items())[:args.groups]:
-    p = path(b)
-    print(f"{total:6.2f} x{count:<4} {key}\n        {len(p)} steps: "
-          + " -> ".join(short(x) for x in p))
+if __name__ == "__main__":
+    main()
