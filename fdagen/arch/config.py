@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, fields
 from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.fft import FFT2DFormat, FFT3DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding
+from fdagen.arch.fields import WORD_BITS
 from fdagen.arch.geometry import GENERATED_DIMS, TileGeometry
 from fdagen.arch.pe_kinds import PE_KINDS, pe_kind
 
@@ -297,7 +298,22 @@ class AcceleratorConfig:
         """Clocks per array operation (the PE kind's)."""
         return self.pe.issue_interval(self)
 
+    @property
+    def max_tiles(self):
+        """Most tiles ``B_t`` a layer has: ``max_size`` per axis (a padded extent is at most
+        ``max_size`` and a tile at least one pixel)."""
+        return self.max_size ** self.dims
+
     # -- widths --------------------------------------------------------------------------------
+    @property
+    def count_width(self):
+        """Bits of a layer's walk counts: tiles, passes ``B_t G``, groups streamed over the
+        tile blocks, and a tile index that runs past the last tile to its block's end. All
+        ones is larger than any of them (the RTL's "no limit"). At most 32, the descriptor's
+        word's bits."""
+        bound = self.max_tiles * self.max_groups + self.spectrum_tiles
+        return min(WORD_BITS, bound.bit_length())
+
     @property
     def accumulator_width(self):
         return self.pe.accumulator_width(self)

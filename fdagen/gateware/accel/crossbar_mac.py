@@ -75,7 +75,7 @@ class CrossbarMACStage(wiring.Component):
             **({} if device_maps is None else {"device_maps": device_maps[lane]}))
             for lane in range(c.bin_lanes)]
         super().__init__({
-            "control": In(LayerControl(c.stages, c.dims)),
+            "control": In(LayerControl(c)),
             "spectrum": Out(SpectrumRead(c)),
             "output": In(OutputSpectrumRead(c, self.acc_width)),
             "idle": Out(1),
@@ -133,8 +133,9 @@ class CrossbarMACStage(wiring.Component):
                      prog.groups_done.eq(0)]        # a buffer per group: no refills
 
         # -- loop nest: block, group g, tile t, bin step; advanced at each launch --------------
-        passes_done = Signal(32)            # passes whose sums are all in the output spectrum
-        spectra_free = Signal(32)           # leading tiles whose last group is done
+        # passes whose sums are all in the output spectrum
+        passes_done = Signal(c.count_width)
+        spectra_free = Signal(c.count_width)    # leading tiles whose last group is done
         m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
         loop = TileLoop(c, layer.bin_steps)

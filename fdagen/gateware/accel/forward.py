@@ -56,7 +56,7 @@ class FFTStage(wiring.Component):
         self.config = c = config
         self._blocks = blocks
         super().__init__({
-            "control": In(LayerControl(c.stages, c.dims)),
+            "control": In(LayerControl(c)),
             "fmap_we": In(1), "fmap_waddr": In(range(c.fmap_depth)),
             "fmap_wdata": In(pixel_beat_shape(c)),
             "spectrum": In(SpectrumRead(c)),
@@ -146,7 +146,7 @@ class FFTStage(wiring.Component):
             return Signal(shape, name=prefix + name)
 
         geometry = c.geometry
-        t = reg("tile", 32)
+        t = reg("tile", c.count_width)
         slot_words = c.max_channels * c.bin_steps
         qbase = reg("slot_base", range(c.spectrum_depth))    # the next tile's slot
         tiles = Raster(prefix, "t", geometry.axes,
@@ -162,7 +162,7 @@ class FFTStage(wiring.Component):
         sample = Raster(prefix, "s", geometry.axes, [size] * geometry.dims,
                         width=len(size))
         advance = reg("advance", range(fl + 1))
-        done = reg("done", 32)
+        done = reg("done", c.count_width)
         frame_event, read_event = reg("frame_event", 1), reg("read_event", 1)
 
         # Tiler: one pixel (or a zero) per issued read; per axis the map coordinate

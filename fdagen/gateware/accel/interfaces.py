@@ -56,13 +56,14 @@ __all__ = ["LayerControl", "SpectrumRead", "OutputSpectrumRead", "DrainRead", "W
 
 
 class LayerControl(wiring.Signature):
-    """Layer registers, ``start``, ``capture`` and ``tiles`` for a build of ``stages`` FFT
-    stages and ``dims`` spatial dimensions (driven by the top: every stage holds it
-    flipped)."""
+    """Layer registers, ``start``, ``capture`` and ``tiles`` (the layer's tile count in the
+    build's :attr:`~fdagen.arch.config.AcceleratorConfig.count_width` bits) for a build
+    ``config`` (driven by the top: every stage holds it flipped)."""
 
-    def __init__(self, stages, dims=2):
-        super().__init__({"layer": Out(LayerShape(stages, dims)), "start": Out(1),
-                          "capture": Out(1), "tiles": Out(32)})
+    def __init__(self, config):
+        c = config
+        super().__init__({"layer": Out(LayerShape(c.stages, c.dims)), "start": Out(1),
+                          "capture": Out(1), "tiles": Out(c.count_width)})
 
 
 class SpectrumRead(wiring.Signature):
@@ -78,7 +79,7 @@ class SpectrumRead(wiring.Signature):
             "en": Out(1), "lane": Out(range(max(2, c.fft_lanes))),
             "addr": Out(range(c.spectrum_depth)),
             "data": In(data.ArrayLayout(complex_layout(c.data_width), c.bin_lanes)),
-            "ready": In(32), "done": Out(32),
+            "ready": In(c.count_width), "done": Out(c.count_width),
         })
 
 
@@ -97,7 +98,7 @@ class OutputSpectrumRead(wiring.Signature):
             "addr": Out(data.ArrayLayout(range(c.output_spectrum_depth), li)),
             "bank": Out(data.ArrayLayout(range(max(2, banks)), li)),
             "data": In(data.ArrayLayout(complex_layout(acc_width), li)),
-            "done": In(32), "fed": Out(32),
+            "done": In(c.count_width), "fed": Out(c.count_width),
         })
 
 
@@ -161,5 +162,5 @@ class WeightProgram(wiring.Signature):
             "words": Out(range(c.weight_beat_words + 1)),
             "re": Out(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
             "im": Out(data.ArrayLayout(signed(c.weight_width), c.weight_beat_words)),
-            "groups_loaded": Out(32), "groups_done": In(32),
+            "groups_loaded": Out(c.count_width), "groups_done": In(c.count_width),
         })

@@ -27,7 +27,7 @@ drain reads only the lane it names, so the others' overlap-adds go on undisturbe
 
 from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import (BAND_LAYOUT, DrainRead, LayerControl,
@@ -48,7 +48,7 @@ class IFFTStage(wiring.Component):
         self._blocks = blocks
         self.acc_width = acc_width
         super().__init__({
-            "control": In(LayerControl(c.stages, c.dims)),
+            "control": In(LayerControl(c)),
             "output": Out(OutputSpectrumRead(c, acc_width)),
             "drain": In(DrainRead(c)),
             "hold": In(1),
@@ -62,8 +62,9 @@ class IFFTStage(wiring.Component):
         li = c.ifft_lanes
         fed, finished, finals, busy, events = [], [], [], [], []
         # the bands lane 0 has fed, for the drain (a few suffice: a lane may start a tile row
-        # only once all but the last band it fed are drained)
-        m.submodules.bands = bands = SyncFIFO(width=BAND_LAYOUT.size, depth=4)
+        # only once all but the last band it fed are drained); the head is a register, for the
+        # drain's band-start compares
+        m.submodules.bands = bands = SyncFIFOBuffered(width=BAND_LAYOUT.size, depth=4)
         m.d.comb += [self.drain.bands.valid.eq(bands.r_rdy),
                      self.drain.bands.payload.eq(bands.r_data),
                      bands.r_en.eq(self.drain.bands.ready)]
@@ -80,7 +81,7 @@ class IFFTStage(wiring.Component):
         # the passes the array has finished, registered for the lanes (0 while the lanes hold,
         # and in the start's clock, when the count restarts): a clock late, which can only
         # delay a pass by a clock (the count only grows within a layer)
-        mac_done = Signal(32, name="mac_done")
+        mac_done = Signal(c.count_width, name="mac_done")
         m.d.sync += mac_done.eq(Mux(self.hold | self.control.start, 0, self.output.done))
         for i in range(li):
             lane = self._blocks.ifft_lane(c, self.acc_width)
@@ -109,7 +110,7 @@ class IFFTStage(wiring.Component):
         # the passes every lane has read, registered (the lanes' counts only grow within a
         # layer, so a clock late only delays the array; at a start the array's first two
         # passes need no lane)
-        fed_min = Signal(32, name="fed_min")
+        fed_min = Signal(c.count_width, name="fed_min")
         m.d.sync += fed_min.eq(minimum(m, fed, "fed_lanes_min"))
         m.d.comb += [self.output.fed.eq(fed_min),
                      self.drain.finished.eq(Cat(*finished).all()),

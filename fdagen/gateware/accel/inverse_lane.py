@@ -48,7 +48,7 @@ from contextlib import nullcontext
 
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
-from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.accel.interfaces import (BAND_LAYOUT, DrainRead, LayerControl,
@@ -73,12 +73,13 @@ class IFFTLane(wiring.Component):
         self._blocks = blocks
         banks = c.slots_per_ifft_lane * c.bin_lanes
         super().__init__({
-            "control": In(LayerControl(c.stages, c.dims)),
+            "control": In(LayerControl(c)),
             "index": In(range(max(2, c.ifft_lanes))),
             "spec_en": Out(1), "spec_addr": Out(range(c.output_spectrum_depth)),
             "spec_bank": Out(range(max(2, banks))),
             "spec_data": In(complex_layout(acc_width)),
-            "mac_done": In(32), "fed": Out(32), "done": Out(32), "finished": Out(1),
+            "mac_done": In(c.count_width), "fed": Out(c.count_width),
+            "done": Out(c.count_width), "finished": Out(1),
             "finals": Out(16), "oaa_busy": Out(c.oaa_banks), "drained": In(16),
             "band_valid": Out(1), "band": Out(BAND_LAYOUT), "band_ready": In(1),
             "drain_en": In(1), "drain_bank": In(1), "drain_addr": In(range(c.oaa_depth)),
@@ -121,18 +122,20 @@ class IFFTLane(wiring.Component):
         geometry = c.geometry
         dims = geometry.dims
         # Per tile frame: its channel's base, the tile's origin and, per axis, whether the tile
-        # is the first along it (nothing overlap-added there before).
+        # is the first along it (nothing overlap-added there before). The queue's head is a
+        # register (the overlap-add address is computed from it): a tag is in it a clock after
+        # its frame's first bin is issued, long before the frame leaves the IFFT.
         tag_layout = data.StructLayout({
             "base": range(c.oaa_depth + 1), "origin": data.ArrayLayout(unsigned(16), dims),
             "first": data.ArrayLayout(1, dims), "pass_last": 1, "final": 1, "bank": 1})
-        tags = SyncFIFO(width=tag_layout.size, depth=8)
+        tags = SyncFIFOBuffered(width=tag_layout.size, depth=8)
         m.submodules.tags = tags
 
         # -- feeder --------------------------------------------------------------------------
-        t = reg("tile", 32)
-        block_start = reg("block_start", 32)
+        t = reg("tile", c.count_width)
+        block_start = reg("block_start", c.count_width)
         tb = reg("tile_in_block", range(max(2, c.spectrum_tiles)))
-        p = reg("pass_index", 32)
+        p = reg("pass_index", c.count_width)
         walked = reg("walked", 1)             # every pass fed
         tiles = Raster("", "t", geometry.axes,
                        [layer[name] for name in geometry.tile_count_fields],
@@ -144,7 +147,7 @@ class IFFTLane(wiring.Component):
         kx, ky = reg("kx", range(n // 2 + 1)), reg("ky", range(n))
         kz = [reg("kz", range(n))] if dims == 3 else []      # 3-D: innermost
         pushed = reg("pushed", 1)
-        fed, done = reg("fed", 32), reg("done", 32)
+        fed, done = reg("fed", c.count_width), reg("done", c.count_width)
         finals = reg("finals", 16)
         # done == fed, a clock late: fed moves only on leaving NEXT, two clocks before NEXT
         # again, and done only catches up, so a late flag can only hold a clock longer

@@ -48,7 +48,7 @@ class MACStage(wiring.Component):
                                  f"readiness compares are registered), not "
                                  f"{self.array.issue_interval}")
         super().__init__({
-            "control": In(LayerControl(c.stages, c.dims)),
+            "control": In(LayerControl(c)),
             "spectrum": Out(SpectrumRead(c)),
             "output": In(OutputSpectrumRead(c, self.array.acc_width)),
             "idle": Out(1),
@@ -83,8 +83,9 @@ class MACStage(wiring.Component):
                      array.prog_re.eq(prog.re), array.prog_im.eq(prog.im)]
 
         # Loop nest: tile block, group g, tile t, bin step, input channel.
-        passes_done = Signal(32)            # passes whose sums are all in the output spectrum
-        spectra_free = Signal(32)           # leading tiles whose last group is done
+        # passes whose sums are all in the output spectrum
+        passes_done = Signal(c.count_width)
+        spectra_free = Signal(c.count_width)    # leading tiles whose last group is done
         m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
         loop = TileLoop(c, layer.bin_steps)
@@ -180,7 +181,7 @@ class MACStage(wiring.Component):
                      buffer.read_addr.eq(self.output.addr), buffer.read_bank.eq(self.output.bank),
                      self.output.data.eq(buffer.read_data)]
 
-        groups_done = Signal(32)            # groups (per block) whose every pass is done
+        groups_done = Signal(c.count_width)            # groups (per block) whose every pass is done
         m.d.comb += prog.groups_done.eq(groups_done)
         with m.If(self.control.start):
             m.d.sync += [passes_done.eq(0), spectra_free.eq(0), groups_done.eq(0),

@@ -28,8 +28,8 @@ class TileLoop:
     def __init__(self, config, steps):
         self.lanes, self.steps = config.fft_lanes, steps
         self.block = config.spectrum_tiles
-        self.t = Signal(32, name="t")
-        self.block_start = Signal(32, name="block_start")
+        self.t = Signal(config.count_width, name="t")
+        self.block_start = Signal(config.count_width, name="block_start")
         self.tb = Signal(range(max(2, self.block)), name="tile_in_block")
         self.f = Signal(range(max(2, self.lanes)), name="f")
         self.lslot = Signal(range(max(2, config.spectrum_slots)), name="lslot")
@@ -38,8 +38,8 @@ class TileLoop:
         self.w = Signal(16, name="group_buffer")
         self.gbase = Signal(range(config.weight_sets + 1), name="gbase")
         self.gs = Signal(range(config.weight_sets + 1), name="gs")
-        self.p = Signal(32, name="p")
-        self.q = Signal(32, name="q")
+        self.p = Signal(config.count_width, name="p")
+        self.q = Signal(config.count_width, name="q")
         # the end-of-range flags, registered by track()
         self._pass_end = Signal(name="pass_end")
         self._group_end = Signal(name="group_end")

@@ -124,7 +124,7 @@ class Accelerator(wiring.Component):
         m.submodules.fft = fft = FFTStage(c, self._blocks)
         m.submodules.mac = mac = self.mac
         m.submodules.ifft = ifft = IFFTStage(c, mac.acc_width, self._blocks)
-        control = LayerControl(bits, c.dims).create(path=("control",))
+        control = LayerControl(c).create(path=("control",))
         layer, start = control.layer, control.start
         m.d.comb += control.tiles.eq(layer.tiles)
         wiring.connect(m, control, fft.control, mac.control, ifft.control)
@@ -153,7 +153,7 @@ class Accelerator(wiring.Component):
         fmap_free = Signal()
         with m.If(start):
             m.d.sync += forward_done.eq(0)
-        with m.Elif(fft.spectrum.ready >= layer.tiles):
+        with m.Elif(fft.spectrum.ready >= control.tiles):
             m.d.sync += forward_done.eq(1)
         m.d.comb += fmap_free.eq(~run_running | forward_done)
         m.d.comb += ifft.hold.eq(queued)    # its overlap-adds wait for the previous drain
@@ -193,10 +193,10 @@ class Accelerator(wiring.Component):
         wkx = Signal(range(n // 2 + 1))
         wkz = [Signal(range(n), name="wkz")] if c.dims == 3 else []  # 3-D: the depth bin
         wj = Signal(16)                                             # m mod J
-        groups_loaded = Signal(32)                                  # q: groups streamed
+        groups_loaded = Signal(c.count_width)                                # q: groups streamed
         wbuf = Signal(16)                                           # q mod W
         wbuf_sets = Signal(range(c.weight_sets + 1))                # (q mod W) U/L
-        wblock = Signal(32)                                         # tile blocks streamed
+        wblock = Signal(c.count_width)                                       # tile blocks streamed
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
@@ -208,15 +208,25 @@ class Accelerator(wiring.Component):
                                                else ~run_running))
         ring = Signal()                     # fewer buffers than groups
         m.d.comb += ring.eq(load_layer.groups > load_layer.weight_buffers)
-        # the q-th group's buffer is free once the array has finished group q - W of the same
-        # layer (before its run, the buffers are free)
+        # The q-th group's buffer is free once the array has finished group q - W of the same
+        # layer (before its run, the buffers are free). The compare is registered for q and
+        # for q + 1, and the second serves in the clock after q moves, so the flag is never
+        # ahead of the buffers: the limit only grows while a layer's weights stream (the
+        # array's count restarts at the run's start, where the limit is W either way), and the
+        # first weight of a layer comes two clocks after its last descriptor word at the
+        # soonest (the biases come between).
+        buffer_limit = Mux(feeding, mac.prog.groups_done, 0) + load_layer.weight_buffers
+        free_now = Signal(name="buffer_free_now")
+        free_after = Signal(name="buffer_free_after")      # group q + 1's
+        loaded_moved = Signal(name="groups_loaded_moved")  # q moved in the clock before
+        m.d.sync += [free_now.eq(groups_loaded < buffer_limit),
+                     free_after.eq(groups_loaded + 1 < buffer_limit), loaded_moved.eq(0)]
         buffer_free = Signal()
         m.d.comb += [
-            buffer_free.eq(groups_loaded < Mux(feeding, mac.prog.groups_done, 0)
-                           + load_layer.weight_buffers),
+            buffer_free.eq(Mux(loaded_moved, free_after, free_now)),
             # a layer the loader has finished is all loaded
-            mac.prog.groups_loaded.eq(Mux(layer.weights_resident | ~feeding, 0xFFFF_FFFF,
-                                          groups_loaded)),
+            mac.prog.groups_loaded.eq(Mux(layer.weights_resident | ~feeding,
+                                          (1 << c.count_width) - 1, groups_loaded)),
         ]
         geometry = c.geometry
         # the pixel walk: the last axis in beats of V pixels
@@ -601,6 +611,7 @@ class Accelerator(wiring.Component):
                     with m.If(w_group_full):
                         # the group is in its buffer; the next goes to the next buffer
                         m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
+                                     loaded_moved.eq(1),
                                      wbuf.eq(wbuf + 1),
                                      wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
                         with m.If(w_buffer_wrap):
