@@ -219,8 +219,9 @@ class DigitalPE(PEKind):
     mac_stage = "fdagen.gateware.accel.mac:MACStage"
     #: The MAC stage starts only the PEs of slots with an output channel (``PEArray.active``).
     gates_idle_slots = True
-    #: operation register, product register, real sum, imaginary sum
-    latency = 4
+    #: operation register, operand register (the weight word and x), product register, real
+    #: sum, imaginary sum
+    latency = 5
 
     def issue_interval(self, config):
         return 2

@@ -80,9 +80,20 @@ def _without_ram_initialisers():
 
 
 def convert(component, name):
-    """Return the SystemVerilog-flavoured Verilog text of ``component`` with top module ``name``."""
+    """Return the SystemVerilog-flavoured Verilog text of ``component`` with top module ``name``.
+
+    A component whose class sets ``KEEP_HIERARCHY`` gets ``(* keep_hierarchy *)`` on its
+    module: Yosys (and Vivado) then synthesize each instance apart, so identical registers of
+    sibling instances stay copies instead of merging into one high-fanout driver."""
     with _without_ram_initialisers():
         rtlil_text = rtlil.convert(component, name=name, emit_src=False)
+    if getattr(component, "KEEP_HIERARCHY", False):
+        # (Amaranth has no module attributes, and its bundled Yosys no ``setattr``: the
+        # attribute goes into the RTLIL text, ahead of the top module's header)
+        header = f"module \\{name}\n"
+        if rtlil_text.count(header) != 1:
+            raise VerilogError(f"no single module {name} in the RTLIL to keep as a hierarchy")
+        rtlil_text = rtlil_text.replace(header, "attribute \\keep_hierarchy 1\n" + header)
     script = "\n".join([
         f"read_rtlil <<rtlil\n{rtlil_text}\nrtlil",
         "proc -norom",

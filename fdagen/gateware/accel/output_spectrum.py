@@ -61,5 +61,8 @@ class OutputSpectrumBuffer(wiring.Component):
             chosen = choices[i][0][1]
             for bank, value in choices[i][1:]:
                 chosen = Mux(selected[i] == bank, value, chosen)
-            m.d.sync += self.read_data[i].eq(chosen)
+            # a data register (not reset): the lane takes it by its own read's timing
+            word = Signal(acc, name=f"y_word{i}", reset_less=True)
+            m.d.sync += word.eq(chosen)
+            m.d.comb += self.read_data[i].eq(word)
         return m

@@ -125,7 +125,12 @@ class Accelerator(wiring.Component):
         m.submodules.mac = mac = self.mac
         m.submodules.ifft = ifft = IFFTStage(c, mac.acc_width, self._blocks)
         control = LayerControl(c).create(path=("control",))
-        layer, start = control.layer, control.start
+        # The layer registers are not reset: each is written before the stage that reads it
+        # starts (the loader's from the descriptor, the run's at the hand-over, the drain's
+        # when it takes the layer over), and a few hundred flip-flops stay off the reset net.
+        layer = Signal(LayerShape(bits, c.dims), name="layer", reset_less=True)
+        start = control.start
+        m.d.comb += control.layer.eq(layer)
         m.d.comb += control.tiles.eq(layer.tiles)
         wiring.connect(m, control, fft.control, mac.control, ifft.control)
         wiring.connect(m, mac.spectrum, fft.spectrum)
@@ -137,12 +142,13 @@ class Accelerator(wiring.Component):
         # took last), the run on ``layer`` (taken a clock before ``start``), the drain on
         # ``drain_layer`` (the fields it needs, taken from ``layer`` when it takes the layer
         # over, once it has retired the previous one).
-        load_layer = Signal(LayerShape(bits, c.dims), name="load_layer")
+        load_layer = Signal(LayerShape(bits, c.dims), name="load_layer", reset_less=True)
         drain_fields = ("out_channels", "groups", *c.geometry.output_fields, "kernel", "stride",
                         "tile", "output_shift", "relu")
         layer_shape = LayerShape(bits, c.dims)
         drain_layer = Signal(data.StructLayout({name: layer_shape.members[name]
-                                                for name in drain_fields}), name="drain_layer")
+                                                for name in drain_fields}), name="drain_layer",
+                             reset_less=True)
         run_idle = Signal()                 # no run, its counters captured: a run may start
         run_running = Signal()              # the feature map and group buffers are in use
         queued = Signal()                   # the running layer waits for the drain
@@ -359,13 +365,17 @@ class Accelerator(wiring.Component):
             bias_read.en.eq(d_issue),
         ]
         # The bias (its read port, then registers) and the last flag arrive with the data.
-        bias_d = [Signal(signed(c.bias_width), name=f"bias_d{i}") for i in range(read - 1)]
+        # (the drain's data registers are not reset: last_d and the stream's valid say when
+        # they hold a pixel)
+        bias_d = [Signal(signed(c.bias_width), name=f"bias_d{i}", reset_less=True)
+                  for i in range(read - 1)]
         last_d = Signal(read + 2)
         m.d.sync += last_d.eq(Cat(d_issue & d_last, last_d[:-1]))
         for i, stage in enumerate(bias_d):
             m.d.sync += stage.eq(bias_read.data if i == 0 else bias_d[i - 1])
         bias_value = bias_d[-1] if bias_d else bias_read.data
-        total = Signal(signed(max(c.oaa_width, c.bias_width) + 1), name="output_total")
+        total = Signal(signed(max(c.oaa_width, c.bias_width) + 1), name="output_total",
+                       reset_less=True)
         m.d.sync += total.eq(drain_read.data + bias_value)
         # drain_layer.output_shift is steady from the drain's TAKE clock (before any read) to
         # its last pixel out, as the registered requantizer needs
@@ -435,7 +445,9 @@ class Accelerator(wiring.Component):
             "oaa_reads": ifft.oaa_reads,              # the drain's reads added at retirement
             "oaa_writes": ifft.oaa_writes,
         }
-        captured = {name: Signal(32, name=f"report_{name}") for name, _ in COUNTERS
+        # (written before report_pending rises: not reset)
+        captured = {name: Signal(32, name=f"report_{name}", reset_less=True)
+                    for name, _ in COUNTERS
                     if name in DRAIN_COUNTERS or not isinstance(sources[name], int)}
         run_captured = Signal()             # the drained layer's run counters are captured
         report_index = Signal(range(len(COUNTERS)))

@@ -97,7 +97,7 @@ class TileBuffer(Elaboratable):
         landed = Signal()                # ... and it has moved to this register
         fetched_schedule = Signal.like(self.write_schedule)
         fetched_tag = Signal.like(self.read_tag)
-        landed_entry = Signal(entry)
+        landed_entry = Signal(entry, reset_less=True)   # valid by ``landed``
         popped = landing.r_rdy & landing.r_en
         m.d.comb += [
             self.read_schedule.eq(Mux(read_bank, schedules[1], schedules[0])),

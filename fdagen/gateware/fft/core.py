@@ -202,10 +202,11 @@ class _Stage(Elaboratable):
         self.in_width = fmt.stage_widths[stage]
         self.out_width = fmt.stage_widths[stage + 1]
         self.advance = Signal()
-        self.x = Signal(_complex(self.in_width))
+        # samples: data, not reset (valid by the core's counters, as the stage registers)
+        self.x = Signal(_complex(self.in_width), reset_less=True)
         self.tag = Signal()
         self.schedule = Signal(stages)
-        self.y = Signal(_complex(self.out_width))
+        self.y = Signal(_complex(self.out_width), reset_less=True)
         self.y_tag = Signal()
         self.y_schedule = Signal(stages)
 

@@ -30,7 +30,7 @@ being written may read the old or the new weight (the accelerator never does tha
 only group buffers the array has finished, :mod:`fdagen.gateware.accel.top`).
 """
 
-from amaranth import Module, Mux, Signal, signed
+from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 
 from fdagen.gateware.common.ram import ram
@@ -59,6 +59,10 @@ class PE(wiring.Component):
     KIND = PE_KINDS["digital"]
     #: Cycles from a ``last`` operation's ``start`` to its ``result_valid``.
     LATENCY = KIND.latency
+    #: Emitted as a kept hierarchy (:func:`fdagen.emit.verilog.convert`): every PE keeps its
+    #: own operation registers (``first``, ``last``, ``busy``), which drive its accumulators,
+    #: instead of one merged copy driving the whole array's.
+    KEEP_HIERARCHY = True
 
     def __init__(self, data_width, weight_width, depth, max_terms):
         check_range("accelerator word width", data_width, "PE data width")
@@ -87,52 +91,55 @@ class PE(wiring.Component):
             read.addr.eq(self.addr), read.en.eq(accept),
         ]
 
-        # Operation registers (cycle 0 -> the two multiply cycles).
+        # Operation registers. Clock 0 takes the start (the weight read issued, x held); clock
+        # 1 has the weight word: it and x move to the operand registers, so that neither the
+        # memory's read nor x's source is in a multiplier's path; clocks 2 and 3 are the two
+        # cell cycles; clocks 3 and 4 add into the real and the imaginary sum. A new operation
+        # may start in clock 2, when the operand registers are still this one's.
         x_re = Signal(signed(dw), name="x_re_held", reset_less=True)
         x_im = Signal(signed(dw), name="x_im_held", reset_less=True)
-        # cycle 1 of an operation
-        first1 = Signal()
-        last1 = Signal()
-        busy1 = Signal()
-        # cycle 2
-        first2 = Signal()
-        last2 = Signal()
-        busy2 = Signal()
-        # accumulate the imaginary part
-        first3 = Signal()
-        last3 = Signal()
-        busy3 = Signal()
+        x_re_op = Signal(signed(dw), name="x_re_operand", reset_less=True)
+        x_im_op = Signal(signed(dw), name="x_im_operand", reset_less=True)
+        w = Signal(cell, name="w_operand", reset_less=True)
+        # the operation's flags at each clock: busy{i}, first{i}, last{i} for clock i
+        busy = [None] + [Signal(name=f"busy{i}") for i in range(1, 5)]
+        first = [None] + [Signal(name=f"first{i}") for i in range(1, 5)]
+        last = [None] + [Signal(name=f"last{i}") for i in range(1, 5)]
         m.d.comb += [
-            self.ready.eq(~busy1),
-            accept.eq(self.start & ~busy1),
-            self.busy.eq(busy1 | busy2 | busy3),
+            self.ready.eq(~busy[1]),
+            accept.eq(self.start & ~busy[1]),
+            self.busy.eq(Cat(*busy[1:]).any()),
         ]
         with m.If(accept):
             m.d.sync += [x_re.eq(self.x_re), x_im.eq(self.x_im)]
-        m.d.sync += [
-            busy1.eq(accept), first1.eq(self.first), last1.eq(self.last),
-            busy2.eq(busy1), first2.eq(first1), last2.eq(last1),
-            busy3.eq(busy2), first3.eq(first2), last3.eq(last2),
-        ]
+        with m.If(busy[1]):
+            m.d.sync += [x_re_op.eq(x_re), x_im_op.eq(x_im), w.eq(read.data)]
+        m.d.sync += [busy[1].eq(accept), first[1].eq(self.first), last[1].eq(self.last)]
+        for i in range(2, 5):
+            m.d.sync += [busy[i].eq(busy[i - 1]), first[i].eq(first[i - 1]),
+                         last[i].eq(last[i - 1])]
 
-        # The two cells: cycle 1 (busy1) drives (x_re, x_im), cycle 2 (busy2) (x_im, x_re).
+        # The two cells: clock 2 drives (x_re, x_im), clock 3 (x_im, x_re).
         # the datapath registers are not reset (a sum starts with ``first``)
-        w = read.data
         cell_re = Signal(signed(dw + ww), reset_less=True)      # product on the w_re cell
         cell_im = Signal(signed(dw + ww), reset_less=True)      # product on the w_im cell
         m.d.sync += [
-            cell_re.eq(Mux(busy2, x_im, x_re) * w.re),
-            cell_im.eq(Mux(busy2, x_re, x_im) * w.im),
+            cell_re.eq(Mux(busy[3], x_im_op, x_re_op) * w.re),
+            cell_im.eq(Mux(busy[3], x_re_op, x_im_op) * w.im),
         ]
-        # Cycle after 1: real part = cell_re - cell_im; cycle after 2: imag = cell_re + cell_im.
+        # Clock 3: real part = cell_re - cell_im; clock 4: imag = cell_re + cell_im.
         acc_re = Signal(signed(aw), reset_less=True)
         acc_im = Signal(signed(aw), reset_less=True)
-        with m.If(busy2):
-            m.d.sync += acc_re.eq(Mux(first2, 0, acc_re) + (cell_re - cell_im))
-        with m.If(busy3):
-            m.d.sync += acc_im.eq(Mux(first3, 0, acc_im) + (cell_re + cell_im))
-        m.d.sync += self.result_valid.eq(busy3 & last3)
-        with m.If(busy3 & last3):
-            m.d.sync += [self.result_re.eq(acc_re),
-                         self.result_im.eq(Mux(first3, 0, acc_im) + (cell_re + cell_im))]
+        with m.If(busy[3]):
+            m.d.sync += acc_re.eq(Mux(first[3], 0, acc_re) + (cell_re - cell_im))
+        with m.If(busy[4]):
+            m.d.sync += acc_im.eq(Mux(first[4], 0, acc_im) + (cell_re + cell_im))
+        m.d.sync += self.result_valid.eq(busy[4] & last[4])
+        # the sums' registers are data too (read only with result_valid)
+        result_re = Signal(signed(aw), name="sum_re", reset_less=True)
+        result_im = Signal(signed(aw), name="sum_im", reset_less=True)
+        with m.If(busy[4] & last[4]):
+            m.d.sync += [result_re.eq(acc_re),
+                         result_im.eq(Mux(first[4], 0, acc_im) + (cell_re + cell_im))]
+        m.d.comb += [self.result_re.eq(result_re), self.result_im.eq(result_im)]
         return m
