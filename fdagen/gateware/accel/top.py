@@ -339,7 +339,10 @@ class Accelerator(wiring.Component):
         # limit, last flag and emptiness, taken at the band's start (the band stays at the
         # queue's head until it is done); the layer's last row and channel, kept from
         # drain_layer (steady from the clock after TAKE, before any band starts); and
-        # d_read_row + s, moved with d_read_row.
+        # d_read_row + s, moved with d_read_row. The compares themselves are registers too
+        # (``drain_at_*``), so that the issue decides only among flags: a band primes them in
+        # the clock after its start (``band_primed``; no pixel is issued before), and a move
+        # of the walk sets them for where it goes, from compares of the registers it leaves.
         limit = Signal(16, name="band_limit")
         band_last = Signal(name="band_last")
         band_empty = Signal(name="band_empty")
@@ -349,9 +352,19 @@ class Accelerator(wiring.Component):
         last_channel = Signal(16, name="drain_last_channel")
         m.d.sync += [last_row.eq(out_rows - 1), last_channel.eq(drain_layer.out_channels - 1)]
         d_read_next = Signal(16, name="d_read_row_next")       # d_read_row + s
-        row_last = (d_row == last_row) | (~band_last & (d_read_next >= limit))
-        channel_last = (d_slot == c.slots - 1) | (dm == last_channel)
-        d_last = (dm == last_channel) & (d_row == last_row) & inner.last
+        at_last_row = Signal(name="drain_at_last_row")              # d_row == last_row
+        at_band_end = Signal(name="drain_at_band_end")              # the band's rows end here
+        at_last_slot = Signal(name="drain_at_last_slot")            # d_slot == J - 1
+        at_last_channel = Signal(name="drain_at_last_channel")      # dm == last_channel
+        first_row_flags = Signal(2, name="drain_band_first_row")    # both row flags there
+        band_primed = Signal(name="band_primed")
+        row_last = at_last_row | at_band_end
+        channel_last = at_last_slot | at_last_channel
+        d_last = at_last_channel & at_last_row & inner.last
+        # the row flags of where the walk is, and of the row after it
+        row_flags_now = Cat(d_row == last_row, ~band_last & (d_read_next >= limit))
+        row_flags_after = Cat(d_row + 1 == last_row,
+                              ~band_last & (d_read_next + drain_layer.stride >= limit))
         d_issue = Signal()
         band_ready = drain_read.bands.valid & ((d_bands < drain_read.final) | drain_run_over)
         read_row = d_read_row[:c.log2(c.oaa_rows)] if c.oaa_ring else d_read_row
@@ -386,7 +399,7 @@ class Accelerator(wiring.Component):
             drain.data.last.eq(last_d[-1]),
         ]
         m.d.comb += [drain.issue.eq(d_issue),
-                     d_issue.eq(draining & band_set & ~band_empty & drain.can_issue
+                     d_issue.eq(draining & band_primed & ~band_empty & drain.can_issue
                                 & ~d_issued_all & ~drain_read.busy)]
         out_last = self.out.valid & self.out.ready & self.out.payload.last
         band_done = Signal()                # the band's last pixel is issued, or it has none
@@ -412,12 +425,19 @@ class Accelerator(wiring.Component):
                          d_gbase.eq(DrainRead.group_base(c, band.group))]
         with m.If(band_walk & band_set & band_empty):
             m.d.comb += band_done.eq(1)
+        with m.If(band_set & ~band_primed):
+            # the clock after the band's start: the flags of its first row and channel
+            m.d.sync += [band_primed.eq(1), Cat(at_last_row, at_band_end).eq(row_flags_now),
+                         first_row_flags.eq(row_flags_now),
+                         at_last_slot.eq(d_slot == c.slots - 1),
+                         at_last_channel.eq(dm == last_channel)]
         with m.If(d_issue):
             inner.step(m)
             m.d.sync += d_issued_all.eq(d_last)
             with m.If(inner.last):
                 m.d.sync += [d_row.eq(d_row + 1), d_read_row.eq(d_read_next),
-                             d_read_next.eq(d_read_next + drain_layer.stride)]
+                             d_read_next.eq(d_read_next + drain_layer.stride),
+                             Cat(at_last_row, at_band_end).eq(row_flags_after)]
                 with m.If(row_last):
                     with m.If(channel_last):
                         m.d.comb += band_done.eq(1)
@@ -425,13 +445,16 @@ class Accelerator(wiring.Component):
                         # the band's next channel: back to the band's first row
                         m.d.sync += [d_row.eq(band_row), d_read_row.eq(band_read_row),
                                      d_read_next.eq(band_read_row + drain_layer.stride),
-                                     dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1)]
+                                     Cat(at_last_row, at_band_end).eq(first_row_flags),
+                                     dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1),
+                                     at_last_slot.eq(d_slot + 1 == c.slots - 1),
+                                     at_last_channel.eq(dm + 1 == last_channel)]
                         with m.If(d_mod == li - 1):
                             m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
         m.d.comb += drain_read.bands.ready.eq(band_done)
         with m.If(band_done):
-            m.d.sync += [band_set.eq(0), d_bands.eq(d_bands + 1), d_prev_group.eq(band.group),
-                         bands_all.eq(band_final)]
+            m.d.sync += [band_set.eq(0), band_primed.eq(0), d_bands.eq(d_bands + 1),
+                         d_prev_group.eq(band.group), bands_all.eq(band_final)]
 
         # -- counter stream: the retired layer's counters, captured, while the next runs --------
         sources = {
@@ -559,7 +582,8 @@ class Accelerator(wiring.Component):
                 m.d.sync += [*inner.restart(), d_row.eq(0), d_read_row.eq(first_read),
                              d_read_next.eq(first_read + drain_layer.stride),
                              block_row.eq(0), block_read_row.eq(first_read),
-                             d_prev_group.eq(0), band_set.eq(0), bands_all.eq(0),
+                             d_prev_group.eq(0), band_set.eq(0), band_primed.eq(0),
+                             bands_all.eq(0),
                              d_issued_all.eq(0)]
                 m.d.comb += drain_busy.eq(1)
                 m.next = "BUSY"
