@@ -114,10 +114,10 @@ class DrainRead(wiring.Signature):
     them every lane has overlap-added, registered) say what the drain may read; ``drained``
     counts the bands the drain has read (the overlap-add rings may then take new rows)."""
 
-    #: Cycles from ``en`` to ``data``: the request register, the bank's read port, then the
-    #: lane mux register. ``busy`` is for the clock after ``en``, when the request reaches
-    #: the bank.
-    latency = 3
+    #: Cycles from ``en`` to ``data``: the request register, the bank's read port, the lane's
+    #: word register, then the lane mux register. ``busy`` is for the clock after ``en``,
+    #: when the request reaches the bank.
+    latency = 4
 
     def __init__(self, config):
         c = config

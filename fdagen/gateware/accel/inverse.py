@@ -121,8 +121,11 @@ class IFFTStage(wiring.Component):
         with m.Else():
             m.d.sync += self.drain.final.eq(minimum(m, finals, "finals_min"))
 
-        lane_d = Signal.like(self.drain.lane)
-        m.d.sync += lane_d.eq(request_lane)
+        # the request's lane, delayed to its word: the bank's read port, then the lane's
+        # word register
+        lane_d = [Signal.like(self.drain.lane, name=f"drain_lane_d{i}") for i in range(2)]
+        m.d.sync += [lane_d[0].eq(request_lane), lane_d[1].eq(lane_d[0])]
+        lane_d = lane_d[-1]
         chosen = drain_reads[0]
         for i in range(1, li):
             chosen = Mux(lane_d == i, drain_reads[i], chosen)

@@ -302,15 +302,26 @@ class IFFTLane(wiring.Component):
             written.step(m)
         with m.If(self.control.start):
             m.d.sync += written.restart()
-        margin = size - layer.tile
+        margin = reg("margin", range(n + 1))          # N - T (the layer is steady)
+        m.d.sync += margin.eq(size - layer.tile)
         p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
                                 "addr": range(c.oaa_depth),
                                 "value": signed(c.spectrum_width)})
-        # oaa1: the address computed; oaa2: the bank read (a clock after oaa1, so that the
-        # drain knows a clock ahead whether its read port is free); oaa3: the sum written
+        # oaa0: the sample's coordinates and flags; oaa1: the address computed; oaa2: the
+        # bank read (a clock after oaa1, so that the drain knows a clock ahead whether its
+        # read port is free); oaa3: the word read registered; oaa4: the sum written. A word
+        # is written three clocks after its read, and no sample reads what one of the three
+        # before it writes (a frame's positions differ, and the next frame's first row is
+        # another row).
+        p0 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
+                                "base": range(c.oaa_depth + 1),
+                                "at": data.ArrayLayout(unsigned(16), dims),
+                                "value": signed(c.spectrum_width)})
+        s0 = Signal(p0, name="oaa0")
         s1 = Signal(p1, name="oaa1")
         s_read = Signal(p1, name="oaa2")
         s2 = Signal(p1, name="oaa3")
+        s3 = Signal(p1, name="oaa4")
         # A position is first written by this tile when, along every axis, the tile is the
         # first there or the position is past the previous tile's reach (its N - T margin).
         first = Cat(*[tag.first[axis] | (position[axis] >= margin) for axis in range(dims)])
@@ -318,14 +329,17 @@ class IFFTLane(wiring.Component):
         if c.oaa_ring:                   # the first axis wraps around the ring's rows
             coordinates[0] = coordinates[0][:c.log2(c.oaa_rows)]
         m.d.sync += [
-            s1.valid.eq(valid),
-            s1.first.eq(first.all()),
-            s1.end.eq(end_of_frame & tag.pass_last),
-            s1.final.eq(tag.final), s1.bank.eq(tag.bank),
-            s1.addr.eq(buffer_address(tag.base, coordinates,
+            s0.valid.eq(valid),
+            s0.first.eq(first.all()),
+            s0.end.eq(end_of_frame & tag.pass_last),
+            s0.final.eq(tag.final), s0.bank.eq(tag.bank), s0.base.eq(tag.base),
+            *[s0.at[axis].eq(coordinates[axis]) for axis in range(dims)],
+            s0.value.eq(ifft.o.payload.value),
+            s1.valid.eq(s0.valid), s1.first.eq(s0.first), s1.end.eq(s0.end),
+            s1.final.eq(s0.final), s1.bank.eq(s0.bank), s1.value.eq(s0.value),
+            s1.addr.eq(buffer_address(s0.base, [s0.at[axis] for axis in range(dims)],
                                       geometry.strides(c.oaa_extent, c.oaa_pitch))),
-            s1.value.eq(ifft.o.payload.value),
-            s_read.eq(s1), s2.eq(s_read),
+            s_read.eq(s1), s2.eq(s_read), s3.eq(s2),
         ]
         read_now = s_read.valid & ~s_read.first
         drain_bank_d = reg("drain_bank_d", 1)
@@ -340,23 +354,28 @@ class IFFTLane(wiring.Component):
             m.d.comb += [
                 rp.en.eq((read_now & (s_read.bank == b)) | drain_here),
                 rp.addr.eq(Mux(drain_here, self.drain_addr, s_read.addr)),
-                wp.en.eq(s2.valid & (s2.bank == b)), wp.addr.eq(s2.addr), wp.data.eq(wp_data),
+                wp.en.eq(s3.valid & (s3.bank == b)), wp.addr.eq(s3.addr), wp.data.eq(wp_data),
             ]
             added = Mux(s2.bank == b, rp.data, added) if b else rp.data
             drained = Mux(drain_bank_d == b, rp.data, drained) if b else rp.data
-        m.d.comb += wp_data.eq(Mux(s2.first, s2.value, added + s2.value))
+        # the banks' read words registered (data, not reset): the block RAM's clock-to-out
+        # and the bank mux end at a register, not in the sum's adder or the drain's lane mux
+        read_word = Signal(signed(c.oaa_width), name="oaa_read_word", reset_less=True)
+        drain_word = Signal(signed(c.oaa_width), name="drain_word", reset_less=True)
+        m.d.sync += [read_word.eq(added), drain_word.eq(drained)]
+        m.d.comb += wp_data.eq(Mux(s3.first, s3.value, read_word + s3.value))
         # a pass's last overlap-add and an empty pass may end in the same clock
         with m.If(~self.control.start):
-            m.d.sync += [done.eq(done + (s2.valid & s2.end) + empty_pass),
-                         finals.eq(finals + (s2.valid & s2.end & s2.final)
+            m.d.sync += [done.eq(done + (s3.valid & s3.end) + empty_pass),
+                         finals.eq(finals + (s3.valid & s3.end & s3.final)
                                    + (empty_pass & band_end))]
         frame_done = reg("frame_done", 1)
         m.d.sync += frame_done.eq(end_of_frame)
-        m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drained),
+        m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drain_word),
                      self.finished.eq(walked & (done == fed)), self.finals.eq(finals),
                      # the banks' ports taken in the next clock (oaa1 is read then)
                      self.oaa_busy.eq(Cat(*[s1.valid & ~s1.first & (s1.bank == b)
                                             for b in range(c.oaa_banks)])),
                      self.frame_event.eq(frame_done), self.read_event.eq(issue),
-                     self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s2.valid)]
+                     self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s3.valid)]
         return m
