@@ -10,7 +10,8 @@ fanout, 0.45 ns a LUT4, carry chains at 0.06 ns a cell, a DP16KD read 3.9 ns, an
 MULT18X18D 4.2 ns. It knows no placement, so it ranks paths and counts how many are long. It
 is not an Fmax: against nextpnr it was 15 to 25 % pessimistic (accelerator P = 4 worst path
 18.4 ns estimated, 15.8 ns placed and routed; FFT N = 64 9.4 against 7.5), and it
-underestimates long carry chains (a 96-cell chain of compares). It prints the count of
+underestimates long carry chains (a 96-cell chain of compares). It reads the top module only:
+the instances of a kept hierarchy (the digital PEs) are not looked into. It prints the count of
 endpoints over LIMIT_NS (default 9) and the worst GROUPS (default 40) end registers with the
 path to each.
 """
