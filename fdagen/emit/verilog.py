@@ -83,8 +83,8 @@ def convert(component, name):
     """Return the SystemVerilog-flavoured Verilog text of ``component`` with top module ``name``.
 
     A component whose class sets ``KEEP_HIERARCHY`` gets ``(* keep_hierarchy *)`` on its
-    module: Yosys (and Vivado) then synthesize each instance apart, so identical registers of
-    sibling instances stay copies instead of merging into one high-fanout driver."""
+    module: Yosys then synthesizes each instance apart, so identical registers of sibling
+    instances stay copies instead of merging into one high-fanout driver."""
     with _without_ram_initialisers():
         rtlil_text = rtlil.convert(component, name=name, emit_src=False)
     if getattr(component, "KEEP_HIERARCHY", False):

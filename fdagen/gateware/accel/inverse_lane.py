@@ -123,8 +123,8 @@ class IFFTLane(wiring.Component):
         dims = geometry.dims
         # Per tile frame: its channel's base, the tile's origin and, per axis, whether the tile
         # is the first along it (nothing overlap-added there before). The queue's head is a
-        # register (the overlap-add address is computed from it): a tag is in it a clock after
-        # its frame's first bin is issued, long before the frame leaves the IFFT.
+        # register (the overlap-add address is computed from it): a tag is in it two clocks
+        # after its frame's first bin is issued, long before the frame leaves the IFFT.
         tag_layout = data.StructLayout({
             "base": range(c.oaa_depth + 1), "origin": data.ArrayLayout(unsigned(16), dims),
             "first": data.ArrayLayout(1, dims), "pass_last": 1, "final": 1, "bank": 1})
@@ -310,9 +310,13 @@ class IFFTLane(wiring.Component):
         # oaa0: the sample's coordinates and flags; oaa1: the address computed; oaa2: the
         # bank read (a clock after oaa1, so that the drain knows a clock ahead whether its
         # read port is free); oaa3: the word read registered; oaa4: the sum written. A word
-        # is written three clocks after its read, and no sample reads what one of the three
-        # before it writes (a frame's positions differ, and the next frame's first row is
-        # another row).
+        # is written two clocks after its read (the ports do not pass a write through), so a
+        # sample must not read what one of the two before it writes. Within a frame the
+        # positions differ. Across frames the row can be the same (K = 2: the next tile row's
+        # first row is the last one's last), but not the column: along the last axis the IFFT
+        # output is bit-reversed, so the row's last tile ends at columns ox + N/2 - 1 and
+        # ox + N - 1 (ox >= 0) and the next row's first tile begins at 0 and N/2 (N >= 4);
+        # any other next frame is in another row, plane, window or bank.
         p0 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
                                 "base": range(c.oaa_depth + 1),
                                 "at": data.ArrayLayout(unsigned(16), dims),
