@@ -181,7 +181,7 @@ class MACStage(wiring.Component):
                      buffer.read_addr.eq(self.output.addr), buffer.read_bank.eq(self.output.bank),
                      self.output.data.eq(buffer.read_data)]
 
-        groups_done = Signal(c.count_width)            # groups (per block) whose every pass is done
+        groups_done = Signal(c.count_width)     # groups (per block) whose every pass is done
         m.d.comb += prog.groups_done.eq(groups_done)
         with m.If(self.control.start):
             m.d.sync += [passes_done.eq(0), spectra_free.eq(0), groups_done.eq(0),

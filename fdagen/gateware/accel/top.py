@@ -128,7 +128,8 @@ class Accelerator(wiring.Component):
         # The layer registers are not reset: each is written before the stage that reads it
         # starts (the loader's from the descriptor, the run's at the hand-over, the drain's
         # when it takes the layer over), and a few hundred flip-flops stay off the reset net.
-        layer = Signal(LayerShape(bits, c.dims), name="layer", reset_less=True)
+        layer_shape = LayerShape(bits, c.dims)
+        layer = Signal(layer_shape, name="layer", reset_less=True)
         start = control.start
         m.d.comb += control.layer.eq(layer)
         m.d.comb += control.tiles.eq(layer.tiles)
@@ -142,10 +143,9 @@ class Accelerator(wiring.Component):
         # took last), the run on ``layer`` (taken a clock before ``start``), the drain on
         # ``drain_layer`` (the fields it needs, taken from ``layer`` when it takes the layer
         # over, once it has retired the previous one).
-        load_layer = Signal(LayerShape(bits, c.dims), name="load_layer", reset_less=True)
+        load_layer = Signal(layer_shape, name="load_layer", reset_less=True)
         drain_fields = ("out_channels", "groups", *c.geometry.output_fields, "kernel", "stride",
                         "tile", "output_shift", "relu")
-        layer_shape = LayerShape(bits, c.dims)
         drain_layer = Signal(data.StructLayout({name: layer_shape.members[name]
                                                 for name in drain_fields}), name="drain_layer",
                              reset_less=True)
@@ -199,10 +199,10 @@ class Accelerator(wiring.Component):
         wkx = Signal(range(n // 2 + 1))
         wkz = [Signal(range(n), name="wkz")] if c.dims == 3 else []  # 3-D: the depth bin
         wj = Signal(16)                                             # m mod J
-        groups_loaded = Signal(c.count_width)                                # q: groups streamed
+        groups_loaded = Signal(c.count_width)                       # q: groups streamed
         wbuf = Signal(16)                                           # q mod W
         wbuf_sets = Signal(range(c.weight_sets + 1))                # (q mod W) U/L
-        wblock = Signal(c.count_width)                                       # tile blocks streamed
+        wblock = Signal(c.count_width)                              # tile blocks streamed
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
@@ -356,7 +356,8 @@ class Accelerator(wiring.Component):
         at_band_end = Signal(name="drain_at_band_end")              # the band's rows end here
         at_last_slot = Signal(name="drain_at_last_slot")            # d_slot == J - 1
         at_last_channel = Signal(name="drain_at_last_channel")      # dm == last_channel
-        first_row_flags = Signal(2, name="drain_band_first_row")    # both row flags there
+        row_flags = Cat(at_last_row, at_band_end)
+        first_row_flags = Signal(2, name="drain_band_first_row")    # row_flags there
         band_primed = Signal(name="band_primed")
         row_last = at_last_row | at_band_end
         channel_last = at_last_slot | at_last_channel
@@ -427,7 +428,7 @@ class Accelerator(wiring.Component):
             m.d.comb += band_done.eq(1)
         with m.If(band_set & ~band_primed):
             # the clock after the band's start: the flags of its first row and channel
-            m.d.sync += [band_primed.eq(1), Cat(at_last_row, at_band_end).eq(row_flags_now),
+            m.d.sync += [band_primed.eq(1), row_flags.eq(row_flags_now),
                          first_row_flags.eq(row_flags_now),
                          at_last_slot.eq(d_slot == c.slots - 1),
                          at_last_channel.eq(dm == last_channel)]
@@ -437,7 +438,7 @@ class Accelerator(wiring.Component):
             with m.If(inner.last):
                 m.d.sync += [d_row.eq(d_row + 1), d_read_row.eq(d_read_next),
                              d_read_next.eq(d_read_next + drain_layer.stride),
-                             Cat(at_last_row, at_band_end).eq(row_flags_after)]
+                             row_flags.eq(row_flags_after)]
                 with m.If(row_last):
                     with m.If(channel_last):
                         m.d.comb += band_done.eq(1)
@@ -445,7 +446,7 @@ class Accelerator(wiring.Component):
                         # the band's next channel: back to the band's first row
                         m.d.sync += [d_row.eq(band_row), d_read_row.eq(band_read_row),
                                      d_read_next.eq(band_read_row + drain_layer.stride),
-                                     Cat(at_last_row, at_band_end).eq(first_row_flags),
+                                     row_flags.eq(first_row_flags),
                                      dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1),
                                      at_last_slot.eq(d_slot + 1 == c.slots - 1),
                                      at_last_channel.eq(dm + 1 == last_channel)]
