@@ -59,14 +59,21 @@ __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_laten
 
 #: Clocks between the descriptor's last word and the first load beat, and after the last.
 LOAD_OVERHEAD = 1
-#: Clocks from the last drain read to the last output pixel (the request register, the read,
-#: the biased sum's register, the requantizer's two).
-DRAIN_OVERHEAD = 7
+#: Clocks from the last drain read to the last output pixel (the overlap-add read's four,
+#: :attr:`~fdagen.gateware.accel.interfaces.DrainRead.latency`, the biased sum's register, the
+#: requantizer's two, the output register).
+DRAIN_OVERHEAD = 8
+#: Clocks from a band's being final, or the drain's last read of the band before, to the
+#: band's first read (the registered take, the start, the flags' priming; ``final`` comes two
+#: registers after the lanes' counts, and the band before pops the queue a clock after its
+#: last read): fitted to the RTL's counters over the cases of ``tests/model/
+#: test_cycle_model.py``.
+BAND_START = 3
 #: Hand-off clocks: spectrum buffer write after the column FFT, array issue after readiness.
 FORWARD_HANDOFF = 8
-#: Hand-off clocks: output-spectrum read latency, requantize (two registers) and overlap-add
-#: (address, read, write).
-INVERSE_HANDOFF = 19
+#: Hand-off clocks: the PE's result latency, output-spectrum read latency (three), requantize
+#: (two registers) and overlap-add (coordinates, address, read, word register, write).
+INVERSE_HANDOFF = 23
 #: Hand-off clocks of a 3-D transform's depth pass: its transpose bank's fetch and landing.
 DEPTH_HANDOFF = 3
 
@@ -251,8 +258,8 @@ def estimate_cycles(schedule, issue_interval=None):
         while len(drained) <= band < len(final):
             g, ty = bands[len(drained)]
             pixels = band_pixels[ty]
-            # a clock to start the band (and one to pass over a band without pixels)
-            clock = max(drain_free, final[len(drained)]) + 1
+            # the band's start (and a clock more to pass over a band without pixels)
+            clock = max(drain_free, final[len(drained)]) + BAND_START
             if pixels:
                 for j in range(min(cfg.slots, out_channels - g * cfg.slots)):
                     clock = windows[j % cfg.ifft_lanes].read(clock, pixels, g % cfg.oaa_banks)

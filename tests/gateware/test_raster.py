@@ -10,15 +10,17 @@ from fdagen.arch.geometry import TileGeometry
 from fdagen.gateware.accel.raster import Raster, buffer_address
 
 
-def walk(dims, bounds, steps, *, start=0, step=1, runtime=False, pitch=8, extent=5):
+def walk(dims, bounds, steps, *, start=0, step=1, runtime=False, last_flags=False, pitch=8,
+         extent=5):
     """Step a raster ``steps`` times; return (indices, positions, first, last, address) per
-    point visited. ``runtime`` feeds the bounds through signals (descriptor fields)."""
+    point visited. ``runtime`` feeds the bounds through signals (descriptor fields);
+    ``last_flags`` keeps their last-index compares in registers."""
     geometry = TileGeometry(dims, 8)
     m = Module()
     limits = [Signal(16, name=f"bound{a}") for a in range(dims)]
     origin = Signal(16)
     raster = Raster("", "t", geometry.axes, limits if runtime else bounds,
-                    position="o", start=origin, step=step)
+                    position="o", start=origin, step=step, last_flags=last_flags)
     address = Signal(32)
     m.d.comb += address.eq(buffer_address(3, raster.index, geometry.strides(extent, pitch)))
     go, restart = Signal(), Signal()
@@ -50,10 +52,12 @@ def walk(dims, bounds, steps, *, start=0, step=1, runtime=False, pitch=8, extent
 
 
 @pytest.mark.parametrize("dims,bounds", [(2, (3, 4)), (3, (2, 3, 4)), (3, (1, 2, 1))])
-@pytest.mark.parametrize("runtime", [False, True])
-def test_raster_order_positions_and_wrap(dims, bounds, runtime):
+@pytest.mark.parametrize("runtime,last_flags", [(False, False), (True, False), (True, True)],
+                         ids=["const", "runtime", "runtime_flags"])
+def test_raster_order_positions_and_wrap(dims, bounds, runtime, last_flags):
     points = list(itertools.product(*[range(b) for b in bounds]))
-    seen = walk(dims, bounds, len(points) + 2, start=7, step=5, runtime=runtime)
+    seen = walk(dims, bounds, len(points) + 2, start=7, step=5, runtime=runtime,
+                last_flags=last_flags)
     expected = points + points[:2]                  # after the last point: the first again
     assert [s[0] for s in seen] == expected
     assert [s[1] for s in seen] == [tuple(7 + 5 * i for i in p) for p in expected]

@@ -87,8 +87,9 @@ class OutputSpectrumRead(wiring.Signature):
     """The output-spectrum buffer, read by the IFFT lanes (see the module docstring);
     ``acc_width``-bit sums."""
 
-    #: Cycles from ``en`` to ``data``: the bank's read port, then the bank mux register.
-    latency = 2
+    #: Cycles from ``en`` to ``data``: the request register, the bank's read port, then the
+    #: bank mux register.
+    latency = 3
 
     def __init__(self, config, acc_width):
         c, li = config, config.ifft_lanes

@@ -116,10 +116,14 @@ class IFFTStage(wiring.Component):
                      self.drain.finished.eq(Cat(*finished).all()),
                      self.drain.busy.eq(Cat(*busy).bit_select(
                          self.drain.lane * c.oaa_banks + self.drain.bank, 1))]
-        with m.If(self.control.start):
-            m.d.sync += self.drain.final.eq(0)
-        with m.Else():
-            m.d.sync += self.drain.final.eq(minimum(m, finals, "finals_min"))
+        # the bands final in every lane: the minimum registered, then passed on, 0 in the
+        # two clocks after a start (the lanes' counts restart at the start; the drain may wait
+        # a clock longer for a band, never take one early: the counts only grow in a layer)
+        finals_min = Signal(16, name="finals_min")
+        start_d = Signal(name="start_d")
+        m.d.sync += [finals_min.eq(minimum(m, finals, "finals_lanes_min")),
+                     start_d.eq(self.control.start),
+                     self.drain.final.eq(Mux(self.control.start | start_d, 0, finals_min))]
 
         # the request's lane, delayed to its word: the bank's read port, then the lane's
         # word register

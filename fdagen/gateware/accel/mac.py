@@ -141,11 +141,12 @@ class MACStage(wiring.Component):
             """The slots ``j < count`` (the ones at work), one bit each."""
             return Cat(*[count > j for j in range(c.slots)])
 
-        # The group's slots with an output channel: j < live = min(J, M - g J).
+        # The group's slots with an output channel: j < live = min(J, M - g J), registered
+        # like fft_ok (g moves only on an issue, and the clock after an issue never issues)
         left = Signal(signed(18), name="slots_left")
         live = Signal(range(c.slots + 1), name="live_slots")
-        m.d.comb += [left.eq(layer.out_channels - const_mul(loop.g, c.slots)),
-                     live.eq(Mux(left >= c.slots, c.slots, left[:len(live)]))]
+        m.d.comb += left.eq(layer.out_channels - const_mul(loop.g, c.slots))
+        m.d.sync += live.eq(Mux(left >= c.slots, c.slots, left[:len(live)]))
         # Operation tags: the spectrum read's latency to the array, the array's latency more to
         # the sums.
         read = self.spectrum.signature.latency

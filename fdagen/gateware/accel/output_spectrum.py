@@ -7,8 +7,9 @@ L`` (the stage's ``write_addr``). IFFT lane ``i``
 owns slots ``j = i, i + LI, ...`` and reads its bank ``(j // LI) * L + l`` (``read_bank[i]``)
 at ``read_addr[i]`` when ``read_en[i]``; ``read_data[i]`` follows
 :attr:`OutputSpectrumRead.latency <fdagen.gateware.accel.interfaces.OutputSpectrumRead.latency>`
-cycles later (the bank's port, then the bank mux register). The MAC stage passes these through
-its ``output`` port.
+cycles later (the request register, the bank's port, then the bank mux register: the lane's
+address is a run-time function of the layer's size, and it fans out to ``P / LI`` banks). The
+MAC stage passes these through its ``output`` port.
 """
 
 from amaranth import Module, Mux, Signal
@@ -43,6 +44,15 @@ class OutputSpectrumBuffer(wiring.Component):
         c = self.config
         acc = complex_layout(self.acc_width)
         lanes, li = c.bin_lanes, c.ifft_lanes
+        # the lanes' requests, registered on their way to the banks
+        request_en = [Signal(name=f"y_request_en{i}") for i in range(li)]
+        request_addr = [Signal.like(self.read_addr[i], name=f"y_request_addr{i}")
+                        for i in range(li)]
+        request_bank = [Signal.like(self.read_bank[i], name=f"y_request_bank{i}")
+                        for i in range(li)]
+        for i in range(li):
+            m.d.sync += [request_en[i].eq(self.read_en[i]), request_addr[i].eq(self.read_addr[i]),
+                         request_bank[i].eq(self.read_bank[i])]
         selected = [Signal.like(self.read_bank[i], name=f"y_bank_d{i}") for i in range(li)]
         choices = [[] for _ in range(li)]
         for p in range(c.pes):
@@ -54,10 +64,10 @@ class OutputSpectrumBuffer(wiring.Component):
             m.d.comb += [wp.en.eq(self.write_en & self.write_slots[j]),
                          wp.addr.eq(self.write_addr),
                          wp.data.eq(self.write_data[p]),
-                         rp.en.eq(self.read_en[i]), rp.addr.eq(self.read_addr[i])]
+                         rp.en.eq(request_en[i]), rp.addr.eq(request_addr[i])]
             choices[i].append(((j // li) * lanes + lane, rp.data))
         for i in range(li):
-            m.d.sync += selected[i].eq(self.read_bank[i])
+            m.d.sync += selected[i].eq(request_bank[i])
             chosen = choices[i][0][1]
             for bank, value in choices[i][1:]:
                 chosen = Mux(selected[i] == bank, value, chosen)

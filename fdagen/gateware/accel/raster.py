@@ -35,11 +35,13 @@ class Raster:
     An axis with a run-time bound also keeps ``index + 1`` in a register of its own
     (``{name}_next``, moved with the index), so that :meth:`at_last` is an equality compare
     with the bound, not an adder and a compare: these flags gate most of the walks' clock
-    enables.
+    enables. With ``last_flags`` the compare is a register too (``{name}_at_last``, set with
+    each move for where the walk goes), so :meth:`at_last` costs no logic; its run-time bounds
+    must then be steady from the clock of :meth:`restart` on.
     """
 
     def __init__(self, prefix, letter, axes, bounds, *, position=None, start=0, step=1,
-                 width=16, bookmark=False):
+                 width=16, bookmark=False, last_flags=False):
         if len(axes) != len(bounds):
             raise ValueError(f"a raster needs one bound per axis, not {len(bounds)} bounds for "
                              f"{len(axes)} axes")
@@ -54,12 +56,16 @@ class Raster:
         self._successor = [None if isinstance(bound, int)
                           else Signal(len(index) + 1, name=f"{index.name}_next")
                           for index, bound in zip(self.index, bounds)]
+        self._flags = [Signal(name=f"{index.name}_at_last")
+                       if last_flags and successor is not None else None
+                       for index, successor in zip(self.index, self._successor)]
         registers = self._registers()
         self._marks = [Signal.like(r, name=f"{r.name}_mark") for r in registers] \
             if bookmark else None
 
     def _registers(self):
-        return self.index + self.position + [s for s in self._successor if s is not None]
+        return self.index + self.position + [s for s in self._successor + self._flags
+                                             if s is not None]
 
     def mark(self):
         """Statements that save the current point (a ``bookmark`` walk)."""
@@ -74,6 +80,8 @@ class Raster:
         bound = self.bounds[axis]
         if isinstance(bound, int):
             return self.index[axis] == bound - 1
+        if self._flags[axis] is not None:
+            return self._flags[axis]
         return self._successor[axis] == bound
 
     @property
@@ -103,12 +111,16 @@ class Raster:
                     m.d[domain] += self.index[axis].eq(self.index[axis] + 1)
                     if self._successor[axis] is not None:
                         m.d[domain] += self._successor[axis].eq(self._successor[axis] + 1)
+                    if self._flags[axis] is not None:
+                        m.d[domain] += self._flags[axis].eq(
+                            self._successor[axis] + 1 == self.bounds[axis])
                     if self.position:
                         m.d[domain] += self.position[axis].eq(self.position[axis] + self._step)
 
     def _reset(self, axis):
-        successor = self._successor[axis]
+        successor, flag = self._successor[axis], self._flags[axis]
         return [self.index[axis].eq(0)] + ([successor.eq(1)] if successor is not None else []) \
+            + ([flag.eq(self.bounds[axis] == 1)] if flag is not None else []) \
             + ([self.position[axis].eq(self._start)] if self.position else [])
 
 

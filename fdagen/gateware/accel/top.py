@@ -208,9 +208,11 @@ class Accelerator(wiring.Component):
         bias_index = Signal(16)
         loading = Signal()                  # LOAD or FEED: the weights stream is taken
         # the group buffers take the next layer's weights once the running layer is done with
-        # them (or, for a kind that counts its programming, once its counters are captured)
-        weights_free = Signal()
-        m.d.comb += weights_free.eq(feeding | (run_idle if c.pe.counts_programming
+        # them (or, for a kind that counts its programming, once its counters are captured);
+        # registered: it falls only where the run starts, when the loader goes to FEED, which
+        # sets it, and a clock late where it rises only delays the loader
+        weights_free = Signal(name="weights_free")
+        m.d.sync += weights_free.eq(feeding | (run_idle if c.pe.counts_programming
                                                else ~run_running))
         ring = Signal()                     # fewer buffers than groups
         m.d.comb += ring.eq(load_layer.groups > load_layer.weight_buffers)
@@ -302,7 +304,8 @@ class Accelerator(wiring.Component):
         band = drain_read.bands.payload
         inner_fields = geometry.output_fields[1:]
         inner = Raster("", "d", geometry.axes[1:], [drain_layer[name] for name in inner_fields],
-                       position="read_", start=drain_layer.kernel - 1, step=drain_layer.stride)
+                       position="read_", start=drain_layer.kernel - 1, step=drain_layer.stride,
+                       last_flags=True)
         out_rows = drain_layer[geometry.output_fields[0]]
         d_row = Signal(16, name="d_row")                   # i
         d_read_row = Signal(16, name="d_read_row")         # K - 1 + i s
@@ -367,7 +370,13 @@ class Accelerator(wiring.Component):
         row_flags_after = Cat(d_row + 1 == last_row,
                               ~band_last & (d_read_next + drain_layer.stride >= limit))
         d_issue = Signal()
-        band_ready = drain_read.bands.valid & ((d_bands < drain_read.final) | drain_run_over)
+        # A band starts from registers: ``band_take`` says the queue's head may start now (it
+        # was there, final, and not taken in the clock before, and nothing has moved since:
+        # the head, ``band_set`` and ``d_bands`` change only at a start or a pop, and ``final``
+        # only grows while the drained layer's run is not over). A band's end pops the queue
+        # a clock later (``band_pop``; its flags are cleared at once, so nothing issues then).
+        band_take = Signal(name="band_take")
+        band_pop = Signal(name="band_pop")
         read_row = d_read_row[:c.log2(c.oaa_rows)] if c.oaa_ring else d_read_row
         m.d.comb += [
             drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
@@ -404,7 +413,11 @@ class Accelerator(wiring.Component):
                                 & ~d_issued_all & ~drain_read.busy)]
         out_last = self.out.valid & self.out.ready & self.out.payload.last
         band_done = Signal()                # the band's last pixel is issued, or it has none
-        with m.If(band_walk & ~band_set & band_ready):
+        m.d.sync += [band_take.eq(band_walk & drain_read.bands.valid & ~band_set & ~band_take
+                                  & ~band_pop
+                                  & ((d_bands < drain_read.final) | drain_run_over)),
+                     band_pop.eq(band_done)]
+        with m.If(band_take):
             # a band's start: where the group's previous band ended, or the block's start
             same = band.group == d_prev_group
             from_block = ~same & (band.group != 0)
@@ -424,9 +437,9 @@ class Accelerator(wiring.Component):
             m.d.sync += [band_set.eq(1), dm.eq(const_mul(band.group, c.slots)), d_slot.eq(0),
                          d_mod.eq(0), d_div.eq(0),
                          d_gbase.eq(DrainRead.group_base(c, band.group))]
-        with m.If(band_walk & band_set & band_empty):
+        with m.If(band_set & band_primed & band_empty):
             m.d.comb += band_done.eq(1)
-        with m.If(band_set & ~band_primed):
+        with m.If(band_set & ~band_primed & ~band_pop):
             # the clock after the band's start: the flags of its first row and channel
             m.d.sync += [band_primed.eq(1), row_flags.eq(row_flags_now),
                          first_row_flags.eq(row_flags_now),
@@ -452,9 +465,11 @@ class Accelerator(wiring.Component):
                                      at_last_channel.eq(dm + 1 == last_channel)]
                         with m.If(d_mod == li - 1):
                             m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
-        m.d.comb += drain_read.bands.ready.eq(band_done)
+        m.d.comb += drain_read.bands.ready.eq(band_pop)
         with m.If(band_done):
-            m.d.sync += [band_set.eq(0), band_primed.eq(0), d_bands.eq(d_bands + 1),
+            m.d.sync += band_primed.eq(0)
+        with m.If(band_pop):
+            m.d.sync += [band_set.eq(0), d_bands.eq(d_bands + 1),
                          d_prev_group.eq(band.group), bands_all.eq(band_final)]
 
         # -- counter stream: the retired layer's counters, captured, while the next runs --------
@@ -615,9 +630,11 @@ class Accelerator(wiring.Component):
 
         # -- the weights stream: the biases, then the groups' spectral weights -------------------
         # a bias bank is free once the layer that last used it has retired
-        bias_free = Signal()
+        # (registered: it falls only where the loader's bank flips, at a run's start, and the
+        # loader takes no bias until the next layer's descriptor is in)
+        bias_free = Signal(name="bias_free")
+        m.d.sync += bias_free.eq(~(drain_busy & (drain_bias_bank == load_bias_bank)))
         m.d.comb += [
-            bias_free.eq(~(drain_busy & (drain_bias_bank == load_bias_bank))),
             self.weights.ready.eq(loading & ~weights_done & (
                 (bias_phase & bias_free) | (~bias_phase & mac.prog.ready & buffer_free
                                             & weights_free))),

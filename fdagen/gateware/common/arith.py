@@ -22,35 +22,42 @@ def round_shift_saturate(m, value, shift, rounding, width, name, registered=Fals
     width give what the golden model's unbounded integers give). Combinational, unless
     ``registered``: then the result follows ``value`` one clock later (the shifted value and
     its round-up bit are registered, ``{name}_floor_q`` and ``{name}_up_q``, before the
-    rounding add and the saturation), and the shift's clamp is registered too, so ``shift``
-    must hold its value from the clock before ``value`` until the clock of ``value`` (the
-    callers' shifts are layer registers, steady while the layer's words pass).
+    rounding add and the saturation), and so is the shift's decode (its clamp
+    ``{name}_amount`` and the bit masks ``{name}_at`` and ``{name}_below_half``, which make
+    the round-up bit an AND-OR of ``value``'s bits, not a function of the shifter's output),
+    so ``shift`` must hold its value from the clock before ``value`` until the clock of
+    ``value`` (the callers' shifts are layer registers, steady while the layer's words pass).
     """
     w = len(value)
     limit = w + 1                                    # shifts >= w + 1 all give the same result
     wide = Signal(signed(w + 2), name=f"{name}_wide")
-    amount = Signal(range(limit + 1), name=f"{name}_amount", reset_less=registered)
     m.d.comb += wide.eq(value)
     clamped = Mux(shift > limit, limit, shift)
-    if registered:
-        m.d.sync += amount.eq(clamped)
-    else:
-        m.d.comb += amount.eq(clamped)
+    domain = m.d.sync if registered else m.d.comb
+    amount = Signal(range(limit + 1), name=f"{name}_amount", reset_less=registered)
+    domain += amount.eq(clamped)
     floor = Signal(signed(w + 2), name=f"{name}_floor")
     m.d.comb += floor.eq(wide >> amount)
     up = Signal(name=f"{name}_up")
     if rounding != "truncate":
+        # the shift as masks over value's bits: at[i] where bit i is the floor's last bit,
+        # below_half[i] where bit i is below the first bit shifted out (only the terms that
+        # can be non-zero: amount <= limit)
+        at = Signal(limit + 1, name=f"{name}_at", reset_less=registered)
+        below_half = Signal(limit - 1, name=f"{name}_below_half", reset_less=registered)
+        domain += [at.eq(Cat(*[clamped == i for i in range(limit + 1)])),
+                   below_half.eq(Cat(*[clamped > i + 1 for i in range(limit - 1)]))]
+        # the first bit shifted out (half), any below it (rest), the floor's last bit (lsb)
         half = Signal(name=f"{name}_half")
         rest = Signal(name=f"{name}_rest")
-        # only the terms that can be non-zero (amount <= limit): no constant compares
-        m.d.comb += [
-            half.eq(Cat(*[wide[i] & (amount == i + 1) for i in range(limit)]).any()),
-            rest.eq(Cat(*[wide[i] & (amount > i + 1) for i in range(limit - 1)]).any()),
-        ]
+        lsb = Signal(name=f"{name}_lsb")
+        m.d.comb += [half.eq((wide[:limit] & at[1:]).any()),
+                     rest.eq((wide[:limit - 1] & below_half).any()),
+                     lsb.eq((wide[:limit + 1] & at).any())]
         if rounding == "half_up":
             m.d.comb += up.eq(half)
         else:
-            m.d.comb += up.eq(half & (rest | floor[0]))
+            m.d.comb += up.eq(half & (rest | lsb))
     if registered:
         # data registers: not reset
         floor_q = Signal.like(floor, name=f"{name}_floor_q", reset_less=True)
