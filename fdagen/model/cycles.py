@@ -59,10 +59,10 @@ __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_laten
 
 #: Clocks between the descriptor's last word and the first load beat, and after the last.
 LOAD_OVERHEAD = 1
-#: Clocks from the last drain read to the last output pixel (the overlap-add read's four,
-#: :attr:`~fdagen.gateware.accel.interfaces.DrainRead.latency`, the biased sum's register, the
-#: requantizer's two, the output register).
-DRAIN_OVERHEAD = 8
+#: Clocks from the drain walk's last pixel to the last output pixel (the read request queue's
+#: two, the overlap-add read's four, :attr:`~fdagen.gateware.accel.interfaces.DrainRead.latency`,
+#: the biased sum's register, the requantizer's two, the output register).
+DRAIN_OVERHEAD = 10
 #: Clocks from a band's being final, or the drain's last read of the band before, to the
 #: band's first read (the registered take, the start, the flags' priming; ``final`` comes two
 #: registers after the lanes' counts, and the band before pops the queue a clock after its

@@ -4,8 +4,10 @@ Tolerance, from the calibration runs recorded in the issue 5 note and BENCHMARKS
 (:mod:`fdagen.model.cycles`) replays the controller's tile pipeline with the RTL's own pipeline
 depths, and its worst error over 13 geometries (P = 1..64, N = 4..32, stride 1..3, C = 1..8, LF, LI,
 L varied) was 0.36 % of run cycles; after the pipelining for Fmax (issue 15) and the refit of the
-hand-offs, 0.94 % over the 16 cases of ``tests/model/test_cycle_model.py`` (two IFFT-bound
-cases, many frames a pass, where the replay is long; all others within 0.32 %).
+hand-offs, 0.99 % over the 16 cases of ``tests/model/test_cycle_model.py``: two cases whose
+overlap-add windows are rings and whose array waits on the IFFT lanes (P = 32 at N = 4, and P =
+16 with eight weights a beat), where the replay overstates those waits by 1.5 to 10 % (the run
+0.9 to 1.0 % long); all others within 0.48 %.
 :data:`CYCLE_TOLERANCE` (1 %) keeps a margin for that per-tile
 hand-off jitter while still failing on a missed clock per frame (1/N^2 of a frame, 1.6 % at N = 8)
 or per array operation (50 %). The drain phase is what is left of the drain after the run (the

@@ -69,8 +69,17 @@ class FFTStage(wiring.Component):
         lanes, fl = c.bin_lanes, c.fft_lanes
         m.submodules.fmap = fmap = ram(self.fmap_wdata.shape(), c.fmap_depth)
         write = fmap.write_port()
-        m.d.comb += [write.en.eq(self.fmap_we), write.addr.eq(self.fmap_waddr),
-                     write.data.eq(self.fmap_wdata)]
+        # The loader's write, registered: the memory's collision logic (Yosys keeps a read's
+        # old data when a write hits its address) then starts at registers, not at the pixels
+        # stream's handshake. A word is in the memory at the end of the clock after it is
+        # taken; a layer's start comes a clock after its last pixel at the soonest, and a
+        # lane's first read three clocks after the start (ADVANCE, WAIT, FEED).
+        write_en = Signal(name="fmap_write_en")
+        write_addr = Signal.like(self.fmap_waddr, name="fmap_write_addr")
+        write_data = Signal.like(self.fmap_wdata, name="fmap_write_data", reset_less=True)
+        m.d.sync += [write_en.eq(self.fmap_we), write_addr.eq(self.fmap_waddr),
+                     write_data.eq(self.fmap_wdata)]
+        m.d.comb += [write.en.eq(write_en), write.addr.eq(write_addr), write.data.eq(write_data)]
         word = complex_layout(c.data_width)
         banks = [[None] * lanes for _ in range(fl)]
         reads = [[None] * lanes for _ in range(fl)]

@@ -76,6 +76,7 @@ build, 3-D), whatever ``P``.
 
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from fdagen.arch.fields import COUNTERS, PE_COUNTERS, field_names
@@ -314,7 +315,8 @@ class Accelerator(wiring.Component):
         block_row = Signal(16, name="block_row")           # the tile block's first band's
         block_read_row = Signal(16, name="block_read_row")
         d_prev_group = Signal(16, name="d_prev_group")     # the group of the band before
-        d_bands = Signal(16, name="d_bands")               # bands drained
+        d_bands = Signal(16, name="d_bands")               # bands walked
+        bands_read = Signal(16, name="bands_read")         # bands whose reads are all issued
         band_set = Signal(name="band_set")                 # the walk is in the band it set up
         bands_all = Signal(name="bands_all")               # the layer's last band is drained
         dm = Signal(16, name="dm")
@@ -365,11 +367,29 @@ class Accelerator(wiring.Component):
         row_last = at_last_row | at_band_end
         channel_last = at_last_slot | at_last_channel
         d_last = at_last_channel & at_last_row & inner.last
+        band_end = inner.last & row_last & channel_last     # the band's last pixel
         # the row flags of where the walk is, and of the row after it
         row_flags_now = Cat(d_row == last_row, ~band_last & (d_read_next >= limit))
         row_flags_after = Cat(d_row + 1 == last_row,
                               ~band_last & (d_read_next + drain_layer.stride >= limit))
+        # The walk and the reads are decoupled by a short queue of read requests: the walk
+        # pushes each pixel's (``walk_step``), the reads issue from the queue's head (a
+        # register) when the output has room and the lane's overlap-add leaves the bank's read
+        # port free (``d_issue``), so that neither the bank's busy flag nor the output's room
+        # is in the walk's path. A band's last request is marked; ``bands_read`` counts the
+        # bands whose reads are all issued (the lanes' ``drained``: their rings may then take
+        # new rows), and the next band waits until its band before is read (``pending_end``), so
+        # that bands are read in order, empty ones included.
+        walk_step = Signal()
         d_issue = Signal()
+        request_layout = data.StructLayout({
+            "addr": range(c.oaa_depth), "lane": range(max(2, li)), "bank": 1,
+            "bias": range(2 * c.max_out_channels), "last": 1, "band_end": 1})
+        m.submodules.drain_requests = requests = SyncFIFOBuffered(width=request_layout.size,
+                                                                   depth=4)
+        pushed = data.View(request_layout, requests.w_data)
+        head = data.View(request_layout, requests.r_data)
+        pending_end = Signal(name="drain_pending_band_end")
         # A band starts from registers: ``band_take`` says the queue's head may start now (it
         # was there, final, and not taken in the clock before, and nothing has moved since:
         # the head, ``band_set`` and ``d_bands`` change only at a start or a pop, and ``final``
@@ -379,21 +399,30 @@ class Accelerator(wiring.Component):
         band_pop = Signal(name="band_pop")
         read_row = d_read_row[:c.log2(c.oaa_rows)] if c.oaa_ring else d_read_row
         m.d.comb += [
-            drain_read.en.eq(d_issue), drain_read.lane.eq(d_mod),
-            drain_read.bank.eq(d_bank), drain_read.drained.eq(d_bands),
-            drain_read.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
-                                              [read_row, *inner.position],
-                                              geometry.strides(c.oaa_extent, c.oaa_pitch))),
-            bias_read.addr.eq(Mux(drain_bias_bank, c.max_out_channels + dm, dm)),
-            bias_read.en.eq(d_issue),
+            requests.w_en.eq(walk_step),
+            pushed.addr.eq(buffer_address(d_gbase + const_mul(d_div, c.oaa_channel_stride),
+                                          [read_row, *inner.position],
+                                          geometry.strides(c.oaa_extent, c.oaa_pitch))),
+            pushed.lane.eq(d_mod), pushed.bank.eq(d_bank),
+            pushed.bias.eq(Mux(drain_bias_bank, c.max_out_channels + dm, dm)),
+            pushed.last.eq(d_last), pushed.band_end.eq(band_end),
+            requests.r_en.eq(d_issue),
+            drain_read.en.eq(d_issue), drain_read.lane.eq(head.lane),
+            drain_read.bank.eq(head.bank), drain_read.addr.eq(head.addr),
+            drain_read.drained.eq(bands_read),
+            bias_read.addr.eq(head.bias), bias_read.en.eq(d_issue),
         ]
+        with m.If(walk_step & band_end):
+            m.d.sync += pending_end.eq(1)
+        with m.If(d_issue & head.band_end):
+            m.d.sync += [pending_end.eq(0), bands_read.eq(bands_read + 1)]
         # The bias (its read port, then registers) and the last flag arrive with the data.
         # (the drain's data registers are not reset: last_d and the stream's valid say when
         # they hold a pixel)
         bias_d = [Signal(signed(c.bias_width), name=f"bias_d{i}", reset_less=True)
                   for i in range(read - 1)]
         last_d = Signal(read + 2)
-        m.d.sync += last_d.eq(Cat(d_issue & d_last, last_d[:-1]))
+        m.d.sync += last_d.eq(Cat(d_issue & head.last, last_d[:-1]))
         for i, stage in enumerate(bias_d):
             m.d.sync += stage.eq(bias_read.data if i == 0 else bias_d[i - 1])
         bias_value = bias_d[-1] if bias_d else bias_read.data
@@ -409,12 +438,13 @@ class Accelerator(wiring.Component):
             drain.data.last.eq(last_d[-1]),
         ]
         m.d.comb += [drain.issue.eq(d_issue),
-                     d_issue.eq(draining & band_primed & ~band_empty & drain.can_issue
-                                & ~d_issued_all & ~drain_read.busy)]
+                     d_issue.eq(requests.r_rdy & drain.can_issue & ~drain_read.busy),
+                     walk_step.eq(draining & band_primed & ~band_empty & ~d_issued_all
+                                  & requests.w_rdy)]
         out_last = self.out.valid & self.out.ready & self.out.payload.last
         band_done = Signal()                # the band's last pixel is issued, or it has none
         m.d.sync += [band_take.eq(band_walk & drain_read.bands.valid & ~band_set & ~band_take
-                                  & ~band_pop
+                                  & ~band_pop & ~pending_end
                                   & ((d_bands < drain_read.final) | drain_run_over)),
                      band_pop.eq(band_done)]
         with m.If(band_take):
@@ -438,14 +468,16 @@ class Accelerator(wiring.Component):
                          d_mod.eq(0), d_div.eq(0),
                          d_gbase.eq(DrainRead.group_base(c, band.group))]
         with m.If(band_set & band_primed & band_empty):
+            # (read at once: it has no pixels)
             m.d.comb += band_done.eq(1)
+            m.d.sync += bands_read.eq(bands_read + 1)
         with m.If(band_set & ~band_primed & ~band_pop):
             # the clock after the band's start: the flags of its first row and channel
             m.d.sync += [band_primed.eq(1), row_flags.eq(row_flags_now),
                          first_row_flags.eq(row_flags_now),
                          at_last_slot.eq(d_slot == c.slots - 1),
                          at_last_channel.eq(dm == last_channel)]
-        with m.If(d_issue):
+        with m.If(walk_step):
             inner.step(m)
             m.d.sync += d_issued_all.eq(d_last)
             with m.If(inner.last):
@@ -590,7 +622,8 @@ class Accelerator(wiring.Component):
                                  drain_bias_bank.eq(run_bias_bank),
                                  begin_time["drain"].eq(begin_time["run"]),
                                  counters["output_pixels"].eq(0),
-                                 counters["output_stall_cycles"].eq(0), d_bands.eq(0)]
+                                 counters["output_stall_cycles"].eq(0), d_bands.eq(0),
+                                 bands_read.eq(0)]
                     m.next = "TAKE"
             with m.State("TAKE"):
                 # the walk restarts from the registers just taken

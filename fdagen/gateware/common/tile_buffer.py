@@ -88,7 +88,10 @@ class TileBuffer(Elaboratable):
         # Read side: a fetched word (with its tile's schedule and the reader's tag) goes into a
         # register the cycle after the fetch, then into a small FIFO, so the block RAM's slow
         # clock-to-out meets only a flip-flop. A fetch is issued when its slot in the FIFO is
-        # sure (SyncFIFO's w_rdy is exactly level < depth); one word per clock in steady state.
+        # sure: ``landing_held`` counts the words fetched and not yet taken out (the FIFO's
+        # level plus the two in flight), a register, so that the consumer's ready (which may
+        # depend on the word at the FIFO's head) is not in the fetch's path; with two in
+        # flight, one word per clock in steady state.
         entry = data.StructLayout({"word": self.write_data.shape(),
                                    "schedule": unsigned(len(self.write_schedule)),
                                    "tag": unsigned(len(self.read_tag))})
@@ -99,10 +102,11 @@ class TileBuffer(Elaboratable):
         fetched_tag = Signal.like(self.read_tag)
         landed_entry = Signal(entry, reset_less=True)   # valid by ``landed``
         popped = landing.r_rdy & landing.r_en
+        held = Signal(range(self.LANDING + 1), name="landing_held")
+        m.d.sync += held.eq(held + self.fetch - popped)
         m.d.comb += [
             self.read_schedule.eq(Mux(read_bank, schedules[1], schedules[0])),
-            self.fetch.eq(full.bit_select(read_bank, 1)
-                          & (landing.level + fetched + landed - popped < self.LANDING)),
+            self.fetch.eq(full.bit_select(read_bank, 1) & (held < self.LANDING)),
             read.addr.eq(Mux(read_bank, words, 0) + self.read_addr),
             read.en.eq(self.fetch),
             landing.w_en.eq(landed),
