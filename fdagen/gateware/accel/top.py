@@ -37,9 +37,10 @@ A layer, start to finish (no host help between tiles):
    The stream's order (:meth:`fdagen.arch.schedule.LayerSchedule.output_order`): bands in the
    order the lanes finish them (tile blocks, then groups, then the tile rows that end in the
    block), each band's channels ``m = g J + j`` in turn, each channel's rows of the band in
-   raster order. ``last`` on the final pixel. The drain reads a lane's bank only in clocks
-   its overlap-add leaves free, and a tile row's overlap-adds start only once the band two
-   rows back is drained when the windows are rings of rows
+   raster order. ``last`` on the final pixel. The drain's walk queues each pixel's read,
+   and the reads take a lane's bank only in clocks its overlap-add leaves free; a tile row's
+   overlap-adds start only once every read of the band two rows back has issued when the
+   windows are rings of rows
    (:attr:`~fdagen.arch.config.AcceleratorConfig.oaa_rows`). What is left after the run (the
    last bands, and any backlog) is the drain phase.
 5. Counters: when the run is over its counters are captured; when the last pixel is out the
@@ -318,7 +319,7 @@ class Accelerator(wiring.Component):
         d_bands = Signal(16, name="d_bands")               # bands walked
         bands_read = Signal(16, name="bands_read")         # bands whose reads are all issued
         band_set = Signal(name="band_set")                 # the walk is in the band it set up
-        bands_all = Signal(name="bands_all")               # the layer's last band is drained
+        bands_all = Signal(name="bands_all")               # the layer's last band is walked
         dm = Signal(16, name="dm")
         # (m mod J) mod LI, div LI
         d_mod = Signal(range(max(2, li)), name="d_mod")
@@ -442,7 +443,7 @@ class Accelerator(wiring.Component):
                      walk_step.eq(draining & band_primed & ~band_empty & ~d_issued_all
                                   & requests.w_rdy)]
         out_last = self.out.valid & self.out.ready & self.out.payload.last
-        band_done = Signal()                # the band's last pixel is issued, or it has none
+        band_done = Signal()                # the band's last pixel is queued, or it has none
         m.d.sync += [band_take.eq(band_walk & drain_read.bands.valid & ~band_set & ~band_take
                                   & ~band_pop & ~pending_end
                                   & ((d_bands < drain_read.final) | drain_run_over)),
