@@ -34,7 +34,8 @@ model, not a cycle-accurate one):
   (:meth:`fdagen.arch.schedule.LayerSchedule.band_order`): a band streams out once every IFFT
   lane has overlap-added its group's pass over the tile row's last tile, :data:`BAND_START`
   clocks to start it, then its channels' pixels
-  (:meth:`~fdagen.arch.schedule.LayerSchedule.band_rows`) at one a clock on an ideal consumer, except that the drain's reads yield to the overlap-adds' in the
+  (:meth:`~fdagen.arch.schedule.LayerSchedule.band_rows`) at one a clock on an ideal consumer,
+  except that the drain's reads yield to the overlap-adds' in the
   same bank: while the lane read-modify-writes (the positions an earlier tile wrote, all but
   ``T^d`` of an interior tile's ``N^d``), the drain gets the other clocks, which the model
   takes as spread evenly over each frame's writes. On a build whose windows are rings of rows
