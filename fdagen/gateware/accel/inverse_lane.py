@@ -94,7 +94,14 @@ class IFFTLane(wiring.Component):
         n, lanes, li, jl = c.fft_size, c.bin_lanes, c.ifft_lanes, c.slots_per_ifft_lane
         s_steps, stride = c.bin_steps, c.oaa_channel_stride
         two_banks = c.oaa_banks == 2
-        layer = self.control.layer
+        # The layer registers, copied a clock late, so that the lanes' layer-derived registers
+        # (the tile IFFT's length shift, the lane's N) come from a copy of their own and Yosys
+        # cannot merge them with the forward lanes' identical ones (such a shared register's
+        # wires cross the die). The top's layer registers change only while the run is idle,
+        # and a run's start is a clock later at the soonest, where the lane only restarts its
+        # walk: it reads the layer from the clock after.
+        layer = Signal.like(self.control.layer, name="lane_layer", reset_less=True)
+        m.d.sync += layer.eq(self.control.layer)
         lane_bits, bits = c.log2(lanes), c.stages
         i = self.index
 

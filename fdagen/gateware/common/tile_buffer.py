@@ -166,14 +166,15 @@ class TileSchedules(Elaboratable):
         widths = [len(port) for port in self.ports]
         m.submodules.queue = queue = SyncFIFO(width=sum(widths), depth=self.depth)
         count = Signal(range(max(self.samples)))
-        first = count == 0
+        # count == 0, kept in a register: the core's input handshake decides from ``now``
+        first = Signal(init=1, name="at_first")
         current = Signal(sum(widths))
         final = Const(self.samples[0] - 1, range(max(self.samples)))
         if self.length is not None:
             final = Array(Const(size - 1, range(max(self.samples))) for size in self.samples)[
                 self.now[self.length]]
         with m.If(self.accepted):
-            m.d.sync += count.eq(Mux(count == final, 0, count + 1))
+            m.d.sync += [count.eq(Mux(count == final, 0, count + 1)), first.eq(count == final)]
             with m.If(first):
                 m.d.sync += current.eq(Cat(*self.ports))
         m.d.comb += [
