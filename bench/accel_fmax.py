@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/accel_fmax.py                   # P = 4 and 16, one after the other
     .venv/bin/python bench/accel_fmax.py --pes 16 --timeout 45 --json p16.json --out runs/
+    .venv/bin/python bench/accel_fmax.py --pes 16 --placer static     # nextpnr's static placer
 
 Each P runs ``fdagen synth --target ecp5 --pes P --max-channels 4 --max-out-channels 8
 --max-size 16`` (YoWASP Yosys ``synth_ecp5``, nextpnr-ecp5 on an LFE5U-85F, speed 6, CABGA381,
-out of context, 100 MHz constraint, seed 1) with a wall-clock limit, and reports Fmax, the
-critical path (ends, delay, logic steps), the utilisation, the Yosys cell counts and the wall
-time (Yosys included). A run past the limit is reported as such, not retried. With ``--out``
+out of context, 100 MHz constraint, seed 1, ``--placer`` heap unless given) with a wall-clock
+limit, and reports Fmax, the critical path (ends, delay, logic steps), the utilisation, the
+Yosys cell counts and the wall time (Yosys included). A run past the limit is reported as such, not retried. With ``--out``
 each run's directory is kept (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, its
 logic/routing split per step, ``synth.json``). Run one at a time: nextpnr is single-threaded,
 and a second heavy job on the 2-core machine moves the wall time.
@@ -26,9 +27,9 @@ from pathlib import Path
 SMALL_BUFFERS = ("--max-channels", "4", "--max-out-channels", "8", "--max-size", "16")
 
 
-def synthesize(pes, timeout_minutes, out):
+def synthesize(pes, timeout_minutes, out, placer="heap"):
     command = [sys.executable, "-m", "fdagen", "synth", "--target", "ecp5", "--pes", str(pes),
-               *SMALL_BUFFERS, "--out", str(out), "--force"]
+               *SMALL_BUFFERS, "--placer", placer, "--out", str(out), "--force"]
     started = time.perf_counter()
     # a session of its own, so that a timeout stops nextpnr too, not only fdagen
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
@@ -38,11 +39,12 @@ def synthesize(pes, timeout_minutes, out):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait()
-        return {"pes": pes, "finished": False, "limit_minutes": timeout_minutes}
+        return {"pes": pes, "placer": placer, "finished": False,
+                "limit_minutes": timeout_minutes}
     wall = time.perf_counter() - started
     report = json.loads((Path(out) / "synth.json").read_text())
     path = report.get("critical_path") or {}
-    return {"pes": pes, "finished": True, "wall_minutes": round(wall / 60, 1),
+    return {"pes": pes, "placer": placer, "finished": True, "wall_minutes": round(wall / 60, 1),
             "fmax_mhz": report["fmax_mhz"], "critical_path": path,
             "utilisation": report["utilisation"], "yosys_cells": report["yosys_cells"]}
 
@@ -54,14 +56,16 @@ def main():
                         help="wall-clock limit per run in minutes (default 45)")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--out", help="keep each run's directory here (default: a temporary one)")
+    parser.add_argument("--placer", choices=("heap", "static"), default="heap",
+                        help="nextpnr's placer (default heap)")
     args = parser.parse_args()
     rows = []
     for pes in (int(p) for p in args.pes.split(",")):
         if args.out:
-            row = synthesize(pes, args.timeout, Path(args.out) / f"p{pes}")
+            row = synthesize(pes, args.timeout, Path(args.out) / f"p{pes}", args.placer)
         else:
             with tempfile.TemporaryDirectory() as out:
-                row = synthesize(pes, args.timeout, out)
+                row = synthesize(pes, args.timeout, out, args.placer)
         rows.append(row)
         if row["finished"]:
             print(f"P = {pes}: {row['fmax_mhz']} MHz in {row['wall_minutes']} min; "

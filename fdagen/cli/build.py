@@ -121,6 +121,10 @@ def _cmd_synth(args):
     if args.block is None and args.freq is not None:
         raise InputError("--freq applies to --block synthesis; the accelerator is constrained "
                          "at its --clock")
+    if args.placer is not None and args.target == "generic":
+        raise InputError("--placer must go with --target ecp5 or ice40 (nextpnr), not generic")
+    if args.placer is None:
+        args.placer = "heap"
     if args.dsp == "ecp5" and args.target != "ecp5":
         raise InputError(f"--dsp ecp5 must go with --target ecp5, not {args.target}")
     if args.dsp is None and args.target == "ecp5" and _takes_ecp5_dsp(args):
@@ -137,9 +141,10 @@ def _cmd_synth(args):
     models = [name for name in verilog_sources(files, simulation=True)
               if name not in synthesized and name != MULT18X18D_MODEL]
     report = run_synthesis(args.out, synthesized, top, args.target, args.freq, ports,
-                           black_boxes=models)
+                           black_boxes=models, placer=args.placer)
+    placer = f" --placer {args.placer}" if args.target != "generic" else ""
     report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
-                                                 f"{args.target} --freq {args.freq:g}")
+                                                 f"{args.target} --freq {args.freq:g}{placer}")
     Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     text = format_report(report)
     Path(args.out, "synth.txt").write_text(text + "\n")
@@ -185,7 +190,7 @@ def add_commands(commands):
         parents=[generate])
     build.set_defaults(handler=_cmd_build)
 
-    from fdagen.flows.synth import TARGETS
+    from fdagen.flows.synth import PLACERS, TARGETS
 
     synth = commands.add_parser(
         "synth", help="generate the accelerator or a block and synthesize it (YoWASP)",
@@ -198,4 +203,8 @@ def add_commands(commands):
     synth.add_argument("--freq", type=float, metavar="MHZ",
                        help="clock constraint in MHz for --block (default 150); the "
                             "accelerator is constrained at its --clock")
+    synth.add_argument("--placer", choices=PLACERS,
+                       help="nextpnr's placer: heap (analytic) or static (electrostatic, "
+                            "spreads the design; routes the larger accelerators in a "
+                            "predictable time, see BENCHMARKS.md) (default heap)")
     synth.set_defaults(handler=_cmd_synth)

@@ -27,8 +27,12 @@ from pathlib import Path
 from fdagen.flows.tools import venv_tool
 from fdagen.golden.checks import ParameterError
 
-__all__ = ["TARGETS", "SynthTarget", "run_synthesis", "format_report", "SynthError",
+__all__ = ["TARGETS", "PLACERS", "SynthTarget", "run_synthesis", "format_report", "SynthError",
            "ooc_wrapper", "WRAPPER", "pnr_summary"]
+
+#: nextpnr's placers that ``run_synthesis`` offers: ``heap`` (its default, the analytic HeAP
+#: placer) and ``static`` (its electrostatic placer, which spreads a design more evenly).
+PLACERS = ("heap", "static")
 
 #: Top module of the ice40 harness.
 WRAPPER = "fdagen_ooc_wrapper"
@@ -106,16 +110,19 @@ def ooc_wrapper(top, ports):
 
 
 def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=None,
-                  black_boxes=()):
+                  black_boxes=(), placer="heap"):
     """Synthesize ``sources`` (names inside ``directory``) for ``target``; return the report.
 
     The report holds the Yosys cell counts, and for FPGA targets the placed utilisation and
     the achieved clock frequency of ``clk``. ``ports`` (``[(name, direction, width)]``) is
     needed for ``ice40``, whose harness it describes. ``black_boxes`` are files whose modules
     stay black boxes (read for their ports only: the ReRAM crossbar macro's model).
+    ``placer`` is nextpnr's placer (one of :data:`PLACERS`).
     """
     if target not in TARGETS:
         raise ParameterError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    if placer not in PLACERS:
+        raise ParameterError(f"placer must be one of {', '.join(PLACERS)}, not {placer!r}")
     spec = TARGETS[target]
     sources = list(sources)
     if target == "ice40":
@@ -142,9 +149,10 @@ def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=No
         report["tools"][spec.nextpnr] = version(spec.nextpnr)
         report["device"] = " ".join(spec.nextpnr_args)
         report["constraint_mhz"] = frequency_mhz
+        report["placer"] = placer
         _run([venv_tool(spec.nextpnr), *spec.nextpnr_args, "--json", "netlist.json",
               "--freq", f"{frequency_mhz:g}", "--timing-allow-fail", "--report", "pnr.json",
-              "--seed", "1"], directory, "nextpnr.log")
+              "--seed", "1", "--placer", placer], directory, "nextpnr.log")
         pnr = json.loads((Path(directory) / "pnr.json").read_text())
         report.update(pnr_summary(pnr, spec.resources))
     return report
@@ -179,7 +187,8 @@ def format_report(report):
     lines = [f"target {report['target']}, top {report['top']}"]
     if "fmax_mhz" in report:
         for clock, mhz in report["fmax_mhz"].items():
-            lines.append(f"Fmax {clock}: {mhz} MHz (constraint {report['constraint_mhz']:g} MHz)")
+            lines.append(f"Fmax {clock}: {mhz} MHz (constraint {report['constraint_mhz']:g} MHz, "
+                         f"placer {report['placer']})")
         for name, usage in report["utilisation"].items():
             lines.append(f"{name}: {usage['used']} / {usage['available']}")
         path = report.get("critical_path")

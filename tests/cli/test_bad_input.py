@@ -169,6 +169,9 @@ CASES = [
     # the ECP5 DSP variant of the FFT core
     (lambda d: ["synth", "--target", "ice40", "--block", "fft", "--fft-size", "16", "--dsp",
                 "ecp5", "--out", d / "o"], "--dsp ecp5 must go with --target ecp5, not ice40"),
+    (lambda d: ["synth", "--target", "generic", "--block", "fft", "--fft-size", "16",
+                "--placer", "static", "--out", d / "o"],
+     "--placer must go with --target ecp5 or ice40 (nextpnr), not generic"),
     (lambda d: ["build", "--block", "fft2d", "--fft-size", "8", "--dsp", "ecp5", "--out",
                 d / "o"],
      "DSP kind must be generic for the fft2d block (ecp5 is for fft and ifft at 1 sample per "

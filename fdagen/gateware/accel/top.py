@@ -315,6 +315,7 @@ class Accelerator(wiring.Component):
         band_read_row = Signal(16, name="band_read_row")
         block_row = Signal(16, name="block_row")           # the tile block's first band's
         block_read_row = Signal(16, name="block_read_row")
+        block_read_next = Signal(16, name="block_read_row_next")  # block_read_row + s
         d_prev_group = Signal(16, name="d_prev_group")     # the group of the band before
         d_bands = Signal(16, name="d_bands")               # bands walked
         bands_read = Signal(16, name="bands_read")         # bands whose reads are all issued
@@ -398,6 +399,14 @@ class Accelerator(wiring.Component):
         # a clock later (``band_pop``; its flags are cleared at once, so nothing issues then).
         band_take = Signal(name="band_take")
         band_pop = Signal(name="band_pop")
+        # The head's group against the band before's, registered (the head and d_prev_group
+        # change only at a pop, and a start is never in the clock after a pop): the band goes
+        # on where its group's previous band ended (``same``), or starts at the tile block's
+        # first band's start (``from_block``), or, in group 0, opens a new block.
+        band_same = Signal(name="band_same_group")
+        band_from_block = Signal(name="band_from_block")
+        m.d.sync += [band_same.eq(band.group == d_prev_group),
+                     band_from_block.eq((band.group != d_prev_group) & (band.group != 0))]
         read_row = d_read_row[:c.log2(c.oaa_rows)] if c.oaa_ring else d_read_row
         m.d.comb += [
             requests.w_en.eq(walk_step),
@@ -450,21 +459,20 @@ class Accelerator(wiring.Component):
                      band_pop.eq(band_done)]
         with m.If(band_take):
             # a band's start: where the group's previous band ended, or the block's start
-            same = band.group == d_prev_group
-            from_block = ~same & (band.group != 0)
-            start_row = Mux(from_block, block_row, d_row)
-            start_read_row = Mux(from_block, block_read_row, d_read_row)
+            start_row = Mux(band_from_block, block_row, d_row)
+            start_read_row = Mux(band_from_block, block_read_row, d_read_row)
             start_limit = band.row + drain_layer.tile
             m.d.sync += [d_row.eq(start_row), d_read_row.eq(start_read_row),
-                         d_read_next.eq(start_read_row + drain_layer.stride),
+                         d_read_next.eq(Mux(band_from_block, block_read_next, d_read_next)),
                          band_row.eq(start_row), band_read_row.eq(start_read_row),
                          limit.eq(start_limit), band_last.eq(band.last),
                          d_bank.eq(DrainRead.bank(c, band.group)),
                          band_final.eq(band.last & (band.group + 1 == drain_layer.groups)),
                          band_empty.eq((start_row >= out_rows)
                                        | (~band.last & (start_read_row >= start_limit)))]
-            with m.If(~same & (band.group == 0)):
-                m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row)]
+            with m.If(~band_same & (band.group == 0)):
+                m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row),
+                             block_read_next.eq(d_read_next)]
             m.d.sync += [band_set.eq(1), dm.eq(const_mul(band.group, c.slots)), d_slot.eq(0),
                          d_mod.eq(0), d_div.eq(0),
                          d_gbase.eq(DrainRead.group_base(c, band.group))]
@@ -632,6 +640,7 @@ class Accelerator(wiring.Component):
                 m.d.sync += [*inner.restart(), d_row.eq(0), d_read_row.eq(first_read),
                              d_read_next.eq(first_read + drain_layer.stride),
                              block_row.eq(0), block_read_row.eq(first_read),
+                             block_read_next.eq(first_read + drain_layer.stride),
                              d_prev_group.eq(0), band_set.eq(0), band_primed.eq(0),
                              bands_all.eq(0),
                              d_issued_all.eq(0)]
