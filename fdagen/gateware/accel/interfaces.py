@@ -87,9 +87,9 @@ class OutputSpectrumRead(wiring.Signature):
     """The output-spectrum buffer, read by the IFFT lanes (see the module docstring);
     ``acc_width``-bit sums."""
 
-    #: Cycles from ``en`` to ``data``: the request register, the bank's read port, then the
-    #: bank mux register.
-    latency = 3
+    #: Cycles from ``en`` to ``data``: the request register, the bank's read port, the bank's
+    #: word register, then the bank mux register.
+    latency = 4
 
     def __init__(self, config, acc_width):
         c, li = config, config.ifft_lanes

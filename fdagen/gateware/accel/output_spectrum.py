@@ -7,12 +7,14 @@ L`` (the stage's ``write_addr``). IFFT lane ``i``
 owns slots ``j = i, i + LI, ...`` and reads its bank ``(j // LI) * L + l`` (``read_bank[i]``)
 at ``read_addr[i]`` when ``read_en[i]``; ``read_data[i]`` follows
 :attr:`OutputSpectrumRead.latency <fdagen.gateware.accel.interfaces.OutputSpectrumRead.latency>`
-cycles later (the request register, the bank's port, then the bank mux register: the lane's
-address is a run-time function of the layer's size, and it fans out to ``P / LI`` banks). The
-MAC stage passes these through its ``output`` port.
+cycles later (the request register, the bank's port, the bank's word register, then the bank
+mux register: the lane's address is a run-time function of the layer's size, and it fans out
+to ``P / LI`` banks; the banks are spread over the die, so each bank's word is registered
+beside it before the lane's mux, an AND-OR of registered one-hot selects). The MAC stage
+passes these through its ``output`` port.
 """
 
-from amaranth import Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -53,7 +55,6 @@ class OutputSpectrumBuffer(wiring.Component):
         for i in range(li):
             m.d.sync += [request_en[i].eq(self.read_en[i]), request_addr[i].eq(self.read_addr[i]),
                          request_bank[i].eq(self.read_bank[i])]
-        selected = [Signal.like(self.read_bank[i], name=f"y_bank_d{i}") for i in range(li)]
         choices = [[] for _ in range(li)]
         for p in range(c.pes):
             j, lane = divmod(p, lanes)
@@ -65,13 +66,22 @@ class OutputSpectrumBuffer(wiring.Component):
                          wp.addr.eq(self.write_addr),
                          wp.data.eq(self.write_data[p]),
                          rp.en.eq(request_en[i]), rp.addr.eq(request_addr[i])]
-            choices[i].append(((j // li) * lanes + lane, rp.data))
+            # the bank's word, registered beside it (not reset: the lane takes it by its own
+            # read's timing)
+            bank_word = Signal(acc, name=f"y_bank_word{p}", reset_less=True)
+            m.d.sync += bank_word.eq(rp.data)
+            choices[i].append(((j // li) * lanes + lane, bank_word))
         for i in range(li):
-            m.d.sync += selected[i].eq(request_bank[i])
-            chosen = choices[i][0][1]
-            for bank, value in choices[i][1:]:
-                chosen = Mux(selected[i] == bank, value, chosen)
-            # a data register (not reset): the lane takes it by its own read's timing
+            # the request's bank as one-hot selects, registered twice: with the port's read,
+            # then with the bank's word register
+            banks = [bank for bank, _ in choices[i]]
+            request_hot = Signal(len(banks), name=f"y_bank_hot{i}")
+            selected = Signal(len(banks), name=f"y_bank_hot_d{i}")
+            m.d.sync += [request_hot.eq(Cat(request_bank[i] == bank for bank in banks)),
+                         selected.eq(request_hot)]
+            chosen = 0
+            for k, (_, value) in enumerate(choices[i]):
+                chosen = chosen | Mux(selected[k], value.as_value(), 0)
             word = Signal(acc, name=f"y_word{i}", reset_less=True)
             m.d.sync += word.eq(chosen)
             m.d.comb += self.read_data[i].eq(word)
