@@ -72,9 +72,9 @@ DRAIN_OVERHEAD = 10
 BAND_START = 3
 #: Hand-off clocks: spectrum buffer write after the column FFT, array issue after readiness.
 FORWARD_HANDOFF = 8
-#: Hand-off clocks: the PE's result latency, output-spectrum read latency (three), requantize
+#: Hand-off clocks: the PE's result latency, output-spectrum read latency (four), requantize
 #: (two registers) and overlap-add (coordinates, address, read, word register, write).
-INVERSE_HANDOFF = 23
+INVERSE_HANDOFF = 24
 #: Hand-off clocks of a 3-D transform's depth pass: its transpose bank's fetch and landing.
 DEPTH_HANDOFF = 3
 
