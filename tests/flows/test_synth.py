@@ -10,8 +10,9 @@ def test_ecp5_flow_reports_fmax_and_resources(tmp_path, capsys):
     status = main(["synth", "--target", "ecp5", "--block", "fft", "--fft-size", "8",
                    "--out", str(out)])
     text = capsys.readouterr().out
-    assert status == 0 and "Fmax clk:" in text
+    assert status == 0 and "Fmax clk:" in text and "placer heap" in text
     report = json.loads((out / "synth.json").read_text())
+    assert report["placer"] == "heap" and "HeAP Placer Time" in (out / "nextpnr.log").read_text()
     assert report["fmax_mhz"]["clk"] > 50
     assert report["yosys_cells"]["MULT18X18D"] == 4        # one general-twiddle stage
     # the default for --target ecp5: products in the DSPs' output registers; the primitive's
@@ -20,6 +21,19 @@ def test_ecp5_flow_reports_fmax_and_resources(tmp_path, capsys):
     assert (out / "MULT18X18D_sim.v").exists()
     assert report["utilisation"]["TRELLIS_FF"]["used"] > 0
     assert (out / "fdagen_fft8.v").exists() and (out / "synth.txt").exists()
+
+
+def test_ecp5_static_placer(tmp_path, capsys):
+    """--placer static reaches nextpnr (its electrostatic placer) and the report."""
+    out = tmp_path / "static"
+    assert main(["synth", "--target", "ecp5", "--block", "fft", "--fft-size", "8",
+                 "--placer", "static", "--out", str(out)]) == 0
+    report = json.loads((out / "synth.json").read_text())
+    assert report["placer"] == "static" and "--placer static" in report["command"]
+    log = (out / "nextpnr.log").read_text()
+    assert "Running Static placer" in log and "HeAP Placer Time" not in log
+    assert report["fmax_mhz"]["clk"] > 50
+    assert "placer static" in capsys.readouterr().out
 
 
 def test_generic_target_counts_cells(tmp_path, capsys):

@@ -263,8 +263,15 @@ class Accelerator(wiring.Component):
         m.d.comb += size.eq(layer_fft_size(c, load_layer))
         beat = self.weights.payload
         words, ww = c.weight_beat_words, c.weight_width
-        # the beat's words that are output channels of the layer (the last chunk may be short)
-        beat_words = Signal(range(words + 1))
+        # The beat's words that are output channels of the layer (the last chunk may be short),
+        # in a register, set for the chunk the walk goes to: through the bias phase for the
+        # first (wm = 0; the layer registers are steady from the phase's first clock, and the
+        # first weight comes a clock after the phase's end at the soonest), and where wm moves.
+        beat_words = Signal(range(words + 1), name="w_beat_words")
+
+        def chunk_words(start):
+            return Mux(start + words <= load_layer.out_channels, words,
+                       load_layer.out_channels - start)
         # The channel walk's compares used at a channel's end, registered every clock: wc, wm,
         # wj, wbuf and wblock move only at a channel's end, every U >= 12 beats, and the layer
         # registers are steady from the descriptor's end to the last weight.
@@ -274,8 +281,6 @@ class Accelerator(wiring.Component):
         w_buffer_wrap = Signal(name="w_buffer_wrap")
         w_last_block = Signal(name="w_last_block")
         last_chunk = wm + words >= load_layer.out_channels
-        m.d.comb += beat_words.eq(Mux(wm + words <= load_layer.out_channels, words,
-                                      load_layer.out_channels - wm))
         m.d.sync += [
             w_last_channel.eq(wc + 1 == load_layer.channels), w_last_chunk.eq(last_chunk),
             w_group_full.eq((wj + words == c.slots) | last_chunk),
@@ -704,7 +709,8 @@ class Accelerator(wiring.Component):
                 m.d.sync += [index.eq(0) for index in wkz]
                 m.d.sync += wc.eq(wc + 1)
                 with m.If(w_last_channel):
-                    m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words)]
+                    m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words),
+                                 beat_words.eq(chunk_words(Mux(w_last_chunk, 0, wm + words)))]
                     with m.If(w_group_full):
                         # the group is in its buffer; the next goes to the next buffer
                         m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
@@ -717,6 +723,8 @@ class Accelerator(wiring.Component):
                         m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
                         with m.If(~ring | w_last_block):
                             m.d.sync += weights_done.eq(1)
+        with m.If(bias_phase):
+            m.d.sync += beat_words.eq(chunk_words(0))
         with m.If(take_weight & bias_phase):
             m.d.sync += bias_index.eq(bias_index + 1)
             with m.If(bias_index + 1 == load_layer.out_channels):
