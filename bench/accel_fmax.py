@@ -2,16 +2,17 @@
 
     .venv/bin/python bench/accel_fmax.py                   # P = 4 and 16, one after the other
     .venv/bin/python bench/accel_fmax.py --pes 16 --timeout 45 --json p16.json --out runs/
-    .venv/bin/python bench/accel_fmax.py --pes 16 --placer static     # nextpnr's static placer
+    .venv/bin/python bench/accel_fmax.py --pes 4 --placer heap        # nextpnr's HeAP placer
 
 Each P runs ``fdagen synth --target ecp5 --pes P --max-channels 4 --max-out-channels 8
 --max-size 16`` (YoWASP Yosys ``synth_ecp5``, nextpnr-ecp5 on an LFE5U-85F, speed 6, CABGA381,
-out of context, 100 MHz constraint, seed 1, ``--placer`` heap unless given) with a wall-clock
-limit, and reports Fmax, the critical path (ends, delay, logic steps), the utilisation, the
-Yosys cell counts and the wall time (Yosys included). A run past the limit is reported as such, not retried. With ``--out``
-each run's directory is kept (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, its
-logic/routing split per step, ``synth.json``). Run one at a time: nextpnr is single-threaded,
-and a second heavy job on the 2-core machine moves the wall time.
+out of context, 100 MHz constraint, seed 1, ``--placer`` static unless given: ``fdagen
+synth``'s default for the accelerator) with a wall-clock limit, and reports Fmax, the critical
+path (ends, delay, logic steps), the utilisation, the Yosys cell counts and the wall time
+(Yosys included). A run past the limit is reported as such, not retried. With ``--out`` each
+run's directory is kept (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, its logic/routing
+split per step, ``synth.json``). Run one at a time: nextpnr is single-threaded, and a second
+heavy job on the 2-core machine moves the wall time.
 """
 
 import argparse
@@ -27,7 +28,7 @@ from pathlib import Path
 SMALL_BUFFERS = ("--max-channels", "4", "--max-out-channels", "8", "--max-size", "16")
 
 
-def synthesize(pes, timeout_minutes, out, placer="heap"):
+def synthesize(pes, timeout_minutes, out, placer="static"):
     command = [sys.executable, "-m", "fdagen", "synth", "--target", "ecp5", "--pes", str(pes),
                *SMALL_BUFFERS, "--placer", placer, "--out", str(out), "--force"]
     started = time.perf_counter()
@@ -56,8 +57,8 @@ def main():
                         help="wall-clock limit per run in minutes (default 45)")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--out", help="keep each run's directory here (default: a temporary one)")
-    parser.add_argument("--placer", choices=("heap", "static"), default="heap",
-                        help="nextpnr's placer (default heap)")
+    parser.add_argument("--placer", choices=("heap", "static"), default="static",
+                        help="nextpnr's placer (default static)")
     args = parser.parse_args()
     rows = []
     for pes in (int(p) for p in args.pes.split(",")):

@@ -124,7 +124,10 @@ def _cmd_synth(args):
     if args.placer is not None and args.target == "generic":
         raise InputError("--placer must go with --target ecp5 or ice40 (nextpnr), not generic")
     if args.placer is None:
-        args.placer = "heap"
+        # HeAP packs the P = 16 accelerator into part of the die, where nextpnr's router1 can
+        # take from 14 min to past 45 min; the static placer's spread routes it in 13 to 16
+        # (BENCHMARKS.md, "the Fmax steps"). The blocks' figures are HeAP's.
+        args.placer = "static" if args.block is None and args.target == "ecp5" else "heap"
     if args.dsp == "ecp5" and args.target != "ecp5":
         raise InputError(f"--dsp ecp5 must go with --target ecp5, not {args.target}")
     if args.dsp is None and args.target == "ecp5" and _takes_ecp5_dsp(args):
@@ -204,7 +207,8 @@ def add_commands(commands):
                        help="clock constraint in MHz for --block (default 150); the "
                             "accelerator is constrained at its --clock")
     synth.add_argument("--placer", choices=PLACERS,
-                       help="nextpnr's placer: heap (analytic) or static (electrostatic, "
-                            "spreads the design; routes the larger accelerators in a "
-                            "predictable time, see BENCHMARKS.md) (default heap)")
+                       help="nextpnr's placer: heap (analytic) or static (electrostatic: it "
+                            "spreads the design, and routes the larger accelerators in a "
+                            "predictable time; see BENCHMARKS.md) (default: static for the "
+                            "accelerator on ecp5, else heap)")
     synth.set_defaults(handler=_cmd_synth)
