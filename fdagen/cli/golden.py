@@ -60,22 +60,61 @@ def _cmd_golden_conv(args):
     return 0
 
 
+def _network_weights(network, path):
+    """The weights file ``path`` (.npz, ``"<layer>.w"`` and ``"<layer>.b"`` arrays) of
+    ``network``, each array checked against its layer's shape."""
+    import zipfile
+    from pathlib import Path
+
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"weights file {str(path)!r} must be an existing .npz file, not "
+                         f"{'a directory' if path.is_dir() else 'missing'}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            weights = {key: data[key] for key in data.files}
+    except (ValueError, OSError, zipfile.BadZipFile, AttributeError):
+        raise InputError(f"weights file {str(path)!r} must be a NumPy .npz archive (np.savez), "
+                         f"not another kind of file") from None
+    for layer in network.layers:
+        if layer.kind == "conv":
+            shape = (layer.out_channels, layer.in_channels // layer.groups,
+                     *([layer.kernel] * layer.dims))
+        elif layer.kind == "fc":
+            shape = (layer.out_channels, layer.in_channels)
+        else:
+            continue
+        for key, want in ((f"{layer.name}.w", shape), (f"{layer.name}.b", shape[:1])):
+            got = weights.get(key)
+            if got is None or got.shape != want:
+                raise InputError(f"weights file {str(path)!r}: {key} must have shape {want} "
+                                 f"for network {network.name!r}, not "
+                                 f"{'missing' if got is None else got.shape}")
+    return weights
+
+
 def _cmd_golden_net(args):
     from tqdm import tqdm
 
-    from fdagen.golden.digits import load_digits32
+    from fdagen.golden.digits import load_digits
     from fdagen.golden.model import FixedNetwork, accuracy, forward_float, load_weights
-    from fdagen.golden.networks import get_network
+    from fdagen.golden.networks import resolve_network
+    from fdagen.optimize.search import check_network
 
-    if args.net != "lenet5":
-        raise InputError(f"network must be lenet5 (the one with trained weights), not {args.net!r}")
+    if args.weights is None and args.net != "lenet5":
+        raise InputError(f"network must be lenet5 (the one with trained weights) or come with "
+                         f"--weights, not {args.net!r}")
     fmt = format_from(args)
     mac = golden_mac_from(args)
-    network, weights = get_network(args.net), load_weights()
-    test_x, test_y = load_digits32("test")
+    network = check_network(resolve_network(args.net), args.data)
+    weights = load_weights() if args.weights is None else _network_weights(network, args.weights)
+    size = network.in_shape[0]
+    test_x, test_y = load_digits("test", size)
     if args.limit:
         test_x, test_y = test_x[:args.limit], test_y[:args.limit]
-    calibration, _ = load_digits32("train")
+    calibration, _ = load_digits("train", size)
     calibration = calibration[:args.calibration]
     fixed = FixedNetwork(network, weights, calibration, fmt, args.fft_size)
     paths = {
@@ -190,8 +229,13 @@ def add_commands(commands):
     net = golden_commands.add_parser(
         "net", help="network accuracy: spatial float, spectral float, spectral fixed",
         description="Classify the test split three ways and report accuracy and per-layer SQNR.")
-    net.add_argument("--net", default="lenet5", choices=sorted(NETWORKS),
-                     help="network (default lenet5; only lenet5 has trained weights)")
+    net.add_argument("--net", default="lenet5", metavar="NET",
+                     help=f"{' | '.join(sorted(NETWORKS))} | FILE.toml | FILE.json (default "
+                          "lenet5, the one with shipped weights; any other needs --weights)")
+    net.add_argument("--weights", metavar="W.npz",
+                     help="the network's weights, '<layer>.w' and '<layer>.b' arrays (e.g. "
+                          "fdagen optimize's chosen-STRATEGY.npz; default: the shipped LeNet-5 "
+                          "weights)")
     net.add_argument("--data", default="digits", choices=["digits"],
                      help="data set: digits = scikit-learn 8x8 digits upscaled to 32x32")
     net.add_argument("--fft-size", type=int, metavar="N", help="FFT size for every conv layer")
