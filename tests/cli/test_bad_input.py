@@ -11,11 +11,12 @@ import fdagen.emit.accelerator
 import fdagen.flows.build
 import fdagen.flows.simulate
 import fdagen.model.explore
+import fdagen.optimize.search
 from fdagen.cli import main
 
 #: Imported before any test patches them, so that none binds a stand-in for good.
 PATCHED = (fdagen.emit.accelerator, fdagen.flows.build, fdagen.flows.simulate,
-           fdagen.model.explore)
+           fdagen.model.explore, fdagen.optimize.search)
 
 
 @pytest.fixture
@@ -36,6 +37,10 @@ def d(tmp_path):
     (tmp_path / "text.npy").write_text("a text file, not an array\n")
     (tmp_path / "a_dir").mkdir()
     (tmp_path / "a_file").write_text("")
+    (tmp_path / "mlp.toml").write_text('in_channels = 1\nin_shape = [8, 8]\n[[layers]]\n'
+                                       'kind = "fc"\nout_channels = 10\n')
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "mine.txt").write_text("mine\n")
     return tmp_path
 
 
@@ -73,6 +78,8 @@ def no_generation(monkeypatch):
     monkeypatch.setattr("fdagen.flows.simulate.run_rtl", forbidden)
     monkeypatch.setattr("fdagen.flows.simulate.run_network", forbidden)
     monkeypatch.setattr("fdagen.model.explore.run_sweep", forbidden)
+    monkeypatch.setattr("fdagen.optimize.search.search", forbidden)
+    monkeypatch.setattr("fdagen.optimize.search.evaluate", forbidden)
 
 
 CASES = [
@@ -185,7 +192,42 @@ CASES = [
     (lambda d: ["sim", "net", "--fft-size", "4"],
      "FFT size must be at least the kernel size 5 of layer 'C1', not 4"),
     (lambda d: ["sim", "net", "--pes", "5000"], "PE count must be between 1 and 4096, not 5000"),
+    # network reduction (issue 16)
+    (lambda d: optimize(d, "--strategy", "width"),
+     "--strategy must be size, depth, both or a comma-separated list of them, not 'width'"),
+    (lambda d: optimize(d, "--strategy", "size,size"),
+     "--strategy must be size, depth, both or a comma-separated list of them, not 'size,size'"),
+    (lambda d: optimize(d, drop="-1"),
+     "--max-accuracy-drop must be a percentage between 0 and 100, not '-1'"),
+    (lambda d: optimize(d, drop="101"),
+     "--max-accuracy-drop must be a percentage between 0 and 100, not '101'"),
+    (lambda d: optimize(d, drop="three"),
+     "--max-accuracy-drop must be a percentage between 0 and 100, not 'three'"),
+    (lambda d: optimize(d, "--net", d / "mlp.toml"),
+     "network 'mlp' must have at least one conv layer, not none"),
+    (lambda d: optimize(d, "--net", "alexnet"),
+     "network 'alexnet' must take 1 input channel(s) for digits, not 3"),
+    (lambda d: optimize(d, "--net", "conv3d-small"),
+     "network 'conv3d-small' must take square 2-D images for digits, not input shape "
+     "[16, 32, 32]"),
+    (lambda d: optimize(d, "--levels", "1"), "levels must be an integer between 2 and 64, not 1"),
+    (lambda d: optimize(d, "--jobs", "0"), "--jobs must be between 1 and 64, not 0"),
+    (lambda d: optimize(d, "--pes", "5000"),
+     "PE count must be between 1 and 4096, not 5000"),
+    (lambda d: optimize(d, out="a_file"),
+     "output directory '{d}/a_file' must be a directory, not a file"),
+    (lambda d: optimize(d, out="keep"),
+     "output directory '{d}/keep' must be empty or new (pass --force to replace it)"),
+    (lambda d: ["golden", "net", "--net", d / "mlp.toml", "--weights", d / "x.npy"],
+     "network 'mlp' must have at least one conv layer, not none"),
+    (lambda d: ["golden", "net", "--weights", d / "text.npy"],
+     "weights file '{d}/text.npy' must be a NumPy .npz archive (np.savez), not another kind "
+     "of file"),
 ]
+
+
+def optimize(d, *extra, drop="3", out="o"):
+    return ["optimize", "--max-accuracy-drop", drop, *extra, "--out", d / out]
 
 
 @pytest.mark.parametrize("make, message", CASES, ids=range(len(CASES)))
