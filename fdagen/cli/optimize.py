@@ -34,7 +34,7 @@ def _drop(text):
 
 #: The flags a run is reproduced with, in the order its command line gives them.
 _RECORDED = ("net", "data", "strategy", "max_accuracy_drop", "levels", "epochs", "steps",
-             "batch", "lr", "seed", "train_images", "test_images", "calibration", "pes",
+             "batch", "lr", "seed", "seeds", "train_images", "test_images", "calibration", "pes",
              "fft_size", "pe_kind", "node", "clock", "lib", "jobs", "out")
 
 
@@ -67,6 +67,8 @@ def _cmd_optimize(args):
     max_drop = _drop(args.max_accuracy_drop)
     if not 1 <= args.jobs <= 64:
         raise InputError(f"--jobs must be between 1 and 64, not {args.jobs}")
+    if not 1 <= args.seeds <= 16:
+        raise InputError(f"--seeds must be between 1 and 16, not {args.seeds}")
     fractions(args.levels)
     check_output_directory(args.out, args.force)
     network = check_network(resolve_network(args.net), args.data)
@@ -80,7 +82,8 @@ def _cmd_optimize(args):
     config, _ = build.configure(network)       # a build that cannot be made stops here
     settings = Settings(train=train, train_images=args.train_images,
                         test_images=args.test_images, calibration=args.calibration,
-                        fmt=layer_format(config))
+                        fmt=layer_format(config), mac=config.pe.build_mac(config),
+                        seeds=args.seeds)
     with tqdm(total=1, desc=f"optimize {network.name}", unit="candidate", disable=None,
               file=sys.stderr) as bar:
         def progress(done, total):
@@ -90,7 +93,7 @@ def _cmd_optimize(args):
                         progress)
     command = _command(args)
     recorded = {"net": args.net, "data": args.data, "levels": args.levels,
-                "train": train, "train_images": args.train_images,
+                "train": train, "seeds": args.seeds, "train_images": args.train_images,
                 "test_images": args.test_images, "calibration": args.calibration,
                 "jobs": args.jobs}
     files = render_outputs(result, command, recorded)
@@ -149,6 +152,10 @@ def add_commands(commands):
                        help="AdamW learning rate (default %(default)s)")
     group.add_argument("--seed", type=int, default=TRAIN_DEFAULTS["seed"], metavar="N",
                        help="seed of the initial weights and the shuffles (default "
+                            "%(default)s)")
+    group.add_argument("--seeds", type=int, default=1, metavar="K",
+                       help="train each candidate K times (seeds SEED..SEED+K-1) and judge "
+                            "the mean accuracy; the first seed's weights are kept (default "
                             "%(default)s)")
     group.add_argument("--train-images", type=positive_int, metavar="COUNT",
                        help="use only the first COUNT training images (default all 1347)")

@@ -36,6 +36,11 @@ class Settings:
         Training images the fixed-point shifts are calibrated on.
     fmt : FixedFormat
         The fixed-point format (the build's word widths).
+    mac : CrossbarMAC or None
+        The golden MAC of the build's PE kind (None: digital PEs, the exact MAC).
+    seeds : int
+        Trainings per candidate, seeds ``seed .. seed + seeds - 1``: the accuracies are their
+        means (less noise in the stopping rule), the weights kept are the first seed's.
     """
 
     train: dict = field(default_factory=dict)
@@ -43,13 +48,17 @@ class Settings:
     test_images: int | None = None
     calibration: int = 64
     fmt: FixedFormat = FixedFormat()
+    mac: object = None
+    seeds: int = 1
 
 
 def evaluate(network, settings, fft_sizes=None):
-    """Train ``network`` and measure it (module docstring); ``fft_sizes``: conv layer name ->
-    FFT size of the fixed-point path (None: each layer's smallest that fits). Return a dict:
-    ``weights`` (the layout of :func:`fdagen.golden.model.load_weights`), ``float_accuracy``,
-    ``fixed_accuracy`` (fractions), ``train_s`` and ``measure_s`` (wall seconds)."""
+    """Train ``network`` and measure it (module docstring) once per seed of ``settings``;
+    ``fft_sizes``: conv layer name -> FFT size of the fixed-point path (None: each layer's
+    smallest that fits). Return a dict: ``weights`` (the first seed's, the layout of
+    :func:`fdagen.golden.model.load_weights`), ``float_accuracy`` and ``fixed_accuracy``
+    (fractions, means over the seeds), ``per_seed`` (each seed's two accuracies), ``train_s``
+    and ``measure_s`` (wall seconds, all seeds)."""
     from fdagen.optimize.train import train
 
     size = network.in_shape[0]
@@ -59,13 +68,21 @@ def evaluate(network, settings, fft_sizes=None):
         x_train, y_train = x_train[:settings.train_images], y_train[:settings.train_images]
     if settings.test_images is not None:
         x_test, y_test = x_test[:settings.test_images], y_test[:settings.test_images]
-    start = time.perf_counter()
-    weights = train(network, x_train, y_train, **settings.train)
-    trained = time.perf_counter()
-    float_accuracy = accuracy(lambda x: forward_float(network, weights, x), x_test, y_test)
-    fixed = FixedNetwork(network, weights, list(x_train[:settings.calibration]), settings.fmt,
-                         fft_sizes)
-    fixed_accuracy = accuracy(fixed.forward, x_test, y_test)
-    return {"weights": weights, "float_accuracy": float_accuracy,
-            "fixed_accuracy": fixed_accuracy, "train_s": trained - start,
-            "measure_s": time.perf_counter() - trained}
+    first = settings.train.get("seed", 0)
+    per_seed, kept, train_s, measure_s = [], None, 0.0, 0.0
+    for seed in range(first, first + settings.seeds):
+        start = time.perf_counter()
+        weights = train(network, x_train, y_train, **{**settings.train, "seed": seed})
+        trained = time.perf_counter()
+        float_accuracy = accuracy(lambda x: forward_float(network, weights, x), x_test, y_test)
+        fixed = FixedNetwork(network, weights, list(x_train[:settings.calibration]),
+                             settings.fmt, fft_sizes, settings.mac)
+        per_seed.append({"seed": seed, "float_accuracy": float_accuracy,
+                         "fixed_accuracy": accuracy(fixed.forward, x_test, y_test)})
+        kept = weights if kept is None else kept
+        train_s += trained - start
+        measure_s += time.perf_counter() - trained
+    return {"weights": kept, "per_seed": per_seed,
+            "float_accuracy": sum(r["float_accuracy"] for r in per_seed) / len(per_seed),
+            "fixed_accuracy": sum(r["fixed_accuracy"] for r in per_seed) / len(per_seed),
+            "train_s": train_s, "measure_s": measure_s}

@@ -145,7 +145,7 @@ def search(network, strategies=STRATEGIES, levels=8, max_drop=3.0, settings=None
     ``weights``: row key -> the network and its trained weights; ``config``: the build.
 
     ``settings``: :class:`fdagen.optimize.evaluate.Settings` (default: the committed weights'
-    recipe, the build's word widths). ``progress(kept, total)`` is called as candidates
+    recipe, the build's word widths and PE kind's MAC). ``progress(kept, total)`` is called as candidates
     finish, ``total`` shrinking when a strategy stops. ``executor``: where ``evaluate_fn(network,
     settings, fft_sizes)`` runs (default: ``jobs`` spawned worker processes, XLA
     single-threaded).
@@ -161,7 +161,7 @@ def search(network, strategies=STRATEGIES, levels=8, max_drop=3.0, settings=None
     baseline = Candidate("baseline", 0, 1.0, 1.0, reduce_network(network))
     config, library = build.configure(baseline.network)
     if settings is None:
-        settings = Settings(fmt=layer_format(config))
+        settings = Settings(fmt=layer_format(config), mac=config.pe.build_mac(config))
     ratings = {}
     own = executor is None
     if own:
@@ -238,7 +238,7 @@ def _collect(baseline, plans, stops, results, ratings, config, max_drop):
                "energy_efficiency_gain": (base["energy_per_inference_uj"]
                                           / result["energy_per_inference_uj"]),
                "status": status, "chosen_for": [], "train_s": result["train_s"],
-               "measure_s": result["measure_s"]}
+               "measure_s": result["measure_s"], "per_seed": result.get("per_seed")}
         rows.append(row)
         networks[candidate.key], weights[candidate.key] = network, result["weights"]
     by_key = {row["key"]: row for row in rows}

@@ -212,6 +212,7 @@ CASES = [
      "[16, 32, 32]"),
     (lambda d: optimize(d, "--levels", "1"), "levels must be an integer between 2 and 64, not 1"),
     (lambda d: optimize(d, "--jobs", "0"), "--jobs must be between 1 and 64, not 0"),
+    (lambda d: optimize(d, "--seeds", "0"), "--seeds must be between 1 and 16, not 0"),
     (lambda d: optimize(d, "--pes", "5000"),
      "PE count must be between 1 and 4096, not 5000"),
     (lambda d: optimize(d, out="a_file"),

@@ -145,3 +145,38 @@ def test_training_is_seeded():
                                               "F6.b", "F6.w", "OUT.b", "OUT.w"]
     assert all(np.array_equal(first[k], again[k]) for k in first)
     assert not np.array_equal(first["C1.w"], other["C1.w"])
+
+
+def test_seeds_average_the_accuracy_and_keep_the_first_seeds_weights(monkeypatch):
+    """evaluate() with a stand-in for training (random weights drawn from the seed)."""
+    import fdagen.optimize.train
+    from fdagen.optimize.evaluate import evaluate
+    from fdagen.optimize.reduce import reduce_network
+
+    network = reduce_network(lenet5(), size=0.5, depth=0.25)
+    shapes = {}
+    for layer in network.layers:
+        if layer.kind == "conv":
+            shapes[layer.name] = (layer.out_channels, layer.in_channels, layer.kernel,
+                                  layer.kernel)
+        elif layer.kind == "fc":
+            shapes[layer.name] = (layer.out_channels, layer.in_channels)
+    seen = []
+
+    def fake_train(net, images, labels, seed=0, **kwargs):
+        seen.append((seed, kwargs))
+        rng = np.random.default_rng(seed)
+        weights = {}
+        for name, shape in shapes.items():
+            weights[f"{name}.w"] = rng.normal(size=shape).astype(np.float32)
+            weights[f"{name}.b"] = rng.normal(size=shape[0]).astype(np.float32)
+        return weights
+    monkeypatch.setattr(fdagen.optimize.train, "train", fake_train)
+    settings = Settings(train={"epochs": 3, "seed": 7}, test_images=40, calibration=4, seeds=3)
+    result = evaluate(network, settings)
+    assert seen == [(7, {"epochs": 3}), (8, {"epochs": 3}), (9, {"epochs": 3})]
+    assert [r["seed"] for r in result["per_seed"]] == [7, 8, 9]
+    for key in ("float_accuracy", "fixed_accuracy"):
+        assert result[key] == pytest.approx(np.mean([r[key] for r in result["per_seed"]]))
+    assert np.array_equal(result["weights"]["C1.w"], fake_train(network, None, None, 7)["C1.w"])
+    assert len({r["float_accuracy"] for r in result["per_seed"]}) > 1     # seeds differ
