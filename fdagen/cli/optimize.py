@@ -40,7 +40,7 @@ _RECORDED = ("net", "data", "strategy", "max_accuracy_drop", "levels", "epochs",
 
 def _command(args):
     """The command line that repeats this run (every setting spelled out)."""
-    words = ["fdagen", "optimize"]
+    words = ["fdagen", "optimize"] + (["--resident"] if args.resident else [])
     for name in _RECORDED:
         value = getattr(args, name)
         if value is not None:
@@ -73,7 +73,8 @@ def _cmd_optimize(args):
     check_output_directory(args.out, args.force)
     network = check_network(resolve_network(args.net), args.data)
     load_library(args.lib)
-    build = Build(args.pes, args.fft_size, args.pe_kind, args.node, args.clock, args.lib)
+    build = Build(args.pes, args.fft_size, args.pe_kind, args.node, args.clock, args.lib,
+                  args.resident)
     if not available():
         raise InputError(missing_message())
     train = {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "seed": args.seed}
@@ -180,6 +181,9 @@ def add_commands(commands):
     build.add_argument("--clock", type=float, default=100.0, metavar="MHZ",
                        help="clock (default 100)")
     build.add_argument("--lib", metavar="MYLIB.toml", help="component library overrides")
+    build.add_argument("--resident", action="store_true",
+                       help="a build that keeps every conv layer's weights resident: an "
+                            "inference loads none (as fdagen energy --resident)")
     optimize.add_argument("--out", required=True, metavar="DIR", help="output directory")
     optimize.add_argument("--force", action="store_true",
                           help="replace a non-empty output directory")

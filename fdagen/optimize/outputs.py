@@ -29,6 +29,8 @@ CSV_COLUMNS = ("strategy", "step", "size_fraction", "depth_fraction", "network",
 
 _STYLE = {"baseline": ("k", "*"), "size": ("tab:blue", "o"), "depth": ("tab:orange", "s"),
           "both": ("tab:green", "^")}
+#: Where each strategy's chosen-network label sits (points from the point), apart.
+_LABEL_AT = {"size": (-30, -40), "depth": (10, 30), "both": (40, -60)}
 
 
 def _cell(value):
@@ -85,9 +87,14 @@ def _plot(result, title):
                     ax.plot(r[key], 100 * r["fixed_accuracy"], marker="x", color="tab:red",
                             markersize=10, linestyle="none")
         for strategy, r in result["chosen"].items():
-            ax.annotate(f"{strategy}: {r['network']}\n{r['in_size']}, {r['conv_channels']}",
-                        (r[key], 100 * r["fixed_accuracy"]), fontsize=7, xytext=(6, -14),
-                        textcoords="offset points", color=_STYLE[strategy][0])
+            point = (r[key], 100 * r["fixed_accuracy"])
+            ax.plot(*point, marker="o", markersize=14, markerfacecolor="none",
+                    markeredgecolor=_STYLE[strategy][0], linestyle="none")
+            ax.annotate(f"{strategy}: {r['in_size']}, {r['conv_channels']}", point, fontsize=7,
+                        xytext=_LABEL_AT[strategy], textcoords="offset points",
+                        color=_STYLE[strategy][0], ha="center",
+                        arrowprops={"arrowstyle": "-", "color": _STYLE[strategy][0],
+                                    "linewidth": 0.6})
         ax.axhline(100 * base["fixed_accuracy"] - result["max_drop"], color="tab:red",
                    linestyle=":", linewidth=1, label=f"limit ({result['max_drop']:g} pp)")
         ax.set_xscale("log")
@@ -95,8 +102,9 @@ def _plot(result, title):
         ax.grid(True, which="both", linewidth=0.3)
     axes[0].set_ylabel("test accuracy, bit-true fixed point (%)")
     axes[0].legend(fontsize=8)
-    figure.suptitle(title + "\nx: the candidate that stopped its strategy; labels: the chosen "
-                    "network per strategy", fontsize=9)
+    figure.suptitle(title + "\nx: the candidate that stopped its strategy; circled and "
+                    "labelled (input, conv channels): the chosen network per strategy",
+                    fontsize=9)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})

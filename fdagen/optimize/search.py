@@ -43,7 +43,9 @@ class Build:
     """The accelerator every candidate is rated on, as ``fdagen energy`` builds it:
     ``pes``, ``fft_size`` (None: the size with the least energy for the unreduced network),
     ``pe_kind``, ``node_nm``, ``clock_mhz`` and ``library_file`` (None: the shipped
-    library); memories sized to the unreduced network, each layer at its cheapest FFT size."""
+    library); memories sized to the unreduced network, each layer at its cheapest FFT size.
+    ``resident``: the build holds every conv layer's weights at once and an inference loads
+    none (``fdagen energy --resident``); otherwise each inference streams them in."""
 
     pes: int = 64
     fft_size: int | None = None
@@ -51,23 +53,24 @@ class Build:
     node_nm: float = 32.0
     clock_mhz: float = 100.0
     library_file: str | None = None
+    resident: bool = False
 
     def configure(self, network):
         """``(config, library)`` of the build for ``network``."""
         library = load_library(self.library_file)
         options = {"clock_mhz": self.clock_mhz, "pe_kind": self.pe_kind}
         fft_size = self.fft_size or choose_fft_size(network, self.pes, library, self.node_nm,
-                                                    **options)
-        config = network_config(network, self.pes, fft_size, library=library,
+                                                    self.resident, **options)
+        config = network_config(network, self.pes, fft_size, self.resident, library=library,
                                 node_nm=self.node_nm, **options)
         return config, library
 
 
-def rate(network, config, library, node_nm):
+def rate(network, config, library, node_nm, resident=False):
     """Energy per inference, latency and throughput of ``network``'s conv layers on
-    ``config`` (:class:`fdagen.model.energy.EnergyModel`), and the FFT size each conv layer
-    runs at."""
-    report = EnergyModel(config, library, node_nm).report(network)
+    ``config`` (:class:`fdagen.model.energy.EnergyModel`; ``resident`` as its report's), and
+    the FFT size each conv layer runs at."""
+    report = EnergyModel(config, library, node_nm).report(network, resident=resident)
     totals = report["totals"]
     return {"energy_per_inference_uj": totals["energy_per_inference_uj"],
             "latency_s": totals["latency_s"], "inferences_per_s": totals["inferences_per_s"],
@@ -182,7 +185,7 @@ def search(network, strategies=STRATEGIES, levels=8, max_drop=3.0, settings=None
                 if not needed(candidate):
                     continue
                 ratings[candidate.key] = rate(candidate.network, config, library,
-                                              build.node_nm)
+                                              build.node_nm, build.resident)
                 future = executor.submit(evaluate_fn, candidate.network, settings,
                                          ratings[candidate.key]["fft_sizes"])
                 running[future] = candidate

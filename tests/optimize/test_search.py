@@ -180,3 +180,18 @@ def test_seeds_average_the_accuracy_and_keep_the_first_seeds_weights(monkeypatch
         assert result[key] == pytest.approx(np.mean([r[key] for r in result["per_seed"]]))
     assert np.array_equal(result["weights"]["C1.w"], fake_train(network, None, None, 7)["C1.w"])
     assert len({r["float_accuracy"] for r in result["per_seed"]}) > 1     # seeds differ
+
+
+def test_resident_build_loads_no_weights_per_inference():
+    from fdagen.optimize.reduce import reduce_network
+    from fdagen.optimize.search import Build, rate
+
+    streamed, library = Build().configure(lenet5())
+    resident, _ = Build(resident=True).configure(lenet5())
+    assert resident.weight_sets > streamed.weight_sets
+    small = reduce_network(lenet5(), depth=0.25)
+    for network in (lenet5(), small):
+        loads = rate(network, streamed, library, 32)
+        keeps = rate(network, resident, library, 32, resident=True)
+        assert keeps["inferences_per_s"] > loads["inferences_per_s"]
+        assert keeps["energy_per_inference_uj"] < loads["energy_per_inference_uj"]
