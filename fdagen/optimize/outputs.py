@@ -12,6 +12,7 @@ is a network file (:func:`fdagen.golden.networks.load_network`) that ``fdagen en
 import csv
 import io
 import json
+import textwrap
 
 import numpy as np
 
@@ -53,11 +54,11 @@ def format_table(result):
                      f"{row['conv_channels']} | {row['throughput_gain']:.2f}x | "
                      f"{row['energy_efficiency_gain']:.2f}x | {row['drop_pp']:.2f} pp "
                      f"({row['float_drop_pp']:.2f} pp) |")
-    lines.append(f"\nBaseline {base['network']}: fixed-point accuracy "
-                 f"{100 * base['fixed_accuracy']:.2f} % (float {100 * base['float_accuracy']:.2f}"
-                 f" %), {base['energy_per_inference_uj']:.4g} uJ and "
-                 f"{base['inferences_per_s']:.4g} inferences/s (conv layers) on the build; limit "
-                 f"{result['max_drop']:g} pp.")
+    lines.append("\n" + textwrap.fill(
+        f"Baseline {base['network']}: fixed-point accuracy {100 * base['fixed_accuracy']:.2f} % "
+        f"(float {100 * base['float_accuracy']:.2f} %), {base['energy_per_inference_uj']:.4g} "
+        f"uJ and {base['inferences_per_s']:.4g} inferences/s (conv layers) on the build; "
+        f"limit {result['max_drop']:g} pp.", 96))
     return "\n".join(lines) + "\n"
 
 

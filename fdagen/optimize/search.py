@@ -144,14 +144,15 @@ def search(network, strategies=STRATEGIES, levels=8, max_drop=3.0, settings=None
     with its fractions, CMC in both domains (:func:`fdagen.optimize.reduce.cmc`), rating,
     accuracies, ``drop_pp`` (fixed point) and ``float_drop_pp``, ``throughput_gain`` and
     ``energy_efficiency_gain`` over the baseline, ``status`` (``baseline``, ``accepted`` or
-    ``over limit``) and ``chosen_for`` (the strategies that chose it); ``chosen``: strategy -> its chosen row; ``networks`` and
-    ``weights``: row key -> the network and its trained weights; ``config``: the build.
+    ``over limit``) and ``chosen_for`` (the strategies that chose it); ``chosen``: strategy ->
+    its chosen row; ``networks`` and ``weights``: row key -> the network and its trained
+    weights; ``config``: the build.
 
     ``settings``: :class:`fdagen.optimize.evaluate.Settings` (default: the committed weights'
-    recipe, the build's word widths and PE kind's MAC). ``progress(kept, total)`` is called as candidates
-    finish, ``total`` shrinking when a strategy stops. ``executor``: where ``evaluate_fn(network,
-    settings, fft_sizes)`` runs (default: ``jobs`` spawned worker processes, XLA
-    single-threaded).
+    recipe, the build's word widths and PE kind's MAC). ``progress(kept, total)`` is called as
+    candidates finish, ``total`` shrinking when a strategy stops. ``executor``: where
+    ``evaluate_fn(network, settings, fft_sizes)`` runs (default: ``jobs`` spawned worker
+    processes, XLA single-threaded).
     """
     max_drop = check_drop(max_drop)
     for strategy in strategies:
