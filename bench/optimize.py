@@ -8,7 +8,8 @@ Runs ``fdagen optimize`` twice, one process pinned to one core and XLA single-th
 (``taskset -c 0`` where present): streamed weights into ``OUT/streamed``, then ``--resident``
 into ``OUT/resident``, timing each; then prints the Markdown tables: per strategy the chosen
 network, its throughput and energy-efficiency gain and accuracy loss, and every candidate.
-``--render-only`` prints the tables of runs already in ``OUT`` (wall times then unknown). The
+``--render-only`` prints the tables of runs already in ``OUT`` (wall times then unknown) and
+redraws their ``optimize.png`` from ``optimize.json`` with the current plot code. The
 weights files (``chosen-*.npz``) are removed from ``OUT`` (rerun the command to get them).
 """
 
@@ -22,7 +23,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from fdagen.optimize.outputs import format_table
+from fdagen.optimize.outputs import _plot, format_table
 
 RUNS = {"streamed": [], "resident": ["--resident"]}
 
@@ -45,7 +46,7 @@ def run(name, args):
     return " ".join(command), wall
 
 
-def tables(name, out, wall):
+def tables(name, out, wall, redraw=False):
     document = json.loads((out / "optimize.json").read_text())
     rows = document["candidates"]
     trainings = len(rows) * document["settings"]["seeds"]
@@ -55,8 +56,15 @@ def tables(name, out, wall):
         print(f"Wall time {wall / 60:.1f} min for {len(rows)} candidates ({trainings} "
               f"trainings).\n")
     by_key = {r["key"]: r for r in rows}
-    print(format_table({"rows": rows, "max_drop": document["max_drop_pp"],
-                        "chosen": {s: by_key[k] for s, k in document["chosen"].items()}}))
+    result = {"rows": rows, "max_drop": document["max_drop_pp"],
+              "strategies": document["strategies"],
+              "chosen": {s: by_key[k] for s, k in document["chosen"].items()}}
+    print(format_table(result))
+    if redraw:
+        config = document["build"]["parameters"]
+        (out / "optimize.png").write_bytes(_plot(result, (
+            f"fdagen optimize: {rows[0]['network']} on {config['pes']} {config['pe_kind']} "
+            f"PEs, N = {config['fft_size']}")))
     print("| candidate | input | conv channels | fixed-point accuracy (per seed) | drop | "
           "energy/inference | inferences/s | throughput gain | energy-eff. gain | status |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -83,7 +91,7 @@ def main():
             command, walls[name] = run(name, args)
             print(f"{command}: {walls[name]:.0f} s", file=sys.stderr)
     for name in RUNS:
-        tables(name, args.out / name, walls.get(name))
+        tables(name, args.out / name, walls.get(name), args.render_only)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ CSV_COLUMNS = ("strategy", "step", "size_fraction", "depth_fraction", "network",
 _STYLE = {"baseline": ("k", "*"), "size": ("tab:blue", "o"), "depth": ("tab:orange", "s"),
           "both": ("tab:green", "^")}
 #: Where each strategy's chosen-network label sits (points from the point), apart.
-_LABEL_AT = {"size": (-30, -40), "depth": (10, 30), "both": (40, -60)}
+_LABEL_AT = {"size": (-40, -45), "depth": (30, 40), "both": (45, -65)}
 
 
 def _cell(value):
@@ -94,6 +94,8 @@ def _plot(result, title):
             ax.annotate(f"{strategy}: {r['in_size']}, {r['conv_channels']}", point, fontsize=7,
                         xytext=_LABEL_AT[strategy], textcoords="offset points",
                         color=_STYLE[strategy][0], ha="center",
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                              "alpha": 0.85},
                         arrowprops={"arrowstyle": "-", "color": _STYLE[strategy][0],
                                     "linewidth": 0.6})
         ax.axhline(100 * base["fixed_accuracy"] - result["max_drop"], color="tab:red",
