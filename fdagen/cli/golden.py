@@ -8,8 +8,8 @@ import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_format_arguments, add_stride_arguments,
                                check_conv_operands, check_finite, conv_axes, fixed_layer,
-                               format_from, load_array, positive_int, save_atomically,
-                               strided_operands)
+                               format_from, load_array, network_and_weights, positive_int,
+                               save_atomically, strided_operands)
 from fdagen.emit.outdir import check_output_file
 
 
@@ -60,56 +60,15 @@ def _cmd_golden_conv(args):
     return 0
 
 
-def _network_weights(network, path):
-    """The weights file ``path`` (.npz, ``"<layer>.w"`` and ``"<layer>.b"`` arrays) of
-    ``network``, each array checked against its layer's shape."""
-    import zipfile
-    from pathlib import Path
-
-    import numpy as np
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"weights file {str(path)!r} must be an existing .npz file, not "
-                         f"{'a directory' if path.is_dir() else 'missing'}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            weights = {key: data[key] for key in data.files}
-    except (ValueError, OSError, zipfile.BadZipFile, AttributeError):
-        raise InputError(f"weights file {str(path)!r} must be a NumPy .npz archive (np.savez), "
-                         f"not another kind of file") from None
-    for layer in network.layers:
-        if layer.kind == "conv":
-            shape = (layer.out_channels, layer.in_channels // layer.groups,
-                     *([layer.kernel] * layer.dims))
-        elif layer.kind == "fc":
-            shape = (layer.out_channels, layer.in_channels)
-        else:
-            continue
-        for key, want in ((f"{layer.name}.w", shape), (f"{layer.name}.b", shape[:1])):
-            got = weights.get(key)
-            if got is None or got.shape != want:
-                raise InputError(f"weights file {str(path)!r}: {key} must have shape {want} "
-                                 f"for network {network.name!r}, not "
-                                 f"{'missing' if got is None else got.shape}")
-    return weights
-
-
 def _cmd_golden_net(args):
     from tqdm import tqdm
 
     from fdagen.golden.digits import load_digits
-    from fdagen.golden.model import FixedNetwork, accuracy, forward_float, load_weights
-    from fdagen.golden.networks import resolve_network
-    from fdagen.optimize.search import check_network
+    from fdagen.golden.model import FixedNetwork, accuracy, forward_float
 
-    if args.weights is None and args.net != "lenet5":
-        raise InputError(f"network must be lenet5 (the one with trained weights) or come with "
-                         f"--weights, not {args.net!r}")
     fmt = format_from(args)
     mac = golden_mac_from(args)
-    network = check_network(resolve_network(args.net), args.data)
-    weights = load_weights() if args.weights is None else _network_weights(network, args.weights)
+    network, weights = network_and_weights(args.net, args.weights, args.data)
     size = network.in_shape[0]
     test_x, test_y = load_digits("test", size)
     if args.limit:

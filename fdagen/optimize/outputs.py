@@ -4,8 +4,8 @@
 Everything is rendered in memory (``{filename: bytes}``) for
 :func:`fdagen.emit.outdir.write_output_directory` to write atomically. ``chosen-<strategy>.toml``
 is a network file (:func:`fdagen.golden.networks.load_network`) that ``fdagen energy``,
-``fdagen cmc`` and ``fdagen golden net --weights`` read like any other; ``chosen-
-<strategy>.npz`` holds its trained weights (``"<layer>.w"``, ``"<layer>.b"``, the layout of
+``fdagen cmc``, ``fdagen golden net --weights`` and ``fdagen sim net --weights`` (the RTL) read
+like any other; ``chosen-<strategy>.npz`` holds its trained weights (``"<layer>.w"``, ``"<layer>.b"``, the layout of
 :func:`fdagen.golden.model.load_weights`).
 """
 
@@ -145,6 +145,8 @@ def render_outputs(result, command, settings):
                   f"unreduced {base['network']}; weights in chosen-{strategy}.npz\n"
                   f"    fdagen energy --net chosen-{strategy}.toml\n"
                   f"    fdagen golden net --net chosen-{strategy}.toml --weights "
+                  f"chosen-{strategy}.npz\n"
+                  f"    fdagen sim net --net chosen-{strategy}.toml --weights "
                   f"chosen-{strategy}.npz")
         files[f"chosen-{strategy}.toml"] = dump_network(network, header).encode()
         buffer = io.BytesIO()

@@ -41,6 +41,8 @@ def d(tmp_path):
                                        'kind = "fc"\nout_channels = 10\n')
     (tmp_path / "keep").mkdir()
     (tmp_path / "keep" / "mine.txt").write_text("mine\n")
+    np.savez(tmp_path / "nan.npz", **{"C1.w": np.full((6, 1, 5, 5), np.nan), "C1.b": np.zeros(6)})
+    np.savez(tmp_path / "short.npz", **{"C1.w": np.zeros((6, 1, 5, 5))})
     return tmp_path
 
 
@@ -224,6 +226,23 @@ CASES = [
     (lambda d: ["golden", "net", "--weights", d / "text.npy"],
      "weights file '{d}/text.npy' must be a NumPy .npz archive (np.savez), not another kind "
      "of file"),
+    (lambda d: ["golden", "net", "--weights", d / "w.npy"],
+     "weights file '{d}/w.npy' must be a NumPy .npz archive (np.savez), not a single .npy "
+     "array"),
+    (lambda d: ["golden", "net", "--weights", d / "nan.npz"],
+     "weights file '{d}/nan.npz': C1.w must be finite, not holding NaN or infinity"),
+    # a network file and its weights through the RTL (issue 16)
+    (lambda d: ["sim", "net", "--net", d / "mlp.toml"],
+     "network must be lenet5 (the one with trained weights) or come with --weights, not "
+     "'{d}/mlp.toml'"),
+    (lambda d: ["sim", "net", "--net", d / "mlp.toml", "--weights", d / "short.npz"],
+     "network 'mlp' must have at least one conv layer, not none"),
+    (lambda d: ["sim", "net", "--weights", d / "short.npz"],
+     "weights file '{d}/short.npz': C1.b must have shape (6,) for network 'lenet5', not "
+     "missing"),
+    (lambda d: ["sim", "net", "--weights", d / "w.npy"],
+     "weights file '{d}/w.npy' must be a NumPy .npz archive (np.savez), not a single .npy "
+     "array"),
 ]
 
 
