@@ -2,6 +2,7 @@
 and rate every step on an accelerator build."""
 
 import json
+import math
 import shlex
 import sys
 
@@ -30,6 +31,28 @@ def _drop(text):
         raise InputError(f"--max-accuracy-drop must be a percentage between 0 and 100, "
                          f"not {text!r}")
     return value
+
+
+#: The largest seed a training takes (jax.random.PRNGKey's and NumPy's seeds, 32-bit here).
+_MAX_SEED = 2 ** 31 - 1
+
+
+def _check_counts(args):
+    """Refuse image counts beyond the data set's splits (none is silently cut short)."""
+    from fdagen.golden.digits import load_digits
+
+    train = len(load_digits("train", 8)[1])
+    test = len(load_digits("test", 8)[1])
+    if args.train_images is not None and args.train_images > train:
+        raise InputError(f"--train-images must be at most {train} (the {args.data} training "
+                         f"split), not {args.train_images}")
+    if args.test_images is not None and args.test_images > test:
+        raise InputError(f"--test-images must be at most {test} (the {args.data} test split), "
+                         f"not {args.test_images}")
+    used = train if args.train_images is None else args.train_images
+    if args.calibration > used:
+        raise InputError(f"--calibration must be at most the {used} training images used, not "
+                         f"{args.calibration}")
 
 
 #: The flags a run is reproduced with, in the order its command line gives them.
@@ -69,6 +92,12 @@ def _cmd_optimize(args):
         raise InputError(f"--jobs must be between 1 and 64, not {args.jobs}")
     if not 1 <= args.seeds <= 16:
         raise InputError(f"--seeds must be between 1 and 16, not {args.seeds}")
+    if not 0 <= args.seed <= _MAX_SEED - args.seeds + 1:
+        raise InputError(f"--seed must be between 0 and {_MAX_SEED - args.seeds + 1} (with "
+                         f"--seeds {args.seeds}), not {args.seed}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise InputError(f"--lr must be a positive finite number, not {args.lr:g}")
+    _check_counts(args)
     fractions(args.levels)
     check_output_directory(args.out, args.force)
     network = check_network(resolve_network(args.net), args.data)

@@ -231,6 +231,16 @@ CASES = [
      "array"),
     (lambda d: ["golden", "net", "--weights", d / "nan.npz"],
      "weights file '{d}/nan.npz': C1.w must be finite, not holding NaN or infinity"),
+    (lambda d: optimize(d, "--seed", "-1"),
+     "--seed must be between 0 and 2147483647 (with --seeds 1), not -1"),
+    (lambda d: optimize(d, "--lr", "0"), "--lr must be a positive finite number, not 0"),
+    (lambda d: optimize(d, "--lr", "nan"), "--lr must be a positive finite number, not nan"),
+    (lambda d: optimize(d, "--test-images", "451"),
+     "--test-images must be at most 450 (the digits test split), not 451"),
+    (lambda d: optimize(d, "--train-images", "2000"),
+     "--train-images must be at most 1347 (the digits training split), not 2000"),
+    (lambda d: optimize(d, "--train-images", "10"),
+     "--calibration must be at most the 10 training images used, not 64"),
     # a network file and its weights through the RTL (issue 16)
     (lambda d: ["sim", "net", "--net", d / "mlp.toml"],
      "network must be lenet5 (the one with trained weights) or come with --weights, not "
