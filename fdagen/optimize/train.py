@@ -37,8 +37,11 @@ def missing_message():
 
 
 def single_thread_environment(environ=os.environ):
-    """Set the variables that make XLA and the BLAS libraries use one thread; call it before
-    jax is imported (the search's worker initializer does)."""
+    """Make XLA and the BLAS libraries use one thread: set the variables they read when they
+    load (call it before jax is imported; the search's worker initializer does) and, when
+    ``environ`` is this process's, limit the BLAS thread pools already loaded to one thread
+    (threadpoolctl, which scikit-learn requires): a spawned worker has imported NumPy, and with
+    it OpenBLAS at one thread per core, before its initializer runs."""
     flags = environ.get("XLA_FLAGS", "")
     for flag in ("--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1"):
         if flag.split("=")[0] not in flags:
@@ -46,6 +49,10 @@ def single_thread_environment(environ=os.environ):
     environ["XLA_FLAGS"] = flags
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         environ[name] = "1"
+    if environ is os.environ:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)        # kept for the process's life (not used as a context)
 
 
 def init_params(network, key):

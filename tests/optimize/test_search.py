@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from support.training import require_jax
+from support.training import blas_threads, require_jax
 
 from fdagen.golden.checks import ParameterError
 from fdagen.golden.networks import lenet5
@@ -195,3 +195,20 @@ def test_resident_build_loads_no_weights_per_inference():
         keeps = rate(network, resident, library, 32, resident=True)
         assert keeps["inferences_per_s"] > loads["inferences_per_s"]
         assert keeps["energy_per_inference_uj"] < loads["energy_per_inference_uj"]
+
+
+def test_workers_are_single_threaded(monkeypatch):
+    """A search's worker (spawned, with the search's initializer) runs XLA and every BLAS pool
+    at one thread, even with the thread variables unset in the parent. (It can fail only
+    where the process may use more than one core: on one, OpenBLAS starts with one thread.)"""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from fdagen.optimize.train import single_thread_environment
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS"):
+        monkeypatch.delenv(name, raising=False)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=single_thread_environment) as pool:
+        threads = pool.submit(blas_threads).result()
+    assert threads and set(threads) == {1}

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-__all__ = ["require_jax"]
+__all__ = ["require_jax", "blas_threads"]
 
 
 def require_jax():
@@ -22,3 +22,10 @@ def require_jax():
     if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
         pytest.fail(f"CI must have the train extra installed: {reason}")
     pytest.skip(reason)
+
+
+def blas_threads():
+    """The thread count of every BLAS pool loaded in this process (for a worker to report)."""
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
