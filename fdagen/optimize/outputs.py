@@ -5,8 +5,8 @@ Everything is rendered in memory (``{filename: bytes}``) for
 :func:`fdagen.emit.outdir.write_output_directory` to write atomically. ``chosen-<strategy>.toml``
 is a network file (:func:`fdagen.golden.networks.load_network`) that ``fdagen energy``,
 ``fdagen cmc``, ``fdagen golden net --weights`` and ``fdagen sim net --weights`` (the RTL) read
-like any other; ``chosen-<strategy>.npz`` holds its trained weights (``"<layer>.w"``, ``"<layer>.b"``, the layout of
-:func:`fdagen.golden.model.load_weights`).
+like any other; ``chosen-<strategy>.npz`` holds its trained weights (``"<layer>.w"``,
+``"<layer>.b"``, the layout of :func:`fdagen.golden.model.load_weights`).
 """
 
 import csv
