@@ -128,8 +128,9 @@ def _cmd_optimize(args):
                 "jobs": args.jobs}
     files = render_outputs(result, command, recorded)
     write_output_directory(files, args.out, args.force)
+    # with --json, stdout holds the JSON alone (for a pipe); the summary line goes to stderr
     print(f"wrote {args.out}: {', '.join(sorted(files))}; {len(result['rows'])} candidates "
-          f"rated on {result['config'].command()}")
+          f"rated on {result['config'].command()}", file=sys.stderr if args.json else sys.stdout)
     print(json.dumps({s: r["key"] for s, r in result["chosen"].items()}) if args.json
           else format_table(result), end="" if not args.json else "\n")
     return 0

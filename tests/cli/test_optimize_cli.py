@@ -8,7 +8,7 @@ import pytest
 from support.training import require_jax
 
 from fdagen.cli import main
-from fdagen.golden.networks import load_network
+from fdagen.golden.networks import lenet5, load_network
 
 TOY = ["--strategy", "depth", "--levels", "2", "--epochs", "5", "--steps", "40", "--lr", "0.003",
        "--train-images", "512", "--test-images", "60", "--calibration", "8", "--seed", "1"]
@@ -61,3 +61,31 @@ def test_a_failing_search_leaves_no_output(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="worker died"):
         main(["optimize", "--max-accuracy-drop", "3", *TOY, "--out", str(tmp_path / "opt")])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_json_prints_only_the_chosen_keys(tmp_path, capsys, monkeypatch):
+    """--json: stdout is one JSON document (strategy -> chosen key), the summary on stderr. The
+    search runs in this process with a stand-in for training (no JAX needed)."""
+    import functools
+
+    import numpy as np
+
+    import fdagen.optimize.search
+    from fdagen.optimize.reduce import cmc
+
+    full = cmc(lenet5())["spectral_workload"]
+
+    def by_workload(network, settings, fft_sizes):
+        accuracy = round(0.90 + 0.08 * cmc(network)["spectral_workload"] / full, 4)
+        return {"weights": {"w": np.zeros(1)}, "float_accuracy": accuracy,
+                "fixed_accuracy": accuracy, "train_s": 0.0, "measure_s": 0.0}
+    monkeypatch.setattr("fdagen.optimize.train.available", lambda: True)
+    monkeypatch.setattr("fdagen.optimize.search.search", functools.partial(
+        fdagen.optimize.search.search, executor=fdagen.optimize.search.InlineExecutor(),
+        evaluate_fn=by_workload))
+    out = tmp_path / "opt"
+    assert main(["optimize", "--max-accuracy-drop", "3", "--strategy", "depth", "--levels", "8",
+                 "--json", "--out", str(out)]) == 0
+    stdout, stderr = capsys.readouterr()
+    assert json.loads(stdout) == {"depth": "depth/2"}
+    assert f"wrote {out}: " in stderr
