@@ -18,7 +18,7 @@ from pathlib import Path
 from .checks import RANGES, ParameterError
 
 __all__ = ["Layer", "Network", "NETWORKS", "NetworkFileError", "get_network", "load_network",
-           "resolve_network", "lenet5", "alexnet", "conv3d_small"]
+           "resolve_network", "dump_network", "lenet5", "alexnet", "conv3d_small"]
 
 
 @dataclass(frozen=True)
@@ -262,6 +262,27 @@ def load_network(path):
         channels, shape = layer.out_channels, layer.out_shape
         layers.append(layer)
     return Network(name, doc["in_channels"], tuple(doc["in_shape"]), tuple(layers))
+
+
+def dump_network(network, comment=None):
+    """The TOML text of a network file that :func:`load_network` reads back as ``network``
+    (every layer's name, kind and, as they apply, out_channels, kernel, stride, padding,
+    groups and relu written out); ``comment`` lines (a string) head the file as ``#`` lines."""
+    lines = [f"# {line}".rstrip() for line in (comment or "").splitlines()]
+    lines += [f"name = {json.dumps(network.name)}", f"in_channels = {network.in_channels}",
+              f"in_shape = [{', '.join(str(s) for s in network.in_shape)}]"]
+    for layer in network.layers:
+        lines += ["", "[[layers]]", f"name = {json.dumps(layer.name)}",
+                  f'kind = "{layer.kind}"']
+        if layer.kind != "pool":
+            lines.append(f"out_channels = {layer.out_channels}")
+        if layer.kind != "fc":
+            lines += [f"kernel = {layer.kernel}", f"stride = {layer.stride}",
+                      f"padding = {layer.padding}"]
+        if layer.kind == "conv":
+            lines.append(f"groups = {layer.groups}")
+        lines.append(f"relu = {'true' if layer.relu else 'false'}")
+    return "\n".join(lines) + "\n"
 
 
 def resolve_network(spec):

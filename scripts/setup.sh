@@ -33,6 +33,6 @@ if [ ! -x .venv/bin/python ]; then
 else
     say ".venv exists"
 fi
-say "installing fdagen (editable) with the test and flow extras"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,flows]"
+say "installing fdagen (editable) with the test, flow and training extras"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,flows,train]"
 say "done: $(.venv/bin/fdagen --version), $(iverilog -V 2>&1 | head -n 1)"

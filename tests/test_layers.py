@@ -2,6 +2,7 @@
 
     golden  <-  arch  <-  gateware  <-  emit  <-  flows  <-  cli
                   ^--  host, model  (arch and golden only; no Amaranth)
+                  ^--  optimize  (golden, arch, host and model; no Amaranth)
 
 ``tb`` (cocotb benches, installed as ``fdagen.tb``) runs beside ``flows`` and may use anything
 below it. The check reads the source (imports inside functions included), so a lazy import
@@ -25,15 +26,17 @@ ALLOWED = {
     "arch": {"golden", "arch"},
     "host": {"golden", "arch", "host"},
     "model": {"golden", "arch", "model"},
+    "optimize": {"golden", "arch", "host", "model", "optimize"},
     "gateware": {"golden", "arch", "gateware"},
     "emit": {"golden", "arch", "gateware", "emit", "constraints"},
     "flows": {"golden", "arch", "host", "model", "gateware", "emit", "flows", "constraints", "tb"},
     "tb": {"golden", "arch", "host", "gateware", "emit", "tb"},
-    "cli": {"golden", "arch", "host", "model", "gateware", "emit", "flows", "cli", "constraints"},
+    "cli": {"golden", "arch", "host", "model", "optimize", "gateware", "emit", "flows", "cli",
+            "constraints"},
     "root": {"root", "cli"},
 }
 #: Layers that must not import Amaranth (the cost model, the host side, the golden model).
-NO_AMARANTH = {"golden", "arch", "host", "model"}
+NO_AMARANTH = {"golden", "arch", "host", "model", "optimize"}
 
 
 def modules():

@@ -11,7 +11,7 @@ import os
 import sys
 
 from fdagen import __version__
-from fdagen.cli import board, build, formal, golden, model, sim
+from fdagen.cli import board, build, formal, golden, model, optimize, sim
 from fdagen.cli.build import accelerator_config
 from fdagen.cli.common import InputError, Parser
 
@@ -24,7 +24,7 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"fdagen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    for group in (golden, build, sim, board, model, formal):
+    for group in (golden, build, sim, board, model, optimize, formal):
         group.add_commands(commands)
     return parser
 

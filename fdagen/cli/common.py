@@ -19,7 +19,7 @@ __all__ = ["InputError", "Parser", "positive_int", "non_negative_int", "int_list
            "fft_size_or_auto", "load_array", "save_atomically", "add_format_arguments",
            "format_from", "conv_axes", "check_conv_operands", "add_stride_arguments",
            "strided_operands", "probability", "check_codes", "check_finite", "fixed_layer",
-           "add_config_flags"]
+           "add_config_flags", "load_network_weights", "network_and_weights"]
 
 
 class InputError(Exception):
@@ -72,6 +72,72 @@ def load_array(path, what):
     if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
         raise InputError(f"{what} array must be finite, not contain NaN or infinity")
     return array
+
+
+def load_network_weights(network, path):
+    """The weights of ``network`` from ``path``, a .npz archive (``np.savez``) holding each conv
+    and fully connected layer's ``"<layer>.w"`` and ``"<layer>.b"`` (the layout of
+    :func:`fdagen.golden.model.load_weights`, e.g. ``fdagen optimize``'s chosen-STRATEGY.npz):
+    ``{key: array}``, each array as stored. Refuses (:class:`InputError`) a missing file, one
+    that is not a .npz archive, and an array that is missing, of the wrong shape, not real
+    numbers or not finite."""
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"weights file {str(path)!r} must be an existing .npz file, not "
+                         f"{'a directory' if path.is_dir() else 'missing'}")
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile):
+        data = None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        kind = "another kind of file" if data is None else "a single .npy array"
+        raise InputError(f"weights file {str(path)!r} must be a NumPy .npz archive (np.savez), "
+                         f"not {kind}")
+    with data:
+        weights = {key: data[key] for key in data.files}
+    for layer in network.layers:
+        if layer.kind == "conv":
+            shape = (layer.out_channels, layer.in_channels // layer.groups,
+                     *([layer.kernel] * layer.dims))
+        elif layer.kind == "fc":
+            shape = (layer.out_channels, layer.in_channels)
+        else:
+            continue
+        for key, want in ((f"{layer.name}.w", shape), (f"{layer.name}.b", shape[:1])):
+            got = weights.get(key)
+            if got is None or got.shape != want:
+                raise InputError(f"weights file {str(path)!r}: {key} must have shape {want} "
+                                 f"for network {network.name!r}, not "
+                                 f"{'missing' if got is None else got.shape}")
+            if got.dtype.kind not in "biuf":
+                raise InputError(f"weights file {str(path)!r}: {key} must hold real numbers, "
+                                 f"not {got.dtype}")
+            if not np.all(np.isfinite(got)):
+                raise InputError(f"weights file {str(path)!r}: {key} must be finite, not "
+                                 f"holding NaN or infinity")
+    return weights
+
+
+def network_and_weights(spec, weights_file, data="digits"):
+    """``(network, weights)`` of a command that runs a trained network on ``data``: ``spec`` is
+    a built-in network's name or a network file (``.toml`` / ``.json``), ``weights_file`` its
+    weights (:func:`load_network_weights`), or None for the shipped LeNet-5 weights, which only
+    ``lenet5`` has. The network must be one :func:`fdagen.optimize.search.check_network` accepts
+    for ``data`` (one group per conv layer, the data's input channels, an fc layer per class
+    last)."""
+    from fdagen.golden.model import load_weights
+    from fdagen.golden.networks import resolve_network
+    from fdagen.optimize.search import check_network
+
+    if weights_file is None and spec != "lenet5":
+        raise InputError(f"network must be lenet5 (the one with trained weights) or come with "
+                         f"--weights, not {spec!r}")
+    network = check_network(resolve_network(spec), data)
+    if weights_file is None:
+        return network, load_weights()
+    return network, load_network_weights(network, weights_file)
 
 
 def save_atomically(path, array):

@@ -8,8 +8,8 @@ import numpy as np
 
 from fdagen.cli.common import (InputError, Parser, add_format_arguments, add_stride_arguments,
                                check_conv_operands, check_finite, conv_axes, fixed_layer,
-                               format_from, load_array, positive_int, save_atomically,
-                               strided_operands)
+                               format_from, load_array, network_and_weights, positive_int,
+                               save_atomically, strided_operands)
 from fdagen.emit.outdir import check_output_file
 
 
@@ -63,19 +63,17 @@ def _cmd_golden_conv(args):
 def _cmd_golden_net(args):
     from tqdm import tqdm
 
-    from fdagen.golden.digits import load_digits32
-    from fdagen.golden.model import FixedNetwork, accuracy, forward_float, load_weights
-    from fdagen.golden.networks import get_network
+    from fdagen.golden.digits import load_digits
+    from fdagen.golden.model import FixedNetwork, accuracy, forward_float
 
-    if args.net != "lenet5":
-        raise InputError(f"network must be lenet5 (the one with trained weights), not {args.net!r}")
     fmt = format_from(args)
     mac = golden_mac_from(args)
-    network, weights = get_network(args.net), load_weights()
-    test_x, test_y = load_digits32("test")
+    network, weights = network_and_weights(args.net, args.weights, args.data)
+    size = network.in_shape[0]
+    test_x, test_y = load_digits("test", size)
     if args.limit:
         test_x, test_y = test_x[:args.limit], test_y[:args.limit]
-    calibration, _ = load_digits32("train")
+    calibration, _ = load_digits("train", size)
     calibration = calibration[:args.calibration]
     fixed = FixedNetwork(network, weights, calibration, fmt, args.fft_size)
     paths = {
@@ -190,8 +188,13 @@ def add_commands(commands):
     net = golden_commands.add_parser(
         "net", help="network accuracy: spatial float, spectral float, spectral fixed",
         description="Classify the test split three ways and report accuracy and per-layer SQNR.")
-    net.add_argument("--net", default="lenet5", choices=sorted(NETWORKS),
-                     help="network (default lenet5; only lenet5 has trained weights)")
+    net.add_argument("--net", default="lenet5", metavar="NET",
+                     help=f"{' | '.join(sorted(NETWORKS))} | FILE.toml | FILE.json (default "
+                          "lenet5, the one with shipped weights; any other needs --weights)")
+    net.add_argument("--weights", metavar="W.npz",
+                     help="the network's weights, '<layer>.w' and '<layer>.b' arrays (e.g. "
+                          "fdagen optimize's chosen-STRATEGY.npz; default: the shipped LeNet-5 "
+                          "weights)")
     net.add_argument("--data", default="digits", choices=["digits"],
                      help="data set: digits = scikit-learn 8x8 digits upscaled to 32x32")
     net.add_argument("--fft-size", type=int, metavar="N", help="FFT size for every conv layer")

@@ -11,8 +11,8 @@ import numpy as np
 from fdagen.cli.common import (InputError, Parser, add_config_flags, add_format_arguments,
                                add_layer_fft_size_flag, add_stride_arguments,
                                check_conv_operands, conv_axes, fixed_layer,
-                               format_from, load_array, positive_int, probability,
-                               save_atomically, strided_operands)
+                               format_from, load_array, network_and_weights, positive_int,
+                               probability, save_atomically, strided_operands)
 from fdagen.emit.outdir import check_output_file
 
 
@@ -135,33 +135,33 @@ def _cmd_sim_net(args):
     from tqdm import tqdm
 
     from fdagen.flows.simulate import run_network
-    from fdagen.golden.digits import load_digits32
-    from fdagen.golden.model import FixedNetwork, load_weights
-    from fdagen.golden.networks import get_network
+    from fdagen.golden.digits import load_digits
+    from fdagen.golden.model import FixedNetwork
     from fdagen.host.descriptor import layer_format
     from fdagen.host.network import NetworkHost
     from fdagen.model.components import load_library
     from fdagen.model.energy import layer_fft_sizes, network_config
 
-    test_x, test_y = load_digits32("test")
+    network, weights = network_and_weights(args.net, args.weights, args.data)
+    size = network.in_shape[0]
+    test_x, test_y = load_digits("test", size)
     if not 1 <= args.images <= len(test_y):
         raise InputError(f"--images must be between 1 and {len(test_y)} (the {args.data} test "
                          f"set), not {args.images}")
-    network, weights = get_network(args.net), load_weights()
     # the build first: its parameters are checked before the calibration's work
     config = network_config(network, args.pes, args.fft_size, resident=True)
     config.check_generable()
     sizes = config.fft_size
     if args.layer_fft_size == "least-energy":
         sizes = layer_fft_sizes(network, config, load_library(), resident=True)
-    calibration, _ = load_digits32("train")
+    calibration, _ = load_digits("train", size)
     fixed = FixedNetwork(network, weights, list(calibration[:args.calibration]),
                          layer_format(config), sizes, config.pe.build_mac(config))
     host = NetworkHost(config, fixed)
     images, labels = test_x[:args.images], test_y[:args.images]
     work = Path(tempfile.mkdtemp(prefix="fdagen-sim-net-"))
     try:
-        with tqdm(total=len(images), desc=f"{args.net} on {config.top} ({args.sim})",
+        with tqdm(total=len(images), desc=f"{network.name} on {config.top} ({args.sim})",
                   unit="image", disable=None, file=sys.stderr) as bar:
             result = run_network(host, images, work, args.sim, args.gaps, args.stalls,
                                  progress=lambda done: bar.update(done - bar.n))
@@ -180,7 +180,7 @@ def _cmd_sim_net(args):
     first, later = result["images"][0], result["images"][1:]
     per_layer = ", ".join(f"{layer.name} at N = {fixed.tilings[layer.name].fft_size}"
                           for layer in network.conv_layers)
-    print(f"{args.net} on {args.data}: {len(images)} test images through {config.top} on "
+    print(f"{network.name} on {args.data}: {len(images)} test images through {config.top} on "
           f"{args.sim} ({config.pes} digital PEs, N = {config.fft_size}: {per_layer}; conv "
           f"layers on the RTL, pooling and fully connected layers on the host)")
     print(f"  accuracy {100 * hits / len(images):.2f} % ({hits} of {len(images)})")
@@ -277,10 +277,18 @@ def add_commands(commands):
                     "path. Prints the accuracy, whether the predicted classes and every conv "
                     "layer's outputs equal the golden fixed-point path's, and the cycles per "
                     "layer; exits 1 if anything differs.")
-    sim_net.add_argument("--net", default="lenet5", choices=["lenet5"],
-                         help="network (the one with trained weights)")
+    sim_net.add_argument("--net", default="lenet5", metavar="NET",
+                         help="lenet5 | FILE.toml | FILE.json: one input channel, square 2-D "
+                              "input, one group per conv layer, an fc layer with 10 outputs last "
+                              "(default lenet5, the one with shipped weights; any other needs "
+                              "--weights)")
+    sim_net.add_argument("--weights", metavar="W.npz",
+                         help="the network's weights, '<layer>.w' and '<layer>.b' arrays (e.g. "
+                              "fdagen optimize's chosen-STRATEGY.npz; default: the shipped "
+                              "LeNet-5 weights)")
     sim_net.add_argument("--data", default="digits", choices=["digits"],
-                         help="data set (scikit-learn's digits, 32x32)")
+                         help="data set (scikit-learn's digits, resampled to the network's "
+                              "input size)")
     sim_net.add_argument("--images", type=positive_int, default=100, metavar="COUNT",
                          help="test images, from the first (default %(default)s)")
     sim_net.add_argument("--pes", type=positive_int, default=64, metavar="P",

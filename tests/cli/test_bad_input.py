@@ -11,11 +11,12 @@ import fdagen.emit.accelerator
 import fdagen.flows.build
 import fdagen.flows.simulate
 import fdagen.model.explore
+import fdagen.optimize.search
 from fdagen.cli import main
 
 #: Imported before any test patches them, so that none binds a stand-in for good.
 PATCHED = (fdagen.emit.accelerator, fdagen.flows.build, fdagen.flows.simulate,
-           fdagen.model.explore)
+           fdagen.model.explore, fdagen.optimize.search)
 
 
 @pytest.fixture
@@ -36,6 +37,12 @@ def d(tmp_path):
     (tmp_path / "text.npy").write_text("a text file, not an array\n")
     (tmp_path / "a_dir").mkdir()
     (tmp_path / "a_file").write_text("")
+    (tmp_path / "mlp.toml").write_text('in_channels = 1\nin_shape = [8, 8]\n[[layers]]\n'
+                                       'kind = "fc"\nout_channels = 10\n')
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "mine.txt").write_text("mine\n")
+    np.savez(tmp_path / "nan.npz", **{"C1.w": np.full((6, 1, 5, 5), np.nan), "C1.b": np.zeros(6)})
+    np.savez(tmp_path / "short.npz", **{"C1.w": np.zeros((6, 1, 5, 5))})
     return tmp_path
 
 
@@ -73,6 +80,8 @@ def no_generation(monkeypatch):
     monkeypatch.setattr("fdagen.flows.simulate.run_rtl", forbidden)
     monkeypatch.setattr("fdagen.flows.simulate.run_network", forbidden)
     monkeypatch.setattr("fdagen.model.explore.run_sweep", forbidden)
+    monkeypatch.setattr("fdagen.optimize.search.search", forbidden)
+    monkeypatch.setattr("fdagen.optimize.search.evaluate", forbidden)
 
 
 CASES = [
@@ -188,7 +197,70 @@ CASES = [
     (lambda d: ["sim", "net", "--fft-size", "4"],
      "FFT size must be at least the kernel size 5 of layer 'C1', not 4"),
     (lambda d: ["sim", "net", "--pes", "5000"], "PE count must be between 1 and 4096, not 5000"),
+    # network reduction (issue 16)
+    (lambda d: optimize(d, "--strategy", "width"),
+     "--strategy must be size, depth, both or a comma-separated list of them, not 'width'"),
+    (lambda d: optimize(d, "--strategy", "size,size"),
+     "--strategy must be size, depth, both or a comma-separated list of them, not 'size,size'"),
+    (lambda d: optimize(d, drop="-1"),
+     "--max-accuracy-drop must be a percentage between 0 and 100, not '-1'"),
+    (lambda d: optimize(d, drop="101"),
+     "--max-accuracy-drop must be a percentage between 0 and 100, not '101'"),
+    (lambda d: optimize(d, drop="three"),
+     "--max-accuracy-drop must be a percentage between 0 and 100, not 'three'"),
+    (lambda d: optimize(d, "--net", d / "mlp.toml"),
+     "network 'mlp' must have at least one conv layer, not none"),
+    (lambda d: optimize(d, "--net", "alexnet"),
+     "network 'alexnet' must take 1 input channel(s) for digits, not 3"),
+    (lambda d: optimize(d, "--net", "conv3d-small"),
+     "network 'conv3d-small' must take square 2-D images for digits, not input shape "
+     "[16, 32, 32]"),
+    (lambda d: optimize(d, "--levels", "1"), "levels must be an integer between 2 and 64, not 1"),
+    (lambda d: optimize(d, "--jobs", "0"), "--jobs must be between 1 and 64, not 0"),
+    (lambda d: optimize(d, "--seeds", "0"), "--seeds must be between 1 and 16, not 0"),
+    (lambda d: optimize(d, "--pes", "5000"),
+     "PE count must be between 1 and 4096, not 5000"),
+    (lambda d: optimize(d, out="a_file"),
+     "output directory '{d}/a_file' must be a directory, not a file"),
+    (lambda d: optimize(d, out="keep"),
+     "output directory '{d}/keep' must be empty or new (pass --force to replace it)"),
+    (lambda d: ["golden", "net", "--net", d / "mlp.toml", "--weights", d / "x.npy"],
+     "network 'mlp' must have at least one conv layer, not none"),
+    (lambda d: ["golden", "net", "--weights", d / "text.npy"],
+     "weights file '{d}/text.npy' must be a NumPy .npz archive (np.savez), not another kind "
+     "of file"),
+    (lambda d: ["golden", "net", "--weights", d / "w.npy"],
+     "weights file '{d}/w.npy' must be a NumPy .npz archive (np.savez), not a single .npy "
+     "array"),
+    (lambda d: ["golden", "net", "--weights", d / "nan.npz"],
+     "weights file '{d}/nan.npz': C1.w must be finite, not holding NaN or infinity"),
+    (lambda d: optimize(d, "--seed", "-1"),
+     "--seed must be between 0 and 2147483647 (with --seeds 1), not -1"),
+    (lambda d: optimize(d, "--lr", "0"), "--lr must be a positive finite number, not 0"),
+    (lambda d: optimize(d, "--lr", "nan"), "--lr must be a positive finite number, not nan"),
+    (lambda d: optimize(d, "--test-images", "451"),
+     "--test-images must be at most 450 (the digits test split), not 451"),
+    (lambda d: optimize(d, "--train-images", "2000"),
+     "--train-images must be at most 1347 (the digits training split), not 2000"),
+    (lambda d: optimize(d, "--train-images", "10"),
+     "--calibration must be at most the 10 training images used, not 64"),
+    # a network file and its weights through the RTL (issue 16)
+    (lambda d: ["sim", "net", "--net", d / "mlp.toml"],
+     "network must be lenet5 (the one with trained weights) or come with --weights, not "
+     "'{d}/mlp.toml'"),
+    (lambda d: ["sim", "net", "--net", d / "mlp.toml", "--weights", d / "short.npz"],
+     "network 'mlp' must have at least one conv layer, not none"),
+    (lambda d: ["sim", "net", "--weights", d / "short.npz"],
+     "weights file '{d}/short.npz': C1.b must have shape (6,) for network 'lenet5', not "
+     "missing"),
+    (lambda d: ["sim", "net", "--weights", d / "w.npy"],
+     "weights file '{d}/w.npy' must be a NumPy .npz archive (np.savez), not a single .npy "
+     "array"),
 ]
+
+
+def optimize(d, *extra, drop="3", out="o"):
+    return ["optimize", "--max-accuracy-drop", drop, *extra, "--out", d / out]
 
 
 @pytest.mark.parametrize("make, message", CASES, ids=range(len(CASES)))
