@@ -125,8 +125,9 @@ def _cmd_synth(args):
         raise InputError("--placer must go with --target ecp5 or ice40 (nextpnr), not generic")
     if args.placer is None:
         # HeAP packs the P = 16 accelerator into part of the die, where nextpnr's router1 can
-        # take from 14 min to past 45 min; the static placer's spread routes it in 13 to 16
-        # (BENCHMARKS.md, "the Fmax steps"). The blocks' figures are HeAP's.
+        # take from 14 min to past 45 min; the static placer's spread routed each of five
+        # netlists in 9 to 18 min (BENCHMARKS.md, "the Fmax steps"). The blocks' figures are
+        # HeAP's.
         args.placer = "static" if args.block is None and args.target == "ecp5" else "heap"
     if args.dsp == "ecp5" and args.target != "ecp5":
         raise InputError(f"--dsp ecp5 must go with --target ecp5, not {args.target}")
