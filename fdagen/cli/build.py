@@ -113,7 +113,7 @@ def _takes_ecp5_dsp(args):
 
 def _cmd_synth(args):
     from fdagen.emit.outdir import verilog_sources, write_output_directory
-    from fdagen.flows.synth import format_report, run_synthesis
+    from fdagen.flows.synth import SEEDS, format_report, run_synthesis
     from fdagen.gateware.common.dsp import MULT18X18D_MODEL
 
     if args.freq is not None and not 1 <= args.freq <= 1000:
@@ -123,6 +123,11 @@ def _cmd_synth(args):
                          "at its --clock")
     if args.placer is not None and args.target == "generic":
         raise InputError("--placer must go with --target ecp5 or ice40 (nextpnr), not generic")
+    if args.seed is not None and args.target == "generic":
+        raise InputError("--seed must go with --target ecp5 or ice40 (nextpnr), not generic")
+    if args.seed is not None and args.seed not in SEEDS:
+        raise InputError(f"--seed must be an integer from {SEEDS.start} to {SEEDS.stop - 1}, "
+                         f"not {args.seed}")
     if args.placer is None:
         # HeAP packs the P = 16 accelerator into part of the die, where nextpnr's router1 can
         # take from 14 min to past 45 min; the static placer's spread routed each of five
@@ -145,8 +150,10 @@ def _cmd_synth(args):
     models = [name for name in verilog_sources(files, simulation=True)
               if name not in synthesized and name != MULT18X18D_MODEL]
     report = run_synthesis(args.out, synthesized, top, args.target, args.freq, ports,
-                           black_boxes=models, placer=args.placer)
+                           black_boxes=models, placer=args.placer, seed=args.seed or 1)
     placer = f" --placer {args.placer}" if args.target != "generic" else ""
+    if args.seed is not None:
+        placer += f" --seed {args.seed}"
     report["command"] = config.command().replace("fdagen build", f"fdagen synth --target "
                                                  f"{args.target} --freq {args.freq:g}{placer}")
     Path(args.out, "synth.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
@@ -212,4 +219,7 @@ def add_commands(commands):
                             "spreads the design, and routes the larger accelerators in a "
                             "predictable time; see BENCHMARKS.md) (default: static for the "
                             "accelerator on ecp5, else heap)")
+    synth.add_argument("--seed", type=int, metavar="N",
+                       help="nextpnr's seed, 1 to 2^31 - 1 (default 1): another placement of "
+                            "the same netlist; bench/accel_fmax.py --seeds compares several")
     synth.set_defaults(handler=_cmd_synth)

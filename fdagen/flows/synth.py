@@ -27,12 +27,16 @@ from pathlib import Path
 from fdagen.flows.tools import venv_tool
 from fdagen.golden.checks import ParameterError
 
-__all__ = ["TARGETS", "PLACERS", "SynthTarget", "run_synthesis", "format_report", "SynthError",
-           "ooc_wrapper", "WRAPPER", "pnr_summary"]
+__all__ = ["TARGETS", "PLACERS", "SEEDS", "SynthTarget", "run_synthesis", "place_and_route",
+           "format_report", "SynthError", "ooc_wrapper", "WRAPPER", "pnr_summary"]
 
 #: nextpnr's placers that ``run_synthesis`` offers: ``heap`` (its default, the analytic HeAP
 #: placer) and ``static`` (its electrostatic placer, which spreads a design more evenly).
 PLACERS = ("heap", "static")
+
+#: nextpnr's ``--seed`` values that ``run_synthesis`` takes (its random number generator's seed:
+#: one placement of many; the Fmax of a large design moves by a few MHz from one to the next).
+SEEDS = range(1, 2 ** 31)
 
 #: Top module of the ice40 harness.
 WRAPPER = "fdagen_ooc_wrapper"
@@ -64,13 +68,18 @@ TARGETS = {
 }
 
 
-def _run(command, cwd, log_name):
+def _run(command, cwd, log_name, timeout_s=None):
     """Run ``command`` in ``cwd`` with its output written to ``log_name`` as it comes (a long
-    place and route can be followed, and a stopped one leaves its log)."""
+    place and route can be followed, and a stopped one leaves its log); stop it after
+    ``timeout_s`` seconds if given (SynthError)."""
     log = Path(cwd) / log_name
     with open(log, "w") as stream:
-        result = subprocess.run(command, cwd=cwd, stdout=stream, stderr=subprocess.STDOUT,
-                                text=True)
+        try:
+            result = subprocess.run(command, cwd=cwd, stdout=stream, stderr=subprocess.STDOUT,
+                                    text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise SynthError(f"{command[0]} did not finish within {timeout_s / 60:g} min "
+                             f"(see {log_name})") from None
     if result.returncode != 0:
         tail = log.read_text().strip().splitlines()[-3:]
         raise SynthError(f"{command[0]} failed (see {log_name}): {' '.join(tail)}")
@@ -110,19 +119,19 @@ def ooc_wrapper(top, ports):
 
 
 def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=None,
-                  black_boxes=(), placer="heap"):
+                  black_boxes=(), placer="heap", seed=1):
     """Synthesize ``sources`` (names inside ``directory``) for ``target``; return the report.
 
     The report holds the Yosys cell counts, and for FPGA targets the placed utilisation and
     the achieved clock frequency of ``clk``. ``ports`` (``[(name, direction, width)]``) is
     needed for ``ice40``, whose harness it describes. ``black_boxes`` are files whose modules
     stay black boxes (read for their ports only: the ReRAM crossbar macro's model).
-    ``placer`` is nextpnr's placer (one of :data:`PLACERS`).
+    ``placer`` is nextpnr's placer (one of :data:`PLACERS`), ``seed`` its seed (in
+    :data:`SEEDS`).
     """
     if target not in TARGETS:
         raise ParameterError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
-    if placer not in PLACERS:
-        raise ParameterError(f"placer must be one of {', '.join(PLACERS)}, not {placer!r}")
+    _check_placement(placer, seed)
     spec = TARGETS[target]
     sources = list(sources)
     if target == "ice40":
@@ -147,15 +156,37 @@ def run_synthesis(directory, sources, top, target, frequency_mhz=150.0, ports=No
     }
     if spec.nextpnr:
         report["tools"][spec.nextpnr] = version(spec.nextpnr)
-        report["device"] = " ".join(spec.nextpnr_args)
-        report["constraint_mhz"] = frequency_mhz
-        report["placer"] = placer
-        _run([venv_tool(spec.nextpnr), *spec.nextpnr_args, "--json", "netlist.json",
-              "--freq", f"{frequency_mhz:g}", "--timing-allow-fail", "--report", "pnr.json",
-              "--seed", "1", "--placer", placer], directory, "nextpnr.log")
-        pnr = json.loads((Path(directory) / "pnr.json").read_text())
-        report.update(pnr_summary(pnr, spec.resources))
+        report.update(place_and_route(directory, target, frequency_mhz, placer, seed))
     return report
+
+
+def place_and_route(directory, target, frequency_mhz, placer="heap", seed=1,
+                    netlist="netlist.json", timeout_s=None):
+    """Run ``target``'s nextpnr on the Yosys ``netlist`` (a path relative to ``directory``, in
+    which the tool runs and writes ``nextpnr.log`` and ``pnr.json``); return the device, the
+    constraint, the placer, the seed and :func:`pnr_summary`'s figures. A run past
+    ``timeout_s`` seconds is stopped (SynthError).
+
+    Several seeds on one netlist tell a change's effect from the spread between placements.
+    """
+    _check_placement(placer, seed)
+    spec = TARGETS[target]
+    if not spec.nextpnr:
+        raise ParameterError(f"target must be one with nextpnr (ecp5, ice40), not {target!r}")
+    _run([venv_tool(spec.nextpnr), *spec.nextpnr_args, "--json", netlist,
+          "--freq", f"{frequency_mhz:g}", "--timing-allow-fail", "--report", "pnr.json",
+          "--seed", str(seed), "--placer", placer], directory, "nextpnr.log", timeout_s)
+    pnr = json.loads((Path(directory) / "pnr.json").read_text())
+    return {"device": " ".join(spec.nextpnr_args), "constraint_mhz": frequency_mhz,
+            "placer": placer, "seed": seed, **pnr_summary(pnr, spec.resources)}
+
+
+def _check_placement(placer, seed):
+    if placer not in PLACERS:
+        raise ParameterError(f"placer must be one of {', '.join(PLACERS)}, not {placer!r}")
+    if seed not in SEEDS:
+        raise ParameterError(f"seed must be an integer from {SEEDS.start} to {SEEDS.stop - 1}, "
+                             f"not {seed!r}")
 
 
 def pnr_summary(pnr, resources):
@@ -188,7 +219,7 @@ def format_report(report):
     if "fmax_mhz" in report:
         for clock, mhz in report["fmax_mhz"].items():
             lines.append(f"Fmax {clock}: {mhz} MHz (constraint {report['constraint_mhz']:g} MHz, "
-                         f"placer {report['placer']})")
+                         f"placer {report['placer']}, seed {report['seed']})")
         for name, usage in report["utilisation"].items():
             lines.append(f"{name}: {usage['used']} / {usage['available']}")
         path = report.get("critical_path")

@@ -181,6 +181,12 @@ CASES = [
     (lambda d: ["synth", "--target", "generic", "--block", "fft", "--fft-size", "16",
                 "--placer", "static", "--out", d / "o"],
      "--placer must go with --target ecp5 or ice40 (nextpnr), not generic"),
+    (lambda d: ["synth", "--target", "generic", "--block", "fft", "--fft-size", "16",
+                "--seed", "2", "--out", d / "o"],
+     "--seed must go with --target ecp5 or ice40 (nextpnr), not generic"),
+    (lambda d: ["synth", "--target", "ecp5", "--block", "fft", "--fft-size", "16",
+                "--seed", "0", "--out", d / "o"],
+     "--seed must be an integer from 1 to 2147483647, not 0"),
     (lambda d: ["build", "--block", "fft2d", "--fft-size", "8", "--dsp", "ecp5", "--out",
                 d / "o"],
      "DSP kind must be generic for the fft2d block (ecp5 is for fft and ifft at 1 sample per "

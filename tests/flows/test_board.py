@@ -4,6 +4,8 @@ small accelerator) elaborates for amaranth-boards' platform and the LPF it write
 25 MHz clock and the FTDI UART pins and constrains the clock (``do_build=False``; the full
 place and route is measured in BENCHMARKS.md, not in CI)."""
 
+from pathlib import Path
+
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.flows.board import BOARD_DEFAULTS, BUILD_NAME, prepare_board
 
@@ -23,3 +25,34 @@ def test_ulx3s_85f_platform_elaborates_and_writes_its_lpf(tmp_path):
     script = (tmp_path / f"build_{BUILD_NAME}.sh").read_text()
     assert "--85k --package CABGA381 --speed 6" in script
     assert f"--report {BUILD_NAME}.pnr.json" in script
+
+
+def test_board_report_from_the_build_files(tmp_path, monkeypatch):
+    """``run_board_build`` reads the files the platform script writes into ``board.json`` and
+    ``board.txt`` (the script itself, Yosys to ecppack, is stood in for here: those files)."""
+    import json
+    import subprocess
+
+    import fdagen.flows.board as board
+
+    def script(command, cwd, **kwargs):
+        out = Path(cwd)
+        (out / "stat.json").write_text(json.dumps({"design": {"num_cells_by_type": {
+            "TRELLIS_FF": 9, "LUT4": 12}}}))
+        (out / f"{BUILD_NAME}.pnr.json").write_text(json.dumps({
+            "fmax": {"clk25_0__io": {"achieved": 61.5, "constraint": 25.0}},
+            "utilization": {"TRELLIS_FF": {"used": 9, "available": 83640}},
+            "critical_paths": [{"path": [{"from": {"cell": "a"}, "to": {"cell": "b"},
+                                          "delay": 1.5, "type": "logic"}]}]}))
+        (out / f"{BUILD_NAME}.bit").write_bytes(bytes(100))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(board.subprocess, "run", script)
+    report = board.run_board_build(AcceleratorConfig(**BOARD_DEFAULTS), "ulx3s-85f", tmp_path,
+                                   seed=3)
+    assert report["fmax_mhz"] == {"clk25_0__io": 61.5} and report["timing_met"]
+    assert report["seed"] == 3 and report["bitstream_bytes"] == 100
+    text = (tmp_path / "board.txt").read_text()
+    assert "Fmax clk25_0__io: 61.5 MHz (constraint 25 MHz, placer heap, seed 3)" in text
+    assert "timing met at 25 MHz" in text
+    assert json.loads((tmp_path / "board.json").read_text())["critical_path"]["to"] == "b"

@@ -24,16 +24,17 @@ def test_ecp5_flow_reports_fmax_and_resources(tmp_path, capsys):
 
 
 def test_ecp5_static_placer(tmp_path, capsys):
-    """--placer static reaches nextpnr (its electrostatic placer) and the report."""
+    """--placer static and --seed reach nextpnr (its electrostatic placer) and the report."""
     out = tmp_path / "static"
     assert main(["synth", "--target", "ecp5", "--block", "fft", "--fft-size", "8",
-                 "--placer", "static", "--out", str(out)]) == 0
+                 "--placer", "static", "--seed", "7", "--out", str(out)]) == 0
     report = json.loads((out / "synth.json").read_text())
-    assert report["placer"] == "static" and "--placer static" in report["command"]
+    assert report["placer"] == "static" and "--placer static --seed 7" in report["command"]
+    assert report["seed"] == 7
     log = (out / "nextpnr.log").read_text()
     assert "Running Static placer" in log and "HeAP Placer Time" not in log
     assert report["fmax_mhz"]["clk"] > 50
-    assert "placer static" in capsys.readouterr().out
+    assert "placer static, seed 7" in capsys.readouterr().out
 
 
 def test_generic_target_counts_cells(tmp_path, capsys):
