@@ -176,9 +176,15 @@ class IFFTLane(wiring.Component):
                      band_last.eq(tiles.at_last(0)),
                      group_end.eq((tb == c.spectrum_tiles - 1) | (t + 1 == self.control.tiles)),
                      last_group.eq(g + 1 == layer.groups)]
-        # a ring's rows are free for a new tile row once the drain has read every band fed
-        # but the last (the band two rows back in the group's ring)
-        ring_free = (self.drained + 1 >= bands_fed) if c.oaa_ring else 1
+        # A ring's rows are free for a new tile row once the drain has read every band fed
+        # but the last (the band two rows back in the group's ring). The compare is a
+        # register: ``drained`` only grows within a layer, so a clock late only delays a
+        # pass; ``bands_fed`` grows at a band's hand-over, and the flag is 0 in the clock
+        # after one (``band_handed``), so it never says free for a count it has not seen.
+        ring_free = reg("ring_free", 1) if c.oaa_ring else 1
+        band_handed = Signal()
+        if c.oaa_ring:
+            m.d.sync += ring_free.eq(~band_handed & (self.drained + 1 >= bands_fed))
         # The frame's slot j = jj LI + i and output channel g J + j, and both + LI (the
         # lane's next frame), in registers moved with jj.
         width = len(layer.out_channels) + 1
@@ -249,6 +255,7 @@ class IFFTLane(wiring.Component):
                 # a band's last pass: the band is announced to the drain (lane 0's is taken)
                 m.d.comb += self.band_valid.eq(last_jj & band_end & ~hold)
                 with m.If(self.band_valid & self.band_ready):
+                    m.d.comb += band_handed.eq(1)
                     m.d.sync += bands_fed.eq(bands_fed + 1)
                 hold = hold | (last_jj & band_end & ~self.band_ready)
                 with m.If(~hold):
