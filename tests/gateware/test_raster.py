@@ -10,24 +10,33 @@ from fdagen.arch.geometry import TileGeometry
 from fdagen.gateware.accel.raster import Raster, buffer_address
 
 
-def walk(dims, bounds, steps, *, start=0, step=1, runtime=False, last_flags=False, pitch=8,
-         extent=5):
-    """Step a raster ``steps`` times; return (indices, positions, first, last, address) per
-    point visited. ``runtime`` feeds the bounds through signals (descriptor fields);
-    ``last_flags`` keeps their last-index compares in registers."""
+def walk(dims, bounds, steps, *, start=0, step=1, runtime=False, last_flags=False,
+         first_flags=False, pitch=8, extent=5, rewind_at=None):
+    """Step a raster ``steps`` times; return (indices, positions, first, last, address, the
+    axes' ``at_first``) per point visited. ``runtime`` feeds the bounds through signals
+    (descriptor fields); ``last_flags`` and ``first_flags`` keep their last- and first-index
+    compares in registers. With ``rewind_at=(i, j)`` the walk marks its point at step ``i`` and
+    returns to it at step ``j`` (a bookmark walk)."""
     geometry = TileGeometry(dims, 8)
     m = Module()
     limits = [Signal(16, name=f"bound{a}") for a in range(dims)]
     origin = Signal(16)
     raster = Raster("", "t", geometry.axes, limits if runtime else bounds,
-                    position="o", start=origin, step=step, last_flags=last_flags)
+                    position="o", start=origin, step=step, last_flags=last_flags,
+                    first_flags=first_flags, bookmark=rewind_at is not None)
     address = Signal(32)
     m.d.comb += address.eq(buffer_address(3, raster.index, geometry.strides(extent, pitch)))
-    go, restart = Signal(), Signal()
+    go, restart, mark, rewind = Signal(), Signal(), Signal(), Signal()
     with m.If(restart):
         m.d.sync += raster.restart()
+    with m.Elif(rewind):
+        if rewind_at is not None:
+            m.d.sync += raster.rewind()
     with m.Elif(go):
         raster.step(m)
+        if rewind_at is not None:
+            with m.If(mark):
+                m.d.sync += raster.mark()
     seen = []
 
     async def bench(ctx):
@@ -38,10 +47,14 @@ def walk(dims, bounds, steps, *, start=0, step=1, runtime=False, last_flags=Fals
         await ctx.tick()
         ctx.set(restart, 0)
         ctx.set(go, 1)
-        for _ in range(steps):
+        for k in range(steps):
+            if rewind_at is not None:
+                ctx.set(mark, k == rewind_at[0])
+                ctx.set(rewind, k == rewind_at[1])
             seen.append((tuple(ctx.get(i) for i in raster.index),
                          tuple(ctx.get(p) for p in raster.position),
-                         ctx.get(raster.first), ctx.get(raster.last), ctx.get(address)))
+                         ctx.get(raster.first), ctx.get(raster.last), ctx.get(address),
+                         tuple(ctx.get(raster.at_first(a)) for a in range(dims))))
             await ctx.tick()
 
     sim = Simulator(m)
@@ -52,17 +65,35 @@ def walk(dims, bounds, steps, *, start=0, step=1, runtime=False, last_flags=Fals
 
 
 @pytest.mark.parametrize("dims,bounds", [(2, (3, 4)), (3, (2, 3, 4)), (3, (1, 2, 1))])
-@pytest.mark.parametrize("runtime,last_flags", [(False, False), (True, False), (True, True)],
-                         ids=["const", "runtime", "runtime_flags"])
-def test_raster_order_positions_and_wrap(dims, bounds, runtime, last_flags):
+@pytest.mark.parametrize("runtime,last_flags,first_flags",
+                         [(False, False, False), (True, False, False), (True, True, False),
+                          (False, False, True), (True, True, True)],
+                         ids=["const", "runtime", "runtime_flags", "first_flags", "all_flags"])
+def test_raster_order_positions_and_wrap(dims, bounds, runtime, last_flags, first_flags):
     points = list(itertools.product(*[range(b) for b in bounds]))
     seen = walk(dims, bounds, len(points) + 2, start=7, step=5, runtime=runtime,
-                last_flags=last_flags)
+                last_flags=last_flags, first_flags=first_flags)
     expected = points + points[:2]                  # after the last point: the first again
     assert [s[0] for s in seen] == expected
     assert [s[1] for s in seen] == [tuple(7 + 5 * i for i in p) for p in expected]
     assert [s[2] for s in seen] == [int(p == points[0]) for p in expected]
     assert [s[3] for s in seen] == [int(p == points[-1]) for p in expected]
+    assert [s[5] for s in seen] == [tuple(int(i == 0) for i in p) for p in expected]
+
+
+@pytest.mark.parametrize("first_flags", [False, True])
+def test_rewind_returns_to_the_marked_point_with_its_flags(first_flags):
+    """Mark at (0, 2, 0) of a 2 x 3 x 4 walk, walk past (1, 0, 0), rewind: the walk and its
+    first-index flags continue from the marked point."""
+    bounds = (2, 3, 4)
+    points = list(itertools.product(*[range(b) for b in bounds]))
+    # the mark saves point 8 = (0, 2, 0) as the walk leaves it; the rewind follows point 14
+    seen = walk(3, bounds, 20, runtime=True, last_flags=True, first_flags=first_flags,
+                rewind_at=(8, 14))
+    expected = points[:15] + points[8:13]
+    assert expected[15] == (0, 2, 0)
+    assert [s[0] for s in seen] == expected
+    assert [s[5] for s in seen] == [tuple(int(i == 0) for i in p) for p in expected]
 
 
 @pytest.mark.parametrize("dims", [2, 3])

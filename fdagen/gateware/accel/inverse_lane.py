@@ -146,7 +146,7 @@ class IFFTLane(wiring.Component):
         walked = reg("walked", 1)             # every pass fed
         tiles = Raster("", "t", geometry.axes,
                        [layer[name] for name in geometry.tile_count_fields],
-                       position="o", step=layer.tile, bookmark=True)
+                       position="o", step=layer.tile, bookmark=True, first_flags=True)
         g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
         g_slots = reg("g_slots", 32)           # g * J
         g_base = reg("g_base", range(c.oaa_depth + 1))      # (g div banks) * JL * stride
@@ -164,7 +164,7 @@ class IFFTLane(wiring.Component):
         # the pass is over a tile row's last tile (its band of the group is then final), or
         # its first (the row's overlap-adds begin)
         inner = range(1, dims)
-        row_start = Cat(*[tiles.index[axis] == 0 for axis in inner]).all()
+        row_start = Cat(*[tiles.at_first(axis) for axis in inner]).all()
         # Flags of the pass, registered every clock: t, tb, g and the tile walk move only in
         # NEXT, and NEXT comes two clocks after (PASS, FRAME) at the soonest, so the flags
         # are current by FEED and NEXT, where they are used.
@@ -185,6 +185,24 @@ class IFFTLane(wiring.Component):
         band_handed = Signal()
         if c.oaa_ring:
             m.d.sync += ring_free.eq(~band_handed & (self.drained + 1 >= bands_fed))
+        # The array has finished pass p (``mac_done > p``), registered for p and for p + 1,
+        # and the second serves in the clock after p moves (``p_moved``): ``mac_done`` only
+        # grows within a layer, so a clock late only delays a pass; in the clock after the
+        # run's start (``p_restarted``) no pass starts, and from the next the compare is of
+        # the new run's counts. The pass's first clock has no compare on its path.
+        pass_ready_now, pass_ready_after = reg("pass_ready_now", 1), reg("pass_ready_after", 1)
+        p_moved, p_restarted = reg("p_moved", 1), reg("p_restarted", 1)
+        m.d.sync += [pass_ready_now.eq(self.mac_done > p),
+                     pass_ready_after.eq(self.mac_done > p + 1),
+                     p_moved.eq(0), p_restarted.eq(0)]
+        pass_ready = Mux(p_moved, pass_ready_after, pass_ready_now) & ~p_restarted
+        # The block's first tile is saved (``tiles.mark``) a clock after its pass starts (in
+        # FRAME: the walk moves only in NEXT), so that the pass's start does not also enable
+        # every bookmark register.
+        mark_pending = reg("mark_pending", 1)
+        m.d.sync += mark_pending.eq(0)
+        with m.If(mark_pending):
+            m.d.sync += tiles.mark()
         # The frame's slot j = jj LI + i and output channel g J + j, and both + LI (the
         # lane's next frame), in registers moved with jj.
         width = len(layer.out_channels) + 1
@@ -209,27 +227,27 @@ class IFFTLane(wiring.Component):
                      tag_in.bank.eq(DrainRead.bank(c, g))]
         for axis in range(dims):
             m.d.comb += [tag_in.origin[axis].eq(tiles.position[axis]),
-                         tag_in.first[axis].eq(tiles.index[axis] == 0)]
+                         tag_in.first[axis].eq(tiles.at_first(axis))]
 
         with m.FSM(name="fsm"):
             with m.State("IDLE"):
                 with m.If(self.control.start):
                     m.d.sync += [t.eq(0), block_start.eq(0), tb.eq(0), p.eq(0), g.eq(0),
                                  g_slots.eq(0), g_base.eq(0), fed.eq(0), done.eq(0),
-                                 finals.eq(0), bands_fed.eq(0),
+                                 finals.eq(0), bands_fed.eq(0), p_restarted.eq(1),
                                  walked.eq(0), *tiles.restart()]
                     m.next = "PASS"
             with m.State("PASS"):
                 with m.If(t >= self.control.tiles):
                     m.d.sync += walked.eq(1)
                     m.next = "IDLE"
-                with m.Elif((self.mac_done > p) & (~row_start | ring_free)):
+                with m.Elif(pass_ready & (~row_start | ring_free)):
                     m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0),
                                  *[index.eq(0) for index in kz],
                                  j.eq(i), j_after.eq(i + li), channel.eq(g_slots + i),
                                  channel_after.eq(g_slots + i + li)]
                     with m.If((tb == 0) & (g == 0)):
-                        m.d.sync += tiles.mark()           # the block's first tile
+                        m.d.sync += mark_pending.eq(1)     # the block's first tile
                     m.next = "FRAME"
             with m.State("FRAME"):
                 with m.If(frame_valid):
@@ -263,7 +281,7 @@ class IFFTLane(wiring.Component):
                                  j_after.eq(j_after + li), channel.eq(channel_after),
                                  channel_after.eq(channel_after + li)]
                 with m.If(last_jj & ~hold):
-                    m.d.sync += [fed.eq(fed + 1), p.eq(p + 1)]
+                    m.d.sync += [fed.eq(fed + 1), p.eq(p + 1), p_moved.eq(1)]
                     m.d.comb += empty_pass.eq(~pushed)    # no channel of this lane in it
                     with m.If(group_end):
                         m.d.sync += tb.eq(0)

@@ -37,11 +37,13 @@ class Raster:
     with the bound, not an adder and a compare: these flags gate most of the walks' clock
     enables. With ``last_flags`` the compare is a register too (``{name}_at_last``, set with
     each move for where the walk goes), so :meth:`at_last` costs no logic; its run-time bounds
-    must then be steady from the clock of :meth:`restart` on.
+    must then be steady from the clock of :meth:`restart` on. With ``first_flags`` each axis
+    keeps ``index == 0`` in a register (``{name}_at_first``, set with each move; no bound is
+    read), so :meth:`at_first` costs no logic either.
     """
 
     def __init__(self, prefix, letter, axes, bounds, *, position=None, start=0, step=1,
-                 width=16, bookmark=False, last_flags=False):
+                 width=16, bookmark=False, last_flags=False, first_flags=False):
         if len(axes) != len(bounds):
             raise ValueError(f"a raster needs one bound per axis, not {len(bounds)} bounds for "
                              f"{len(axes)} axes")
@@ -59,13 +61,15 @@ class Raster:
         self._flags = [Signal(name=f"{index.name}_at_last")
                        if last_flags and successor is not None else None
                        for index, successor in zip(self.index, self._successor)]
+        self._first = [Signal(name=f"{index.name}_at_first", init=1) if first_flags else None
+                       for index in self.index]
         registers = self._registers()
         self._marks = [Signal.like(r, name=f"{r.name}_mark") for r in registers] \
             if bookmark else None
 
     def _registers(self):
         return self.index + self.position + [s for s in self._successor + self._flags
-                                             if s is not None]
+                                             + self._first if s is not None]
 
     def mark(self):
         """Statements that save the current point (a ``bookmark`` walk)."""
@@ -84,10 +88,16 @@ class Raster:
             return self._flags[axis]
         return self._successor[axis] == bound
 
+    def at_first(self, axis):
+        """Expression: axis ``axis`` is at index 0."""
+        if self._first[axis] is not None:
+            return self._first[axis]
+        return self.index[axis] == 0
+
     @property
     def first(self):
         """Expression: every axis is at index 0 (the walk's first point)."""
-        return Cat(*[index == 0 for index in self.index]).all()
+        return Cat(*[self.at_first(axis) for axis in range(len(self.index))]).all()
 
     @property
     def last(self):
@@ -109,6 +119,8 @@ class Raster:
                     m.d[domain] += self._reset(axis)
                 with m.Else():
                     m.d[domain] += self.index[axis].eq(self.index[axis] + 1)
+                    if self._first[axis] is not None:
+                        m.d[domain] += self._first[axis].eq(0)
                     if self._successor[axis] is not None:
                         m.d[domain] += self._successor[axis].eq(self._successor[axis] + 1)
                     if self._flags[axis] is not None:
@@ -118,9 +130,10 @@ class Raster:
                         m.d[domain] += self.position[axis].eq(self.position[axis] + self._step)
 
     def _reset(self, axis):
-        successor, flag = self._successor[axis], self._flags[axis]
+        successor, flag, first = self._successor[axis], self._flags[axis], self._first[axis]
         return [self.index[axis].eq(0)] + ([successor.eq(1)] if successor is not None else []) \
             + ([flag.eq(self.bounds[axis] == 1)] if flag is not None else []) \
+            + ([first.eq(1)] if first is not None else []) \
             + ([self.position[axis].eq(self._start)] if self.position else [])
 
 
