@@ -36,6 +36,7 @@ from amaranth import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.tile_buffer import TileBuffer
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import (FFT2D, by_shift, check_tile_format, frame_index,
@@ -131,7 +132,9 @@ class IFFT2D(wiring.Component):
         position = Signal(range(n))
         kx_in = Signal(range(half))
         # The write address for the next word is computed one word ahead into a register, so
-        # the memory's address input sees a flip-flop, not ny * (N/2+1) + kx.
+        # the memory's address input sees a flip-flop, not ny * (N/2+1) + kx; the product is
+        # two shifted terms (``const_mul``: Yosys maps a ``*`` to a MULT18X18D, combinational
+        # in this path: 3.9 ns of its 12.2 ns on a P = 16 accelerator's critical path).
         write_address = Signal(range(bins))
         column_end = columns.o.payload.last
         tile_end = column_end & (Cat(Const(0, 1), kx_in) == position + 1)
@@ -139,7 +142,7 @@ class IFFT2D(wiring.Component):
         kx_in_next = Mux(column_end, Mux(tile_end, 0, kx_in + 1), kx_in)
         taken = columns.o.valid & columns.o.ready
         with m.If(taken):
-            m.d.sync += [write_address.eq(position_next[::-1] * half + kx_in_next),
+            m.d.sync += [write_address.eq(const_mul(position_next[::-1], half) + kx_in_next),
                          position.eq(position_next), kx_in.eq(kx_in_next)]
         m.d.comb += [
             columns.o.ready.eq(buffer.write_ready),
