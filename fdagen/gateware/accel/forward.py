@@ -158,9 +158,12 @@ class FFTStage(wiring.Component):
         t = reg("tile", c.count_width)
         slot_words = c.max_channels * c.bin_steps
         qbase = reg("slot_base", range(c.spectrum_depth))    # the next tile's slot
+        # the walks' last- and first-index compares in registers (Raster's ``last_flags``,
+        # ``first_flags``): the layer registers and N are steady from before the run's start,
+        # where the tile walk restarts, and the sample walk restarts after it
         tiles = Raster(prefix, "t", geometry.axes,
                        [layer[name] for name in geometry.tile_count_fields],
-                       position="o", step=layer.tile)
+                       position="o", step=layer.tile, last_flags=True)
         ch = reg("channel", 16)
         cbase = reg("cbase", range(c.fmap_pixels + 1))
         sbase = reg("sbase", range(c.spectrum_depth + 1))
@@ -169,7 +172,7 @@ class FFTStage(wiring.Component):
         size = Signal(range(n + 1), name=prefix + "fft_size")
         m.d.sync += size.eq(layer_fft_size(c, layer))
         sample = Raster(prefix, "s", geometry.axes, [size] * geometry.dims,
-                        width=len(size))
+                        width=len(size), last_flags=True, first_flags=True)
         advance = reg("advance", range(fl + 1))
         done = reg("done", c.count_width)
         frame_event, read_event = reg("frame_event", 1), reg("read_event", 1)

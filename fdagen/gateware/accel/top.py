@@ -698,15 +698,28 @@ class Accelerator(wiring.Component):
         w_half = Signal.like(wkx, name="w_half")
         w_last_bin = Signal(range(n), name="w_last_bin")
         m.d.sync += [w_half.eq(size >> 1), w_last_bin.eq(size - 1)]
-        channel_end = Cat(wkx == w_half, *[index == w_last_bin for index in [wky, *wkz]]).all()
+        # The bin walk's last-index compares as registers, set with each move for where the
+        # walk goes: N / 2 and N - 1 are steady while the weights stream and at least 1, so a
+        # walk at 0 (the layer's start, a wrap) is never at its last index.
+        wkx_last = Signal(name="wkx_at_last")
+        wky_last = Signal(name="wky_at_last")
+        wkz_last = [Signal(name="wkz_at_last")] if wkz else []
+        with m.If(begin):
+            m.d.sync += [flag.eq(0) for flag in [wkx_last, wky_last, *wkz_last]]
+        channel_end = Cat(wkx_last, wky_last, *wkz_last).all()
         with m.If(take_weight & ~bias_phase):
-            m.d.sync += wkx.eq(wkx + 1)
-            with m.If(wkx == w_half):
-                m.d.sync += [wkx.eq(0), wky.eq(wky + 1)]
-                with m.If(wky == w_last_bin):
-                    m.d.sync += [wky.eq(0), *[index.eq(index + 1) for index in wkz]]
+            m.d.sync += [wkx.eq(wkx + 1), wkx_last.eq(wkx + 1 == w_half)]
+            with m.If(wkx_last):
+                m.d.sync += [wkx.eq(0), wkx_last.eq(0), wky.eq(wky + 1),
+                             wky_last.eq(wky + 1 == w_last_bin)]
+                with m.If(wky_last):
+                    m.d.sync += [wky.eq(0), wky_last.eq(0),
+                                 *[index.eq(index + 1) for index in wkz],
+                                 *[flag.eq(index + 1 == w_last_bin)
+                                   for flag, index in zip(wkz_last, wkz)]]
             with m.If(channel_end):
                 m.d.sync += [index.eq(0) for index in wkz]
+                m.d.sync += [flag.eq(0) for flag in wkz_last]
                 m.d.sync += wc.eq(wc + 1)
                 with m.If(w_last_channel):
                     m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words),
