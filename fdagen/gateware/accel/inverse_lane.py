@@ -400,11 +400,15 @@ class IFFTLane(wiring.Component):
         drain_word = Signal(signed(c.oaa_width), name="drain_word", reset_less=True)
         m.d.sync += [read_word.eq(added), drain_word.eq(drained)]
         m.d.comb += wp_data.eq(Mux(s3.first, s3.value, read_word + s3.value))
-        # a pass's last overlap-add and an empty pass may end in the same clock
+        # a pass's last overlap-add and an empty pass may end in the same clock; an empty pass
+        # is counted a clock late (registered: the pass's end in NEXT, through the lane's
+        # hand-over logic, is not in the counts' adders), which only delays what waits on the
+        # counts: both only grow, and ``done`` never passes ``fed``
+        empty_late, empty_final_late = reg("empty_pass_late", 1), reg("empty_final_late", 1)
+        m.d.sync += [empty_late.eq(empty_pass), empty_final_late.eq(empty_pass & band_end)]
         with m.If(~self.control.start):
-            m.d.sync += [done.eq(done + (s3.valid & s3.end) + empty_pass),
-                         finals.eq(finals + (s3.valid & s3.end & s3.final)
-                                   + (empty_pass & band_end))]
+            m.d.sync += [done.eq(done + (s3.valid & s3.end) + empty_late),
+                         finals.eq(finals + (s3.valid & s3.end & s3.final) + empty_final_late)]
         frame_done = reg("frame_done", 1)
         m.d.sync += frame_done.eq(end_of_frame)
         m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drain_word),

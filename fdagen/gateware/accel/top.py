@@ -186,6 +186,12 @@ class Accelerator(wiring.Component):
         increment = {name: Signal(range(c.weight_beat_words + 1) if name == "weight_writes"
                                   else 1, name=f"load_increment_{name}")
                      for name in load_names}
+        # each clock's increments, registered before the loader's 32-bit counts add them (the
+        # weights' handshake is not in the adders' paths); every read of a count adds the
+        # pending increment
+        pending = {name: Signal.like(increment[name], name=f"load_pending_{name}")
+                   for name in load_names}
+        m.d.sync += [pending[name].eq(increment[name]) for name in load_names]
         begin = Signal()                    # a layer's first descriptor word
 
         # -- descriptor -----------------------------------------------------------------
@@ -595,7 +601,11 @@ class Accelerator(wiring.Component):
                                  run_bias_bank.eq(load_bias_bank),
                                  load_bias_bank.eq(~load_bias_bank),
                                  begin_time["run"].eq(begin_time["load"]),
-                                 *[counters[name].eq(loader[name] + increment[name])
+                                 # the loader's counts to this clock: the last clock's
+                                 # events are in the pending increments, this clock's only
+                                 # LOAD (the weights taken now are FEED's first, below)
+                                 *[counters[name].eq(loader[name] + pending[name]
+                                                     + (name == "load_cycles"))
                                    for name in load_names],
                                  counters["run_cycles"].eq(0)]
                     m.next = "FEED"
@@ -748,10 +758,12 @@ class Accelerator(wiring.Component):
         with m.If(begin):
             m.d.sync += begin_time["load"].eq(timer)
         for name in load_names:
-            m.d.sync += loader[name].eq(Mux(begin, 0, loader[name] + increment[name]))
-        with m.If(feeding):                # the running layer's weights
+            m.d.sync += loader[name].eq(Mux(begin, 0, loader[name] + pending[name]))
+        # the running layer's weights, from the clock after the start (whose takes are in the
+        # pending increment then) to the one after the last (FEED ends a clock after it)
+        with m.If(feeding):
             m.d.sync += counters["weight_writes"].eq(
-                counters["weight_writes"] + increment["weight_writes"])
+                counters["weight_writes"] + pending["weight_writes"])
         with m.If(self.out.valid & self.out.ready):
             m.d.sync += counters["output_pixels"].eq(counters["output_pixels"] + 1)
         with m.If(self.out.valid & ~self.out.ready):

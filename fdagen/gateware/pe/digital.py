@@ -96,10 +96,12 @@ class PE(wiring.Component):
         # memory's read nor x's source is in a multiplier's path; clocks 2 and 3 are the two
         # cell cycles; clocks 3 and 4 add into the real and the imaginary sum. A new operation
         # may start in clock 2, when the operand registers are still this one's.
+        # Each cell's x operand is a register of its own, which swaps x_re and x_im between
+        # the two cell cycles: a multiplier's inputs are flip-flops, with no mux between.
         x_re = Signal(signed(dw), name="x_re_held", reset_less=True)
         x_im = Signal(signed(dw), name="x_im_held", reset_less=True)
-        x_re_op = Signal(signed(dw), name="x_re_operand", reset_less=True)
-        x_im_op = Signal(signed(dw), name="x_im_operand", reset_less=True)
+        x_for_re = Signal(signed(dw), name="x_operand_re_cell", reset_less=True)
+        x_for_im = Signal(signed(dw), name="x_operand_im_cell", reset_less=True)
         w = Signal(cell, name="w_operand", reset_less=True)
         # the operation's flags at each clock: busy{i}, first{i}, last{i} for clock i
         busy = [None] + [Signal(name=f"busy{i}") for i in range(1, 5)]
@@ -113,7 +115,9 @@ class PE(wiring.Component):
         with m.If(accept):
             m.d.sync += [x_re.eq(self.x_re), x_im.eq(self.x_im)]
         with m.If(busy[1]):
-            m.d.sync += [x_re_op.eq(x_re), x_im_op.eq(x_im), w.eq(read.data)]
+            m.d.sync += [x_for_re.eq(x_re), x_for_im.eq(x_im), w.eq(read.data)]
+        with m.If(busy[2]):                 # never with busy[1]: one start every two clocks
+            m.d.sync += [x_for_re.eq(x_for_im), x_for_im.eq(x_for_re)]
         m.d.sync += [busy[1].eq(accept), first[1].eq(self.first), last[1].eq(self.last)]
         for i in range(2, 5):
             m.d.sync += [busy[i].eq(busy[i - 1]), first[i].eq(first[i - 1]),
@@ -123,10 +127,7 @@ class PE(wiring.Component):
         # the datapath registers are not reset (a sum starts with ``first``)
         cell_re = Signal(signed(dw + ww), reset_less=True)      # product on the w_re cell
         cell_im = Signal(signed(dw + ww), reset_less=True)      # product on the w_im cell
-        m.d.sync += [
-            cell_re.eq(Mux(busy[3], x_im_op, x_re_op) * w.re),
-            cell_im.eq(Mux(busy[3], x_re_op, x_im_op) * w.im),
-        ]
+        m.d.sync += [cell_re.eq(x_for_re * w.re), cell_im.eq(x_for_im * w.im)]
         # Clock 3: real part = cell_re - cell_im; clock 4: imag = cell_re + cell_im.
         acc_re = Signal(signed(aw), reset_less=True)
         acc_im = Signal(signed(aw), reset_less=True)
