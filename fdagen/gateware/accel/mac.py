@@ -77,10 +77,25 @@ class MACStage(wiring.Component):
         layer = self.control.layer
         m.submodules.array = array = self.array
         prog = self.prog
-        m.d.comb += [array.prog_en.eq(prog.valid), prog.ready.eq(1), prog.busy.eq(0),
-                     array.prog_pe.eq(prog.pe), array.prog_words.eq(prog.words),
-                     array.prog_addr.eq(const_mul(prog.set, cmax) + prog.channel),
-                     array.prog_re.eq(prog.re), array.prog_im.eq(prog.im)]
+        # The weights' programming beat is registered on its way to the PEs (the loader's
+        # handshake and its bin-to-address arithmetic end at these registers, not at sixteen
+        # PEs' memories across the die). A beat is written a clock after it is taken; the
+        # array reads a group only after ``weights_ok``, a register of the group count that
+        # moves with the group's last take, so two clocks after it at the soonest; ``busy``
+        # says a write is still on its way.
+        prog_en = Signal(name="prog_beat_en")
+        prog_pe = Signal.like(array.prog_pe, name="prog_beat_pe", reset_less=True)
+        prog_words = Signal.like(array.prog_words, name="prog_beat_words", reset_less=True)
+        prog_addr = Signal.like(array.prog_addr, name="prog_beat_addr", reset_less=True)
+        prog_re = Signal.like(array.prog_re, name="prog_beat_re", reset_less=True)
+        prog_im = Signal.like(array.prog_im, name="prog_beat_im", reset_less=True)
+        m.d.sync += [prog_en.eq(prog.valid), prog_pe.eq(prog.pe), prog_words.eq(prog.words),
+                     prog_addr.eq(const_mul(prog.set, cmax) + prog.channel),
+                     prog_re.eq(prog.re), prog_im.eq(prog.im)]
+        m.d.comb += [array.prog_en.eq(prog_en), prog.ready.eq(1), prog.busy.eq(prog_en),
+                     array.prog_pe.eq(prog_pe), array.prog_words.eq(prog_words),
+                     array.prog_addr.eq(prog_addr),
+                     array.prog_re.eq(prog_re), array.prog_im.eq(prog_im)]
 
         # Loop nest: tile block, group g, tile t, bin step, input channel.
         # passes whose sums are all in the output spectrum

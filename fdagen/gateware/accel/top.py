@@ -250,10 +250,18 @@ class Accelerator(wiring.Component):
         extents = [load_layer[name] for name in geometry.extent_fields]
         if pixel_words > 1:
             extents[-1] = (extents[-1] + pixel_words - 1) >> pixel_bits
-        pixel = Raster("", "p", geometry.axes, extents)
+        # The walk's bounds in registers, and its last-index compares too (Raster's
+        # ``last_flags``): the extents are among the descriptor's first fields, so the bounds
+        # are current many clocks before the walk restarts, at the descriptor's last word.
+        bounds = [Signal(16, name=f"pixel_bound_{axis}") for axis in geometry.axes]
+        m.d.sync += [bound.eq(extent) for bound, extent in zip(bounds, extents)]
+        pixel = Raster("", "p", geometry.axes, bounds, last_flags=True)
+        assert all(fields.index(name) < len(fields) - 1 for name in geometry.extent_fields)
         word_strides = [stride // pixel_words
                         for stride in geometry.strides(c.max_size, c.fmap_pitch)[:-1]] + [1]
         pc = Signal(16)
+        # pc is the layer's last channel, set where pc moves (channels is the first field)
+        p_last_channel = Signal(name="pixel_at_last_channel")
         pbase = Signal(range(c.fmap_depth + 1))
         pixels_done = Signal()
         # the biases: two banks of M_max codes, the loader's and the running layer's
@@ -573,7 +581,8 @@ class Accelerator(wiring.Component):
                                      wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
                                      wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
                                      weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
-                                     pc.eq(0), pbase.eq(0), pixels_done.eq(0)]
+                                     pc.eq(0), pbase.eq(0), pixels_done.eq(0),
+                                     p_last_channel.eq(load_layer.channels == 1)]
                         m.next = "LOAD"
             with m.State("LOAD"):
                 m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1),
@@ -586,8 +595,9 @@ class Accelerator(wiring.Component):
                     pixel.step(m)
                     with m.If(pixel.last):
                         m.d.sync += [pc.eq(pc + 1),
+                                     p_last_channel.eq(pc + 2 == load_layer.channels),
                                      pbase.eq(pbase + c.fmap_channel_stride // pixel_words)]
-                        with m.If(pc + 1 == load_layer.channels):
+                        with m.If(p_last_channel):
                             m.d.sync += pixels_done.eq(1)
                 # the stages read the layer's registers from ``start`` on: they take the
                 # loader's a clock ahead, once the previous run's counters are captured and
