@@ -4,8 +4,11 @@ small accelerator) elaborates for amaranth-boards' platform and the LPF it write
 25 MHz clock and the FTDI UART pins and constrains the clock (``do_build=False``; the full
 place and route is measured in BENCHMARKS.md, not in CI)."""
 
+import json
+import subprocess
 from pathlib import Path
 
+import fdagen.flows.board as board
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.flows.board import BOARD_DEFAULTS, BUILD_NAME, prepare_board
 
@@ -30,11 +33,6 @@ def test_ulx3s_85f_platform_elaborates_and_writes_its_lpf(tmp_path):
 def test_board_report_from_the_build_files(tmp_path, monkeypatch):
     """``run_board_build`` reads the files the platform script writes into ``board.json`` and
     ``board.txt`` (the script itself, Yosys to ecppack, is stood in for here: those files)."""
-    import json
-    import subprocess
-
-    import fdagen.flows.board as board
-
     def script(command, cwd, **kwargs):
         out = Path(cwd)
         (out / "stat.json").write_text(json.dumps({"design": {"num_cells_by_type": {
