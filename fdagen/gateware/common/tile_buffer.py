@@ -63,7 +63,9 @@ class TileBuffer(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         words = self.words
-        m.submodules.memory = mem = ram(self.write_data.shape(), 2 * words)
+        # a bank is written while not full and read while full: no read meets a write
+        m.submodules.memory = mem = ram(self.write_data.shape(), 2 * words,
+                                        read_old_data=False)
         write = mem.write_port()
         read = mem.read_port()
         full = Signal(2)
