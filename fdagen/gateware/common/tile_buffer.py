@@ -179,9 +179,14 @@ class TileSchedules(Elaboratable):
             m.d.sync += [count.eq(Mux(count == final, 0, count + 1)), first.eq(count == final)]
             with m.If(first):
                 m.d.sync += current.eq(Cat(*self.ports))
+        # The queue takes a tile's values a clock after its first sample, from ``current``
+        # and a registered push: the input handshake ends at registers, not in the queue's
+        # level. The tile's writer starts after the first pass, many clocks later.
+        push = Signal(name="queue_push")
+        m.d.sync += push.eq(self.accepted & first)
         m.d.comb += [
-            queue.w_data.eq(Cat(*self.ports)),
-            queue.w_en.eq(self.accepted & first),
+            queue.w_data.eq(current),
+            queue.w_en.eq(push),
             queue.r_en.eq(self.writer_start),
         ]
         low = 0
