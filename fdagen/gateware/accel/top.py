@@ -259,7 +259,9 @@ class Accelerator(wiring.Component):
         bounds = [Signal(16, name=f"pixel_bound_{axis}") for axis in geometry.axes]
         m.d.sync += [bound.eq(extent) for bound, extent in zip(bounds, extents)]
         pixel = Raster("", "p", geometry.axes, bounds, last_flags=True)
-        assert all(fields.index(name) < len(fields) - 1 for name in geometry.extent_fields)
+        # (the extents, and the output channels of the bias phase below, are early fields)
+        assert all(fields.index(name) < len(fields) - 1
+                   for name in [*geometry.extent_fields, "out_channels"])
         word_strides = [stride // pixel_words
                         for stride in geometry.strides(c.max_size, c.fmap_pitch)[:-1]] + [1]
         pc = Signal(16)
@@ -355,6 +357,7 @@ class Accelerator(wiring.Component):
         band_set = Signal(name="band_set")                 # the walk is in the band it set up
         bands_all = Signal(name="bands_all")               # the layer's last band is walked
         dm = Signal(16, name="dm")
+        dm_next = Signal(16, name="dm_next")               # dm + 1, moved with dm
         # (m mod J) mod LI, div LI
         d_mod = Signal(range(max(2, li)), name="d_mod")
         d_div = Signal(16, name="d_div")
@@ -506,7 +509,9 @@ class Accelerator(wiring.Component):
             with m.If(~band_same & (band.group == 0)):
                 m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row),
                              block_read_next.eq(d_read_next)]
-            m.d.sync += [band_set.eq(1), dm.eq(const_mul(band.group, c.slots)), d_slot.eq(0),
+            first_channel = const_mul(band.group, c.slots)
+            m.d.sync += [band_set.eq(1), dm.eq(first_channel), dm_next.eq(first_channel + 1),
+                         d_slot.eq(0),
                          d_mod.eq(0), d_div.eq(0),
                          d_gbase.eq(DrainRead.group_base(c, band.group))]
         with m.If(band_set & band_primed & band_empty):
@@ -534,9 +539,10 @@ class Accelerator(wiring.Component):
                         m.d.sync += [d_row.eq(band_row), d_read_row.eq(band_read_row),
                                      d_read_next.eq(band_read_row + drain_layer.stride),
                                      row_flags.eq(first_row_flags),
-                                     dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1),
-                                     at_last_slot.eq(d_slot + 1 == c.slots - 1),
-                                     at_last_channel.eq(dm + 1 == last_channel)]
+                                     dm.eq(dm_next), dm_next.eq(dm_next + 1),
+                                     d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1),
+                                     at_last_slot.eq(d_slot == c.slots - 2),
+                                     at_last_channel.eq(dm_next == last_channel)]
                         with m.If(d_mod == li - 1):
                             m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
         m.d.comb += drain_read.bands.ready.eq(band_pop)
@@ -747,9 +753,12 @@ class Accelerator(wiring.Component):
                     m.d.sync += weights_done.eq(1)
         with m.If(bias_phase):
             m.d.sync += beat_words.eq(chunk_words(0))
+        # the last bias's index, registered (M is an early descriptor field)
+        last_bias = Signal(16, name="last_bias_index")
+        m.d.sync += last_bias.eq(load_layer.out_channels - 1)
         with m.If(take_weight & bias_phase):
             m.d.sync += bias_index.eq(bias_index + 1)
-            with m.If(bias_index + 1 == load_layer.out_channels):
+            with m.If(bias_index == last_bias):
                 # resident weights: the stream carries the biases only
                 m.d.sync += [bias_phase.eq(0), weights_done.eq(load_layer.weights_resident)]
 
