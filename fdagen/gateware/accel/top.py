@@ -158,12 +158,15 @@ class Accelerator(wiring.Component):
         handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
         # the running layer's tiles are all transformed: the feature map takes the next pixels
         forward_done = Signal()
-        fmap_free = Signal()
-        with m.If(start):
-            m.d.sync += forward_done.eq(0)
-        with m.Elif(fft.spectrum.ready >= control.tiles):
-            m.d.sync += forward_done.eq(1)
-        m.d.comb += fmap_free.eq(~run_running | forward_done)
+        forward_done_next = Mux(start, 0, forward_done | (fft.spectrum.ready >= control.tiles))
+        m.d.sync += forward_done.eq(forward_done_next)
+        # No run, or its tiles all transformed, in a register set from the next values of the
+        # run's state (below: IDLE -> RUN at a start, RUN -> OVER when the drain has read the
+        # last band and the array is idle) and of forward_done, so that the pixels' ready is
+        # a register's, not the run FSM's decode.
+        fmap_free = Signal(init=1, name="fmap_free")
+        running_next = Mux(run_running, ~(drain_read.finished & mac.idle), start)
+        m.d.sync += fmap_free.eq(~running_next | forward_done_next)
         m.d.comb += ifft.hold.eq(queued)    # its overlap-adds wait for the previous drain
 
         # -- performance counters ------------------------------------------------------------
