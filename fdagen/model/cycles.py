@@ -64,6 +64,8 @@ LOAD_OVERHEAD = 1
 #: two, the overlap-add read's four, :attr:`~fdagen.gateware.accel.interfaces.DrainRead.latency`,
 #: the biased sum's register, the requantizer's two, the output register).
 DRAIN_OVERHEAD = 10
+#: Clocks from the last overlap-add to the run's end (the lanes' finished flag, registered).
+RUN_END = 1
 #: Clocks from a band's being final, or the drain's last read of the band before, to the
 #: band's first read (the registered take, the start, the flags' priming; ``final`` comes two
 #: registers after the lanes' counts, and the band before pops the queue a clock after its
@@ -323,9 +325,9 @@ def estimate_cycles(schedule, issue_interval=None):
     drain_through(len(final) - 1)
     return CycleEstimate(
         load_cycles=load,
-        run_cycles=end,
+        run_cycles=end + RUN_END,
         output_end=output_end,
-        drain_cycles=max(output_end - end, 1),
+        drain_cycles=max(output_end - end - RUN_END, 1),
         pe_busy_cycles=interval * schedule.mac_operations,
         pe_stall_fft=stall_fft,
         pe_stall_ifft=stall_ifft,

@@ -2,6 +2,7 @@
 """TileBuffer and TileSchedules on their own, and the schedule hand-off under pressure."""
 
 from amaranth.sim import Simulator
+from support.collisions import CollisionWatch
 from test_ifft2d import expected_stream, simulate, spectra_for
 
 from fdagen.gateware.common.tile_buffer import TileBuffer
@@ -44,11 +45,14 @@ def test_schedule_travels_with_each_word_even_when_its_bank_is_refilled():
                 seen.append((ctx.get(dut.out_data), ctx.get(dut.out_schedule)))
             await ctx.tick()
 
-    sim = Simulator(dut)
+    watch = CollisionWatch(dut)
+    sim = Simulator(watch)
     sim.add_clock(1e-6)
     sim.add_testbench(writer, background=True)
+    sim.add_testbench(watch.watch, background=True)
     sim.add_testbench(reader)
     sim.run()
+    watch.check()
     assert len(seen) == tiles * words
     assert all(schedule == data // 16 + 1 for data, schedule in seen)
 

@@ -19,6 +19,7 @@ from fdagen.golden.pipeline import calibrate_layer, quantize_spectral_weights
 from fdagen.golden.polyphase import Polyphase
 from fdagen.golden.tiling import Tiling
 from fdagen.host.descriptor import layer_format
+from support.collisions import CollisionWatch
 
 
 def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_000,
@@ -86,10 +87,13 @@ def run_layers(config, layers, gaps=0.0, stalls=0.0, seed=0, max_cycles=2_000_00
             ctx.set(dut.counters.ready, 0)
             results.append((words, dict(zip((name for name, _ in COUNTERS), values))))
 
-    sim = Simulator(dut)
+    watch = CollisionWatch(dut)
+    sim = Simulator(watch)
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
+    sim.add_testbench(watch.watch, background=True)
     sim.run()
+    watch.check()
     return results
 
 
@@ -143,8 +147,10 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks, report_
                                f"counter words")
         return collect
 
-    sim = Simulator(dut)
+    watch = CollisionWatch(dut)
+    sim = Simulator(watch)
     sim.add_clock(1e-8)
+    sim.add_testbench(watch.watch, background=True)
     for index, port in enumerate((dut.desc, dut.weights, dut.pixels)):
         words = [word for layer in layers for word in layer[index]]
         sim.add_testbench(driver(port, words, seed + index))
@@ -152,6 +158,7 @@ def _run_overlapped(dut, layers, gaps, stalls, seed, max_cycles, clocks, report_
     sim.add_testbench(collector(dut.counters, reports, len(layers) * len(COUNTERS), seed + 4,
                                 report_stalls))
     sim.run()
+    watch.check()
     results, first = [], 0
     for index, (*_, count) in enumerate(layers):
         words = reports[index * len(COUNTERS):(index + 1) * len(COUNTERS)]

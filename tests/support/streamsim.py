@@ -1,7 +1,9 @@
 """One amaranth.sim harness for stream components: a source with random input gaps, a sink
-with random (or patterned) backpressure, and a check that nothing extra comes out."""
+with random (or patterned) backpressure, a check that nothing extra comes out, and the
+collision watch on the component's hand-over buffers (:mod:`support.collisions`)."""
 
 from amaranth.sim import Simulator
+from support.collisions import CollisionWatch
 
 
 def run_stream(dut, words, expected, rng, drive, take, *, gaps=0.0, stalls=0.0,
@@ -43,9 +45,12 @@ def run_stream(dut, words, expected, rng, drive, take, *, gaps=0.0, stalls=0.0,
             await ctx.tick()
             assert not ctx.get(dut.o.valid), "the block produced more outputs than it was given"
 
-    sim = Simulator(dut)
+    watch = CollisionWatch(dut)
+    sim = Simulator(watch)
     sim.add_clock(1e-6)
     sim.add_testbench(source, background=True)
+    sim.add_testbench(watch.watch, background=True)
     sim.add_testbench(sink)
     sim.run()
+    watch.check(required=False)
     return outputs, cycles_taken

@@ -67,7 +67,11 @@ class FFTStage(wiring.Component):
         m = Module()
         c = self.config
         lanes, fl = c.bin_lanes, c.fft_lanes
-        m.submodules.fmap = fmap = ram(self.fmap_wdata.shape(), c.fmap_depth)
+        # the loader writes the map only once the running layer's tiles are all read (the
+        # top's fmap_free), and the lanes read it only from the next start: no read meets a
+        # write
+        m.submodules.fmap = fmap = ram(self.fmap_wdata.shape(), c.fmap_depth,
+                                       read_old_data=False)
         write = fmap.write_port()
         # The loader's write, registered: the memory's collision logic (Yosys keeps a read's
         # old data when a write hits its address) then starts at registers, not at the pixels
@@ -87,7 +91,9 @@ class FFTStage(wiring.Component):
         frame_events, read_events = [], []
         for f in range(fl):
             for lane in range(lanes):
-                mem = ram(word, c.spectrum_depth)
+                # a tile's slot is written only once the MAC stage is done reading the tile it
+                # held, and read only once the tile is complete: no read meets a write
+                mem = ram(word, c.spectrum_depth, read_old_data=False)
                 m.submodules[f"spectrum{f}_{lane}"] = mem
                 banks[f][lane] = mem.write_port()
                 reads[f][lane] = mem.read_port()
@@ -103,10 +109,13 @@ class FFTStage(wiring.Component):
         # Spectrum read: all banks of one FFT lane, registered select, registered output.
         lane_d = Signal.like(self.spectrum.lane)
         m.d.sync += lane_d.eq(self.spectrum.lane)
+        # (only the addressed FFT lane's banks are read: another lane may be writing the word
+        # at that address of its own)
         for f in range(fl):
             for lane in range(lanes):
                 m.d.comb += [reads[f][lane].addr.eq(self.spectrum.addr),
-                             reads[f][lane].en.eq(self.spectrum.en)]
+                             reads[f][lane].en.eq(self.spectrum.en & (self.spectrum.lane == f)
+                                                  if fl > 1 else self.spectrum.en)]
         for lane in range(lanes):
             chosen = reads[0][lane].data
             for f in range(1, fl):

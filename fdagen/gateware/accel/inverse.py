@@ -112,8 +112,13 @@ class IFFTStage(wiring.Component):
         # passes need no lane)
         fed_min = Signal(c.count_width, name="fed_min")
         m.d.sync += fed_min.eq(minimum(m, fed, "fed_lanes_min"))
+        # every lane has added every pass, registered: the lanes' count compares end here, not
+        # in the run's state (the run ends a clock later; the array is busy in the clock after
+        # a start, so the previous layer's flag is never taken for this one's)
+        all_finished = Signal(name="lanes_finished")
+        m.d.sync += all_finished.eq(Cat(*finished).all())
         m.d.comb += [self.output.fed.eq(fed_min),
-                     self.drain.finished.eq(Cat(*finished).all()),
+                     self.drain.finished.eq(all_finished),
                      self.drain.busy.eq(Cat(*busy).bit_select(
                          self.drain.lane * c.oaa_banks + self.drain.bank, 1))]
         # the bands final in every lane: the minimum registered, then passed on, 0 in the

@@ -20,7 +20,7 @@ lane ``i``, which owns slots ``j = i, i + LI, ...``: bank ``(j // LI) * L + l`` 
 word ``(p mod 2) U/L + k / L`` for pass ``p``.
 """
 
-from amaranth import Cat, Module, Mux, Signal, signed
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -104,7 +104,8 @@ class MACStage(wiring.Component):
         m.d.comb += [self.spectrum.done.eq(spectra_free), self.output.done.eq(passes_done)]
         running = Signal()
         loop = TileLoop(c, layer.bin_steps)
-        loop.track(m, layer.groups, self.control.tiles, layer.weight_buffers)
+        loop.track(m, layer.groups, self.control.tiles, layer.weight_buffers,
+                   layer.out_channels)
         t, f, step, gs, p = loop.t, loop.f, loop.step, loop.gs, loop.p
         ch = Signal(16)
         # Clocks until the array takes the next operation: the kind's issue interval after each
@@ -158,9 +159,8 @@ class MACStage(wiring.Component):
 
         # The group's slots with an output channel: j < live = min(J, M - g J), registered
         # like fft_ok (g moves only on an issue, and the clock after an issue never issues)
-        left = Signal(signed(18), name="slots_left")
         live = Signal(range(c.slots + 1), name="live_slots")
-        m.d.comb += left.eq(layer.out_channels - const_mul(loop.g, c.slots))
+        left = loop.channels_left
         m.d.sync += live.eq(Mux(left >= c.slots, c.slots, left[:len(live)]))
         # Operation tags: the spectrum read's latency to the array, the array's latency more to
         # the sums.

@@ -59,7 +59,9 @@ class OutputSpectrumBuffer(wiring.Component):
         for p in range(c.pes):
             j, lane = divmod(p, lanes)
             i = j % li
-            mem = ram(acc, c.output_spectrum_depth)
+            # a pass slot is written while its lane reads the other, and read once the pass's
+            # sums are all in: no read meets a write
+            mem = ram(acc, c.output_spectrum_depth, read_old_data=False)
             m.submodules[f"ospec{p}"] = mem
             wp, rp = mem.write_port(), mem.read_port()
             m.d.comb += [wp.en.eq(self.write_en & self.write_slots[j]),

@@ -11,7 +11,7 @@ addressing (:func:`buffer_address`), not something each stage restates.
 
 from contextlib import nullcontext
 
-from amaranth import Cat, Signal
+from amaranth import Cat, Const, Mux, Signal
 
 from fdagen.gateware.common.arith import const_mul
 
@@ -39,14 +39,20 @@ class Raster:
     each move for where the walk goes), so :meth:`at_last` costs no logic; its run-time bounds
     must then be steady from the clock of :meth:`restart` on. With ``first_flags`` each axis
     keeps ``index == 0`` in a register (``{name}_at_first``, set with each move; no bound is
-    read), so :meth:`at_first` costs no logic either.
+    read), so :meth:`at_first` costs no logic either. With ``end_flag`` the walk keeps
+    :attr:`last` (every axis at its last index) in one register too (``{prefix}{letter}_at_end``,
+    set with each move from the flags the move gives each axis), so a clock enable that waits
+    for the walk's end costs no logic; a run-time bound then needs ``last_flags``.
     """
 
     def __init__(self, prefix, letter, axes, bounds, *, position=None, start=0, step=1,
-                 width=16, bookmark=False, last_flags=False, first_flags=False):
+                 width=16, bookmark=False, last_flags=False, first_flags=False,
+                 end_flag=False):
         if len(axes) != len(bounds):
             raise ValueError(f"a raster needs one bound per axis, not {len(bounds)} bounds for "
                              f"{len(axes)} axes")
+        if end_flag and not last_flags and not all(isinstance(b, int) for b in bounds):
+            raise ValueError("a raster's end flag needs last_flags with run-time bounds")
         self.bounds = tuple(bounds)
         # an int bound of 1 still gets one bit: no zero-width ([-1:0]) register in Verilog
         self.index = [Signal(range(max(2, bound)) if isinstance(bound, int) else width,
@@ -63,13 +69,14 @@ class Raster:
                        for index, successor in zip(self.index, self._successor)]
         self._first = [Signal(name=f"{index.name}_at_first", init=1) if first_flags else None
                        for index in self.index]
+        self._end = Signal(name=f"{prefix}{letter}_at_end") if end_flag else None
         registers = self._registers()
         self._marks = [Signal.like(r, name=f"{r.name}_mark") for r in registers] \
             if bookmark else None
 
     def _registers(self):
         return self.index + self.position + [s for s in self._successor + self._flags
-                                             + self._first if s is not None]
+                                             + self._first + [self._end] if s is not None]
 
     def mark(self):
         """Statements that save the current point (a ``bookmark`` walk)."""
@@ -102,16 +109,22 @@ class Raster:
     @property
     def last(self):
         """Expression: every axis is at its last index (the walk's last point)."""
+        if self._end is not None:
+            return self._end
         return Cat(*[self.at_last(axis) for axis in range(len(self.index))]).all()
 
     def restart(self):
         """Statements that put the walk at its first point."""
-        return [statement for axis in range(len(self.index)) for statement in self._reset(axis)]
+        end = [self._end.eq(Cat(*self._reset_flags()).all())] if self._end is not None else []
+        return [statement for axis in range(len(self.index))
+                for statement in self._reset(axis)] + end
 
     def step(self, m, domain="sync"):
         """Add statements to ``m`` that move the walk to its next point: the innermost axis
         counts up; an axis at its last index returns to 0 and carries into the next one out.
         After the last point the walk is back at its first."""
+        if self._end is not None:
+            m.d[domain] += self._end.eq(Cat(*self._moved_flags()).all())
         for axis in reversed(range(len(self.index))):
             inner = [self.at_last(a) for a in range(axis + 1, len(self.index))]
             with m.If(Cat(*inner).all()) if inner else nullcontext():
@@ -128,6 +141,24 @@ class Raster:
                             self._successor[axis] + 1 == self.bounds[axis])
                     if self.position:
                         m.d[domain] += self.position[axis].eq(self.position[axis] + self._step)
+
+    def _reset_flags(self):
+        """Each axis's last-index flag at index 0."""
+        return [Const(bound == 1) if isinstance(bound, int) else bound == 1
+                for bound in self.bounds]
+
+    def _moved_flags(self):
+        """Expressions: each axis's last-index flag after a :meth:`step` from here."""
+        flags = []
+        for axis, (index, bound) in enumerate(zip(self.index, self.bounds)):
+            if isinstance(bound, int):
+                counted = index + 1 == bound - 1
+            else:
+                counted = self._successor[axis] + 1 == bound
+            moved = Mux(self.at_last(axis), self._reset_flags()[axis], counted)
+            inner = [self.at_last(a) for a in range(axis + 1, len(self.index))]
+            flags.append(Mux(Cat(*inner).all(), moved, self.at_last(axis)) if inner else moved)
+        return flags
 
     def _reset(self, axis):
         successor, flag, first = self._successor[axis], self._flags[axis], self._first[axis]

@@ -16,7 +16,7 @@ lane 0, slot 0. Pass ``p``'s sums go to output-spectrum slot ``p mod 2``. Both M
 advancing it at its own pace.
 """
 
-from amaranth import Signal
+from amaranth import Signal, signed
 
 __all__ = ["TileLoop"]
 
@@ -40,6 +40,10 @@ class TileLoop:
         self.gs = Signal(range(config.weight_sets + 1), name="gs")
         self.p = Signal(config.count_width, name="p")
         self.q = Signal(config.count_width, name="q")
+        # M - g J, the output channels from group g's first on (kept by track(channels=M))
+        self.slots = config.slots
+        self.channels_left = Signal(signed(18), name="group_channels_left")
+        self._channels = None
         # the end-of-range flags, registered by track()
         self._pass_end = Signal(name="pass_end")
         self._group_end = Signal(name="group_end")
@@ -47,17 +51,19 @@ class TileLoop:
         self._buffer_wrap = Signal(name="buffer_wrap")
         self._tracked = False
 
-    def track(self, m, groups, tiles, buffers):
+    def track(self, m, groups, tiles, buffers, channels=None):
         """Add to ``m`` the flags :meth:`pass_end`, :meth:`last_group`, :meth:`group_end` and
         the buffer wrap, as registers taken every clock from the walk and the layer's
         ``groups``, ``tiles`` and ``buffers``: they keep the compares off the paths that
-        advance the walk. They are a clock late after each move, so a stage must not
+        advance the walk. With the layer's output ``channels`` M the walk also keeps
+        :attr:`channels_left` = M - g J, moved with g (no multiplier or subtractor after g). They are a clock late after each move, so a stage must not
         :meth:`advance` in the clock after an advance or after :meth:`restart` (both MAC stages
         issue at most every other clock, and not in the clock after their start)."""
         m.d.sync += [self._pass_end.eq(self.step + 1 == self.steps),
                      self._group_end.eq((self.tb == self.block - 1) | (self.t + 1 == tiles)),
                      self._last_group.eq(self.g + 1 == groups),
                      self._buffer_wrap.eq(self.w + 1 == buffers)]
+        self._channels = channels
         self._tracked = True
 
     def _flag(self, flag):
@@ -69,7 +75,10 @@ class TileLoop:
         """Statements that go back to the first block, group, tile and step."""
         return [s.eq(0) for s in (self.t, self.block_start, self.tb, self.f, self.lslot,
                                   self.g, self.step, self.w, self.gbase, self.gs, self.p,
-                                  self.q)]
+                                  self.q)] + self._first_group()
+
+    def _first_group(self):
+        return [] if self._channels is None else [self.channels_left.eq(self._channels)]
 
     def pass_end(self):
         """True at a pass's last bin step."""
@@ -102,9 +111,11 @@ class TileLoop:
                 with m.If(self.last_group()):
                     next_block = self.block_start + self.block
                     m.d.sync += [self.g.eq(0), self.block_start.eq(next_block),
-                                 self.t.eq(next_block)]
+                                 self.t.eq(next_block), *self._first_group()]
                 with m.Else():
                     m.d.sync += [self.g.eq(self.g + 1), self.t.eq(self.block_start)]
+                    if self._channels is not None:
+                        m.d.sync += self.channels_left.eq(self.channels_left - self.slots)
             with m.Else():
                 m.d.sync += [self.t.eq(self.t + 1), self.tb.eq(self.tb + 1),
                              self.f.eq(self.f + 1)]

@@ -158,12 +158,15 @@ class Accelerator(wiring.Component):
         handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
         # the running layer's tiles are all transformed: the feature map takes the next pixels
         forward_done = Signal()
-        fmap_free = Signal()
-        with m.If(start):
-            m.d.sync += forward_done.eq(0)
-        with m.Elif(fft.spectrum.ready >= control.tiles):
-            m.d.sync += forward_done.eq(1)
-        m.d.comb += fmap_free.eq(~run_running | forward_done)
+        forward_done_next = Mux(start, 0, forward_done | (fft.spectrum.ready >= control.tiles))
+        m.d.sync += forward_done.eq(forward_done_next)
+        # No run, or its tiles all transformed, in a register set from the next values of the
+        # run's state (below: IDLE -> RUN at a start, RUN -> OVER when the drain has read the
+        # last band and the array is idle) and of forward_done, so that the pixels' ready is
+        # a register's, not the run FSM's decode.
+        fmap_free = Signal(init=1, name="fmap_free")
+        running_next = Mux(run_running, ~(drain_read.finished & mac.idle), start)
+        m.d.sync += fmap_free.eq(~running_next | forward_done_next)
         m.d.comb += ifft.hold.eq(queued)    # its overlap-adds wait for the previous drain
 
         # -- performance counters ------------------------------------------------------------
@@ -203,9 +206,14 @@ class Accelerator(wiring.Component):
         # -- loader counters --------------------------------------------------------------
         wm = Signal(16)
         wc = Signal(16)
-        wky = Signal(range(n))
-        wkx = Signal(range(n // 2 + 1))
-        wkz = [Signal(range(n), name="wkz")] if c.dims == 3 else []  # 3-D: the depth bin
+        # the bin walk of a channel's weights: (ky, kx), or (kz, ky, kx) in 3-D, kx innermost
+        # over N / 2 + 1 bins. Its bounds are registered (the first weight comes after the
+        # biases, a clock after the descriptor at the soonest); they are at least 2, so the
+        # walk's restart at the descriptor's end sets no flag whatever they hold then.
+        w_bins = Signal(range(n + 1), name="w_bins")                # the layer's N
+        w_half_bins = Signal(range(n // 2 + 2), name="w_half_bins")  # N / 2 + 1
+        bins = Raster("w", "k", c.geometry.axes, [w_bins] * (c.dims - 1) + [w_half_bins],
+                      width=c.stages, last_flags=True, end_flag=True)
         wj = Signal(16)                                             # m mod J
         groups_loaded = Signal(c.count_width)                       # q: groups streamed
         wbuf = Signal(16)                                           # q mod W
@@ -222,8 +230,6 @@ class Accelerator(wiring.Component):
         weights_free = Signal(name="weights_free")
         m.d.sync += weights_free.eq(feeding | (run_idle if c.pe.counts_programming
                                                else ~run_running))
-        ring = Signal()                     # fewer buffers than groups
-        m.d.comb += ring.eq(load_layer.groups > load_layer.weight_buffers)
         # The q-th group's buffer is free once the array has finished group q - W of the same
         # layer (before its run, the buffers are free). The compare is registered for q and
         # for q + 1, and the second serves in the clock after q moves, so the flag is never
@@ -256,7 +262,9 @@ class Accelerator(wiring.Component):
         bounds = [Signal(16, name=f"pixel_bound_{axis}") for axis in geometry.axes]
         m.d.sync += [bound.eq(extent) for bound, extent in zip(bounds, extents)]
         pixel = Raster("", "p", geometry.axes, bounds, last_flags=True)
-        assert all(fields.index(name) < len(fields) - 1 for name in geometry.extent_fields)
+        # (the extents, and the output channels of the bias phase below, are early fields)
+        assert all(fields.index(name) < len(fields) - 1
+                   for name in [*geometry.extent_fields, "out_channels"])
         word_strides = [stride // pixel_words
                         for stride in geometry.strides(c.max_size, c.fmap_pitch)[:-1]] + [1]
         pc = Signal(16)
@@ -264,17 +272,20 @@ class Accelerator(wiring.Component):
         p_last_channel = Signal(name="pixel_at_last_channel")
         pbase = Signal(range(c.fmap_depth + 1))
         pixels_done = Signal()
-        # the biases: two banks of M_max codes, the loader's and the running layer's
-        m.submodules.bias = bias = ram(signed(c.bias_width), 2 * c.max_out_channels)
+        # the biases: two banks of M_max codes, the loader's and the running layer's (the
+        # loader writes its bank only while the drain is not reading it: no read meets a write)
+        m.submodules.bias = bias = ram(signed(c.bias_width), 2 * c.max_out_channels,
+                                       read_old_data=False)
         bias_write, bias_read = bias.write_port(), bias.read_port()
         load_bias_bank = Signal(name="load_bias_bank")
         run_bias_bank = Signal(name="run_bias_bank")
         drain_bias_bank = Signal(name="drain_bias_bank")
 
         k = Signal(range(c.unique_bins))
-        m.d.comb += k.eq(layer_bin(c, load_layer, wkx, wky, *wkz))
+        m.d.comb += k.eq(layer_bin(c, load_layer, bins.index[-1], *reversed(bins.index[:-1])))
         size = Signal(range(n + 1), name="fft_size")     # the layer's N
-        m.d.comb += size.eq(layer_fft_size(c, load_layer))
+        m.d.comb += [size.eq(layer_fft_size(c, load_layer))]
+        m.d.sync += [w_bins.eq(size), w_half_bins.eq((size >> 1) + 1)]
         beat = self.weights.payload
         words, ww = c.weight_beat_words, c.weight_width
         # The beat's words that are output channels of the layer (the last chunk may be short),
@@ -286,20 +297,28 @@ class Accelerator(wiring.Component):
         def chunk_words(start):
             return Mux(start + words <= load_layer.out_channels, words,
                        load_layer.out_channels - start)
-        # The channel walk's compares used at a channel's end, registered every clock: wc, wm,
-        # wj, wbuf and wblock move only at a channel's end, every U >= 12 beats, and the layer
-        # registers are steady from the descriptor's end to the last weight.
-        w_last_channel = Signal(name="w_last_channel")        # wc is the layer's last channel
+        # What a channel's end does, decided in registers every clock (each a product of the
+        # compares it needs): wc, wm, wj, wbuf and wblock move only at a channel's end, every
+        # U >= 12 beats, and the layer registers are steady from the descriptor's end to the
+        # last weight. The clock enables at a channel's end are then the take, the bin walk's
+        # end flag and one of these.
         w_last_chunk = Signal(name="w_last_chunk")            # wm's beat has the last channels
-        w_group_full = Signal(name="w_group_full")            # ... or the group's last slots
-        w_buffer_wrap = Signal(name="w_buffer_wrap")
-        w_last_block = Signal(name="w_last_block")
+        w_chunk_end = Signal(name="w_chunk_end")              # the channel walk moves wm
+        w_group_end = Signal(name="w_group_end")              # ... and fills the group
+        w_block_end = Signal(name="w_block_end")              # ... and ends the tile block
+        w_buffer_wrap = Signal(name="w_buffer_wrap")          # ... and the last buffer
+        w_weights_end = Signal(name="w_weights_end")          # ... and it is the stream's last
         last_chunk = wm + words >= load_layer.out_channels
+        last_channel = wc + 1 == load_layer.channels
+        group_end = last_channel & ((wj + words == c.slots) | last_chunk)
+        # fewer buffers than groups: the weights stream once per tile block
+        ring = load_layer.groups > load_layer.weight_buffers
         m.d.sync += [
-            w_last_channel.eq(wc + 1 == load_layer.channels), w_last_chunk.eq(last_chunk),
-            w_group_full.eq((wj + words == c.slots) | last_chunk),
-            w_buffer_wrap.eq(wbuf + 1 == load_layer.weight_buffers),
-            w_last_block.eq(wblock + 1 == load_layer.blocks),
+            w_last_chunk.eq(last_chunk), w_chunk_end.eq(last_channel),
+            w_group_end.eq(group_end), w_block_end.eq(last_channel & last_chunk),
+            w_buffer_wrap.eq(group_end & (wbuf + 1 == load_layer.weight_buffers)),
+            w_weights_end.eq(last_channel & last_chunk
+                             & (~ring | (wblock + 1 == load_layer.blocks))),
         ]
         m.d.comb += [
             mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
@@ -341,6 +360,7 @@ class Accelerator(wiring.Component):
         band_set = Signal(name="band_set")                 # the walk is in the band it set up
         bands_all = Signal(name="bands_all")               # the layer's last band is walked
         dm = Signal(16, name="dm")
+        dm_next = Signal(16, name="dm_next")               # dm + 1, moved with dm
         # (m mod J) mod LI, div LI
         d_mod = Signal(range(max(2, li)), name="d_mod")
         d_div = Signal(16, name="d_div")
@@ -492,7 +512,9 @@ class Accelerator(wiring.Component):
             with m.If(~band_same & (band.group == 0)):
                 m.d.sync += [block_row.eq(d_row), block_read_row.eq(d_read_row),
                              block_read_next.eq(d_read_next)]
-            m.d.sync += [band_set.eq(1), dm.eq(const_mul(band.group, c.slots)), d_slot.eq(0),
+            first_channel = const_mul(band.group, c.slots)
+            m.d.sync += [band_set.eq(1), dm.eq(first_channel), dm_next.eq(first_channel + 1),
+                         d_slot.eq(0),
                          d_mod.eq(0), d_div.eq(0),
                          d_gbase.eq(DrainRead.group_base(c, band.group))]
         with m.If(band_set & band_primed & band_empty):
@@ -520,9 +542,10 @@ class Accelerator(wiring.Component):
                         m.d.sync += [d_row.eq(band_row), d_read_row.eq(band_read_row),
                                      d_read_next.eq(band_read_row + drain_layer.stride),
                                      row_flags.eq(first_row_flags),
-                                     dm.eq(dm + 1), d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1),
-                                     at_last_slot.eq(d_slot + 1 == c.slots - 1),
-                                     at_last_channel.eq(dm + 1 == last_channel)]
+                                     dm.eq(dm_next), dm_next.eq(dm_next + 1),
+                                     d_slot.eq(d_slot + 1), d_mod.eq(d_mod + 1),
+                                     at_last_slot.eq(d_slot == c.slots - 2),
+                                     at_last_channel.eq(dm_next == last_channel)]
                         with m.If(d_mod == li - 1):
                             m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
         m.d.comb += drain_read.bands.ready.eq(band_pop)
@@ -576,8 +599,7 @@ class Accelerator(wiring.Component):
                                 with m.Case(index):
                                     m.d.sync += load_layer[name].eq(self.desc.payload)
                     with m.If(field == len(fields) - 1):
-                        m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), wky.eq(0), wkx.eq(0),
-                                     *[index.eq(0) for index in wkz],
+                        m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), *bins.restart(),
                                      wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
                                      wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
                                      weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
@@ -713,54 +735,33 @@ class Accelerator(wiring.Component):
                      bias_write.en.eq(take_weight & bias_phase),
                      increment["weight_writes"].eq(Mux(take_weight & ~bias_phase, beat_words, 0)),
                      increment["bias_writes"].eq(take_weight & bias_phase)]
-        # the weights of a channel: (ky, kx), or (kz, ky, kx) in 3-D, kx innermost
-        # the layer's N / 2 and N - 1, registered (the first weight comes after the biases)
-        w_half = Signal.like(wkx, name="w_half")
-        w_last_bin = Signal(range(n), name="w_last_bin")
-        m.d.sync += [w_half.eq(size >> 1), w_last_bin.eq(size - 1)]
-        # The bin walk's last-index compares as registers, set with each move for where the
-        # walk goes: N / 2 and N - 1 are steady while the weights stream and at least 1, so a
-        # walk at 0 (the layer's start, a wrap) is never at its last index.
-        wkx_last = Signal(name="wkx_at_last")
-        wky_last = Signal(name="wky_at_last")
-        wkz_last = [Signal(name="wkz_at_last")] if wkz else []
-        with m.If(begin):
-            m.d.sync += [flag.eq(0) for flag in [wkx_last, wky_last, *wkz_last]]
-        channel_end = Cat(wkx_last, wky_last, *wkz_last).all()
         with m.If(take_weight & ~bias_phase):
-            m.d.sync += [wkx.eq(wkx + 1), wkx_last.eq(wkx + 1 == w_half)]
-            with m.If(wkx_last):
-                m.d.sync += [wkx.eq(0), wkx_last.eq(0), wky.eq(wky + 1),
-                             wky_last.eq(wky + 1 == w_last_bin)]
-                with m.If(wky_last):
-                    m.d.sync += [wky.eq(0), wky_last.eq(0),
-                                 *[index.eq(index + 1) for index in wkz],
-                                 *[flag.eq(index + 1 == w_last_bin)
-                                   for flag, index in zip(wkz_last, wkz)]]
-            with m.If(channel_end):
-                m.d.sync += [index.eq(0) for index in wkz]
-                m.d.sync += [flag.eq(0) for flag in wkz_last]
+            bins.step(m)
+            with m.If(bins.last):                     # the channel's last weight
                 m.d.sync += wc.eq(wc + 1)
-                with m.If(w_last_channel):
+                with m.If(w_chunk_end):
                     m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words),
                                  beat_words.eq(chunk_words(Mux(w_last_chunk, 0, wm + words)))]
-                    with m.If(w_group_full):
-                        # the group is in its buffer; the next goes to the next buffer
-                        m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
-                                     loaded_moved.eq(1),
-                                     wbuf.eq(wbuf + 1),
-                                     wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
-                        with m.If(w_buffer_wrap):
-                            m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
-                    with m.If(w_last_chunk):
-                        m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
-                        with m.If(~ring | w_last_block):
-                            m.d.sync += weights_done.eq(1)
+                with m.If(w_group_end):
+                    # the group is in its buffer; the next goes to the next buffer
+                    m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
+                                 loaded_moved.eq(1),
+                                 wbuf.eq(wbuf + 1),
+                                 wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
+                with m.If(w_buffer_wrap):
+                    m.d.sync += [wbuf.eq(0), wbuf_sets.eq(0)]
+                with m.If(w_block_end):
+                    m.d.sync += [wm.eq(0), wblock.eq(wblock + 1)]
+                with m.If(w_weights_end):
+                    m.d.sync += weights_done.eq(1)
         with m.If(bias_phase):
             m.d.sync += beat_words.eq(chunk_words(0))
+        # the last bias's index, registered (M is an early descriptor field)
+        last_bias = Signal(16, name="last_bias_index")
+        m.d.sync += last_bias.eq(load_layer.out_channels - 1)
         with m.If(take_weight & bias_phase):
             m.d.sync += bias_index.eq(bias_index + 1)
-            with m.If(bias_index + 1 == load_layer.out_channels):
+            with m.If(bias_index == last_bias):
                 # resident weights: the stream carries the biases only
                 m.d.sync += [bias_phase.eq(0), weights_done.eq(load_layer.weights_resident)]
 

@@ -63,7 +63,9 @@ class TileBuffer(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         words = self.words
-        m.submodules.memory = mem = ram(self.write_data.shape(), 2 * words)
+        # a bank is written while not full and read while full: no read meets a write
+        m.submodules.memory = mem = ram(self.write_data.shape(), 2 * words,
+                                        read_old_data=False)
         write = mem.write_port()
         read = mem.read_port()
         full = Signal(2)
@@ -177,9 +179,14 @@ class TileSchedules(Elaboratable):
             m.d.sync += [count.eq(Mux(count == final, 0, count + 1)), first.eq(count == final)]
             with m.If(first):
                 m.d.sync += current.eq(Cat(*self.ports))
+        # The queue takes a tile's values a clock after its first sample, from ``current``
+        # and a registered push: the input handshake ends at registers, not in the queue's
+        # level. The tile's writer starts after the first pass, many clocks later.
+        push = Signal(name="queue_push")
+        m.d.sync += push.eq(self.accepted & first)
         m.d.comb += [
-            queue.w_data.eq(Cat(*self.ports)),
-            queue.w_en.eq(self.accepted & first),
+            queue.w_data.eq(current),
+            queue.w_en.eq(push),
             queue.r_en.eq(self.writer_start),
         ]
         low = 0

@@ -82,7 +82,9 @@ class PE(wiring.Component):
         ww, dw, aw = self.weight_width, self.data_width, self.acc_width
         cell = data.StructLayout({"re": signed(ww), "im": signed(ww)})
         accept = Signal()          # a start the PE takes (not in the cycle after another)
-        m.submodules.cells = cells = ram(cell, self.depth)
+        # a group's buffer is programmed only once the array is done with the group it held,
+        # and read only once its group is in: no read meets a write
+        m.submodules.cells = cells = ram(cell, self.depth, read_old_data=False)
         program = cells.write_port()
         read = cells.read_port()
         m.d.comb += [
