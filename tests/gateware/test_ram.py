@@ -99,6 +99,7 @@ def test_the_accelerators_collision_logic_stays_only_where_reads_need_old_data()
     assert promised == {"buffer.memory", "fdagen_accel_p4_n8_pe_digital.cells",
                         "fdagen_accel_p4_n8.bias", "fft.fmap", "fft.spectrum0_0",
                         *[f"mac.output_spectrum.ospec{p}" for p in range(4)]}
-    accumulators = [name for name in marked if name.startswith("fdagen_accel_p4_n8_ifft_lane.oaa")]
+    accumulators = [name for name in marked
+                    if name.startswith("fdagen_accel_p4_n8_ifft_lane.oaa")]
     assert accumulators and not any(marked[name] for name in accumulators)
     assert marked["rows.stage0.delay.memory"] is False

@@ -73,11 +73,11 @@ class FFTStage(wiring.Component):
         m.submodules.fmap = fmap = ram(self.fmap_wdata.shape(), c.fmap_depth,
                                        read_old_data=False)
         write = fmap.write_port()
-        # The loader's write, registered: the memory's collision logic (Yosys keeps a read's
-        # old data when a write hits its address) then starts at registers, not at the pixels
-        # stream's handshake. A word is in the memory at the end of the clock after it is
-        # taken; a layer's start comes a clock after its last pixel at the soonest, and a
-        # lane's first read three clocks after the start (ADVANCE, WAIT, FEED).
+        # The loader's write, registered: the memory's write port is driven from registers,
+        # not from the pixels stream's handshake across the die. A word is in the memory at
+        # the end of the clock after it is taken; a layer's start comes a clock after its last
+        # pixel at the soonest, and a lane's first read three clocks after the start (ADVANCE,
+        # WAIT, FEED).
         write_en = Signal(name="fmap_write_en")
         write_addr = Signal.like(self.fmap_waddr, name="fmap_write_addr")
         write_data = Signal.like(self.fmap_wdata, name="fmap_write_data", reset_less=True)

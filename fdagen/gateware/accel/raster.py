@@ -149,13 +149,13 @@ class Raster:
 
     def _moved_flags(self):
         """Expressions: each axis's last-index flag after a :meth:`step` from here."""
-        flags = []
+        flags, resets = [], self._reset_flags()
         for axis, (index, bound) in enumerate(zip(self.index, self.bounds)):
             if isinstance(bound, int):
                 counted = index + 1 == bound - 1
             else:
                 counted = self._successor[axis] + 1 == bound
-            moved = Mux(self.at_last(axis), self._reset_flags()[axis], counted)
+            moved = Mux(self.at_last(axis), resets[axis], counted)
             inner = [self.at_last(a) for a in range(axis + 1, len(self.index))]
             flags.append(Mux(Cat(*inner).all(), moved, self.at_last(axis)) if inner else moved)
         return flags

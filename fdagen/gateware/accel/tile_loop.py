@@ -55,10 +55,11 @@ class TileLoop:
         """Add to ``m`` the flags :meth:`pass_end`, :meth:`last_group`, :meth:`group_end` and
         the buffer wrap, as registers taken every clock from the walk and the layer's
         ``groups``, ``tiles`` and ``buffers``: they keep the compares off the paths that
-        advance the walk. With the layer's output ``channels`` M the walk also keeps
-        :attr:`channels_left` = M - g J, moved with g (no multiplier or subtractor after g). They are a clock late after each move, so a stage must not
+        advance the walk. They are a clock late after each move, so a stage must not
         :meth:`advance` in the clock after an advance or after :meth:`restart` (both MAC stages
-        issue at most every other clock, and not in the clock after their start)."""
+        issue at most every other clock, and not in the clock after their start). With the
+        layer's output ``channels`` M the walk also keeps :attr:`channels_left` = M - g J,
+        moved with g (no multiplier or subtractor after g)."""
         m.d.sync += [self._pass_end.eq(self.step + 1 == self.steps),
                      self._group_end.eq((self.tb == self.block - 1) | (self.t + 1 == tiles)),
                      self._last_group.eq(self.g + 1 == groups),
@@ -79,6 +80,10 @@ class TileLoop:
 
     def _first_group(self):
         return [] if self._channels is None else [self.channels_left.eq(self._channels)]
+
+    def _next_group(self):
+        return [] if self._channels is None else [
+            self.channels_left.eq(self.channels_left - self.slots)]
 
     def pass_end(self):
         """True at a pass's last bin step."""
@@ -113,9 +118,8 @@ class TileLoop:
                     m.d.sync += [self.g.eq(0), self.block_start.eq(next_block),
                                  self.t.eq(next_block), *self._first_group()]
                 with m.Else():
-                    m.d.sync += [self.g.eq(self.g + 1), self.t.eq(self.block_start)]
-                    if self._channels is not None:
-                        m.d.sync += self.channels_left.eq(self.channels_left - self.slots)
+                    m.d.sync += [self.g.eq(self.g + 1), self.t.eq(self.block_start),
+                                 *self._next_group()]
             with m.Else():
                 m.d.sync += [self.t.eq(self.t + 1), self.tb.eq(self.tb + 1),
                              self.f.eq(self.f + 1)]

@@ -165,7 +165,8 @@ class Accelerator(wiring.Component):
         # last band and the array is idle) and of forward_done, so that the pixels' ready is
         # a register's, not the run FSM's decode.
         fmap_free = Signal(init=1, name="fmap_free")
-        running_next = Mux(run_running, ~(drain_read.finished & mac.idle), start)
+        run_over = drain_read.finished & mac.idle       # the run's RUN -> OVER
+        running_next = Mux(run_running, ~run_over, start)
         m.d.sync += fmap_free.eq(~running_next | forward_done_next)
         m.d.comb += ifft.hold.eq(queued)    # its overlap-adds wait for the previous drain
 
@@ -284,7 +285,7 @@ class Accelerator(wiring.Component):
         k = Signal(range(c.unique_bins))
         m.d.comb += k.eq(layer_bin(c, load_layer, bins.index[-1], *reversed(bins.index[:-1])))
         size = Signal(range(n + 1), name="fft_size")     # the layer's N
-        m.d.comb += [size.eq(layer_fft_size(c, load_layer))]
+        m.d.comb += size.eq(layer_fft_size(c, load_layer))
         m.d.sync += [w_bins.eq(size), w_half_bins.eq((size >> 1) + 1)]
         beat = self.weights.payload
         words, ww = c.weight_beat_words, c.weight_width
@@ -658,7 +659,7 @@ class Accelerator(wiring.Component):
             with m.State("RUN"):
                 m.d.comb += run_running.eq(1)
                 m.d.sync += counters["run_cycles"].eq(counters["run_cycles"] + 1)
-                with m.If(drain_read.finished & mac.idle):
+                with m.If(run_over):
                     m.d.sync += [run_end_time.eq(timer), drain_run_over.eq(1)]
                     m.next = "OVER"
             with m.State("OVER"):

@@ -26,8 +26,9 @@ until the next result).
 
 Weights are written through the programming port (``prog_en``, ``prog_addr``, ``prog_re``,
 ``prog_im``) at any time, operations in flight or not; an operation that reads the address
-being written may read the old or the new weight (the accelerator never does that: it writes
-only group buffers the array has finished, :mod:`fdagen.gateware.accel.top`).
+being written reads an undefined word in hardware (the weight memory carries Yosys's
+``no_rw_check``, :func:`fdagen.gateware.common.ram.ram`; the accelerator never does that: it
+writes only group buffers the array has finished, :mod:`fdagen.gateware.accel.top`).
 """
 
 from amaranth import Cat, Module, Mux, Signal, signed
