@@ -143,7 +143,7 @@ class FFTStage(wiring.Component):
         lane_bits = c.log2(lanes)
         prefix = f"lane{f}_"
 
-        fft = self._blocks.tile_fft(c.forward_format(), c.runtime_fft_size)
+        fft = self._blocks.tile_fft(c.forward_format(), c.runtime_fft_size, c.dsp)
         m.submodules[prefix + f"fft{c.dims}d"] = fft
         passes = ("row", "column", "depth")[:c.dims]
         m.d.comb += [getattr(fft, f"{name}_schedule").eq(layer[f"fwd_{name}_schedule"])

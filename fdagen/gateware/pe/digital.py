@@ -34,7 +34,8 @@ writes only group buffers the array has finished, :mod:`fdagen.gateware.accel.to
 from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 
-from fdagen.gateware.common.dsp import MULT18_WIDTH, check_dsp, ecp5_product, fits_mult18
+from fdagen.arch.dsp import MULT18_WIDTH, check_dsp, fits_mult18
+from fdagen.gateware.common.dsp import ecp5_product
 from fdagen.gateware.common.ram import ram
 from fdagen.arch.pe_kinds import PE_KINDS
 from fdagen.gateware.pe.signature import PESignature
@@ -56,7 +57,7 @@ class PE(wiring.Component):
     max_terms : int
         Most products in one sum; sizes the accumulator for the worst case.
     dsp : str
-        How the two cells' products are registered (:data:`fdagen.gateware.common.dsp.DSP_KINDS`):
+        How the two cells' products are registered (:data:`fdagen.arch.dsp.DSP_KINDS`):
         ``generic`` in fabric registers, ``ecp5`` in the MULT18X18D blocks' own output
         registers (same cycles and bits; operands of at most 18 bits; the Verilog then needs
         :func:`~fdagen.gateware.common.dsp.mult18x18d_model` to simulate).
