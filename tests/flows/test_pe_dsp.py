@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """The digital PE with its products in MULT18X18D output registers (``dsp="ecp5"``) against the
 generic PE, in Icarus: both Verilog modules side by side, the same random programming and
 operations (random starts, including ones the PE must ignore), every output compared on every
