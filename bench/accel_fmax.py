@@ -8,9 +8,9 @@
 Each P runs ``fdagen synth --target ecp5 --pes P --max-channels 4 --max-out-channels 8
 --max-size 16`` (YoWASP Yosys ``synth_ecp5``, nextpnr-ecp5 on an LFE5U-85F, speed 6, CABGA381,
 out of context, 100 MHz constraint, seed 1, ``--placer`` static and ``--dsp`` ecp5 unless
-given: ``fdagen synth``'s defaults for the accelerator) with a wall-clock limit, and reports Fmax, the critical
-path (ends, delay, logic steps), the utilisation, the Yosys cell counts and the wall time
-(Yosys included). A run past the limit is reported as such, not retried. With ``--out`` each
+given: ``fdagen synth``'s defaults for the accelerator) with a wall-clock limit, and reports
+Fmax, the critical path (ends, delay, logic steps), the utilisation, the Yosys cell counts and
+the wall time (Yosys included). A run past the limit is reported as such, not retried. With ``--out`` each
 run's directory is kept (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, its logic/routing
 split per step, ``synth.json``). Run one at a time: nextpnr is single-threaded, and a second
 heavy job on the 2-core machine moves the wall time.
