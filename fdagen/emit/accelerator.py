@@ -104,9 +104,10 @@ def _multiplier_lines(c):
     if c.dsp == "generic":
         return []
     return ["Multipliers: Lattice ECP5 MULT18X18D instances, each product in the block's output "
-            "register", "(the PEs' and the tile transforms' stages whose operands fit 18 bits; "
-            "others generic logic).", f"Synthesize with synth_ecp5; simulate with the "
-            f"behavioural model {MULT18X18D_MODEL} (sim_files.f lists it)."]
+            "register", "(the digital PEs' products, and the tile transforms' at the stages "
+            "whose operands fit 18 bits; others generic logic).",
+            f"Synthesize with synth_ecp5; simulate with the behavioural model "
+            f"{MULT18X18D_MODEL} (sim_files.f lists it)."]
 
 
 def configuration_hash(config):
