@@ -7,10 +7,10 @@
 
 Each P runs ``fdagen synth --target ecp5 --pes P --max-channels 4 --max-out-channels 8
 --max-size 16`` (YoWASP Yosys ``synth_ecp5``, nextpnr-ecp5 on an LFE5U-85F, speed 6, CABGA381,
-out of context, 100 MHz constraint, seed 1, ``--placer`` static unless given: ``fdagen
-synth``'s default for the accelerator) with a wall-clock limit, and reports Fmax, the critical
-path (ends, delay, logic steps), the utilisation, the Yosys cell counts and the wall time
-(Yosys included). A run past the limit is reported as such, not retried. With ``--out`` each
+out of context, 100 MHz constraint, seed 1, ``--placer`` static and ``--dsp`` ecp5 unless
+given: ``fdagen synth``'s defaults for the accelerator) with a wall-clock limit, and reports
+Fmax, the critical path (ends, delay, logic steps), the utilisation, the Yosys cell counts and
+the wall time (Yosys included). A run past the limit is reported as such, not retried. With ``--out`` each
 run's directory is kept (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, its logic/routing
 split per step, ``synth.json``). Run one at a time: nextpnr is single-threaded, and a second
 heavy job on the 2-core machine moves the wall time.
@@ -39,10 +39,10 @@ from fdagen.flows.synth import SEEDS, SynthError, place_and_route
 SMALL_BUFFERS = ("--max-channels", "4", "--max-out-channels", "8", "--max-size", "16")
 
 
-def synthesize(pes, timeout_minutes, out, placer="static", seed=1):
+def synthesize(pes, timeout_minutes, out, placer="static", seed=1, dsp=None):
     command = [sys.executable, "-m", "fdagen", "synth", "--target", "ecp5", "--pes", str(pes),
                *SMALL_BUFFERS, "--placer", placer, "--seed", str(seed), "--out", str(out),
-               "--force"]
+               "--force", *(["--dsp", dsp] if dsp else [])]
     started = time.perf_counter()
     # a session of its own, so that a timeout stops nextpnr too, not only fdagen
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
@@ -118,6 +118,9 @@ def main():
     parser.add_argument("--seeds", type=seeds_of, default=[1],
                         help="nextpnr seeds, comma-separated (default 1); the same netlist is "
                              "placed and routed once per seed")
+    parser.add_argument("--dsp", choices=("generic", "ecp5"),
+                        help="the multipliers' product registers (default: fdagen synth's, "
+                             "ecp5: the MULT18X18D output registers)")
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=1,
                         help="extra seeds placed and routed at once (default 1)")
     args = parser.parse_args()
@@ -125,7 +128,7 @@ def main():
     for pes in (int(p) for p in args.pes.split(",")):
         with tempfile.TemporaryDirectory() as scratch:
             out = Path(args.out) / f"p{pes}" if args.out else Path(scratch)
-            first = synthesize(pes, args.timeout, out, args.placer, args.seeds[0])
+            first = synthesize(pes, args.timeout, out, args.placer, args.seeds[0], args.dsp)
             show(first, args.timeout)
             runs = [first]
             if first["finished"] and len(args.seeds) > 1:
@@ -135,8 +138,8 @@ def main():
                         show(row, args.timeout)
                         runs.append(row)
         finished = [row["fmax_mhz"]["clk"] for row in runs if row["finished"]]
-        summary = {"pes": pes, "placer": args.placer, "seeds": args.seeds, "runs": runs,
-                   "finished": len(finished),
+        summary = {"pes": pes, "placer": args.placer, "dsp": args.dsp or "ecp5",
+                   "seeds": args.seeds, "runs": runs, "finished": len(finished),
                    "median_mhz": statistics.median(finished) if finished else None,
                    "range_mhz": [min(finished), max(finished)] if finished else None}
         rows.append(summary)

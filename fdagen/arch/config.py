@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, fields
 from fdagen.golden.checks import ParameterError, check_int, check_range
 from fdagen.golden.fft import FFT2DFormat, FFT3DFormat, check_fft_size
 from fdagen.golden.fixedpoint import check_rounding
+from fdagen.arch.dsp import check_dsp
 from fdagen.arch.fields import WORD_BITS
 from fdagen.arch.geometry import GENERATED_DIMS, TileGeometry
 from fdagen.arch.pe_kinds import PE_KINDS, pe_kind
@@ -122,6 +123,14 @@ class AcceleratorConfig:
     pe_kind : str
         A registered :mod:`PE kind <fdagen.arch.pe_kinds>` (default ``digital``); ``pe``
         is the kind itself.
+    dims : int
+        Spatial dimensions of the layers, 2 or 3.
+    dsp : str
+        Where the multipliers register their products (:data:`fdagen.arch.dsp.DSP_KINDS`):
+        ``generic`` fabric registers, or ``ecp5``, the MULT18X18D blocks' output registers (the
+        digital PEs' two products, each of at most 18 x 18 bits, and the tile transforms'
+        stages whose operands fit; same cycles and bits). Left out of :meth:`parameters`
+        and :meth:`command` when ``generic``, so generic builds keep their hash.
     """
 
     # Each field's metadata is its command-line flag's help and metavar (fdagen.cli.build); the
@@ -160,6 +169,10 @@ class AcceleratorConfig:
     pe_kind: str = _knob("digital", "PE kind", None)
     dims: int = _knob(2, "spatial dimensions of the layers: 2 (images) or 3 (volumes: video, "
                       "C3D-style layers)", "D")
+    dsp: str = _knob("generic", "where the multipliers register their products: generic "
+                     "(fabric registers, portable Verilog) or ecp5 (the output registers of the "
+                     "Lattice ECP5 MULT18X18D blocks, for the digital PEs and the tile "
+                     "transforms; the build adds the primitive's simulation model)", None)
     # The PE kinds' own knobs (PEKind.config_fields): only the build's kind may set them.
     xbar_rows: int = _knob(128, "crossbar rows R: input channels per analog column sum (reram)",
                            "R")
@@ -223,6 +236,7 @@ class AcceleratorConfig:
                                      f"{kind.name!r} (it sets PE kind "
                                      f"{' or '.join(KIND_FIELDS[name])}), not "
                                      f"{getattr(self, name)!r}")
+        check_dsp(self.dsp)
         kind.check_config(self)
         TileGeometry(self.dims, self.fft_size)
         if self.dims == 3:
@@ -476,9 +490,11 @@ class AcceleratorConfig:
         return f"fdagen_accel_p{self.pes}_n{self.fft_size}"
 
     def _fields(self):
-        """The fields that configure this build: every field but other PE kinds' knobs."""
-        return [f for f in fields(self) if f.name not in KIND_FIELDS
-                or f.name in self.pe.config_fields]
+        """The fields that configure this build: every field but other PE kinds' knobs (and
+        ``dsp`` when generic: builds from before it existed keep their hash)."""
+        return [f for f in fields(self) if (f.name not in KIND_FIELDS
+                                            or f.name in self.pe.config_fields)
+                and (f.name != "dsp" or self.dsp != "generic")]
 
     def parameters(self):
         """Given and defaulted parameters, as a JSON-ready dict (canonical field order; other

@@ -28,6 +28,7 @@ classes and ``collect_cpus()``):
 Add a kind by subclassing :class:`PEKind` and decorating the class with :func:`register`.
 """
 
+from fdagen.arch.dsp import MULT18_WIDTH, fits_mult18
 from fdagen.arch.fields import PE_COUNTERS
 
 #: Clocks a programming pulse keeps a crossbar macro busy in the generated builds
@@ -225,6 +226,13 @@ class DigitalPE(PEKind):
 
     def issue_interval(self, config):
         return 2
+
+    def check_config(self, config):
+        c = config
+        if c.dsp == "ecp5" and not fits_mult18(c.data_width, c.weight_width):
+            raise ParameterError(f"data and weight widths must be at most {MULT18_WIDTH} bits "
+                                 f"with --dsp ecp5 (one MULT18X18D per PE product), not "
+                                 f"{c.data_width} and {c.weight_width}")
 
     def memories(self, config):
         return {"weights": {"banks": config.pes, "depth": config.weight_depth,

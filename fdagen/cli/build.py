@@ -4,11 +4,13 @@ The accelerator's flags are its configuration's fields (:func:`fdagen.arch.confi
 ``--config FILE.toml`` gives the same keys, and flags override it."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from fdagen.arch.config import flag
 from fdagen.cli.common import InputError, Parser, add_config_flags
 from fdagen.emit.outdir import check_output_directory
+from fdagen.golden.checks import ParameterError
 
 
 def _accelerator_keys():
@@ -22,11 +24,13 @@ def _accelerator_keys():
 
 #: Flags of ``--block`` builds only, and those a block shares with the accelerator (each with
 #: the block's own default, :class:`fdagen.emit.block.BlockConfig`).
-BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule", "dsp")
-SHARED = ("fft_size", "data_width", "twiddle_width", "rounding")
+BLOCK_ONLY = ("scaling", "order", "samples_per_clock", "runtime_schedule")
+SHARED = ("fft_size", "data_width", "twiddle_width", "rounding", "dsp")
 #: What a shared flag means for a block.
 BLOCK_NOTES = {"fft_size": "with --block: 4..1024, required", "data_width": "with --block: "
-               "the input word", "twiddle_width": "", "rounding": ""}
+               "the input word", "twiddle_width": "", "rounding": "",
+               "dsp": "with synth --target ecp5: ecp5, but for --block builds other than fft and "
+                      "ifft at one sample per clock, which take only generic"}
 
 
 def _read_config(path):
@@ -60,23 +64,26 @@ def accelerator_config(args, defaults=None):
     return AcceleratorConfig(**values)
 
 
-def _render(args):
-    """The files of what ``build``/``synth`` options describe: ``(files, top, ports, config)``.
-
-    The accelerator by default; one block with ``--block``. Flags that belong to the other
-    kind are refused.
-    """
-    from fdagen.emit.block import BlockConfig, block_ports, render_block
+def build_config(args, ecp5_default=False):
+    """The configuration ``build``/``synth`` options describe: an :class:`AcceleratorConfig`
+    by default, a :class:`~fdagen.emit.block.BlockConfig` with ``--block``. Flags that belong
+    to the other kind are refused. With ``ecp5_default`` (``synth --target ecp5``), a build
+    whose ``dsp`` neither a flag nor the configuration file gives takes ``ecp5`` where it
+    applies (:func:`_takes_ecp5_dsp`; an accelerator whose words are too wide for the PEs'
+    MULT18X18Ds stays generic)."""
+    from fdagen.emit.block import BlockConfig
 
     if args.block is None:
-        from fdagen.emit.accelerator import accelerator_ports
-        from fdagen.flows.build import build_accelerator
-
         for key in BLOCK_ONLY:
             if getattr(args, key) not in (None, False):
                 raise InputError(f"{flag(key)} applies to --block builds, not the accelerator")
         config = accelerator_config(args)
-        return build_accelerator(config), config.top, accelerator_ports(config), config
+        if ecp5_default and "dsp" not in _given(args):
+            try:
+                config = replace(config, dsp="ecp5")
+            except ParameterError:      # words too wide for the PEs' MULT18X18Ds: generic
+                pass
+        return config
     if args.config is not None:
         raise InputError("--config applies to the accelerator, not --block builds")
     for key in _accelerator_keys():
@@ -86,15 +93,29 @@ def _render(args):
         raise InputError("--fft-size is required with --block")
     given = {key: getattr(args, key) for key in SHARED + BLOCK_ONLY
              if getattr(args, key) not in (None, False)}
-    config = BlockConfig(args.block, **given)
-    return render_block(config), config.top, block_ports(config), config
+    if ecp5_default and _takes_ecp5_dsp(args):
+        given.setdefault("dsp", "ecp5")
+    return BlockConfig(args.block, **given)
+
+
+def _render(config):
+    """``(files, top, ports)`` of ``config`` (:func:`build_config`'s)."""
+    from fdagen.emit.block import BlockConfig, block_ports, render_block
+
+    if isinstance(config, BlockConfig):
+        return render_block(config), config.top, block_ports(config)
+    from fdagen.emit.accelerator import accelerator_ports
+    from fdagen.flows.build import build_accelerator
+
+    return build_accelerator(config), config.top, accelerator_ports(config)
 
 
 def _cmd_build(args):
     from fdagen.emit.outdir import write_output_directory
 
     check_output_directory(args.out, args.force)
-    files, top, _, config = _render(args)
+    config = build_config(args)
+    files, top, _ = _render(config)
     write_output_directory(files, args.out, args.force)
     if args.block is None:
         from fdagen.flows.build import build_summary
@@ -103,6 +124,15 @@ def _cmd_build(args):
     else:
         print(f"wrote {args.out}: {', '.join(sorted(files))} (top {top})")
     return 0
+
+
+def _given(args):
+    """``{"dsp": kind}`` if the ``--dsp`` flag or the configuration file gives one, else
+    ``{}``."""
+    if args.dsp is not None:
+        return {"dsp": args.dsp}
+    table = _read_config(args.config) if args.block is None and args.config else {}
+    return {"dsp": table["dsp"]} if "dsp" in table else {}
 
 
 def _takes_ecp5_dsp(args):
@@ -134,12 +164,12 @@ def _cmd_synth(args):
         # netlists in 9 to 18 min (BENCHMARKS.md, "the Fmax steps"). The blocks' figures are
         # HeAP's.
         args.placer = "static" if args.block is None and args.target == "ecp5" else "heap"
-    if args.dsp == "ecp5" and args.target != "ecp5":
+    if args.target != "ecp5" and "ecp5" in _given(args).values():
         raise InputError(f"--dsp ecp5 must go with --target ecp5, not {args.target}")
-    if args.dsp is None and args.target == "ecp5" and _takes_ecp5_dsp(args):
-        args.dsp = "ecp5"      # the default there: see BENCHMARKS.md, "ECP5 synthesis"
     check_output_directory(args.out, args.force)
-    files, top, ports, config = _render(args)
+    # ecp5 by default there: see BENCHMARKS.md, "ECP5 synthesis" and "Step 15"
+    config = build_config(args, ecp5_default=args.target == "ecp5")
+    files, top, ports = _render(config)
     if args.freq is None:
         args.freq = config.clock_mhz if args.block is None else 150.0
     write_output_directory(files, args.out, args.force)
@@ -167,7 +197,6 @@ def _cmd_synth(args):
 def add_commands(commands):
     """Add this module's subcommands to ``commands`` (an argparse subparsers object)."""
     from fdagen.emit.block import BLOCKS
-    from fdagen.gateware.common.dsp import DSP_KINDS
 
     generate = Parser(add_help=False)      # what to generate: shared by build and synth
     generate.add_argument("--config", metavar="FILE.toml",
@@ -183,10 +212,6 @@ def add_commands(commands):
                           help="block only: fft/ifft samples per clock (default 1)")
     generate.add_argument("--runtime-schedule", action="store_true",
                           help="block only: add a schedule port")
-    generate.add_argument("--dsp", choices=DSP_KINDS,
-                          help="block only: fft/ifft product registers, generic logic or in "
-                               "ECP5 MULT18X18D blocks (default generic; for synth --target "
-                               "ecp5, ecp5)")
     generate.add_argument("--out", required=True, metavar="DIR", help="output directory")
     generate.add_argument("--force", action="store_true",
                           help="replace a non-empty output directory")

@@ -341,10 +341,11 @@ def add_config_flags(parser, names=None, notes=None):
     from dataclasses import fields
 
     from fdagen.arch.config import AcceleratorConfig, flag
+    from fdagen.arch.dsp import DSP_KINDS
     from fdagen.arch.pe_kinds import PE_KINDS
     from fdagen.golden.fixedpoint import ROUNDING_MODES
 
-    choices = {"rounding": ROUNDING_MODES, "pe_kind": tuple(PE_KINDS)}
+    choices = {"rounding": ROUNDING_MODES, "pe_kind": tuple(PE_KINDS), "dsp": DSP_KINDS}
     for field in fields(AcceleratorConfig):
         if names is not None and field.name not in names:
             continue

@@ -5,7 +5,7 @@ Files, all byte-identical for the same configuration:
 * ``<top>.v`` and one file per distinct block module (``<top>_fft2d<N>.v``,
   ``<top>_ifft2d<N>.v``, ``<top>_pe_<kind>.v``), each with a self-documenting header;
 * behavioural models of black-box macros, for simulation only (``<top>_xbar.v``: the ReRAM
-  crossbar, its port contract in the header);
+  crossbar, its port contract in the header; with ``dsp = "ecp5"``, ``MULT18X18D_sim.v``);
 * ``files.f`` (synthesis, compile order: blocks, then the top; black boxes left out) and
   ``sim_files.f`` (simulation: the models, then ``files.f``'s);
 * ``manifest.json``: parameters given and derived, tool versions, configuration hash, files,
@@ -29,6 +29,7 @@ from fdagen.emit.header import stream_ports
 from fdagen.emit.verilog import VERILATOR_WAIVERS, convert
 from fdagen.gateware.accel.top import Accelerator
 from fdagen.gateware.blocks import BlockLibrary
+from fdagen.gateware.common.dsp import MULT18X18D_MODEL, mult18x18d_model
 
 __all__ = ["accelerator_ports", "render_accelerator", "render_blocks", "header",
            "configuration_hash"]
@@ -95,7 +96,18 @@ def _contract(c):
         f"PE kind {c.pe_kind}: {c.pe.description}; {c.issue_interval} clocks per array "
         f"operation.",
         *c.pe.contract_lines(c),
+        *_multiplier_lines(c),
     ]
+
+
+def _multiplier_lines(c):
+    if c.dsp == "generic":
+        return []
+    return ["Multipliers: Lattice ECP5 MULT18X18D instances, each product in the block's output "
+            "register", "(the digital PEs' products, and the tile transforms' at the stages "
+            "whose operands fit 18 bits; others generic logic).",
+            f"Synthesize with synth_ecp5; simulate with the behavioural model "
+            f"{MULT18X18D_MODEL} (sim_files.f lists it)."]
 
 
 def configuration_hash(config):
@@ -159,6 +171,10 @@ def render_accelerator(config):
     library = BlockLibrary(separate=True, prefix=c.top)
     top_text = convert(Accelerator(c, library), c.top)
     files, verilog_names, models = render_blocks(library, c.top, command, digest)
+    if c.dsp == "ecp5":
+        # The primitive's model, for simulation only (synthesis maps the instances to DSPs).
+        files[MULT18X18D_MODEL] = mult18x18d_model().encode()
+        models.insert(0, MULT18X18D_MODEL)
     ports = accelerator_ports(c)
     port_lines = ["Ports:"] + [f"  {n:<18} {d:<6} {w:>3}  {m}" for n, d, w, m in ports]
     contract = ["", "Numeric and control contract:"] + [f"  {line}" for line in _contract(c)]

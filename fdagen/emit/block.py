@@ -14,7 +14,8 @@ from importlib.metadata import version
 from fdagen import __version__
 from fdagen.emit.header import stream_ports
 from fdagen.emit.verilog import convert
-from fdagen.gateware.common.dsp import MULT18X18D_MODEL, check_dsp, mult18x18d_model
+from fdagen.arch.dsp import check_dsp
+from fdagen.gateware.common.dsp import MULT18X18D_MODEL, mult18x18d_model
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D
 from fdagen.gateware.fft.fft3d import FFT3D
@@ -56,7 +57,7 @@ class BlockConfig:
     runtime_schedule: bool = False
     order: str = "bitrev"
     samples_per_clock: int = 1
-    #: How the FFT core registers its products (:data:`fdagen.gateware.common.dsp.DSP_KINDS`):
+    #: How the FFT core registers its products (:data:`fdagen.arch.dsp.DSP_KINDS`):
     #: ``"ecp5"`` (MULT18X18D output registers) is for ``fft``/``ifft`` at 1 sample per clock.
     dsp: str = "generic"
 

@@ -72,17 +72,17 @@ class BlockLibrary:
             raise ValueError(f"block {name} was made with {self._keys[name]}, not {key}")
         return _Instance(self.modules[name], name)
 
-    def tile_fft(self, fmt, runtime_length):
+    def tile_fft(self, fmt, runtime_length, dsp="generic"):
         """The tile transform of ``fmt`` (an :class:`~fdagen.golden.fft.FFT2DFormat` or
         :class:`~fdagen.golden.fft.FFT3DFormat`, forward or inverse: :class:`FFT2D`,
         :class:`IFFT2D`, :class:`FFT3D` or :class:`IFFT3D`, module
         ``<prefix>_[i]fft<d>d<N>``) with run-time schedules (and size, with
-        ``runtime_length``)."""
+        ``runtime_length``), its products registered as ``dsp`` says."""
         kind = f"{'i' if fmt.inverse else ''}fft{fmt.dims}d"
         block = {"fft2d": FFT2D, "ifft2d": IFFT2D, "fft3d": FFT3D, "ifft3d": IFFT3D}[kind]
-        return self._make(f"{self.prefix}_{kind}{fmt.n}", (kind, fmt, runtime_length),
+        return self._make(f"{self.prefix}_{kind}{fmt.n}", (kind, fmt, runtime_length, dsp),
                           lambda: block(fmt, runtime_schedule=True,
-                                        runtime_length=runtime_length))
+                                        runtime_length=runtime_length, dsp=dsp))
 
     def ifft_lane(self, config, acc_width):
         """One lane of the inverse stage (:class:`~fdagen.gateware.accel.inverse_lane.
@@ -90,11 +90,11 @@ class BlockLibrary:
         return self._make(f"{self.prefix}_ifft_lane", ("ifft_lane", config, acc_width),
                           lambda: IFFTLane(config, acc_width, self))
 
-    def pe(self, kind, data_width, weight_width, depth, max_terms):
+    def pe(self, kind, data_width, weight_width, depth, max_terms, dsp="generic"):
         """One PE of :class:`~fdagen.arch.pe_kinds.PEKind` ``kind``: its ``gateware``
         component with these parameters (module ``<prefix>_pe_<kind>``)."""
         component = component_class(kind.require_gateware())
-        args = (data_width, weight_width, depth, max_terms)
+        args = (data_width, weight_width, depth, max_terms, dsp)
         return self._make(f"{self.prefix}_pe_{kind.name}", ("pe", kind.name, args),
                           lambda: component(*args))
 

@@ -72,8 +72,9 @@ RUN_END = 1
 #: last read): fitted to the RTL's counters over the cases of ``tests/model/
 #: test_cycle_model.py``.
 BAND_START = 3
-#: Hand-off clocks: spectrum buffer write after the column FFT, array issue after readiness.
-FORWARD_HANDOFF = 8
+#: Hand-off clocks: the feature map's read a clock after its issue (from registers), spectrum
+#: buffer write after the column FFT, array issue after readiness.
+FORWARD_HANDOFF = 9
 #: Hand-off clocks: the PE's result latency, output-spectrum read latency (four), requantize
 #: (two registers) and overlap-add (coordinates, address, read, word register, write).
 INVERSE_HANDOFF = 24

@@ -195,8 +195,12 @@ CASES = [
                 "--dsp", "ecp5", "--out", d / "o"],
      "DSP kind must be generic for 2 samples per clock (ecp5 is for fft and ifft at 1 sample "
      "per clock), not 'ecp5'"),
-    (lambda d: ["build", "--pes", "4", "--dsp", "ecp5", "--out", d / "o"],
-     "--dsp applies to --block builds, not the accelerator"),
+    # the accelerator's ECP5 multipliers
+    (lambda d: ["build", "--pes", "4", "--dsp", "ecp5", "--data-width", "20", "--out", d / "o"],
+     "data and weight widths must be at most 18 bits with --dsp ecp5 (one MULT18X18D per PE "
+     "product), not 20 and 16"),
+    (lambda d: ["synth", "--target", "ice40", "--pes", "4", "--dsp", "ecp5", "--out", d / "o"],
+     "--dsp ecp5 must go with --target ecp5, not ice40"),
     # whole networks on the RTL
     (lambda d: ["sim", "net", "--images", "451"],
      "--images must be between 1 and 450 (the digits test set), not 451"),

@@ -72,6 +72,34 @@ def test_fft_block_with_ecp5_dsp(tmp_path, capsys):
     assert "dsp" not in json.loads((plain / "manifest.json").read_text())["parameters"]
 
 
+@pytest.mark.parametrize("argv, dsp", [
+    (["--target", "ecp5", "--pes", "4"], "ecp5"),
+    (["--target", "ecp5", "--pes", "4", "--dsp", "generic"], "generic"),
+    (["--target", "ecp5", "--pes", "4", "--data-width", "20"], "generic"),  # too wide for a PE
+    (["--target", "ecp5", "--pes", "4", "--pe-kind", "reram", "--data-width", "20"], "ecp5"),
+    (["--target", "ecp5", "--pes", "4", "--config", "generic.toml"], "generic"),
+    (["--target", "ice40", "--pes", "4"], "generic"),
+    (["--target", "ecp5", "--block", "fft", "--fft-size", "8"], "ecp5"),
+    (["--target", "ecp5", "--block", "fft2d", "--fft-size", "8"], "generic"),
+    (["--target", "ecp5", "--block", "fft", "--fft-size", "8", "--samples-per-clock", "2"],
+     "generic"),
+])
+def test_synth_takes_the_ecp5_multipliers_where_they_apply(tmp_path, monkeypatch, argv, dsp):
+    """``synth --target ecp5`` puts the products in the MULT18X18D output registers unless a
+    flag or the configuration file says otherwise or they do not fit; ``build`` and the other
+    targets stay generic."""
+    from fdagen.cli import build_parser
+    from fdagen.cli.build import build_config
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "generic.toml").write_text('dsp = "generic"\n')
+    args = build_parser().parse_args(["synth", *argv, "--out", "o"])
+    assert build_config(args, ecp5_default=args.target == "ecp5").dsp == dsp
+    if "--block" not in argv:
+        build = build_parser().parse_args(["build", *argv[2:], "--out", "o"])
+        assert build_config(build).dsp == "generic"
+
+
 def test_same_configuration_same_bytes(tmp_path, capsys):
     args = ["--block", "ifft", "--fft-size", 16, "--rounding", "half_up", "--runtime-schedule"]
     build(capsys, *args, "--out", tmp_path / "a")

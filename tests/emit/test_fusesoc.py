@@ -81,6 +81,11 @@ def test_testbench_catches_a_wrong_output(small_build, tmp_path):
 OTHER_BUILDS = [
     pytest.param(["--pes", "4", "--dims", "3", "--fft-size", "4", "--max-channels", "2",
                   "--max-out-channels", "4", "--max-size", "6"], id="3d"),
+    # the ECP5 multipliers in a 3-D build (the PEs' and the 3-D transforms' MULT18X18D
+    # instances, the primitive's model first in sim_files.f)
+    pytest.param(["--pes", "4", "--dims", "3", "--fft-size", "8", "--max-channels", "2",
+                  "--max-out-channels", "4", "--max-size", "8", "--dsp", "ecp5"],
+                 id="3d-ecp5"),
     # the crossbar macro models run slowly on Icarus (minutes): with FDAGEN_FULL=1 only
     pytest.param(["--pes", "4", "--pe-kind", "reram", "--max-channels", "2",
                   "--max-out-channels", "4", "--max-size", "8"], id="reram",
@@ -88,9 +93,10 @@ OTHER_BUILDS = [
 ]
 
 
-@pytest.mark.parametrize("argv", OTHER_BUILDS if FULL else OTHER_BUILDS[:1])
+@pytest.mark.parametrize("argv", OTHER_BUILDS if FULL else OTHER_BUILDS[:2])
 def test_testbench_passes_on_other_builds(argv, tmp_path):
-    """The crossbar kind (its behavioural macro models through sim_files.f) and a 3-D build."""
+    """A 3-D build, one with the ECP5 multipliers, and the crossbar kind (the models of their
+    primitives and macros through sim_files.f)."""
     rtl = tmp_path / "rtl"
     assert main(["build", *argv, "--out", str(rtl)]) == 0
     result = _icarus(rtl, tmp_path)

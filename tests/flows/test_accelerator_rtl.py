@@ -14,6 +14,8 @@ counters report, and run cycles within ``modelcheck.CYCLE_TOLERANCE``. ``fdagen 
 write exactly what ``fdagen golden conv2d --fixed`` writes.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from support.accelsim import check_rtl_layers, random_layer
@@ -21,6 +23,7 @@ from support.modelcheck import check_model_agrees
 
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.cli import main
+from fdagen.emit.accelerator import render_accelerator
 from fdagen.flows.simulate import lenet5_jobs, run_rtl
 from fdagen.golden.networks import Layer, lenet5
 from fdagen.model.components import load_library
@@ -207,3 +210,29 @@ def test_sim_conv3d_writes_what_golden_writes(tmp_path, rng, capsys):
     golden = ["golden", *layer, "--fixed", "--out", tmp_path / "golden.npy"]
     assert main([str(a) for a in golden]) == 0
     assert (tmp_path / "sim.npy").read_bytes() == (tmp_path / "golden.npy").read_bytes()
+
+
+def test_ecp5_multipliers_icarus(tmp_path):
+    """``dsp="ecp5"``: the PEs' products and the tile transforms' in MULT18X18D output
+    registers (instances of the primitive, simulated with the model the build writes first in
+    ``sim_files.f``). Layers at the build's N = 16 and at N = 8 (the cores' run-time size),
+    with input gaps and output backpressure: bit-exact, every counter equal to the schedule,
+    and, on the same jobs, the cycle counts of the generic build (the DSP registers take the
+    fabric registers' clocks)."""
+    config = AcceleratorConfig(pes=4, bin_lanes=2, fft_size=16, max_channels=2,
+                               max_out_channels=4, max_size=14, dsp="ecp5")
+    files = render_accelerator(config)
+    assert files["sim_files.f"].decode().splitlines()[0] == "MULT18X18D_sim.v"
+    assert "MULT18X18D_sim.v" not in files["files.f"].decode()
+    for name in (f"{config.top}_pe_digital.v", f"{config.top}_fft2d16.v",
+                 f"{config.top}_ifft2d16.v"):
+        assert files[name].decode().count("MULT18X18D #(") >= 2, name
+    rng = np.random.default_rng(43)
+    layers = [((2, 4, 12, 11, 3, 1, 1), 16), ((2, 3, 9, 9, 3, 1, 0), 8)]
+    jobs = [random_layer(config, rng, *shape, relu=True, fft_size=n) for shape, n in layers]
+    result = run_rtl(config, jobs, tmp_path / "ecp5", "icarus", gaps=0.2, stalls=0.3, seed=43)
+    check_rtl_layers(jobs, result)
+    generic = run_rtl(replace(config, dsp="generic"), jobs, tmp_path / "generic", "icarus",
+                      gaps=0.2, stalls=0.3, seed=43)
+    for ecp5, fabric in zip(result["layers"], generic["layers"]):
+        assert ecp5["counters"] == fabric["counters"]

@@ -76,8 +76,8 @@ class FFTStage(wiring.Component):
         # The loader's write, registered: the memory's write port is driven from registers,
         # not from the pixels stream's handshake across the die. A word is in the memory at
         # the end of the clock after it is taken; a layer's start comes a clock after its last
-        # pixel at the soonest, and a lane's first read three clocks after the start (ADVANCE,
-        # WAIT, FEED).
+        # pixel at the soonest, and a lane's first read reaches the port four clocks after the
+        # start (ADVANCE, WAIT, FEED, and the read's register).
         write_en = Signal(name="fmap_write_en")
         write_addr = Signal.like(self.fmap_waddr, name="fmap_write_addr")
         write_data = Signal.like(self.fmap_wdata, name="fmap_write_data", reset_less=True)
@@ -143,7 +143,7 @@ class FFTStage(wiring.Component):
         lane_bits = c.log2(lanes)
         prefix = f"lane{f}_"
 
-        fft = self._blocks.tile_fft(c.forward_format(), c.runtime_fft_size)
+        fft = self._blocks.tile_fft(c.forward_format(), c.runtime_fft_size, c.dsp)
         m.submodules[prefix + f"fft{c.dims}d"] = fft
         passes = ("row", "column", "depth")[:c.dims]
         m.d.comb += [getattr(fft, f"{name}_schedule").eq(layer[f"fwd_{name}_schedule"])
@@ -155,8 +155,10 @@ class FFTStage(wiring.Component):
                                         "tile_last": unsigned(1)})
         tags = SyncFIFO(width=tag_layout.size, depth=8)
         m.submodules[prefix + "tags"] = tags
+        # (a read issued at clock t reaches the memory's port from registers at t + 1: its
+        # word is out at t + 2)
         reader = ReadStream(data.StructLayout({"value": signed(c.data_width),
-                                               "last": unsigned(1)}), latency=1)
+                                               "last": unsigned(1)}), latency=2)
         m.submodules[prefix + "reader"] = reader
         wiring.connect(m, reader.o, fft.i)
 
@@ -205,15 +207,24 @@ class FFTStage(wiring.Component):
             inside.eq(Cat(*conditions).all()),
             position.eq(buffer_address(cbase, [p.as_unsigned() for p in pixel],
                                        geometry.strides(c.max_size, c.fmap_pitch))),
-            fmap_read.addr.eq(position >> word_bits),
         ]
+        # The read goes to the memory a clock after its issue, from registers: the walks'
+        # adders and the inside-the-map compares end there, not at the port's enable and
+        # address. A zero sample (outside the tile or the map) and the pixel's place in its
+        # word follow the read to its data.
+        read_en = reg("fmap_read_en", 1)
+        read_addr = Signal.like(fmap_read.addr, name=prefix + "fmap_read_addr")
+        zero_d = reg("zero_issued", 1)
         zero = Signal(name=prefix + "zero")
+        m.d.comb += [fmap_read.en.eq(read_en), fmap_read.addr.eq(read_addr)]
+        m.d.sync += [read_addr.eq(position >> word_bits), zero_d.eq(~inside), zero.eq(zero_d)]
         last_sample = sample.last
         if words == 1:
             value = fmap_read.data
         else:
+            which_d = reg("fmap_word_issued", word_bits)
             which = reg("fmap_word", word_bits)
-            m.d.sync += which.eq(position[:word_bits])
+            m.d.sync += [which_d.eq(position[:word_bits]), which.eq(which_d)]
             value = fmap_read.data.word_select(which, c.data_width).as_signed()
         m.d.comb += [reader.data.value.eq(Mux(zero, 0, value)), reader.data.last.eq(0)]
         frame_start = sample.first
@@ -257,12 +268,12 @@ class FFTStage(wiring.Component):
                             m.next = "ADVANCE"
         m.d.comb += [
             reader.issue.eq(issue),
-            fmap_read.en.eq(issue & inside),
             tags.w_en.eq(issue & frame_start),
         ]
+        m.d.sync += read_en.eq(issue & inside)
         tag_in = data.View(tag_layout, tags.w_data)
         m.d.comb += [tag_in.base.eq(sbase), tag_in.tile_last.eq(ch + 1 == layer.channels)]
-        m.d.sync += [zero.eq(~inside), read_event.eq(issue & inside)]
+        m.d.sync += read_event.eq(issue & inside)
 
         # Writer: the FFT's bins in output order k into bank k mod L at base + k / L.
         k = Signal(range(c.unique_bins), name=prefix + "k")

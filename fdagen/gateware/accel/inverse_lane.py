@@ -108,7 +108,7 @@ class IFFTLane(wiring.Component):
         def reg(name, shape):
             return Signal(shape, name=name)
 
-        ifft = self._blocks.tile_fft(c.inverse_format(), c.runtime_fft_size)
+        ifft = self._blocks.tile_fft(c.inverse_format(), c.runtime_fft_size, c.dsp)
         m.submodules[f"ifft{c.dims}d"] = ifft
         passes = ("row", "column", "depth")[:c.dims]
         m.d.comb += [getattr(ifft, f"{name}_schedule").eq(layer[f"inv_{name}_schedule"])

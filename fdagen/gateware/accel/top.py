@@ -298,10 +298,11 @@ class Accelerator(wiring.Component):
         def chunk_words(start):
             return Mux(start + words <= load_layer.out_channels, words,
                        load_layer.out_channels - start)
-        # What a channel's end does, decided in registers every clock (each a product of the
-        # compares it needs): wc, wm, wj, wbuf and wblock move only at a channel's end, every
-        # U >= 12 beats, and the layer registers are steady from the descriptor's end to the
-        # last weight. The clock enables at a channel's end are then the take, the bin walk's
+        # What a channel's end does, decided in registers every clock, in two steps: the
+        # compares in registers, then their products: wc, wm, wj, wbuf and wblock move only at
+        # a channel's end, every U >= 12 beats, and the layer registers are steady from the
+        # descriptor's end to the last weight, so both steps have settled two clocks after
+        # either moves. The clock enables at a channel's end are then the take, the bin walk's
         # end flag and one of these.
         w_last_chunk = Signal(name="w_last_chunk")            # wm's beat has the last channels
         w_chunk_end = Signal(name="w_chunk_end")              # the channel walk moves wm
@@ -309,17 +310,23 @@ class Accelerator(wiring.Component):
         w_block_end = Signal(name="w_block_end")              # ... and ends the tile block
         w_buffer_wrap = Signal(name="w_buffer_wrap")          # ... and the last buffer
         w_weights_end = Signal(name="w_weights_end")          # ... and it is the stream's last
-        last_chunk = wm + words >= load_layer.out_channels
-        last_channel = wc + 1 == load_layer.channels
-        group_end = last_channel & ((wj + words == c.slots) | last_chunk)
+        def compare(name, value):
+            flag = Signal(name=name)
+            m.d.sync += flag.eq(value)
+            return flag
+        last_chunk = compare("w_at_last_chunk", wm + words >= load_layer.out_channels)
+        last_channel = compare("w_at_last_channel", wc + 1 == load_layer.channels)
+        group_end = last_channel & (compare("w_at_last_slots", wj + words == c.slots)
+                                    | last_chunk)
+        last_buffer = compare("w_at_last_buffer", wbuf + 1 == load_layer.weight_buffers)
+        last_block = compare("w_at_last_block", wblock + 1 == load_layer.blocks)
         # fewer buffers than groups: the weights stream once per tile block
-        ring = load_layer.groups > load_layer.weight_buffers
+        ring = compare("w_ring", load_layer.groups > load_layer.weight_buffers)
         m.d.sync += [
             w_last_chunk.eq(last_chunk), w_chunk_end.eq(last_channel),
             w_group_end.eq(group_end), w_block_end.eq(last_channel & last_chunk),
-            w_buffer_wrap.eq(group_end & (wbuf + 1 == load_layer.weight_buffers)),
-            w_weights_end.eq(last_channel & last_chunk
-                             & (~ring | (wblock + 1 == load_layer.blocks))),
+            w_buffer_wrap.eq(group_end & last_buffer),
+            w_weights_end.eq(last_channel & last_chunk & (~ring | last_block)),
         ]
         m.d.comb += [
             mac.prog.pe.eq((wj << lane_bits) | (k[:lane_bits] if lane_bits else 0)),
@@ -769,8 +776,13 @@ class Accelerator(wiring.Component):
         # -- counting ----------------------------------------------------------------------------
         with m.If(begin):
             m.d.sync += begin_time["load"].eq(timer)
+        # the counts restart a clock after the descriptor's first word (from a register, not
+        # from the handshake: their clear fans out to every bit), from the pending increments
+        # of that first clock, as they would have from zero then; no start reads them so soon
+        begun = Signal(name="load_begun")
+        m.d.sync += begun.eq(begin)
         for name in load_names:
-            m.d.sync += loader[name].eq(Mux(begin, 0, loader[name] + pending[name]))
+            m.d.sync += loader[name].eq(Mux(begun, 0, loader[name]) + pending[name])
         # the running layer's weights, from the clock after the start (whose takes are in the
         # pending increment then) to the one after the last (FEED ends a clock after it)
         with m.If(feeding):

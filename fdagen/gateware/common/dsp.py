@@ -1,7 +1,7 @@
 """Registered multipliers: a product register in the fabric, or in an ECP5 DSP block.
 
 A pipeline stage that forms ``a * b`` and registers it on its step enable can be built two ways
-with the same cycle behaviour and the same bits (:data:`DSP_KINDS`):
+with the same cycle behaviour and the same bits (:data:`fdagen.arch.dsp.DSP_KINDS`):
 
 ``generic``
     ``a * b`` into an Amaranth register (portable Verilog). Yosys's ``synth_ecp5`` maps the
@@ -36,16 +36,10 @@ our own of the subset used, for simulation only, beside Verilog that instantiate
 
 from amaranth import Cat, ClockSignal, Instance, ResetSignal, Signal, signed
 
+from fdagen.arch.dsp import MULT18_WIDTH, fits_mult18
 from fdagen.golden.checks import ParameterError
 
-__all__ = ["DSP_KINDS", "MULT18_WIDTH", "MULT18X18D_MODEL", "check_dsp", "fits_mult18",
-           "ecp5_product", "mult18x18d_model"]
-
-#: How a registered product is built: see the module docstring.
-DSP_KINDS = ("generic", "ecp5")
-
-#: Operand width of one MULT18X18D.
-MULT18_WIDTH = 18
+__all__ = ["MULT18X18D_MODEL", "ecp5_product", "mult18x18d_model"]
 
 #: File name of the simulation model in an output directory.
 MULT18X18D_MODEL = "MULT18X18D_sim.v"
@@ -57,18 +51,6 @@ ECP5_PRODUCT_PARAMETERS = {
     "REG_OUTPUT_CLK": "CLK0", "REG_OUTPUT_CE": "CE0", "REG_OUTPUT_RST": "RST0",
     "RESETMODE": "SYNC", "GSR": "DISABLED",
 }
-
-
-def check_dsp(dsp):
-    """Refuse a DSP kind other than those of :data:`DSP_KINDS`."""
-    if dsp not in DSP_KINDS:
-        raise ParameterError(f"DSP kind must be one of {', '.join(DSP_KINDS)}, not {dsp!r}")
-    return dsp
-
-
-def fits_mult18(a_width, b_width):
-    """Whether a signed ``a_width`` x ``b_width`` product fits one MULT18X18D."""
-    return a_width <= MULT18_WIDTH and b_width <= MULT18_WIDTH
 
 
 def ecp5_product(m, name, a, b, enable):

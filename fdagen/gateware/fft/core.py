@@ -61,7 +61,8 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.arch.latency import FFT_STAGE_PIPELINE, fft_core_latency
 from fdagen.gateware.common.arith import saturate_expr
-from fdagen.gateware.common.dsp import check_dsp, ecp5_product, fits_mult18
+from fdagen.arch.dsp import check_dsp, fits_mult18
+from fdagen.gateware.common.dsp import ecp5_product
 from fdagen.gateware.common.ram import ram
 from fdagen.gateware.common.tile_buffer import TileBuffer
 from fdagen.golden.checks import ParameterError, ParameterTypeError

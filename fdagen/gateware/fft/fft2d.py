@@ -40,6 +40,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
+from fdagen.arch.dsp import check_dsp
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT2DFormat, bit_reverse_indices
@@ -79,6 +80,9 @@ class FFT2D(wiring.Component):
     runtime_length : bool
         Take the transform size from the ``length_shift`` port, latched per tile: a tile is
         ``N' x N'`` with ``N' = N >> length_shift`` (needs ``runtime_schedule``).
+    dsp : str
+        How the cores' products are registered (:class:`~fdagen.gateware.fft.core.FFTCore`'s
+        ``dsp``: ``ecp5`` puts them in MULT18X18D output registers).
     """
 
     @staticmethod
@@ -97,12 +101,14 @@ class FFT2D(wiring.Component):
         """Input payload: a real ``value`` (signed ``width``) and ``last``."""
         return data.StructLayout({"value": signed(width), "last": unsigned(1)})
 
-    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False,
+                 dsp="generic"):
         check_tile_format("2-D FFT", fmt, runtime_schedule, inverse=False,
                         runtime_length=runtime_length)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)
+        self._dsp = check_dsp(dsp)
         self._row_format = replace(fmt.row_format, order="bitrev")
         self._column_format = replace(fmt.column_format, order="bitrev")
         members = {
@@ -133,9 +139,9 @@ class FFT2D(wiring.Component):
         runtime, runtime_length = self._runtime_schedule, self._runtime_length
 
         m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime,
-                                           runtime_length=runtime_length)
+                                           runtime_length=runtime_length, dsp=self._dsp)
         m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime,
-                                                 runtime_length=runtime_length)
+                                                 runtime_length=runtime_length, dsp=self._dsp)
         word = data.StructLayout({"re": signed(self._row_format.output_width),
                                   "im": signed(self._row_format.output_width)})
         shift_width = len(self.length_shift) if runtime_length else 0

@@ -45,6 +45,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
+from fdagen.arch.dsp import check_dsp
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_tile_format, frame_index
 from fdagen.golden.fft import FFT3DFormat, bit_reverse_indices
@@ -93,6 +94,9 @@ class FFT3D(wiring.Component):
     runtime_length : bool
         Take the transform size from the ``length_shift`` port, latched per tile (needs
         ``runtime_schedule``).
+    dsp : str
+        How the cores' products are registered (:class:`~fdagen.gateware.fft.core.FFTCore`'s
+        ``dsp``: ``ecp5`` puts them in MULT18X18D output registers).
     """
 
     @staticmethod
@@ -106,12 +110,14 @@ class FFT3D(wiring.Component):
         reverse = bit_reverse_indices(n)
         return [(int(reverse[j]), ky, kx) for ky, kx in FFT2D.output_order(n) for j in range(n)]
 
-    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False,
+                 dsp="generic"):
         check_tile_format("3-D FFT", fmt, runtime_schedule, inverse=False,
                           runtime_length=runtime_length, format_class=FFT3DFormat)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)
+        self._dsp = check_dsp(dsp)
         self._depth_format = replace(fmt.depth_format, order="bitrev")
         super().__init__(block_members(
             FFT2D.pixel_layout(fmt.data_width), FFTCore.sample_layout(fmt.output_width),
@@ -135,9 +141,9 @@ class FFT3D(wiring.Component):
         shifts = stages - 1 if runtime_length else 1
 
         m.submodules.planes = planes = FFT2D(self._fmt.plane_format, runtime_schedule=runtime,
-                                             runtime_length=runtime_length)
+                                             runtime_length=runtime_length, dsp=self._dsp)
         m.submodules.depth = depth = FFTCore(self._depth_format, runtime_schedule=runtime,
-                                             runtime_length=runtime_length)
+                                             runtime_length=runtime_length, dsp=self._dsp)
         width = self._fmt.plane_format.output_width
         word = data.StructLayout({"re": signed(width), "im": signed(width)})
         shift_width = len(self.length_shift) if runtime_length else 0

@@ -38,6 +38,7 @@ from amaranth.lib.wiring import In, Out
 
 from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.tile_buffer import TileBuffer
+from fdagen.arch.dsp import check_dsp
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import (FFT2D, by_shift, check_tile_format, frame_index,
                                        hand_on_per_tile)
@@ -58,6 +59,9 @@ class IFFT2D(wiring.Component):
     runtime_length : bool
         Take the transform size from the ``length_shift`` port, latched per tile: a half
         spectrum of ``N' (N'/2 + 1)`` bins to an ``N' x N'`` tile, ``N' = N >> length_shift``.
+    dsp : str
+        How the cores' products are registered (:class:`~fdagen.gateware.fft.core.FFTCore`'s
+        ``dsp``: ``ecp5`` puts them in MULT18X18D output registers).
     """
 
     @staticmethod
@@ -71,12 +75,14 @@ class IFFT2D(wiring.Component):
         reverse = bit_reverse_indices(n)
         return [(y, int(reverse[j])) for y in range(n) for j in range(n)]
 
-    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False,
+                 dsp="generic"):
         check_tile_format("2-D IFFT", fmt, runtime_schedule, inverse=True,
                         runtime_length=runtime_length)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)
+        self._dsp = check_dsp(dsp)
         self._column_format = replace(fmt.column_format, order="bitrev")
         self._row_format = replace(fmt.row_format, order="bitrev")
         members = {
@@ -104,9 +110,9 @@ class IFFT2D(wiring.Component):
         width = self._column_format.output_width
 
         m.submodules.columns = columns = FFTCore(self._column_format, runtime_schedule=runtime,
-                                                 runtime_length=runtime_length)
+                                                 runtime_length=runtime_length, dsp=self._dsp)
         m.submodules.rows = rows = FFTCore(self._row_format, runtime_schedule=runtime,
-                                           runtime_length=runtime_length)
+                                           runtime_length=runtime_length, dsp=self._dsp)
         word = data.StructLayout({"re": signed(width), "im": signed(width)})
         shift_width = len(self.length_shift) if runtime_length else 0
         m.submodules.buffer = buffer = TileBuffer(word, bins, max(stages + shift_width, 1))

@@ -41,6 +41,7 @@ from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 
 from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
+from fdagen.arch.dsp import check_dsp
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_tile_format, frame_index
 from fdagen.gateware.fft.fft3d import block_members, last_of_tile, plane_bins
@@ -62,6 +63,9 @@ class IFFT3D(wiring.Component):
     runtime_length : bool
         Take the transform size from the ``length_shift`` port, latched per tile (needs
         ``runtime_schedule``).
+    dsp : str
+        How the cores' products are registered (:class:`~fdagen.gateware.fft.core.FFTCore`'s
+        ``dsp``: ``ecp5`` puts them in MULT18X18D output registers).
     """
 
     @staticmethod
@@ -74,12 +78,14 @@ class IFFT3D(wiring.Component):
         """Index ``(z, y, x)`` of each output pixel of a tile, in stream order."""
         return [(z, y, x) for z in range(n) for y, x in IFFT2D.output_order(n)]
 
-    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False):
+    def __init__(self, fmt, *, runtime_schedule=False, runtime_length=False,
+                 dsp="generic"):
         check_tile_format("3-D IFFT", fmt, runtime_schedule, inverse=True,
                           runtime_length=runtime_length, format_class=FFT3DFormat)
         self._fmt = fmt
         self._runtime_schedule = bool(runtime_schedule)
         self._runtime_length = bool(runtime_length)
+        self._dsp = check_dsp(dsp)
         self._depth_format = replace(fmt.depth_format, order="bitrev")
         super().__init__(block_members(
             FFTCore.sample_layout(fmt.data_width), FFT2D.pixel_layout(fmt.output_width),
@@ -99,9 +105,9 @@ class IFFT3D(wiring.Component):
         shifts = stages - 1 if runtime_length else 1
 
         m.submodules.depth = depth = FFTCore(self._depth_format, runtime_schedule=runtime,
-                                             runtime_length=runtime_length)
+                                             runtime_length=runtime_length, dsp=self._dsp)
         m.submodules.planes = planes = IFFT2D(self._fmt.plane_format, runtime_schedule=runtime,
-                                              runtime_length=runtime_length)
+                                              runtime_length=runtime_length, dsp=self._dsp)
         width = self._depth_format.output_width
         word = data.StructLayout({"re": signed(width), "im": signed(width)})
         shift_width = len(self.length_shift) if runtime_length else 0

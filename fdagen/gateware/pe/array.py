@@ -47,7 +47,7 @@ class PEArray(wiring.Component):
         self.latency = self.kind.latency
         self.issue_interval = c.issue_interval
         self._blocks = blocks
-        self._pe_args = (c.data_width, c.weight_width, c.weight_depth, c.max_channels)
+        self._pe_args = (c.data_width, c.weight_width, c.weight_depth, c.max_channels, c.dsp)
         self.acc_width = c.accumulator_width
         pe = PESignature(c.data_width, c.weight_width, c.weight_depth, self.acc_width)
         super().__init__({

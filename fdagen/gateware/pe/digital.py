@@ -34,6 +34,8 @@ writes only group buffers the array has finished, :mod:`fdagen.gateware.accel.to
 from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 
+from fdagen.arch.dsp import MULT18_WIDTH, check_dsp, fits_mult18
+from fdagen.gateware.common.dsp import ecp5_product
 from fdagen.gateware.common.ram import ram
 from fdagen.arch.pe_kinds import PE_KINDS
 from fdagen.gateware.pe.signature import PESignature
@@ -54,6 +56,11 @@ class PE(wiring.Component):
         Weight words held (e.g. input channels x bins of one output channel).
     max_terms : int
         Most products in one sum; sizes the accumulator for the worst case.
+    dsp : str
+        How the two cells' products are registered (:data:`fdagen.arch.dsp.DSP_KINDS`):
+        ``generic`` in fabric registers, ``ecp5`` in the MULT18X18D blocks' own output
+        registers (same cycles and bits; operands of at most 18 bits; the Verilog then needs
+        :func:`~fdagen.gateware.common.dsp.mult18x18d_model` to simulate).
     """
 
     #: The kind this component implements (its issue interval and latency are declared there).
@@ -65,13 +72,17 @@ class PE(wiring.Component):
     #: instead of one merged copy driving the whole array's.
     KEEP_HIERARCHY = True
 
-    def __init__(self, data_width, weight_width, depth, max_terms):
+    def __init__(self, data_width, weight_width, depth, max_terms, dsp="generic"):
         check_range("accelerator word width", data_width, "PE data width")
         check_range("accelerator word width", weight_width, "PE weight width")
         check_int("PE weight depth", depth, 1, 1 << 20)
         check_int("PE sum length", max_terms, 1, 1 << 20)
         self.data_width, self.weight_width = data_width, weight_width
         self.depth, self.max_terms = depth, max_terms
+        self.dsp = check_dsp(dsp)
+        if dsp == "ecp5" and not fits_mult18(data_width, weight_width):
+            raise ParameterError(f"PE data and weight widths must be at most {MULT18_WIDTH} bits "
+                                 f"for MULT18X18D products, not {data_width} and {weight_width}")
         self.acc_width = accumulator_width(data_width, weight_width, max_terms)
         if self.acc_width > 62:
             raise ParameterError(f"PE accumulator width must be at most 62 bits, not "
@@ -128,9 +139,15 @@ class PE(wiring.Component):
 
         # The two cells: clock 2 drives (x_re, x_im), clock 3 (x_im, x_re).
         # the datapath registers are not reset (a sum starts with ``first``)
-        cell_re = Signal(signed(dw + ww), reset_less=True)      # product on the w_re cell
-        cell_im = Signal(signed(dw + ww), reset_less=True)      # product on the w_im cell
-        m.d.sync += [cell_re.eq(x_for_re * w.re), cell_im.eq(x_for_im * w.im)]
+        if self.dsp == "ecp5":
+            # (the DSP blocks' output registers: a product crosses the routing to the DSP in
+            # one clock and from it in the next)
+            cell_re = ecp5_product(m, "cell_re", x_for_re, w.re, 1)
+            cell_im = ecp5_product(m, "cell_im", x_for_im, w.im, 1)
+        else:
+            cell_re = Signal(signed(dw + ww), reset_less=True)      # product on the w_re cell
+            cell_im = Signal(signed(dw + ww), reset_less=True)      # product on the w_im cell
+            m.d.sync += [cell_re.eq(x_for_re * w.re), cell_im.eq(x_for_im * w.im)]
         # Clock 3: real part = cell_re - cell_im; clock 4: imag = cell_re + cell_im.
         acc_re = Signal(signed(aw), reset_less=True)
         acc_im = Signal(signed(aw), reset_less=True)
