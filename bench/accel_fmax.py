@@ -10,10 +10,10 @@ Each P runs ``fdagen synth --target ecp5 --pes P --max-channels 4 --max-out-chan
 out of context, 100 MHz constraint, seed 1, ``--placer`` static and ``--dsp`` ecp5 unless
 given: ``fdagen synth``'s defaults for the accelerator) with a wall-clock limit, and reports
 Fmax, the critical path (ends, delay, logic steps), the utilisation, the Yosys cell counts and
-the wall time (Yosys included). A run past the limit is reported as such, not retried. With ``--out`` each
-run's directory is kept (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, its logic/routing
-split per step, ``synth.json``). Run one at a time: nextpnr is single-threaded, and a second
-heavy job on the 2-core machine moves the wall time.
+the wall time (Yosys included). A run past the limit is reported as such, not retried. With
+``--out`` each run's directory is kept (``p{P}``: the Verilog, ``nextpnr.log`` as it runs, its
+logic/routing split per step, ``synth.json``). Run one at a time: nextpnr is single-threaded,
+and a second heavy job on the 2-core machine moves the wall time.
 
 ``--seeds 1,2,3`` places and routes the same Yosys netlist once per nextpnr seed (the first
 through ``fdagen synth``, the others in ``p{P}/seed{S}/``) and reports each seed's Fmax and
@@ -34,6 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from fdagen.arch.dsp import DSP_KINDS
 from fdagen.flows.synth import SEEDS, SynthError, place_and_route
 
 SMALL_BUFFERS = ("--max-channels", "4", "--max-out-channels", "8", "--max-size", "16")
@@ -118,7 +119,7 @@ def main():
     parser.add_argument("--seeds", type=seeds_of, default=[1],
                         help="nextpnr seeds, comma-separated (default 1); the same netlist is "
                              "placed and routed once per seed")
-    parser.add_argument("--dsp", choices=("generic", "ecp5"),
+    parser.add_argument("--dsp", choices=DSP_KINDS,
                         help="the multipliers' product registers (default: fdagen synth's, "
                              "ecp5: the MULT18X18D output registers)")
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=1,

@@ -78,7 +78,7 @@ def build_config(args, ecp5_default=False):
             if getattr(args, key) not in (None, False):
                 raise InputError(f"{flag(key)} applies to --block builds, not the accelerator")
         config = accelerator_config(args)
-        if ecp5_default and "dsp" not in _given(args):
+        if ecp5_default and _given_dsp(args) is None:
             try:
                 config = replace(config, dsp="ecp5")
             except ParameterError:      # words too wide for the PEs' MULT18X18Ds: generic
@@ -126,13 +126,11 @@ def _cmd_build(args):
     return 0
 
 
-def _given(args):
-    """``{"dsp": kind}`` if the ``--dsp`` flag or the configuration file gives one, else
-    ``{}``."""
-    if args.dsp is not None:
-        return {"dsp": args.dsp}
-    table = _read_config(args.config) if args.block is None and args.config else {}
-    return {"dsp": table["dsp"]} if "dsp" in table else {}
+def _given_dsp(args):
+    """The DSP kind the ``--dsp`` flag or the configuration file gives, else ``None``."""
+    if args.dsp is not None or args.block is not None or args.config is None:
+        return args.dsp
+    return _read_config(args.config).get("dsp")
 
 
 def _takes_ecp5_dsp(args):
@@ -164,7 +162,7 @@ def _cmd_synth(args):
         # netlists in 9 to 18 min (BENCHMARKS.md, "the Fmax steps"). The blocks' figures are
         # HeAP's.
         args.placer = "static" if args.block is None and args.target == "ecp5" else "heap"
-    if args.target != "ecp5" and "ecp5" in _given(args).values():
+    if args.target != "ecp5" and _given_dsp(args) == "ecp5":
         raise InputError(f"--dsp ecp5 must go with --target ecp5, not {args.target}")
     check_output_directory(args.out, args.force)
     # ecp5 by default there: see BENCHMARKS.md, "ECP5 synthesis" and "Step 15"

@@ -5,13 +5,13 @@ operations (random starts, including ones the PE must ignore), every output comp
 clock. The generic PE is the one the Amaranth tests check against the golden model; the
 primitive runs on fdagen's behavioural model (tests/flows/test_mult18x18d_model.py)."""
 
-import shutil
 import subprocess
 
 import pytest
 
 from fdagen.emit.verilog import convert
 from fdagen.flows.lint import lint
+from fdagen.flows.tools import require
 from fdagen.gateware.common.dsp import MULT18X18D_MODEL, mult18x18d_model
 from fdagen.gateware.pe.digital import PE
 from fdagen.golden.checks import ParameterError
@@ -67,12 +67,11 @@ def sources(tmp_path_factory):
 
 def test_ecp5_pe_equals_the_generic_pe_clock_for_clock(sources):
     directory, names = sources
-    assert shutil.which("iverilog"), "Icarus Verilog is installed by scripts/setup.sh"
-    build = subprocess.run(["iverilog", "-g2012", "-o", "pe_dsp.vvp", "-s", "pe_dsp_tb", *names],
-                           cwd=directory, capture_output=True, text=True)
+    build = subprocess.run([require("iverilog"), "-g2012", "-o", "pe_dsp.vvp", "-s", "pe_dsp_tb",
+                            *names], cwd=directory, capture_output=True, text=True)
     assert build.returncode == 0 and "warning" not in build.stdout + build.stderr, \
         build.stdout + build.stderr
-    run = subprocess.run(["vvp", "-n", "pe_dsp.vvp"], cwd=directory, capture_output=True,
+    run = subprocess.run([require("vvp"), "-n", "pe_dsp.vvp"], cwd=directory, capture_output=True,
                          text=True)
     output = run.stdout + run.stderr
     assert run.returncode == 0 and "FATAL" not in output and "warning" not in output, \

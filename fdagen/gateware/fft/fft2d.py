@@ -39,8 +39,8 @@ from amaranth import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.arch.dsp import check_dsp
+from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.golden.checks import ParameterError, ParameterTypeError
 from fdagen.golden.fft import FFT2DFormat, bit_reverse_indices

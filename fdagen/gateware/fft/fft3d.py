@@ -44,8 +44,8 @@ from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.arch.dsp import check_dsp
+from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_tile_format, frame_index
 from fdagen.golden.fft import FFT3DFormat, bit_reverse_indices

@@ -36,9 +36,9 @@ from amaranth import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from fdagen.arch.dsp import check_dsp
 from fdagen.gateware.common.arith import const_mul
 from fdagen.gateware.common.tile_buffer import TileBuffer
-from fdagen.arch.dsp import check_dsp
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import (FFT2D, by_shift, check_tile_format, frame_index,
                                        hand_on_per_tile)

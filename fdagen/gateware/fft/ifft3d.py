@@ -40,8 +40,8 @@ from dataclasses import replace
 from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 
-from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.arch.dsp import check_dsp
+from fdagen.gateware.common.tile_buffer import TileBuffer, TileSchedules
 from fdagen.gateware.fft.core import FFTCore
 from fdagen.gateware.fft.fft2d import FFT2D, by_shift, check_tile_format, frame_index
 from fdagen.gateware.fft.fft3d import block_members, last_of_tile, plane_bins
