@@ -79,12 +79,13 @@ MATRIX = [
     dict(pes=2, fft_size=4, dims=3, max_channels=1, max_out_channels=4, max_size=10,
          spectrum_tiles=4),
     # the ECP5 multipliers (MULT18X18D instances and their model): bench/accel_fmax.py's P = 16
-    # build, the Icarus run at N = 16 (tests/flows/test_accelerator_rtl.py), and a 3-D one
+    # build, the Icarus run at N = 16 (tests/flows/test_accelerator_rtl.py) and the 3-D
+    # FuseSoC testbench build (tests/emit/test_fusesoc.py)
     dict(pes=16, max_channels=4, max_out_channels=8, max_size=16, dsp="ecp5"),
     dict(pes=4, bin_lanes=2, fft_size=16, max_channels=2, max_out_channels=4, max_size=14,
          dsp="ecp5"),
-    dict(pes=4, bin_lanes=2, fft_size=8, dims=3, max_channels=2, max_out_channels=4,
-         max_size=8, dsp="ecp5"),
+    dict(pes=4, dims=3, fft_size=8, max_channels=2, max_out_channels=4, max_size=8,
+         dsp="ecp5"),
 ]
 
 
