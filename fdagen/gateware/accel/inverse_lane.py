@@ -179,12 +179,17 @@ class IFFTLane(wiring.Component):
         # A ring's rows are free for a new tile row once the drain has read every band fed
         # but the last (the band two rows back in the group's ring). The compare is a
         # register: ``drained`` only grows within a layer, so a clock late only delays a
-        # pass; ``bands_fed`` grows at a band's hand-over, and the flag is 0 in the clock
-        # after one (``band_handed``), so it never says free for a count it has not seen.
-        ring_free = reg("ring_free", 1) if c.oaa_ring else 1
+        # pass; ``bands_fed`` grows at a band's hand-over, and the flag is not taken in the
+        # clock after one (``band_handed_d``), so it never says free for a count it has not
+        # seen. (The hand-over's flag is a register of its own, so that the hand-over's logic
+        # ends beside it, not at the compare's register by the drain's ``drained``.)
+        ring_free = 1
         band_handed = Signal()
         if c.oaa_ring:
-            m.d.sync += ring_free.eq(~band_handed & (self.drained + 1 >= bands_fed))
+            rows_free, band_handed_d = reg("ring_free", 1), reg("band_handed_d", 1)
+            m.d.sync += [rows_free.eq(self.drained + 1 >= bands_fed),
+                         band_handed_d.eq(band_handed)]
+            ring_free = rows_free & ~band_handed_d
         # The array has finished pass p (``mac_done > p``), registered for p and for p + 1,
         # and the second serves in the clock after p moves (``p_moved``): ``mac_done`` only
         # grows within a layer, so a clock late only delays a pass; in the clock after the
@@ -323,7 +328,11 @@ class IFFTLane(wiring.Component):
 
         # -- overlap-add: address, read, add-and-write ---------------------------------------
         tag = data.View(tag_layout, tags.r_data)
-        written = Raster("", "w", geometry.axes, [size] * dims, width=bits)
+        # (its last-index flags and end flag are registers, so that a frame's end, which
+        # pops the tag queue, is the IFFT's valid and one flag; ``size`` is steady whenever
+        # the walk moves, and a restart's flags are those of N > 1 whatever N it reads)
+        written = Raster("", "w", geometry.axes, [size] * dims, width=bits, last_flags=True,
+                         end_flag=True)
         # the IFFT's output order: the last axis bit-reversed over the layer's log2 N bits
         position = written.index[:-1] + [written.index[-1][::-1] >> layer.fft_shift]
         m.d.comb += ifft.o.ready.eq(1)
@@ -380,11 +389,14 @@ class IFFTLane(wiring.Component):
         read_now = s_read.valid & ~s_read.first
         drain_bank_d = reg("drain_bank_d", 1)
         m.d.sync += drain_bank_d.eq(self.drain_bank)
+        drain_bank_dd = reg("drain_bank_dd", 1)
+        m.d.sync += drain_bank_dd.eq(drain_bank_d)
         wp_data = reg("oaa_sum", signed(c.oaa_width))
-        added, drained = 0, 0
+        read_word, drain_word = 0, 0
         for b in range(c.oaa_banks):
             mem = ram(signed(c.oaa_width), c.oaa_depth)
-            m.submodules[f"oaa{b}" if two_banks else "oaa"] = mem
+            name = f"oaa{b}" if two_banks else "oaa"
+            m.submodules[name] = mem
             rp, wp = mem.read_port(), mem.write_port()
             drain_here = self.drain_en & (self.drain_bank == b)
             m.d.comb += [
@@ -392,13 +404,13 @@ class IFFTLane(wiring.Component):
                 rp.addr.eq(Mux(drain_here, self.drain_addr, s_read.addr)),
                 wp.en.eq(s3.valid & (s3.bank == b)), wp.addr.eq(s3.addr), wp.data.eq(wp_data),
             ]
-            added = Mux(s2.bank == b, rp.data, added) if b else rp.data
-            drained = Mux(drain_bank_d == b, rp.data, drained) if b else rp.data
-        # the banks' read words registered (data, not reset): the block RAM's clock-to-out
-        # and the bank mux end at a register, not in the sum's adder or the drain's lane mux
-        read_word = Signal(signed(c.oaa_width), name="oaa_read_word", reset_less=True)
-        drain_word = Signal(signed(c.oaa_width), name="drain_word", reset_less=True)
-        m.d.sync += [read_word.eq(added), drain_word.eq(drained)]
+            # each bank's read word registered by itself (data, not reset): the block RAM's
+            # clock-to-out (its output register is not used) ends at a register beside it,
+            # and the bank muxes come after, in the sum's clock and the drain's lane mux
+            word = Signal(signed(c.oaa_width), name=f"{name}_read_word", reset_less=True)
+            m.d.sync += word.eq(rp.data)
+            read_word = Mux(s3.bank == b, word, read_word) if b else word
+            drain_word = Mux(drain_bank_dd == b, word, drain_word) if b else word
         m.d.comb += wp_data.eq(Mux(s3.first, s3.value, read_word + s3.value))
         # a pass's last overlap-add and an empty pass may end in the same clock; an empty pass
         # is counted a clock late (registered: the pass's end in NEXT, through the lane's

@@ -376,7 +376,6 @@ class Accelerator(wiring.Component):
         d_gbase = Signal(range(c.oaa_depth + 1), name="d_gbase")
         d_issued_all = Signal(name="d_issued_all")
         band_walk = Signal()                # the drain walks the bands of a layer it has
-        draining = Signal()                 # the drain has a layer whose pixels are not all out
         drain_busy = Signal()               # the drain has a layer that has not retired
         drain_run_over = Signal()           # the drained layer's run is over: all bands final
         # the overlap-add read, the biased sum's register, the requantizer's register, then the
@@ -413,6 +412,11 @@ class Accelerator(wiring.Component):
         row_flags = Cat(at_last_row, at_band_end)
         first_row_flags = Signal(2, name="drain_band_first_row")    # row_flags there
         band_primed = Signal(name="band_primed")
+        # band_primed & ~band_empty & ~d_issued_all, kept as a register of its own (set where
+        # a band is primed, cleared where the band is done or its last pixel walked), so that
+        # the walk's step is that and the request queue's room only. (No state decode: a band
+        # is primed only in BUSY and DONE, and in DONE every pixel is issued.)
+        walk_open = Signal(name="drain_walk_open")
         row_last = at_last_row | at_band_end
         channel_last = at_last_slot | at_last_channel
         d_last = at_last_channel & at_last_row & inner.last
@@ -496,9 +500,17 @@ class Accelerator(wiring.Component):
         ]
         m.d.comb += [drain.issue.eq(d_issue),
                      d_issue.eq(requests.r_rdy & drain.can_issue & ~drain_read.busy),
-                     walk_step.eq(draining & band_primed & ~band_empty & ~d_issued_all
-                                  & requests.w_rdy)]
-        out_last = self.out.valid & self.out.ready & self.out.payload.last
+                     walk_step.eq(walk_open & requests.w_rdy)]
+        # The output handshake, registered for the drain's state and counters: the port's
+        # valid & ready then drives only the output queue's read and these registers, which
+        # sit by the queue, not logic across the die (the last pixel retires the layer a clock
+        # later, with the clock it went out)
+        out_taken = Signal(name="out_taken")
+        out_stalled = Signal(name="out_stalled")
+        out_last = Signal(name="out_last_taken")
+        m.d.sync += [out_taken.eq(self.out.valid & self.out.ready),
+                     out_stalled.eq(self.out.valid & ~self.out.ready),
+                     out_last.eq(self.out.valid & self.out.ready & self.out.payload.last)]
         band_done = Signal()                # the band's last pixel is queued, or it has none
         m.d.sync += [band_take.eq(band_walk & drain_read.bands.valid & ~band_set & ~band_take
                                   & ~band_pop & ~pending_end
@@ -534,10 +546,13 @@ class Accelerator(wiring.Component):
             m.d.sync += [band_primed.eq(1), row_flags.eq(row_flags_now),
                          first_row_flags.eq(row_flags_now),
                          at_last_slot.eq(d_slot == c.slots - 1),
-                         at_last_channel.eq(dm == last_channel)]
+                         at_last_channel.eq(dm == last_channel),
+                         walk_open.eq(~band_empty & ~d_issued_all)]
         with m.If(walk_step):
             inner.step(m)
             m.d.sync += d_issued_all.eq(d_last)
+            with m.If(d_last):
+                m.d.sync += walk_open.eq(0)
             with m.If(inner.last):
                 m.d.sync += [d_row.eq(d_row + 1), d_read_row.eq(d_read_next),
                              d_read_next.eq(d_read_next + drain_layer.stride),
@@ -558,7 +573,7 @@ class Accelerator(wiring.Component):
                             m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
         m.d.comb += drain_read.bands.ready.eq(band_pop)
         with m.If(band_done):
-            m.d.sync += band_primed.eq(0)
+            m.d.sync += [band_primed.eq(0), walk_open.eq(0)]
         with m.If(band_pop):
             m.d.sync += [band_set.eq(0), d_bands.eq(d_bands + 1),
                          d_prev_group.eq(band.group), bands_all.eq(band_final)]
@@ -697,14 +712,15 @@ class Accelerator(wiring.Component):
                              block_row.eq(0), block_read_row.eq(first_read),
                              block_read_next.eq(first_read + drain_layer.stride),
                              d_prev_group.eq(0), band_set.eq(0), band_primed.eq(0),
+                             walk_open.eq(0),
                              bands_all.eq(0),
                              d_issued_all.eq(0)]
                 m.d.comb += drain_busy.eq(1)
                 m.next = "BUSY"
             with m.State("BUSY"):
-                m.d.comb += [draining.eq(1), drain_busy.eq(1), band_walk.eq(1)]
+                m.d.comb += [drain_busy.eq(1), band_walk.eq(1)]
                 with m.If(out_last):
-                    m.d.sync += last_pixel_time.eq(timer)
+                    m.d.sync += last_pixel_time.eq(timer - 1)
                     m.next = "DONE"
             with m.State("DONE"):
                 # retire once the layer's bands are all taken (any after the last pixel have
@@ -788,8 +804,8 @@ class Accelerator(wiring.Component):
         with m.If(feeding):
             m.d.sync += counters["weight_writes"].eq(
                 counters["weight_writes"] + pending["weight_writes"])
-        with m.If(self.out.valid & self.out.ready):
+        with m.If(out_taken):
             m.d.sync += counters["output_pixels"].eq(counters["output_pixels"] + 1)
-        with m.If(self.out.valid & ~self.out.ready):
+        with m.If(out_stalled):
             m.d.sync += counters["output_stall_cycles"].eq(counters["output_stall_cycles"] + 1)
         return m
