@@ -57,7 +57,7 @@ from fdagen.gateware.accel.layer import layer_bin, layer_fft_size
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.common.arith import round_shift_saturate
 from fdagen.gateware.common.layouts import complex_layout
-from fdagen.gateware.common.ram import ram
+from fdagen.gateware.common.ram import block_ram_depth, ram
 from fdagen.gateware.common.read_stream import ReadStream
 
 __all__ = ["IFFTLane"]
@@ -387,30 +387,59 @@ class IFFTLane(wiring.Component):
             s_read.eq(s1), s2.eq(s_read), s3.eq(s2),
         ]
         read_now = s_read.valid & ~s_read.first
-        drain_bank_d = reg("drain_bank_d", 1)
-        m.d.sync += drain_bank_d.eq(self.drain_bank)
-        drain_bank_dd = reg("drain_bank_dd", 1)
-        m.d.sync += drain_bank_dd.eq(drain_bank_d)
+        # Each bank is made of parts no deeper than a block RAM at this width
+        # (:func:`~fdagen.gateware.common.ram.block_ram_depth`), and each part's read word is
+        # registered by itself (data, not reset): the block RAM's clock-to-out (its output
+        # register is not used) ends at a register beside it, not through a cascade's mux.
+        # The part (and bank) of a read is a one-hot select, registered with the read and
+        # again with the word, for the AND-OR after the words: the sum's in its clock, the
+        # drain's before the stage's lane mux.
+        part_bits = c.log2(block_ram_depth(c.oaa_width))
+        part_depth = 1 << part_bits
+        parts = [(b, base, min(part_depth, c.oaa_depth - base)) for b in range(c.oaa_banks)
+                 for base in range(0, c.oaa_depth, part_depth)]
+
+        split = len(parts) > c.oaa_banks        # a bank in more than one part
+
+        def part_of(bank, addr, part):
+            b, base, _ = part
+            return Cat(bank == b if two_banks else 1,
+                       (addr >> part_bits) == base >> part_bits if split else 1).all()
+
+        if len(parts) > 1:
+            read_hot = [reg(f"oaa_read_part_d{i}", len(parts)) for i in range(2)]
+            drain_hot = [reg(f"oaa_drain_part_d{i}", len(parts)) for i in range(2)]
+            m.d.sync += [read_hot[0].eq(Cat(part_of(s_read.bank, s_read.addr, part)
+                                            for part in parts)),
+                         read_hot[1].eq(read_hot[0]),
+                         drain_hot[0].eq(Cat(part_of(self.drain_bank, self.drain_addr, part)
+                                             for part in parts)),
+                         drain_hot[1].eq(drain_hot[0])]
         wp_data = reg("oaa_sum", signed(c.oaa_width))
         read_word, drain_word = 0, 0
-        for b in range(c.oaa_banks):
-            mem = ram(signed(c.oaa_width), c.oaa_depth)
-            name = f"oaa{b}" if two_banks else "oaa"
+        for index, part in enumerate(parts):
+            b, base, depth = part
+            # a sample never reads a word in the clock a sample before it writes it (see
+            # above), and the drain reads a band's rows once they are final, before a ring
+            # gives them to a new tile row
+            mem = ram(signed(c.oaa_width), depth, read_old_data=False)
+            name = (f"oaa{b}" if two_banks else "oaa") + (f"_{base}" if split else "")
             m.submodules[name] = mem
             rp, wp = mem.read_port(), mem.write_port()
-            drain_here = self.drain_en & (self.drain_bank == b)
+            drain_here = self.drain_en & part_of(self.drain_bank, self.drain_addr, part)
             m.d.comb += [
-                rp.en.eq((read_now & (s_read.bank == b)) | drain_here),
-                rp.addr.eq(Mux(drain_here, self.drain_addr, s_read.addr)),
-                wp.en.eq(s3.valid & (s3.bank == b)), wp.addr.eq(s3.addr), wp.data.eq(wp_data),
+                rp.en.eq((read_now & part_of(s_read.bank, s_read.addr, part)) | drain_here),
+                rp.addr.eq(Mux(drain_here, self.drain_addr, s_read.addr)[:part_bits]),
+                wp.en.eq(s3.valid & part_of(s3.bank, s3.addr, part)),
+                wp.addr.eq(s3.addr[:part_bits]), wp.data.eq(wp_data),
             ]
-            # each bank's read word registered by itself (data, not reset): the block RAM's
-            # clock-to-out (its output register is not used) ends at a register beside it,
-            # and the bank muxes come after, in the sum's clock and the drain's lane mux
             word = Signal(signed(c.oaa_width), name=f"{name}_read_word", reset_less=True)
             m.d.sync += word.eq(rp.data)
-            read_word = Mux(s3.bank == b, word, read_word) if b else word
-            drain_word = Mux(drain_bank_dd == b, word, drain_word) if b else word
+            if len(parts) == 1:
+                read_word = drain_word = word
+            else:
+                read_word = read_word | Mux(read_hot[1][index], word, 0)
+                drain_word = drain_word | Mux(drain_hot[1][index], word, 0)
         m.d.comb += wp_data.eq(Mux(s3.first, s3.value, read_word + s3.value))
         # a pass's last overlap-add and an empty pass may end in the same clock; an empty pass
         # is counted a clock late (registered: the pass's end in NEXT, through the lane's

@@ -156,6 +156,8 @@ class Accelerator(wiring.Component):
         queued = Signal()                   # the running layer waits for the drain
         feeding = Signal()                  # the loader streams the running layer's weights
         handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
+        starting = Signal(name="starting")  # the loader's START: the run's ``start``
+        m.d.comb += start.eq(starting)
         # the running layer's tiles are all transformed: the feature map takes the next pixels
         forward_done = Signal()
         forward_done_next = Mux(start, 0, forward_done | (fft.spectrum.ready >= control.tiles))
@@ -223,7 +225,7 @@ class Accelerator(wiring.Component):
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
-        loading = Signal()                  # LOAD or FEED: the weights stream is taken
+        loading = Signal()                  # LOAD, START or FEED: the weights stream is taken
         # the group buffers take the next layer's weights once the running layer is done with
         # them (or, for a kind that counts its programming, once its counters are captured);
         # registered: it falls only where the run starts, when the loader goes to FEED, which
@@ -651,19 +653,26 @@ class Accelerator(wiring.Component):
                     m.d.sync += [layer.eq(load_layer), handed_over.eq(1)]
                 weights_in = weights_done & ~mac.prog.busy if not c.pe.streams_weights else 1
                 with m.If(pixels_done & ~bias_phase & weights_in & handed_over):
-                    m.d.comb += start.eq(1)
-                    m.d.sync += [handed_over.eq(0), queued.eq(1),
-                                 run_bias_bank.eq(load_bias_bank),
-                                 load_bias_bank.eq(~load_bias_bank),
-                                 begin_time["run"].eq(begin_time["load"]),
-                                 # the loader's counts to this clock: the last clock's
-                                 # events are in the pending increments, this clock's only
-                                 # LOAD (the weights taken now are FEED's first, below)
-                                 *[counters[name].eq(loader[name] + pending[name]
-                                                     + (name == "load_cycles"))
-                                   for name in load_names],
-                                 counters["run_cycles"].eq(0)]
-                    m.next = "FEED"
+                    m.d.sync += starting.eq(1)
+                    m.next = "START"
+            with m.State("START"):
+                # The run's start, a clock after the loader decided it: ``start`` is a
+                # register's (``starting``), so that the decision's logic ends at one flip-flop
+                # and the start reaches every stage from it. This clock is the load's last
+                # (as LOAD's: the weights taken now are FEED's first; the conditions hold).
+                m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1)]
+                m.d.sync += [starting.eq(0), handed_over.eq(0), queued.eq(1),
+                             run_bias_bank.eq(load_bias_bank),
+                             load_bias_bank.eq(~load_bias_bank),
+                             begin_time["run"].eq(begin_time["load"]),
+                             # the loader's counts to this clock: the last clock's
+                             # events are in the pending increments, this clock's only
+                             # its load cycle
+                             *[counters[name].eq(loader[name] + pending[name]
+                                                 + (name == "load_cycles"))
+                               for name in load_names],
+                             counters["run_cycles"].eq(0)]
+                m.next = "FEED"
             with m.State("FEED"):
                 # the running layer's weights, each group as the array frees a buffer
                 m.d.comb += [loading.eq(1), feeding.eq(1)]
