@@ -398,7 +398,6 @@ class IFFTLane(wiring.Component):
         part_depth = 1 << part_bits
         parts = [(b, base, min(part_depth, c.oaa_depth - base)) for b in range(c.oaa_banks)
                  for base in range(0, c.oaa_depth, part_depth)]
-
         split = len(parts) > c.oaa_banks        # a bank in more than one part
 
         def part_of(bank, addr, part):
