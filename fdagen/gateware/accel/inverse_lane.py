@@ -137,6 +137,12 @@ class IFFTLane(wiring.Component):
             "first": data.ArrayLayout(1, dims), "pass_last": 1, "final": 1, "bank": 1})
         tags = SyncFIFOBuffered(width=tag_layout.size, depth=8)
         m.submodules.tags = tags
+        # room for a frame's tag, in a register: the queue's level a clock ago below its depth
+        # less two (a tag a clock at most goes in, and the queue's output register may be
+        # refilling), so that the feeder's issue starts at flip-flops; the queue holds a tag
+        # per frame in the transform, far fewer
+        tag_room = reg("tag_room", 1)
+        m.d.sync += tag_room.eq(tags.level < tags.depth - 2)
 
         # -- feeder --------------------------------------------------------------------------
         t = reg("tile", c.count_width)
@@ -218,7 +224,9 @@ class IFFTLane(wiring.Component):
         pass_last = last_jj | (j_after >= c.slots) | (channel_after >= layer.out_channels)
         k = Signal(range(c.unique_bins), name="k")
         m.d.comb += k.eq(layer_bin(c, layer, kx, ky, *kz))
-        first_bin = Cat(kx == 0, *[index == 0 for index in [ky, *kz]]).all()
+        # the bin walk is at the frame's first bin (kx, ky, kz all 0), a register set where
+        # the walk returns to it
+        first_bin = reg("first_bin", 1)
         last_kz = [kz[0] == size_last] if kz else []
         last_ky = ky == size_last
         last_bin = Cat(kx == size >> 1, last_ky, *last_kz).all()
@@ -248,6 +256,7 @@ class IFFTLane(wiring.Component):
                     m.next = "IDLE"
                 with m.Elif(pass_ready & (~row_start | ring_free)):
                     m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0),
+                                 first_bin.eq(1),
                                  *[index.eq(0) for index in kz],
                                  j.eq(i), j_after.eq(i + li), channel.eq(g_slots + i),
                                  channel_after.eq(g_slots + i + li)]
@@ -260,16 +269,17 @@ class IFFTLane(wiring.Component):
                 with m.Else():
                     m.next = "NEXT"
             with m.State("FEED"):
-                m.d.comb += issue.eq(reader.can_issue & (~first_bin | tags.w_rdy))
+                m.d.comb += issue.eq(reader.can_issue & (~first_bin | tag_room))
                 with m.If(issue):
                     # IFFT's input order: kx, then ky, then (3-D) kz innermost
                     m.d.sync += [index.eq(index + 1) for index in kz]
+                    m.d.sync += first_bin.eq(0)
                     with m.If(*last_kz) if kz else nullcontext():
                         m.d.sync += [*[index.eq(0) for index in kz], ky.eq(ky + 1)]
                         with m.If(last_ky):
                             m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
                     with m.If(last_bin):
-                        m.d.sync += [kx.eq(0), pushed.eq(1)]
+                        m.d.sync += [kx.eq(0), pushed.eq(1), first_bin.eq(1)]
                         m.next = "NEXT"
             with m.State("NEXT"):
                 # an empty pass over a tile row's last tile: its band is final once the lane's

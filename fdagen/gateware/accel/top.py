@@ -157,6 +157,7 @@ class Accelerator(wiring.Component):
         feeding = Signal()                  # the loader streams the running layer's weights
         handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
         starting = Signal(name="starting")  # the loader's START: the run's ``start``
+        desc_done = Signal(name="desc_done")  # LOAD's first clock: the loader's walks restart
         m.d.comb += start.eq(starting)
         # the running layer's tiles are all transformed: the feature map takes the next pixels
         forward_done = Signal()
@@ -225,7 +226,9 @@ class Accelerator(wiring.Component):
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
-        loading = Signal()                  # LOAD, START or FEED: the weights stream is taken
+        # LOAD, START or FEED: the weights stream is taken (a register set and cleared where
+        # the loader enters and leaves them, not a decode of its state)
+        loading = Signal(name="loading")
         # the group buffers take the next layer's weights once the running layer is done with
         # them (or, for a kind that counts its programming, once its counters are captured);
         # registered: it falls only where the run starts, when the loader goes to FEED, which
@@ -234,21 +237,18 @@ class Accelerator(wiring.Component):
         m.d.sync += weights_free.eq(feeding | (run_idle if c.pe.counts_programming
                                                else ~run_running))
         # The q-th group's buffer is free once the array has finished group q - W of the same
-        # layer (before its run, the buffers are free). The compare is registered for q and
-        # for q + 1, and the second serves in the clock after q moves, so the flag is never
-        # ahead of the buffers: the limit only grows while a layer's weights stream (the
-        # array's count restarts at the run's start, where the limit is W either way), and the
-        # first weight of a layer comes two clocks after its last descriptor word at the
-        # soonest (the biases come between).
+        # layer (before its run, the buffers are free). The flag is a register, the compare
+        # for q, or for q + 1 where q moves (``group_moved``), so it is never ahead of the
+        # buffers: the limit only grows while a layer's weights stream (the array's count
+        # restarts at the run's start, where the limit is W either way), and the first weight
+        # of a layer comes two clocks after its last descriptor word at the soonest (the
+        # biases come between).
         buffer_limit = Mux(feeding, mac.prog.groups_done, 0) + load_layer.weight_buffers
-        free_now = Signal(name="buffer_free_now")
-        free_after = Signal(name="buffer_free_after")      # group q + 1's
-        loaded_moved = Signal(name="groups_loaded_moved")  # q moved in the clock before
-        m.d.sync += [free_now.eq(groups_loaded < buffer_limit),
-                     free_after.eq(groups_loaded + 1 < buffer_limit), loaded_moved.eq(0)]
-        buffer_free = Signal()
+        group_moved = Signal()
+        buffer_free = Signal(name="buffer_free")
+        m.d.sync += buffer_free.eq(Mux(group_moved, groups_loaded + 1 < buffer_limit,
+                                       groups_loaded < buffer_limit))
         m.d.comb += [
-            buffer_free.eq(Mux(loaded_moved, free_after, free_now)),
             # a layer the loader has finished is all loaded
             mac.prog.groups_loaded.eq(Mux(layer.weights_resident | ~feeding,
                                           (1 << c.count_width) - 1, groups_loaded)),
@@ -624,15 +624,21 @@ class Accelerator(wiring.Component):
                                 with m.Case(index):
                                     m.d.sync += load_layer[name].eq(self.desc.payload)
                     with m.If(field == len(fields) - 1):
-                        m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), *bins.restart(),
-                                     wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
-                                     wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
-                                     weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
-                                     pc.eq(0), pbase.eq(0), pixels_done.eq(0),
-                                     p_last_channel.eq(load_layer.channels == 1)]
+                        # the walks restart in LOAD's first clock, from a register
+                        # (``desc_done``), not from the descriptor's handshake: no pixel is
+                        # taken then (``pixels_done``) nor a weight (``loading``)
+                        m.d.sync += [field.eq(0), desc_done.eq(1), pixels_done.eq(1)]
                         m.next = "LOAD"
             with m.State("LOAD"):
-                m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1),
+                with m.If(desc_done):
+                    m.d.sync += [desc_done.eq(0), wm.eq(0), wc.eq(0), *bins.restart(),
+                                 wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
+                                 wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
+                                 weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
+                                 pc.eq(0), pbase.eq(0), pixels_done.eq(0),
+                                 p_last_channel.eq(load_layer.channels == 1),
+                                 loading.eq(1)]
+                m.d.comb += [increment["load_cycles"].eq(1),
                              # the feature map is free once the running layer's tiles are
                              # all transformed
                              self.pixels.ready.eq(~pixels_done & fmap_free)]
@@ -660,7 +666,7 @@ class Accelerator(wiring.Component):
                 # register's (``starting``), so that the decision's logic ends at one flip-flop
                 # and the start reaches every stage from it. This clock is the load's last
                 # (as LOAD's: the weights taken now are FEED's first; the conditions hold).
-                m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1)]
+                m.d.comb += increment["load_cycles"].eq(1)
                 m.d.sync += [starting.eq(0), handed_over.eq(0), queued.eq(1),
                              run_bias_bank.eq(load_bias_bank),
                              load_bias_bank.eq(~load_bias_bank),
@@ -675,8 +681,9 @@ class Accelerator(wiring.Component):
                 m.next = "FEED"
             with m.State("FEED"):
                 # the running layer's weights, each group as the array frees a buffer
-                m.d.comb += [loading.eq(1), feeding.eq(1)]
+                m.d.comb += feeding.eq(1)
                 with m.If(weights_done):
+                    m.d.sync += loading.eq(0)
                     m.next = "DESC"
 
         # -- the run ---------------------------------------------------------------------------
@@ -777,8 +784,8 @@ class Accelerator(wiring.Component):
                                  beat_words.eq(chunk_words(Mux(w_last_chunk, 0, wm + words)))]
                 with m.If(w_group_end):
                     # the group is in its buffer; the next goes to the next buffer
+                    m.d.comb += group_moved.eq(1)
                     m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
-                                 loaded_moved.eq(1),
                                  wbuf.eq(wbuf + 1),
                                  wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
                 with m.If(w_buffer_wrap):

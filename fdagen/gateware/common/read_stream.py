@@ -47,12 +47,15 @@ class ReadStream(wiring.Component):
             m.d.sync += flight[i].eq(flight[i - 1])
         # Words held: the queue's level plus the reads in flight, kept in one register (it
         # rises with each issue and falls with each word taken, as their sum does: a word in
-        # flight always finds room), so that ``can_issue`` is one small compare of a register
-        # rather than an adder tree over the flight bits and the queue's level.
+        # flight always finds room). ``can_issue`` is ``held < depth`` kept in a register of
+        # its own, set from the count's next value, so that the owner's issue logic starts
+        # at a flip-flop, not at a compare.
         held = Signal(range(depth + 1), name="held")
-        m.d.sync += held.eq(held + self.issue - (self.o.valid & self.o.ready))
+        room = Signal(init=1, name="room")
+        held_next = held + self.issue - (self.o.valid & self.o.ready)
+        m.d.sync += [held.eq(held_next), room.eq(held_next < depth)]
         m.d.comb += [
-            self.can_issue.eq(held < depth),
+            self.can_issue.eq(room),
             fifo.w_en.eq(flight[-1]),
             fifo.w_data.eq(self.data),
             self.o.valid.eq(fifo.r_rdy),
