@@ -98,8 +98,9 @@ class IFFTLane(wiring.Component):
         # (the tile IFFT's length shift, the lane's N) come from a copy of their own and Yosys
         # cannot merge them with the forward lanes' identical ones (such a shared register's
         # wires cross the die). The top's layer registers change only while the run is idle,
-        # and a run's start is a clock later at the soonest, where the lane only restarts its
-        # walk: it reads the layer from the clock after.
+        # and a run's start is two clocks later at the soonest (the loader decides it a clock
+        # after the hand-over and starts it a clock after that), so the copy is current from
+        # the start on.
         layer = Signal.like(self.control.layer, name="lane_layer", reset_less=True)
         m.d.sync += layer.eq(self.control.layer)
         lane_bits, bits = c.log2(lanes), c.stages
@@ -150,9 +151,12 @@ class IFFTLane(wiring.Component):
         tb = reg("tile_in_block", range(max(2, c.spectrum_tiles)))
         p = reg("pass_index", c.count_width)
         walked = reg("walked", 1)             # every pass fed
+        # (its last-index compares in registers too: the lane's layer copy is steady from two
+        # clocks before the run's start, where the walk restarts, to the run's end)
         tiles = Raster("", "t", geometry.axes,
                        [layer[name] for name in geometry.tile_count_fields],
-                       position="o", step=layer.tile, bookmark=True, first_flags=True)
+                       position="o", step=layer.tile, bookmark=True, first_flags=True,
+                       last_flags=True)
         g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
         g_slots = reg("g_slots", 32)           # g * J
         g_base = reg("g_base", range(c.oaa_depth + 1))      # (g div banks) * JL * stride
