@@ -58,8 +58,10 @@ from fdagen.arch.latency import fft_core_latency
 
 __all__ = ["CycleEstimate", "estimate_cycles", "forward_latency", "inverse_latency"]
 
-#: Clocks between the descriptor's last word and the first load beat, and after the last.
-LOAD_OVERHEAD = 1
+#: Clocks between the descriptor's last word and the first load beat (LOAD's first, where the
+#: loader's walks restart), and after the last (the loader's START, the clock that starts the
+#: run from a register).
+LOAD_OVERHEAD = 3
 #: Clocks from the drain walk's last pixel to the last output pixel (the read request queue's
 #: two, the overlap-add read's four, :attr:`~fdagen.gateware.accel.interfaces.DrainRead.latency`,
 #: the biased sum's register, the requantizer's two, the output register).

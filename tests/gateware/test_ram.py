@@ -12,7 +12,7 @@ from support.collisions import CollisionWatch
 
 from fdagen.arch.config import AcceleratorConfig
 from fdagen.emit.accelerator import render_accelerator
-from fdagen.gateware.common.ram import NO_RW_CHECK, collision_free_rams, ram
+from fdagen.gateware.common.ram import NO_RW_CHECK, block_ram_depth, collision_free_rams, ram
 
 
 class Buffer(Elaboratable):
@@ -80,9 +80,10 @@ def test_the_watch_names_a_read_that_meets_a_write():
 
 def test_the_accelerators_collision_logic_stays_only_where_reads_need_old_data():
     """P = 4: the feature map, the spectrum and output-spectrum banks, the biases, the PEs'
-    weights and the 2-D blocks' transpose buffers carry no_rw_check; the overlap-add
-    accumulators (read-modify-write), the FFT cores' delay lines (a 2-deep line reads the word
-    it overwrites) and Amaranth's FIFOs do not."""
+    weights, the 2-D blocks' transpose buffers and the overlap-add banks' parts (a word is
+    written two clocks after its read, and no sample reads what the two before it write)
+    carry no_rw_check; the FFT cores' delay lines (a 2-deep line reads the word it overwrites)
+    and Amaranth's FIFOs do not."""
     marked = {}
     for name, text in render_accelerator(AcceleratorConfig(pes=4)).items():
         if not name.endswith(".v"):
@@ -96,10 +97,21 @@ def test_the_accelerators_collision_logic_stays_only_where_reads_need_old_data()
             if memory:
                 marked[f"{module.split('.', 1)[-1]}.{memory[1]}"] = NO_RW_CHECK in before
     promised = {name for name, mark in marked.items() if mark}
+    # two overlap-add banks of 2496 22-bit words, each in parts of 512 (one block RAM's)
+    config = AcceleratorConfig(pes=4)
+    assert (config.oaa_banks, config.oaa_depth, config.oaa_width) == (2, 2496, 22)
     assert promised == {"buffer.memory", "fdagen_accel_p4_n8_pe_digital.cells",
                         "fdagen_accel_p4_n8.bias", "fft.fmap", "fft.spectrum0_0",
-                        *[f"mac.output_spectrum.ospec{p}" for p in range(4)]}
-    accumulators = [name for name in marked
-                    if name.startswith("fdagen_accel_p4_n8_ifft_lane.oaa")]
-    assert accumulators and not any(marked[name] for name in accumulators)
+                        *[f"mac.output_spectrum.ospec{p}" for p in range(4)],
+                        *[f"fdagen_accel_p4_n8_ifft_lane.oaa{b}_{base}"
+                          for b in range(2) for base in range(0, 2496, 512)]}
     assert marked["rows.stage0.delay.memory"] is False
+
+
+@pytest.mark.parametrize("width, depth", [(1, 16384), (2, 8192), (3, 4096), (9, 2048),
+                                          (10, 1024), (18, 1024), (19, 512), (36, 512),
+                                          (44, 512)])
+def test_block_ram_depth_is_one_block_at_the_width(width, depth):
+    """The deepest memory one ECP5 block RAM configuration holds at each width (wider than 36
+    bits: 512-word blocks side by side)."""
+    assert block_ram_depth(width) == depth

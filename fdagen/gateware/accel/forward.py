@@ -155,6 +155,12 @@ class FFTStage(wiring.Component):
                                         "tile_last": unsigned(1)})
         tags = SyncFIFO(width=tag_layout.size, depth=8)
         m.submodules[prefix + "tags"] = tags
+        # room for a frame's tag, in a register: the queue's level a clock ago below its depth
+        # less one (a tag a clock at most goes in, so the flag never says room where there is
+        # none; the queue holds a tag per frame in the transform, far fewer), so that the
+        # issue starts at flip-flops, not at the queue's level compare
+        tag_room = Signal(name=prefix + "tag_room")
+        m.d.sync += tag_room.eq(tags.level < tags.depth - 1)
         # (a read issued at clock t reaches the memory's port from registers at t + 1: its
         # word is out at t + 2)
         reader = ReadStream(data.StructLayout({"value": signed(c.data_width),
@@ -251,10 +257,10 @@ class FFTStage(wiring.Component):
             with m.State("WAIT"):
                 with m.If(t >= self.control.tiles):
                     m.next = "IDLE"
-                with m.Elif(slot_free & tags.w_rdy):
+                with m.Elif(slot_free & tag_room):
                     m.next = "FEED"
             with m.State("FEED"):
-                m.d.comb += issue.eq(reader.can_issue & (~frame_start | tags.w_rdy))
+                m.d.comb += issue.eq(reader.can_issue & (~frame_start | tag_room))
                 with m.If(issue):
                     sample.step(m)
                     with m.If(last_sample):

@@ -122,13 +122,18 @@ class IFFTStage(wiring.Component):
                      self.drain.busy.eq(Cat(*busy).bit_select(
                          self.drain.lane * c.oaa_banks + self.drain.bank, 1))]
         # the bands final in every lane: the minimum registered, then passed on, 0 in the
-        # two clocks after a start (the lanes' counts restart at the start; the drain may wait
-        # a clock longer for a band, never take one early: the counts only grow in a layer)
+        # second and third clocks after a start (the lanes' counts restart at the start; the
+        # drain may wait a clock longer for a band, never take one early: the counts only grow
+        # in a layer). In the clock after a start it is still the previous layer's: the drain
+        # takes a layer's first band three clocks after its start at the soonest (IDLE, TAKE,
+        # then BUSY decides), and while it drains the previous layer that layer's run is over
+        # (its bands are all final whatever this says). The start reaches the reset from
+        # registers beside it, not from the loader's hand-over across the die.
         finals_min = Signal(16, name="finals_min")
-        start_d = Signal(name="start_d")
+        start_d = Signal(2, name="final_start_d")
         m.d.sync += [finals_min.eq(minimum(m, finals, "finals_lanes_min")),
-                     start_d.eq(self.control.start),
-                     self.drain.final.eq(Mux(self.control.start | start_d, 0, finals_min))]
+                     start_d.eq(Cat(self.control.start, start_d[0])),
+                     self.drain.final.eq(Mux(start_d.any(), 0, finals_min))]
 
         # the request's lane, delayed to its word: the bank's read port, then the lane's
         # word register

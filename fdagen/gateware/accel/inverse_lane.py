@@ -57,7 +57,7 @@ from fdagen.gateware.accel.layer import layer_bin, layer_fft_size
 from fdagen.gateware.accel.raster import Raster, buffer_address
 from fdagen.gateware.common.arith import round_shift_saturate
 from fdagen.gateware.common.layouts import complex_layout
-from fdagen.gateware.common.ram import ram
+from fdagen.gateware.common.ram import block_ram_depth, ram
 from fdagen.gateware.common.read_stream import ReadStream
 
 __all__ = ["IFFTLane"]
@@ -98,8 +98,9 @@ class IFFTLane(wiring.Component):
         # (the tile IFFT's length shift, the lane's N) come from a copy of their own and Yosys
         # cannot merge them with the forward lanes' identical ones (such a shared register's
         # wires cross the die). The top's layer registers change only while the run is idle,
-        # and a run's start is a clock later at the soonest, where the lane only restarts its
-        # walk: it reads the layer from the clock after.
+        # and a run's start is two clocks later at the soonest (the loader decides it a clock
+        # after the hand-over and starts it a clock after that), so the copy is current from
+        # the start on.
         layer = Signal.like(self.control.layer, name="lane_layer", reset_less=True)
         m.d.sync += layer.eq(self.control.layer)
         lane_bits, bits = c.log2(lanes), c.stages
@@ -137,6 +138,12 @@ class IFFTLane(wiring.Component):
             "first": data.ArrayLayout(1, dims), "pass_last": 1, "final": 1, "bank": 1})
         tags = SyncFIFOBuffered(width=tag_layout.size, depth=8)
         m.submodules.tags = tags
+        # room for a frame's tag, in a register: the queue's level a clock ago below its depth
+        # less two (a tag a clock at most goes in, and the queue's output register may be
+        # refilling), so that the feeder's issue starts at flip-flops; the queue holds a tag
+        # per frame in the transform, far fewer
+        tag_room = reg("tag_room", 1)
+        m.d.sync += tag_room.eq(tags.level < tags.depth - 2)
 
         # -- feeder --------------------------------------------------------------------------
         t = reg("tile", c.count_width)
@@ -144,9 +151,12 @@ class IFFTLane(wiring.Component):
         tb = reg("tile_in_block", range(max(2, c.spectrum_tiles)))
         p = reg("pass_index", c.count_width)
         walked = reg("walked", 1)             # every pass fed
+        # (its last-index compares in registers too: the lane's layer copy is steady from two
+        # clocks before the run's start, where the walk restarts, to the run's end)
         tiles = Raster("", "t", geometry.axes,
                        [layer[name] for name in geometry.tile_count_fields],
-                       position="o", step=layer.tile, bookmark=True, first_flags=True)
+                       position="o", step=layer.tile, bookmark=True, first_flags=True,
+                       last_flags=True)
         g, jj = reg("g", 16), reg("jj", range(max(2, jl)))       # at least one bit: no [-1:0] wire
         g_slots = reg("g_slots", 32)           # g * J
         g_base = reg("g_base", range(c.oaa_depth + 1))      # (g div banks) * JL * stride
@@ -179,12 +189,17 @@ class IFFTLane(wiring.Component):
         # A ring's rows are free for a new tile row once the drain has read every band fed
         # but the last (the band two rows back in the group's ring). The compare is a
         # register: ``drained`` only grows within a layer, so a clock late only delays a
-        # pass; ``bands_fed`` grows at a band's hand-over, and the flag is 0 in the clock
-        # after one (``band_handed``), so it never says free for a count it has not seen.
-        ring_free = reg("ring_free", 1) if c.oaa_ring else 1
+        # pass; ``bands_fed`` grows at a band's hand-over, and the flag is not taken in the
+        # clock after one (``band_handed_d``), so it never says free for a count it has not
+        # seen. (The hand-over's flag is a register of its own, so that the hand-over's logic
+        # ends beside it, not at the compare's register by the drain's ``drained``.)
+        ring_free = 1
         band_handed = Signal()
         if c.oaa_ring:
-            m.d.sync += ring_free.eq(~band_handed & (self.drained + 1 >= bands_fed))
+            rows_free, band_handed_d = reg("ring_free", 1), reg("band_handed_d", 1)
+            m.d.sync += [rows_free.eq(self.drained + 1 >= bands_fed),
+                         band_handed_d.eq(band_handed)]
+            ring_free = rows_free & ~band_handed_d
         # The array has finished pass p (``mac_done > p``), registered for p and for p + 1,
         # and the second serves in the clock after p moves (``p_moved``): ``mac_done`` only
         # grows within a layer, so a clock late only delays a pass; in the clock after the
@@ -213,7 +228,9 @@ class IFFTLane(wiring.Component):
         pass_last = last_jj | (j_after >= c.slots) | (channel_after >= layer.out_channels)
         k = Signal(range(c.unique_bins), name="k")
         m.d.comb += k.eq(layer_bin(c, layer, kx, ky, *kz))
-        first_bin = Cat(kx == 0, *[index == 0 for index in [ky, *kz]]).all()
+        # the bin walk is at the frame's first bin (kx, ky, kz all 0), a register set where
+        # the walk returns to it
+        first_bin = reg("first_bin", 1)
         last_kz = [kz[0] == size_last] if kz else []
         last_ky = ky == size_last
         last_bin = Cat(kx == size >> 1, last_ky, *last_kz).all()
@@ -243,6 +260,7 @@ class IFFTLane(wiring.Component):
                     m.next = "IDLE"
                 with m.Elif(pass_ready & (~row_start | ring_free)):
                     m.d.sync += [jj.eq(0), base.eq(g_base), pushed.eq(0), kx.eq(0), ky.eq(0),
+                                 first_bin.eq(1),
                                  *[index.eq(0) for index in kz],
                                  j.eq(i), j_after.eq(i + li), channel.eq(g_slots + i),
                                  channel_after.eq(g_slots + i + li)]
@@ -255,16 +273,17 @@ class IFFTLane(wiring.Component):
                 with m.Else():
                     m.next = "NEXT"
             with m.State("FEED"):
-                m.d.comb += issue.eq(reader.can_issue & (~first_bin | tags.w_rdy))
+                m.d.comb += issue.eq(reader.can_issue & (~first_bin | tag_room))
                 with m.If(issue):
                     # IFFT's input order: kx, then ky, then (3-D) kz innermost
                     m.d.sync += [index.eq(index + 1) for index in kz]
+                    m.d.sync += first_bin.eq(0)
                     with m.If(*last_kz) if kz else nullcontext():
                         m.d.sync += [*[index.eq(0) for index in kz], ky.eq(ky + 1)]
                         with m.If(last_ky):
                             m.d.sync += [ky.eq(0), kx.eq(kx + 1)]
                     with m.If(last_bin):
-                        m.d.sync += [kx.eq(0), pushed.eq(1)]
+                        m.d.sync += [kx.eq(0), pushed.eq(1), first_bin.eq(1)]
                         m.next = "NEXT"
             with m.State("NEXT"):
                 # an empty pass over a tile row's last tile: its band is final once the lane's
@@ -323,7 +342,11 @@ class IFFTLane(wiring.Component):
 
         # -- overlap-add: address, read, add-and-write ---------------------------------------
         tag = data.View(tag_layout, tags.r_data)
-        written = Raster("", "w", geometry.axes, [size] * dims, width=bits)
+        # (its last-index flags and end flag are registers, so that a frame's end, which
+        # pops the tag queue, is the IFFT's valid and one flag; ``size`` is steady whenever
+        # the walk moves, and a restart's flags are those of N > 1 whatever N it reads)
+        written = Raster("", "w", geometry.axes, [size] * dims, width=bits, last_flags=True,
+                         end_flag=True)
         # the IFFT's output order: the last axis bit-reversed over the layer's log2 N bits
         position = written.index[:-1] + [written.index[-1][::-1] >> layer.fft_shift]
         m.d.comb += ifft.o.ready.eq(1)
@@ -378,27 +401,58 @@ class IFFTLane(wiring.Component):
             s_read.eq(s1), s2.eq(s_read), s3.eq(s2),
         ]
         read_now = s_read.valid & ~s_read.first
-        drain_bank_d = reg("drain_bank_d", 1)
-        m.d.sync += drain_bank_d.eq(self.drain_bank)
+        # Each bank is made of parts no deeper than a block RAM at this width
+        # (:func:`~fdagen.gateware.common.ram.block_ram_depth`), and each part's read word is
+        # registered by itself (data, not reset): the block RAM's clock-to-out (its output
+        # register is not used) ends at a register beside it, not through a cascade's mux.
+        # The part (and bank) of a read is a one-hot select, registered with the read and
+        # again with the word, for the AND-OR after the words: the sum's in its clock, the
+        # drain's before the stage's lane mux.
+        part_bits = c.log2(block_ram_depth(c.oaa_width))
+        part_depth = 1 << part_bits
+        parts = [(b, base, min(part_depth, c.oaa_depth - base)) for b in range(c.oaa_banks)
+                 for base in range(0, c.oaa_depth, part_depth)]
+        split = len(parts) > c.oaa_banks        # a bank in more than one part
+
+        def part_of(bank, addr, part):
+            b, base, _ = part
+            return Cat(bank == b if two_banks else 1,
+                       (addr >> part_bits) == base >> part_bits if split else 1).all()
+
+        if len(parts) > 1:
+            read_hot = [reg(f"oaa_read_part_d{i}", len(parts)) for i in range(2)]
+            drain_hot = [reg(f"oaa_drain_part_d{i}", len(parts)) for i in range(2)]
+            m.d.sync += [read_hot[0].eq(Cat(part_of(s_read.bank, s_read.addr, part)
+                                            for part in parts)),
+                         read_hot[1].eq(read_hot[0]),
+                         drain_hot[0].eq(Cat(part_of(self.drain_bank, self.drain_addr, part)
+                                             for part in parts)),
+                         drain_hot[1].eq(drain_hot[0])]
         wp_data = reg("oaa_sum", signed(c.oaa_width))
-        added, drained = 0, 0
-        for b in range(c.oaa_banks):
-            mem = ram(signed(c.oaa_width), c.oaa_depth)
-            m.submodules[f"oaa{b}" if two_banks else "oaa"] = mem
+        read_word, drain_word = 0, 0
+        for index, part in enumerate(parts):
+            b, base, depth = part
+            # a sample never reads a word in the clock a sample before it writes it (see
+            # above), and the drain reads a band's rows once they are final, before a ring
+            # gives them to a new tile row
+            mem = ram(signed(c.oaa_width), depth, read_old_data=False)
+            name = (f"oaa{b}" if two_banks else "oaa") + (f"_{base}" if split else "")
+            m.submodules[name] = mem
             rp, wp = mem.read_port(), mem.write_port()
-            drain_here = self.drain_en & (self.drain_bank == b)
+            drain_here = self.drain_en & part_of(self.drain_bank, self.drain_addr, part)
             m.d.comb += [
-                rp.en.eq((read_now & (s_read.bank == b)) | drain_here),
-                rp.addr.eq(Mux(drain_here, self.drain_addr, s_read.addr)),
-                wp.en.eq(s3.valid & (s3.bank == b)), wp.addr.eq(s3.addr), wp.data.eq(wp_data),
+                rp.en.eq((read_now & part_of(s_read.bank, s_read.addr, part)) | drain_here),
+                rp.addr.eq(Mux(drain_here, self.drain_addr, s_read.addr)[:part_bits]),
+                wp.en.eq(s3.valid & part_of(s3.bank, s3.addr, part)),
+                wp.addr.eq(s3.addr[:part_bits]), wp.data.eq(wp_data),
             ]
-            added = Mux(s2.bank == b, rp.data, added) if b else rp.data
-            drained = Mux(drain_bank_d == b, rp.data, drained) if b else rp.data
-        # the banks' read words registered (data, not reset): the block RAM's clock-to-out
-        # and the bank mux end at a register, not in the sum's adder or the drain's lane mux
-        read_word = Signal(signed(c.oaa_width), name="oaa_read_word", reset_less=True)
-        drain_word = Signal(signed(c.oaa_width), name="drain_word", reset_less=True)
-        m.d.sync += [read_word.eq(added), drain_word.eq(drained)]
+            word = Signal(signed(c.oaa_width), name=f"{name}_read_word", reset_less=True)
+            m.d.sync += word.eq(rp.data)
+            if len(parts) == 1:
+                read_word = drain_word = word
+            else:
+                read_word = read_word | Mux(read_hot[1][index], word, 0)
+                drain_word = drain_word | Mux(drain_hot[1][index], word, 0)
         m.d.comb += wp_data.eq(Mux(s3.first, s3.value, read_word + s3.value))
         # a pass's last overlap-add and an empty pass may end in the same clock; an empty pass
         # is counted a clock late (registered: the pass's end in NEXT, through the lane's

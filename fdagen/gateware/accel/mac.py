@@ -163,10 +163,13 @@ class MACStage(wiring.Component):
         left = loop.channels_left
         m.d.sync += live.eq(Mux(left >= c.slots, c.slots, left[:len(live)]))
         # Operation tags: the spectrum read's latency to the array, the array's latency more to
-        # the sums.
+        # the sums. The slots at work go along as a count and as one bit each (``slots``, the
+        # compares made where the tag is set), so that the array's and the output banks'
+        # enables are register bits, not compares.
         read = self.spectrum.signature.latency
         op = data.StructLayout({"valid": 1, "first": 1, "last": 1, "pass_end": 1,
                                 "last_group": 1, "group_end": 1, "live": range(c.slots + 1),
+                                "slots": c.slots,
                                 "waddr": array.addr.shape(),
                                 "yaddr": range(c.output_spectrum_depth)})
         stages = [Signal(op, name=f"op{i}") for i in range(read + array.latency)]
@@ -175,7 +178,7 @@ class MACStage(wiring.Component):
             stages[0].pass_end.eq(last_c & loop.pass_end()),
             stages[0].last_group.eq(loop.last_group()),
             stages[0].group_end.eq(loop.group_end()),
-            stages[0].live.eq(live),
+            stages[0].live.eq(live), stages[0].slots.eq(slots_below(live)),
             stages[0].waddr.eq(const_mul(layer.weight_base + gs, cmax) + ch),
             stages[0].yaddr.eq(Mux(p[0], s_steps, 0) + step),
         ]
@@ -183,7 +186,7 @@ class MACStage(wiring.Component):
             m.d.sync += stages[i].eq(stages[i - 1])
         at_array, at_result = stages[read - 1], stages[-1]
         m.d.comb += [
-            array.start.eq(at_array.valid), array.active.eq(slots_below(at_array.live)),
+            array.start.eq(at_array.valid), array.active.eq(at_array.slots),
             array.addr.eq(at_array.waddr),
             array.first.eq(at_array.first), array.last.eq(at_array.last),
             array.x.eq(self.spectrum.data),
@@ -191,7 +194,7 @@ class MACStage(wiring.Component):
 
         m.submodules.output_spectrum = buffer = OutputSpectrumBuffer(c, array.acc_width)
         m.d.comb += [buffer.write_en.eq(array.result_valid),
-                     buffer.write_slots.eq(slots_below(at_result.live)),
+                     buffer.write_slots.eq(at_result.slots),
                      buffer.write_addr.eq(at_result.yaddr),
                      buffer.write_data.eq(array.results), buffer.read_en.eq(self.output.en),
                      buffer.read_addr.eq(self.output.addr), buffer.read_bank.eq(self.output.bank),

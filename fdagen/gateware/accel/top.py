@@ -156,6 +156,9 @@ class Accelerator(wiring.Component):
         queued = Signal()                   # the running layer waits for the drain
         feeding = Signal()                  # the loader streams the running layer's weights
         handed_over = Signal()              # ``layer`` holds the loader's layer (not started)
+        starting = Signal(name="starting")  # the loader's START: the run's ``start``
+        desc_done = Signal(name="desc_done")  # LOAD's first clock: the loader's walks restart
+        m.d.comb += start.eq(starting)
         # the running layer's tiles are all transformed: the feature map takes the next pixels
         forward_done = Signal()
         forward_done_next = Mux(start, 0, forward_done | (fft.spectrum.ready >= control.tiles))
@@ -223,7 +226,9 @@ class Accelerator(wiring.Component):
         bias_phase = Signal()
         weights_done = Signal()
         bias_index = Signal(16)
-        loading = Signal()                  # LOAD or FEED: the weights stream is taken
+        # LOAD, START or FEED: the weights stream is taken (a register set and cleared where
+        # the loader enters and leaves them, not a decode of its state)
+        loading = Signal(name="loading")
         # the group buffers take the next layer's weights once the running layer is done with
         # them (or, for a kind that counts its programming, once its counters are captured);
         # registered: it falls only where the run starts, when the loader goes to FEED, which
@@ -232,21 +237,18 @@ class Accelerator(wiring.Component):
         m.d.sync += weights_free.eq(feeding | (run_idle if c.pe.counts_programming
                                                else ~run_running))
         # The q-th group's buffer is free once the array has finished group q - W of the same
-        # layer (before its run, the buffers are free). The compare is registered for q and
-        # for q + 1, and the second serves in the clock after q moves, so the flag is never
-        # ahead of the buffers: the limit only grows while a layer's weights stream (the
-        # array's count restarts at the run's start, where the limit is W either way), and the
-        # first weight of a layer comes two clocks after its last descriptor word at the
-        # soonest (the biases come between).
+        # layer (before its run, the buffers are free). The flag is a register, the compare
+        # for q, or for q + 1 where q moves (``group_moved``), so it is never ahead of the
+        # buffers: the limit only grows while a layer's weights stream (the array's count
+        # restarts at the run's start, where the limit is W either way), and the first weight
+        # of a layer comes two clocks after its last descriptor word at the soonest (the
+        # biases come between).
         buffer_limit = Mux(feeding, mac.prog.groups_done, 0) + load_layer.weight_buffers
-        free_now = Signal(name="buffer_free_now")
-        free_after = Signal(name="buffer_free_after")      # group q + 1's
-        loaded_moved = Signal(name="groups_loaded_moved")  # q moved in the clock before
-        m.d.sync += [free_now.eq(groups_loaded < buffer_limit),
-                     free_after.eq(groups_loaded + 1 < buffer_limit), loaded_moved.eq(0)]
-        buffer_free = Signal()
+        group_moved = Signal()
+        buffer_free = Signal(name="buffer_free")
+        m.d.sync += buffer_free.eq(Mux(group_moved, groups_loaded + 1 < buffer_limit,
+                                       groups_loaded < buffer_limit))
         m.d.comb += [
-            buffer_free.eq(Mux(loaded_moved, free_after, free_now)),
             # a layer the loader has finished is all loaded
             mac.prog.groups_loaded.eq(Mux(layer.weights_resident | ~feeding,
                                           (1 << c.count_width) - 1, groups_loaded)),
@@ -376,7 +378,6 @@ class Accelerator(wiring.Component):
         d_gbase = Signal(range(c.oaa_depth + 1), name="d_gbase")
         d_issued_all = Signal(name="d_issued_all")
         band_walk = Signal()                # the drain walks the bands of a layer it has
-        draining = Signal()                 # the drain has a layer whose pixels are not all out
         drain_busy = Signal()               # the drain has a layer that has not retired
         drain_run_over = Signal()           # the drained layer's run is over: all bands final
         # the overlap-add read, the biased sum's register, the requantizer's register, then the
@@ -413,6 +414,11 @@ class Accelerator(wiring.Component):
         row_flags = Cat(at_last_row, at_band_end)
         first_row_flags = Signal(2, name="drain_band_first_row")    # row_flags there
         band_primed = Signal(name="band_primed")
+        # band_primed & ~band_empty & ~d_issued_all, kept as a register of its own (set where
+        # a band is primed, cleared where the band is done or its last pixel walked), so that
+        # the walk's step is that and the request queue's room only. (No state decode: a band
+        # is primed only in BUSY and DONE, and in DONE every pixel is issued.)
+        walk_open = Signal(name="drain_walk_open")
         row_last = at_last_row | at_band_end
         channel_last = at_last_slot | at_last_channel
         d_last = at_last_channel & at_last_row & inner.last
@@ -496,9 +502,17 @@ class Accelerator(wiring.Component):
         ]
         m.d.comb += [drain.issue.eq(d_issue),
                      d_issue.eq(requests.r_rdy & drain.can_issue & ~drain_read.busy),
-                     walk_step.eq(draining & band_primed & ~band_empty & ~d_issued_all
-                                  & requests.w_rdy)]
-        out_last = self.out.valid & self.out.ready & self.out.payload.last
+                     walk_step.eq(walk_open & requests.w_rdy)]
+        # The output handshake, registered for the drain's state and counters: the port's
+        # valid & ready then drives only the output queue's read and these registers, which
+        # sit by the queue, not logic across the die (the last pixel retires the layer a clock
+        # later, with the clock it went out)
+        out_taken = Signal(name="out_taken")
+        out_stalled = Signal(name="out_stalled")
+        out_last = Signal(name="out_last_taken")
+        m.d.sync += [out_taken.eq(self.out.valid & self.out.ready),
+                     out_stalled.eq(self.out.valid & ~self.out.ready),
+                     out_last.eq(self.out.valid & self.out.ready & self.out.payload.last)]
         band_done = Signal()                # the band's last pixel is queued, or it has none
         m.d.sync += [band_take.eq(band_walk & drain_read.bands.valid & ~band_set & ~band_take
                                   & ~band_pop & ~pending_end
@@ -534,10 +548,13 @@ class Accelerator(wiring.Component):
             m.d.sync += [band_primed.eq(1), row_flags.eq(row_flags_now),
                          first_row_flags.eq(row_flags_now),
                          at_last_slot.eq(d_slot == c.slots - 1),
-                         at_last_channel.eq(dm == last_channel)]
+                         at_last_channel.eq(dm == last_channel),
+                         walk_open.eq(~band_empty & ~d_issued_all)]
         with m.If(walk_step):
             inner.step(m)
             m.d.sync += d_issued_all.eq(d_last)
+            with m.If(d_last):
+                m.d.sync += walk_open.eq(0)
             with m.If(inner.last):
                 m.d.sync += [d_row.eq(d_row + 1), d_read_row.eq(d_read_next),
                              d_read_next.eq(d_read_next + drain_layer.stride),
@@ -558,7 +575,7 @@ class Accelerator(wiring.Component):
                             m.d.sync += [d_mod.eq(0), d_div.eq(d_div + 1)]
         m.d.comb += drain_read.bands.ready.eq(band_pop)
         with m.If(band_done):
-            m.d.sync += band_primed.eq(0)
+            m.d.sync += [band_primed.eq(0), walk_open.eq(0)]
         with m.If(band_pop):
             m.d.sync += [band_set.eq(0), d_bands.eq(d_bands + 1),
                          d_prev_group.eq(band.group), bands_all.eq(band_final)]
@@ -607,15 +624,21 @@ class Accelerator(wiring.Component):
                                 with m.Case(index):
                                     m.d.sync += load_layer[name].eq(self.desc.payload)
                     with m.If(field == len(fields) - 1):
-                        m.d.sync += [field.eq(0), wm.eq(0), wc.eq(0), *bins.restart(),
-                                     wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
-                                     wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
-                                     weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
-                                     pc.eq(0), pbase.eq(0), pixels_done.eq(0),
-                                     p_last_channel.eq(load_layer.channels == 1)]
+                        # the walks restart in LOAD's first clock, from a register
+                        # (``desc_done``), not from the descriptor's handshake: no pixel is
+                        # taken then (``pixels_done``) nor a weight (``loading``)
+                        m.d.sync += [field.eq(0), desc_done.eq(1), pixels_done.eq(1)]
                         m.next = "LOAD"
             with m.State("LOAD"):
-                m.d.comb += [loading.eq(1), increment["load_cycles"].eq(1),
+                with m.If(desc_done):
+                    m.d.sync += [desc_done.eq(0), wm.eq(0), wc.eq(0), *bins.restart(),
+                                 wj.eq(0), groups_loaded.eq(0), wbuf.eq(0),
+                                 wbuf_sets.eq(0), wblock.eq(0), bias_phase.eq(1),
+                                 weights_done.eq(0), bias_index.eq(0), *pixel.restart(),
+                                 pc.eq(0), pbase.eq(0), pixels_done.eq(0),
+                                 p_last_channel.eq(load_layer.channels == 1),
+                                 loading.eq(1)]
+                m.d.comb += [increment["load_cycles"].eq(1),
                              # the feature map is free once the running layer's tiles are
                              # all transformed
                              self.pixels.ready.eq(~pixels_done & fmap_free)]
@@ -636,23 +659,31 @@ class Accelerator(wiring.Component):
                     m.d.sync += [layer.eq(load_layer), handed_over.eq(1)]
                 weights_in = weights_done & ~mac.prog.busy if not c.pe.streams_weights else 1
                 with m.If(pixels_done & ~bias_phase & weights_in & handed_over):
-                    m.d.comb += start.eq(1)
-                    m.d.sync += [handed_over.eq(0), queued.eq(1),
-                                 run_bias_bank.eq(load_bias_bank),
-                                 load_bias_bank.eq(~load_bias_bank),
-                                 begin_time["run"].eq(begin_time["load"]),
-                                 # the loader's counts to this clock: the last clock's
-                                 # events are in the pending increments, this clock's only
-                                 # LOAD (the weights taken now are FEED's first, below)
-                                 *[counters[name].eq(loader[name] + pending[name]
-                                                     + (name == "load_cycles"))
-                                   for name in load_names],
-                                 counters["run_cycles"].eq(0)]
-                    m.next = "FEED"
+                    m.d.sync += starting.eq(1)
+                    m.next = "START"
+            with m.State("START"):
+                # The run's start, a clock after the loader decided it: ``start`` is a
+                # register's (``starting``), so that the decision's logic ends at one flip-flop
+                # and the start reaches every stage from it. This clock is the load's last
+                # (as LOAD's: the weights taken now are FEED's first; the conditions hold).
+                m.d.comb += increment["load_cycles"].eq(1)
+                m.d.sync += [starting.eq(0), handed_over.eq(0), queued.eq(1),
+                             run_bias_bank.eq(load_bias_bank),
+                             load_bias_bank.eq(~load_bias_bank),
+                             begin_time["run"].eq(begin_time["load"]),
+                             # the loader's counts to this clock: the last clock's
+                             # events are in the pending increments, this clock's only
+                             # its load cycle
+                             *[counters[name].eq(loader[name] + pending[name]
+                                                 + (name == "load_cycles"))
+                               for name in load_names],
+                             counters["run_cycles"].eq(0)]
+                m.next = "FEED"
             with m.State("FEED"):
                 # the running layer's weights, each group as the array frees a buffer
-                m.d.comb += [loading.eq(1), feeding.eq(1)]
+                m.d.comb += feeding.eq(1)
                 with m.If(weights_done):
+                    m.d.sync += loading.eq(0)
                     m.next = "DESC"
 
         # -- the run ---------------------------------------------------------------------------
@@ -697,14 +728,15 @@ class Accelerator(wiring.Component):
                              block_row.eq(0), block_read_row.eq(first_read),
                              block_read_next.eq(first_read + drain_layer.stride),
                              d_prev_group.eq(0), band_set.eq(0), band_primed.eq(0),
+                             walk_open.eq(0),
                              bands_all.eq(0),
                              d_issued_all.eq(0)]
                 m.d.comb += drain_busy.eq(1)
                 m.next = "BUSY"
             with m.State("BUSY"):
-                m.d.comb += [draining.eq(1), drain_busy.eq(1), band_walk.eq(1)]
+                m.d.comb += [drain_busy.eq(1), band_walk.eq(1)]
                 with m.If(out_last):
-                    m.d.sync += last_pixel_time.eq(timer)
+                    m.d.sync += last_pixel_time.eq(timer - 1)
                     m.next = "DONE"
             with m.State("DONE"):
                 # retire once the layer's bands are all taken (any after the last pixel have
@@ -752,8 +784,8 @@ class Accelerator(wiring.Component):
                                  beat_words.eq(chunk_words(Mux(w_last_chunk, 0, wm + words)))]
                 with m.If(w_group_end):
                     # the group is in its buffer; the next goes to the next buffer
+                    m.d.comb += group_moved.eq(1)
                     m.d.sync += [wj.eq(0), groups_loaded.eq(groups_loaded + 1),
-                                 loaded_moved.eq(1),
                                  wbuf.eq(wbuf + 1),
                                  wbuf_sets.eq(wbuf_sets + load_layer.bin_steps)]
                 with m.If(w_buffer_wrap):
@@ -788,8 +820,8 @@ class Accelerator(wiring.Component):
         with m.If(feeding):
             m.d.sync += counters["weight_writes"].eq(
                 counters["weight_writes"] + pending["weight_writes"])
-        with m.If(self.out.valid & self.out.ready):
+        with m.If(out_taken):
             m.d.sync += counters["output_pixels"].eq(counters["output_pixels"] + 1)
-        with m.If(self.out.valid & ~self.out.ready):
+        with m.If(out_stalled):
             m.d.sync += counters["output_stall_cycles"].eq(counters["output_stall_cycles"] + 1)
         return m

@@ -22,7 +22,7 @@ import contextlib
 
 from amaranth.lib import memory
 
-__all__ = ["ram", "collision_free_rams", "UNDEFINED_INIT", "NO_RW_CHECK"]
+__all__ = ["ram", "collision_free_rams", "block_ram_depth", "UNDEFINED_INIT", "NO_RW_CHECK"]
 
 #: Memory attribute that marks a RAM whose initial contents the design never relies on.
 UNDEFINED_INIT = "fdagen_undefined_init"
@@ -46,6 +46,23 @@ def ram(shape, depth, *, read_old_data=True):
     if not read_old_data and _collecting:
         _collecting[-1].append(mem)
     return mem
+
+
+#: An ECP5 block RAM's (18 Kbit) words at each data width, narrowest first: the DP16KD's
+#: 1, 2, 4, 9 and 18 bits and the PDPW16KD's 36 (Lattice FPGA-TN-02204, "ECP5 and ECP5-5G
+#: Memory Usage Guide", the sysMEM configurations; Yosys's ``techlibs/lattice/brams_16kd.txt``
+#: maps these).
+BLOCK_RAM_CONFIGS = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
+
+
+def block_ram_depth(width):
+    """Words of the deepest memory of ``width``-bit words that one block RAM of each
+    ``BLOCK_RAM_CONFIGS`` width holds side by side (wider words take blocks side by side).
+    A memory no deeper maps to block RAMs with no depth cascade, so a read's word comes from
+    one block's output, not through a mux of blocks; a deeper one split into parts of this
+    depth, each read into a register of its own, keeps the mux after those registers."""
+    return next((depth for bits, depth in BLOCK_RAM_CONFIGS if width <= bits),
+                BLOCK_RAM_CONFIGS[-1][1])
 
 
 @contextlib.contextmanager

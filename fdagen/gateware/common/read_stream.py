@@ -39,7 +39,9 @@ class ReadStream(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        depth = self._latency + 2
+        # the reads in flight, the word being taken, and one more: ``can_issue`` below leaves
+        # out the take of the clock it is set in
+        depth = self._latency + 3
         m.submodules.fifo = fifo = SyncFIFO(width=len(self.data.as_value()), depth=depth)
         flight = [Signal(name=f"flight{i}") for i in range(self._latency)]
         m.d.sync += flight[0].eq(self.issue)
@@ -47,12 +49,17 @@ class ReadStream(wiring.Component):
             m.d.sync += flight[i].eq(flight[i - 1])
         # Words held: the queue's level plus the reads in flight, kept in one register (it
         # rises with each issue and falls with each word taken, as their sum does: a word in
-        # flight always finds room), so that ``can_issue`` is one small compare of a register
-        # rather than an adder tree over the flight bits and the queue's level.
+        # flight always finds room). ``can_issue`` is a register of its own, set where the count
+        # with this clock's issue but not its take is below the depth (a word taken now only
+        # frees room a clock late), so that the owner's issue logic starts at a flip-flop and
+        # the consumer's ready is not in the flag's path; at one word a clock the count stays
+        # below the depth less one, so a steady stream never waits for it.
         held = Signal(range(depth + 1), name="held")
-        m.d.sync += held.eq(held + self.issue - (self.o.valid & self.o.ready))
+        room = Signal(init=1, name="room")
+        m.d.sync += [held.eq(held + self.issue - (self.o.valid & self.o.ready)),
+                     room.eq(held + self.issue < depth)]
         m.d.comb += [
-            self.can_issue.eq(held < depth),
+            self.can_issue.eq(room),
             fifo.w_en.eq(flight[-1]),
             fifo.w_data.eq(self.data),
             self.o.valid.eq(fifo.r_rdy),
