@@ -241,8 +241,8 @@ class Accelerator(wiring.Component):
         # for q, or for q + 1 where q moves (``group_moved``), so it is never ahead of the
         # buffers: the limit only grows while a layer's weights stream (the array's count
         # restarts at the run's start, where the limit is W either way), and the first weight
-        # of a layer comes two clocks after its last descriptor word at the soonest (the
-        # biases come between).
+        # of a layer comes three clocks after its last descriptor word at the soonest (the
+        # walks' restart and the biases come between).
         buffer_limit = Mux(feeding, mac.prog.groups_done, 0) + load_layer.weight_buffers
         group_moved = Signal()
         buffer_free = Signal(name="buffer_free")
