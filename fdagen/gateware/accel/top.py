@@ -303,9 +303,9 @@ class Accelerator(wiring.Component):
         # first weight comes a clock after the phase's end at the soonest), and where wm moves.
         beat_words = Signal(range(words + 1), name="w_beat_words")
 
-        def chunk_words(start):
-            return Mux(start + words <= load_layer.out_channels, words,
-                       load_layer.out_channels - start)
+        def chunk_words(left):
+            """The words of a chunk from whose start ``left`` > 0 output channels remain."""
+            return Mux(left >= words, words, left)
         # What a channel's end does, decided in registers every clock, in two steps: the
         # compares in registers, then their products: wc, wm, wj, wbuf and wblock move only at
         # a channel's end, every U >= 12 beats, and the layer registers are steady from the
@@ -330,6 +330,13 @@ class Accelerator(wiring.Component):
         last_block = compare("w_at_last_block", wblock + 1 == load_layer.blocks)
         # fewer buffers than groups: the weights stream once per tile block
         ring = compare("w_ring", load_layer.groups > load_layer.weight_buffers)
+        # the beat words of the chunk the walk goes to at wm's next move, in a register of
+        # the second step (the chunk after wm's, or the first once wm's is the last)
+        left_after = Signal(signed(18), name="w_channels_after_chunk")   # M - (wm + words)
+        m.d.sync += left_after.eq(load_layer.out_channels - wm - words)
+        next_beat_words = Signal(range(words + 1), name="w_next_beat_words")
+        m.d.sync += next_beat_words.eq(Mux(last_chunk, chunk_words(load_layer.out_channels),
+                                           chunk_words(left_after)))
         m.d.sync += [
             w_last_chunk.eq(last_chunk), w_chunk_end.eq(last_channel),
             w_group_end.eq(group_end), w_block_end.eq(last_channel & last_chunk),
@@ -788,7 +795,7 @@ class Accelerator(wiring.Component):
                 m.d.sync += wc.eq(wc + 1)
                 with m.If(w_chunk_end):
                     m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words),
-                                 beat_words.eq(chunk_words(Mux(w_last_chunk, 0, wm + words)))]
+                                 beat_words.eq(next_beat_words)]
                 with m.If(w_group_end):
                     # the group is in its buffer; the next goes to the next buffer
                     m.d.comb += group_moved.eq(1)
@@ -802,7 +809,7 @@ class Accelerator(wiring.Component):
                 with m.If(w_weights_end):
                     m.d.sync += weights_done.eq(1)
         with m.If(bias_phase):
-            m.d.sync += beat_words.eq(chunk_words(0))
+            m.d.sync += beat_words.eq(chunk_words(load_layer.out_channels))
         # the last bias's index, registered (M is an early descriptor field)
         last_bias = Signal(16, name="last_bias_index")
         m.d.sync += last_bias.eq(load_layer.out_channels - 1)
