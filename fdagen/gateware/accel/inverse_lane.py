@@ -477,11 +477,15 @@ class IFFTLane(wiring.Component):
         with m.If(~self.control.start):
             m.d.sync += [done.eq(done + (s3.valid & s3.end) + empty_late),
                          finals.eq(finals + (s3.valid & s3.end & s3.final) + empty_final_late)]
+        # the read event a clock late, from a register (the issue's decode is not in the
+        # counter's adder; the run's counters are captured long after its last read)
+        issued = reg("read_issued", 1)
+        m.d.sync += issued.eq(issue)
         m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drain_word),
                      self.finished.eq(walked & (done == fed)), self.finals.eq(finals),
                      # the banks' ports taken in the next clock (oaa1 is read then)
                      self.oaa_busy.eq(Cat(*[s1.valid & ~s1.first & (s1.bank == b)
                                             for b in range(c.oaa_banks)])),
-                     self.frame_event.eq(end_of_frame), self.read_event.eq(issue),
+                     self.frame_event.eq(end_of_frame), self.read_event.eq(issued),
                      self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s3.valid)]
         return m
