@@ -78,8 +78,8 @@ BAND_START = 3
 #: buffer write after the column FFT, array issue after readiness.
 FORWARD_HANDOFF = 9
 #: Hand-off clocks: the PE's result latency, output-spectrum read latency (four), requantize
-#: (two registers) and overlap-add (coordinates, address, read, word register, write).
-INVERSE_HANDOFF = 24
+#: (two registers) and overlap-add (sample, coordinates, address, read, word register, write).
+INVERSE_HANDOFF = 25
 #: Hand-off clocks of a 3-D transform's depth pass: its transpose bank's fetch and landing.
 DEPTH_HANDOFF = 3
 

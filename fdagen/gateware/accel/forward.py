@@ -195,16 +195,33 @@ class FFTStage(wiring.Component):
         frame_event, read_event = reg("frame_event", 1), reg("read_event", 1)
 
         # Tiler: one pixel (or a zero) per issued read; per axis the map coordinate
-        # origin + sample - padding, inside when the sample is in the tile and the map.
+        # corner + sample (corner = origin - padding), inside when the sample is in the tile
+        # and the map: sample < T and, from the tile's origin, first <= sample < end with
+        # first = padding - origin and end = extent + padding - origin, clamped to [0, N].
+        # The corner, first and end are registers of the tile, so that the inside
+        # test is three compares of sample-wide values per axis, not an adder chain and a
+        # map-wide compare. The origin moves only in ADVANCE (its last step a clock before
+        # ADVANCE's last clock at least), and the samples are issued in FEED, after WAIT.
         pixel = [Signal(signed(18), name=f"{prefix}pixel_{axis}") for axis in geometry.axes]
         inside = Signal(name=prefix + "inside")
         conditions = []
+
+        def clamp_to_size(value):
+            return Mux(value < 0, 0, Mux(value > n, n, value))
+
         for axis, name in enumerate(geometry.extent_fields):
-            m.d.comb += pixel[axis].eq(
-                Cat(tiles.position[axis] + sample.index[axis], Const(0, 1)).as_signed()
-                - layer.padding)
-            conditions += [sample.index[axis] < layer.tile, pixel[axis] >= 0,
-                           pixel[axis] < layer[name]]
+            origin = Cat(tiles.position[axis], Const(0, 1)).as_signed()
+            corner = Signal(signed(18), name=f"{prefix}corner_{axis}")
+            first_in = Signal(range(n + 1), name=f"{prefix}inside_first_{axis}")
+            end_in = Signal(range(n + 1), name=f"{prefix}inside_end_{axis}")
+            padded = Signal(17, name=f"{prefix}padded_extent_{axis}")   # the layer's: steady
+            m.d.sync += [padded.eq(layer[name] + layer.padding),
+                         corner.eq(origin - layer.padding),
+                         first_in.eq(clamp_to_size(layer.padding - origin)),
+                         end_in.eq(clamp_to_size(padded - origin))]
+            m.d.comb += pixel[axis].eq(corner + sample.index[axis])
+            conditions += [sample.index[axis] < layer.tile, sample.index[axis] >= first_in,
+                           sample.index[axis] < end_in]
         # the pixel's position in the buffer: word position / V, pixel position mod V in it
         position = Signal(range(c.fmap_pixels), name=prefix + "fmap_position")
         words = c.pixel_beat_words

@@ -342,19 +342,31 @@ class IFFTLane(wiring.Component):
 
         # -- overlap-add: address, read, add-and-write ---------------------------------------
         tag = data.View(tag_layout, tags.r_data)
-        # (its last-index flags and end flag are registers, so that a frame's end, which
-        # pops the tag queue, is the IFFT's valid and one flag; ``size`` is steady whenever
-        # the walk moves, and a restart's flags are those of N > 1 whatever N it reads)
+        # (its last-index flags and end flag are registers, so that a frame's end is the
+        # IFFT's valid and one flag; ``size`` is steady whenever the walk moves, and a
+        # restart's flags are those of N > 1 whatever N it reads)
         written = Raster("", "w", geometry.axes, [size] * dims, width=bits, last_flags=True,
                          end_flag=True)
         # the IFFT's output order: the last axis bit-reversed over the layer's log2 N bits
         position = written.index[:-1] + [written.index[-1][::-1] >> layer.fft_shift]
         m.d.comb += ifft.o.ready.eq(1)
         valid = ifft.o.valid
-        end_of_frame = valid & written.last
-        m.d.comb += tags.r_en.eq(end_of_frame)
         with m.If(valid):
             written.step(m)
+        # oaa_in: the sample, its position and its frame's end registered before the tag is
+        # looked at, so that the tag queue pops from a register (the IFFT's valid, from its
+        # output queue's level, and the walk's flags meet in that register, not in the
+        # queue's read logic); the tag read is the frame's from its first sample in oaa_in
+        # to its last (the pop shows the next frame's tag a clock later, with its first)
+        pin = data.StructLayout({"valid": 1, "end": 1,
+                                 "position": data.ArrayLayout(unsigned(bits), dims),
+                                 "value": ifft.o.payload.value.shape()})
+        s_in = Signal(pin, name="oaa_in")
+        m.d.sync += [s_in.valid.eq(valid), s_in.end.eq(valid & written.last),
+                     *[s_in.position[axis].eq(position[axis]) for axis in range(dims)],
+                     s_in.value.eq(ifft.o.payload.value)]
+        end_of_frame = s_in.end
+        m.d.comb += tags.r_en.eq(end_of_frame)
         with m.If(self.control.start):
             m.d.sync += written.restart()
         margin = reg("margin", range(n + 1))          # N - T (the layer is steady)
@@ -362,16 +374,17 @@ class IFFTLane(wiring.Component):
         p1 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
                                 "addr": range(c.oaa_depth),
                                 "value": signed(c.spectrum_width)})
-        # oaa0: the sample's coordinates and flags; oaa1: the address computed; oaa2: the
-        # bank read (a clock after oaa1, so that the drain knows a clock ahead whether its
-        # read port is free); oaa3: the word read registered; oaa4: the sum written. A word
-        # is written two clocks after its read (the ports do not pass a write through), so a
-        # sample must not read what one of the two before it writes. Within a frame the
-        # positions differ. Across frames the row can be the same (K = 2: the next tile row's
-        # first row is the last one's last), but not the column: along the last axis the IFFT
-        # output is bit-reversed, so the row's last tile ends at columns ox + N/2 - 1 and
-        # ox + N - 1 (ox >= 0) and the next row's first tile begins at 0 and N/2 (N >= 4);
-        # any other next frame is in another row, plane, window or bank.
+        # oaa_in (above): the sample and its position; oaa0: its coordinates and flags;
+        # oaa1: the address computed; oaa2: the bank read (a clock after oaa1, so that the
+        # drain knows a clock ahead whether its read port is free); oaa3: the word read
+        # registered; oaa4: the sum written. A word is written two clocks after its read (the
+        # ports do not pass a write through), so a sample must not read what one of the two
+        # before it writes. Within a frame the positions differ. Across frames the row can be
+        # the same (K = 2: the next tile row's first row is the last one's last), but not the
+        # column: along the last axis the IFFT output is bit-reversed, so the row's last tile
+        # ends at columns ox + N/2 - 1 and ox + N - 1 (ox >= 0) and the next row's first tile
+        # begins at 0 and N/2 (N >= 4); any other next frame is in another row, plane, window
+        # or bank.
         p0 = data.StructLayout({"valid": 1, "first": 1, "end": 1, "final": 1, "bank": 1,
                                 "base": range(c.oaa_depth + 1),
                                 "at": data.ArrayLayout(unsigned(16), dims),
@@ -383,17 +396,18 @@ class IFFTLane(wiring.Component):
         s3 = Signal(p1, name="oaa4")
         # A position is first written by this tile when, along every axis, the tile is the
         # first there or the position is past the previous tile's reach (its N - T margin).
-        first = Cat(*[tag.first[axis] | (position[axis] >= margin) for axis in range(dims)])
-        coordinates = [tag.origin[axis] + position[axis] for axis in range(dims)]
+        first = Cat(*[tag.first[axis] | (s_in.position[axis] >= margin)
+                      for axis in range(dims)])
+        coordinates = [tag.origin[axis] + s_in.position[axis] for axis in range(dims)]
         if c.oaa_ring:                   # the first axis wraps around the ring's rows
             coordinates[0] = coordinates[0][:c.log2(c.oaa_rows)]
         m.d.sync += [
-            s0.valid.eq(valid),
+            s0.valid.eq(s_in.valid),
             s0.first.eq(first.all()),
             s0.end.eq(end_of_frame & tag.pass_last),
             s0.final.eq(tag.final), s0.bank.eq(tag.bank), s0.base.eq(tag.base),
             *[s0.at[axis].eq(coordinates[axis]) for axis in range(dims)],
-            s0.value.eq(ifft.o.payload.value),
+            s0.value.eq(s_in.value),
             *[s1[name].eq(s0[name]) for name in ("valid", "first", "end", "final", "bank",
                                                    "value")],
             s1.addr.eq(buffer_address(s0.base, [s0.at[axis] for axis in range(dims)],
@@ -463,13 +477,15 @@ class IFFTLane(wiring.Component):
         with m.If(~self.control.start):
             m.d.sync += [done.eq(done + (s3.valid & s3.end) + empty_late),
                          finals.eq(finals + (s3.valid & s3.end & s3.final) + empty_final_late)]
-        frame_done = reg("frame_done", 1)
-        m.d.sync += frame_done.eq(end_of_frame)
+        # the read event a clock late, from a register (the issue's decode is not in the
+        # counter's adder; the run's counters are captured long after its last read)
+        issued = reg("read_issued", 1)
+        m.d.sync += issued.eq(issue)
         m.d.comb += [self.fed.eq(fed), self.done.eq(done), self.drain_data.eq(drain_word),
                      self.finished.eq(walked & (done == fed)), self.finals.eq(finals),
                      # the banks' ports taken in the next clock (oaa1 is read then)
                      self.oaa_busy.eq(Cat(*[s1.valid & ~s1.first & (s1.bank == b)
                                             for b in range(c.oaa_banks)])),
-                     self.frame_event.eq(frame_done), self.read_event.eq(issue),
+                     self.frame_event.eq(end_of_frame), self.read_event.eq(issued),
                      self.oaa_read_event.eq(read_now), self.oaa_write_event.eq(s3.valid)]
         return m

@@ -238,12 +238,16 @@ class Accelerator(wiring.Component):
                                                else ~run_running))
         # The q-th group's buffer is free once the array has finished group q - W of the same
         # layer (before its run, the buffers are free). The flag is a register, the compare
-        # for q, or for q + 1 where q moves (``group_moved``), so it is never ahead of the
-        # buffers: the limit only grows while a layer's weights stream (the array's count
-        # restarts at the run's start, where the limit is W either way), and the first weight
-        # of a layer comes three clocks after its last descriptor word at the soonest (the
-        # walks' restart and the biases come between).
-        buffer_limit = Mux(feeding, mac.prog.groups_done, 0) + load_layer.weight_buffers
+        # for q, or for q + 1 where q moves (``group_moved``), against the limit a clock ago
+        # (a register too: the loader's state, the array's count and W meet in its adder, not
+        # in the compare's clock), so it is never ahead of the buffers: the limit only grows
+        # while a layer's weights stream (the array's count restarts at the run's start, where
+        # the limit is W either way); it falls where FEED ends, and the next layer's first
+        # weight comes many clocks later (its descriptor, the walks' restart and the biases
+        # come between), when W is steady too.
+        limit_now = Mux(feeding, mac.prog.groups_done, 0) + load_layer.weight_buffers
+        buffer_limit = Signal(limit_now.shape(), name="buffer_limit")
+        m.d.sync += buffer_limit.eq(limit_now)
         group_moved = Signal()
         buffer_free = Signal(name="buffer_free")
         m.d.sync += buffer_free.eq(Mux(group_moved, groups_loaded + 1 < buffer_limit,
@@ -274,7 +278,9 @@ class Accelerator(wiring.Component):
         # pc is the layer's last channel, set where pc moves (channels is the first field)
         p_last_channel = Signal(name="pixel_at_last_channel")
         pbase = Signal(range(c.fmap_depth + 1))
-        pixels_done = Signal()
+        # the layer's pixels are all in: clear only in LOAD (from its first clock to the last
+        # pixel), so that the pixels' ready is two registers' AND, not the loader's decode
+        pixels_done = Signal(init=1, name="pixels_done")
         # the biases: two banks of M_max codes, the loader's and the running layer's (the
         # loader writes its bank only while the drain is not reading it: no read meets a write)
         m.submodules.bias = bias = ram(signed(c.bias_width), 2 * c.max_out_channels,
@@ -297,9 +303,9 @@ class Accelerator(wiring.Component):
         # first weight comes a clock after the phase's end at the soonest), and where wm moves.
         beat_words = Signal(range(words + 1), name="w_beat_words")
 
-        def chunk_words(start):
-            return Mux(start + words <= load_layer.out_channels, words,
-                       load_layer.out_channels - start)
+        def chunk_words(left):
+            """The words of a chunk from whose start ``left`` > 0 output channels remain."""
+            return Mux(left >= words, words, left)
         # What a channel's end does, decided in registers every clock, in two steps: the
         # compares in registers, then their products: wc, wm, wj, wbuf and wblock move only at
         # a channel's end, every U >= 12 beats, and the layer registers are steady from the
@@ -324,6 +330,13 @@ class Accelerator(wiring.Component):
         last_block = compare("w_at_last_block", wblock + 1 == load_layer.blocks)
         # fewer buffers than groups: the weights stream once per tile block
         ring = compare("w_ring", load_layer.groups > load_layer.weight_buffers)
+        # the beat words of the chunk the walk goes to at wm's next move, in a register of
+        # the second step (the chunk after wm's, or the first once wm's is the last)
+        left_after = Signal(signed(18), name="w_channels_after_chunk")   # M - (wm + words)
+        m.d.sync += left_after.eq(load_layer.out_channels - wm - words)
+        next_beat_words = Signal(range(words + 1), name="w_next_beat_words")
+        m.d.sync += next_beat_words.eq(Mux(last_chunk, chunk_words(load_layer.out_channels),
+                                           chunk_words(left_after)))
         m.d.sync += [
             w_last_chunk.eq(last_chunk), w_chunk_end.eq(last_channel),
             w_group_end.eq(group_end), w_block_end.eq(last_channel & last_chunk),
@@ -626,8 +639,8 @@ class Accelerator(wiring.Component):
                     with m.If(field == len(fields) - 1):
                         # the walks restart in LOAD's first clock, from a register
                         # (``desc_done``), not from the descriptor's handshake: no pixel is
-                        # taken then (``pixels_done``) nor a weight (``loading``)
-                        m.d.sync += [field.eq(0), desc_done.eq(1), pixels_done.eq(1)]
+                        # taken then (``pixels_done`` is still set) nor a weight (``loading``)
+                        m.d.sync += [field.eq(0), desc_done.eq(1)]
                         m.next = "LOAD"
             with m.State("LOAD"):
                 with m.If(desc_done):
@@ -638,20 +651,7 @@ class Accelerator(wiring.Component):
                                  pc.eq(0), pbase.eq(0), pixels_done.eq(0),
                                  p_last_channel.eq(load_layer.channels == 1),
                                  loading.eq(1)]
-                m.d.comb += [increment["load_cycles"].eq(1),
-                             # the feature map is free once the running layer's tiles are
-                             # all transformed
-                             self.pixels.ready.eq(~pixels_done & fmap_free)]
-                take_pixel = self.pixels.valid & self.pixels.ready
-                m.d.comb += [fft.fmap_we.eq(take_pixel), increment["fmap_writes"].eq(take_pixel)]
-                with m.If(take_pixel):
-                    pixel.step(m)
-                    with m.If(pixel.last):
-                        m.d.sync += [pc.eq(pc + 1),
-                                     p_last_channel.eq(pc + 2 == load_layer.channels),
-                                     pbase.eq(pbase + c.fmap_channel_stride // pixel_words)]
-                        with m.If(p_last_channel):
-                            m.d.sync += pixels_done.eq(1)
+                m.d.comb += increment["load_cycles"].eq(1)
                 # the stages read the layer's registers from ``start`` on: they take the
                 # loader's a clock ahead, once the previous run's counters are captured and
                 # the drain has taken that layer over
@@ -685,6 +685,20 @@ class Accelerator(wiring.Component):
                 with m.If(weights_done):
                     m.d.sync += loading.eq(0)
                     m.next = "DESC"
+
+        # -- the pixels: in LOAD (where alone ``pixels_done`` is clear), once the feature map is
+        # free (the running layer's tiles all transformed)
+        m.d.comb += self.pixels.ready.eq(~pixels_done & fmap_free)
+        take_pixel = self.pixels.valid & self.pixels.ready
+        m.d.comb += [fft.fmap_we.eq(take_pixel), increment["fmap_writes"].eq(take_pixel)]
+        with m.If(take_pixel):
+            pixel.step(m)
+            with m.If(pixel.last):
+                m.d.sync += [pc.eq(pc + 1),
+                             p_last_channel.eq(pc + 2 == load_layer.channels),
+                             pbase.eq(pbase + c.fmap_channel_stride // pixel_words)]
+                with m.If(p_last_channel):
+                    m.d.sync += pixels_done.eq(1)
 
         # -- the run ---------------------------------------------------------------------------
         run_sources = {name: value for name, value in sources.items()
@@ -781,7 +795,7 @@ class Accelerator(wiring.Component):
                 m.d.sync += wc.eq(wc + 1)
                 with m.If(w_chunk_end):
                     m.d.sync += [wc.eq(0), wm.eq(wm + words), wj.eq(wj + words),
-                                 beat_words.eq(chunk_words(Mux(w_last_chunk, 0, wm + words)))]
+                                 beat_words.eq(next_beat_words)]
                 with m.If(w_group_end):
                     # the group is in its buffer; the next goes to the next buffer
                     m.d.comb += group_moved.eq(1)
@@ -795,7 +809,7 @@ class Accelerator(wiring.Component):
                 with m.If(w_weights_end):
                     m.d.sync += weights_done.eq(1)
         with m.If(bias_phase):
-            m.d.sync += beat_words.eq(chunk_words(0))
+            m.d.sync += beat_words.eq(chunk_words(load_layer.out_channels))
         # the last bias's index, registered (M is an early descriptor field)
         last_bias = Signal(16, name="last_bias_index")
         m.d.sync += last_bias.eq(load_layer.out_channels - 1)

@@ -4,15 +4,30 @@
 with the shift taken from a signal (a descriptor field), so one requantizer serves every layer.
 """
 
-from amaranth import Cat, Const, Mux, Signal, signed
+from amaranth import Cat, Const, Mux, Signal, Value, signed
 
 __all__ = ["saturate_expr", "round_shift_saturate", "const_mul", "minimum"]
 
 
 def saturate_expr(value, width):
-    """Amaranth expression: ``value`` clamped to the signed ``width``-bit range."""
+    """Amaranth expression: ``value`` clamped to the signed ``width``-bit range.
+
+    The range test looks at ``value``'s bits from ``width - 1`` up, which must all equal its
+    sign: a reduction in logic, not a magnitude compare (which a synthesizer builds as a carry
+    chain after the one that computed ``value``).
+    """
+    value = Value.cast(value)
+    shape = value.shape()
     lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    return Mux(value > hi, hi, Mux(value < lo, lo, value))[:width].as_signed()
+    if len(value) < width or (len(value) == width and shape.signed):
+        return value if shape.signed else Cat(value, Const(0, 1)).as_signed()
+    upper = value[width - 1:]
+    if shape.signed:                        # the sign bit is upper's last
+        over = ~upper[-1] & upper.any()
+        under = upper[-1] & ~upper.all()
+    else:
+        over, under = upper.any(), Const(0)
+    return Mux(over, hi, Mux(under, lo, value[:width]))[:width].as_signed()
 
 
 def round_shift_saturate(m, value, shift, rounding, width, name, registered=False):

@@ -50,14 +50,15 @@ class ReadStream(wiring.Component):
         # Words held: the queue's level plus the reads in flight, kept in one register (it
         # rises with each issue and falls with each word taken, as their sum does: a word in
         # flight always finds room). ``can_issue`` is a register of its own, set where the count
-        # with this clock's issue but not its take is below the depth (a word taken now only
-        # frees room a clock late), so that the owner's issue logic starts at a flip-flop and
-        # the consumer's ready is not in the flag's path; at one word a clock the count stays
+        # with an issue in this clock, whether or not there is one, and without its take is
+        # below the depth (a word taken now only frees room a clock late), so that neither the
+        # owner's issue nor the consumer's ready is in the flag's path and the issue logic
+        # starts at a flip-flop; at one word a clock the count stays at the latency plus one,
         # below the depth less one, so a steady stream never waits for it.
         held = Signal(range(depth + 1), name="held")
         room = Signal(init=1, name="room")
         m.d.sync += [held.eq(held + self.issue - (self.o.valid & self.o.ready)),
-                     room.eq(held + self.issue < depth)]
+                     room.eq(held + 1 < depth)]
         m.d.comb += [
             self.can_issue.eq(room),
             fifo.w_en.eq(flight[-1]),
