@@ -39,8 +39,8 @@ class ReadStream(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        # the reads in flight, the word being taken, and one more: ``can_issue`` below leaves
-        # out the take of the clock it is set in
+        # the reads in flight, the word being taken, and one more: ``can_issue`` below counts
+        # an issue in the clock it is set in, whether or not one comes, and not its take
         depth = self._latency + 3
         m.submodules.fifo = fifo = SyncFIFO(width=len(self.data.as_value()), depth=depth)
         flight = [Signal(name=f"flight{i}") for i in range(self._latency)]
